@@ -1,0 +1,109 @@
+"""The only module that touches Hydra/OmegaConf: compose a config and turn it into ``Params``.
+
+The defaults live once, in the dataclasses of :mod:`bsc_sim.params`; they are registered in
+Hydra's ConfigStore as the config ``base``. ``configs/config.yaml`` puts ``base`` first and
+then a design from ``configs/design/``. Configs are data only: nothing is instantiated from
+them (no ``_target_``), so a config file can never run code.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+from .paramtools import ParamError, iter_fields, to_dict
+from .params import Params
+
+__all__ = ["load_params", "compose_config", "config_dir", "design_names", "known_keys"]
+
+# Keys of config.yaml that are settings of the command line, not of the model.
+RUN_KEYS = {"out_dir": "directory for outputs (default: outputs/<design>-seed<seed>)"}
+
+
+def config_dir() -> Path:
+    """The Hydra config directory: ``configs/`` of a source checkout, or the copy in the wheel."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "configs", here.parents[1] / "configs"):
+        if (candidate / "config.yaml").is_file():
+            return candidate
+    raise FileNotFoundError(f"bsc_sim configs not found next to {here}")
+
+
+def design_names() -> list[str]:
+    """Names of the designs in ``configs/design/``."""
+    return sorted(p.stem for p in (config_dir() / "design").glob("*.yaml"))
+
+
+def known_keys() -> dict[str, Any]:
+    """Every overridable dotted key with its default (model parameters and run settings)."""
+    keys = {key: default for key, default, _ in iter_fields(Params)}
+    keys.update({k: None for k in RUN_KEYS})
+    return keys
+
+
+def _check_override_keys(overrides: list[str]) -> None:
+    """Reject unknown keys before Hydra does, with a one-line message and suggestions."""
+    keys = known_keys()
+    groups = {"design"}
+    for text in overrides:
+        if "=" not in text:
+            raise ParamError(f"{text}: expected key=value (Hydra override syntax)")
+        key, value = text.split("=", 1)
+        key = key.strip()
+        if key.startswith(("+", "~")):
+            stripped = key.lstrip("+~")
+            if stripped.startswith("practices."):
+                continue  # adding or removing a practice of the change package is allowed
+            raise ParamError(f"{key}: only practices may be added (+) or removed (~); value {value!r}")
+        if key in keys or key in groups:
+            continue
+        hint = difflib.get_close_matches(key, list(keys) + list(groups), n=1)
+        extra = f"; did you mean {hint[0]}?" if hint else ""
+        raise ParamError(f"{key}: unknown key (value {value!r}){extra}")
+
+
+def _register_base() -> None:
+    from hydra.core.config_store import ConfigStore
+
+    ConfigStore.instance().store(name="base", node=to_dict(Params()))
+
+
+def compose_config(overrides: list[str] | None = None) -> dict[str, Any]:
+    """Compose ``configs/config.yaml`` with Hydra override strings into a plain nested dict."""
+    from hydra import compose, initialize_config_dir
+    from hydra.errors import HydraException
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    overrides = list(overrides or [])
+    _check_override_keys(overrides)
+    _register_base()
+    try:
+        with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+            cfg = compose(config_name="config", overrides=overrides)
+    except (HydraException, OmegaConfBaseException) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "design" in first and "Could not" in first:
+            first += f" (available designs: {', '.join(design_names())})"
+        raise ParamError(first) from None
+    return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
+
+
+def params_from_config(cfg: dict[str, Any]) -> Params:
+    """Validate a composed config (without its run settings) into Params."""
+    model_cfg = {k: v for k, v in cfg.items() if k not in RUN_KEYS}
+    return Params.from_dict(model_cfg)
+
+
+def load_params(overrides: list[str] | None = None) -> Params:
+    """Compose the Hydra config with ``overrides`` and return validated, typed parameters.
+
+    Examples:
+        >>> load_params(["design=coach", "cohort.n_programs=20", "seed=7"]).cohort.n_programs
+        20
+
+    Raises:
+        ParamError: one line naming the bad key and value.
+    """
+    return params_from_config(compose_config(overrides))

@@ -1,0 +1,141 @@
+"""Measurement (MODEL-BRIEF 4.8 and 5): weekly aggregates into preallocated arrays, then tidy tables.
+
+Definitions used throughout:
+
+* A person is **at fidelity** on a practice when they use it with fidelity >= ``sustain.fidelity_threshold``.
+* A classroom is **reached** on a classroom-level practice when any present teaching staff member
+  in it is at fidelity; a classroom is *reached* when it is reached on at least one classroom-level
+  practice. Child-weeks of exposure count the children of reached classrooms each week.
+* Spread beyond the team: the share of present eligible staff *not* on the team who use at least
+  one practice.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .population import KIND_NAMES, LEVELS, TEACHING_ROLES
+
+
+class Recorder:
+    """Collects the weekly state of every programme and practice."""
+
+    def setup(self, model) -> None:
+        pop, H = model.pop, model.calendar.horizon
+        M, P, C = pop.n_programs, len(model.practice_effect), len(pop.classroom_program)
+        self.H, self.M, self.P, self.C = H, M, P, C
+        shape = (H, M, P)
+        self.n_eligible = np.zeros(shape, dtype=np.int32)
+        self.n_using = np.zeros(shape, dtype=np.int32)
+        self.n_fidelity = np.zeros(shape, dtype=np.int32)
+        self.n_rooms_fidelity = np.zeros(shape, dtype=np.int32)
+        self.n_families_home = np.zeros(shape, dtype=np.int32)
+        self.culture = np.zeros((H, M))
+        self.n_present = np.zeros((H, M), dtype=np.int32)
+        self.n_team = np.zeros((H, M), dtype=np.int32)
+        self.n_rooms_reached = np.zeros((H, M), dtype=np.int32)
+        self.children_reached = np.zeros((H, M), dtype=np.int64)
+        self.engagement = np.zeros((H, M))
+        self.cycles = np.zeros((H, M), dtype=np.int32)
+        self.nonteam = np.zeros((H, 2), dtype=np.int64)    # non-team eligible present staff, of whom using >=1
+        self.teach = np.isin(pop.staff.role, TEACHING_ROLES)
+        self.classroom_practice = pop.practice_level == LEVELS.index("classroom")
+        self.family_practice = pop.practice_level == LEVELS.index("family")
+        self.n_families = np.bincount(pop.families.program, minlength=M)
+        self.n_rooms = np.maximum(pop.programs.n_classrooms, 1).astype(np.float64)
+
+    def _by_program(self, program: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Count ``mask`` (S, P) per (programme, practice)."""
+        P = mask.shape[1]
+        flat = (program[:, None] * P + np.arange(P)[None, :])[mask]
+        return np.bincount(flat, minlength=self.M * P).reshape(self.M, P)
+
+    def step(self, model) -> None:
+        w, pop, s = model.week, model.pop, model.params.sustain
+        st, fam = pop.staff, pop.families
+        elig = st.eligible & st.present[:, None]
+        using = elig & st.use
+        at_fid = using & (st.fidelity >= s.fidelity_threshold)
+        self.n_eligible[w] = self._by_program(st.program, elig)
+        self.n_using[w] = self._by_program(st.program, using)
+        self.n_fidelity[w] = self._by_program(st.program, at_fid)
+        # Classrooms reached per practice: any teaching staff at fidelity in the room.
+        rows = np.flatnonzero(self.teach)
+        room_fid = np.zeros((self.C, self.P), dtype=bool)
+        r, k = np.nonzero(at_fid[rows])
+        room_fid[st.classroom[rows[r]], k] = True
+        room_prog = pop.classroom_program
+        self.n_rooms_fidelity[w] = self._by_program(room_prog, room_fid)
+        reached = room_fid[:, self.classroom_practice].any(axis=1)
+        self.n_rooms_reached[w] = np.bincount(room_prog[reached], minlength=self.M)
+        self.children_reached[w] = np.bincount(room_prog[reached], weights=pop.classroom_children[reached], minlength=self.M)
+        self.n_families_home[w] = self._by_program(fam.program, fam.home_use)
+        self.engagement[w] = np.bincount(fam.program, weights=fam.engagement, minlength=self.M) / np.maximum(self.n_families, 1)
+        self.culture[w] = pop.programs.culture
+        self.n_present[w] = np.bincount(st.program[st.present], minlength=self.M)
+        self.n_team[w] = np.bincount(st.program[st.present & st.on_team], minlength=self.M)
+        pdsa = model.components["pdsa"]
+        self.cycles[w] = (self.cycles[w - 1] if w else 0) + pdsa.completed
+        nonteam = st.present & ~st.on_team & st.eligible.any(axis=1)
+        self.nonteam[w] = nonteam.sum(), (nonteam & using.any(axis=1)).sum()
+
+    # -- tables --------------------------------------------------------------------------
+    def timeseries(self, practice_names) -> pd.DataFrame:
+        """Tidy week x programme x practice table."""
+        H, M, P = self.H, self.M, self.P
+        week, prog, prac = (a.ravel() for a in np.meshgrid(np.arange(H), np.arange(M), np.arange(P), indexing="ij"))
+        n_rooms = np.broadcast_to(self.n_rooms[None, :, None], (H, M, P)).ravel()
+        level = np.asarray(self.classroom_practice | self.family_practice)
+        elig, use, fid = (a.ravel() for a in (self.n_eligible, self.n_using, self.n_fidelity))
+        rooms_fid = self.n_rooms_fidelity.ravel().astype(np.float64)
+        rooms_fid[~level[prac]] = np.nan
+        fam = self.n_families_home.ravel().astype(np.float64)
+        fam[~self.family_practice[prac]] = np.nan
+        with np.errstate(invalid="ignore", divide="ignore"):
+            df = pd.DataFrame({
+                "week": week.astype(np.int64),
+                "program_id": prog.astype(np.int64),
+                "practice": pd.Categorical.from_codes(prac, categories=list(practice_names)),
+                "n_eligible": elig, "n_using": use, "n_fidelity": fid,
+                "frac_staff_using": np.where(elig > 0, use / np.maximum(elig, 1), np.nan),
+                "frac_staff_fidelity": np.where(elig > 0, fid / np.maximum(elig, 1), np.nan),
+                "frac_classrooms_fidelity": rooms_fid / n_rooms,
+                "frac_families_home_use": fam / np.maximum(self.n_families[prog], 1),
+            })
+        return df
+
+    def program_timeseries(self) -> pd.DataFrame:
+        """Tidy week x programme table."""
+        H, M = self.H, self.M
+        week, prog = (a.ravel() for a in np.meshgrid(np.arange(H), np.arange(M), indexing="ij"))
+        rooms = self.n_rooms
+        return pd.DataFrame({
+            "week": week.astype(np.int64), "program_id": prog.astype(np.int64),
+            "culture": self.culture.ravel(), "n_staff_present": self.n_present.ravel(),
+            "n_team_present": self.n_team.ravel(), "cum_pdsa_cycles": self.cycles.ravel(),
+            "frac_classrooms_reached": (self.n_rooms_reached / rooms[None, :]).ravel(),
+            "mean_family_engagement": self.engagement.ravel(),
+            "cum_child_weeks_reached": np.cumsum(self.children_reached, axis=0).ravel(),
+        })
+
+
+
+def programs_table(model) -> pd.DataFrame:
+    """One row per programme: kind, size, readiness profile, turnover, team and outcome scores."""
+    pr = model.pop.programs
+    return pd.DataFrame({
+        "program_id": np.arange(len(pr.kind), dtype=np.int64),
+        "kind": pd.Categorical.from_codes(pr.kind, categories=list(KIND_NAMES)),
+        "n_classrooms": pr.n_classrooms.astype(np.int64),
+        "n_children": np.bincount(model.pop.classroom_program, weights=model.pop.classroom_children,
+                                  minlength=len(pr.kind)).astype(np.int64),
+        "n_staff_slots": np.bincount(model.pop.staff.program, minlength=len(pr.kind)).astype(np.int64),
+        "change_commitment": model.initial_readiness["commitment"],
+        "change_efficacy": model.initial_readiness["efficacy"],
+        "leadership_support": pr.leadership, "data_capacity": pr.data_capacity, "time_slack": pr.time_slack,
+        "readiness": model.initial_readiness["composite"],
+        "turnover_annual": pr.turnover_annual,
+        "n_departures": model.components["turnover"].departures_by_program,
+        "progress_score": model.progress_scores,
+    })

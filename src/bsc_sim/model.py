@@ -1,0 +1,164 @@
+"""``BSCModel``: the Mesa model whose step order is written once, here.
+
+Each week (one step) runs these phases in this order (``BSCModel.PHASES``):
+
+1. **calendar** — community meeting, learning sessions, calls, congress, coaching visits,
+   the one-off workshop (:mod:`bsc_sim.learning`, :mod:`bsc_sim.supports`).
+2. **turnover** — staff leave and vacancies are filled; families turn over (:mod:`bsc_sim.workforce`).
+3. **pdsa** — teams plan, do, study and act on tests of change (:mod:`bsc_sim.pdsa`).
+4. **spread** — complex contagion among staff; families take up home practices (:mod:`bsc_sim.diffusion`).
+5. **cross_learning** — beliefs move toward results shared through cross-programme ties.
+6. **sustainment** — fidelity grows, users lapse, practices become embedded (:mod:`bsc_sim.sustain`).
+7. **culture** — the learning-culture index updates.
+8. **measure** — the week's aggregates are recorded (:mod:`bsc_sim.metrics`).
+
+State lives in numpy arrays owned by the model (``model.pop``); agents are thin handles.
+Every random number comes from the model's generator: each component draws from its own child
+stream spawned from it, so designs run with the same seed share their cohort and network
+(common random numbers).
+"""
+
+from __future__ import annotations
+
+import time
+
+import mesa
+import numpy as np
+
+from .agents import FamilyAgent, ProgramAgent, StaffAgent
+from .calendar import build_calendar
+from .costs import CostLedger
+from .diffusion import WithinProgramSpread
+from .learning import CrossProgramLearning
+from .metrics import Recorder
+from .outcomes import progress_scores
+from .params import Params
+from .pdsa import PDSAProcess
+from .population import build_population
+from .supports import Supports
+from .sustain import Culture, Sustainment
+from .workforce import Workforce
+
+STREAMS = ("population", "turnover", "pdsa", "spread", "families", "learning", "supports", "sustain")
+
+
+class _Calendar:
+    """The calendar phase: collaborative events, then coaching and the workshop."""
+
+    def setup(self, model) -> None:
+        pass
+
+    def step(self, model) -> None:
+        model.components["cross_learning"].step(model)
+        model.components["supports"].step(model)
+
+
+class _CrossLearning:
+    def setup(self, model) -> None:
+        pass
+
+    def step(self, model) -> None:
+        model.components["cross_learning"].learn_across(model)
+
+
+class BSCModel(mesa.Model):
+    """A Breakthrough Series Collaborative among ECE programmes (one step = one week).
+
+    Args:
+        params: validated parameters (see :func:`bsc_sim.load_params`).
+        seed: seed of the model's generator (defaults to ``params.seed``).
+        create_agents: create the Mesa agent handles (skip for bare speed in sweeps).
+
+    Example:
+        >>> model = BSCModel(load_params(), seed=1)
+        >>> model.run()
+    """
+
+    PHASES = ("calendar", "turnover", "pdsa", "spread", "cross_learning", "sustainment", "culture", "measure")
+
+    def __init__(self, params: Params, seed: int | None = None, *, create_agents: bool = True) -> None:
+        seed = params.seed if seed is None else int(seed)
+        super().__init__(rng=seed)
+        self.params = params
+        self.seed = seed
+        self.streams = dict(zip(STREAMS, self.rng.spawn(len(STREAMS))))
+        self.week = 0
+        names = list(params.practices)
+        self._practice_index = {n: i for i, n in enumerate(names)}
+        pr = list(params.practices.values())
+        self.practice_effect = np.array([x.effect for x in pr])
+        self.practice_complexity = np.array([x.complexity for x in pr])
+        self.practice_hours = np.array([x.hours_per_week for x in pr])
+        # Rogers attractiveness, equal weights, complexity reversed (DF 4.4): 0 is neutral.
+        self.practice_attractiveness = np.array([
+            np.mean([x.relative_advantage, x.compatibility, 1 - x.complexity, x.trialability, x.observability]) - 0.5
+            for x in pr])
+        self.pop = build_population(params, self.streams["population"])
+        pr_ = self.pop.programs
+        self.initial_readiness = {"commitment": pr_.commitment.copy(), "efficacy": pr_.efficacy.copy(),
+                                  "composite": pr_.readiness.copy()}
+        self.calendar = build_calendar(params)
+        self.ledger = CostLedger(params, self.calendar.horizon)
+        self.components = {
+            "cross_learning": CrossProgramLearning(), "supports": Supports(), "turnover": Workforce(),
+            "pdsa": PDSAProcess(), "spread": WithinProgramSpread(), "sustainment": Sustainment(),
+            "culture": Culture(), "measure": Recorder(),
+        }
+        self.phases = {
+            "calendar": _Calendar(), "turnover": self.components["turnover"], "pdsa": self.components["pdsa"],
+            "spread": self.components["spread"], "cross_learning": _CrossLearning(),
+            "sustainment": self.components["sustainment"], "culture": self.components["culture"],
+            "measure": self.components["measure"],
+        }
+        for component in self.components.values():
+            component.setup(self)
+        Sustainment.update_embedded(self)
+        self.progress_scores = np.ones(self.pop.n_programs, dtype=np.int64)
+        self.phase_seconds = dict.fromkeys(self.PHASES, 0.0)
+        self.time_phases = False
+        self.program_agents: list[ProgramAgent] = []
+        self.staff_agents: list[StaffAgent] = []
+        self.family_agents: list[FamilyAgent] = []
+        if create_agents:
+            self.program_agents = [ProgramAgent(self, i) for i in range(self.pop.n_programs)]
+            self.staff_agents = [StaffAgent(self, i) for i in range(len(self.pop.staff.role))]
+            self.family_agents = [FamilyAgent(self, i) for i in range(len(self.pop.families.program))]
+
+    def practice_index(self, name: str) -> int:
+        try:
+            return self._practice_index[name]
+        except KeyError:
+            raise KeyError(f"unknown practice {name!r}; the change package is {list(self._practice_index)}") from None
+
+    @property
+    def finished(self) -> bool:
+        return self.week >= self.calendar.horizon
+
+    def step(self) -> None:
+        """One week: the phases of ``PHASES`` in order."""
+        if self.finished:
+            self.running = False
+            return
+        self.ledger.week = self.week
+        for name in self.PHASES:
+            if self.time_phases:
+                t0 = time.perf_counter()
+                self.phases[name].step(self)
+                self.phase_seconds[name] += time.perf_counter() - t0
+            else:
+                self.phases[name].step(self)
+        if self.week == self.calendar.end_week:
+            self._score_progress()
+        self.week += 1
+        self.running = not self.finished
+
+    def _score_progress(self) -> None:
+        rec = self.components["measure"]
+        self.progress_scores = progress_scores(rec, self.week, rec.cycles[self.week], self.pop.programs.embedded.any(axis=1),
+                                               self.params.progress)
+
+    def run(self) -> BSCModel:
+        """Run every remaining week of the horizon."""
+        while not self.finished:
+            self.step()
+        return self

@@ -1,0 +1,395 @@
+"""Typed, frozen model parameters: one line per parameter with its unit and source.
+
+Time unit: one model step is one **week**. Annual rates from the literature are converted to
+weekly hazards inside the model (h = 1 - (1 - T)^(1/52)), never here.
+
+Sources cite ``domain-facts.md`` (DF) by section, e.g. "DF 1.1" for the CCL project facts.
+"assumption" marks a value the literature does not pin down; each is a parameter so that
+sensitivity analysis can vary it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any, Literal
+
+from .paramtools import ParamError, from_mapping, param
+
+Level = Literal["classroom", "program", "family"]
+Modality = Literal["in_person", "virtual"]
+Selection = Literal["open", "readiness"]
+
+P01 = {"lo": 0.0, "hi": 1.0}  # probability / share / index on [0, 1]
+NONNEG = {"lo": 0.0}
+
+
+@dataclass(frozen=True)
+class CohortParams:
+    """Which programmes join the collaborative."""
+
+    n_programs: int = param(8, unit="programmes", lo=1, source="DF 1.1: CCL Phase I planned 8 settings (4 HS + 4 CC)", doc="programmes in the cohort")
+    frac_head_start: float = param(0.5, unit="share", **P01, source="DF 1.1: 4 of 8 planned settings were Head Start", doc="share of the cohort that is Head Start")
+    selection: Selection = param("open", unit="-", source="assumption: CCL used an application; criteria NOT FOUND (DF 1.5)", doc="'open' enrolment or selection of the most 'readiness'-ready applicants")
+    applicant_pool_factor: float = param(1.5, unit="applicants/place", lo=1.0, source="assumption", doc="applicants per place when selecting by readiness")
+
+
+@dataclass(frozen=True)
+class ProgramParams:
+    """Size and structure of programmes (centres)."""
+
+    classrooms_mean_head_start: float = param(5.0, unit="classrooms", lo=1.0, source="DF 3.1: ~90 children per Boston HS site / ~17 per room", doc="mean classrooms per Head Start site")
+    classrooms_mean_child_care: float = param(3.6, unit="classrooms", lo=1.0, source="DF 3.1: ~54 children per centre / ~15 per room", doc="mean classrooms per child care centre")
+    children_per_classroom_head_start: int = param(17, unit="children", lo=1, source="DF 3.1: NAEYC preschool max group 20; CFOC 4-5 y group 16", doc="enrolled children (families) per HS classroom")
+    children_per_classroom_child_care: int = param(15, unit="children", lo=1, source="DF 3.1: CFOC 3-y group 14, 4-5 y group 16", doc="enrolled children (families) per child care classroom")
+    p_education_manager_child_care: float = param(0.5, unit="probability", **P01, source="assumption: HS programmes always have an education coordinator (DF 3.1 FACES); small centres often do not", doc="chance a child care centre has an education manager/coach")
+    n_family_services_head_start: int = param(1, unit="staff", lo=0, source="DF 3.1: HS programmes have parent-involvement/social-services coordinators", doc="family-services staff per HS site")
+    n_family_services_child_care: int = param(0, unit="staff", lo=0, source="assumption", doc="family-services staff per child care centre")
+
+
+@dataclass(frozen=True)
+class ReadinessParams:
+    """Organisational readiness profile (Weiner 2009, DF 4.3), each drawn from a Beta(mean, concentration)."""
+
+    change_commitment_mean: float = param(0.6, unit="index 0-1", **P01, source="assumption; construct from Weiner 2009 (DF 4.3)", doc="mean shared resolve to implement")
+    change_efficacy_mean: float = param(0.5, unit="index 0-1", **P01, source="assumption; construct from Weiner 2009 (DF 4.3)", doc="mean shared belief in capability to implement")
+    leadership_support_mean: float = param(0.6, unit="index 0-1", **P01, source="assumption; leadership buy-in named by Halle et al. 2025 (DF 1.3)", doc="mean leadership support/endorsement")
+    data_capacity_mean: float = param(0.4, unit="index 0-1", **P01, source="assumption; data burden named as a barrier (MODEL-BRIEF 1)", doc="mean capacity to collect and use data")
+    time_slack_mean: float = param(0.4, unit="index 0-1", **P01, source="assumption; staffing shortages (DF 1.3 theory of change)", doc="mean time/resource slack for improvement work")
+    head_start_data_shift: float = param(0.1, unit="index 0-1", lo=-1.0, hi=1.0, source="assumption: HS has monitoring/PIR data systems", doc="added to data capacity of Head Start sites")
+    concentration: float = param(8.0, unit="-", lo=0.0, lo_open=True, source="assumption", doc="Beta concentration (a+b) of every readiness dimension")
+
+
+@dataclass(frozen=True)
+class TurnoverParams:
+    """Staff and family turnover (DF 3.2)."""
+
+    annual_rate_mean: float = param(0.25, unit="share/year", **P01, source="DF 3.2: 25-30% a year (Mathematica); 40% Louisiana", doc="mean programme-level annual staff turnover")
+    rate_concentration: float = param(2.0, unit="-", lo=0.0, lo_open=True, source="DF 3.2: heterogeneous and persistent (44% of centres lose nobody, 1/3 lose >=20%); low concentration gives that skew", doc="Beta concentration of programme turnover propensity")
+    vacancy_weeks_mean: float = param(6.0, unit="weeks", **NONNEG, source="assumption: staffing shortages (DF 1.3)", doc="mean weeks a vacancy stays open (geometric)")
+    leader_departure_culture_shock: float = param(0.15, unit="index 0-1", **P01, source="assumption: leaders' exit is the biggest shock (MODEL-BRIEF 3)", doc="fall in learning culture when the director leaves")
+    team_backfill_uses_leadership: bool = param(True, unit="-", source="assumption", doc="a newcomer joins the team with probability = leadership support")
+    onboarding_fidelity: float = param(0.5, unit="fidelity 0-1", **P01, source="assumption", doc="starting fidelity of a newcomer for a practice the programme has embedded")
+    family_annual_rate: float = param(0.35, unit="share/year", **P01, source="assumption: children age out; NOT FOUND (DF 5)", doc="annual family turnover")
+
+
+@dataclass(frozen=True)
+class StaffParams:
+    """Individual staff attributes at entry."""
+
+    skill_mean: float = param(0.4, unit="index 0-1", **P01, source="assumption", doc="mean QI skill of staff")
+    skill_concentration: float = param(6.0, unit="-", lo=0.0, lo_open=True, source="assumption", doc="Beta concentration of QI skill")
+    threshold_mean: float = param(0.2, unit="share of contacts", **P01, source="DF 6: adoption threshold 0.15-0.2 (Watts window, DF 4.2)", doc="mean adoption threshold (openness is its inverse)")
+    threshold_sd: float = param(0.08, unit="share of contacts", **P01, source="DF 6: range 0.05-0.35", doc="sd of adoption thresholds (clipped normal)")
+    initial_use_prob: float = param(0.05, unit="probability", **P01, source="assumption: low baseline use of the change package", doc="chance an eligible staff member already uses a practice at week 0")
+    initial_fidelity_mean: float = param(0.5, unit="fidelity 0-1", **P01, source="assumption", doc="mean fidelity of baseline users")
+    belief_prior_mean: float = param(0.55, unit="probability", **P01, source="DF 2.1: IHI starts a BTS only when belief in the changes is moderate to high", doc="mean prior belief that a practice works")
+
+
+@dataclass(frozen=True)
+class PracticeParams:
+    """One practice of the change package; Rogers attributes on 0-1 (0.5 neutral; DF 4.4)."""
+
+    level: Level = param("classroom", unit="-", source="MODEL-BRIEF 3", doc="who uses it: classroom staff, programme leaders, or families at home")
+    effect: float = param(0.65, unit="probability", **P01, source="assumption: DF 2.2 success tied to strong evidence base", doc="true chance a well-run test in one classroom shows benefit")
+    relative_advantage: float = param(0.6, unit="index 0-1", **P01, source="assumption; direction DF 4.4", doc="Rogers relative advantage (+)")
+    compatibility: float = param(0.6, unit="index 0-1", **P01, source="assumption; direction DF 4.4", doc="Rogers compatibility (+)")
+    complexity: float = param(0.5, unit="index 0-1", **P01, source="assumption; direction DF 4.4", doc="Rogers complexity (-); also slows fidelity growth")
+    trialability: float = param(0.6, unit="index 0-1", **P01, source="assumption; direction DF 4.4", doc="Rogers trialability (+)")
+    observability: float = param(0.5, unit="index 0-1", **P01, source="assumption; direction DF 4.4", doc="Rogers observability (+)")
+    hours_per_week: float = param(1.0, unit="hours/week", **NONNEG, source="assumption", doc="time cost of using the practice")
+
+
+def _practice(level: str, effect: float, ra: float, compat: float, cx: float, trial: float, obs: float, hours: float) -> PracticeParams:
+    return PracticeParams(level, effect, ra, compat, cx, trial, obs, hours)  # type: ignore[arg-type]
+
+
+def default_change_package() -> Mapping[str, PracticeParams]:
+    """An illustrative SEL change package of 5 practices (assumption: CCL's package NOT FOUND, DF 1.5)."""
+    return dict(
+        {  #                               level       effect  RA   comp  cplx trial  obs  hours
+            "emotion_coaching": _practice("classroom", 0.70, 0.7, 0.7, 0.5, 0.7, 0.5, 1.0),
+            "visual_routines": _practice("classroom", 0.65, 0.6, 0.8, 0.3, 0.8, 0.8, 0.5),
+            "friendship_skills": _practice("classroom", 0.60, 0.6, 0.6, 0.5, 0.6, 0.6, 1.5),
+            "reflective_supervision": _practice("program", 0.55, 0.5, 0.5, 0.6, 0.5, 0.3, 1.0),
+            "home_feelings_talk": _practice("family", 0.60, 0.6, 0.6, 0.3, 0.8, 0.4, 0.5),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class NetworkParams:
+    """Within-programme staff ties (weights) and cross-programme tie formation."""
+
+    w_classroom: float = param(1.0, unit="tie weight", **NONNEG, source="assumption: co-teachers share a room (classroom clique)", doc="lead-assistant tie in one classroom")
+    w_leader_manager: float = param(1.0, unit="tie weight", **NONNEG, source="assumption", doc="director - education manager tie")
+    w_manager_teacher: float = param(0.7, unit="tie weight", **NONNEG, source="assumption: coach/education manager supervises teachers", doc="education manager - teaching staff tie")
+    w_director_teacher: float = param(0.4, unit="tie weight", **NONNEG, source="assumption", doc="director - teaching staff tie")
+    w_family_services: float = param(0.4, unit="tie weight", **NONNEG, source="assumption", doc="family-services staff - director and lead teachers tie")
+    p_coworker: float = param(0.3, unit="probability", **P01, source="assumption", doc="chance two teaching staff in different classrooms are tied")
+    w_coworker: float = param(0.5, unit="tie weight", **NONNEG, source="assumption", doc="weight of a coworker tie")
+    session_new_ties: float = param(2.0, unit="ties/attendee/session", **NONNEG, source="assumption: learning sessions build cross-team ties (DF 2.2 Zamboni 2020)", doc="new cross-programme ties per attendee per in-person session")
+    homophily_odds: float = param(2.0, unit="odds ratio", lo=0.0, lo_open=True, source="assumption: homophily by programme kind (MODEL-BRIEF 3)", doc="relative chance of tying with a same-kind programme")
+    tie_strengthen: float = param(0.5, unit="tie weight/session", **NONNEG, source="assumption", doc="added weight of an existing tie per shared session (calls: a fifth)")
+    tie_decay_weekly: float = param(0.01, unit="share/week", **P01, source="assumption", doc="weekly decay of cross-programme tie weight")
+
+
+@dataclass(frozen=True)
+class SpreadParams:
+    """Within-programme adoption: Bass-like spontaneous and imitative terms plus complex contagion."""
+
+    p_spontaneous: float = param(0.03 / 52, unit="probability/week", **P01, source="DF 4.1: Bass p = 0.03/year (Sultan et al. 1990) / 52", doc="spontaneous adoption hazard")
+    q_imitation: float = param(0.38 / 52, unit="probability/week", **P01, source="DF 4.1: Bass q = 0.38/year / 52", doc="imitation hazard per unit share of adopting contacts")
+    p_threshold: float = param(0.15, unit="probability/week", **P01, source="assumption", doc="weekly adoption chance once the complex-contagion condition holds")
+    min_sources: int = param(2, unit="contacts", lo=1, source="DF 4.2: complex contagion needs several sources (Centola & Macy 2007)", doc="adopting contacts needed besides the threshold share")
+    w_endorsement: float = param(0.10, unit="threshold shift", **NONNEG, source="assumption: leader endorsement (MODEL-BRIEF 4.4)", doc="threshold reduction x leadership when the programme has adopted the practice")
+    w_belief: float = param(0.20, unit="threshold shift", **NONNEG, source="assumption", doc="threshold reduction per unit belief above 0.5")
+    w_culture: float = param(0.10, unit="threshold shift", **NONNEG, source="assumption", doc="threshold reduction per unit culture above 0.5")
+    w_attractiveness: float = param(0.20, unit="threshold shift", **NONNEG, source="DF 4.4: Rogers attributes, equal weights (no quantitative weights found)", doc="threshold reduction per unit Rogers attractiveness")
+    w_time_cost: float = param(0.03, unit="threshold shift/hour", **NONNEG, source="assumption: capability trap (DF 4.5 Repenning & Sterman)", doc="threshold increase per weekly hour x (1 - time slack)")
+
+
+@dataclass(frozen=True)
+class PDSAParams:
+    """Plan-Do-Study-Act cycles run by teams (MODEL-BRIEF 4.3)."""
+
+    p_start_weekly: float = param(0.35, unit="probability/week", **P01, source="assumption: monthly team reports in IHI action periods (DF 2.1)", doc="base chance an idle team starts a cycle in a week")
+    plan_weeks: int = param(1, unit="weeks", lo=0, source="assumption: 'what can you do by next Tuesday?' (DF 2.3)", doc="duration of Plan")
+    do_weeks: int = param(2, unit="weeks", lo=1, source="assumption", doc="duration of Do")
+    study_weeks: int = param(1, unit="weeks", lo=0, source="assumption", doc="duration of Study")
+    beta_skill: float = param(1.0, unit="logit per unit", **NONNEG, source="assumption", doc="effect of the testers' QI skill on test success")
+    beta_leadership: float = param(1.0, unit="logit per unit", **NONNEG, source="assumption: leadership buy-in (DF 1.3)", doc="effect of leadership support on test success")
+    beta_attractiveness: float = param(1.0, unit="logit per unit", **NONNEG, source="DF 4.4 (directions)", doc="effect of Rogers attractiveness on test success")
+    obs_noise_sd: float = param(0.35, unit="share", **NONNEG, source="assumption: short-term informal data are noisy (DF 1.1)", doc="sd of the observed result with no data capacity; shrinks linearly to 0 at full capacity")
+    data_support_gain: float = param(0.3, unit="index 0-1", **P01, source="assumption", doc="data capacity added by full data-use support")
+    adopt_threshold: float = param(0.6, unit="observed share", **P01, source="assumption", doc="observed success share at or above which the team adopts / scales up")
+    abandon_threshold: float = param(0.35, unit="observed share", **P01, source="assumption", doc="observed success share below which the team abandons; between: adapt")
+    adapt_gain: float = param(0.3, unit="logit", **NONNEG, source="assumption", doc="gain in local fit of a practice after each adaptation")
+    belief_rate: float = param(0.3, unit="share", **P01, source="assumption", doc="how far team beliefs move toward a study result")
+    scale_factor: float = param(2.0, unit="x classrooms", lo=1.0, source="DF 2.1: test, then implement, then spread (Model for Improvement)", doc="classrooms tested next cycle after a success")
+    choice_sharpness: float = param(4.0, unit="logit per unit belief", **NONNEG, source="assumption", doc="how strongly teams pick the practices they believe in most for a new cycle")
+    abandon_cooldown_weeks: int = param(12, unit="weeks", lo=0, source="assumption", doc="weeks before an abandoned practice is tested again")
+    fidelity_gain: float = param(0.05, unit="share of gap/week", **P01, source="assumption", doc="extra weekly fidelity growth of testers while a test runs")
+    post_collaborative_factor: float = param(0.3, unit="x start rate", **NONNEG, source="assumption: few teams keep cycling once supports end (DF 2.2)", doc="start-rate multiplier after supports end, times culture/0.5")
+
+
+@dataclass(frozen=True)
+class LearningParams:
+    """Learning sessions, calls and learning across programmes."""
+
+    attendance_in_person: float = param(0.85, unit="probability", **P01, source="assumption", doc="chance a team member attends an in-person session")
+    attendance_virtual: float = param(0.9, unit="probability", **P01, source="assumption", doc="chance a team member attends a virtual session")
+    virtual_effect: float = param(0.7, unit="x effect", **P01, source="assumption; virtual sessions rated helpful by 83% (DF 2.3, CSLC)", doc="multiplier on gains and new ties in virtual sessions")
+    skill_gain: float = param(0.15, unit="share of gap", **P01, source="assumption; 72-78% report knowledge gains (DF 2.3)", doc="QI skill gain per session attended")
+    belief_gain: float = param(0.2, unit="share of gap", **P01, source="assumption: faculty present the evidence", doc="belief moves toward the practice's true effect per session")
+    share_rate: float = param(0.3, unit="share of gap", **P01, source="DF 2.2: cross-team interaction (Zamboni 2020; Nembhard 2009)", doc="'all teach, all learn': belief moves toward the pooled shared results per session")
+    cross_rate: float = param(0.05, unit="share of gap/week", **P01, source="assumption", doc="weekly belief update from tied members of other programmes")
+    call_attendance: float = param(0.7, unit="probability", **P01, source="assumption", doc="chance a team member joins a call")
+    result_memory_weeks: int = param(26, unit="weeks", lo=1, source="assumption", doc="how long a programme's latest PDSA result is shared")
+    call_effect: float = param(0.3, unit="x session effect", **P01, source="assumption: calls are lighter than sessions", doc="sharing and tie strengthening of a call relative to a session")
+    meeting_commitment_gain: float = param(0.05, unit="index 0-1", **P01, source="assumption: choosing the areas together builds commitment (DF 1.1)", doc="rise of change commitment from the community meeting")
+    efficacy_gain: float = param(0.03, unit="index 0-1/session", **P01, source="assumption: efficacy rises with implementation (DF 4.3)", doc="rise of programme change efficacy per session attended")
+
+
+@dataclass(frozen=True)
+class CollaborativeParams:
+    """The BSC calendar: community meeting, prework, learning sessions, calls, congress (DF 2.1)."""
+
+    enabled: bool = param(True, unit="-", source="design", doc="run a collaborative at all")
+    community_meeting: bool = param(True, unit="-", source="DF 1.1: CCL began with a community meeting", doc="hold a community meeting in week 0")
+    prework_weeks: int = param(6, unit="weeks", lo=0, source="DF 2.1: prework before LS1; length assumption", doc="weeks from start to the first learning session")
+    n_sessions: int = param(3, unit="sessions", lo=0, source="DF 2.1: IHI standard is 3; CCL planned 3 (DF 1.1), later described 4 (seeds)", doc="learning sessions")
+    session_spacing_weeks: int = param(15, unit="weeks", lo=1, source="DF 2.1: LS-AP cycles over 6-15 months; assumption", doc="weeks between learning sessions")
+    modality: Modality = param("in_person", unit="-", source="DF 1.1: CCL sessions were in person", doc="learning-session modality")
+    session_hours: float = param(6.0, unit="hours", **NONNEG, source="assumption: one working day", doc="length of a learning session")
+    duration_weeks: int = param(52, unit="weeks", lo=1, source="DF 1.1: CCL ran about 12 months", doc="length of the collaborative (ends with the congress)")
+    call_interval_weeks: int = param(4, unit="weeks", lo=0, source="DF 2.1: monthly phone conferences/reports in action periods", doc="weeks between calls (0: none)")
+    congress: bool = param(True, unit="-", source="DF 2.1: closing congress", doc="hold a closing congress at the end")
+    data_use_support: float = param(0.5, unit="index 0-1", **P01, source="assumption: faculty teach measurement (Nadeem 2013: data collection is a common component)", doc="strength of data-use support during the collaborative")
+    followup_support_weeks: int = param(0, unit="weeks", lo=0, source="design", doc="weeks after the end during which calls and data support continue")
+    cross_learning: bool = param(True, unit="-", source="DF 2.2: Nembhard 2009 inter-organisational learning", doc="learning across programmes (ties, shared results)")
+
+
+@dataclass(frozen=True)
+class TeamParams:
+    """Composition of each programme's improvement team (MODEL-BRIEF 3)."""
+
+    enabled: bool = param(True, unit="-", source="design", doc="programmes form improvement teams that run PDSA cycles")
+    n_director: int = param(1, unit="members", lo=0, source="DF 1.1: teams include directors", doc="directors/site leaders on the team")
+    n_education_manager: int = param(1, unit="members", lo=0, source="DF 1.1: staff at all levels", doc="education managers/coaches on the team")
+    n_lead_teacher: int = param(1, unit="members", lo=0, source="DF 1.1: teachers", doc="lead teachers on the team")
+    n_assistant_teacher: int = param(1, unit="members", lo=0, source="DF 1.1: staff at all levels", doc="assistant teachers on the team")
+    n_family_services: int = param(0, unit="members", lo=0, source="assumption", doc="family-services staff on the team")
+    n_family: int = param(1, unit="members", lo=0, source="DF 1.1: teams include parents", doc="family members on the team")
+
+
+@dataclass(frozen=True)
+class CoachingParams:
+    """A coach/consultant per programme working with one teacher at a time (MODEL-BRIEF 6)."""
+
+    enabled: bool = param(False, unit="-", source="design", doc="each programme has a coach")
+    visit_interval_weeks: int = param(2, unit="weeks", lo=1, source="assumption", doc="weeks between coaching visits")
+    weeks: int = param(52, unit="weeks", lo=0, source="assumption: same length as the collaborative", doc="weeks of coaching")
+    weeks_per_teacher: int = param(8, unit="weeks", lo=1, source="assumption", doc="weeks the coach stays with one focus teacher")
+    p_seed: float = param(0.5, unit="probability/visit", **P01, source="assumption", doc="chance the focus teacher starts the practice at a visit")
+    fidelity_gain: float = param(0.15, unit="share of gap/visit", **P01, source="assumption", doc="fidelity gain of the focus teacher per visit")
+    belief_gain: float = param(0.15, unit="share of gap/visit", **P01, source="assumption", doc="belief moves toward the true effect per visit")
+    hours_per_visit: float = param(3.0, unit="hours", **NONNEG, source="assumption: visit plus travel", doc="coach hours per visit")
+
+
+@dataclass(frozen=True)
+class TrainingParams:
+    """A one-off workshop for teaching staff (MODEL-BRIEF 6)."""
+
+    enabled: bool = param(False, unit="-", source="design", doc="hold a one-off workshop")
+    week: int = param(2, unit="week", lo=0, source="assumption", doc="week of the workshop")
+    attendance: float = param(0.8, unit="probability", **P01, source="assumption", doc="chance a teaching staff member attends")
+    p_try: float = param(0.25, unit="probability/practice", **P01, source="assumption", doc="chance an attendee starts each classroom/family practice")
+    belief_gain: float = param(0.15, unit="share of gap", **P01, source="assumption", doc="belief moves toward the true effect")
+    skill_gain: float = param(0.05, unit="share of gap", **P01, source="assumption", doc="QI skill gain")
+    hours: float = param(6.0, unit="hours", **NONNEG, source="assumption", doc="workshop length")
+
+
+@dataclass(frozen=True)
+class FamilyParams:
+    """Family engagement and home use of family-facing practices."""
+
+    engagement_mean: float = param(0.4, unit="index 0-1", **P01, source="assumption; FACES 2014: weaker on collaborative goal setting (DF 3.3)", doc="mean baseline engagement")
+    engagement_concentration: float = param(5.0, unit="-", lo=0.0, lo_open=True, source="assumption", doc="Beta concentration of engagement")
+    engagement_rate: float = param(0.05, unit="share of gap/week", **P01, source="assumption", doc="weekly drift of engagement toward its current target")
+    boost_promoted: float = param(0.2, unit="index 0-1", **P01, source="assumption", doc="target rise when a classroom teacher promotes a family practice")
+    boost_team_family: float = param(0.1, unit="index 0-1", **P01, source="assumption: families on teams (DF 1.1)", doc="target rise when a family from the classroom is on the team")
+    p_uptake: float = param(0.08, unit="probability/week", **P01, source="assumption", doc="home uptake hazard x engagement x share of teachers promoting")
+    home_lapse: float = param(0.02, unit="probability/week", **P01, source="assumption", doc="weekly chance a family stops home use")
+
+
+@dataclass(frozen=True)
+class SustainParams:
+    """Fidelity growth, lapse and embedding (MODEL-BRIEF 4.6)."""
+
+    fidelity_rate: float = param(0.06, unit="share of gap/week", **P01, source="assumption: ~half of front-line staff reach fidelity in 12 months (DF 2.3 NC TF-CBT 52%)", doc="weekly fidelity growth while using, x (1.5 - complexity) x (0.5 + skill)")
+    fidelity_threshold: float = param(0.8, unit="fidelity 0-1", **P01, source="assumption: conventional 80% fidelity criterion", doc="fidelity at which use counts as 'at fidelity'")
+    lapse_weekly: float = param(0.012, unit="probability/week", **P01, source="assumption: sustained gains are the exception (DF 2.2 Wells 2018)", doc="base lapse hazard of a user")
+    w_culture: float = param(1.5, unit="log-hazard per unit", **NONNEG, source="assumption", doc="lapse reduction per unit learning culture")
+    w_leadership: float = param(0.5, unit="log-hazard per unit", **NONNEG, source="assumption", doc="lapse reduction per unit leadership support")
+    w_routine: float = param(1.0, unit="log-hazard", **NONNEG, source="assumption: routinisation", doc="lapse reduction when the practice is embedded in the programme")
+    w_belief: float = param(1.0, unit="log-hazard per unit", **NONNEG, source="assumption", doc="lapse increase per unit belief below 0.5")
+    support_withdrawal: float = param(1.5, unit="x hazard", lo=1.0, source="assumption: supports ending (MODEL-BRIEF 4.6; DF 2.3 Casey)", doc="lapse multiplier after collaborative supports end")
+    start_fidelity: float = param(0.1, unit="fidelity 0-1", **P01, source="assumption", doc="fidelity of someone who has just started a practice")
+    embed_threshold: float = param(0.5, unit="share", **P01, source="assumption", doc="share of eligible staff at fidelity for a practice to count as embedded")
+
+
+@dataclass(frozen=True)
+class CultureParams:
+    """The learning-culture index (MODEL-BRIEF 4.7)."""
+
+    initial_mean: float = param(0.3, unit="index 0-1", **P01, source="assumption", doc="mean initial learning culture")
+    concentration: float = param(6.0, unit="-", lo=0.0, lo_open=True, source="assumption", doc="Beta concentration of initial culture")
+    gain_per_cycle: float = param(0.04, unit="share of gap/cycle", **P01, source="assumption: improvement habits (DF 2.2 Zamboni 2020)", doc="culture gain per completed PDSA cycle")
+    gain_leadership: float = param(0.004, unit="share of gap/week", **P01, source="assumption: shared leadership (DF 2.2)", doc="weekly gain x leadership while a team is active")
+    gain_session: float = param(0.02, unit="share of gap/session", **P01, source="assumption", doc="gain when the team attends a session")
+    decay_weekly: float = param(0.004, unit="share/week", **P01, source="assumption: decays slowly (MODEL-BRIEF 4.7)", doc="weekly decay")
+
+
+@dataclass(frozen=True)
+class ProgressParams:
+    """IHI-style 1-5 team progress score from the change in classroom reach (DF 2.1; cut-offs assumption)."""
+
+    modest: float = param(0.10, unit="share of classrooms", **P01, source="DF 2.1: level 3 = modest improvement; cut-off assumption", doc="reach gain for a score of 3")
+    significant: float = param(0.25, unit="share of classrooms", **P01, source="DF 2.1: level 4 = significant improvement; cut-off assumption", doc="reach gain for a score of 4")
+    outstanding_reach: float = param(0.6, unit="share of classrooms", **P01, source="DF 2.1: levels 4-5 sustained and spread; cut-off assumption", doc="reach (with an embedded practice) for a score of 5")
+
+
+@dataclass(frozen=True)
+class CostParams:
+    """Unit costs in US dollars (all assumptions unless noted)."""
+
+    wage_director: float = param(27.0, unit="USD/hour", **NONNEG, source="[RECALL] BLS OES 2023 preschool/childcare administrators ~$26.6", doc="director hourly wage")
+    wage_education_manager: float = param(24.0, unit="USD/hour", **NONNEG, source="assumption", doc="education manager hourly wage")
+    wage_lead_teacher: float = param(18.0, unit="USD/hour", **NONNEG, source="[RECALL] BLS OES 2023 preschool teachers ~$18.1", doc="lead teacher hourly wage")
+    wage_assistant_teacher: float = param(15.0, unit="USD/hour", **NONNEG, source="[RECALL] BLS OES 2023 childcare workers ~$14.6", doc="assistant teacher hourly wage")
+    wage_family_services: float = param(20.0, unit="USD/hour", **NONNEG, source="assumption", doc="family-services staff hourly wage")
+    family_stipend: float = param(50.0, unit="USD/event", **NONNEG, source="assumption", doc="stipend per session a family member attends")
+    substitute_hourly: float = param(20.0, unit="USD/hour", **NONNEG, source="assumption", doc="substitute cover per hour a teacher is away from class")
+    travel_per_attendee: float = param(40.0, unit="USD/attendee", **NONNEG, source="assumption", doc="travel per in-person attendance")
+    venue_per_session: float = param(2000.0, unit="USD/session", **NONNEG, source="assumption", doc="venue and materials per in-person session")
+    n_faculty: int = param(6, unit="people", lo=0, source="DF 2.1: a faculty of 5-8 experts", doc="faculty per session")
+    faculty_day_rate: float = param(1000.0, unit="USD/day", **NONNEG, source="assumption", doc="faculty cost per person-day (prep and delivery)")
+    faculty_hours_per_call: float = param(4.0, unit="hours", **NONNEG, source="assumption", doc="faculty hours per cohort call")
+    community_meeting_cost: float = param(5000.0, unit="USD", **NONNEG, source="assumption", doc="cost of the community meeting")
+    data_support_weekly: float = param(40.0, unit="USD/programme/week", **NONNEG, source="assumption", doc="cost of full data-use support (scaled by its strength)")
+    pdsa_hours_per_member: float = param(1.5, unit="hours/cycle", **NONNEG, source="assumption", doc="team member time per PDSA cycle")
+    coach_hourly: float = param(45.0, unit="USD/hour", **NONNEG, source="assumption", doc="coach/consultant hourly cost")
+    trainer_fee: float = param(2500.0, unit="USD/workshop/programme", **NONNEG, source="assumption", doc="trainer fee per programme workshop")
+
+
+@dataclass(frozen=True)
+class Params:
+    """All parameters of one bsc_sim run (one step = one week)."""
+
+    seed: int = param(0, unit="-", lo=0, source="-", doc="default random seed of a run (run_sim's seed argument wins)")
+    design: str = param("bsc", unit="-", source="design", doc="name of the design (set by configs/design/*.yaml)")
+    followup_weeks: int = param(52, unit="weeks", lo=0, source="issue: sustainment is seen in a follow-up year", doc="weeks simulated after the collaborative ends")
+    cohort: CohortParams = param(unit="-", source="-", doc="cohort", factory=CohortParams)
+    program: ProgramParams = param(unit="-", source="-", doc="programmes", factory=ProgramParams)
+    readiness: ReadinessParams = param(unit="-", source="-", doc="readiness", factory=ReadinessParams)
+    turnover: TurnoverParams = param(unit="-", source="-", doc="turnover", factory=TurnoverParams)
+    staff: StaffParams = param(unit="-", source="-", doc="staff", factory=StaffParams)
+    practices: Mapping[str, PracticeParams] = param(unit="-", source="-", doc="change package", factory=default_change_package)
+    network: NetworkParams = param(unit="-", source="-", doc="networks", factory=NetworkParams)
+    spread: SpreadParams = param(unit="-", source="-", doc="spread", factory=SpreadParams)
+    pdsa: PDSAParams = param(unit="-", source="-", doc="PDSA", factory=PDSAParams)
+    learning: LearningParams = param(unit="-", source="-", doc="learning", factory=LearningParams)
+    collaborative: CollaborativeParams = param(unit="-", source="-", doc="collaborative", factory=CollaborativeParams)
+    team: TeamParams = param(unit="-", source="-", doc="team", factory=TeamParams)
+    coaching: CoachingParams = param(unit="-", source="-", doc="coaching", factory=CoachingParams)
+    training: TrainingParams = param(unit="-", source="-", doc="training", factory=TrainingParams)
+    families: FamilyParams = param(unit="-", source="-", doc="families", factory=FamilyParams)
+    sustain: SustainParams = param(unit="-", source="-", doc="sustainment", factory=SustainParams)
+    culture: CultureParams = param(unit="-", source="-", doc="culture", factory=CultureParams)
+    progress: ProgressParams = param(unit="-", source="-", doc="progress score", factory=ProgressParams)
+    costs: CostParams = param(unit="-", source="-", doc="costs", factory=CostParams)
+
+    def __post_init__(self) -> None:
+        check_consistency(self)
+
+    @property
+    def horizon_weeks(self) -> int:
+        """Weeks simulated: the collaborative plus follow-up."""
+        return self.collaborative.duration_weeks + self.followup_weeks
+
+    @property
+    def practice_names(self) -> tuple[str, ...]:
+        return tuple(self.practices)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> Params:
+        """Strictly build Params from a nested mapping (unknown keys and bad values raise ParamError)."""
+        return from_mapping(cls, data)
+
+    def replace(self, **changes: Any) -> Params:
+        """A copy with top-level fields replaced (``params.replace(cohort=...)``)."""
+        return replace(self, **changes)
+
+
+def check_consistency(p: Params) -> None:
+    """Cross-field checks that single-field ranges cannot express."""
+    c = p.collaborative
+    if not p.practices:
+        raise ParamError("practices: the change package needs at least one practice")
+    if p.pdsa.abandon_threshold > p.pdsa.adopt_threshold:
+        raise ParamError(f"pdsa.abandon_threshold = {p.pdsa.abandon_threshold}: must be <= pdsa.adopt_threshold ({p.pdsa.adopt_threshold})")
+    if c.enabled and c.n_sessions > 0:
+        last = c.prework_weeks + (c.n_sessions - 1) * c.session_spacing_weeks
+        if last >= c.duration_weeks:
+            raise ParamError(
+                f"collaborative.n_sessions = {c.n_sessions}: sessions end in week {last}, "
+                f"after the collaborative ends (duration_weeks = {c.duration_weeks})"
+            )
+    if p.training.enabled and p.training.week >= p.horizon_weeks:
+        raise ParamError(f"training.week = {p.training.week}: after the last simulated week ({p.horizon_weeks - 1})")
+
+
+def group_names() -> list[str]:
+    """Names of the parameter groups (top-level dataclass fields that are groups)."""
+    return [f.name for f in fields(Params) if f.name not in ("seed", "design", "followup_weeks")]

@@ -1,0 +1,227 @@
+"""Plan-Do-Study-Act cycles run by improvement teams (MODEL-BRIEF 4.3; Model for Improvement, DF 2.1).
+
+A team runs one cycle at a time:
+
+* **Start** (idle team, weekly chance): limited by commitment, time slack, data capacity and how
+  much of the team is present; after supports end the chance falls unless the culture is strong.
+  The team continues the practice of its last cycle after a scale-up or an adaptation
+  (iteration); otherwise it picks a practice it believes in, weighted by softmax(belief).
+* **Plan** (``plan_weeks``) then **Do** (``do_weeks``): the test runs in ``scale`` classrooms,
+  one tester per classroom (the lead teacher, or the assistant when the lead post is vacant);
+  programme-level practices are tested by the leaders. Testers use the practice and gain fidelity.
+* **Study**: each tester's test succeeds with probability
+  sigmoid(logit(effect) + skill + leadership + Rogers attractiveness + local fit). The team sees the
+  true share of successes plus noise whose sd shrinks with data capacity and data-use support,
+  so teams can misread results.
+* **Act**: observed >= adopt threshold: scale up (x ``scale_factor`` classrooms) or, at full
+  scale, adopt programme-wide (leaders endorse it); between the thresholds: adapt (local fit
+  improves) and test again; below: abandon (new testers stop) with a cool-down.
+
+Every cycle is one row of the event log. A cycle counts as *well run* when it was data-driven
+(the team measured) and iterative (it built on an earlier cycle of the same practice): the
+features Knudsen et al. 2019 found rarely met (DF 2.2).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .population import DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES, LEVELS, TEACHING_ROLES
+
+IDLE, PLAN, DO, STUDY = 0, 1, 2, 3
+GO, ADAPT, STOP = 0, 1, 2
+EVENT_COLUMNS = ("cycle_id", "program_id", "practice", "week_start", "week_decided", "scale", "n_units",
+                 "n_testers", "true_result", "observed_result", "data_used", "iterative", "well_run",
+                 "decision", "misread")
+
+
+def _logit(p):
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+class PDSAProcess:
+    """The PDSA cycles of every team, with the shared results other programmes learn from."""
+
+    def setup(self, model) -> None:
+        pop, P = model.pop, len(model.practice_effect)
+        M, st = pop.n_programs, pop.staff
+        self.rng = model.streams["pdsa"]
+        self.stage = np.zeros(M, dtype=np.int64)
+        self.week_start = np.zeros(M, dtype=np.int64)
+        self.practice = np.zeros(M, dtype=np.int64)
+        self.scale = np.ones(M, dtype=np.int64)
+        self.next_practice = np.full(M, -1)             # practice to iterate on, -1 none
+        self.next_scale = np.ones(M, dtype=np.int64)
+        self.cycles_on = np.zeros((M, P), dtype=np.int64)
+        self.cooldown_until = np.zeros((M, P), dtype=np.int64)
+        self.result = np.zeros((M, P))                  # latest observed result, shared
+        self.result_week = np.full((M, P), -10**6)
+        self.completed = np.zeros(M, dtype=np.int64)    # cycles decided this week
+        self.testing = np.zeros_like(st.use)            # bool (S,P) testers of running cycles
+        self.testers: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.events: list[tuple] = []
+        # Static lookups.
+        n_cls = pop.programs.n_classrooms
+        self.first_classroom = np.r_[0, np.cumsum(n_cls)[:-1]]
+        self.is_program_level = pop.practice_level == LEVELS.index("program")
+        self.n_units = np.where(self.is_program_level[None, :], 1, n_cls[:, None])
+        C = len(pop.classroom_program)
+        self.lead_of = np.full(C, -1)
+        self.asst_of = np.full(C, -1)
+        for role, table in ((TEACHING_ROLES[0], self.lead_of), (TEACHING_ROLES[1], self.asst_of)):
+            rows = np.flatnonzero(st.role == role)
+            table[st.classroom[rows]] = rows
+        self.leaders = [np.flatnonzero((st.program == m) & np.isin(st.role, (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES)))
+                        for m in range(M)]
+        self.seats = np.maximum(np.bincount(st.program[st.on_team], minlength=M), 1)
+
+    # -- helpers -------------------------------------------------------------------------
+    def _team_presence(self, model) -> tuple[np.ndarray, np.ndarray]:
+        st, M = model.pop.staff, model.pop.n_programs
+        members = st.present & st.on_team
+        n = np.bincount(st.program[members], minlength=M)
+        return n, members
+
+    def data_capacity(self, model) -> np.ndarray:
+        """Effective data capacity per programme: own capacity plus data-use support while supported."""
+        c = model.params.collaborative
+        support = c.data_use_support * model.params.pdsa.data_support_gain * model.calendar.supports_active[model.week]
+        return np.minimum(1.0, model.pop.programs.data_capacity + support)
+
+    def _start_cycles(self, model, n_team: np.ndarray, members: np.ndarray) -> None:
+        p, pr, st = model.params, model.pop.programs, model.pop.staff
+        q = p.pdsa
+        w = model.week
+        u = self.rng.random(len(self.stage))
+        if model.calendar.supports_active[w]:
+            support = 1.0
+        else:
+            support = q.post_collaborative_factor * pr.culture / 0.5
+        rate = (q.p_start_weekly * (0.5 + pr.commitment) * (0.5 + pr.time_slack) * (0.5 + self.data_capacity(model))
+                * np.minimum(1.0, n_team / self.seats) * support)
+        start = np.flatnonzero((self.stage == IDLE) & (n_team > 0) & (u < rate))
+        # Team's mean belief per practice (present members) -> softmax choice with Gumbel noise.
+        M, P = len(self.stage), st.belief.shape[1]
+        sums = np.zeros((M, P))
+        np.add.at(sums, st.program[members], st.belief[members])
+        mean_belief = sums / np.maximum(n_team, 1)[:, None]
+        allowed = self.cooldown_until <= w
+        logits = np.where(allowed, q.choice_sharpness * mean_belief, -np.inf)
+        gumbel = -np.log(-np.log(self.rng.random((M, P))))
+        choice = np.argmax(logits + gumbel, axis=1)
+        cont = self.next_practice >= 0
+        for m in start:
+            if not np.isfinite(logits[m]).any() and not cont[m]:
+                continue
+            self.stage[m] = PLAN
+            self.week_start[m] = w
+            self.practice[m] = self.next_practice[m] if cont[m] else choice[m]
+            self.scale[m] = self.next_scale[m] if cont[m] else 1
+
+    def _begin_do(self, model, m: int) -> None:
+        st, k = model.pop.staff, self.practice[m]
+        if self.is_program_level[k]:
+            testers = self.leaders[m][st.present[self.leaders[m]]]
+        else:
+            n = model.pop.programs.n_classrooms[m]
+            rooms = self.first_classroom[m] + self.rng.choice(n, size=min(self.scale[m], n), replace=False)
+            lead, asst = self.lead_of[rooms], self.asst_of[rooms]
+            testers = np.where(st.present[lead], lead, asst)
+            testers = testers[(testers >= 0) & st.present[np.maximum(testers, 0)]]
+        new = ~st.use[testers, k]
+        st.use[testers, k] = True
+        st.fidelity[testers[new], k] = np.maximum(st.fidelity[testers[new], k], model.params.sustain.start_fidelity)
+        self.testing[testers, k] = True
+        self.testers[m] = (testers, new)
+
+    def _decide(self, model, m: int, members: np.ndarray) -> None:
+        p, st, pr = model.params, model.pop.staff, model.pop.programs
+        q, k, w = p.pdsa, self.practice[m], model.week
+        testers, new = self.testers.pop(m, (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)))
+        self.testing[testers, k] = False
+        keep = st.present[testers]
+        testers, new = testers[keep], new[keep]
+        logit = (_logit(model.practice_effect[k]) + q.beta_skill * 2 * (st.skill[testers] - 0.5)
+                 + q.beta_leadership * 2 * (pr.leadership[m] - 0.5) + q.beta_attractiveness * model.practice_attractiveness[k]
+                 + pr.fit[m, k])
+        success = self.rng.random(len(testers)) < _sigmoid(logit)
+        n_units = self.n_units[m, k]
+        data = self.data_capacity(model)[m]
+        noise = self.rng.normal(0.0, q.obs_noise_sd * (1.0 - data))
+        data_used = bool(self.rng.random() < data)
+        iterative = bool(self.cycles_on[m, k] >= 1)
+        if len(testers) == 0:  # every tester left: nothing to study
+            true = observed = np.nan
+            decision, misread = "fizzled", False
+            self.next_practice[m] = -1
+        else:
+            true = float(success.mean())
+            observed = float(np.clip(true + noise, 0.0, 1.0))
+            seen, real = self._category(observed, q), self._category(true, q)
+            misread = seen != real
+            decision = self._act(model, m, k, seen, testers, new, n_units)
+            # Team members and testers update their belief toward what they saw.
+            rows = np.unique(np.r_[np.flatnonzero(members & (st.program == m)), testers])
+            st.belief[rows, k] += q.belief_rate * (observed - st.belief[rows, k])
+            self.result[m, k] = observed
+            self.result_week[m, k] = w
+        self.cycles_on[m, k] += 1
+        self.completed[m] += 1
+        self.stage[m] = IDLE
+        team_here = np.flatnonzero(members & (st.program == m))
+        model.ledger.staff_hours(model, team_here, p.costs.pdsa_hours_per_member, cover=False)
+        self.events.append((len(self.events), m, k, int(self.week_start[m]), w, int(self.scale[m]), int(n_units),
+                            len(testers), true, observed, data_used, iterative, data_used and iterative, decision, misread))
+
+    @staticmethod
+    def _category(result: float, q) -> int:
+        if result >= q.adopt_threshold:
+            return GO
+        return ADAPT if result >= q.abandon_threshold else STOP
+
+    def _act(self, model, m, k, seen, testers, new, n_units) -> str:
+        q, st, pr = model.params.pdsa, model.pop.staff, model.pop.programs
+        if seen == GO and self.scale[m] < n_units:
+            self.next_practice[m] = k
+            self.next_scale[m] = min(n_units, int(np.ceil(self.scale[m] * q.scale_factor)))
+            return "scale_up"
+        if seen == GO:
+            pr.endorsed[m, k] = True
+            self.next_practice[m] = -1
+            return "adopt"
+        if seen == ADAPT:
+            pr.fit[m, k] += q.adapt_gain
+            self.next_practice[m] = k
+            self.next_scale[m] = self.scale[m]
+            return "adapt"
+        dropped = testers[new]
+        st.use[dropped, k] = False
+        st.fidelity[dropped, k] = 0.0
+        self.cooldown_until[m, k] = model.week + q.abandon_cooldown_weeks
+        self.next_practice[m] = -1
+        return "abandon"
+
+    # -- phase ---------------------------------------------------------------------------
+    def step(self, model) -> None:
+        self.completed[:] = 0
+        if not model.params.team.enabled:
+            return
+        q, w = model.params.pdsa, model.week
+        n_team, members = self._team_presence(model)
+        for m in np.flatnonzero((self.stage == PLAN) & (self.week_start + q.plan_weeks <= w)):
+            self.stage[m] = DO
+            self._begin_do(model, m)
+        for m in np.flatnonzero((self.stage == DO) & (self.week_start + q.plan_weeks + q.do_weeks <= w)):
+            self.stage[m] = STUDY
+        decide_at = self.week_start + q.plan_weeks + q.do_weeks + q.study_weeks
+        for m in np.flatnonzero((self.stage == STUDY) & (decide_at <= w)):
+            self._decide(model, m, members)
+        # Testers keep practising while their test runs (MODEL-BRIEF 4.3 "do").
+        f = model.pop.staff.fidelity
+        f += q.fidelity_gain * (1.0 - f) * self.testing
+        self._start_cycles(model, n_team, members)

@@ -1,0 +1,275 @@
+"""Model-owned state arrays and the builder that creates the cohort, its staff, families and networks.
+
+All hot state is structure-of-arrays (one row per staff slot, family slot, classroom or
+programme). Mesa agents (:mod:`bsc_sim.agents`) are thin handles holding an index into these.
+A staff *slot* is a position (role, classroom, place in the network); people come and go
+through it with turnover.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from .params import Params
+from .spread import SpreadNetwork
+
+# Roles (index into ROLE_NAMES); MODEL-BRIEF 3.
+DIRECTOR, EDUCATION_MANAGER, LEAD_TEACHER, ASSISTANT_TEACHER, FAMILY_SERVICES = range(5)
+ROLE_NAMES = ("director", "education_manager", "lead_teacher", "assistant_teacher", "family_services")
+TEACHING_ROLES = (LEAD_TEACHER, ASSISTANT_TEACHER)
+LEADER_ROLES = (DIRECTOR, EDUCATION_MANAGER)
+HEAD_START, CHILD_CARE = 0, 1
+KIND_NAMES = ("head_start", "child_care")
+LEVELS = ("classroom", "program", "family")
+# Which roles can use a practice of each level (families use family practices at home).
+ELIGIBLE_ROLES = {
+    "classroom": (LEAD_TEACHER, ASSISTANT_TEACHER),
+    "program": (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES),
+    "family": (LEAD_TEACHER, ASSISTANT_TEACHER, FAMILY_SERVICES),  # staff who promote it to families
+}
+
+
+def beta_draw(rng: np.random.Generator, mean: float | np.ndarray, concentration: float, size=None) -> np.ndarray:
+    """Beta draws parameterised by mean and concentration a+b (means at 0 or 1 are degenerate)."""
+    mean = np.clip(mean, 1e-6, 1 - 1e-6)
+    return rng.beta(mean * concentration, (1 - mean) * concentration, size=size)
+
+
+@dataclass
+class Programs:
+    kind: np.ndarray                # int8 (M,) HEAD_START / CHILD_CARE
+    n_classrooms: np.ndarray        # int (M,)
+    commitment: np.ndarray          # (M,) change commitment 0-1
+    efficacy: np.ndarray            # (M,) change efficacy 0-1
+    leadership: np.ndarray          # (M,) leadership support 0-1
+    data_capacity: np.ndarray       # (M,) 0-1
+    time_slack: np.ndarray          # (M,) 0-1
+    turnover_annual: np.ndarray     # (M,) persistent programme turnover propensity
+    culture: np.ndarray             # (M,) learning-culture index 0-1
+    endorsed: np.ndarray            # bool (M,P) programme decided to implement the practice
+    embedded: np.ndarray            # bool (M,P) practice routinised (share at fidelity >= threshold)
+    fit: np.ndarray                 # (M,P) local fit gained by adaptation (logit)
+    n_applicants: int = 0
+
+    @property
+    def readiness(self) -> np.ndarray:
+        """Composite readiness (mean of the five readiness dimensions)."""
+        return (self.commitment + self.efficacy + self.leadership + self.data_capacity + self.time_slack) / 5
+
+
+@dataclass
+class Staff:
+    program: np.ndarray             # int (S,)
+    role: np.ndarray                # int8 (S,)
+    classroom: np.ndarray           # int (S,) global classroom index, -1 for non-classroom roles
+    present: np.ndarray             # bool (S,) slot filled (False while vacant)
+    vacant_until: np.ndarray        # int (S,) week the vacancy is filled
+    hired_week: np.ndarray          # int (S,)
+    skill: np.ndarray               # (S,) QI skill 0-1
+    threshold: np.ndarray           # (S,) adoption threshold (share of contacts)
+    on_team: np.ndarray             # bool (S,)
+    eligible: np.ndarray            # bool (S,P) role can use the practice
+    use: np.ndarray                 # bool (S,P) currently using
+    fidelity: np.ndarray            # (S,P) 0-1 (0 when not using)
+    belief: np.ndarray              # (S,P) belief that the practice works 0-1
+
+
+@dataclass
+class Families:
+    program: np.ndarray             # int (F,)
+    classroom: np.ndarray           # int (F,)
+    engagement: np.ndarray          # (F,) 0-1
+    engagement_base: np.ndarray     # (F,) 0-1
+    on_team: np.ndarray             # bool (F,)
+    home_use: np.ndarray            # bool (F,P) only family-level columns are ever set
+
+
+@dataclass
+class Population:
+    programs: Programs
+    staff: Staff
+    families: Families
+    classroom_program: np.ndarray   # int (C,)
+    classroom_children: np.ndarray  # int (C,)
+    staff_network: SpreadNetwork    # within-programme staff ties (weighted)
+    practice_level: np.ndarray      # int8 (P,) index into LEVELS
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def n_programs(self) -> int:
+        return len(self.programs.kind)
+
+
+def _draw_readiness(p: Params, rng: np.random.Generator, kind: np.ndarray) -> dict[str, np.ndarray]:
+    r, n = p.readiness, len(kind)
+    data_mean = np.clip(r.data_capacity_mean + r.head_start_data_shift * (kind == HEAD_START), 0, 1)
+    return {
+        "commitment": beta_draw(rng, r.change_commitment_mean, r.concentration, n),
+        "efficacy": beta_draw(rng, r.change_efficacy_mean, r.concentration, n),
+        "leadership": beta_draw(rng, r.leadership_support_mean, r.concentration, n),
+        "data_capacity": beta_draw(rng, data_mean, r.concentration, n),
+        "time_slack": beta_draw(rng, r.time_slack_mean, r.concentration, n),
+    }
+
+
+def _select_cohort(p: Params, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, np.ndarray], int]:
+    """Kinds and readiness of the selected programmes; selection keeps the Head Start share."""
+    n = p.cohort.n_programs
+    n_hs = int(round(n * p.cohort.frac_head_start))
+    factor = p.cohort.applicant_pool_factor if p.cohort.selection == "readiness" else 1.0
+    n_app_hs, n_app_cc = int(np.ceil(n_hs * factor)), int(np.ceil((n - n_hs) * factor))
+    kind = np.r_[np.full(n_app_hs, HEAD_START), np.full(n_app_cc, CHILD_CARE)].astype(np.int8)
+    ready = _draw_readiness(p, rng, kind)
+    composite = sum(ready.values()) / len(ready)
+    chosen = []
+    for k, n_take in ((HEAD_START, n_hs), (CHILD_CARE, n - n_hs)):
+        pool = np.flatnonzero(kind == k)
+        order = np.argsort(-composite[pool], kind="stable") if p.cohort.selection == "readiness" else np.arange(len(pool))
+        chosen.append(pool[order[:n_take]])
+    idx = np.concatenate(chosen)
+    return kind[idx], {k: v[idx] for k, v in ready.items()}, len(kind)
+
+
+def build_population(p: Params, rng: np.random.Generator) -> Population:
+    """Create the cohort's programmes, classrooms, staff, families, teams and staff network."""
+    kind, ready, n_applicants = _select_cohort(p, rng)
+    M, P = len(kind), len(p.practices)
+    pp, net = p.program, p.network
+    cls_mean = np.where(kind == HEAD_START, pp.classrooms_mean_head_start, pp.classrooms_mean_child_care)
+    n_cls = 1 + rng.poisson(cls_mean - 1)
+    has_manager = (kind == HEAD_START) | (rng.random(M) < pp.p_education_manager_child_care)
+    n_fs = np.where(kind == HEAD_START, pp.n_family_services_head_start, pp.n_family_services_child_care)
+
+    roles, progs, rooms, fam_prog, fam_room = [], [], [], [], []
+    cls_prog, cls_children = [], []
+    edges_i, edges_j, edges_w = [], [], []
+    s0 = c0 = 0
+    for m in range(M):
+        nc = int(n_cls[m])
+        # Slot layout of a programme: director, [manager], family services..., then lead/assistant per room.
+        r = [DIRECTOR] + [EDUCATION_MANAGER] * int(has_manager[m]) + [FAMILY_SERVICES] * int(n_fs[m])
+        n_lead_block = len(r)
+        r += [LEAD_TEACHER, ASSISTANT_TEACHER] * nc
+        room = [-1] * n_lead_block + list(np.repeat(np.arange(c0, c0 + nc), 2))
+        roles += r
+        rooms += room
+        progs += [m] * len(r)
+        kids = pp.children_per_classroom_head_start if kind[m] == HEAD_START else pp.children_per_classroom_child_care
+        cls_prog += [m] * nc
+        cls_children += [kids] * nc
+        fam_prog += [m] * (kids * nc)
+        fam_room += list(np.repeat(np.arange(c0, c0 + nc), kids))
+        # Within-programme ties (MODEL-BRIEF 3): classroom cliques, role hierarchy, coworkers.
+        d = s0
+        mgr = s0 + 1 if has_manager[m] else None
+        fs = list(range(s0 + 1 + int(has_manager[m]), s0 + n_lead_block))
+        leads = s0 + n_lead_block + 2 * np.arange(nc)
+        assts = leads + 1
+        teach = np.r_[leads, assts]
+
+        def add(i, j, w):
+            i, j = np.broadcast_arrays(np.asarray(i), np.asarray(j))
+            edges_i.append(i.ravel()); edges_j.append(j.ravel()); edges_w.append(np.full(i.size, w))
+
+        add(leads, assts, net.w_classroom)
+        if mgr is not None:
+            add(d, mgr, net.w_leader_manager)
+            add(mgr, teach, net.w_manager_teacher)
+        add(d, teach, net.w_director_teacher)
+        for f in fs:
+            add(f, np.r_[d, leads], net.w_family_services)
+        ti, tj = np.triu_indices(len(teach), k=1)
+        room_of = np.r_[np.arange(nc), np.arange(nc)]
+        cross = room_of[ti] != room_of[tj]
+        pick = cross & (rng.random(len(ti)) < net.p_coworker)
+        add(teach[ti[pick]], teach[tj[pick]], net.w_coworker)
+        s0 += len(r)
+        c0 += nc
+
+    S, F = len(roles), len(fam_prog)
+    role = np.asarray(roles, dtype=np.int8)
+    program = np.asarray(progs, dtype=np.int64)
+    i, j, w = (np.concatenate(a) if a else np.zeros(0) for a in (edges_i, edges_j, edges_w))
+    W = sp.coo_array((np.r_[w, w], (np.r_[i, j].astype(np.int64), np.r_[j, i].astype(np.int64))), shape=(S, S)).tocsr()
+    W.sum_duplicates()
+
+    level = np.array([LEVELS.index(pr.level) for pr in p.practices.values()], dtype=np.int8)
+    eligible = np.zeros((S, P), dtype=bool)
+    for k, lv in enumerate(level):
+        eligible[:, k] = np.isin(role, ELIGIBLE_ROLES[LEVELS[lv]])
+
+    st = p.staff
+    threshold = np.clip(rng.normal(st.threshold_mean, st.threshold_sd, S), 0.0, 1.0)
+    use = eligible & (rng.random((S, P)) < st.initial_use_prob)
+    fidelity = np.where(use, beta_draw(rng, st.initial_fidelity_mean, 6.0, (S, P)), 0.0)
+    staff = Staff(
+        program=program, role=role, classroom=np.asarray(rooms, dtype=np.int64),
+        present=np.ones(S, dtype=bool), vacant_until=np.zeros(S, dtype=np.int64),
+        hired_week=np.zeros(S, dtype=np.int64), skill=beta_draw(rng, st.skill_mean, st.skill_concentration, S),
+        threshold=threshold, on_team=np.zeros(S, dtype=bool), eligible=eligible, use=use,
+        fidelity=fidelity, belief=beta_draw(rng, st.belief_prior_mean, 10.0, (S, P)),
+    )
+    fp = p.families
+    eng = beta_draw(rng, fp.engagement_mean, fp.engagement_concentration, F)
+    families = Families(
+        program=np.asarray(fam_prog, dtype=np.int64), classroom=np.asarray(fam_room, dtype=np.int64),
+        engagement=eng.copy(), engagement_base=eng, on_team=np.zeros(F, dtype=bool),
+        home_use=np.zeros((F, P), dtype=bool),
+    )
+    tp = p.turnover
+    programs = Programs(
+        kind=kind, n_classrooms=n_cls, **ready,
+        turnover_annual=beta_draw(rng, tp.annual_rate_mean, tp.rate_concentration, M),
+        culture=beta_draw(rng, p.culture.initial_mean, p.culture.concentration, M),
+        endorsed=np.zeros((M, P), dtype=bool), embedded=np.zeros((M, P), dtype=bool),
+        fit=np.zeros((M, P)), n_applicants=n_applicants,
+    )
+    pop = Population(
+        programs=programs, staff=staff, families=families,
+        classroom_program=np.asarray(cls_prog, dtype=np.int64),
+        classroom_children=np.asarray(cls_children, dtype=np.int64),
+        staff_network=SpreadNetwork(W), practice_level=level,
+    )
+    if p.team.enabled:
+        form_teams(p, pop, rng)
+    return pop
+
+
+def form_teams(p: Params, pop: Population, rng: np.random.Generator) -> None:
+    """Pick each programme's team by role counts; the family comes from a team teacher's classroom."""
+    t, staff, fam = p.team, pop.staff, pop.families
+    wanted = {DIRECTOR: t.n_director, EDUCATION_MANAGER: t.n_education_manager, LEAD_TEACHER: t.n_lead_teacher,
+              ASSISTANT_TEACHER: t.n_assistant_teacher, FAMILY_SERVICES: t.n_family_services}
+    # Random priority per slot; within a programme and role take the n best (vectorised over programmes).
+    priority = rng.random(len(staff.role))
+    order = np.lexsort((priority, staff.role, staff.program))
+    prog_role = staff.program[order] * 8 + staff.role[order]
+    first = np.r_[0, np.flatnonzero(np.diff(prog_role)) + 1]
+    rank = np.arange(len(order)) - np.repeat(first, np.diff(np.r_[first, len(order)]))
+    cap = np.array([wanted[r] for r in range(len(ROLE_NAMES))])
+    staff.on_team[order[rank < cap[staff.role[order]]]] = True
+    if t.n_family > 0:
+        team_rooms = np.zeros(len(pop.classroom_program), dtype=bool)
+        team_rooms[staff.classroom[staff.on_team & (staff.classroom >= 0)]] = True
+        # Prefer families from team teachers' rooms, then any family of the programme.
+        fpriority = rng.random(len(fam.program)) + np.where(team_rooms[fam.classroom], 0.0, 1.0)
+        forder = np.lexsort((fpriority, fam.program))
+        starts = np.searchsorted(fam.program[forder], np.arange(pop.n_programs))
+        frank = np.arange(len(forder)) - starts[fam.program[forder]]
+        fam.on_team[forder[frank < t.n_family]] = True
+
+
+def staff_graph(pop: Population):
+    """The within-programme staff network as a networkx Graph (for analysis and visualisation)."""
+    import networkx as nx
+
+    G = nx.Graph()
+    st = pop.staff
+    for i in range(len(st.role)):
+        G.add_node(i, program=int(st.program[i]), role=ROLE_NAMES[st.role[i]], classroom=int(st.classroom[i]))
+    W = pop.staff_network.weights.tocoo()
+    G.add_weighted_edges_from((int(a), int(b), float(w)) for a, b, w in zip(W.row, W.col, W.data) if a < b)
+    return G

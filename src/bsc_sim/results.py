@@ -1,0 +1,86 @@
+"""``RunResult``: tidy tables, a flat summary and provenance of one run; saving it to disk."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+TABLES = ("timeseries", "program_timeseries", "programs", "events", "costs")
+
+
+@dataclass
+class RunResult:
+    """Everything one run produced.
+
+    Attributes:
+        timeseries: week x programme x practice (staff using / at fidelity, classrooms, families).
+        program_timeseries: week x programme (culture, headcount, team, PDSA cycles, reach, engagement).
+        programs: one row per programme (kind, size, readiness, turnover, progress score).
+        events: the PDSA log, one row per cycle.
+        costs: week x cost category (USD), non-zero rows.
+        summary: flat dict of scalar outcomes.
+        meta: package version, resolved config, seed, git revision, timings.
+    """
+
+    timeseries: pd.DataFrame
+    program_timeseries: pd.DataFrame
+    programs: pd.DataFrame
+    events: pd.DataFrame
+    costs: pd.DataFrame
+    summary: dict[str, float]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {name: getattr(self, name) for name in TABLES}
+
+    def save(self, out_dir: str | Path) -> Path:
+        """Write Parquet tables, ``summary.json`` and ``meta.json`` atomically into ``out_dir``.
+
+        Files are written to a temporary sibling directory first and moved into place only when
+        all of them are complete, so an interrupted save leaves no half-written results.
+        """
+        out = Path(out_dir)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        try:
+            for name, df in self.tables().items():
+                df.to_parquet(tmp / f"{name}.parquet", index=False)
+            (tmp / "summary.json").write_text(dumps_json(self.summary))
+            (tmp / "meta.json").write_text(dumps_json(self.meta))
+            out.mkdir(exist_ok=True)
+            for f in tmp.iterdir():
+                os.replace(f, out / f.name)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return out
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN/inf; null marks "undefined" (e.g. cost per classroom when none)
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+def dumps_json(obj: Any) -> str:
+    return json.dumps(_clean(obj), indent=2, sort_keys=False) + "\n"
+
+
+def load_result(out_dir: str | Path) -> RunResult:
+    """Read a saved run back."""
+    out = Path(out_dir)
+    tables = {name: pd.read_parquet(out / f"{name}.parquet") for name in TABLES}
+    summary = {k: (float("nan") if v is None else v) for k, v in json.loads((out / "summary.json").read_text()).items()}
+    meta = json.loads((out / "meta.json").read_text())
+    return RunResult(**tables, summary=summary, meta=meta)

@@ -1,0 +1,79 @@
+"""``run_sim(params, seed) -> RunResult``: the pure, picklable entry point for one simulation."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import time
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .metrics import programs_table
+from .model import BSCModel
+from .outcomes import summarize
+from .paramtools import to_dict
+from .params import Params
+from .pdsa import EVENT_COLUMNS
+from .results import RunResult
+
+
+@lru_cache(maxsize=1)
+def git_revision() -> str | None:
+    """The git commit of the source tree bsc_sim runs from, if it is a checkout."""
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def events_table(model: BSCModel) -> pd.DataFrame:
+    """The PDSA log as a tidy table (one row per cycle)."""
+    rows = model.components["pdsa"].events
+    df = pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
+    names = list(model.params.practices)
+    df["practice"] = pd.Categorical.from_codes(df["practice"].to_numpy(dtype=np.int64), categories=names)
+    for col in ("cycle_id", "program_id", "week_start", "week_decided", "scale", "n_units", "n_testers"):
+        df[col] = df[col].astype(np.int64)
+    for col in ("true_result", "observed_result"):
+        df[col] = df[col].astype(np.float64)
+    for col in ("data_used", "iterative", "well_run", "misread"):
+        df[col] = df[col].astype(bool)
+    df["decision"] = df["decision"].astype(object)
+    return df
+
+
+def run_sim(params: Params, seed: int | None = None) -> RunResult:
+    """Run one simulation of ``params`` with ``seed`` (default ``params.seed``) over the full horizon.
+
+    Same params and seed give identical tables on any machine or executor.
+    """
+    t0 = time.perf_counter()
+    model = BSCModel(params, seed=seed, create_agents=False)
+    t1 = time.perf_counter()
+    model.run()
+    t2 = time.perf_counter()
+    rec = model.components["measure"]
+    names = list(params.practices)
+    result = RunResult(
+        timeseries=rec.timeseries(names),
+        program_timeseries=rec.program_timeseries(),
+        programs=programs_table(model),
+        events=events_table(model),
+        costs=model.ledger.to_frame(),
+        summary=summarize(model),
+        meta={
+            "package": "bsc_sim", "version": __version__, "git_revision": git_revision(),
+            "seed": model.seed, "design": params.design, "horizon_weeks": model.calendar.horizon,
+            "end_week": model.calendar.end_week, "session_weeks": model.calendar.session_weeks(),
+            "python": platform.python_version(), "numpy": np.__version__,
+            "seconds_init": t1 - t0, "seconds_run": t2 - t1,
+            "config": to_dict(params),
+        },
+    )
+    return result

@@ -1,0 +1,70 @@
+"""Sustainment, lapse and learning culture (MODEL-BRIEF 4.6 and 4.7).
+
+Fidelity of every user grows toward 1 at ``fidelity_rate x (1.5 - complexity) x (0.5 + skill)``
+of the remaining gap per week. Users lapse with a weekly hazard that falls with the programme's learning
+culture, leadership support and routinisation (the practice is *embedded*: at least
+``embed_threshold`` of eligible present staff use it at fidelity) and rises with doubt (belief
+below 0.5) and once collaborative or coaching supports have ended. The learning-culture index
+rises with completed PDSA cycles, session attendance and leader support of an active team, and
+decays slowly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Sustainment:
+    """Fidelity growth, lapse and embedding of practices."""
+
+    def setup(self, model) -> None:
+        self.rng = model.streams["sustain"]
+        p = model.params
+        self.had_supports = p.collaborative.enabled or p.coaching.enabled
+        last_support = model.calendar.supports_active | model.calendar.coach_visit
+        self.support_end = int(np.flatnonzero(last_support).max(initial=-1)) if self.had_supports else 10**9
+        self.n_lapsed = 0
+
+    def step(self, model) -> None:
+        p, st, pr = model.params, model.pop.staff, model.pop.programs
+        s, prog = p.sustain, st.program
+        # Multiplier is ~1 for a practice of middling complexity (0.5) and a typical skill (0.4-0.5).
+        growth = s.fidelity_rate * (1.5 - model.practice_complexity)[None, :] * (0.5 + st.skill)[:, None]
+        st.fidelity += st.use * growth * (1.0 - st.fidelity)
+        log_h = (-s.w_culture * pr.culture[prog][:, None] - s.w_leadership * pr.leadership[prog][:, None]
+                 - s.w_routine * pr.embedded[prog] + s.w_belief * np.maximum(0.0, 0.5 - st.belief))
+        hazard = s.lapse_weekly * np.exp(log_h)
+        if model.week > self.support_end:
+            hazard *= s.support_withdrawal
+        lapse = st.use & (self.rng.random(st.use.shape) < hazard)
+        st.use &= ~lapse
+        st.fidelity[lapse] = 0.0
+        self.n_lapsed = int(lapse.sum())
+        self.update_embedded(model)
+
+    @staticmethod
+    def update_embedded(model) -> None:
+        st, pr, s = model.pop.staff, model.pop.programs, model.params.sustain
+        M, P = pr.embedded.shape
+        elig = st.eligible & st.present[:, None]
+        at_fid = elig & st.use & (st.fidelity >= s.fidelity_threshold)
+        n_elig, n_fid = np.zeros((M, P)), np.zeros((M, P))
+        np.add.at(n_elig, st.program, elig)
+        np.add.at(n_fid, st.program, at_fid)
+        pr.embedded[:] = (n_elig > 0) & (n_fid >= s.embed_threshold * n_elig)
+
+
+class Culture:
+    """The programme learning-culture index."""
+
+    def setup(self, model) -> None:
+        pass
+
+    def step(self, model) -> None:
+        c, pr, st = model.params.culture, model.pop.programs, model.pop.staff
+        cycles = model.components["pdsa"].completed
+        sessions = model.components["cross_learning"].sessions_attended
+        team_active = np.bincount(st.program[st.present & st.on_team], minlength=len(pr.culture)) > 0
+        gap = 1.0 - pr.culture
+        gain = (c.gain_per_cycle * cycles + c.gain_session * sessions + c.gain_leadership * pr.leadership * team_active) * gap
+        pr.culture += np.minimum(gain, gap) - c.decay_weekly * pr.culture

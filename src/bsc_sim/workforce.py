@@ -1,0 +1,95 @@
+"""Staff and family turnover and hiring (MODEL-BRIEF 4.2; DF 3.2).
+
+Each programme has a persistent annual turnover propensity T (heterogeneous: many centres lose
+nobody, some lose half their staff). Present staff leave with the weekly hazard
+h = 1 - (1 - T)^(1/52). A leaver's slot stays vacant for a geometric number of weeks; the
+newcomer has fresh skill, threshold and beliefs and uses a practice only if the programme has
+*embedded* it (onboarding). When the director leaves, the learning culture drops and the
+programme's endorsements lapse until new leadership endorses again.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .population import DIRECTOR, beta_draw
+
+
+def weekly_hazard(annual_rate: np.ndarray | float) -> np.ndarray:
+    """Weekly hazard equivalent to an annual turnover share (DF 3.2 conversion)."""
+    return 1.0 - (1.0 - np.asarray(annual_rate, dtype=np.float64)) ** (1.0 / 52.0)
+
+
+class Workforce:
+    """Turnover and hiring of staff slots, and turnover of families."""
+
+    def setup(self, model) -> None:
+        self.rng = model.streams["turnover"]
+        pop = model.pop
+        self.hazard = weekly_hazard(pop.programs.turnover_annual)
+        self.family_hazard = float(weekly_hazard(model.params.turnover.family_annual_rate))
+        self.team_slot = pop.staff.on_team.copy()          # seats that belong to the team
+        self.family_team_slot = pop.families.on_team.copy()
+        self.departures = 0
+        self.departures_by_program = np.zeros(pop.n_programs, dtype=np.int64)
+
+    def step(self, model) -> None:
+        p, st, pr = model.params, model.pop.staff, model.pop.programs
+        tp = p.turnover
+        S = len(st.role)
+        u_leave, u_team = self.rng.random(S), self.rng.random(S)
+        # Leavers.
+        leave = st.present & (u_leave < self.hazard[st.program])
+        out = np.flatnonzero(leave)
+        if len(out):
+            st.present[out] = False
+            st.on_team[out] = False
+            st.use[out] = False
+            st.fidelity[out] = 0.0
+            p_fill = 1.0 / (1.0 + tp.vacancy_weeks_mean)
+            st.vacant_until[out] = model.week + self.rng.geometric(p_fill, len(out)) - 1
+            model.components["cross_learning"].drop(out)
+            lost_leader = np.unique(st.program[out[st.role[out] == DIRECTOR]])
+            pr.culture[lost_leader] *= 1.0 - tp.leader_departure_culture_shock
+            pr.endorsed[lost_leader] = False
+            self.departures += len(out)
+            np.add.at(self.departures_by_program, st.program[out], 1)
+        # Hires into vacancies whose wait is over.
+        hire = np.flatnonzero(~st.present & ~leave & (st.vacant_until <= model.week))
+        if len(hire):
+            self._hire(model, hire, u_team[hire])
+        self._families(model)
+
+    def _hire(self, model, slots: np.ndarray, u_team: np.ndarray) -> None:
+        p, st, pr = model.params, model.pop.staff, model.pop.programs
+        sp, n, P = p.staff, len(slots), st.use.shape[1]
+        prog = st.program[slots]
+        st.present[slots] = True
+        st.hired_week[slots] = model.week
+        st.skill[slots] = beta_draw(self.rng, sp.skill_mean, sp.skill_concentration, n)
+        st.threshold[slots] = np.clip(self.rng.normal(sp.threshold_mean, sp.threshold_sd, n), 0, 1)
+        st.belief[slots] = beta_draw(self.rng, sp.belief_prior_mean, 10.0, (n, P))
+        # Newcomers learn only what the programme has embedded (MODEL-BRIEF 4.2).
+        onboard = pr.embedded[prog] & st.eligible[slots]
+        st.use[slots] = onboard
+        st.fidelity[slots] = np.where(onboard, p.turnover.onboarding_fidelity, 0.0)
+        if p.team.enabled:
+            join = self.team_slot[slots]
+            if p.turnover.team_backfill_uses_leadership:
+                join &= u_team < pr.leadership[prog]
+            st.on_team[slots] = join
+
+    def _families(self, model) -> None:
+        p, fam, pr = model.params, model.pop.families, model.pop.programs
+        F = len(fam.program)
+        u = self.rng.random(F)
+        out = np.flatnonzero(u < self.family_hazard)
+        if not len(out):
+            return
+        fp = p.families
+        eng = beta_draw(self.rng, fp.engagement_mean, fp.engagement_concentration, len(out))
+        fam.engagement[out] = eng
+        fam.engagement_base[out] = eng
+        fam.home_use[out] = False
+        seat = self.family_team_slot[out]
+        fam.on_team[out] = seat & (self.rng.random(len(out)) < pr.leadership[fam.program[out]])
