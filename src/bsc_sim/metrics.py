@@ -6,6 +6,8 @@ Definitions used throughout:
 * A classroom is **reached** on a classroom-level practice when any present teaching staff member
   in it is at fidelity; a classroom is *reached* when it is reached on at least one classroom-level
   practice. Child-weeks of exposure count the children of reached classrooms each week.
+* Front-line fidelity: the share of present teaching staff at fidelity on at least one
+  classroom-level practice (compare: 52% of clinicians in a 12-month collaborative, DF 2.3).
 * Spread beyond the team: the share of present eligible staff *not* on the team who use at least
   one practice.
 """
@@ -39,6 +41,7 @@ class Recorder:
         self.engagement = np.zeros((H, M))
         self.cycles = np.zeros((H, M), dtype=np.int32)
         self.nonteam = np.zeros((H, 2), dtype=np.int64)    # non-team eligible present staff, of whom using >=1
+        self.frontline = np.zeros((H, 2), dtype=np.int64)  # present teaching staff, of whom >=1 classroom practice at fidelity
         self.teach = np.isin(pop.staff.role, TEACHING_ROLES)
         self.classroom_practice = pop.practice_level == LEVELS.index("classroom")
         self.family_practice = pop.practice_level == LEVELS.index("family")
@@ -77,6 +80,8 @@ class Recorder:
         self.n_team[w] = np.bincount(st.program[st.present & st.on_team], minlength=self.M)
         pdsa = model.components["pdsa"]
         self.cycles[w] = (self.cycles[w - 1] if w else 0) + pdsa.completed
+        teaching = self.teach & st.present
+        self.frontline[w] = teaching.sum(), (teaching & at_fid[:, self.classroom_practice].any(axis=1)).sum()
         nonteam = st.present & ~st.on_team & st.eligible.any(axis=1)
         self.nonteam[w] = nonteam.sum(), (nonteam & using.any(axis=1)).sum()
 

@@ -45,7 +45,6 @@ def summarize(model) -> dict[str, float]:
     reach0, reach_end, reach_fu = reach(0), reach(end), reach(last)
     gain_end = rec.n_rooms_reached[end] / rec.n_rooms - rec.n_rooms_reached[0] / rec.n_rooms
     gain_fu = rec.n_rooms_reached[last] / rec.n_rooms - rec.n_rooms_reached[0] / rec.n_rooms
-    teach_cols = rec.classroom_practice
     st = model.pop.staff
     out = {
         "n_programs": float(rec.M),
@@ -58,8 +57,7 @@ def summarize(model) -> dict[str, float]:
         "frac_programs_improved_end": float(np.mean(gain_end >= p.progress.modest)),
         "frac_programs_improved_followup": float(np.mean(gain_fu >= p.progress.modest)),
         "frac_staff_fidelity_end": _share(rec.n_fidelity[end].sum(), rec.n_eligible[end].sum()),
-        "frac_classroom_practice_fidelity_end": _share(rec.n_fidelity[end][:, teach_cols].sum(),
-                                                       rec.n_eligible[end][:, teach_cols].sum()),
+        "frac_frontline_fidelity_end": _share(rec.frontline[end, 1], rec.frontline[end, 0]),
         "frac_nonteam_staff_adopted": _share(rec.nonteam[end, 1], rec.nonteam[end, 0]),
         "n_pdsa_cycles": float(n_cycles),
         "frac_pdsa_well_run": _share(sum(bool(e[12]) for e in ev), n_cycles),
@@ -75,6 +73,7 @@ def summarize(model) -> dict[str, float]:
         "mean_progress_score": float(model.progress_scores.mean()),
         "frac_teams_progress_4plus": float(np.mean(model.progress_scores >= 4)),
         "n_staff_departures": float(model.components["turnover"].departures),
+        "staff_turnover_annual": _share(model.components["turnover"].departures, rec.n_present.sum() / 52),
     }
     costs = model.ledger.totals()
     out.update(costs)

@@ -268,6 +268,8 @@ class SustainParams:
     """Fidelity growth, lapse and embedding (MODEL-BRIEF 4.6)."""
 
     fidelity_rate: float = param(0.06, unit="share of gap/week", **P01, source="assumption: ~half of front-line staff reach fidelity in 12 months (DF 2.3 NC TF-CBT 52%)", doc="weekly fidelity growth while using, x (1.5 - complexity) x (0.5 + skill)")
+    unsupported_ceiling: float = param(0.6, unit="fidelity 0-1", **P01, source="assumption: practice without feedback plateaus below the fidelity criterion", doc="fidelity a user drifts toward with no feedback at all")
+    drift_rate: float = param(0.01, unit="share of gap/week", **P01, source="assumption: skills erode more slowly than they are built", doc="weekly fall of fidelity toward a lower ceiling once feedback is gone")
     fidelity_threshold: float = param(0.8, unit="fidelity 0-1", **P01, source="assumption: conventional 80% fidelity criterion", doc="fidelity at which use counts as 'at fidelity'")
     lapse_weekly: float = param(0.012, unit="probability/week", **P01, source="assumption: sustained gains are the exception (DF 2.2 Wells 2018)", doc="base lapse hazard of a user")
     w_culture: float = param(1.5, unit="log-hazard per unit", **NONNEG, source="assumption", doc="lapse reduction per unit learning culture")
@@ -288,7 +290,7 @@ class CultureParams:
     gain_per_cycle: float = param(0.04, unit="share of gap/cycle", **P01, source="assumption: improvement habits (DF 2.2 Zamboni 2020)", doc="culture gain per completed PDSA cycle")
     gain_leadership: float = param(0.004, unit="share of gap/week", **P01, source="assumption: shared leadership (DF 2.2)", doc="weekly gain x leadership while a team is active")
     gain_session: float = param(0.02, unit="share of gap/session", **P01, source="assumption", doc="gain when the team attends a session")
-    decay_weekly: float = param(0.004, unit="share/week", **P01, source="assumption: decays slowly (MODEL-BRIEF 4.7)", doc="weekly decay")
+    decay_weekly: float = param(0.004, unit="share/week", **P01, source="assumption: decays slowly (MODEL-BRIEF 4.7)", doc="weekly relaxation toward the programme's initial culture")
 
 
 @dataclass(frozen=True)

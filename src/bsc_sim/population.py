@@ -71,6 +71,7 @@ class Staff:
     skill: np.ndarray               # (S,) QI skill 0-1
     threshold: np.ndarray           # (S,) adoption threshold (share of contacts)
     on_team: np.ndarray             # bool (S,)
+    coached_until: np.ndarray       # int (S,) last week of the current coaching spell (-1 none)
     eligible: np.ndarray            # bool (S,P) role can use the practice
     use: np.ndarray                 # bool (S,P) currently using
     fidelity: np.ndarray            # (S,P) 0-1 (0 when not using)
@@ -209,7 +210,7 @@ def build_population(p: Params, rng: np.random.Generator) -> Population:
         program=program, role=role, classroom=np.asarray(rooms, dtype=np.int64),
         present=np.ones(S, dtype=bool), vacant_until=np.zeros(S, dtype=np.int64),
         hired_week=np.zeros(S, dtype=np.int64), skill=beta_draw(rng, st.skill_mean, st.skill_concentration, S),
-        threshold=threshold, on_team=np.zeros(S, dtype=bool), eligible=eligible, use=use,
+        threshold=threshold, on_team=np.zeros(S, dtype=bool), coached_until=np.full(S, -1, dtype=np.int64), eligible=eligible, use=use,
         fidelity=fidelity, belief=beta_draw(rng, st.belief_prior_mean, 10.0, (S, P)),
     )
     fp = p.families

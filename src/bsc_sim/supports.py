@@ -49,6 +49,7 @@ class Supports:
         pick = np.argmax(score, axis=1)
         ok = np.isfinite(score[np.arange(len(focus)), pick])
         who, prac = focus[ok], pick[ok]
+        st.coached_until[who] = model.week + k.visit_interval_weeks - 1
         u = self.rng.random(len(who))
         using = st.use[who, prac]
         start = ~using & (u < k.p_seed)

@@ -1,12 +1,18 @@
 """Sustainment, lapse and learning culture (MODEL-BRIEF 4.6 and 4.7).
 
-Fidelity of every user grows toward 1 at ``fidelity_rate x (1.5 - complexity) x (0.5 + skill)``
-of the remaining gap per week. Users lapse with a weekly hazard that falls with the programme's learning
+Fidelity of every user moves toward a *ceiling* set by the feedback they get:
+``ceiling = unsupported_ceiling + (1 - unsupported_ceiling) x feedback`` where feedback (0-1) is the
+largest of: being a tester in a running PDSA cycle or being coached (1), being on a team while
+supports run (1; afterwards the programme's culture), the programme's endorsement of the practice
+x its leadership support, and the programme's learning culture. Upward it moves at
+``fidelity_rate x (1.5 - complexity) x (0.5 + skill)`` of the gap per week; downward (feedback
+gone) at the slower ``drift_rate``. So practice without feedback plateaus below the fidelity
+criterion, and fidelity erodes when supports end unless the programme's culture holds it. Users lapse with a weekly hazard that falls with the programme's learning
 culture, leadership support and routinisation (the practice is *embedded*: at least
 ``embed_threshold`` of eligible present staff use it at fidelity) and rises with doubt (belief
 below 0.5) and once collaborative or coaching supports have ended. The learning-culture index
 rises with completed PDSA cycles, session attendance and leader support of an active team, and
-decays slowly.
+relaxes slowly back toward the programme's initial culture.
 """
 
 from __future__ import annotations
@@ -28,9 +34,11 @@ class Sustainment:
     def step(self, model) -> None:
         p, st, pr = model.params, model.pop.staff, model.pop.programs
         s, prog = p.sustain, st.program
+        ceiling = s.unsupported_ceiling + (1.0 - s.unsupported_ceiling) * self.feedback(model)
         # Multiplier is ~1 for a practice of middling complexity (0.5) and a typical skill (0.4-0.5).
         growth = s.fidelity_rate * (1.5 - model.practice_complexity)[None, :] * (0.5 + st.skill)[:, None]
-        st.fidelity += st.use * growth * (1.0 - st.fidelity)
+        gap = ceiling - st.fidelity
+        st.fidelity += st.use * np.where(gap > 0, growth, s.drift_rate) * gap
         log_h = (-s.w_culture * pr.culture[prog][:, None] - s.w_leadership * pr.leadership[prog][:, None]
                  - s.w_routine * pr.embedded[prog] + s.w_belief * np.maximum(0.0, 0.5 - st.belief))
         hazard = s.lapse_weekly * np.exp(log_h)
@@ -41,6 +49,16 @@ class Sustainment:
         st.fidelity[lapse] = 0.0
         self.n_lapsed = int(lapse.sum())
         self.update_embedded(model)
+
+    @staticmethod
+    def feedback(model) -> np.ndarray:
+        """Feedback each person gets on each practice this week, 0-1, shape (S, P)."""
+        st, pr = model.pop.staff, model.pop.programs
+        prog, w = st.program, model.week
+        team = np.where(model.calendar.supports_active[w], 1.0, pr.culture[prog]) * st.on_team
+        direct = model.components["pdsa"].testing | (st.coached_until >= w)[:, None]
+        fb = np.maximum((pr.endorsed * pr.leadership[:, None])[prog], np.maximum(team, pr.culture[prog])[:, None])
+        return np.maximum(fb, direct)
 
     @staticmethod
     def update_embedded(model) -> None:
@@ -58,7 +76,7 @@ class Culture:
     """The programme learning-culture index."""
 
     def setup(self, model) -> None:
-        pass
+        self.initial = model.pop.programs.culture.copy()
 
     def step(self, model) -> None:
         c, pr, st = model.params.culture, model.pop.programs, model.pop.staff
@@ -67,4 +85,4 @@ class Culture:
         team_active = np.bincount(st.program[st.present & st.on_team], minlength=len(pr.culture)) > 0
         gap = 1.0 - pr.culture
         gain = (c.gain_per_cycle * cycles + c.gain_session * sessions + c.gain_leadership * pr.leadership * team_active) * gap
-        pr.culture += np.minimum(gain, gap) - c.decay_weekly * pr.culture
+        pr.culture += np.minimum(gain, gap) - c.decay_weekly * (pr.culture - self.initial)

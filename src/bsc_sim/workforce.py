@@ -66,6 +66,7 @@ class Workforce:
         prog = st.program[slots]
         st.present[slots] = True
         st.hired_week[slots] = model.week
+        st.coached_until[slots] = -1
         st.skill[slots] = beta_draw(self.rng, sp.skill_mean, sp.skill_concentration, n)
         st.threshold[slots] = np.clip(self.rng.normal(sp.threshold_mean, sp.threshold_sd, n), 0, 1)
         st.belief[slots] = beta_draw(self.rng, sp.belief_prior_mean, 10.0, (n, P))

@@ -1,0 +1,173 @@
+"""The ``bsc-sim`` command line.
+
+    bsc-sim run [KEY=VALUE ...]       run one simulation (Hydra override syntax)
+    bsc-sim run --help                every config group and key with its default, unit and source
+    bsc-sim designs                   the named designs
+    bsc-sim params [--markdown]       the parameter table (used for docs/parameters.md)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from pathlib import Path
+
+from .paramtools import ParamError, iter_fields
+
+SUMMARY_LINES = [
+    ("frac_classrooms_reached_baseline", "classrooms reached at baseline", "pct"),
+    ("frac_classrooms_reached_end", "classrooms reached when the collaborative ends", "pct"),
+    ("frac_classrooms_sustained_followup", "classrooms reached at the end of follow-up", "pct"),
+    ("frac_frontline_fidelity_end", "teaching staff at fidelity (>=1 practice) at end", "pct"),
+    ("frac_nonteam_staff_adopted", "staff beyond the team using a practice at end", "pct"),
+    ("n_pdsa_cycles", "PDSA cycles run", "int"),
+    ("frac_pdsa_well_run", "PDSA cycles well run (data-driven, iterative)", "pct"),
+    ("frac_pdsa_misread", "PDSA results misread", "pct"),
+    ("mean_progress_score", "mean team progress score (1-5)", "f2"),
+    ("culture_baseline", "learning culture at baseline (0-1)", "f2"),
+    ("culture_end", "learning culture at end (0-1)", "f2"),
+    ("family_engagement_end", "family engagement at end (0-1)", "f2"),
+    ("child_weeks_reached", "child-weeks in reached classrooms", "int"),
+    ("staff_turnover_annual", "realised staff turnover per year", "pct"),
+    ("cost_total", "total cost (USD)", "usd"),
+    ("cost_per_classroom_reached", "cost per classroom reached (USD)", "usd"),
+    ("cost_per_classroom_sustained", "cost per classroom sustained (USD)", "usd"),
+]
+
+
+def _fmt(value: float, kind: str) -> str:
+    if value != value:  # NaN
+        return "n/a"
+    return {"pct": f"{100 * value:.1f}%", "int": f"{value:,.0f}", "f2": f"{value:.2f}", "usd": f"${value:,.0f}"}[kind]
+
+
+def format_summary(summary: dict[str, float], meta: dict) -> str:
+    head = (f"bsc_sim {meta.get('version', '')} | design {meta.get('design')} | seed {meta.get('seed')} | "
+            f"{int(summary['n_programs'])} programmes, {int(summary['n_classrooms'])} classrooms, "
+            f"{int(summary['n_staff_slots'])} staff posts, {int(summary['n_families'])} families | "
+            f"{meta.get('horizon_weeks')} weeks (collaborative ends week {meta.get('end_week')})")
+    width = max(len(label) for _, label, _ in SUMMARY_LINES)
+    lines = [head, ""] + [f"  {label:<{width}}  {_fmt(summary[key], kind)}" for key, label, kind in SUMMARY_LINES]
+    return "\n".join(lines)
+
+
+def params_table(markdown: bool = False) -> str:
+    """Every parameter with its default, unit, source and meaning."""
+    from .params import Params
+
+    rows = [(k, repr(v) if isinstance(v, str) else f"{v:g}" if isinstance(v, float) else str(v), m.get("unit", ""),
+             m.get("doc", ""), m.get("source", "")) for k, v, m in iter_fields(Params)]
+    if markdown:
+        out = ["| key | default | unit | meaning | source |", "|---|---|---|---|---|"]
+        out += [f"| `{k}` | {v} | {u} | {d} | {s} |" for k, v, u, d, s in rows]
+        return "\n".join(out)
+    out, group = [], None
+    for k, v, u, d, s in rows:
+        g = k.split(".")[0] if "." in k else "(top level)"
+        if g != group:
+            out.append(f"\n[{g}]")
+            group = g
+        out.append(f"  {k} = {v}  [{u}]  {d}")
+        out.append(textwrap.indent(f"source: {s}", "      "))
+    return "\n".join(out)
+
+
+def _run_help() -> str:
+    from .config import RUN_KEYS, design_names
+
+    return "\n".join([
+        "usage: bsc-sim run [KEY=VALUE ...]",
+        "",
+        "Run one simulation and write its tables (Parquet), summary.json, meta.json, the resolved",
+        "config (config.yaml) and adoption.png to out_dir. Overrides use Hydra syntax, e.g.",
+        "  bsc-sim run design=coach cohort.n_programs=20 seed=7 out_dir=outputs/coach20",
+        "  bsc-sim run ~practices.home_feelings_talk          (remove a practice)",
+        "  bsc-sim run --show-config design=bsc_virtual       (print the resolved config only)",
+        "",
+        "Config groups:",
+        f"  design: {', '.join(design_names())}  (default: bsc)",
+        "",
+        "Run settings:",
+        *[f"  {k}: {v}" for k, v in RUN_KEYS.items()],
+        "",
+        "Model parameters (key = default [unit] meaning; source):",
+        params_table(),
+    ])
+
+
+def cmd_run(argv: list[str]) -> int:
+    if any(a in ("-h", "--help") for a in argv):
+        print(_run_help())
+        return 0
+    show = "--show-config" in argv
+    overrides = [a for a in argv if a != "--show-config"]
+    from .config import compose_config, params_from_config
+
+    try:
+        cfg = compose_config(overrides)
+        params = params_from_config(cfg)
+    except ParamError as exc:
+        print(f"bsc-sim: error: {exc}", file=sys.stderr)
+        return 2
+    import yaml
+
+    from .paramtools import to_dict
+
+    resolved = {**to_dict(params), "out_dir": cfg.get("out_dir")}
+    if show:
+        print(yaml.safe_dump(resolved, sort_keys=False), end="")
+        return 0
+    from .plotting import plot_adoption
+    from .run import run_sim
+
+    out_dir = Path(cfg.get("out_dir") or f"outputs/{params.design}-seed{params.seed}")
+    result = run_sim(params, params.seed)
+    result.meta["overrides"] = overrides
+    saved = result.save(out_dir)
+    (saved / "config.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False))
+    fig = plot_adoption(result.timeseries, result.program_timeseries, result.programs,
+                        session_weeks=result.meta["session_weeks"], end_week=result.meta["end_week"],
+                        title=f"bsc_sim: design {params.design}, seed {params.seed}")
+    fig.savefig(saved / "adoption.png", dpi=110)
+    print(format_summary(result.summary, result.meta))
+    files = sorted(p.name for p in saved.iterdir())
+    print(f"\nwrote {saved}/: {', '.join(files)}")
+    return 0
+
+
+def cmd_designs(argv: list[str]) -> int:
+    from .config import config_dir, design_names
+
+    for name in design_names():
+        text = (config_dir() / "design" / f"{name}.yaml").read_text().splitlines()
+        about = " ".join(line.lstrip("# ").strip() for line in text if line.startswith("#") and "@package" not in line)
+        print(f"{name:<26} {about}")
+    return 0
+
+
+def cmd_params(argv: list[str]) -> int:
+    print(params_table(markdown="--markdown" in argv))
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "designs": cmd_designs, "params": cmd_params}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(
+        prog="bsc-sim",
+        description="Agent-based simulation of Breakthrough Series Collaboratives in early care and education.",
+        epilog="Run 'bsc-sim run --help' for every config key.",
+    )
+    parser.add_argument("command", choices=sorted(COMMANDS), help="run | designs | params")
+    if not argv or argv[0] in ("-h", "--help"):
+        parser.print_help()
+        return 0 if argv else 2
+    args, rest = parser.parse_known_args(argv[:1])
+    return COMMANDS[args.command](argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
