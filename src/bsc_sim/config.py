@@ -47,9 +47,9 @@ def _check_override_keys(overrides: list[str]) -> None:
     keys = known_keys()
     groups = {"design"}
     for text in overrides:
-        if "=" not in text:
+        if "=" not in text and not text.startswith("~"):
             raise ParamError(f"{text}: expected key=value (Hydra override syntax)")
-        key, value = text.split("=", 1)
+        key, _, value = text.partition("=")
         key = key.strip()
         if key.startswith(("+", "~")):
             stripped = key.lstrip("+~")

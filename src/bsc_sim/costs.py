@@ -60,5 +60,5 @@ class CostLedger:
     def to_frame(self) -> pd.DataFrame:
         """Tidy table: week, category, cost_usd (non-zero entries only)."""
         w, k = np.nonzero(self.table)
-        return pd.DataFrame({"week": w.astype(np.int64), "category": np.array(CATEGORIES, dtype=object)[k],
+        return pd.DataFrame({"week": w.astype(np.int64), "category": pd.Categorical.from_codes(k, categories=list(CATEGORIES)),
                              "cost_usd": self.table[w, k]})

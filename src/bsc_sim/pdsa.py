@@ -30,6 +30,7 @@ from .population import DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES, LEVELS, TE
 
 IDLE, PLAN, DO, STUDY = 0, 1, 2, 3
 GO, ADAPT, STOP = 0, 1, 2
+DECISIONS = ("scale_up", "adopt", "adapt", "abandon", "fizzled")
 EVENT_COLUMNS = ("cycle_id", "program_id", "practice", "week_start", "week_decided", "scale", "n_units",
                  "n_testers", "true_result", "observed_result", "data_used", "iterative", "well_run",
                  "decision", "misread")

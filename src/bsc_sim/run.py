@@ -17,7 +17,7 @@ from .model import BSCModel
 from .outcomes import summarize
 from .paramtools import to_dict
 from .params import Params
-from .pdsa import EVENT_COLUMNS
+from .pdsa import DECISIONS, EVENT_COLUMNS
 from .results import RunResult
 
 
@@ -44,7 +44,7 @@ def events_table(model: BSCModel) -> pd.DataFrame:
         df[col] = df[col].astype(np.float64)
     for col in ("data_used", "iterative", "well_run", "misread"):
         df[col] = df[col].astype(bool)
-    df["decision"] = df["decision"].astype(object)
+    df["decision"] = pd.Categorical(df["decision"], categories=list(DECISIONS))
     return df
 
 

@@ -1,0 +1,151 @@
+"""Behavioural invariants of the model (covasim style): each test can fail if a process breaks."""
+
+import numpy as np
+import pandas as pd
+
+from bsc_sim import BSCModel, load_params, run_sim
+
+SEEDS = range(12)
+
+
+def test_no_sessions_no_pdsa_no_spontaneous_means_no_adoption():
+    p = load_params(["design=business_as_usual", "staff.initial_use_prob=0", "spread.p_spontaneous=0"])
+    r = run_sim(p, seed=3)
+    assert r.timeseries["n_using"].sum() == 0
+    assert r.summary["frac_classrooms_reached_end"] == 0
+    assert r.summary["frac_families_home_use_end"] == 0
+
+
+def test_spontaneous_adoption_alone_produces_adoption():
+    # The counterpart of the test above: the same setting with a spontaneous rate does adopt.
+    p = load_params(["design=business_as_usual", "staff.initial_use_prob=0", "spread.p_spontaneous=0.01"])
+    assert run_sim(p, seed=3).timeseries["n_using"].sum() > 0
+
+
+def test_zero_turnover_keeps_headcount_constant():
+    p = load_params(["turnover.annual_rate_mean=0"])
+    r = run_sim(p, seed=5)
+    present = r.program_timeseries.pivot(index="week", columns="program_id", values="n_staff_present")
+    assert (present.nunique() == 1).all()
+    assert (present.iloc[0].to_numpy() == r.programs["n_staff_slots"].to_numpy()).all()
+    assert r.summary["n_staff_departures"] == 0
+
+
+def test_turnover_produces_departures_and_vacancies():
+    r = run_sim(load_params(["turnover.annual_rate_mean=0.5"]), seed=5)
+    assert r.summary["n_staff_departures"] > 0
+    assert r.program_timeseries["n_staff_present"].min() < r.programs["n_staff_slots"].max()
+
+
+def test_event_log_count_equals_summary_and_is_consistent():
+    r = run_sim(load_params(), seed=11)
+    ev = r.events
+    assert len(ev) == r.summary["n_pdsa_cycles"] > 0
+    assert set(ev["decision"]) <= {"adopt", "scale_up", "adapt", "abandon", "fizzled"}
+    studied = ev[ev["decision"] != "fizzled"]
+    assert studied["observed_result"].between(0, 1).all() and studied["true_result"].between(0, 1).all()
+    assert (ev["week_decided"] > ev["week_start"]).all()
+    assert (ev["well_run"] == (ev["data_used"] & ev["iterative"])).all()
+    # Decisions follow the observed result and the thresholds.
+    q = load_params().pdsa
+    go = studied["decision"].isin(["adopt", "scale_up"])
+    assert (studied.loc[go, "observed_result"] >= q.adopt_threshold).all()
+    assert (studied.loc[studied["decision"] == "abandon", "observed_result"] < q.abandon_threshold).all()
+    # A cycle counts as misread exactly when the true result would have led to another kind of decision.
+    def category(x):
+        return np.where(x >= q.adopt_threshold, 0, np.where(x >= q.abandon_threshold, 1, 2))
+    assert (studied["misread"] == (category(studied["observed_result"]) != category(studied["true_result"]))).all()
+    cum = r.program_timeseries.groupby("program_id")["cum_pdsa_cycles"].max()
+    assert cum.sum() == len(ev)
+
+
+def test_designs_without_teams_run_no_pdsa_and_form_no_ties():
+    for design in ("coach", "training", "business_as_usual"):
+        model = BSCModel(load_params([f"design={design}"]), seed=1, create_agents=False).run()
+        assert len(model.components["pdsa"].events) == 0
+        assert model.components["cross_learning"].n_ties() == 0
+        assert not model.pop.staff.on_team.any()
+
+
+def test_sessions_form_cross_programme_ties_only_between_programmes():
+    model = BSCModel(load_params(), seed=1, create_agents=False).run()
+    cl = model.components["cross_learning"]
+    assert cl.n_ties() > 0
+    i, j = np.nonzero(cl.ties)
+    assert (cl.slot_program[i] != cl.slot_program[j]).all()
+    assert np.allclose(cl.ties, cl.ties.T)
+    off = BSCModel(load_params(["collaborative.cross_learning=false"]), seed=1, create_agents=False).run()
+    assert off.components["cross_learning"].n_ties() == 0
+
+
+def test_team_composition_follows_the_design():
+    for design, expected in (("bsc", {0: 1, 1: 1, 2: 1, 3: 1}), ("bsc_teachers_only", {2: 2, 3: 1}),
+                             ("bsc_leaders_only", {0: 1, 1: 1, 4: 1})):
+        model = BSCModel(load_params([f"design={design}", "cohort.frac_head_start=1"]), seed=2, create_agents=False)
+        st = model.pop.staff
+        for m in range(model.pop.n_programs):
+            roles = st.role[st.on_team & (st.program == m)]
+            assert dict(zip(*np.unique(roles, return_counts=True))) == expected, design
+    with_fam = BSCModel(load_params(), seed=2, create_agents=False).pop
+    no_fam = BSCModel(load_params(["design=bsc_no_families"]), seed=2, create_agents=False).pop
+    assert np.bincount(with_fam.families.program[with_fam.families.on_team]).tolist() == [1] * with_fam.n_programs
+    assert not no_fam.families.on_team.any()
+
+
+def test_readiness_selection_picks_readier_programmes():
+    open_ = [run_sim(load_params(["design=bsc"]), s).programs["readiness"].mean() for s in SEEDS]
+    chosen = [run_sim(load_params(["design=bsc_readiness_selection"]), s).programs["readiness"].mean() for s in SEEDS]
+    assert np.mean(chosen) > np.mean(open_)
+
+
+def _outcome(design, key, seeds=SEEDS):
+    p = load_params([f"design={design}"])
+    return np.array([run_sim(p, s).summary[key] for s in seeds])
+
+
+def test_bsc_reaches_more_classrooms_than_business_as_usual():
+    bsc = _outcome("bsc", "frac_classrooms_reached_end")
+    bau = _outcome("business_as_usual", "frac_classrooms_reached_end")
+    assert bsc.mean() > bau.mean() + 0.1
+    assert (bsc > bau).mean() >= 0.8  # paired on common random numbers
+
+
+def test_costs_by_design():
+    assert _outcome("business_as_usual", "cost_total", range(2)).max() == 0
+    assert (_outcome("bsc_virtual", "cost_travel", range(2)) == 0).all()
+    assert (_outcome("bsc_virtual", "cost_total", range(3)) < _outcome("bsc", "cost_total", range(3))).all()
+    assert (_outcome("coach", "cost_coaching", range(2)) > 0).all()
+
+
+def test_families_on_teams_raise_engagement():
+    with_fam = _outcome("bsc", "family_engagement_end")
+    without = _outcome("bsc_no_families", "family_engagement_end")
+    assert with_fam.mean() > without.mean()
+
+
+def test_fidelity_stays_in_unit_interval_and_only_users_have_it():
+    model = BSCModel(load_params(["design=coach"]), seed=3, create_agents=False)
+    for _ in range(60):
+        model.step()
+        st = model.pop.staff
+        assert ((st.fidelity >= 0) & (st.fidelity <= 1)).all()
+        assert (st.fidelity[~st.use] == 0).all()
+        assert (st.belief >= 0).all() and (st.belief <= 1).all()
+
+
+def test_agents_are_handles_onto_the_arrays():
+    model = BSCModel(load_params(["cohort.n_programs=2"]), seed=1)
+    agent = model.staff_agents[5]
+    model.pop.staff.use[5, 0] = True
+    assert agent.uses(list(model.params.practices)[0])
+    assert len(model.agents) == 2 + len(model.pop.staff.role) + len(model.pop.families.program)
+    assert {a.role for a in model.program_agents[0].staff()} >= {"director", "lead_teacher"}
+
+
+def test_timeseries_is_tidy_and_complete():
+    r = run_sim(load_params(["cohort.n_programs=3"]), seed=1)
+    ts = r.timeseries
+    assert len(ts) == 104 * 3 * 5
+    assert not ts.duplicated(["week", "program_id", "practice"]).any()
+    assert (ts["n_fidelity"] <= ts["n_using"]).all() and (ts["n_using"] <= ts["n_eligible"]).all()
+    assert isinstance(ts["practice"].dtype, pd.CategoricalDtype)

@@ -1,0 +1,70 @@
+"""The bsc-sim command line: outputs, help, and bad input that writes nothing."""
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from bsc_sim.cli import main
+
+
+def test_run_writes_tables_summary_config_and_figure(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", "cohort.n_programs=3", "seed=4", f"out_dir={out}"]) == 0
+    printed = capsys.readouterr().out
+    assert "classrooms reached when the collaborative ends" in printed and "design bsc" in printed
+    names = {p.name for p in out.iterdir()}
+    assert {"timeseries.parquet", "events.parquet", "programs.parquet", "program_timeseries.parquet",
+            "costs.parquet", "summary.json", "meta.json", "config.yaml", "adoption.png"} <= names
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["n_programs"] == 3
+    assert len(pd.read_parquet(out / "events.parquet")) == summary["n_pdsa_cycles"]
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["seed"] == 4 and meta["config"]["cohort"]["n_programs"] == 3
+    assert (out / "adoption.png").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize(
+    ("override", "fragment"),
+    [
+        ("cohort.n_programs=-3", "cohort.n_programs = -3"),
+        ("spread.p_threshold=1.5", "spread.p_threshold = 1.5"),
+        ("cohort.n_progrms=3", "cohort.n_progrms: unknown key"),
+        ("collaborative.duration_weeks=0", "collaborative.duration_weeks = 0"),
+        ("team.n_family=-1", "team.n_family = -1"),
+    ],
+)
+def test_bad_input_one_line_error_nonzero_exit_nothing_written(tmp_path, capsys, override, fragment):
+    out = tmp_path / "never"
+    assert main(["run", override, f"out_dir={out}"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert fragment in err and len(err.splitlines()) == 1
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_run_help_lists_groups_and_keys(capsys):
+    assert main(["run", "--help"]) == 0
+    text = capsys.readouterr().out
+    for needle in ("design: ", "business_as_usual", "cohort.n_programs = 8", "pdsa.obs_noise_sd", "out_dir"):
+        assert needle in text
+
+
+def test_show_config_prints_resolved_values(capsys):
+    assert main(["run", "--show-config", "design=bsc_virtual"]) == 0
+    text = capsys.readouterr().out
+    assert "modality: virtual" in text and "design: bsc_virtual" in text
+
+
+def test_designs_and_params_commands(capsys):
+    assert main(["designs"]) == 0
+    assert "coach" in capsys.readouterr().out
+    assert main(["params", "--markdown"]) == 0
+    assert capsys.readouterr().out.startswith("| key | default |")
+
+
+def test_console_script_is_installed():
+    done = subprocess.run([sys.executable, "-m", "bsc_sim.cli", "--help"], capture_output=True, text=True)
+    assert done.returncode == 0 and "bsc-sim" in done.stdout

@@ -1,0 +1,66 @@
+"""Hydra composition into Params: overrides, designs, and one-line errors."""
+
+import pytest
+
+from bsc_sim import ParamError, load_params, run_sim
+from bsc_sim.config import design_names
+
+
+def test_default_is_the_ccl_like_bsc():
+    p = load_params()
+    assert p.design == "bsc"
+    assert p.cohort.n_programs == 8 and p.cohort.frac_head_start == 0.5
+    assert p.collaborative.n_sessions == 3 and p.collaborative.modality == "in_person"
+    assert p.collaborative.duration_weeks == 52 and p.followup_weeks == 52
+    assert (p.team.n_director, p.team.n_education_manager, p.team.n_lead_teacher, p.team.n_family) == (1, 1, 1, 1)
+
+
+def test_overrides_apply():
+    p = load_params(["design=coach", "cohort.n_programs=20", "seed=7"])
+    assert (p.design, p.cohort.n_programs, p.seed) == ("coach", 20, 7)
+    assert p.coaching.enabled and not p.collaborative.enabled and not p.team.enabled
+
+
+def test_issue_designs_exist():
+    required = {"bsc", "bsc_virtual", "bsc_no_families", "coach", "training", "business_as_usual"}
+    assert required <= set(design_names())
+
+
+@pytest.mark.parametrize("design", design_names())
+def test_every_design_loads_and_runs(design):
+    p = load_params([f"design={design}", "cohort.n_programs=3"])
+    assert p.design == design
+    result = run_sim(p, seed=1)
+    assert result.summary["n_programs"] == 3
+
+
+def test_virtual_and_no_family_designs_change_only_their_lever():
+    base, virtual, nofam = (load_params([f"design={d}"]) for d in ("bsc", "bsc_virtual", "bsc_no_families"))
+    assert virtual.collaborative.modality == "virtual" and virtual.team == base.team
+    assert nofam.team.n_family == 0 and nofam.collaborative == base.collaborative
+
+
+def test_practices_can_be_removed_and_edited():
+    p = load_params(["~practices.home_feelings_talk", "practices.emotion_coaching.effect=0.9"])
+    assert "home_feelings_talk" not in p.practices
+    assert p.practices["emotion_coaching"].effect == 0.9
+
+
+@pytest.mark.parametrize(
+    ("override", "fragment"),
+    [
+        ("cohort.n_programs=-2", "cohort.n_programs = -2"),
+        ("cohort.n_program=5", "cohort.n_program: unknown key (value '5'); did you mean cohort.n_programs?"),
+        ("design=nonexistent", "design/nonexistent"),
+        ("pdsa.obs_noise_sd=-1", "pdsa.obs_noise_sd = -1"),
+        ("spread.p_spontaneous=2", "spread.p_spontaneous = 2"),
+        ("collaborative.prework_weeks=-1", "collaborative.prework_weeks = -1"),
+        ("+cohort.extra=1", "+cohort.extra: only practices may be added"),
+        ("seed=abc", "seed = 'abc': expected an integer"),
+    ],
+)
+def test_bad_overrides_give_one_line_errors(override, fragment):
+    with pytest.raises(ParamError) as info:
+        load_params([override])
+    assert fragment in str(info.value)
+    assert "\n" not in str(info.value)

@@ -1,0 +1,29 @@
+"""Turnover conversion and onboarding of newcomers."""
+
+import numpy as np
+import pytest
+
+from bsc_sim import BSCModel, load_params
+from bsc_sim.workforce import weekly_hazard
+
+
+@pytest.mark.parametrize(("annual", "weekly"), [(0.13, 0.0027), (0.25, 0.0055), (0.40, 0.0098)])
+def test_weekly_hazard_matches_domain_facts_table(annual, weekly):
+    assert weekly_hazard(annual) == pytest.approx(weekly, abs=5e-5)
+    assert 1 - (1 - weekly_hazard(annual)) ** 52 == pytest.approx(annual)
+
+
+def test_newcomers_know_only_embedded_practices():
+    model = BSCModel(load_params(["cohort.n_programs=3"]), seed=4, create_agents=False)
+    st, pr = model.pop.staff, model.pop.programs
+    pr.embedded[:] = False
+    pr.embedded[0, 0] = True                      # programme 0 has embedded practice 0
+    slots = np.flatnonzero(st.eligible[:, 0])     # posts that can use practice 0, in every programme
+    st.present[slots] = False
+    model.components["turnover"]._hire(model, slots, np.zeros(len(slots)))
+    in_p0 = st.program[slots] == 0
+    assert st.use[slots[in_p0], 0].all()
+    assert np.allclose(st.fidelity[slots[in_p0], 0], model.params.turnover.onboarding_fidelity)
+    assert not st.use[slots[~in_p0]].any()
+    assert not st.use[slots][:, 1:].any()
+    assert (st.hired_week[slots] == model.week).all()
