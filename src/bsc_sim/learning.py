@@ -128,8 +128,8 @@ class CrossProgramLearning:
             self._strengthen(att, lp.call_effect * p.network.tie_strengthen)
         model.ledger.call(model, self.slots[att])
 
-    def step(self, model) -> None:
-        """Apply this week's calendar events, then weekly learning through cross-programme ties."""
+    def apply_events(self, model) -> None:
+        """Apply this week's collaborative events (called by the calendar phase)."""
         cal, w = model.calendar, model.week
         self.sessions_attended[:] = 0
         if cal.community_meeting[w]:
@@ -141,8 +141,8 @@ class CrossProgramLearning:
         if cal.call[w]:
             self.call(model)
 
-    def learn_across(self, model) -> None:
-        """Weekly: team members' beliefs move toward results shared by their contacts' programmes."""
+    def step(self, model) -> None:
+        """The cross_learning phase: beliefs move toward results shared by contacts' programmes."""
         p = model.params
         if not p.collaborative.cross_learning or len(self.slots) == 0:
             return

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .population import KIND_NAMES, LEVELS, TEACHING_ROLES
+from .population import KIND_NAMES, LEVELS, TEACHING_ROLES, group_sum
 
 
 class Recorder:
@@ -49,10 +49,8 @@ class Recorder:
         self.n_rooms = np.maximum(pop.programs.n_classrooms, 1).astype(np.float64)
 
     def _by_program(self, program: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """Count ``mask`` (S, P) per (programme, practice)."""
-        P = mask.shape[1]
-        flat = (program[:, None] * P + np.arange(P)[None, :])[mask]
-        return np.bincount(flat, minlength=self.M * P).reshape(self.M, P)
+        """Count ``mask`` (N, P) per (programme, practice)."""
+        return group_sum(program, mask, self.M)
 
     def step(self, model) -> None:
         w, pop, s = model.week, model.pop, model.params.sustain

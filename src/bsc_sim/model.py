@@ -42,23 +42,12 @@ from .workforce import Workforce
 STREAMS = ("population", "turnover", "pdsa", "spread", "families", "learning", "supports", "sustain")
 
 
-class _Calendar:
-    """The calendar phase: collaborative events, then coaching and the workshop."""
-
-    def setup(self, model) -> None:
-        pass
+class CalendarPhase:
+    """The calendar phase: collaborative events (sessions, calls, meeting, congress), then supports."""
 
     def step(self, model) -> None:
-        model.components["cross_learning"].step(model)
+        model.components["cross_learning"].apply_events(model)
         model.components["supports"].step(model)
-
-
-class _CrossLearning:
-    def setup(self, model) -> None:
-        pass
-
-    def step(self, model) -> None:
-        model.components["cross_learning"].learn_across(model)
 
 
 class BSCModel(mesa.Model):
@@ -68,6 +57,7 @@ class BSCModel(mesa.Model):
         params: validated parameters (see :func:`bsc_sim.load_params`).
         seed: seed of the model's generator (defaults to ``params.seed``).
         create_agents: create the Mesa agent handles (skip for bare speed in sweeps).
+        time_phases: accumulate wall-clock seconds per phase in ``phase_seconds`` (benchmarks).
 
     Example:
         >>> model = BSCModel(load_params(), seed=1)
@@ -76,7 +66,8 @@ class BSCModel(mesa.Model):
 
     PHASES = ("calendar", "turnover", "pdsa", "spread", "cross_learning", "sustainment", "culture", "measure")
 
-    def __init__(self, params: Params, seed: int | None = None, *, create_agents: bool = True) -> None:
+    def __init__(self, params: Params, seed: int | None = None, *, create_agents: bool = True,
+                 time_phases: bool = False) -> None:
         seed = params.seed if seed is None else int(seed)
         super().__init__(rng=seed)
         self.params = params
@@ -104,18 +95,15 @@ class BSCModel(mesa.Model):
             "pdsa": PDSAProcess(), "spread": WithinProgramSpread(), "sustainment": Sustainment(),
             "culture": Culture(), "measure": Recorder(),
         }
-        self.phases = {
-            "calendar": _Calendar(), "turnover": self.components["turnover"], "pdsa": self.components["pdsa"],
-            "spread": self.components["spread"], "cross_learning": _CrossLearning(),
-            "sustainment": self.components["sustainment"], "culture": self.components["culture"],
-            "measure": self.components["measure"],
-        }
+        # Each phase is one component's step(), except the calendar phase, which applies the
+        # collaborative's events and the supports (both change state only in event weeks).
+        self.phases = {"calendar": CalendarPhase(), **{name: self.components[name] for name in self.PHASES[1:]}}
         for component in self.components.values():
             component.setup(self)
         Sustainment.update_embedded(self)
         self.progress_scores = np.ones(self.pop.n_programs, dtype=np.int64)
         self.phase_seconds = dict.fromkeys(self.PHASES, 0.0)
-        self.time_phases = False
+        self.time_phases = time_phases
         self.program_agents: list[ProgramAgent] = []
         self.staff_agents: list[StaffAgent] = []
         self.family_agents: list[FamilyAgent] = []

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .population import DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES, LEVELS, TEACHING_ROLES
+from .population import DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES, LEVELS, TEACHING_ROLES, group_sum
 
 IDLE, PLAN, DO, STUDY = 0, 1, 2, 3
 GO, ADAPT, STOP = 0, 1, 2
@@ -108,8 +108,7 @@ class PDSAProcess:
         start = np.flatnonzero((self.stage == IDLE) & (n_team > 0) & (u < rate))
         # Team's mean belief per practice (present members) -> softmax choice with Gumbel noise.
         M, P = len(self.stage), st.belief.shape[1]
-        sums = np.zeros((M, P))
-        np.add.at(sums, st.program[members], st.belief[members])
+        sums = group_sum(st.program[members], st.belief[members], M)
         mean_belief = sums / np.maximum(n_team, 1)[:, None]
         allowed = self.cooldown_until <= w
         logits = np.where(allowed, q.choice_sharpness * mean_belief, -np.inf)
@@ -140,7 +139,7 @@ class PDSAProcess:
         self.testing[testers, k] = True
         self.testers[m] = (testers, new)
 
-    def _decide(self, model, m: int, members: np.ndarray) -> None:
+    def _decide(self, model, m: int, team_rows: np.ndarray) -> None:
         p, st, pr = model.params, model.pop.staff, model.pop.programs
         q, k, w = p.pdsa, self.practice[m], model.week
         testers, new = self.testers.pop(m, (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)))
@@ -167,14 +166,15 @@ class PDSAProcess:
             misread = seen != real
             decision = self._act(model, m, k, seen, testers, new, n_units)
             # Team members and testers update their belief toward what they saw.
-            rows = np.unique(np.r_[np.flatnonzero(members & (st.program == m)), testers])
+            team_here = team_rows[st.program[team_rows] == m]
+            rows = np.unique(np.r_[team_here, testers])
             st.belief[rows, k] += q.belief_rate * (observed - st.belief[rows, k])
             self.result[m, k] = observed
             self.result_week[m, k] = w
         self.cycles_on[m, k] += 1
         self.completed[m] += 1
         self.stage[m] = IDLE
-        team_here = np.flatnonzero(members & (st.program == m))
+        team_here = team_rows[st.program[team_rows] == m]
         model.ledger.staff_hours(model, team_here, p.costs.pdsa_hours_per_member, cover=False)
         self.events.append((len(self.events), m, k, int(self.week_start[m]), w, int(self.scale[m]), int(n_units),
                             len(testers), true, observed, data_used, iterative, data_used and iterative, decision, misread))
@@ -220,8 +220,9 @@ class PDSAProcess:
         for m in np.flatnonzero((self.stage == DO) & (self.week_start + q.plan_weeks + q.do_weeks <= w)):
             self.stage[m] = STUDY
         decide_at = self.week_start + q.plan_weeks + q.do_weeks + q.study_weeks
+        team_rows = np.flatnonzero(members)
         for m in np.flatnonzero((self.stage == STUDY) & (decide_at <= w)):
-            self._decide(model, m, members)
+            self._decide(model, m, team_rows)
         # Testers keep practising while their test runs (MODEL-BRIEF 4.3 "do").
         f = model.pop.staff.fidelity
         f += q.fidelity_gain * (1.0 - f) * self.testing

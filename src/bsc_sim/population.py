@@ -32,6 +32,18 @@ ELIGIBLE_ROLES = {
 }
 
 
+def group_sum(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Sum the rows of ``values`` (N,) or (N, P) by ``group`` (N,) into (n_groups,) or (n_groups, P).
+
+    One flat ``bincount`` instead of ``np.add.at`` (several times faster at these sizes).
+    """
+    if values.ndim == 1:
+        return np.bincount(group, weights=values, minlength=n_groups)
+    P = values.shape[1]
+    flat = (group[:, None] * P + np.arange(P)[None, :]).ravel()
+    return np.bincount(flat, weights=values.ravel(), minlength=n_groups * P).reshape(n_groups, P)
+
+
 def beta_draw(rng: np.random.Generator, mean: float | np.ndarray, concentration: float, size=None) -> np.ndarray:
     """Beta draws parameterised by mean and concentration a+b (means at 0 or 1 are degenerate)."""
     mean = np.clip(mean, 1e-6, 1 - 1e-6)

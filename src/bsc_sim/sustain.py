@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .population import group_sum
+
 
 class Sustainment:
     """Fidelity growth, lapse and embedding of practices."""
@@ -66,9 +68,7 @@ class Sustainment:
         M, P = pr.embedded.shape
         elig = st.eligible & st.present[:, None]
         at_fid = elig & st.use & (st.fidelity >= s.fidelity_threshold)
-        n_elig, n_fid = np.zeros((M, P)), np.zeros((M, P))
-        np.add.at(n_elig, st.program, elig)
-        np.add.at(n_fid, st.program, at_fid)
+        n_elig, n_fid = group_sum(st.program, elig, M), group_sum(st.program, at_fid, M)
         pr.embedded[:] = (n_elig > 0) & (n_fid >= s.embed_threshold * n_elig)
 
 
