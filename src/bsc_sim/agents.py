@@ -1,4 +1,4 @@
-"""Mesa agents as thin handles onto the model's arrays (PERFORMANCE.md, design C).
+"""Mesa agents as thin handles onto the model's arrays (the hybrid design of shared/PERFORMANCE.md, part C).
 
 Each agent stores only its index; every attribute is read from (and written to) the arrays the
 model owns, so inspecting or nudging one agent in a notebook or the interactive view changes the

@@ -52,6 +52,16 @@ def format_summary(summary: dict[str, float], meta: dict) -> str:
     return "\n".join(lines)
 
 
+PARAMS_MD_HEADING = """# Parameters
+
+Every parameter of bsc_sim with its default, unit, meaning and source, generated from the field metadata in `src/bsc_sim/params.py` by `bsc-sim params --markdown` (do not edit by hand; regenerate with `uv run bsc-sim params --markdown > docs/parameters.md`). Keys are the dotted names used for Hydra overrides, e.g. `bsc-sim run pdsa.obs_noise_sd=0.2`. Sources cite `domain-facts.md` as "DF <section>"; "assumption" marks a value the literature does not pin down. One model step is one week. The model description is in [ODD.md](ODD.md)."""
+
+
+def params_document() -> str:
+    """The whole of docs/parameters.md."""
+    return f"{PARAMS_MD_HEADING}\n\n{params_table(markdown=True)}\n"
+
+
 def params_table(markdown: bool = False) -> str:
     """Every parameter with its default, unit, source and meaning."""
     from .params import Params
@@ -147,7 +157,10 @@ def cmd_designs(argv: list[str]) -> int:
 
 
 def cmd_params(argv: list[str]) -> int:
-    print(params_table(markdown="--markdown" in argv))
+    if "--markdown" in argv:
+        print(params_document(), end="")
+    else:
+        print(params_table())
     return 0
 
 

@@ -46,8 +46,13 @@ class CostLedger:
             self.add("venue", self.c.venue_per_session)
 
     def call(self, model, slots) -> None:
-        self.staff_hours(model, slots, 1.0, cover=False)
-        self.add("faculty", self.c.faculty_hours_per_call * self.c.faculty_day_rate / 8)
+        self.staff_hours(model, slots, self.c.call_hours, cover=False)
+        self.add("faculty", self.c.faculty_hours_per_call * self.c.faculty_day_rate / self.c.faculty_day_hours)
+
+    def data_support(self, model) -> None:
+        """One week of data-use support for every programme of the cohort."""
+        strength = model.params.collaborative.data_use_support
+        self.add("data_support", self.c.data_support_weekly * strength * model.pop.n_programs)
 
     def community_meeting(self) -> None:
         self.add("community_meeting", self.c.community_meeting_cost)

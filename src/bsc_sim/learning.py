@@ -89,6 +89,7 @@ class CrossProgramLearning:
         pr = model.pop.programs
         pr.commitment[progs] += model.params.learning.meeting_commitment_gain * (1 - pr.commitment[progs])
         model.ledger.community_meeting()
+        model.ledger.staff_hours(model, self.slots[att], model.params.collaborative.session_hours, cover=True)
 
     def learning_session(self, model, *, faculty_content: bool = True) -> np.ndarray:
         """A learning session (or, without faculty content, the congress). Returns attending slots."""
@@ -117,7 +118,7 @@ class CrossProgramLearning:
         fam = model.pop.families
         idx = np.flatnonzero(fam.on_team)
         went = idx[self.rng.random(len(idx)) < prob]
-        fam.engagement_base[went] += 0.5 * model.params.families.boost_team_family * (1 - fam.engagement_base[went])
+        fam.engagement_base[went] += model.params.families.boost_session * (1 - fam.engagement_base[went])
         return went
 
     def call(self, model) -> None:
@@ -140,6 +141,8 @@ class CrossProgramLearning:
             self.learning_session(model, faculty_content=False)
         if cal.call[w]:
             self.call(model)
+        if cal.supports_active[w]:
+            model.ledger.data_support(model)
 
     def step(self, model) -> None:
         """The cross_learning phase: beliefs move toward results shared by contacts' programmes."""

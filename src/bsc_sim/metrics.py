@@ -125,7 +125,7 @@ class Recorder:
 
 
 def programs_table(model) -> pd.DataFrame:
-    """One row per programme: kind, size, readiness profile, turnover, team and outcome scores."""
+    """One row per programme: kind, size, readiness profile (at week 0), turnover, departures, progress score."""
     pr = model.pop.programs
     return pd.DataFrame({
         "program_id": np.arange(len(pr.kind), dtype=np.int64),
@@ -136,7 +136,8 @@ def programs_table(model) -> pd.DataFrame:
         "n_staff_slots": np.bincount(model.pop.staff.program, minlength=len(pr.kind)).astype(np.int64),
         "change_commitment": model.initial_readiness["commitment"],
         "change_efficacy": model.initial_readiness["efficacy"],
-        "leadership_support": pr.leadership, "data_capacity": pr.data_capacity, "time_slack": pr.time_slack,
+        "leadership_support": model.initial_readiness["leadership"],
+        "data_capacity": model.initial_readiness["data_capacity"], "time_slack": model.initial_readiness["time_slack"],
         "readiness": model.initial_readiness["composite"],
         "turnover_annual": pr.turnover_annual,
         "n_departures": model.components["turnover"].departures_by_program,

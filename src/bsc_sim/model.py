@@ -86,8 +86,9 @@ class BSCModel(mesa.Model):
             for x in pr])
         self.pop = build_population(params, self.streams["population"])
         pr_ = self.pop.programs
-        self.initial_readiness = {"commitment": pr_.commitment.copy(), "efficacy": pr_.efficacy.copy(),
-                                  "composite": pr_.readiness.copy()}
+        self.initial_readiness = {name: getattr(pr_, name).copy() for name in
+                                  ("commitment", "efficacy", "leadership", "data_capacity", "time_slack")}
+        self.initial_readiness["composite"] = pr_.readiness.copy()
         self.calendar = build_calendar(params)
         self.ledger = CostLedger(params, self.calendar.horizon)
         self.components = {

@@ -1,7 +1,8 @@
 """Typed, frozen model parameters: one line per parameter with its unit and source.
 
-Time unit: one model step is one **week**. Annual rates from the literature are converted to
-weekly hazards inside the model (h = 1 - (1 - T)^(1/52)), never here.
+Time unit: one model step is one **week**, and every rate here is per week unless its unit says
+otherwise. Annual turnover is converted to a weekly hazard inside the model
+(h = 1 - (1 - T)^(1/52)); the Bass rates, given per year in the literature, are shown divided by 52.
 
 Sources cite ``domain-facts.md`` (DF) by section, e.g. "DF 1.1" for the CCL project facts.
 "assumption" marks a value the literature does not pin down; each is a parameter so that
@@ -30,7 +31,7 @@ class CohortParams:
 
     n_programs: int = param(8, unit="programmes", lo=1, source="DF 1.1: CCL Phase I planned 8 settings (4 HS + 4 CC)", doc="programmes in the cohort")
     frac_head_start: float = param(0.5, unit="share", **P01, source="DF 1.1: 4 of 8 planned settings were Head Start", doc="share of the cohort that is Head Start")
-    selection: Selection = param("open", unit="-", source="assumption: CCL used an application; criteria NOT FOUND (DF 1.5)", doc="'open' enrolment or selection of the most 'readiness'-ready applicants")
+    selection: Selection = param("open", unit="-", source="assumption: CCL used an application; criteria NOT FOUND (DF 1.5)", doc="'open' enrolment, or 'readiness': the applicants with the highest composite readiness (incl. low turnover)")
     applicant_pool_factor: float = param(1.5, unit="applicants/place", lo=1.0, source="assumption", doc="applicants per place when selecting by readiness")
 
 
@@ -65,9 +66,9 @@ class TurnoverParams:
     """Staff and family turnover (DF 3.2)."""
 
     annual_rate_mean: float = param(0.25, unit="share/year", **P01, source="DF 3.2: 25-30% a year (Mathematica); 40% Louisiana", doc="mean programme-level annual staff turnover")
-    rate_concentration: float = param(2.0, unit="-", lo=0.0, lo_open=True, source="DF 3.2: heterogeneous and persistent (44% of centres lose nobody, 1/3 lose >=20%); low concentration gives that skew", doc="Beta concentration of programme turnover propensity")
+    rate_concentration: float = param(2.0, unit="-", lo=0.0, lo_open=True, source="DF 3.2: heterogeneous and persistent; roughly reproduces it (34% of 10-staff centres lose nobody in a year vs 44% observed; 45% have T>=0.2 vs about a third)", doc="Beta concentration of programme turnover propensity")
     vacancy_weeks_mean: float = param(6.0, unit="weeks", **NONNEG, source="assumption: staffing shortages (DF 1.3)", doc="mean weeks a vacancy stays open (geometric)")
-    leader_departure_culture_shock: float = param(0.15, unit="index 0-1", **P01, source="assumption: leaders' exit is the biggest shock (MODEL-BRIEF 3)", doc="fall in learning culture when the director leaves")
+    leader_departure_culture_shock: float = param(0.15, unit="share of culture", **P01, source="assumption: leaders' exit is the biggest shock (MODEL-BRIEF 3)", doc="share of the learning culture lost when the director leaves")
     team_backfill_uses_leadership: bool = param(True, unit="-", source="assumption", doc="a newcomer joins the team with probability = leadership support")
     onboarding_fidelity: float = param(0.5, unit="fidelity 0-1", **P01, source="assumption", doc="starting fidelity of a newcomer for a practice the programme has embedded")
     family_annual_rate: float = param(0.35, unit="share/year", **P01, source="assumption: children age out; NOT FOUND (DF 5)", doc="annual family turnover")
@@ -80,10 +81,12 @@ class StaffParams:
     skill_mean: float = param(0.4, unit="index 0-1", **P01, source="assumption", doc="mean QI skill of staff")
     skill_concentration: float = param(6.0, unit="-", lo=0.0, lo_open=True, source="assumption", doc="Beta concentration of QI skill")
     threshold_mean: float = param(0.2, unit="share of contacts", **P01, source="DF 6: adoption threshold 0.15-0.2 (Watts window, DF 4.2)", doc="mean adoption threshold (openness is its inverse)")
-    threshold_sd: float = param(0.08, unit="share of contacts", **P01, source="DF 6: range 0.05-0.35", doc="sd of adoption thresholds (clipped normal)")
+    threshold_sd: float = param(0.08, unit="share of contacts", **P01, source="assumption; DF 6 gives 0.05-0.35 as the plausible range of the mean", doc="sd of adoption thresholds (clipped normal)")
     initial_use_prob: float = param(0.05, unit="probability", **P01, source="assumption: low baseline use of the change package", doc="chance an eligible staff member already uses a practice at week 0")
     initial_fidelity_mean: float = param(0.5, unit="fidelity 0-1", **P01, source="assumption", doc="mean fidelity of baseline users")
+    initial_fidelity_concentration: float = param(6.0, unit="-", lo=0.0, lo_open=True, source="assumption", doc="Beta concentration of baseline users' fidelity")
     belief_prior_mean: float = param(0.55, unit="probability", **P01, source="DF 2.1: IHI starts a BTS only when belief in the changes is moderate to high", doc="mean prior belief that a practice works")
+    belief_prior_concentration: float = param(10.0, unit="-", lo=0.0, lo_open=True, source="assumption", doc="Beta concentration of prior beliefs")
 
 
 @dataclass(frozen=True)
@@ -128,9 +131,9 @@ class NetworkParams:
     w_family_services: float = param(0.4, unit="tie weight", **NONNEG, source="assumption", doc="family-services staff - director and lead teachers tie")
     p_coworker: float = param(0.3, unit="probability", **P01, source="assumption", doc="chance two teaching staff in different classrooms are tied")
     w_coworker: float = param(0.5, unit="tie weight", **NONNEG, source="assumption", doc="weight of a coworker tie")
-    session_new_ties: float = param(2.0, unit="ties/attendee/session", **NONNEG, source="assumption: learning sessions build cross-team ties (DF 2.2 Zamboni 2020)", doc="new cross-programme ties per attendee per in-person session")
+    session_new_ties: float = param(2.0, unit="ties/attendee/session", **NONNEG, source="assumption: learning sessions build cross-team ties (DF 2.2 Zamboni 2020)", doc="new cross-programme ties per attendee per session or congress (virtual: x learning.virtual_effect)")
     homophily_odds: float = param(2.0, unit="odds ratio", lo=0.0, lo_open=True, source="assumption: homophily by programme kind (MODEL-BRIEF 3)", doc="relative chance of tying with a same-kind programme")
-    tie_strengthen: float = param(0.5, unit="tie weight/session", **NONNEG, source="assumption", doc="added weight of an existing tie per shared session (calls: a fifth)")
+    tie_strengthen: float = param(0.5, unit="tie weight/session", **NONNEG, source="assumption", doc="added weight of an existing tie per shared session (calls: x learning.call_effect)")
     tie_decay_weekly: float = param(0.01, unit="share/week", **P01, source="assumption", doc="weekly decay of cross-programme tie weight")
 
 
@@ -160,7 +163,7 @@ class PDSAParams:
     beta_skill: float = param(1.0, unit="logit per unit", **NONNEG, source="assumption", doc="effect of the testers' QI skill on test success")
     beta_leadership: float = param(1.0, unit="logit per unit", **NONNEG, source="assumption: leadership buy-in (DF 1.3)", doc="effect of leadership support on test success")
     beta_attractiveness: float = param(1.0, unit="logit per unit", **NONNEG, source="DF 4.4 (directions)", doc="effect of Rogers attractiveness on test success")
-    obs_noise_sd: float = param(0.35, unit="share", **NONNEG, source="assumption: short-term informal data are noisy (DF 1.1)", doc="sd of the observed result with no data capacity; shrinks linearly to 0 at full capacity")
+    obs_noise_sd: float = param(0.35, unit="share", **NONNEG, source="assumption: short-term informal data are noisy (DF 1.1)", doc="sd of the observed result when the team judges by impression; when it measures, x (1 - data capacity)")
     data_support_gain: float = param(0.3, unit="index 0-1", **P01, source="assumption", doc="data capacity added by full data-use support")
     adopt_threshold: float = param(0.6, unit="observed share", **P01, source="assumption", doc="observed success share at or above which the team adopts / scales up")
     abandon_threshold: float = param(0.35, unit="observed share", **P01, source="assumption", doc="observed success share below which the team abandons; between: adapt")
@@ -198,9 +201,9 @@ class CollaborativeParams:
     enabled: bool = param(True, unit="-", source="design", doc="run a collaborative at all")
     community_meeting: bool = param(True, unit="-", source="DF 1.1: CCL began with a community meeting", doc="hold a community meeting in week 0")
     prework_weeks: int = param(6, unit="weeks", lo=0, source="DF 2.1: prework before LS1; length assumption", doc="weeks from start to the first learning session")
-    n_sessions: int = param(3, unit="sessions", lo=0, source="DF 2.1: IHI standard is 3; CCL planned 3 (DF 1.1), later described 4 (seeds)", doc="learning sessions")
+    n_sessions: int = param(3, unit="sessions", lo=0, source="DF 2.1: IHI standard is 3; CCL count NOT FOUND (DF 1.5): one project description says three, another four (shared/seeds)", doc="learning sessions")
     session_spacing_weeks: int = param(15, unit="weeks", lo=1, source="DF 2.1: LS-AP cycles over 6-15 months; assumption", doc="weeks between learning sessions")
-    modality: Modality = param("in_person", unit="-", source="DF 1.1: CCL sessions were in person", doc="learning-session modality")
+    modality: Modality = param("in_person", unit="-", source="shared/seeds: CCL descriptions say in-person sessions (format NOT FOUND in DF 1.5)", doc="learning-session modality")
     session_hours: float = param(6.0, unit="hours", **NONNEG, source="assumption: one working day", doc="length of a learning session")
     duration_weeks: int = param(52, unit="weeks", lo=1, source="DF 1.1: CCL ran about 12 months", doc="length of the collaborative (ends with the congress)")
     call_interval_weeks: int = param(4, unit="weeks", lo=0, source="DF 2.1: monthly phone conferences/reports in action periods", doc="weeks between calls (0: none)")
@@ -243,7 +246,7 @@ class TrainingParams:
 
     enabled: bool = param(False, unit="-", source="design", doc="hold a one-off workshop")
     week: int = param(2, unit="week", lo=0, source="assumption", doc="week of the workshop")
-    attendance: float = param(0.8, unit="probability", **P01, source="assumption", doc="chance a teaching staff member attends")
+    attendance: float = param(0.8, unit="probability", **P01, source="assumption", doc="chance a teaching or family-services staff member attends")
     p_try: float = param(0.25, unit="probability/practice", **P01, source="assumption", doc="chance an attendee starts each classroom/family practice")
     belief_gain: float = param(0.15, unit="share of gap", **P01, source="assumption", doc="belief moves toward the true effect")
     skill_gain: float = param(0.05, unit="share of gap", **P01, source="assumption", doc="QI skill gain")
@@ -258,6 +261,7 @@ class FamilyParams:
     engagement_concentration: float = param(5.0, unit="-", lo=0.0, lo_open=True, source="assumption", doc="Beta concentration of engagement")
     engagement_rate: float = param(0.05, unit="share of gap/week", **P01, source="assumption", doc="weekly drift of engagement toward its current target")
     boost_promoted: float = param(0.2, unit="index 0-1", **P01, source="assumption", doc="target rise when a classroom teacher promotes a family practice")
+    boost_session: float = param(0.05, unit="index 0-1", **P01, source="assumption", doc="rise of a team family's baseline engagement per session attended")
     boost_team_family: float = param(0.1, unit="index 0-1", **P01, source="assumption: families on teams (DF 1.1)", doc="target rise when a family from the classroom is on the team")
     p_uptake: float = param(0.08, unit="probability/week", **P01, source="assumption", doc="home uptake hazard x engagement x share of teachers promoting")
     home_lapse: float = param(0.02, unit="probability/week", **P01, source="assumption", doc="weekly chance a family stops home use")
@@ -317,9 +321,12 @@ class CostParams:
     venue_per_session: float = param(2000.0, unit="USD/session", **NONNEG, source="assumption", doc="venue and materials per in-person session")
     n_faculty: int = param(6, unit="people", lo=0, source="DF 2.1: a faculty of 5-8 experts", doc="faculty per session")
     faculty_day_rate: float = param(1000.0, unit="USD/day", **NONNEG, source="assumption", doc="faculty cost per person-day (prep and delivery)")
+    faculty_day_hours: float = param(8.0, unit="hours/day", lo=0.0, lo_open=True, source="assumption", doc="hours in a faculty day (prices faculty hours)")
+    call_hours: float = param(1.0, unit="hours", **NONNEG, source="assumption", doc="team member time per call")
+    coaching_teacher_hours: float = param(1.0, unit="hours/visit", **NONNEG, source="assumption", doc="focus teacher's time per coaching visit")
     faculty_hours_per_call: float = param(4.0, unit="hours", **NONNEG, source="assumption", doc="faculty hours per cohort call")
     community_meeting_cost: float = param(5000.0, unit="USD", **NONNEG, source="assumption", doc="cost of the community meeting")
-    data_support_weekly: float = param(40.0, unit="USD/programme/week", **NONNEG, source="assumption", doc="cost of full data-use support (scaled by its strength)")
+    data_support_weekly: float = param(40.0, unit="USD/programme/week", **NONNEG, source="assumption", doc="cost of full data-use support per programme-week while supports run (x its strength)")
     pdsa_hours_per_member: float = param(1.5, unit="hours/cycle", **NONNEG, source="assumption", doc="team member time per PDSA cycle")
     coach_hourly: float = param(45.0, unit="USD/hour", **NONNEG, source="assumption", doc="coach/consultant hourly cost")
     trainer_fee: float = param(2500.0, unit="USD/workshop/programme", **NONNEG, source="assumption", doc="trainer fee per programme workshop")

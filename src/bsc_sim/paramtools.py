@@ -2,7 +2,7 @@
 
 Every model parameter is declared with :func:`param`, which records its unit, its source (or the
 word "assumption") and its valid range in the field's metadata. The same metadata drives
-validation of user input, ``bsc-sim run --help`` and the parameter table in ``docs/ODD.md``.
+validation of user input, ``bsc-sim run --help`` and the parameter table in ``docs/parameters.md``.
 """
 
 from __future__ import annotations

@@ -2,17 +2,20 @@
 
 A team runs one cycle at a time:
 
-* **Start** (idle team, weekly chance): limited by commitment, time slack, data capacity and how
-  much of the team is present; after supports end the chance falls unless the culture is strong.
+* **Start** (idle team, weekly chance, from the first learning session on): limited by readiness
+  (mean of change commitment and efficacy), time slack, data capacity and how much of the team
+  is present; after supports end the chance is scaled by ``post_collaborative_factor x culture/0.5``.
   The team continues the practice of its last cycle after a scale-up or an adaptation
-  (iteration); otherwise it picks a practice it believes in, weighted by softmax(belief).
+  (iteration); otherwise it picks a practice it has not yet adopted, weighted by softmax(belief).
 * **Plan** (``plan_weeks``) then **Do** (``do_weeks``): the test runs in ``scale`` classrooms,
   one tester per classroom (the lead teacher, or the assistant when the lead post is vacant);
   programme-level practices are tested by the leaders. Testers use the practice and gain fidelity.
 * **Study**: each tester's test succeeds with probability
-  sigmoid(logit(effect) + skill + leadership + Rogers attractiveness + local fit). The team sees the
-  true share of successes plus noise whose sd shrinks with data capacity and data-use support,
-  so teams can misread results.
+  sigmoid(logit(effect) + 2 beta_skill (skill - 0.5) + 2 beta_leadership (leadership - 0.5)
+  + beta_attractiveness x attractiveness + local fit). The team measures with probability equal to
+  its data capacity (own capacity plus data-use support); it sees the true share of successes
+  plus noise of sd ``obs_noise_sd x (1 - capacity)`` when it measured and ``obs_noise_sd`` when it
+  judged by impression, so teams can misread results.
 * **Act**: observed >= adopt threshold: scale up (x ``scale_factor`` classrooms) or, at full
   scale, adopt programme-wide (leaders endorse it); between the thresholds: adapt (local fit
   improves) and test again; below: abandon (new testers stop) with a cool-down.
@@ -80,6 +83,9 @@ class PDSAProcess:
         self.leaders = [np.flatnonzero((st.program == m) & np.isin(st.role, (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES)))
                         for m in range(M)]
         self.seats = np.maximum(np.bincount(st.program[st.on_team], minlength=M), 1)
+        c = model.params.collaborative
+        # Prework is for forming the team and baseline data; tests of change start at LS1 (DF 2.1).
+        self.first_week = c.prework_weeks if c.enabled and c.n_sessions > 0 else 0
 
     # -- helpers -------------------------------------------------------------------------
     def _team_presence(self, model) -> tuple[np.ndarray, np.ndarray]:
@@ -99,18 +105,21 @@ class PDSAProcess:
         q = p.pdsa
         w = model.week
         u = self.rng.random(len(self.stage))
+        if w < self.first_week:
+            return
         if model.calendar.supports_active[w]:
             support = 1.0
         else:
             support = q.post_collaborative_factor * pr.culture / 0.5
-        rate = (q.p_start_weekly * (0.5 + pr.commitment) * (0.5 + pr.time_slack) * (0.5 + self.data_capacity(model))
+        readiness = (pr.commitment + pr.efficacy) / 2  # Weiner 2009: commitment and efficacy (DF 4.3)
+        rate = (q.p_start_weekly * (0.5 + readiness) * (0.5 + pr.time_slack) * (0.5 + self.data_capacity(model))
                 * np.minimum(1.0, n_team / self.seats) * support)
         start = np.flatnonzero((self.stage == IDLE) & (n_team > 0) & (u < rate))
         # Team's mean belief per practice (present members) -> softmax choice with Gumbel noise.
         M, P = len(self.stage), st.belief.shape[1]
         sums = group_sum(st.program[members], st.belief[members], M)
         mean_belief = sums / np.maximum(n_team, 1)[:, None]
-        allowed = self.cooldown_until <= w
+        allowed = (self.cooldown_until <= w) & ~pr.endorsed  # adopted practices are not re-tested
         logits = np.where(allowed, q.choice_sharpness * mean_belief, -np.inf)
         gumbel = -np.log(-np.log(self.rng.random((M, P))))
         choice = np.argmax(logits + gumbel, axis=1)
@@ -119,7 +128,7 @@ class PDSAProcess:
             if not np.isfinite(logits[m]).any() and not cont[m]:
                 continue
             self.stage[m] = PLAN
-            self.week_start[m] = w
+            self.week_start[m] = w + 1  # decided at the end of this week; Plan begins next week
             self.practice[m] = self.next_practice[m] if cont[m] else choice[m]
             self.scale[m] = self.next_scale[m] if cont[m] else 1
 
@@ -152,12 +161,12 @@ class PDSAProcess:
         success = self.rng.random(len(testers)) < _sigmoid(logit)
         n_units = self.n_units[m, k]
         data = self.data_capacity(model)[m]
-        noise = self.rng.normal(0.0, q.obs_noise_sd * (1.0 - data))
         data_used = bool(self.rng.random() < data)
+        noise = self.rng.normal(0.0, q.obs_noise_sd * ((1.0 - data) if data_used else 1.0))
         iterative = bool(self.cycles_on[m, k] >= 1)
-        if len(testers) == 0:  # every tester left: nothing to study
+        if len(testers) == 0:  # every tester left: nothing to study, nothing learnt
             true = observed = np.nan
-            decision, misread = "fizzled", False
+            decision, misread, data_used = "fizzled", False, False
             self.next_practice[m] = -1
         else:
             true = float(success.mean())
@@ -171,8 +180,8 @@ class PDSAProcess:
             st.belief[rows, k] += q.belief_rate * (observed - st.belief[rows, k])
             self.result[m, k] = observed
             self.result_week[m, k] = w
-        self.cycles_on[m, k] += 1
-        self.completed[m] += 1
+            self.cycles_on[m, k] += 1
+            self.completed[m] += 1
         self.stage[m] = IDLE
         team_here = team_rows[st.program[team_rows] == m]
         model.ledger.staff_hours(model, team_here, p.costs.pdsa_hours_per_member, cover=False)
@@ -225,5 +234,5 @@ class PDSAProcess:
             self._decide(model, m, team_rows)
         # Testers keep practising while their test runs (MODEL-BRIEF 4.3 "do").
         f = model.pop.staff.fidelity
-        f += q.fidelity_gain * (1.0 - f) * self.testing
+        f += q.fidelity_gain * (1.0 - f) * (self.testing & model.pop.staff.use)
         self._start_cycles(model, n_team, members)

@@ -59,7 +59,7 @@ class Programs:
     leadership: np.ndarray          # (M,) leadership support 0-1
     data_capacity: np.ndarray       # (M,) 0-1
     time_slack: np.ndarray          # (M,) 0-1
-    turnover_annual: np.ndarray     # (M,) persistent programme turnover propensity
+    turnover_annual: np.ndarray     # (M,) persistent programme turnover propensity (share/year)
     culture: np.ndarray             # (M,) learning-culture index 0-1
     endorsed: np.ndarray            # bool (M,P) programme decided to implement the practice
     embedded: np.ndarray            # bool (M,P) practice routinised (share at fidelity >= threshold)
@@ -68,8 +68,9 @@ class Programs:
 
     @property
     def readiness(self) -> np.ndarray:
-        """Composite readiness (mean of the five readiness dimensions)."""
-        return (self.commitment + self.efficacy + self.leadership + self.data_capacity + self.time_slack) / 5
+        """Composite readiness: mean of the five readiness dimensions and staffing stability (1 - turnover)."""
+        return composite_readiness(self.commitment, self.efficacy, self.leadership, self.data_capacity,
+                                   self.time_slack, self.turnover_annual)
 
 
 @dataclass
@@ -116,8 +117,14 @@ class Population:
         return len(self.programs.kind)
 
 
+def composite_readiness(commitment, efficacy, leadership, data_capacity, time_slack, turnover_annual):
+    """Equal-weight mean of the readiness profile, staffing stability counted as 1 - turnover."""
+    return (commitment + efficacy + leadership + data_capacity + time_slack + (1 - turnover_annual)) / 6
+
+
 def _draw_readiness(p: Params, rng: np.random.Generator, kind: np.ndarray) -> dict[str, np.ndarray]:
-    r, n = p.readiness, len(kind)
+    """The readiness profile of each applicant (MODEL-BRIEF 3; Weiner 2009) and its turnover propensity."""
+    r, tp, n = p.readiness, p.turnover, len(kind)
     data_mean = np.clip(r.data_capacity_mean + r.head_start_data_shift * (kind == HEAD_START), 0, 1)
     return {
         "commitment": beta_draw(rng, r.change_commitment_mean, r.concentration, n),
@@ -125,6 +132,7 @@ def _draw_readiness(p: Params, rng: np.random.Generator, kind: np.ndarray) -> di
         "leadership": beta_draw(rng, r.leadership_support_mean, r.concentration, n),
         "data_capacity": beta_draw(rng, data_mean, r.concentration, n),
         "time_slack": beta_draw(rng, r.time_slack_mean, r.concentration, n),
+        "turnover_annual": beta_draw(rng, tp.annual_rate_mean, tp.rate_concentration, n),
     }
 
 
@@ -136,7 +144,7 @@ def _select_cohort(p: Params, rng: np.random.Generator) -> tuple[np.ndarray, dic
     n_app_hs, n_app_cc = int(np.ceil(n_hs * factor)), int(np.ceil((n - n_hs) * factor))
     kind = np.r_[np.full(n_app_hs, HEAD_START), np.full(n_app_cc, CHILD_CARE)].astype(np.int8)
     ready = _draw_readiness(p, rng, kind)
-    composite = sum(ready.values()) / len(ready)
+    composite = composite_readiness(**ready)
     chosen = []
     for k, n_take in ((HEAD_START, n_hs), (CHILD_CARE, n - n_hs)):
         pool = np.flatnonzero(kind == k)
@@ -217,13 +225,13 @@ def build_population(p: Params, rng: np.random.Generator) -> Population:
     st = p.staff
     threshold = np.clip(rng.normal(st.threshold_mean, st.threshold_sd, S), 0.0, 1.0)
     use = eligible & (rng.random((S, P)) < st.initial_use_prob)
-    fidelity = np.where(use, beta_draw(rng, st.initial_fidelity_mean, 6.0, (S, P)), 0.0)
+    fidelity = np.where(use, beta_draw(rng, st.initial_fidelity_mean, st.initial_fidelity_concentration, (S, P)), 0.0)
     staff = Staff(
         program=program, role=role, classroom=np.asarray(rooms, dtype=np.int64),
         present=np.ones(S, dtype=bool), vacant_until=np.zeros(S, dtype=np.int64),
         hired_week=np.zeros(S, dtype=np.int64), skill=beta_draw(rng, st.skill_mean, st.skill_concentration, S),
         threshold=threshold, on_team=np.zeros(S, dtype=bool), coached_until=np.full(S, -1, dtype=np.int64), eligible=eligible, use=use,
-        fidelity=fidelity, belief=beta_draw(rng, st.belief_prior_mean, 10.0, (S, P)),
+        fidelity=fidelity, belief=beta_draw(rng, st.belief_prior_mean, st.belief_prior_concentration, (S, P)),
     )
     fp = p.families
     eng = beta_draw(rng, fp.engagement_mean, fp.engagement_concentration, F)
@@ -232,10 +240,8 @@ def build_population(p: Params, rng: np.random.Generator) -> Population:
         engagement=eng.copy(), engagement_base=eng, on_team=np.zeros(F, dtype=bool),
         home_use=np.zeros((F, P), dtype=bool),
     )
-    tp = p.turnover
     programs = Programs(
         kind=kind, n_classrooms=n_cls, **ready,
-        turnover_annual=beta_draw(rng, tp.annual_rate_mean, tp.rate_concentration, M),
         culture=beta_draw(rng, p.culture.initial_mean, p.culture.concentration, M),
         endorsed=np.zeros((M, P), dtype=bool), embedded=np.zeros((M, P), dtype=bool),
         fit=np.zeros((M, P)), n_applicants=n_applicants,

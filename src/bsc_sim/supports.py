@@ -1,8 +1,9 @@
 """Supports outside the collaborative proper: a coach per programme, and a one-off workshop.
 
 * **Coach** (MODEL-BRIEF 6, "single coach/consultant"): every visit the coach works with one
-  focus teacher, rotating through the programme's teaching staff, on the best-evidenced practice
-  that teacher does not yet use at fidelity. Individual practice change: no team, no PDSA, no
+  focus teacher, rotating through the programme's teaching staff, on the best-evidenced classroom
+  or family practice that teacher does not yet use at fidelity; while coached, the teacher gets full
+  feedback (fidelity ceiling 1) on all of their practices. The coach is paid for every visit. Individual practice change: no team, no PDSA, no
   cross-programme learning. What spreads from the focus teacher spreads by contagion.
 * **Workshop** ("one-off training"): in one week teaching and family-services staff may attend;
   attendees gain some belief and skill, and may start practices at low fidelity. No follow-up.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .population import FAMILY_SERVICES, TEACHING_ROLES
+from .population import FAMILY_SERVICES, LEVELS, TEACHING_ROLES
 
 WORKSHOP_ROLES = (*TEACHING_ROLES, FAMILY_SERVICES)
 
@@ -32,7 +33,8 @@ class Supports:
         starts = np.r_[0, np.cumsum(counts)[:-1]]
         col = np.arange(len(order)) - np.repeat(starts, counts)
         self.table[st.program[order], col] = order
-        self.classroom_practice = np.isin(model.pop.practice_level, (0, 2))  # classroom or family level
+        # Practices a coach or workshop addresses: classroom- and family-level (teachers promote the latter).
+        self.classroom_practice = np.isin(model.pop.practice_level, (LEVELS.index("classroom"), LEVELS.index("family")))
 
     def coach_visits(self, model) -> None:
         p, st = model.params, model.pop.staff
@@ -42,7 +44,7 @@ class Supports:
         turn = (model.week // k.weeks_per_teacher) % self.n_teach[progs]
         focus = self.table[progs, turn]
         focus = focus[st.present[focus]]
-        # Best-evidenced classroom practice the teacher is not yet using at fidelity.
+        # Best-evidenced classroom/family practice the teacher is not yet using at fidelity.
         thr = p.sustain.fidelity_threshold
         open_ = self.classroom_practice[None, :] & st.eligible[focus] & ~(st.use[focus] & (st.fidelity[focus] >= thr))
         score = np.where(open_, model.practice_effect[None, :], -np.inf)
@@ -61,7 +63,7 @@ class Supports:
         b = st.belief[who, prac]
         st.belief[who, prac] = b + k.belief_gain * (model.practice_effect[prac] - b)
         model.ledger.add("coaching", k.hours_per_visit * p.costs.coach_hourly * len(progs))
-        model.ledger.staff_hours(model, who, 1.0, cover=False)
+        model.ledger.staff_hours(model, who, p.costs.coaching_teacher_hours, cover=False)
 
     def workshop(self, model) -> None:
         p, st = model.params, model.pop.staff

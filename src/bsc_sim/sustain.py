@@ -2,17 +2,18 @@
 
 Fidelity of every user moves toward a *ceiling* set by the feedback they get:
 ``ceiling = unsupported_ceiling + (1 - unsupported_ceiling) x feedback`` where feedback (0-1) is the
-largest of: being a tester in a running PDSA cycle or being coached (1), being on a team while
-supports run (1; afterwards the programme's culture), the programme's endorsement of the practice
-x its leadership support, and the programme's learning culture. Upward it moves at
+largest of: being a tester in a running PDSA cycle or being coached (1), being on a team (1 while
+supports run), the programme's endorsement of the practice x its leadership support, and the
+programme's learning culture. After supports end, the team and endorsement terms are multiplied
+by the programme's culture. Upward it moves at
 ``fidelity_rate x (1.5 - complexity) x (0.5 + skill)`` of the gap per week; downward (feedback
 gone) at the slower ``drift_rate``. So practice without feedback plateaus below the fidelity
 criterion, and fidelity erodes when supports end unless the programme's culture holds it. Users lapse with a weekly hazard that falls with the programme's learning
 culture, leadership support and routinisation (the practice is *embedded*: at least
 ``embed_threshold`` of eligible present staff use it at fidelity) and rises with doubt (belief
 below 0.5) and once collaborative or coaching supports have ended. The learning-culture index
-rises with completed PDSA cycles, session attendance and leader support of an active team, and
-relaxes slowly back toward the programme's initial culture.
+rises with completed PDSA cycles, session attendance and leader support of an active team while
+supports run, and relaxes slowly back toward the programme's initial culture.
 """
 
 from __future__ import annotations
@@ -57,9 +58,13 @@ class Sustainment:
         """Feedback each person gets on each practice this week, 0-1, shape (S, P)."""
         st, pr = model.pop.staff, model.pop.programs
         prog, w = st.program, model.week
-        team = np.where(model.calendar.supports_active[w], 1.0, pr.culture[prog]) * st.on_team
+        # Once the faculty leave, team routines and leaders' follow-through on endorsed practices
+        # continue only as far as the programme's learning culture carries them.
+        carry = 1.0 if model.calendar.supports_active[w] else pr.culture
+        team = (carry * np.ones_like(pr.culture))[prog] * st.on_team
+        endorse = pr.endorsed * (pr.leadership * carry)[:, None]
         direct = model.components["pdsa"].testing | (st.coached_until >= w)[:, None]
-        fb = np.maximum((pr.endorsed * pr.leadership[:, None])[prog], np.maximum(team, pr.culture[prog])[:, None])
+        fb = np.maximum(endorse[prog], np.maximum(team, pr.culture[prog])[:, None])
         return np.maximum(fb, direct)
 
     @staticmethod
@@ -82,7 +87,9 @@ class Culture:
         c, pr, st = model.params.culture, model.pop.programs, model.pop.staff
         cycles = model.components["pdsa"].completed
         sessions = model.components["cross_learning"].sessions_attended
-        team_active = np.bincount(st.program[st.present & st.on_team], minlength=len(pr.culture)) > 0
+        # Leaders' support builds culture through the team's work while the collaborative supports run.
+        supported = model.calendar.supports_active[model.week]
+        team_active = supported & (np.bincount(st.program[st.present & st.on_team], minlength=len(pr.culture)) > 0)
         gap = 1.0 - pr.culture
         gain = (c.gain_per_cycle * cycles + c.gain_session * sessions + c.gain_leadership * pr.leadership * team_active) * gap
         pr.culture += np.minimum(gain, gap) - c.decay_weekly * (pr.culture - self.initial)

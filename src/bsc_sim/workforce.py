@@ -4,8 +4,9 @@ Each programme has a persistent annual turnover propensity T (heterogeneous: man
 nobody, some lose half their staff). Present staff leave with the weekly hazard
 h = 1 - (1 - T)^(1/52). A leaver's slot stays vacant for a geometric number of weeks; the
 newcomer has fresh skill, threshold and beliefs and uses a practice only if the programme has
-*embedded* it (onboarding). When the director leaves, the learning culture drops and the
-programme's endorsements lapse until new leadership endorses again.
+*embedded* it (onboarding). When the director leaves, the learning culture loses a share of its
+value and the programme's endorsements lapse; the new director brings a fresh leadership-support
+level drawn from the readiness distribution.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class Workforce:
             p_fill = 1.0 / (1.0 + tp.vacancy_weeks_mean)
             st.vacant_until[out] = model.week + self.rng.geometric(p_fill, len(out)) - 1
             model.components["cross_learning"].drop(out)
+            model.components["pdsa"].testing[out] = False
             lost_leader = np.unique(st.program[out[st.role[out] == DIRECTOR]])
             pr.culture[lost_leader] *= 1.0 - tp.leader_departure_culture_shock
             pr.endorsed[lost_leader] = False
@@ -69,7 +71,11 @@ class Workforce:
         st.coached_until[slots] = -1
         st.skill[slots] = beta_draw(self.rng, sp.skill_mean, sp.skill_concentration, n)
         st.threshold[slots] = np.clip(self.rng.normal(sp.threshold_mean, sp.threshold_sd, n), 0, 1)
-        st.belief[slots] = beta_draw(self.rng, sp.belief_prior_mean, 10.0, (n, P))
+        st.belief[slots] = beta_draw(self.rng, sp.belief_prior_mean, sp.belief_prior_concentration, (n, P))
+        # A new director brings their own leadership support (MODEL-BRIEF 3: leaders' exit is the biggest shock).
+        new_leader = prog[st.role[slots] == DIRECTOR]
+        pr.leadership[new_leader] = beta_draw(self.rng, p.readiness.leadership_support_mean, p.readiness.concentration,
+                                              len(new_leader))
         # Newcomers learn only what the programme has embedded (MODEL-BRIEF 4.2).
         onboard = pr.embedded[prog] & st.eligible[slots]
         st.use[slots] = onboard

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from bsc_sim import BSCModel, load_params, run_sim
 
@@ -123,14 +124,37 @@ def test_families_on_teams_raise_engagement():
     assert with_fam.mean() > without.mean()
 
 
-def test_fidelity_stays_in_unit_interval_and_only_users_have_it():
-    model = BSCModel(load_params(["design=coach"]), seed=3, create_agents=False)
-    for _ in range(60):
+@pytest.mark.parametrize("design", ["bsc", "coach", "training"])
+def test_fidelity_stays_in_unit_interval_and_only_present_users_have_it(design):
+    model = BSCModel(load_params([f"design={design}", "turnover.annual_rate_mean=0.5"]), seed=3, create_agents=False)
+    for _ in range(80):
         model.step()
         st = model.pop.staff
         assert ((st.fidelity >= 0) & (st.fidelity <= 1)).all()
         assert (st.fidelity[~st.use] == 0).all()
+        assert not st.use[~st.present].any()
         assert (st.belief >= 0).all() and (st.belief <= 1).all()
+
+
+def test_pdsa_waits_for_the_first_session_and_teams_do_not_retest_adopted_practices():
+    model = BSCModel(load_params(), seed=6, create_agents=False).run()
+    events = model.components["pdsa"].events
+    first_session = model.calendar.session_weeks()[0]
+    assert min(e[3] for e in events) > first_session
+    adopted: dict[tuple[int, int], int] = {}
+    for e in events:
+        program, practice, start, decided, decision = e[1], e[2], e[3], e[4], e[13]
+        if (program, practice) in adopted:
+            # Only possible after the director left (endorsements lapse): then it is a new leader's call.
+            assert model.components["turnover"].departures_by_program[program] > 0
+        if decision == "adopt":
+            adopted[(program, practice)] = decided
+
+
+def test_data_use_support_is_costed():
+    with_support = run_sim(load_params(), 1).summary["cost_data_support"]
+    without = run_sim(load_params(["design=bsc_no_data_support"]), 1).summary["cost_data_support"]
+    assert with_support > 0 and without == 0
 
 
 def test_agents_are_handles_onto_the_arrays():
