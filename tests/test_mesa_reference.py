@@ -181,9 +181,9 @@ def star(weights: list[float]):
     # With ``active`` the kernel's share is (0.1 + 0.2) + 0.3 over the same sum: exactly 1, so a
     # threshold of 1 is met. Summed in another order the numerator is 0.6, one ulp short.
     ([0.1, 0.2, 0.3], True, True),
-    # Without ``active`` the kernel divides by W.sum(axis=1), a numpy sum in another order than the
-    # mat-vec's: 9 x 0.1 gives a share of 1 - 1 ulp, so a node whose contacts all adopt does not.
-    ([0.1] * 9, False, False),
+    # Without ``active`` the denominator is summed in the same CSR order too: 9 x 0.1 over 9 x 0.1
+    # is exactly 1, so a node whose contacts all adopt does adopt at threshold 1.
+    ([0.1] * 9, False, True),
 ], ids=["csr_order", "no_active_denominator"])
 def test_share_is_summed_as_the_kernel_sums_it(reference, weights, with_active, adopts):
     """Knife-edge cases where the order of float additions decides: every contact of node 0 adopts

@@ -209,7 +209,7 @@ class CollaborativeParams:
     call_interval_weeks: int = param(4, unit="weeks", lo=0, source="DF 2.1: monthly phone conferences/reports in action periods", doc="weeks between calls (0: none)")
     congress: bool = param(True, unit="-", source="DF 2.1: closing congress", doc="hold a closing congress at the end")
     data_use_support: float = param(0.5, unit="index 0-1", **P01, source="assumption: faculty teach measurement (Nadeem 2013: data collection is a common component)", doc="strength of data-use support during the collaborative")
-    followup_support_weeks: int = param(0, unit="weeks", lo=0, source="design", doc="weeks after the end during which calls and data support continue")
+    followup_support_weeks: int = param(0, unit="weeks", lo=0, source="design", doc="weeks after the end during which supports continue (calls, data support, full PDSA start rate, team feedback)")
     cross_learning: bool = param(True, unit="-", source="DF 2.2: Nembhard 2009 inter-organisational learning", doc="learning across programmes (ties, shared results)")
 
 
@@ -242,7 +242,7 @@ class CoachingParams:
 
 @dataclass(frozen=True)
 class TrainingParams:
-    """A one-off workshop for teaching staff (MODEL-BRIEF 6)."""
+    """A one-off workshop for teaching and family-services staff (MODEL-BRIEF 6)."""
 
     enabled: bool = param(False, unit="-", source="design", doc="hold a one-off workshop")
     week: int = param(2, unit="week", lo=0, source="assumption", doc="week of the workshop")

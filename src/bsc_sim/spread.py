@@ -42,7 +42,9 @@ class SpreadNetwork:
         W.eliminate_zeros()
         self.weights = W
         self.links = sp.csr_array((np.ones_like(W.data), W.indices, W.indptr), shape=W.shape)
-        self.strength = np.asarray(W.sum(axis=1)).ravel()
+        # Weighted degree as a product, so it is summed in the same (CSR) order as the numerator:
+        # a node whose contacts all adopt then has a share of exactly 1.
+        self.strength = W @ np.ones(W.shape[0])
 
     @property
     def n_nodes(self) -> int:

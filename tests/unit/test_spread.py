@@ -75,3 +75,13 @@ def test_no_rates_no_adopters_means_no_change():
     counts = simulate_contagion(net, np.zeros(50, dtype=bool), 20, np.random.default_rng(1), threshold=0.0, p_threshold=1.0,
                                 min_sources=1)
     assert counts.max() == 0
+
+
+def test_without_active_all_adopting_contacts_give_a_share_of_exactly_one():
+    G = nx.star_graph(9)
+    for u, v in G.edges:
+        G[u][v]["weight"] = 0.1
+    adopted = np.ones(10, dtype=bool)
+    adopted[0] = False
+    new = contagion_step(SpreadNetwork(G), adopted, np.random.default_rng(0), threshold=1.0)
+    assert new[0]
