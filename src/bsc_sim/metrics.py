@@ -77,7 +77,7 @@ class Recorder:
         self.n_present[w] = np.bincount(st.program[st.present], minlength=self.M)
         self.n_team[w] = np.bincount(st.program[st.present & st.on_team], minlength=self.M)
         pdsa = model.components["pdsa"]
-        self.cycles[w] = (self.cycles[w - 1] if w else 0) + pdsa.completed
+        self.cycles[w] = (self.cycles[w - 1] if w else 0) + pdsa.decided  # every logged cycle
         teaching = self.teach & st.present
         self.frontline[w] = teaching.sum(), (teaching & at_fid[:, self.classroom_practice].any(axis=1)).sum()
         nonteam = st.present & ~st.on_team & st.eligible.any(axis=1)

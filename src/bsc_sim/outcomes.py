@@ -13,7 +13,7 @@ import numpy as np
 def progress_scores(rec, end: int, cycles_by_program: np.ndarray, embedded_any: np.ndarray, pp) -> np.ndarray:
     """IHI/API-style 1-5 team assessment at the end of the collaborative (DF 2.1).
 
-    1 = no activity; 2 = studied PDSA cycles or some gain below "modest"; 3 = modest gain in classroom reach;
+    1 = no activity; 2 = PDSA cycles logged or some gain below "modest"; 3 = modest gain in classroom reach;
     4 = significant gain; 5 = significant gain, high reach and an embedded practice (spread and
     routinised). Gains are changes in the share of classrooms reached since week 0.
     """

@@ -65,7 +65,8 @@ class PDSAProcess:
         self.cooldown_until = np.zeros((M, P), dtype=np.int64)
         self.result = np.zeros((M, P))                  # latest observed result, shared
         self.result_week = np.full((M, P), -10**6)
-        self.completed = np.zeros(M, dtype=np.int64)    # cycles decided this week
+        self.completed = np.zeros(M, dtype=np.int64)    # cycles studied and acted on this week (feed culture)
+        self.decided = np.zeros(M, dtype=np.int64)      # every cycle ended this week, fizzled ones included
         self.testing = np.zeros_like(st.use)            # bool (S,P) testers of running cycles
         self.testers: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.events: list[tuple] = []
@@ -182,6 +183,7 @@ class PDSAProcess:
             self.result_week[m, k] = w
             self.cycles_on[m, k] += 1
             self.completed[m] += 1
+        self.decided[m] += 1
         self.stage[m] = IDLE
         team_here = team_rows[st.program[team_rows] == m]
         model.ledger.staff_hours(model, team_here, p.costs.pdsa_hours_per_member, cover=False)
@@ -219,6 +221,7 @@ class PDSAProcess:
     # -- phase ---------------------------------------------------------------------------
     def step(self, model) -> None:
         self.completed[:] = 0
+        self.decided[:] = 0
         if not model.params.team.enabled:
             return
         q, w = model.params.pdsa, model.week

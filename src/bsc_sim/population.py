@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import networkx as nx
 import numpy as np
-import scipy.sparse as sp
 
 from .params import Params
 from .spread import SpreadNetwork
@@ -108,7 +108,8 @@ class Population:
     families: Families
     classroom_program: np.ndarray   # int (C,)
     classroom_children: np.ndarray  # int (C,)
-    staff_network: SpreadNetwork    # within-programme staff ties (weighted)
+    staff_network: SpreadNetwork    # within-programme staff ties (weighted CSR, used by the spread kernel)
+    staff_graph: nx.Graph           # the same ties as a networkx Graph (node attributes program, role, classroom)
     practice_level: np.ndarray      # int8 (P,) index into LEVELS
     meta: dict = field(default_factory=dict)
 
@@ -166,7 +167,7 @@ def build_population(p: Params, rng: np.random.Generator) -> Population:
 
     roles, progs, rooms, fam_prog, fam_room = [], [], [], [], []
     cls_prog, cls_children = [], []
-    edges_i, edges_j, edges_w = [], [], []
+    graph = nx.Graph()
     s0 = c0 = 0
     for m in range(M):
         nc = int(n_cls[m])
@@ -183,39 +184,15 @@ def build_population(p: Params, rng: np.random.Generator) -> Population:
         cls_children += [kids] * nc
         fam_prog += [m] * (kids * nc)
         fam_room += list(np.repeat(np.arange(c0, c0 + nc), kids))
-        # Within-programme ties (MODEL-BRIEF 3): classroom cliques, role hierarchy, coworkers.
-        d = s0
-        mgr = s0 + 1 if has_manager[m] else None
-        fs = list(range(s0 + 1 + int(has_manager[m]), s0 + n_lead_block))
-        leads = s0 + n_lead_block + 2 * np.arange(nc)
-        assts = leads + 1
-        teach = np.r_[leads, assts]
-
-        def add(i, j, w):
-            i, j = np.broadcast_arrays(np.asarray(i), np.asarray(j))
-            edges_i.append(i.ravel()); edges_j.append(j.ravel()); edges_w.append(np.full(i.size, w))
-
-        add(leads, assts, net.w_classroom)
-        if mgr is not None:
-            add(d, mgr, net.w_leader_manager)
-            add(mgr, teach, net.w_manager_teacher)
-        add(d, teach, net.w_director_teacher)
-        for f in fs:
-            add(f, np.r_[d, leads], net.w_family_services)
-        ti, tj = np.triu_indices(len(teach), k=1)
-        room_of = np.r_[np.arange(nc), np.arange(nc)]
-        cross = room_of[ti] != room_of[tj]
-        pick = cross & (rng.random(len(ti)) < net.p_coworker)
-        add(teach[ti[pick]], teach[tj[pick]], net.w_coworker)
+        graph.add_nodes_from((s0 + i, {"program": m, "role": ROLE_NAMES[r[i]], "classroom": int(room[i])}) for i in range(len(r)))
+        _add_program_ties(graph, net, rng, s0, n_lead_block, bool(has_manager[m]), nc)
         s0 += len(r)
         c0 += nc
 
     S, F = len(roles), len(fam_prog)
     role = np.asarray(roles, dtype=np.int8)
     program = np.asarray(progs, dtype=np.int64)
-    i, j, w = (np.concatenate(a) if a else np.zeros(0) for a in (edges_i, edges_j, edges_w))
-    W = sp.coo_array((np.r_[w, w], (np.r_[i, j].astype(np.int64), np.r_[j, i].astype(np.int64))), shape=(S, S)).tocsr()
-    W.sum_duplicates()
+    W = nx.to_scipy_sparse_array(graph, nodelist=range(S), weight="weight", format="csr")
 
     level = np.array([LEVELS.index(pr.level) for pr in p.practices.values()], dtype=np.int8)
     eligible = np.zeros((S, P), dtype=bool)
@@ -250,11 +227,38 @@ def build_population(p: Params, rng: np.random.Generator) -> Population:
         programs=programs, staff=staff, families=families,
         classroom_program=np.asarray(cls_prog, dtype=np.int64),
         classroom_children=np.asarray(cls_children, dtype=np.int64),
-        staff_network=SpreadNetwork(W), practice_level=level,
+        staff_network=SpreadNetwork(W), staff_graph=graph, practice_level=level,
     )
     if p.team.enabled:
         form_teams(p, pop, rng)
     return pop
+
+
+def _add_program_ties(graph: nx.Graph, net, rng: np.random.Generator, s0: int, n_lead_block: int,
+                      has_manager: bool, n_rooms: int) -> None:
+    """Within-programme ties (MODEL-BRIEF 3): classroom cliques, the role hierarchy and coworkers.
+
+    Posts are numbered from ``s0``: director, [education manager], family services, then a lead and
+    an assistant teacher per classroom. Coworker ties are an Erdős–Rényi graph over the teaching
+    staff (networkx, seeded from the model's generator), keeping only pairs in different rooms.
+    """
+    d = s0
+    mgr = s0 + 1 if has_manager else None
+    fs = range(s0 + 1 + int(has_manager), s0 + n_lead_block)
+    leads = [s0 + n_lead_block + 2 * c for c in range(n_rooms)]
+    assts = [x + 1 for x in leads]
+    teach = leads + assts
+    graph.add_edges_from(zip(leads, assts), weight=net.w_classroom)
+    if mgr is not None:
+        graph.add_edge(d, mgr, weight=net.w_leader_manager)
+        graph.add_edges_from(((mgr, t) for t in teach), weight=net.w_manager_teacher)
+    graph.add_edges_from(((d, t) for t in teach), weight=net.w_director_teacher)
+    for f in fs:
+        graph.add_edges_from(((f, x) for x in [d, *leads]), weight=net.w_family_services)
+    coworkers = nx.gnp_random_graph(len(teach), net.p_coworker, seed=int(rng.integers(2**32)))
+    room_of = list(range(n_rooms)) * 2
+    graph.add_edges_from(((teach[a], teach[b]) for a, b in coworkers.edges if room_of[a] != room_of[b]),
+                         weight=net.w_coworker)
 
 
 def form_teams(p: Params, pop: Population, rng: np.random.Generator) -> None:
@@ -279,16 +283,3 @@ def form_teams(p: Params, pop: Population, rng: np.random.Generator) -> None:
         starts = np.searchsorted(fam.program[forder], np.arange(pop.n_programs))
         frank = np.arange(len(forder)) - starts[fam.program[forder]]
         fam.on_team[forder[frank < t.n_family]] = True
-
-
-def staff_graph(pop: Population):
-    """The within-programme staff network as a networkx Graph (for analysis and visualisation)."""
-    import networkx as nx
-
-    G = nx.Graph()
-    st = pop.staff
-    for i in range(len(st.role)):
-        G.add_node(i, program=int(st.program[i]), role=ROLE_NAMES[st.role[i]], classroom=int(st.classroom[i]))
-    W = pop.staff_network.weights.tocoo()
-    G.add_weighted_edges_from((int(a), int(b), float(w)) for a, b, w in zip(W.row, W.col, W.data) if a < b)
-    return G

@@ -27,3 +27,19 @@ def test_newcomers_know_only_embedded_practices():
     assert not st.use[slots[~in_p0]].any()
     assert not st.use[slots][:, 1:].any()
     assert (st.hired_week[slots] == model.week).all()
+
+
+def test_staff_network_is_a_seeded_networkx_graph_matching_the_kernel():
+    m1 = BSCModel(load_params(["cohort.n_programs=5"]), seed=8, create_agents=False)
+    m2 = BSCModel(load_params(["cohort.n_programs=5"]), seed=8, create_agents=False)
+    G, st = m1.pop.staff_graph, m1.pop.staff
+    assert sorted(G.edges) == sorted(m2.pop.staff_graph.edges)  # same seed, same graph
+    W = m1.pop.staff_network.weights
+    assert W.nnz == 2 * G.number_of_edges()
+    for a, b, w in G.edges(data="weight"):
+        assert st.program[a] == st.program[b]  # within-programme ties only
+        assert W[a, b] == w == W[b, a]
+    roles = {i: G.nodes[i]["role"] for i in G}
+    for a, b in G.edges:
+        if {roles[a], roles[b]} == {"lead_teacher", "assistant_teacher"} and st.classroom[a] == st.classroom[b]:
+            assert G[a][b]["weight"] == m1.params.network.w_classroom
