@@ -1,13 +1,18 @@
-# Two commands do all set-up on a fresh machine (they install uv if needed, then uv builds .venv
-# from uv.lock with the Python named in .python-version):
+# Two commands do all set-up on a fresh machine (they get uv if needed, then uv builds .venv from
+# uv.lock with the Python named in .python-version):
 #   make run    run the default design (pass overrides with ARGS="design=coach seed=3")
 #   make test   run the test suite
+# uv comes from PATH if installed; otherwise it is installed from PyPI into .tools/ (a private
+# virtual environment, so systems that forbid pip installs into their Python are fine too).
 PY ?= python3
-UV := $(PY) -m uv
+UV := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+UV := .tools/bin/uv
+endif
 
-.PHONY: setup run test bench
+.PHONY: setup run test bench docs
 setup:
-	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install --quiet "uv>=0.5"
+	@command -v $(UV) >/dev/null 2>&1 || { $(PY) -m venv .tools && .tools/bin/python -m pip install --quiet "uv>=0.5"; }
 
 run: setup
 	$(UV) run --locked bsc-sim run $(ARGS)
@@ -17,3 +22,6 @@ test: setup
 
 bench: setup
 	$(UV) run --locked python benchmarks/run_benchmarks.py
+
+docs: setup
+	$(UV) run --locked bsc-sim params --markdown > docs/parameters.md

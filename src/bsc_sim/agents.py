@@ -1,8 +1,8 @@
 """Mesa agents as thin handles onto the model's arrays (the hybrid design of shared/PERFORMANCE.md, part C).
 
-Each agent stores only its index; every attribute is read from (and written to) the arrays the
-model owns, so inspecting or nudging one agent in a notebook or the interactive view changes the
-same state the vectorised phases use. Agents never run per-agent logic inside a step.
+Each agent stores only its index; every attribute is read from the arrays the model owns, so
+what an agent shows in a notebook or the interactive view is always the state the vectorised
+phases use (change state through the arrays, ``model.pop``). Agents never run per-agent logic inside a step.
 
 A :class:`StaffAgent` is a *post* (a slot with a role, classroom and network position). People
 come and go through it with turnover: ``present`` is False while the post is vacant and

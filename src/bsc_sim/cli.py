@@ -18,7 +18,8 @@ from .paramtools import ParamError, iter_fields
 SUMMARY_LINES = [
     ("frac_classrooms_reached_baseline", "classrooms reached at baseline", "pct"),
     ("frac_classrooms_reached_end", "classrooms reached when the collaborative ends", "pct"),
-    ("frac_classrooms_sustained_followup", "classrooms reached at the end of follow-up", "pct"),
+    ("frac_classrooms_reached_followup", "classrooms reached at the end of follow-up", "pct"),
+    ("frac_classrooms_sustained_followup", "classrooms reached at both end and follow-up", "pct"),
     ("frac_frontline_fidelity_end", "teaching staff at fidelity (>=1 practice) at end", "pct"),
     ("frac_nonteam_staff_adopted", "staff beyond the team using a practice at end", "pct"),
     ("n_pdsa_cycles", "PDSA cycles run", "int"),
@@ -134,12 +135,13 @@ def cmd_run(argv: list[str]) -> int:
     out_dir = Path(cfg.get("out_dir") or f"outputs/{params.design}-seed{params.seed}")
     result = run_sim(params, params.seed)
     result.meta["overrides"] = overrides
-    saved = result.save(out_dir)
-    (saved / "config.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False))
     fig = plot_adoption(result.timeseries, result.program_timeseries, result.programs,
                         session_weeks=result.meta["session_weeks"], end_week=result.meta["end_week"],
                         title=f"bsc_sim: design {params.design}, seed {params.seed}")
-    fig.savefig(saved / "adoption.png", dpi=110)
+    saved = result.save(out_dir, extras={
+        "config.yaml": lambda path: path.write_text(yaml.safe_dump(resolved, sort_keys=False)),
+        "adoption.png": lambda path: fig.savefig(path, dpi=110),
+    })
     print(format_summary(result.summary, result.meta))
     files = sorted(p.name for p in saved.iterdir())
     print(f"\nwrote {saved}/: {', '.join(files)}")

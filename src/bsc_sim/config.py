@@ -55,9 +55,14 @@ def _check_override_keys(overrides: list[str]) -> None:
             stripped = key.lstrip("+~")
             if stripped.startswith("practices."):
                 continue  # adding or removing a practice of the change package is allowed
-            raise ParamError(f"{key}: only practices may be added (+) or removed (~); value {value!r}")
+            raise ParamError(f"{key}: only single practices may be added (+practices.NAME=...) or removed "
+                             f"(~practices.NAME); other keys exist already, set them without + or ~")
         if key in keys or key in groups:
             continue
+        parts = key.split(".")
+        if parts[0] == "practices" and len(parts) >= 2 and f"practices.{parts[1]}.level" not in keys:
+            raise ParamError(f"{key}: unknown practice {parts[1]!r} (value {value!r}); add one with "
+                             f"+practices.{parts[1]}={{level: classroom, effect: 0.6}} (unset fields take defaults)")
         hint = difflib.get_close_matches(key, list(keys) + list(groups), n=1)
         extra = f"; did you mean {hint[0]}?" if hint else ""
         raise ParamError(f"{key}: unknown key (value {value!r}){extra}")

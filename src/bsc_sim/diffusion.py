@@ -29,16 +29,20 @@ class WithinProgramSpread:
         self.family_practice = pop.practice_level == LEVELS.index("family")
         self.teaching = np.isin(pop.staff.role, TEACHING_ROLES)
         self.n_new = 0
+        s, pr = model.params.spread, pop.programs
+        # The parts of the threshold shift that never change: Rogers attractiveness and time cost.
+        self.static_shift = (s.w_attractiveness * model.practice_attractiveness[None, :]
+                             - s.w_time_cost * model.practice_hours[None, :] * (1.0 - pr.time_slack[pop.staff.program])[:, None])
 
     def effective_threshold(self, model) -> np.ndarray:
         """Each person's threshold for each practice this week (S, P), clipped to [0, 1]."""
         s, st, pr = model.params.spread, model.pop.staff, model.pop.programs
         prog = st.program
+        # Belief and culture are centred on 0.5 (neutral), so they shift thresholds both ways.
         shift = (s.w_endorsement * (pr.endorsed * pr.leadership[:, None])[prog]
                  + s.w_belief * (st.belief - 0.5)
                  + s.w_culture * (pr.culture[prog] - 0.5)[:, None]
-                 + s.w_attractiveness * model.practice_attractiveness[None, :]
-                 - s.w_time_cost * model.practice_hours[None, :] * (1.0 - pr.time_slack[prog])[:, None])
+                 + self.static_shift)
         return np.clip(st.threshold[:, None] - shift, 0.0, 1.0)
 
     def step(self, model) -> None:

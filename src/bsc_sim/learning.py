@@ -16,6 +16,7 @@ Cross-programme ties are a dense matrix over the staff slots that were on a team
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 
 class CrossProgramLearning:
@@ -79,7 +80,7 @@ class CrossProgramLearning:
         j = order[take]
         a, b = att[i], att[j]
         new = self.ties[a, b] == 0
-        self.ties[a[new], b[new]] = 1.0
+        self.ties[a[new], b[new]] = 1.0  # a new tie starts at unit weight (assumption)
         self.ties[b[new], a[new]] = 1.0
 
     # -- events --------------------------------------------------------------------------
@@ -153,11 +154,15 @@ class CrossProgramLearning:
         st = model.pop.staff
         result, fresh = self._shared_results(model)
         known = fresh[self.slot_program].astype(np.float64)       # (T, P)
-        weight = self.ties @ known                                 # tie weight behind each practice
-        signal = self.ties @ (known * result[self.slot_program])
+        # A sparse product sums in a fixed order; a dense BLAS product may round differently on
+        # another CPU, and the same seed must give the same results on every machine of a cluster.
+        ties = sp.csr_array(self.ties)
+        weight = ties @ known                                      # tie weight behind each practice
+        signal = ties @ (known * result[self.slot_program])
         mean = np.divide(signal, weight, out=np.zeros_like(signal), where=weight > 0)
         here = (st.present[self.slots] & st.on_team[self.slots])[:, None]
         rows = self.slots
+        # Influence saturates once a unit of tie weight reports on a practice (assumption).
         st.belief[rows] += here * p.learning.cross_rate * np.minimum(weight, 1.0) * (mean - st.belief[rows])
 
     def drop(self, slots: np.ndarray) -> None:

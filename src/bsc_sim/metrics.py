@@ -6,6 +6,8 @@ Definitions used throughout:
 * A classroom is **reached** on a classroom-level practice when any present teaching staff member
   in it is at fidelity; a classroom is *reached* when it is reached on at least one classroom-level
   practice. Child-weeks of exposure count the children of reached classrooms each week.
+* A classroom is **sustained** when it is reached both in the last week of the collaborative and
+  in the last week of follow-up.
 * Front-line fidelity: the share of present teaching staff at fidelity on at least one
   classroom-level practice (compare: 52% of clinicians in a 12-month collaborative, DF 2.3).
 * Spread beyond the team: the share of present eligible staff *not* on the team who use at least
@@ -47,6 +49,11 @@ class Recorder:
         self.family_practice = pop.practice_level == LEVELS.index("family")
         self.n_families = np.bincount(pop.families.program, minlength=M)
         self.n_rooms = np.maximum(pop.programs.n_classrooms, 1).astype(np.float64)
+        self.end_week = model.calendar.end_week
+        self.reached_at_end = np.zeros(C, dtype=bool)        # per classroom, set in the end week
+        self.reached_now = np.zeros(C, dtype=bool)           # per classroom, the latest week
+        self.eligible_any = pop.staff.eligible.any(axis=1)   # static: roles never change
+        self.teach_rows = np.flatnonzero(self.teach)
 
     def _by_program(self, program: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Count ``mask`` (N, P) per (programme, practice)."""
@@ -62,13 +69,16 @@ class Recorder:
         self.n_using[w] = self._by_program(st.program, using)
         self.n_fidelity[w] = self._by_program(st.program, at_fid)
         # Classrooms reached per practice: any teaching staff at fidelity in the room.
-        rows = np.flatnonzero(self.teach)
+        rows = self.teach_rows
         room_fid = np.zeros((self.C, self.P), dtype=bool)
         r, k = np.nonzero(at_fid[rows])
         room_fid[st.classroom[rows[r]], k] = True
         room_prog = pop.classroom_program
         self.n_rooms_fidelity[w] = self._by_program(room_prog, room_fid)
         reached = room_fid[:, self.classroom_practice].any(axis=1)
+        self.reached_now = reached
+        if w == self.end_week:
+            self.reached_at_end = reached.copy()
         self.n_rooms_reached[w] = np.bincount(room_prog[reached], minlength=self.M)
         self.children_reached[w] = np.bincount(room_prog[reached], weights=pop.classroom_children[reached], minlength=self.M)
         self.n_families_home[w] = self._by_program(fam.program, fam.home_use)
@@ -80,7 +90,7 @@ class Recorder:
         self.cycles[w] = (self.cycles[w - 1] if w else 0) + pdsa.decided  # every logged cycle
         teaching = self.teach & st.present
         self.frontline[w] = teaching.sum(), (teaching & at_fid[:, self.classroom_practice].any(axis=1)).sum()
-        nonteam = st.present & ~st.on_team & st.eligible.any(axis=1)
+        nonteam = st.present & ~st.on_team & self.eligible_any
         self.nonteam[w] = nonteam.sum(), (nonteam & using.any(axis=1)).sum()
 
     # -- tables --------------------------------------------------------------------------

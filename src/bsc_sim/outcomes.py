@@ -2,7 +2,9 @@
 
 "End" is the last week of the collaborative (its congress week; ``collaborative.duration_weeks``
 - 1, used for every design so designs compare at the same time); "follow-up" is the last
-simulated week.
+simulated week. "Baseline" is measured at the end of week 0. A classroom is *sustained* when it is
+reached both at the end and at follow-up (``frac_classrooms_sustained_followup``); the share
+reached at follow-up regardless of the end is ``frac_classrooms_reached_followup``.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ def summarize(model) -> dict[str, float]:
     gain_end = rec.n_rooms_reached[end] / rec.n_rooms - rec.n_rooms_reached[0] / rec.n_rooms
     gain_fu = rec.n_rooms_reached[last] / rec.n_rooms - rec.n_rooms_reached[0] / rec.n_rooms
     st = model.pop.staff
+    # Sustained: reached when the collaborative ended and still reached at the end of follow-up.
+    sustained_rooms = float((rec.reached_at_end & rec.reached_now).sum())
     out = {
         "n_programs": float(rec.M),
         "n_classrooms": float(rooms),
@@ -53,7 +57,8 @@ def summarize(model) -> dict[str, float]:
         "n_families": float(len(model.pop.families.program)),
         "frac_classrooms_reached_baseline": reach0,
         "frac_classrooms_reached_end": reach_end,
-        "frac_classrooms_sustained_followup": reach_fu,
+        "frac_classrooms_reached_followup": reach_fu,
+        "frac_classrooms_sustained_followup": sustained_rooms / rooms,
         "frac_programs_improved_end": float(np.mean(gain_end >= p.progress.modest)),
         "frac_programs_improved_followup": float(np.mean(gain_fu >= p.progress.modest)),
         "frac_staff_fidelity_end": _share(rec.n_fidelity[end].sum(), rec.n_eligible[end].sum()),
@@ -78,7 +83,7 @@ def summarize(model) -> dict[str, float]:
     costs = model.ledger.totals()
     out.update(costs)
     total = costs["cost_total"]
-    reached_rooms, sustained_rooms = reach_end * rooms, reach_fu * rooms
+    reached_rooms = reach_end * rooms
     out["cost_per_classroom_reached"] = total / reached_rooms if reached_rooms > 0 else float("nan")
     out["cost_per_classroom_sustained"] = total / sustained_rooms if sustained_rooms > 0 else float("nan")
     return out

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any, Literal
 
-from .paramtools import ParamError, from_mapping, param
+from .paramtools import Checked, ParamError, from_mapping, param
 
 Level = Literal["classroom", "program", "family"]
 Modality = Literal["in_person", "virtual"]
@@ -26,7 +26,7 @@ NONNEG = {"lo": 0.0}
 
 
 @dataclass(frozen=True)
-class CohortParams:
+class CohortParams(Checked):
     """Which programmes join the collaborative."""
 
     n_programs: int = param(8, unit="programmes", lo=1, source="DF 1.1: CCL Phase I planned 8 settings (4 HS + 4 CC)", doc="programmes in the cohort")
@@ -36,7 +36,7 @@ class CohortParams:
 
 
 @dataclass(frozen=True)
-class ProgramParams:
+class ProgramParams(Checked):
     """Size and structure of programmes (centres)."""
 
     classrooms_mean_head_start: float = param(5.0, unit="classrooms", lo=1.0, source="DF 3.1: ~90 children per Boston HS site / ~17 per room", doc="mean classrooms per Head Start site")
@@ -49,7 +49,7 @@ class ProgramParams:
 
 
 @dataclass(frozen=True)
-class ReadinessParams:
+class ReadinessParams(Checked):
     """Organisational readiness profile (Weiner 2009, DF 4.3), each drawn from a Beta(mean, concentration)."""
 
     change_commitment_mean: float = param(0.6, unit="index 0-1", **P01, source="assumption; construct from Weiner 2009 (DF 4.3)", doc="mean shared resolve to implement")
@@ -62,12 +62,12 @@ class ReadinessParams:
 
 
 @dataclass(frozen=True)
-class TurnoverParams:
+class TurnoverParams(Checked):
     """Staff and family turnover (DF 3.2)."""
 
     annual_rate_mean: float = param(0.25, unit="share/year", **P01, source="DF 3.2: 25-30% a year (Mathematica); 40% Louisiana", doc="mean programme-level annual staff turnover")
     rate_concentration: float = param(2.0, unit="-", lo=0.0, lo_open=True, source="DF 3.2: heterogeneous and persistent; roughly reproduces it (34% of 10-staff centres lose nobody in a year vs 44% observed; 45% have T>=0.2 vs about a third)", doc="Beta concentration of programme turnover propensity")
-    vacancy_weeks_mean: float = param(6.0, unit="weeks", **NONNEG, source="assumption: staffing shortages (DF 1.3)", doc="mean weeks a vacancy stays open (geometric)")
+    vacancy_weeks_mean: float = param(6.0, unit="weeks", lo=1.0, source="assumption: staffing shortages (DF 1.3)", doc="mean weeks a vacancy stays open (geometric, at least 1)")
     leader_departure_culture_shock: float = param(0.15, unit="share of culture", **P01, source="assumption: leaders' exit is the biggest shock (MODEL-BRIEF 3)", doc="share of the learning culture lost when the director leaves")
     team_backfill_uses_leadership: bool = param(True, unit="-", source="assumption", doc="a newcomer joins the team with probability = leadership support")
     onboarding_fidelity: float = param(0.5, unit="fidelity 0-1", **P01, source="assumption", doc="starting fidelity of a newcomer for a practice the programme has embedded")
@@ -75,7 +75,7 @@ class TurnoverParams:
 
 
 @dataclass(frozen=True)
-class StaffParams:
+class StaffParams(Checked):
     """Individual staff attributes at entry."""
 
     skill_mean: float = param(0.4, unit="index 0-1", **P01, source="assumption", doc="mean QI skill of staff")
@@ -90,7 +90,7 @@ class StaffParams:
 
 
 @dataclass(frozen=True)
-class PracticeParams:
+class PracticeParams(Checked):
     """One practice of the change package; Rogers attributes on 0-1 (0.5 neutral; DF 4.4)."""
 
     level: Level = param("classroom", unit="-", source="MODEL-BRIEF 3", doc="who uses it: classroom staff, programme leaders, or families at home")
@@ -121,7 +121,7 @@ def default_change_package() -> Mapping[str, PracticeParams]:
 
 
 @dataclass(frozen=True)
-class NetworkParams:
+class NetworkParams(Checked):
     """Within-programme staff ties (weights) and cross-programme tie formation."""
 
     w_classroom: float = param(1.0, unit="tie weight", **NONNEG, source="assumption: co-teachers share a room (classroom clique)", doc="lead-assistant tie in one classroom")
@@ -138,7 +138,7 @@ class NetworkParams:
 
 
 @dataclass(frozen=True)
-class SpreadParams:
+class SpreadParams(Checked):
     """Within-programme adoption: Bass-like spontaneous and imitative terms plus complex contagion."""
 
     p_spontaneous: float = param(0.03 / 52, unit="probability/week", **P01, source="DF 4.1: Bass p = 0.03/year (Sultan et al. 1990) / 52", doc="spontaneous adoption hazard")
@@ -153,7 +153,7 @@ class SpreadParams:
 
 
 @dataclass(frozen=True)
-class PDSAParams:
+class PDSAParams(Checked):
     """Plan-Do-Study-Act cycles run by teams (MODEL-BRIEF 4.3)."""
 
     p_start_weekly: float = param(0.35, unit="probability/week", **P01, source="assumption: monthly team reports in IHI action periods (DF 2.1)", doc="base chance an idle team starts a cycle in a week")
@@ -177,7 +177,7 @@ class PDSAParams:
 
 
 @dataclass(frozen=True)
-class LearningParams:
+class LearningParams(Checked):
     """Learning sessions, calls and learning across programmes."""
 
     attendance_in_person: float = param(0.85, unit="probability", **P01, source="assumption", doc="chance a team member attends an in-person session")
@@ -195,7 +195,7 @@ class LearningParams:
 
 
 @dataclass(frozen=True)
-class CollaborativeParams:
+class CollaborativeParams(Checked):
     """The BSC calendar: community meeting, prework, learning sessions, calls, congress (DF 2.1)."""
 
     enabled: bool = param(True, unit="-", source="design", doc="run a collaborative at all")
@@ -214,7 +214,7 @@ class CollaborativeParams:
 
 
 @dataclass(frozen=True)
-class TeamParams:
+class TeamParams(Checked):
     """Composition of each programme's improvement team (MODEL-BRIEF 3)."""
 
     enabled: bool = param(True, unit="-", source="design", doc="programmes form improvement teams that run PDSA cycles")
@@ -227,7 +227,7 @@ class TeamParams:
 
 
 @dataclass(frozen=True)
-class CoachingParams:
+class CoachingParams(Checked):
     """A coach/consultant per programme working with one teacher at a time (MODEL-BRIEF 6)."""
 
     enabled: bool = param(False, unit="-", source="design", doc="each programme has a coach")
@@ -241,7 +241,7 @@ class CoachingParams:
 
 
 @dataclass(frozen=True)
-class TrainingParams:
+class TrainingParams(Checked):
     """A one-off workshop for teaching and family-services staff (MODEL-BRIEF 6)."""
 
     enabled: bool = param(False, unit="-", source="design", doc="hold a one-off workshop")
@@ -254,7 +254,7 @@ class TrainingParams:
 
 
 @dataclass(frozen=True)
-class FamilyParams:
+class FamilyParams(Checked):
     """Family engagement and home use of family-facing practices."""
 
     engagement_mean: float = param(0.4, unit="index 0-1", **P01, source="assumption; FACES 2014: weaker on collaborative goal setting (DF 3.3)", doc="mean baseline engagement")
@@ -268,7 +268,7 @@ class FamilyParams:
 
 
 @dataclass(frozen=True)
-class SustainParams:
+class SustainParams(Checked):
     """Fidelity growth, lapse and embedding (MODEL-BRIEF 4.6)."""
 
     fidelity_rate: float = param(0.06, unit="share of gap/week", **P01, source="assumption: ~half of front-line staff reach fidelity in 12 months (DF 2.3 NC TF-CBT 52%)", doc="weekly fidelity growth while using, x (1.5 - complexity) x (0.5 + skill)")
@@ -286,7 +286,7 @@ class SustainParams:
 
 
 @dataclass(frozen=True)
-class CultureParams:
+class CultureParams(Checked):
     """The learning-culture index (MODEL-BRIEF 4.7)."""
 
     initial_mean: float = param(0.3, unit="index 0-1", **P01, source="assumption", doc="mean initial learning culture")
@@ -298,7 +298,7 @@ class CultureParams:
 
 
 @dataclass(frozen=True)
-class ProgressParams:
+class ProgressParams(Checked):
     """IHI-style 1-5 team progress score from the change in classroom reach (DF 2.1; cut-offs assumption)."""
 
     modest: float = param(0.10, unit="share of classrooms", **P01, source="DF 2.1: level 3 = modest improvement; cut-off assumption", doc="reach gain for a score of 3")
@@ -307,7 +307,7 @@ class ProgressParams:
 
 
 @dataclass(frozen=True)
-class CostParams:
+class CostParams(Checked):
     """Unit costs in US dollars (all assumptions unless noted)."""
 
     wage_director: float = param(27.0, unit="USD/hour", **NONNEG, source="[RECALL] BLS OES 2023 preschool/childcare administrators ~$26.6", doc="director hourly wage")
@@ -333,7 +333,7 @@ class CostParams:
 
 
 @dataclass(frozen=True)
-class Params:
+class Params(Checked):
     """All parameters of one bsc_sim run (one step = one week)."""
 
     seed: int = param(0, unit="-", lo=0, source="-", doc="default random seed of a run (run_sim's seed argument wins)")
@@ -360,6 +360,7 @@ class Params:
     costs: CostParams = param(unit="-", source="-", doc="costs", factory=CostParams)
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         check_consistency(self)
 
     @property

@@ -8,11 +8,13 @@ validation of user input, ``bsc-sim run --help`` and the parameter table in ``do
 from __future__ import annotations
 
 import dataclasses
+import functools
+import math
 import typing
 from collections.abc import Iterator, Mapping
 from typing import Any, Literal, get_args, get_origin
 
-__all__ = ["ParamError", "param", "from_mapping", "iter_fields", "to_dict"]
+__all__ = ["Checked", "ParamError", "param", "from_mapping", "iter_fields", "to_dict"]
 
 
 class ParamError(ValueError):
@@ -83,8 +85,8 @@ def _check_range(meta: Mapping[str, Any], value: Any, key: str) -> None:
     lo, hi = meta.get("lo"), meta.get("hi")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return
-    if value != value:  # NaN
-        raise ParamError(f"{key} = {value}: not a number")
+    if not math.isfinite(value):
+        raise ParamError(f"{key} = {value}: must be a finite number")
     if lo is not None:
         if meta.get("lo_open") and not value > lo:
             raise ParamError(f"{key} = {value}: must be > {lo}")
@@ -92,6 +94,27 @@ def _check_range(meta: Mapping[str, Any], value: Any, key: str) -> None:
             raise ParamError(f"{key} = {value}: must be >= {lo}")
     if hi is not None and value > hi:
         raise ParamError(f"{key} = {value}: must be <= {hi}")
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+class Checked:
+    """Mixin for the frozen parameter dataclasses: check ranges and choices however they are built.
+
+    ``from_mapping`` checks config input first with dotted key names; this catches objects built
+    directly in Python (``SpreadParams(p_threshold=7.0)``), naming the class and field.
+    """
+
+    def __post_init__(self) -> None:
+        hints = _hints(type(self))
+        for f in dataclasses.fields(self):
+            value, key = getattr(self, f.name), f"{type(self).__name__}.{f.name}"
+            if get_origin(hints[f.name]) is Literal and value not in get_args(hints[f.name]):
+                raise ParamError(f"{key} = {_fmt(value)}: must be one of {', '.join(map(str, get_args(hints[f.name])))}")
+            _check_range(f.metadata, value, key)
 
 
 def from_mapping(cls: type, data: Mapping[str, Any] | None, prefix: str = "") -> Any:

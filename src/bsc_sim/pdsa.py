@@ -113,7 +113,8 @@ class PDSAProcess:
         else:
             support = q.post_collaborative_factor * pr.culture / 0.5
         readiness = (pr.commitment + pr.efficacy) / 2  # Weiner 2009: commitment and efficacy (DF 4.3)
-        rate = (q.p_start_weekly * (0.5 + readiness) * (0.5 + pr.time_slack) * (0.5 + self.data_capacity(model))
+        # The (0.5 + x) factors (assumption) make each readiness term scale the rate from x0.5 to x1.5.
+        rate = (q.p_start_weekly * (0.5 + readiness) * (0.5 + pr.time_slack) * (0.5 + self._data_now)
                 * np.minimum(1.0, n_team / self.seats) * support)
         start = np.flatnonzero((self.stage == IDLE) & (n_team > 0) & (u < rate))
         # Team's mean belief per practice (present members) -> softmax choice with Gumbel noise.
@@ -154,14 +155,15 @@ class PDSAProcess:
         q, k, w = p.pdsa, self.practice[m], model.week
         testers, new = self.testers.pop(m, (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)))
         self.testing[testers, k] = False
-        keep = st.present[testers]
+        # A tester is the person who began the test: a newcomer in the same post is not one.
+        keep = st.present[testers] & (st.hired_week[testers] <= self.week_start[m] + q.plan_weeks)
         testers, new = testers[keep], new[keep]
         logit = (_logit(model.practice_effect[k]) + q.beta_skill * 2 * (st.skill[testers] - 0.5)
                  + q.beta_leadership * 2 * (pr.leadership[m] - 0.5) + q.beta_attractiveness * model.practice_attractiveness[k]
                  + pr.fit[m, k])
         success = self.rng.random(len(testers)) < _sigmoid(logit)
         n_units = self.n_units[m, k]
-        data = self.data_capacity(model)[m]
+        data = self._data_now[m]
         data_used = bool(self.rng.random() < data)
         noise = self.rng.normal(0.0, q.obs_noise_sd * ((1.0 - data) if data_used else 1.0))
         iterative = bool(self.cycles_on[m, k] >= 1)
@@ -225,6 +227,7 @@ class PDSAProcess:
         if not model.params.team.enabled:
             return
         q, w = model.params.pdsa, model.week
+        self._data_now = self.data_capacity(model)  # once per week, shared by every decision
         n_team, members = self._team_presence(model)
         for m in np.flatnonzero((self.stage == PLAN) & (self.week_start + q.plan_weeks <= w)):
             self.stage[m] = DO

@@ -7,6 +7,7 @@ import math
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,11 +42,13 @@ class RunResult:
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in TABLES}
 
-    def save(self, out_dir: str | Path) -> Path:
-        """Write Parquet tables, ``summary.json`` and ``meta.json`` atomically into ``out_dir``.
+    def save(self, out_dir: str | Path, extras: Mapping[str, Callable[[Path], object]] | None = None) -> Path:
+        """Write the run to ``out_dir``: Parquet tables, ``summary.json``, ``meta.json`` and ``extras``.
 
-        Files are written to a temporary sibling directory first and moved into place only when
-        all of them are complete, so an interrupted save leaves no half-written results.
+        ``extras`` maps file names to writers called with the file's path (the CLI adds the
+        resolved config and the figure). Everything is written into a temporary sibling directory,
+        which then replaces ``out_dir`` whole, so an interrupted or failed save leaves either the
+        previous complete results or none, never a mixture.
         """
         out = Path(out_dir)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -55,9 +58,15 @@ class RunResult:
                 df.to_parquet(tmp / f"{name}.parquet", index=False)
             (tmp / "summary.json").write_text(dumps_json(self.summary))
             (tmp / "meta.json").write_text(dumps_json(self.meta))
-            out.mkdir(exist_ok=True)
-            for f in tmp.iterdir():
-                os.replace(f, out / f.name)
+            for name, write in (extras or {}).items():
+                write(tmp / name)
+            if out.exists():
+                old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+                os.replace(out, old / "previous")  # a rename: out vanishes only while tmp is complete
+                os.replace(tmp, out)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(tmp, out)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         return out

@@ -21,15 +21,27 @@ from .pdsa import DECISIONS, EVENT_COLUMNS
 from .results import RunResult
 
 
-@lru_cache(maxsize=1)
-def git_revision() -> str | None:
-    """The git commit of the source tree bsc_sim runs from, if it is a checkout."""
-    here = Path(__file__).resolve().parent
+def _git(here: Path, *args: str) -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
+        out = subprocess.run(["git", *args], cwd=here, capture_output=True, text=True, timeout=5)
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+@lru_cache(maxsize=1)
+def git_revision() -> str | None:
+    """The commit of bsc_sim's own checkout (``-dirty`` with uncommitted edits), else None.
+
+    None for an installed copy, even one that sits inside somebody else's git repository.
+    """
+    here = Path(__file__).resolve().parent
+    top = _git(here, "rev-parse", "--show-toplevel")
+    if not top or (Path(top) / "src" / "bsc_sim").resolve() != here:
+        return None
+    rev = _git(here, "rev-parse", "HEAD")
+    dirty = _git(here, "status", "--porcelain", "--", "src", "configs")
+    return None if rev is None else rev + ("-dirty" if dirty else "")
 
 
 def events_table(model: BSCModel) -> pd.DataFrame:

@@ -47,7 +47,8 @@ class Sustainment:
         hazard = s.lapse_weekly * np.exp(log_h)
         if model.week > self.support_end:
             hazard *= s.support_withdrawal
-        lapse = st.use & (self.rng.random(st.use.shape) < hazard)
+        # People testing a change in a running PDSA cycle keep using it until the team decides.
+        lapse = st.use & (self.rng.random(st.use.shape) < hazard) & ~model.components["pdsa"].testing
         st.use &= ~lapse
         st.fidelity[lapse] = 0.0
         self.n_lapsed = int(lapse.sum())

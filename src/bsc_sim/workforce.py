@@ -47,8 +47,8 @@ class Workforce:
             st.on_team[out] = False
             st.use[out] = False
             st.fidelity[out] = 0.0
-            p_fill = 1.0 / (1.0 + tp.vacancy_weeks_mean)
-            st.vacant_until[out] = model.week + self.rng.geometric(p_fill, len(out)) - 1
+            # Vacancy length in weeks ~ Geometric(1/mean), so at least one week, mean vacancy_weeks_mean.
+            st.vacant_until[out] = model.week + self.rng.geometric(1.0 / tp.vacancy_weeks_mean, len(out))
             model.components["cross_learning"].drop(out)
             model.components["pdsa"].testing[out] = False
             lost_leader = np.unique(st.program[out[st.role[out] == DIRECTOR]])

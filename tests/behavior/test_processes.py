@@ -134,6 +134,8 @@ def test_fidelity_stays_in_unit_interval_and_only_present_users_have_it(design):
         assert (st.fidelity[~st.use] == 0).all()
         assert not st.use[~st.present].any()
         assert (st.belief >= 0).all() and (st.belief <= 1).all()
+        testing = model.components["pdsa"].testing
+        assert not (testing & ~st.use).any() and not testing[~st.present].any()  # testers are present users
 
 
 def test_pdsa_waits_for_the_first_session_and_teams_do_not_retest_adopted_practices():
@@ -149,6 +151,17 @@ def test_pdsa_waits_for_the_first_session_and_teams_do_not_retest_adopted_practi
             assert model.components["turnover"].departures_by_program[program] > 0
         if decision == "adopt":
             adopted[(program, practice)] = decided
+
+
+def test_sustained_means_reached_at_both_end_and_follow_up():
+    for seed in range(6):
+        model = BSCModel(load_params(), seed=seed, create_agents=False).run()
+        rec, s = model.components["measure"], run_sim(load_params(), seed).summary
+        both = (rec.reached_at_end & rec.reached_now).mean()
+        assert s["frac_classrooms_sustained_followup"] == pytest.approx(both)
+        assert s["frac_classrooms_sustained_followup"] <= min(s["frac_classrooms_reached_end"],
+                                                              s["frac_classrooms_reached_followup"]) + 1e-12
+        assert s["frac_classrooms_reached_followup"] == pytest.approx(rec.reached_now.mean())
 
 
 def test_data_use_support_is_costed():

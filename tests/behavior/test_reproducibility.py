@@ -1,9 +1,12 @@
 """Same config and seed give identical results; different seeds differ; designs share their cohort."""
 
+import json
+
+import numpy as np
 import pandas as pd
 import pytest
 
-from bsc_sim import load_params, load_result, run_sim
+from bsc_sim import BSCModel, load_params, load_result, run_sim
 from bsc_sim.results import TABLES
 
 
@@ -28,8 +31,50 @@ def test_designs_share_the_cohort_for_a_seed():
     """Common random numbers: the population comes from its own stream of the model's generator."""
     cols = ["kind", "n_classrooms", "n_staff_slots", "change_commitment", "turnover_annual"]
     ref = run_sim(load_params(["design=bsc"]), 4).programs[cols]
+    ref_edges = sorted(BSCModel(load_params(["design=bsc"]), 4, create_agents=False).pop.staff_graph.edges(data="weight"))
     for design in ("coach", "training", "business_as_usual", "bsc_virtual"):
         pd.testing.assert_frame_equal(run_sim(load_params([f"design={design}"]), 4).programs[cols], ref)
+        graph = BSCModel(load_params([f"design={design}"]), 4, create_agents=False).pop.staff_graph
+        assert sorted(graph.edges(data="weight")) == ref_edges
+
+
+def test_global_random_state_is_neither_used_nor_changed(small_params):
+    import random
+
+    np.random.seed(1)
+    random.seed(1)
+    a = run_sim(small_params, 5)
+    np.random.seed(999)
+    random.seed(999)
+    before = (np.random.random(), random.random())
+    np.random.seed(999)
+    random.seed(999)
+    b = run_sim(small_params, 5)
+    assert (np.random.random(), random.random()) == before  # the run drew nothing from them
+    pd.testing.assert_frame_equal(a.timeseries, b.timeseries)
+
+
+def test_meta_carries_provenance(small_params):
+    meta = run_sim(small_params, 2).meta
+    assert meta["version"] and meta["seed"] == 2 and meta["config"]["design"] == "bsc"
+    assert meta["git_revision"] is None or len(meta["git_revision"].split("-")[0]) == 40
+
+
+def test_save_replaces_a_previous_run_whole_and_a_failed_save_keeps_it(tmp_path, small_params):
+    out = tmp_path / "run"
+    run_sim(small_params, 1).save(out)
+    (out / "stale.txt").write_text("from an older run")
+    run_sim(small_params, 2).save(out)
+    assert not (out / "stale.txt").exists()
+    assert json.loads((out / "meta.json").read_text())["seed"] == 2
+
+    def broken(path):
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        run_sim(small_params, 3).save(out, extras={"figure.png": broken})
+    assert json.loads((out / "meta.json").read_text())["seed"] == 2  # previous results intact
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]     # no temporary leftovers
 
 
 def test_save_and_load_roundtrip(tmp_path, small_params):

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -66,5 +67,12 @@ def test_designs_and_params_commands(capsys):
 
 
 def test_console_script_is_installed():
-    done = subprocess.run([sys.executable, "-m", "bsc_sim.cli", "--help"], capture_output=True, text=True)
-    assert done.returncode == 0 and "bsc-sim" in done.stdout
+    script = Path(sys.executable).parent / "bsc-sim"  # the entry point installed next to the interpreter
+    done = subprocess.run([str(script), "--help"], capture_output=True, text=True)
+    assert done.returncode == 0 and "usage: bsc-sim" in done.stdout
+
+
+def test_default_out_dir(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "cohort.n_programs=2", "seed=3", "design=coach"]) == 0
+    assert (tmp_path / "outputs" / "coach-seed3" / "summary.json").is_file()

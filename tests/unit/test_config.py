@@ -40,6 +40,12 @@ def test_virtual_and_no_family_designs_change_only_their_lever():
     assert nofam.team.n_family == 0 and nofam.collaborative == base.collaborative
 
 
+def test_a_practice_can_be_added_with_defaults_for_unset_fields():
+    p = load_params(["+practices.breathing={level: classroom, effect: 0.5}"])
+    assert p.practices["breathing"].effect == 0.5 and p.practices["breathing"].complexity == 0.5
+    assert len(p.practices) == 6
+
+
 def test_practices_can_be_removed_and_edited():
     p = load_params(["~practices.home_feelings_talk", "practices.emotion_coaching.effect=0.9"])
     assert "home_feelings_talk" not in p.practices
@@ -55,7 +61,8 @@ def test_practices_can_be_removed_and_edited():
         ("pdsa.obs_noise_sd=-1", "pdsa.obs_noise_sd = -1"),
         ("spread.p_spontaneous=2", "spread.p_spontaneous = 2"),
         ("collaborative.prework_weeks=-1", "collaborative.prework_weeks = -1"),
-        ("+cohort.extra=1", "+cohort.extra: only practices may be added"),
+        ("+cohort.extra=1", "+cohort.extra: only single practices may be added"),
+        ("practices.new_one.effect=0.5", "unknown practice 'new_one'"),
         ("seed=abc", "seed = 'abc': expected an integer"),
     ],
 )

@@ -47,6 +47,23 @@ def test_thresholds_must_be_ordered():
         Params.from_dict({"pdsa": {"abandon_threshold": 0.7, "adopt_threshold": 0.6}})
 
 
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+def test_non_finite_numbers_are_rejected(value):
+    with pytest.raises(ParamError, match="must be a finite number"):
+        Params.from_dict({"turnover": {"vacancy_weeks_mean": value}})
+
+
+def test_objects_built_in_python_are_checked_too():
+    from bsc_sim.params import CollaborativeParams, SpreadParams
+
+    with pytest.raises(ParamError, match=r"SpreadParams.p_threshold = 7.0: must be <= 1.0"):
+        SpreadParams(p_threshold=7.0)
+    with pytest.raises(ParamError, match="CollaborativeParams.modality = 'hybrid'"):
+        CollaborativeParams(modality="hybrid")  # type: ignore[arg-type]
+    with pytest.raises(ParamError):
+        Params().replace(spread=SpreadParams(p_threshold=-0.5))
+
+
 def test_params_are_frozen():
     with pytest.raises(dataclasses.FrozenInstanceError):
         Params().cohort.n_programs = 3  # type: ignore[misc]
