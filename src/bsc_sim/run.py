@@ -63,7 +63,9 @@ def events_table(model: BSCModel) -> pd.DataFrame:
 def run_sim(params: Params, seed: int | None = None) -> RunResult:
     """Run one simulation of ``params`` with ``seed`` (default ``params.seed``) over the full horizon.
 
-    Same params and seed give identical tables on any machine or executor.
+    Same params and seed give identical tables, whichever executor runs it. Across different CPU
+    generations numpy may pick other SIMD kernels for ``exp``/``log`` at run time, so the last bits
+    (and eventually a rare random draw) can differ between machines of a heterogeneous cluster.
     """
     t0 = time.perf_counter()
     model = BSCModel(params, seed=seed, create_agents=False)
