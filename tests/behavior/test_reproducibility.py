@@ -86,3 +86,20 @@ def test_save_and_load_roundtrip(tmp_path, small_params):
     assert back.summary == pytest.approx(r.summary, nan_ok=True)
     assert back.meta["seed"] == 3 and back.meta["config"]["cohort"]["n_programs"] == 4
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary leftovers
+
+
+def test_identical_in_another_process_with_another_hash_seed(tmp_path, small_params):
+    """What an executor does: run the same params and seed in a fresh interpreter."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from bsc_sim import load_params, run_sim; "
+            "run_sim(load_params(['cohort.n_programs=4']), 6).save(sys.argv[1])")
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run([sys.executable, "-c", code, str(tmp_path / "other")], check=True, env=env)
+    other = load_result(tmp_path / "other")
+    here = run_sim(small_params, 6)
+    for name in ("timeseries", "events", "program_timeseries"):
+        pd.testing.assert_frame_equal(getattr(other, name), getattr(here, name), check_categorical=False)
+    assert other.summary == pytest.approx(here.summary, nan_ok=True)
