@@ -14,9 +14,6 @@ import numpy as np
 
 from .params import Params
 
-EVENT_NAMES = ("community_meeting", "learning_session", "call", "congress", "coach_visit", "training")
-
-
 @dataclass(frozen=True)
 class Calendar:
     """Per-week event flags, each an array of length ``horizon`` (weeks 0 .. horizon-1)."""

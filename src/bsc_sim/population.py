@@ -8,7 +8,7 @@ through it with turnover.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
@@ -111,7 +111,6 @@ class Population:
     staff_network: SpreadNetwork    # within-programme staff ties (weighted CSR, used by the spread kernel)
     staff_graph: nx.Graph           # the same ties as a networkx Graph (node attributes program, role, classroom)
     practice_level: np.ndarray      # int8 (P,) index into LEVELS
-    meta: dict = field(default_factory=dict)
 
     @property
     def n_programs(self) -> int:

@@ -83,7 +83,8 @@ def run_sim(params: Params, seed: int | None = None) -> RunResult:
         summary=summarize(model),
         meta={
             "package": "bsc_sim", "version": __version__, "git_revision": git_revision(),
-            "seed": model.seed, "design": params.design, "horizon_weeks": model.calendar.horizon,
+            "seed": model.seed, "design": params.design, "n_applicants": model.pop.programs.n_applicants,
+            "horizon_weeks": model.calendar.horizon,
             "end_week": model.calendar.end_week, "session_weeks": model.calendar.session_weeks(),
             "python": platform.python_version(), "numpy": np.__version__,
             "seconds_init": t1 - t0, "seconds_run": t2 - t1,
