@@ -28,7 +28,6 @@ class WithinProgramSpread:
         pop = model.pop
         self.family_practice = pop.practice_level == LEVELS.index("family")
         self.teaching = np.isin(pop.staff.role, TEACHING_ROLES)
-        self.n_new = 0
         s, pr = model.params.spread, pop.programs
         # The parts of the threshold shift that never change: Rogers attractiveness and time cost.
         self.static_shift = (s.w_attractiveness * model.practice_attractiveness[None, :]
@@ -55,7 +54,6 @@ class WithinProgramSpread:
         )
         st.use |= new
         st.fidelity[new] = model.params.sustain.start_fidelity
-        self.n_new = int(new.sum())
         self._families(model)
 
     def _families(self, model) -> None:

@@ -153,6 +153,7 @@ class PDSAProcess:
     def _decide(self, model, m: int, team_rows: np.ndarray) -> None:
         p, st, pr = model.params, model.pop.staff, model.pop.programs
         q, k, w = p.pdsa, self.practice[m], model.week
+        team_here = team_rows[st.program[team_rows] == m]  # present team members of programme m
         testers, new = self.testers.pop(m, (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)))
         self.testing[testers, k] = False
         # A tester is the person who began the test: a newcomer in the same post is not one.
@@ -178,7 +179,6 @@ class PDSAProcess:
             misread = seen != real
             decision = self._act(model, m, k, seen, testers, new, n_units)
             # Team members and testers update their belief toward what they saw.
-            team_here = team_rows[st.program[team_rows] == m]
             rows = np.unique(np.r_[team_here, testers])
             st.belief[rows, k] += q.belief_rate * (observed - st.belief[rows, k])
             self.result[m, k] = observed
@@ -187,7 +187,6 @@ class PDSAProcess:
             self.completed[m] += 1
         self.decided[m] += 1
         self.stage[m] = IDLE
-        team_here = team_rows[st.program[team_rows] == m]
         model.ledger.staff_hours(model, team_here, p.costs.pdsa_hours_per_member, cover=False)
         self.events.append((len(self.events), m, k, int(self.week_start[m]), w, int(self.scale[m]), int(n_units),
                             len(testers), true, observed, data_used, iterative, data_used and iterative, decision, misread))

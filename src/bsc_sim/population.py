@@ -160,7 +160,7 @@ def build_population(p: Params, rng: np.random.Generator) -> Population:
     M, P = len(kind), len(p.practices)
     pp, net = p.program, p.network
     cls_mean = np.where(kind == HEAD_START, pp.classrooms_mean_head_start, pp.classrooms_mean_child_care)
-    n_cls = 1 + rng.poisson(cls_mean - 1)
+    n_cls = 1 + rng.poisson(cls_mean - 1)  # at least one room, mean as given (form: assumption)
     has_manager = (kind == HEAD_START) | (rng.random(M) < pp.p_education_manager_child_care)
     n_fs = np.where(kind == HEAD_START, pp.n_family_services_head_start, pp.n_family_services_child_care)
 

@@ -32,7 +32,6 @@ class Sustainment:
         self.had_supports = p.collaborative.enabled or p.coaching.enabled
         last_support = model.calendar.supports_active | model.calendar.coach_visit
         self.support_end = int(np.flatnonzero(last_support).max(initial=-1)) if self.had_supports else 10**9
-        self.n_lapsed = 0
 
     def step(self, model) -> None:
         p, st, pr = model.params, model.pop.staff, model.pop.programs
@@ -51,7 +50,6 @@ class Sustainment:
         lapse = st.use & (self.rng.random(st.use.shape) < hazard) & ~model.components["pdsa"].testing
         st.use &= ~lapse
         st.fidelity[lapse] = 0.0
-        self.n_lapsed = int(lapse.sum())
         self.update_embedded(model)
 
     @staticmethod
