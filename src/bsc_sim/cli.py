@@ -166,7 +166,13 @@ def cmd_params(argv: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "designs": cmd_designs, "params": cmd_params}
+# Subcommands: name -> (module, function, one-line help). Modules are imported only when their
+# command runs, so `bsc-sim run` does not pay for Dask, Optuna or Solara.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "run": ("bsc_sim.cli", "cmd_run", "run one simulation"),
+    "designs": ("bsc_sim.cli", "cmd_designs", "list the named designs"),
+    "params": ("bsc_sim.cli", "cmd_params", "the parameter table"),
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -174,15 +180,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="bsc-sim",
         description="Agent-based simulation of Breakthrough Series Collaboratives in early care and education.",
-        epilog="Run 'bsc-sim run --help' for every config key.",
+        epilog="Run 'bsc-sim COMMAND --help' for a command's options; 'bsc-sim run --help' lists every config key.",
     )
-    parser.add_argument("command", choices=sorted(COMMANDS), help="run | designs | params")
+    parser.add_argument("command", choices=list(COMMANDS), metavar="COMMAND",
+                        help="; ".join(f"{name}: {about}" for name, (_, _, about) in COMMANDS.items()))
     if not argv or argv[0] in ("-h", "--help"):
         parser.print_help()
         return 0 if argv else 2
     args, _ = parser.parse_known_args(argv[:1])
+    import importlib
+
+    module, function, _ = COMMANDS[args.command]
     try:
-        return COMMANDS[args.command](argv[1:])
+        return getattr(importlib.import_module(module), function)(argv[1:])
     except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
         import os
 
