@@ -111,6 +111,10 @@ def cmd_run(argv: list[str]) -> int:
     if any(a in ("-h", "--help") for a in argv):
         print(_run_help())
         return 0
+    if any(a in ("-m", "--multirun") for a in argv):  # Hydra's multirun over a small grid
+        from .multirun import cmd_multirun
+
+        return cmd_multirun(argv)
     show = "--show-config" in argv
     overrides = [a for a in argv if a != "--show-config"]
     from .config import compose_config, params_from_config
@@ -172,6 +176,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "run": ("bsc_sim.cli", "cmd_run", "run one simulation"),
     "designs": ("bsc_sim.cli", "cmd_designs", "list the named designs"),
     "params": ("bsc_sim.cli", "cmd_params", "the parameter table"),
+    "compare": ("bsc_sim.experiments.cli", "cmd_compare", "compare designs on common seeds"),
+    "sweep": ("bsc_sim.experiments.cli", "cmd_sweep", "grid or Latin-hypercube parameter sweep"),
+    "sensitivity": ("bsc_sim.experiments.cli", "cmd_sensitivity", "Morris or Sobol global sensitivity analysis"),
 }
 
 

@@ -42,15 +42,35 @@ class RunResult:
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in TABLES}
 
-    def save(self, out_dir: str | Path, extras: Mapping[str, Callable[[Path], object]] | None = None) -> Path:
+    def save(self, out_dir: str | Path, extras: Mapping[str, Callable[[Path], object]] | None = None, *,
+             into_existing: bool = False) -> Path:
         """Write the run to ``out_dir``: Parquet tables, ``summary.json``, ``meta.json`` and ``extras``.
 
         ``extras`` maps file names to writers called with the file's path (the CLI adds the
         resolved config and the figure). Everything is written into a temporary sibling directory,
         which then replaces ``out_dir`` whole, so an interrupted or failed save leaves either the
         previous complete results or none, never a mixture.
+
+        With ``into_existing``, the files are instead renamed one by one into ``out_dir``, leaving
+        its other contents alone (a Hydra job directory keeps its ``.hydra/``).
         """
         out = Path(out_dir)
+        if into_existing:
+            out.mkdir(parents=True, exist_ok=True)
+            writers = {f"{name}.parquet": (lambda df: lambda p: df.to_parquet(p, index=False))(df)
+                       for name, df in self.tables().items()}
+            writers["summary.json"] = lambda p: p.write_text(dumps_json(self.summary))
+            writers["meta.json"] = lambda p: p.write_text(dumps_json(self.meta))
+            for name, write in {**writers, **(extras or {})}.items():
+                fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=f"-{name}", dir=out)  # keeps the extension
+                os.close(fd)
+                try:
+                    write(Path(tmp))
+                    os.replace(tmp, out / name)
+                finally:
+                    if os.path.exists(tmp):
+                        os.unlink(tmp)
+            return out
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
         try:

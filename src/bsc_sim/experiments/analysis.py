@@ -1,0 +1,140 @@
+"""The three experiments end to end: specs -> runner -> store -> tables and figures in ``out_dir``.
+
+Each function returns the :class:`ExperimentRun` and the names of the files it wrote. Analysis
+files are written only from complete results (every run done); with failures, the results so far
+are kept in the store and the analysis waits for a re-run that completes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # figures go to files; never open a window from a sweep
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from ..calendar import build_calendar  # noqa: E402
+from . import figures  # noqa: E402
+from .compare import KEY_OUTCOMES, comparison_specs, curve_bands, summarize_comparison  # noqa: E402
+from .design import ExperimentConfig, point_values, summary_outcomes, sweep_specs  # noqa: E402
+from .executors import ExecutorSpec  # noqa: E402
+from .runner import ExperimentRun, run_experiment  # noqa: E402
+from .sensitivity import SensitivityProblem, analyze, n_runs, row_outcomes, sample, sensitivity_specs  # noqa: E402
+from .store import atomic_write  # noqa: E402
+
+__all__ = ["run_comparison", "run_sweep", "run_sensitivity"]
+
+
+def _save_csv(path: Path, df: pd.DataFrame) -> str:
+    atomic_write(path, lambda p: df.to_csv(p, index=False))
+    return path.name
+
+
+def _save_fig(path: Path, fig) -> str:
+    atomic_write(path, lambda p: fig.savefig(p, dpi=110, format=path.suffix.lstrip(".")))
+    plt.close(fig)
+    return path.name
+
+
+STORE_FILES = ["results.parquet", "curves.parquet", "runs.parquet", "manifest.json", "experiment.json", "specs.parquet"]
+
+
+def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir: Path, *,
+                   overrides: Sequence[str] = (), executor: ExecutorSpec | None = None, progress: bool = True,
+                   checkpoint_every: int | None = None) -> tuple[ExperimentRun, list[str]]:
+    """Run ``designs`` on common seeds; write ``comparison.csv`` and the two figures."""
+    specs = comparison_specs(designs, replications, seed, overrides)
+    description = {"kind": "compare", "designs": list(designs), "replications": replications, "seed": seed,
+                   "overrides": list(overrides)}
+    run = run_experiment(specs, out_dir, executor=executor, description=description, progress=progress,
+                         checkpoint_every=checkpoint_every)
+    written = list(STORE_FILES)
+    if not run.ok:
+        return run, written
+    outcomes = [o for o in summary_outcomes() if o in run.results]
+    comparison = summarize_comparison(run.results, outcomes, designs)
+    written.append(_save_csv(out_dir / "comparison.csv", comparison))
+    written.append(_save_csv(out_dir / "results.csv", run.results))
+    written.append(_save_fig(out_dir / "differences.png", figures.plot_differences(comparison, KEY_OUTCOMES)))
+    calendar = build_calendar(specs[0].params)
+    bands = curve_bands(run.curves, run.results[["run_id", "design"]])
+    written.append(_save_fig(out_dir / "adoption_curves.png", figures.plot_curve_bands(
+        bands, session_weeks=calendar.session_weeks(), end_week=calendar.end_week,
+        title=f"Classrooms reached over time ({replications} replicates per design)")))
+    print(format_comparison(comparison, KEY_OUTCOMES))
+    return run, written
+
+
+def format_comparison(comparison: pd.DataFrame, outcomes: Sequence[str]) -> str:
+    """A plain-text table of means and paired differences (95% intervals) for the key outcomes."""
+    lines = []
+    for outcome in outcomes:
+        lines.append(f"{outcome}")
+        for row in comparison[comparison["outcome"] == outcome].itertuples():
+            diff = "" if row.design == row.reference else (
+                f"   diff {row.diff_mean:+.3g} [{row.diff_ci_low:+.3g}, {row.diff_ci_high:+.3g}]")
+            lines.append(f"  {row.design:<26} {row.mean:10.3g} [{row.ci_low:.3g}, {row.ci_high:.3g}]{diff}")
+    return "\n".join(lines)
+
+
+def run_sweep(cfg: ExperimentConfig, out_dir: Path, *, overrides: Sequence[str] = (),
+              executor: ExecutorSpec | None = None, progress: bool = True,
+              checkpoint_every: int | None = None) -> tuple[ExperimentRun, list[str]]:
+    """Grid or Latin-hypercube sweep; one long table (``results.csv``) plus a figure per outcome."""
+    specs = sweep_specs(cfg, overrides)
+    description = {"kind": "sweep", **cfg.describe(), "overrides": list(overrides)}
+    run = run_experiment(specs, out_dir, executor=executor, description=description, progress=progress,
+                         checkpoint_every=checkpoint_every)
+    written = list(STORE_FILES)
+    if not run.ok:
+        return run, written
+    written.append(_save_csv(out_dir / "results.csv", run.results))
+    keys = [p.key for p in cfg.parameters]
+    hue = keys[-1] if cfg.sampler == "grid" and len(keys) > 1 and len(point_values(cfg)) <= 60 else None
+    shown = [k for k in keys if k != hue] or keys
+    written.append(_save_fig(out_dir / "sweep.png", figures.plot_sweep(run.results, shown, cfg.outcomes, hue=hue)))
+    return run, written
+
+
+def run_sensitivity(cfg: ExperimentConfig, out_dir: Path, *, overrides: Sequence[str] = (),
+                    executor: ExecutorSpec | None = None, progress: bool = True,
+                    checkpoint_every: int | None = None) -> tuple[ExperimentRun, list[str]]:
+    """Morris or Sobol analysis; ``indices.csv`` (and ``indices_second_order.csv``) and a bar chart."""
+    problem = SensitivityProblem.from_experiment(cfg)
+    X = sample(problem, cfg.method, cfg.n, cfg.seed, num_levels=cfg.num_levels,
+               calc_second_order=cfg.calc_second_order)
+    specs = sensitivity_specs(cfg, X, overrides)
+    description = {"kind": "sensitivity", **cfg.describe(), "overrides": list(overrides),
+                   "n_sample_rows": len(X),
+                   "n_runs_expected": n_runs(problem, cfg.method, cfg.n, calc_second_order=cfg.calc_second_order)
+                   * cfg.replications}
+    run = run_experiment(specs, out_dir, executor=executor, description=description, progress=progress,
+                         checkpoint_every=checkpoint_every)
+    written = list(STORE_FILES)
+    if not run.ok:
+        return run, written
+    outputs = row_outcomes(run.results, len(X), cfg.outcomes)
+    indices, second = analyze(problem, cfg.method, X, outputs, cfg.seed, num_levels=cfg.num_levels,
+                              calc_second_order=cfg.calc_second_order)
+    indices.insert(0, "method", cfg.method)
+    written.append(_save_csv(out_dir / "indices.csv", indices))
+    if len(second):
+        written.append(_save_csv(out_dir / "indices_second_order.csv", second))
+    written.append(_save_csv(out_dir / "results.csv", run.results))
+    written.append(_save_fig(out_dir / "indices.png", figures.plot_indices(indices, cfg.method)))
+    print(format_indices(indices, cfg.method))
+    return run, written
+
+
+def format_indices(indices: pd.DataFrame, method: str) -> str:
+    cols = ["S1", "S1_conf", "ST", "ST_conf"] if method == "sobol" else ["mu_star", "mu_star_conf", "sigma"]
+    key = "ST" if method == "sobol" else "mu_star"
+    lines = []
+    for outcome, df in indices.groupby("outcome", sort=False):
+        lines.append(f"{outcome} ({method})")
+        for row in df.sort_values(key, ascending=False).itertuples():
+            lines.append(f"  {row.parameter:<40} " + "  ".join(f"{c}={getattr(row, c):.3f}" for c in cols))
+    return "\n".join(lines)

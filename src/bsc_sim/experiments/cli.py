@@ -1,0 +1,175 @@
+"""``bsc-sim compare | sweep | sensitivity``: experiments from the command line.
+
+Arguments are ``KEY=VALUE``. Experiment settings (below) are taken out; everything else is a
+model override in Hydra syntax, applied to every run (``cohort.n_programs=20``).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..paramtools import ParamError
+
+EXECUTOR_KEYS = {
+    "executor": "serial | processes | dask (default: processes)",
+    "executor.workers": "worker processes (default: one per CPU)",
+    "executor.address": "tcp://HOST:PORT of a running Dask scheduler (executor=dask; default: start a LocalCluster)",
+    "out_dir": "where results go; re-running the same command there resumes it",
+    "progress": "true | false: progress bar with ETA on a terminal (default: true)",
+    "checkpoint_every": "finished runs per checkpoint (default: ~2% of the experiment, at least 10)",
+}
+COMMAND_KEYS = {
+    "compare": {"designs": "list of designs, the first is the reference, e.g. [bsc,coach,training,business_as_usual]",
+                "replications": "seeds per design (default 50)", "seed": "root seed of the replicate seeds (default 0)"},
+    "sweep": {"experiment": "name in configs/experiment/ or a path to a .yaml file (required)",
+              "replications": "seeds per point (default: the experiment's)", "seed": "root seed (default: the experiment's)",
+              "sampler": "grid | lhs (default: the experiment's)", "n": "points of an lhs sweep"},
+    "sensitivity": {"experiment": "name in configs/experiment/ or a path to a .yaml file (required)",
+                    "method": "morris | sobol (default: the experiment's)",
+                    "n": "SALib base sample size N (sobol: a power of 2); runs = N(D+1) morris, N(2D+2) sobol",
+                    "replications": "seeds averaged per sample row (default: the experiment's)",
+                    "seed": "root seed of sampling and replicate seeds (default: the experiment's)"},
+}
+EXAMPLES = {
+    "compare": "bsc-sim compare designs=[bsc,coach,training,business_as_usual] replications=50 out_dir=outputs/compare",
+    "sweep": "bsc-sim sweep experiment=session_schedule out_dir=outputs/sessions executor.workers=2",
+    "sensitivity": "bsc-sim sensitivity experiment=readiness_screen method=morris n=20 out_dir=outputs/morris",
+}
+
+
+def _usage(command: str) -> str:
+    from .design import experiment_names
+
+    keys = {**COMMAND_KEYS[command], **EXECUTOR_KEYS}
+    width = max(map(len, keys))
+    lines = [f"usage: bsc-sim {command} [KEY=VALUE ...] [MODEL_OVERRIDE ...]", "", f"  {EXAMPLES[command]}", "",
+             "Settings:"] + [f"  {k:<{width}}  {v}" for k, v in keys.items()]
+    if command != "compare":
+        lines += ["", f"Experiments in configs/experiment/: {', '.join(experiment_names())}"]
+    lines += ["", "Any other KEY=VALUE is a model override applied to every run (see 'bsc-sim run --help').",
+              "Exit status: 0 all runs done, 1 some runs failed (listed; re-run to retry), 2 bad input."]
+    return "\n".join(lines)
+
+
+def _split(command: str, argv: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
+    settings, overrides = {}, []
+    own = set(COMMAND_KEYS[command]) | set(EXECUTOR_KEYS)
+    for arg in argv:
+        key, eq, value = arg.partition("=")
+        if eq and key in own:
+            try:
+                settings[key] = yaml.safe_load(value) if value else None
+            except yaml.YAMLError:
+                raise ParamError(f"{key} = {value!r}: cannot parse the value") from None
+        else:
+            overrides.append(arg)
+    return settings, overrides
+
+
+def _int(settings: dict[str, Any], key: str, default: int | None) -> int | None:
+    value = settings.get(key, default)
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise ParamError(f"{key} = {value!r}: must be a whole number")
+    return value
+
+
+def _executor(settings: dict[str, Any]):
+    from .executors import ExecutorSpec
+
+    return ExecutorSpec(kind=settings.get("executor", "processes") or "processes",
+                        workers=_int(settings, "executor.workers", None), address=settings.get("executor.address"))
+
+
+def _bool(settings: dict[str, Any], key: str, default: bool) -> bool:
+    value = settings.get(key, default)
+    if not isinstance(value, bool):
+        raise ParamError(f"{key} = {value!r}: must be true or false")
+    return value
+
+
+def _main(command: str, argv: Sequence[str], body: Callable[[dict[str, Any], list[str]], int]) -> int:
+    if any(a in ("-h", "--help") for a in argv):
+        print(_usage(command))
+        return 0
+    try:
+        settings, overrides = _split(command, argv)
+        from ..config import _check_override_keys
+
+        _check_override_keys(overrides)
+        return body(settings, overrides)
+    except ParamError as exc:
+        print(f"bsc-sim {command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"\nbsc-sim {command}: interrupted; finished runs are saved, re-run the same command to resume",
+              file=sys.stderr)
+        return 130
+
+
+def _finish(run, out_dir: Path, written: Sequence[str]) -> int:
+    print(run.report())
+    print(f"wrote {out_dir}/: {', '.join(written)}")
+    return 0 if run.ok else 1
+
+
+def cmd_compare(argv: list[str]) -> int:
+    def body(settings: dict[str, Any], overrides: list[str]) -> int:
+        from .analysis import run_comparison
+
+        designs = settings.get("designs", ["bsc", "coach", "training", "business_as_usual"])
+        if isinstance(designs, str):
+            designs = [d.strip() for d in designs.split(",") if d.strip()]
+        if not isinstance(designs, list) or not all(isinstance(d, str) for d in designs):
+            raise ParamError(f"designs = {designs!r}: expected a list such as [bsc,coach]")
+        out_dir = Path(settings.get("out_dir") or "outputs/compare")
+        run, written = run_comparison(designs, _int(settings, "replications", 50), _int(settings, "seed", 0),
+                                      out_dir, overrides=overrides, executor=_executor(settings),
+                                      progress=_bool(settings, "progress", True),
+                                      checkpoint_every=_int(settings, "checkpoint_every", None))
+        return _finish(run, out_dir, written)
+
+    return _main("compare", argv, body)
+
+
+def _experiment(settings: dict[str, Any], command: str):
+    from .design import load_experiment
+
+    name = settings.get("experiment")
+    if not name:
+        raise ParamError(f"experiment: required, e.g. bsc-sim {command} experiment=NAME (see bsc-sim {command} --help)")
+    cfg = load_experiment(str(name))
+    changes = {k: settings[k] for k in ("replications", "seed", "sampler", "n", "method") if k in settings}
+    return cfg.with_settings(**changes) if changes else cfg
+
+
+def cmd_sweep(argv: list[str]) -> int:
+    def body(settings: dict[str, Any], overrides: list[str]) -> int:
+        from .analysis import run_sweep
+
+        cfg = _experiment(settings, "sweep")
+        out_dir = Path(settings.get("out_dir") or f"outputs/sweep-{cfg.name}")
+        run, written = run_sweep(cfg, out_dir, overrides=overrides, executor=_executor(settings),
+                                 progress=_bool(settings, "progress", True),
+                                 checkpoint_every=_int(settings, "checkpoint_every", None))
+        return _finish(run, out_dir, written)
+
+    return _main("sweep", argv, body)
+
+
+def cmd_sensitivity(argv: list[str]) -> int:
+    def body(settings: dict[str, Any], overrides: list[str]) -> int:
+        from .analysis import run_sensitivity
+
+        cfg = _experiment(settings, "sensitivity")
+        out_dir = Path(settings.get("out_dir") or f"outputs/sensitivity-{cfg.name}-{cfg.method}")
+        run, written = run_sensitivity(cfg, out_dir, overrides=overrides, executor=_executor(settings),
+                                       progress=_bool(settings, "progress", True),
+                                       checkpoint_every=_int(settings, "checkpoint_every", None))
+        return _finish(run, out_dir, written)
+
+    return _main("sensitivity", argv, body)

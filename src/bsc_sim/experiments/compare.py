@@ -1,0 +1,102 @@
+"""Compare named designs on common random numbers: replicate ``r`` of every design uses one seed.
+
+Replicate ``r`` of every design then recruits the same cohort into the same staff network, so
+the paired difference between two designs removes the between-cohort variation that would
+otherwise swamp it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..config import design_names, load_params
+from ..paramtools import ParamError
+from .specs import RunSpec, replicate_seeds
+
+__all__ = ["comparison_specs", "summarize_comparison", "curve_bands", "KEY_OUTCOMES"]
+
+# The outcomes a planner looks at first (figures); comparison.csv has every summary outcome.
+KEY_OUTCOMES = (
+    "frac_classrooms_reached_end",
+    "frac_classrooms_reached_followup",
+    "frac_classrooms_sustained_followup",
+    "frac_frontline_fidelity_end",
+    "mean_progress_score",
+    "cost_total",
+)
+
+
+def comparison_specs(designs: Sequence[str], replications: int, seed: int,
+                     overrides: Sequence[str] = ()) -> list[RunSpec]:
+    """Specs for ``designs`` x ``replications``, each design with ``overrides`` applied on top."""
+    if not designs:
+        raise ParamError("designs = []: name at least one design")
+    if len(set(designs)) != len(designs):
+        raise ParamError(f"designs = {list(designs)}: a design is listed twice")
+    unknown = [d for d in designs if d not in design_names()]
+    if unknown:
+        raise ParamError(f"designs: unknown design {unknown[0]!r} (available: {', '.join(design_names())})")
+    seeds = replicate_seeds(seed, replications)
+    specs = []
+    for d, design in enumerate(designs):
+        params = load_params([f"design={design}", *overrides])
+        for r, s in enumerate(seeds):
+            specs.append(RunSpec(run_id=f"{design}/r{r:04d}", index=d * replications + r, params=params, seed=s,
+                                 labels={"design": design, "replicate": r}))
+    return specs
+
+
+def _mean_ci(x: np.ndarray, level: float) -> tuple[int, float, float, float]:
+    """n, mean and the t-interval of the mean over the finite values of ``x``."""
+    x = x[np.isfinite(x)]
+    n = len(x)
+    if n == 0:
+        return 0, np.nan, np.nan, np.nan
+    mean = float(x.mean())
+    if n == 1:
+        return 1, mean, np.nan, np.nan
+    sd = float(x.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * sd / np.sqrt(n)
+    return n, mean, mean - half, mean + half
+
+
+def summarize_comparison(results: pd.DataFrame, outcomes: Sequence[str], designs: Sequence[str],
+                         level: float = 0.95) -> pd.DataFrame:
+    """Per design and outcome: mean with its interval, and the paired difference from ``designs[0]``.
+
+    The difference is taken replicate by replicate (same seed), over the replicates where both
+    values are defined (cost per classroom reached is undefined when none was reached).
+    """
+    reference = designs[0]
+    rows = []
+    for outcome in outcomes:
+        wide = results.pivot(index="replicate", columns="design", values=outcome)
+        for design in designs:
+            values = wide[design].to_numpy(np.float64) if design in wide else np.array([])
+            n, mean, lo, hi = _mean_ci(values, level)
+            row = {"design": design, "outcome": outcome, "n": n, "mean": mean, "ci_low": lo, "ci_high": hi,
+                   "reference": reference}
+            if design == reference or reference not in wide or design not in wide:
+                row.update(n_pairs=0, diff_mean=np.nan, diff_ci_low=np.nan, diff_ci_high=np.nan)
+            else:
+                n_pairs, d_mean, d_lo, d_hi = _mean_ci(values - wide[reference].to_numpy(np.float64), level)
+                row.update(n_pairs=n_pairs, diff_mean=d_mean, diff_ci_low=d_lo, diff_ci_high=d_hi)
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def curve_bands(curves: pd.DataFrame, specs: pd.DataFrame, column: str = "frac_classrooms_reached",
+                level: float = 0.95) -> pd.DataFrame:
+    """Per design and week: mean of ``column`` over replicates, its interval and the 10-90% range."""
+    df = curves.merge(specs[["run_id", "design"]], on="run_id")
+    rows = []
+    for (design, week), values in df.groupby(["design", "week"], sort=False, observed=True)[column]:
+        x = values.to_numpy(np.float64)
+        n, mean, lo, hi = _mean_ci(x, level)
+        rows.append({"design": design, "week": week, "mean": mean, "ci_low": lo, "ci_high": hi,
+                     "p10": float(np.quantile(x, 0.1)), "p90": float(np.quantile(x, 0.9)), "n": n})
+    return pd.DataFrame(rows)

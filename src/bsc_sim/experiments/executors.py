@@ -1,0 +1,119 @@
+"""Executors: where runs happen, behind the ``concurrent.futures.Executor`` interface.
+
+* ``serial``: in this process, one run after another (debugging, profiling, tiny jobs);
+* ``processes``: a local process pool (the default; ``workers`` defaults to the CPU count);
+* ``dask``: a ``dask.distributed`` cluster: an existing scheduler at ``address``
+  (``tcp://HOST:PORT``), or a ``LocalCluster`` of ``workers`` single-threaded processes.
+
+The runner only calls ``submit`` and waits on futures, so the same experiment runs unchanged on
+any of them, and each run depends only on its own seed, so the results are identical too.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ..paramtools import ParamError
+
+__all__ = ["ExecutorSpec", "SerialExecutor", "open_executor", "EXECUTOR_KINDS"]
+
+EXECUTOR_KINDS = ("serial", "processes", "dask")
+ExecutorKind = Literal["serial", "processes", "dask"]
+
+# Workers import these once at start-up rather than for every task (forkserver preload).
+_PRELOAD = ["bsc_sim.experiments.worker"]
+
+
+@dataclass(frozen=True)
+class ExecutorSpec:
+    """Which executor to open: ``kind``, number of ``workers`` and (dask) scheduler ``address``."""
+
+    kind: ExecutorKind = "processes"
+    workers: int | None = None
+    address: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in EXECUTOR_KINDS:
+            raise ParamError(f"executor = {self.kind!r}: must be one of {', '.join(EXECUTOR_KINDS)}")
+        if self.workers is not None and (not isinstance(self.workers, int) or self.workers < 1):
+            raise ParamError(f"executor.workers = {self.workers!r}: must be a whole number >= 1")
+        if self.address is not None and self.kind != "dask":
+            raise ParamError(f"executor.address = {self.address!r}: only used with executor=dask")
+
+    @property
+    def n_workers(self) -> int:
+        if self.kind == "serial":
+            return 1
+        return self.workers or os.cpu_count() or 1
+
+
+class SerialExecutor(Executor):
+    """Runs each task when it is submitted, in the calling process.
+
+    A task that raises stores its exception in the future, as a pool would.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._shutdown = False
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        with self._lock:
+            if self._shutdown:
+                raise RuntimeError("cannot submit after shutdown")
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
+            future.set_exception(exc)
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            self._shutdown = True
+
+
+@contextmanager
+def open_executor(spec: ExecutorSpec) -> Iterator[Executor]:
+    """Open the executor ``spec`` describes and close it (and any cluster it started) afterwards."""
+    if spec.kind == "serial":
+        with SerialExecutor() as ex:
+            yield ex
+    elif spec.kind == "processes":
+        # forkserver: workers start from a clean, single-threaded server with bsc_sim imported,
+        # so they neither inherit the parent's threads (progress bar, Dask) nor re-import per task.
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(_PRELOAD)
+        with ProcessPoolExecutor(max_workers=spec.n_workers, mp_context=ctx) as ex:
+            yield ex
+    else:
+        yield from _dask_executor(spec)
+
+
+def _dask_executor(spec: ExecutorSpec) -> Iterator[Executor]:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:  # pragma: no cover - distributed is a declared dependency
+        raise ParamError(f"executor = 'dask': dask.distributed is not installed ({exc})") from None
+    if spec.address:
+        try:
+            client = Client(spec.address, timeout="20s")
+        except OSError as exc:
+            raise ParamError(f"executor.address = {spec.address!r}: cannot reach a Dask scheduler ({exc})") from None
+        try:
+            yield client.get_executor()
+        finally:
+            client.close()
+        return
+    # One single-threaded worker process per core: runs are CPU-bound Python, so threads would
+    # only contend for the GIL. No dashboard: nothing should listen beyond what the run needs.
+    with LocalCluster(n_workers=spec.n_workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None, host="127.0.0.1") as cluster, Client(cluster) as client:
+        yield client.get_executor()

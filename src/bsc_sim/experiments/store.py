@@ -1,0 +1,185 @@
+"""The on-disk store of an experiment: resumable, append-only, atomic.
+
+Layout of ``out_dir``::
+
+    experiment.json       what this experiment is (kind, settings, fingerprint of all specs)
+    specs.parquet         one row per run: run_id, index, seed and the label columns
+    manifest.json         run_id -> {"status": "done", "part": k} or {"status": "failed", "error", "traceback"}
+    parts/outcomes-K.parquet   outcomes of the runs finished in checkpoint K
+    parts/curves-K.parquet     their weekly cohort curves
+    parts/runs-K.parquet       their provenance (version, git revision, seed, full config as JSON, seconds)
+    results.parquet, curves.parquet, runs.parquet   the consolidated tables, written at the end
+
+Every file is written to a temporary name and renamed into place, and a part is listed in the
+manifest only after it is complete. So a run killed at any moment (even SIGKILL) leaves a store
+whose manifest names only whole parts; re-running the same command skips the runs marked done,
+deletes parts the manifest never listed, and retries failed runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..paramtools import ParamError
+from ..results import dumps_json
+from .specs import RunSpec, fingerprint
+
+__all__ = ["ExperimentStore", "atomic_write", "specs_frame"]
+
+
+def atomic_write(path: Path, write) -> None:
+    """Call ``write(tmp_path)`` then rename the temporary file onto ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=f"-{path.name}", dir=path.parent)  # keeps the extension
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _write_text(path: Path, text: str) -> None:
+    atomic_write(path, lambda p: p.write_text(text))
+
+
+def _write_parquet(path: Path, df: pd.DataFrame) -> None:
+    atomic_write(path, lambda p: df.to_parquet(p, index=False))
+
+
+def specs_frame(specs: Sequence[RunSpec]) -> pd.DataFrame:
+    """One row per spec: run_id, index, seed and its labels."""
+    rows = [{"run_id": s.run_id, "index": s.index, "seed": s.seed, **s.labels} for s in specs]
+    return pd.DataFrame(rows)
+
+
+class ExperimentStore:
+    """Results of one experiment under ``out_dir``; see the module docstring for the layout."""
+
+    def __init__(self, out_dir: str | Path) -> None:
+        self.root = Path(out_dir)
+        self.parts_dir = self.root / "parts"
+        self.manifest: dict[str, dict[str, Any]] = {}
+        self._next_part = 0
+
+    # -- opening ----------------------------------------------------------------------------
+    def open(self, specs: Sequence[RunSpec], description: Mapping[str, Any]) -> None:
+        """Create the store, or reopen it to resume; refuse a different experiment's store.
+
+        Raises:
+            ParamError: ``out_dir`` holds another experiment's results (different specs).
+        """
+        fp = fingerprint(specs)
+        info_path = self.root / "experiment.json"
+        if info_path.exists():
+            info = json.loads(info_path.read_text())
+            if info.get("fingerprint") != fp:
+                raise ParamError(
+                    f"out_dir = {str(self.root)!r}: holds a different experiment "
+                    f"({info.get('kind')}, {info.get('n_runs')} runs, fingerprint {info.get('fingerprint')}; "
+                    f"this one is {fp}). Use another out_dir, or delete it to start again")
+        elif self.root.exists() and any(self.root.iterdir()):
+            raise ParamError(f"out_dir = {str(self.root)!r}: exists and is not an experiment store; "
+                             f"use a new or empty directory")
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.parts_dir.mkdir(exist_ok=True)
+        if not info_path.exists():
+            _write_parquet(self.root / "specs.parquet", specs_frame(specs))
+            _write_text(info_path, dumps_json({**description, "fingerprint": fp, "n_runs": len(specs)}))
+        manifest_path = self.root / "manifest.json"
+        self.manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+        listed = {entry["part"] for entry in self.manifest.values() if "part" in entry}
+        for path in self.parts_dir.glob("*.parquet"):  # left by a run killed between part and manifest
+            if int(path.stem.rsplit("-", 1)[1]) not in listed:
+                path.unlink()
+        for path in self.parts_dir.glob(".*"):  # temporary files of an interrupted write
+            path.unlink()
+        self._next_part = max(listed, default=-1) + 1
+
+    def done_ids(self) -> set[str]:
+        return {rid for rid, entry in self.manifest.items() if entry["status"] == "done"}
+
+    # -- writing ----------------------------------------------------------------------------
+    def checkpoint(self, records: Iterable[dict[str, Any]], specs_by_id: Mapping[str, RunSpec]) -> None:
+        """Persist a batch of worker records: one part per table, then the manifest."""
+        records = list(records)
+        if not records:
+            return
+        done = [r for r in records if r["status"] == "done"]
+        part = self._next_part
+        if done:
+            outcomes = pd.DataFrame([{"run_id": r["run_id"], **r["summary"]} for r in done])
+            curves = pd.concat([pd.DataFrame({"run_id": r["run_id"], **r["curves"]}) for r in done], ignore_index=True)
+            runs = pd.DataFrame([{
+                "run_id": r["run_id"], "seed": r["meta"]["seed"], "version": r["meta"]["version"],
+                "git_revision": r["meta"]["git_revision"], "python": r["meta"]["python"], "numpy": r["meta"]["numpy"],
+                "seconds": r["seconds"], "config_json": json.dumps(r["meta"]["config"], sort_keys=True),
+            } for r in done])
+            _write_parquet(self.parts_dir / f"outcomes-{part:06d}.parquet", outcomes)
+            _write_parquet(self.parts_dir / f"curves-{part:06d}.parquet", curves)
+            _write_parquet(self.parts_dir / f"runs-{part:06d}.parquet", runs)
+            self._next_part += 1
+        for r in records:
+            if r["status"] == "done":
+                self.manifest[r["run_id"]] = {"status": "done", "part": part}
+            else:
+                spec = specs_by_id[r["run_id"]]
+                self.manifest[r["run_id"]] = {"status": "failed", "error": r["error"], "traceback": r["traceback"],
+                                              "seed": spec.seed, "labels": dict(spec.labels)}
+        _write_text(self.root / "manifest.json", dumps_json(self.manifest))
+
+    # -- reading ----------------------------------------------------------------------------
+    def _read_parts(self, table: str) -> pd.DataFrame:
+        wanted: dict[int, set[str]] = {}
+        for rid, entry in self.manifest.items():
+            if entry["status"] == "done":
+                wanted.setdefault(entry["part"], set()).add(rid)
+        frames = []
+        for part, ids in sorted(wanted.items()):
+            df = pd.read_parquet(self.parts_dir / f"{table}-{part:06d}.parquet")
+            frames.append(df[df["run_id"].isin(ids)])  # a part may hold runs redone later
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"run_id": []})
+
+    def specs(self) -> pd.DataFrame:
+        return pd.read_parquet(self.root / "specs.parquet")
+
+    def failures(self) -> pd.DataFrame:
+        rows = [{"run_id": rid, "seed": e["seed"], **e["labels"], "error": e["error"], "traceback": e["traceback"]}
+                for rid, e in self.manifest.items() if e["status"] == "failed"]
+        return pd.DataFrame(rows)
+
+    def consolidate(self) -> dict[str, pd.DataFrame]:
+        """Write and return ``results``, ``curves`` and ``runs``: finished runs in spec order.
+
+        ``results`` has the spec labels then the outcomes; nothing in it depends on the
+        executor, the number of workers or interruptions (timings live in ``runs``).
+        """
+        specs = self.specs()
+        order = specs[["run_id", "index"]]
+        tables = {}
+        for name in ("outcomes", "curves", "runs"):
+            df = self._read_parts(name)
+            df = order.merge(df, on="run_id", how="inner", validate="one_to_many" if name == "curves" else "one_to_one")
+            sort = ["index", "week"] if name == "curves" else ["index"]
+            tables[name] = df.sort_values(sort, kind="stable").drop(columns="index").reset_index(drop=True)
+        results = specs.merge(tables["outcomes"], on="run_id", how="inner", validate="one_to_one")
+        results = results.sort_values("index", kind="stable").reset_index(drop=True)
+        runs = tables["runs"].drop(columns="seed")
+        _write_parquet(self.root / "results.parquet", results)
+        _write_parquet(self.root / "curves.parquet", tables["curves"])
+        _write_parquet(self.root / "runs.parquet", runs)
+        failures = self.failures()
+        if len(failures):
+            atomic_write(self.root / "failures.csv", lambda p: failures.to_csv(p, index=False))
+        elif (self.root / "failures.csv").exists():
+            (self.root / "failures.csv").unlink()
+        return {"results": results, "curves": tables["curves"], "runs": runs, "failures": failures}
+
