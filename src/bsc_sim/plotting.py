@@ -1,13 +1,10 @@
-"""Figures from result tables (never from a model). Seaborn on the non-interactive Agg backend."""
+"""Figures from result tables (never from a model), drawn with seaborn."""
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
 
 LABELS = {
     "frac_staff_fidelity": "share of eligible staff at fidelity",

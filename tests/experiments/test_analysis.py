@@ -94,6 +94,16 @@ def test_sweep_command_writes_one_long_table(tmp_path, capsys):
     cost = table.groupby("collaborative.modality")["cost_total"].mean()
     assert cost["virtual"] < cost["in_person"]  # virtual sessions save travel and venue costs
     assert (out / "sweep.png").stat().st_size > 10_000
+    points = pd.read_csv(out / "points.csv")
+    assert len(points) == 4 * 2  # points x outcomes
+    misread = points[points["outcome"] == "frac_pdsa_misread"].set_index("point")
+    assert misread["n_pairs"].tolist().count(0) == 1  # only the reference has no difference from itself
+    ref = misread["reference"].iloc[0]
+    other = misread.drop(index=ref)
+    row = other.iloc[0]
+    a = table[table["point"] == row.name].set_index("replicate")["frac_pdsa_misread"]
+    b = table[table["point"] == ref].set_index("replicate")["frac_pdsa_misread"]
+    assert row["diff_mean"] == pytest.approx((a - b).mean())
 
 
 def test_sensitivity_command_writes_indices(tmp_path, capsys):

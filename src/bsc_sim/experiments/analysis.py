@@ -10,20 +10,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
 
-matplotlib.use("Agg")  # figures go to files; never open a window from a sweep
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from ..calendar import build_calendar  # noqa: E402
-from . import figures  # noqa: E402
-from .compare import KEY_OUTCOMES, comparison_specs, curve_bands, summarize_comparison  # noqa: E402
-from .design import ExperimentConfig, point_values, summary_outcomes, sweep_specs  # noqa: E402
-from .executors import ExecutorSpec  # noqa: E402
-from .runner import ExperimentRun, run_experiment  # noqa: E402
-from .sensitivity import SensitivityProblem, analyze, n_runs, row_outcomes, sample, sensitivity_specs  # noqa: E402
-from .store import atomic_write  # noqa: E402
+from ..calendar import build_calendar
+from . import figures
+from .compare import KEY_OUTCOMES, comparison_specs, curve_bands, summarize_comparison
+from .design import ExperimentConfig, point_values, summary_outcomes, sweep_specs
+from .executors import ExecutorSpec
+from .runner import ExperimentRun, run_experiment
+from .sensitivity import SensitivityProblem, analyze, n_runs, row_outcomes, sample, sensitivity_specs
+from .store import atomic_write
 
 __all__ = ["run_comparison", "run_sweep", "run_sensitivity"]
 
@@ -83,7 +80,8 @@ def format_comparison(comparison: pd.DataFrame, outcomes: Sequence[str]) -> str:
 def run_sweep(cfg: ExperimentConfig, out_dir: Path, *, overrides: Sequence[str] = (),
               executor: ExecutorSpec | None = None, progress: bool = True,
               checkpoint_every: int | None = None) -> tuple[ExperimentRun, list[str]]:
-    """Grid or Latin-hypercube sweep; one long table (``results.csv``) plus a figure per outcome."""
+    """Grid or Latin-hypercube sweep: one long table (``results.csv``), a figure per outcome and,
+    for a grid, ``points.csv`` with each point's means and paired differences from the reference."""
     specs = sweep_specs(cfg, overrides)
     description = {"kind": "sweep", **cfg.describe(), "overrides": list(overrides)}
     run = run_experiment(specs, out_dir, executor=executor, description=description, progress=progress,
@@ -93,10 +91,26 @@ def run_sweep(cfg: ExperimentConfig, out_dir: Path, *, overrides: Sequence[str] 
         return run, written
     written.append(_save_csv(out_dir / "results.csv", run.results))
     keys = [p.key for p in cfg.parameters]
+    if cfg.sampler == "grid":  # every grid point shares the replicate seeds: paired differences
+        points = summarize_points(run.results, keys, cfg.outcomes, cfg.base_params(overrides))
+        written.append(_save_csv(out_dir / "points.csv", points))
     hue = keys[-1] if cfg.sampler == "grid" and len(keys) > 1 and len(point_values(cfg)) <= 60 else None
     shown = [k for k in keys if k != hue] or keys
     written.append(_save_fig(out_dir / "sweep.png", figures.plot_sweep(run.results, shown, cfg.outcomes, hue=hue)))
     return run, written
+
+
+def summarize_points(results: pd.DataFrame, keys: Sequence[str], outcomes: Sequence[str], base) -> pd.DataFrame:
+    """Per sweep point and outcome: mean with its interval, and the paired difference (same seeds)
+    from the reference point: the one equal to the base config if the sweep has it, else point 0."""
+    from .specs import params_with
+
+    points = results.drop_duplicates("point").set_index("point")[list(keys)]
+    reference = next((i for i, row in points.iterrows() if params_with(base, row.to_dict()) == base), points.index[0])
+    order = [reference, *[i for i in points.index if i != reference]]
+    table = summarize_comparison(results, outcomes, order, by="point")
+    table = table.merge(points, left_on="point", right_index=True)
+    return table[["point", *keys, *[c for c in table.columns if c not in ("point", *keys)]]]
 
 
 def run_sensitivity(cfg: ExperimentConfig, out_dir: Path, *, overrides: Sequence[str] = (),

@@ -65,20 +65,21 @@ def _mean_ci(x: np.ndarray, level: float) -> tuple[int, float, float, float]:
 
 
 def summarize_comparison(results: pd.DataFrame, outcomes: Sequence[str], designs: Sequence[str],
-                         level: float = 0.95) -> pd.DataFrame:
+                         level: float = 0.95, by: str = "design") -> pd.DataFrame:
     """Per design and outcome: mean with its interval, and the paired difference from ``designs[0]``.
 
     The difference is taken replicate by replicate (same seed), over the replicates where both
-    values are defined (cost per classroom reached is undefined when none was reached).
+    values are defined (cost per classroom reached is undefined when none was reached). ``by``
+    names the column that identifies the alternatives (``design``; ``point`` in a sweep).
     """
     reference = designs[0]
     rows = []
     for outcome in outcomes:
-        wide = results.pivot(index="replicate", columns="design", values=outcome)
+        wide = results.pivot(index="replicate", columns=by, values=outcome)
         for design in designs:
             values = wide[design].to_numpy(np.float64) if design in wide else np.array([])
             n, mean, lo, hi = _mean_ci(values, level)
-            row = {"design": design, "outcome": outcome, "n": n, "mean": mean, "ci_low": lo, "ci_high": hi,
+            row = {by: design, "outcome": outcome, "n": n, "mean": mean, "ci_low": lo, "ci_high": hi,
                    "reference": reference}
             if design == reference or reference not in wide or design not in wide:
                 row.update(n_pairs=0, diff_mean=np.nan, diff_ci_low=np.nan, diff_ci_high=np.nan)

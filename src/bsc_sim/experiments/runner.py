@@ -7,7 +7,8 @@ import sys
 import time
 import traceback
 from collections.abc import Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,7 @@ def run_experiment(
     progress: bool = True,
     checkpoint_every: int | None = None,
     checkpoint_seconds: float = 10.0,
+    pool: Executor | None = None,
 ) -> ExperimentRun:
     """Run every spec not already done in the store at ``out_dir``; return all results.
 
@@ -92,6 +94,8 @@ def run_experiment(
         progress: show a progress bar with ETA (only when stderr is a terminal).
         checkpoint_every: finished runs per checkpoint (default: about 2% of the experiment, at
             least 10); a checkpoint is also written every ``checkpoint_seconds``.
+        pool: an executor that is already open (e.g. a Dask ``client.get_executor()`` kept
+            across experiments); ``executor`` then only tells the runner how many workers it has.
     """
     executor = executor or ExecutorSpec()
     ids = [s.run_id for s in specs]
@@ -110,7 +114,7 @@ def run_experiment(
         buffer: list[dict[str, Any]] = []
         last_flush = time.perf_counter()
         with _progress(len(specs), len(specs) - len(todo), str((description or {}).get("kind", "runs")), progress) as bar, \
-                open_executor(executor) as ex:
+                (nullcontext(pool) if pool is not None else open_executor(executor)) as ex:
             # A sliding window of tasks in flight (a few per worker): workers never wait for work,
             # yet finished runs reach the store steadily, even with the serial executor (whose
             # submit runs the task at once) and with thousands of runs.
