@@ -40,7 +40,7 @@ def git_revision() -> str | None:
     if not top or (Path(top) / "src" / "bsc_sim").resolve() != here:
         return None
     rev = _git(here, "rev-parse", "HEAD")
-    dirty = _git(here, "status", "--porcelain", "--", "src", "configs")
+    dirty = _git(Path(top), "status", "--porcelain", "--", "src", "configs")  # paths relative to the top
     return None if rev is None else rev + ("-dirty" if dirty else "")
 
 

@@ -103,3 +103,20 @@ def test_identical_in_another_process_with_another_hash_seed(tmp_path, small_par
     for name in ("timeseries", "events", "program_timeseries"):
         pd.testing.assert_frame_equal(getattr(other, name), getattr(here, name), check_categorical=False)
     assert other.summary == pytest.approx(here.summary, nan_ok=True)
+
+
+def test_git_revision_marks_uncommitted_edits_to_src_or_configs():
+    import subprocess
+    from pathlib import Path
+
+    import bsc_sim
+    from bsc_sim.run import git_revision
+
+    top = Path(bsc_sim.__file__).resolve().parents[2]
+    if not (top / ".git").exists():
+        pytest.skip("not a git checkout")
+    status = subprocess.run(["git", "status", "--porcelain", "--", "src", "configs"], cwd=top,
+                            capture_output=True, text=True, check=True).stdout
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=top, capture_output=True, text=True, check=True).stdout.strip()
+    git_revision.cache_clear()
+    assert git_revision() == head + ("-dirty" if status.strip() else "")

@@ -1,0 +1,293 @@
+"""Pattern-oriented validation: does the model reproduce what is known about real collaboratives?
+
+``bsc-sim validate`` runs the default design with many replicates, plus contrasts (a turnover
+sweep, a readiness sweep, no cross-programme learning), all on common seeds through the
+experiment runner. It then scores each stylized fact of ``domain-facts.md`` against a criterion
+fixed here, before any result is seen, and writes ``docs/validation.md``. A fact the model misses
+is reported as FAIL with the reason; nothing is tuned to pass (Grimm et al. 2005, Science
+310:987, doi:10.1126/science.1116681).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .config import load_params
+from .experiments.specs import RunSpec, params_with, replicate_seeds
+
+__all__ = ["FACTS", "Fact", "validation_specs", "score", "render", "cmd_validate"]
+
+TURNOVER_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5)   # annual, spanning DF §3.2's 13-40%
+READINESS_LEVELS = (0.3, 0.4, 0.5, 0.6, 0.7)  # every readiness dimension's mean set to this
+READINESS_KEYS = ("readiness.change_commitment_mean", "readiness.change_efficacy_mean",
+                  "readiness.leadership_support_mean", "readiness.data_capacity_mean", "readiness.time_slack_mean")
+IMPROVED_MIN_GAIN = 0.05  # assumption: a collaborative "improved" if reach rose >= 5 points
+
+
+def validation_specs(replications: int, seed: int, sweep_replications: int | None = None) -> list[RunSpec]:
+    """Default design x ``replications``; the contrasts on the same seeds."""
+    sweep_reps = sweep_replications or max(2, replications // 2)
+    seeds = replicate_seeds(seed, max(replications, sweep_reps))
+    base = load_params(["design=bsc"])
+    groups: list[tuple[str, float | None, object, int]] = [("default", None, base, replications)]
+    groups.append(("no_cross_learning", None, params_with(base, {"collaborative.cross_learning": False}), replications))
+    groups += [("turnover", t, params_with(base, {"turnover.annual_rate_mean": t}), sweep_reps) for t in TURNOVER_LEVELS]
+    groups += [("readiness", r, params_with(base, dict.fromkeys(READINESS_KEYS, r)), sweep_reps)
+               for r in READINESS_LEVELS]
+    specs = []
+    for contrast, level, params, reps in groups:
+        for r in range(reps):
+            tag = contrast if level is None else f"{contrast}={level:g}"
+            specs.append(RunSpec(f"{tag}/r{r:04d}", len(specs), params, seeds[r],
+                                 {"contrast": contrast, "level": np.nan if level is None else level, "replicate": r}))
+    return specs
+
+
+# -- statistics ---------------------------------------------------------------------------------
+def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    x = np.asarray(x, dtype=np.float64)
+    x = x[np.isfinite(x)]
+    m = float(x.mean())
+    half = float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))) if len(x) > 1 else np.nan
+    return m, m - half, m + half
+
+
+def share_ci(hits: np.ndarray) -> tuple[float, float, float]:
+    """A share with its Wilson 95% interval."""
+    n, k = len(hits), int(np.sum(hits))
+    p, z = k / n, 1.959963984540054
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return p, centre - half, centre + half
+
+
+@dataclass(frozen=True)
+class Verdict:
+    figure: str
+    passed: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A stylized fact, its source, the criterion (fixed in advance) and how to score the model."""
+
+    key: str
+    statement: str
+    source: str
+    criterion: str
+    evaluate: Callable[[pd.DataFrame], Verdict]
+    if_failed: str = ""
+
+
+def _group(results: pd.DataFrame, contrast: str) -> pd.DataFrame:
+    return results[results["contrast"] == contrast]
+
+
+def _gain(df: pd.DataFrame, when: str = "end") -> pd.Series:
+    return df[f"frac_classrooms_reached_{when}"] - df["frac_classrooms_reached_baseline"]
+
+
+def _fmt(m: float, lo: float, hi: float, pct: bool = True) -> str:
+    f = (lambda v: f"{100 * v:.0f}%") if pct else (lambda v: f"{v:+.3f}")
+    return f"{f(m)} [{f(lo)}, {f(hi)}]"
+
+
+def _improves(results: pd.DataFrame) -> Verdict:
+    gain = _gain(_group(results, "default")).to_numpy()
+    p, lo, hi = share_ci(gain >= IMPROVED_MIN_GAIN)
+    return Verdict(_fmt(p, lo, hi) + " of simulated collaboratives", 0.6 <= p <= 0.9)
+
+
+def _sustained(results: pd.DataFrame) -> Verdict:
+    df = _group(results, "default")
+    end, follow = _gain(df, "end").to_numpy(), _gain(df, "followup").to_numpy()
+    improved = end >= IMPROVED_MIN_GAIN
+    kept = follow[improved] >= 0.5 * end[improved]
+    p, lo, hi = share_ci(kept)
+    return Verdict(_fmt(p, lo, hi) + f" of the {improved.sum()} that improved", p < 0.5)
+
+
+def _fidelity(results: pd.DataFrame) -> Verdict:
+    m, lo, hi = mean_ci(_group(results, "default")["frac_frontline_fidelity_end"].to_numpy())
+    return Verdict(_fmt(m, lo, hi) + " of teaching staff", 0.3 <= m <= 0.7)
+
+
+def _pdsa(results: pd.DataFrame) -> Verdict:
+    m, lo, hi = mean_ci(_group(results, "default")["frac_pdsa_well_run"].to_numpy())
+    return Verdict(_fmt(m, lo, hi) + " of cycles well run", m < 0.5)
+
+
+def _monotone(results: pd.DataFrame, contrast: str, outcome: Callable[[pd.DataFrame], pd.Series],
+              direction: int) -> Verdict:
+    """Means across the sweep move in ``direction`` at every step, and the end-to-end paired
+    difference (same seeds) has a 95% interval that excludes zero."""
+    df = _group(results, contrast).assign(y=lambda d: outcome(d))
+    wide = df.pivot(index="replicate", columns="level", values="y").sort_index(axis=1)
+    means = wide.mean().to_numpy()
+    steps_ok = bool(np.all(direction * np.diff(means) > 0))
+    m, lo, hi = mean_ci((wide.iloc[:, -1] - wide.iloc[:, 0]).to_numpy())
+    ends_ok = direction * lo > 0
+    levels = ", ".join(f"{lvl:g}: {100 * v:.1f}%" for lvl, v in zip(wide.columns, means))
+    return Verdict(f"means {levels}; last - first {_fmt(m, lo, hi, pct=False)}", steps_ok and ends_ok,
+                   "" if steps_ok else "not monotone at every step")
+
+
+def _cross_learning(results: pd.DataFrame) -> Verdict:
+    a = _group(results, "default").set_index("replicate")
+    b = _group(results, "no_cross_learning").set_index("replicate")
+    m, lo, hi = mean_ci((_gain(b) - _gain(a)).dropna().to_numpy())
+    return Verdict(f"change in reach gain {_fmt(m, lo, hi, pct=False)}", hi < 0)
+
+
+FACTS: tuple[Fact, ...] = (
+    Fact("improves", "Most collaboratives improve a process measure",
+         "Wells et al. 2018 (83% of studies; DF §2.2; range 0.6-0.9 in DF §6)",
+         f"share of collaboratives whose classroom reach rises by >= {IMPROVED_MIN_GAIN:.0%} points by the end "
+         "lies in [60%, 90%]", _improves,
+         "Too many succeed: with the defaults nearly every simulated cohort gains reach, because no "
+         "process in the model makes a collaborative fail as a whole (no loss of sponsorship, no "
+         "competing priorities, no measurement failure)."),
+    Fact("sustained", "Sustained improvement 6-24 months later is the exception",
+         "Wells et al. 2018 (8 of 64 studies showed persistence; DF §2.2)",
+         "among collaboratives that improved, fewer than half keep at least half of their gain "
+         "after the 52-week follow-up", _sustained,
+         "Reach keeps rising during follow-up: embedded practices onboard newcomers and the learning "
+         "culture carries fidelity after supports end (ODD §7.12-7.13), and nothing erodes programme "
+         "priorities over time. Wells also counts studies that did not measure sustainment, which the "
+         "model cannot mimic. A decay of culture and embedding after supports end is the missing process."),
+    Fact("fidelity", "About half of enrolled front-line staff reach fidelity within 12 months",
+         "NC TF-CBT learning collaborative: 65 of 124 enrolled clinicians (52%; DF §2.3; range 0.3-0.7 in DF §6)",
+         "mean share of teaching staff at fidelity (>= 1 practice) when the collaborative ends lies in [30%, 70%]",
+         _fidelity,
+         "Fidelity rises only where feedback (testing, coaching, team, endorsement) lifts its ceiling "
+         "above the 0.8 criterion, which happens mostly for team members and their classrooms; most "
+         "teaching staff of a programme are not on the team. The TF-CBT figure counts enrolled "
+         "clinicians, all of whom were trained, so the comparison is also loose."),
+    Fact("pdsa", "PDSA cycles are often not run as designed",
+         "Knudsen et al. 2019 (4% of 120 projects met all four PDSA features; DF §2.2)",
+         "mean share of cycles both data-driven and iterative is below 50%", _pdsa,
+         "The model's 'well run' needs two of Knudsen's four features (data and iteration), so it "
+         "sits well above 4% even when the criterion passes."),
+    Fact("turnover", "Higher staff turnover lowers sustainment",
+         "ECE turnover evidence (DF §3.2); Rodan 2005: low turnover helps organisational learning (DF §4.5)",
+         "across turnover 10-50% a year, mean classrooms sustained falls at every step and the paired "
+         "difference between the ends excludes zero",
+         lambda r: _monotone(r, "turnover", lambda d: d["frac_classrooms_sustained_followup"], -1),
+         "Replicate noise between neighbouring levels; the end-to-end difference is the robust part."),
+    Fact("readiness", "Higher readiness brings more improvement",
+         "Weiner 2009 organisational readiness (DF §4.3)",
+         "with all five readiness means at 0.3-0.7, the mean gain in classroom reach by the end rises "
+         "at every step and the paired end-to-end difference excludes zero",
+         lambda r: _monotone(r, "readiness", lambda d: _gain(d), +1),
+         "Replicate noise between neighbouring levels; the end-to-end difference is the robust part."),
+    Fact("cross_learning", "Removing cross-programme learning lowers improvement",
+         "Nembhard 2009 (teams that improved rated inter-organisational learning higher; DF §2.2)",
+         "paired difference in reach gain (no cross-programme learning minus default) has a 95% "
+         "interval entirely below zero", _cross_learning,
+         "Cross-programme learning moves beliefs (shared results, ties), but within-programme PDSA "
+         "and spread dominate reach in the model; its effect is smaller than replicate noise."),
+)
+
+
+def score(results: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for fact in FACTS:
+        v = fact.evaluate(results)
+        note = "" if v.passed else (v.note + "; " if v.note else "") + fact.if_failed
+        rows.append({"key": fact.key, "fact": fact.statement, "source": fact.source, "model": v.figure,
+                     "criterion": fact.criterion, "result": "PASS" if v.passed else "FAIL", "why_not": note})
+    return pd.DataFrame(rows)
+
+
+def render(table: pd.DataFrame, meta: dict) -> str:
+    lines = [
+        "# Validation against stylized facts",
+        "",
+        "Generated by `bsc-sim validate` (do not edit by hand). The model's figures are means over "
+        "replicates with 95% intervals (t-intervals for means, Wilson intervals for shares). Every "
+        "contrast runs on the same seeds as the default design. Criteria are fixed in "
+        "`src/bsc_sim/validation.py` and were written before the results were seen; a FAIL is "
+        "reported, not tuned away. The method is pattern-oriented modelling (Grimm et al. 2005); "
+        "sources are in the project's `domain-facts.md` (DF §).",
+        "",
+        f"Run: bsc_sim {meta['version']} at git {meta['git_revision']}, default design `bsc`, "
+        f"{meta['replications']} replicates (contrasts: no cross-programme learning with "
+        f"{meta['replications']}; turnover and readiness sweeps with {meta['sweep_replications']} per level), "
+        f"root seed {meta['seed']}; {meta['n_runs']} runs.",
+        "",
+        f"**{int((table['result'] == 'PASS').sum())} of {len(table)} facts pass.**",
+        "",
+        "| stylized fact | source | model (mean, 95% CI) | criterion | result |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [f"| {r.fact} | {r.source} | {r.model} | {r.criterion} | **{r.result}** |" for r in table.itertuples()]
+    failed = table[table["result"] == "FAIL"]
+    if len(failed):
+        lines += ["", "## Why the model misses", ""]
+        lines += [f"- **{r.fact}.** {r.why_not}" for r in failed.itertuples()]
+    lines += ["", "Re-run: `uv run bsc-sim validate` (about a minute on 2 cores; resumable; "
+              "`replications=N` for more).", ""]
+    return "\n".join(lines)
+
+
+def cmd_validate(argv: Sequence[str]) -> int:
+    """``bsc-sim validate [replications=100] [seed=0] [out_dir=...] [doc=docs/validation.md] [executor...]``."""
+    import yaml
+
+    from . import __version__
+    from .experiments.cli import EXECUTOR_KEYS, _bool, _executor, _int
+    from .experiments.runner import run_experiment
+    from .experiments.store import atomic_write
+    from .paramtools import ParamError
+    from .run import git_revision
+
+    own = {"replications": "replicates of the default design (default 100)",
+           "sweep_replications": "replicates per sweep level (default: half of replications)",
+           "seed": "root seed (default 0)", "doc": "where to write the table (default docs/validation.md)",
+           **EXECUTOR_KEYS}
+    if any(a in ("-h", "--help") for a in argv):
+        width = max(map(len, own))
+        print("usage: bsc-sim validate [KEY=VALUE ...]\n\nRun the default design and the contrasts, score "
+              "the stylized facts and write the table.\n\nSettings:\n"
+              + "\n".join(f"  {k:<{width}}  {v}" for k, v in own.items()))
+        return 0
+    try:
+        settings = {}
+        for arg in argv:
+            key, eq, value = arg.partition("=")
+            if not eq or key not in own:
+                raise ParamError(f"{arg}: unknown setting (known: {', '.join(own)})")
+            settings[key] = yaml.safe_load(value)
+        reps = _int(settings, "replications", 100)
+        sweep_reps = _int(settings, "sweep_replications", None)
+        seed = _int(settings, "seed", 0)
+        if reps < 2:
+            raise ParamError(f"replications = {reps}: need at least 2 for intervals")
+        specs = validation_specs(reps, seed, sweep_reps)
+        out_dir = Path(settings.get("out_dir") or "outputs/validation")
+        run = run_experiment(specs, out_dir, executor=_executor(settings), progress=_bool(settings, "progress", True),
+                             description={"kind": "validate", "replications": reps, "seed": seed})
+    except ParamError as exc:
+        print(f"bsc-sim validate: error: {exc}", file=sys.stderr)
+        return 2
+    print(run.report())
+    if not run.ok:
+        return 1
+    table = score(run.results)
+    meta = {"version": __version__, "git_revision": git_revision(), "replications": reps,
+            "sweep_replications": sweep_reps or max(2, reps // 2), "seed": seed, "n_runs": len(specs)}
+    doc = Path(settings.get("doc") or "docs/validation.md")
+    atomic_write(doc, lambda p: p.write_text(render(table, meta)))
+    atomic_write(out_dir / "validation.csv", lambda p: table.to_csv(p, index=False))
+    for r in table.itertuples():
+        print(f"  {r.result}  {r.fact}: {r.model}")
+    print(f"wrote {doc} and {out_dir / 'validation.csv'}")
+    return 0
