@@ -95,6 +95,8 @@ def _run_help() -> str:
         "  bsc-sim run design=coach cohort.n_programs=20 seed=7 out_dir=outputs/coach20",
         "  bsc-sim run ~practices.home_feelings_talk          (remove a practice)",
         "  bsc-sim run --show-config design=bsc_virtual       (print the resolved config only)",
+        "  bsc-sim run --animate spread.gif --slides spread.png   (also draw the staff network over",
+        "      time: an animation, .gif or .mp4 with ffmpeg, and a slide figure, .png/.pdf/.svg)",
         "",
         "Config groups:",
         f"  design: {', '.join(design_names())}  (default: bsc)",
@@ -116,7 +118,30 @@ def cmd_run(argv: list[str]) -> int:
 
         return cmd_multirun(argv)
     show = "--show-config" in argv
-    overrides = [a for a in argv if a != "--show-config"]
+    figures: dict[str, str] = {}  # --animate PATH (.gif/.mp4), --slides PATH (.png/.pdf/.svg)
+    overrides: list[str] = []
+    rest = iter([a for a in argv if a != "--show-config"])
+    for arg in rest:
+        name, eq, value = arg.partition("=")
+        if name not in ("--animate", "--slides"):
+            overrides.append(arg)
+            continue
+        value = value if eq else next(rest, "")
+        if not value or value.startswith("-"):
+            print(f"bsc-sim: error: {name} needs a file name", file=sys.stderr)
+            return 2
+        figures[name[2:]] = value
+    if figures:
+        from .viz.animate import check_animation_path, check_figure_path
+
+        try:
+            if "animate" in figures:
+                check_animation_path(figures["animate"])
+            if "slides" in figures:
+                check_figure_path(figures["slides"])
+        except (ValueError, RuntimeError) as exc:
+            print(f"bsc-sim: error: {exc}", file=sys.stderr)
+            return 2
     from .config import compose_config, params_from_config
 
     try:
@@ -149,6 +174,18 @@ def cmd_run(argv: list[str]) -> int:
     print(format_summary(result.summary, result.meta))
     files = sorted(p.name for p in saved.iterdir())
     print(f"\nwrote {saved}/: {', '.join(files)}")
+    if figures:  # re-run the same params and seed week by week, keeping each staff post's state
+        from .viz.animate import animate_spread, record_spread, slide_figure
+
+        history = record_spread(params, params.seed)
+        if not history.matches(result.timeseries):
+            print("bsc-sim: warning: the recorded run differs from the saved one", file=sys.stderr)
+        if "animate" in figures:
+            print(f"wrote {animate_spread(history, figures['animate'])} ({history.n_frames} weeks)")
+        if "slides" in figures:
+            Path(figures["slides"]).parent.mkdir(parents=True, exist_ok=True)
+            slide_figure(history).savefig(figures["slides"], dpi=150)
+            print(f"wrote {figures['slides']}")
     return 0
 
 
@@ -179,11 +216,18 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "compare": ("bsc_sim.experiments.cli", "cmd_compare", "compare designs on common seeds"),
     "sweep": ("bsc_sim.experiments.cli", "cmd_sweep", "grid or Latin-hypercube parameter sweep"),
     "sensitivity": ("bsc_sim.experiments.cli", "cmd_sensitivity", "Morris or Sobol global sensitivity analysis"),
+    "validate": ("bsc_sim.validation", "cmd_validate", "score the model against stylized facts (docs/validation.md)"),
+    "viz": ("bsc_sim.viz", "cmd_viz", "interactive view in the browser (Mesa SolaraViz)"),
 }
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    # The command line only writes figures to files: never open a window (the library itself
+    # leaves the backend alone, so notebooks keep their inline figures).
+    import os
+
+    os.environ.setdefault("MPLBACKEND", "Agg")
     parser = argparse.ArgumentParser(
         prog="bsc-sim",
         description="Agent-based simulation of Breakthrough Series Collaboratives in early care and education.",

@@ -1,0 +1,118 @@
+"""``bsc-sim viz``: serve the interactive view (:mod:`bsc_sim.viz.app`) with ``solara run``.
+
+The server is Solara's own (``python -m solara run app.py``), started from the same Python
+environment as a child process; this module never imports Solara itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+# Environment variable through which base config overrides reach the app process (JSON list).
+OVERRIDES_ENV = "BSC_SIM_VIZ_OVERRIDES"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+APP_MODULE = "bsc_sim.viz.app"
+
+
+def app_path() -> Path:
+    """The Solara app file (``bsc_sim/viz/app.py``)."""
+    return Path(__file__).resolve().with_name("app.py")
+
+
+def solara_command(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, dev: bool = False) -> list[str]:
+    """The command that serves the view: ``python -m solara run bsc_sim.viz.app --host H --port N``.
+
+    The app is named as a module (not a file path) so that Solara imports it as part of the
+    installed package.
+    """
+    cmd = [sys.executable, "-m", "solara", "run", APP_MODULE, "--host", host, "--port", str(port), "--no-open"]
+    if dev:
+        cmd.append("--auto-restart")
+    else:
+        cmd.append("--production")
+    return cmd
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bsc-sim viz",
+        description="Serve the interactive view of bsc_sim (Mesa SolaraViz) in the browser: sliders for the "
+                    "levers (learning sessions, modality, team composition, turnover, data capacity, leadership "
+                    "support, cohort size, seed), play/step/reset, the staff network coloured by adoption with "
+                    "programmes as clusters, adoption curves per practice and team progress scores. Moving a "
+                    "slider restarts the model at week 0 with the new value.",
+        epilog="Example: bsc-sim viz --port 8800 design=bsc_large_cohort   (then open http://127.0.0.1:8800)",
+    )
+    parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
+                        help="base config for every model of the view (Hydra syntax, as for 'bsc-sim run'); "
+                             "the sliders start from its values")
+    parser.add_argument("--host", default=DEFAULT_HOST, help=f"interface to listen on (default {DEFAULT_HOST}; "
+                                                             "0.0.0.0 exposes the view to the network)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
+                        help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
+    parser.add_argument("--dev", action="store_true", help="Solara development mode: restart when the code changes")
+    parser.add_argument("--no-fetch-assets", dest="fetch_assets", action="store_false",
+                        help="do not fetch Solara's front-end files with npm when they are missing from its cache "
+                             "(then the browser needs a route to cdn.jsdelivr.net)")
+    return parser
+
+
+def prepare_assets() -> None:
+    """Fill Solara's CDN cache from the npm registry when files are missing (warn, never fail)."""
+    from .assets import AssetsError, cdn_cache_dir, ensure_frontend_assets
+
+    try:
+        fetched = ensure_frontend_assets()
+    except AssetsError as exc:
+        print(f"bsc-sim: warning: {exc}; the page will load only if this machine reaches cdn.jsdelivr.net",
+              file=sys.stderr)
+        return
+    if fetched:
+        print(f"fetched Solara front-end files into {cdn_cache_dir()}: {', '.join(fetched)}", flush=True)
+
+
+def cmd_viz(argv: list[str]) -> int:
+    """Serve the view until interrupted (Ctrl-C); returns the server's exit status."""
+    args = _parser().parse_args(argv)
+    if args.overrides:
+        from ..config import load_params
+        from ..paramtools import ParamError
+
+        try:
+            load_params(args.overrides)  # fail here, with a one-line message, not inside the server
+        except ParamError as exc:
+            print(f"bsc-sim: error: {exc}", file=sys.stderr)
+            return 2
+    if args.fetch_assets:
+        prepare_assets()
+    env = {**os.environ, OVERRIDES_ENV: json.dumps(args.overrides)}
+    cmd = solara_command(args.host, args.port, dev=args.dev)
+    shown = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
+    print(f"bsc_sim view: http://{shown}:{args.port}  (Ctrl-C to stop)", flush=True)
+    proc = subprocess.Popen(cmd, env=env)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, lambda signum, frame: proc.terminate())
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:  # the terminal sent SIGINT to the server too; give it time to stop
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        return 0
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=10)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

@@ -1,0 +1,144 @@
+"""Talk figures: the recorded run equals run_sim's, the GIF and slide figure have the expected shape."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from matplotlib import animation
+from PIL import Image
+
+from bsc_sim import load_params, run_sim
+from bsc_sim.cli import main
+from bsc_sim.viz.animate import (
+    animate_spread,
+    animation_frames,
+    check_animation_path,
+    check_figure_path,
+    record_spread,
+    slide_figure,
+)
+from bsc_sim.viz.drawing import AT_FIDELITY, NOT_USING, USING, VACANT, node_state
+from bsc_sim.viz.layout import cluster_layout, program_centres
+
+
+@pytest.fixture(scope="module")
+def params():
+    return load_params(["cohort.n_programs=3"])
+
+
+@pytest.fixture(scope="module")
+def history(params):
+    return record_spread(params, seed=2)
+
+
+def test_recorded_run_equals_run_sim(params, history):
+    result = run_sim(params, seed=2)
+    assert history.matches(result.timeseries)
+    ours = history.adoption()
+    theirs = result.timeseries.groupby(["week", "practice"], observed=True)[["n_using", "n_fidelity"]].sum()
+    last = int(result.timeseries["week"].max())
+    np.testing.assert_array_equal(ours[ours["week"] == last]["n_using"].to_numpy(),
+                                  theirs.loc[last]["n_using"].to_numpy())
+    np.testing.assert_array_equal(history.final_progress, result.programs["progress_score"].to_numpy())
+    np.testing.assert_array_equal(history.progress[history.end_week], history.final_progress)
+    assert history.n_frames == result.meta["horizon_weeks"] and history.session_weeks == result.meta["session_weeks"]
+    assert not record_spread(params, seed=3).matches(result.timeseries)  # the check can fail
+
+
+def test_history_shapes_and_states(history):
+    T, S, P, M = history.n_frames, history.n_posts, len(history.practices), history.n_programs
+    assert history.use.shape == history.fidelity.shape == (T, S, P)
+    assert history.present.shape == history.on_team.shape == (T, S) and history.embedded.shape == (T, M, P)
+    assert history.positions.shape == (S, 2) and len(history.cross_ties) == T
+    state = history.state()
+    assert state.shape == (T, S)
+    assert (state[~history.present] == VACANT).all()
+    assert (state[history.present] != VACANT).all()
+    assert len(history.cross_ties[-1]) > 0  # learning sessions tied members of different programmes
+    pairs = history.cross_ties[-1]
+    assert (history.program[pairs[:, 0]] != history.program[pairs[:, 1]]).all()
+    assert "learning session 1" in history.caption(history.session_weeks[0])
+
+
+def test_node_state_codes():
+    present = np.array([False, True, True, True])
+    use = np.array([[True], [False], [True], [True]])
+    fid = np.array([[0.9], [0.0], [0.5], [0.85]])
+    assert node_state(present, use, fid, 0.8).tolist() == [VACANT, NOT_USING, USING, AT_FIDELITY]
+
+
+def test_cluster_layout_is_seeded_and_separates_programmes(history):
+    import networkx as nx
+
+    g = nx.Graph()
+    g.add_nodes_from(range(history.n_posts))
+    g.add_edges_from(history.edges.tolist())
+    a = cluster_layout(g, history.program, seed=5)
+    np.testing.assert_array_equal(a, cluster_layout(g, history.program, seed=5))
+    assert not np.allclose(a, cluster_layout(g, history.program, seed=6))
+    centres = program_centres(a, history.program)
+    radius = max(np.linalg.norm(a[history.program == m] - centres[m], axis=1).max() for m in range(len(centres)))
+    gaps = [np.linalg.norm(centres[i] - centres[j]) for i in range(len(centres)) for j in range(i)]
+    assert min(gaps) > 2 * radius  # clusters never overlap
+
+
+def test_gif_has_one_frame_per_drawn_week(history, tmp_path):
+    path = animate_spread(history, tmp_path / "spread.gif", every=10, dpi=50)
+    frames = animation_frames(history, every=10)
+    assert frames[0] == 0 and frames[-1] == history.n_frames - 1 and len(frames) == 12
+    with Image.open(path) as gif:
+        assert gif.n_frames == len(frames)
+        assert gif.info.get("loop") == 0
+    path = animate_spread(history, tmp_path / "three.gif", weeks=[0, 20, 50], dpi=40)
+    with Image.open(path) as gif:
+        assert gif.n_frames == 3
+
+
+def test_slide_figure_panels(history, tmp_path):
+    fig = slide_figure(history)
+    assert len(fig.axes) == 5  # networks at 3 weeks + adoption curves + progress scores
+    assert [ax.get_title() for ax in fig.axes[:3]][0].startswith("week 0")
+    fig.savefig(tmp_path / "slides.png", dpi=60)
+    assert (tmp_path / "slides.png").stat().st_size > 10_000
+    assert len(slide_figure(history, weeks=[0, 30]).axes) == 4
+
+
+def test_bad_paths_are_refused_before_any_work(tmp_path, monkeypatch):
+    with pytest.raises(ValueError, match="gif or .mp4"):
+        check_animation_path(tmp_path / "spread.avi")
+    with pytest.raises(ValueError, match=".png"):
+        check_figure_path(tmp_path / "slides.gif")
+    monkeypatch.setattr(animation.writers, "is_available", lambda name: False)
+    with pytest.raises(RuntimeError, match="ffmpeg"):
+        check_animation_path(tmp_path / "spread.mp4")
+
+
+def test_animate_module_does_not_import_solara():
+    code = "import sys, bsc_sim.viz, bsc_sim.viz.animate; sys.exit('solara' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_cli_run_writes_animation_and_slides(tmp_path, capsys):
+    gif, png = tmp_path / "fig" / "spread.gif", tmp_path / "fig" / "slides.png"
+    assert main(["run", "cohort.n_programs=2", "seed=4", f"out_dir={tmp_path / 'run'}", "--animate", str(gif),
+                 f"--slides={png}"]) == 0
+    captured = capsys.readouterr()
+    assert "warning" not in captured.err
+    with Image.open(gif) as im:
+        assert im.n_frames == load_params().horizon_weeks
+    assert png.stat().st_size > 10_000 and (tmp_path / "run" / "summary.json").exists()
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["--animate", "x.avi"], "must be a .gif or .mp4"),
+    (["--slides", "x.gif"], "slide figure must be one of"),
+    (["--animate"], "--animate needs a file name"),
+])
+def test_cli_run_refuses_bad_figure_paths(tmp_path, capsys, args, fragment):
+    out = tmp_path / "never"
+    assert main(["run", f"out_dir={out}", *args]) == 2
+    assert fragment in capsys.readouterr().err
+    assert not out.exists()
