@@ -39,10 +39,11 @@ def _save_fig(path: Path, fig) -> str:
 STORE_FILES = ["results.parquet", "curves.parquet", "runs.parquet", "manifest.json", "experiment.json", "specs.parquet"]
 
 
-def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir: Path, *,
+def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir: str | Path, *,
                    overrides: Sequence[str] = (), executor: ExecutorSpec | None = None, progress: bool = True,
-                   checkpoint_every: int | None = None) -> tuple[ExperimentRun, list[str]]:
+                   checkpoint_every: int | None = None, verbose: bool = True) -> tuple[ExperimentRun, list[str]]:
     """Run ``designs`` on common seeds; write ``comparison.csv`` and the two figures."""
+    out_dir = Path(out_dir)
     specs = comparison_specs(designs, replications, seed, overrides)
     description = {"kind": "compare", "designs": list(designs), "replications": replications, "seed": seed,
                    "overrides": list(overrides)}
@@ -61,7 +62,8 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
     written.append(_save_fig(out_dir / "adoption_curves.png", figures.plot_curve_bands(
         bands, session_weeks=calendar.session_weeks(), end_week=calendar.end_week,
         title=f"Classrooms reached over time ({replications} replicates per design)")))
-    print(format_comparison(comparison, KEY_OUTCOMES))
+    if verbose:
+        print(format_comparison(comparison, KEY_OUTCOMES))
     return run, written
 
 
@@ -77,11 +79,12 @@ def format_comparison(comparison: pd.DataFrame, outcomes: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def run_sweep(cfg: ExperimentConfig, out_dir: Path, *, overrides: Sequence[str] = (),
+def run_sweep(cfg: ExperimentConfig, out_dir: str | Path, *, overrides: Sequence[str] = (),
               executor: ExecutorSpec | None = None, progress: bool = True,
               checkpoint_every: int | None = None) -> tuple[ExperimentRun, list[str]]:
     """Grid or Latin-hypercube sweep: one long table (``results.csv``), a figure per outcome and,
     for a grid, ``points.csv`` with each point's means and paired differences from the reference."""
+    out_dir = Path(out_dir)
     specs = sweep_specs(cfg, overrides)
     description = {"kind": "sweep", **cfg.describe(), "overrides": list(overrides)}
     run = run_experiment(specs, out_dir, executor=executor, description=description, progress=progress,
@@ -113,10 +116,11 @@ def summarize_points(results: pd.DataFrame, keys: Sequence[str], outcomes: Seque
     return table[["point", *keys, *[c for c in table.columns if c not in ("point", *keys)]]]
 
 
-def run_sensitivity(cfg: ExperimentConfig, out_dir: Path, *, overrides: Sequence[str] = (),
+def run_sensitivity(cfg: ExperimentConfig, out_dir: str | Path, *, overrides: Sequence[str] = (),
                     executor: ExecutorSpec | None = None, progress: bool = True,
-                    checkpoint_every: int | None = None) -> tuple[ExperimentRun, list[str]]:
+                    checkpoint_every: int | None = None, verbose: bool = True) -> tuple[ExperimentRun, list[str]]:
     """Morris or Sobol analysis; ``indices.csv`` (and ``indices_second_order.csv``) and a bar chart."""
+    out_dir = Path(out_dir)
     problem = SensitivityProblem.from_experiment(cfg)
     X = sample(problem, cfg.method, cfg.n, cfg.seed, num_levels=cfg.num_levels,
                calc_second_order=cfg.calc_second_order)
@@ -139,7 +143,8 @@ def run_sensitivity(cfg: ExperimentConfig, out_dir: Path, *, overrides: Sequence
         written.append(_save_csv(out_dir / "indices_second_order.csv", second))
     written.append(_save_csv(out_dir / "results.csv", run.results))
     written.append(_save_fig(out_dir / "indices.png", figures.plot_indices(indices, cfg.method)))
-    print(format_indices(indices, cfg.method))
+    if verbose:
+        print(format_indices(indices, cfg.method))
     return run, written
 
 

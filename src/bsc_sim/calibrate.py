@@ -1,0 +1,633 @@
+"""Calibration: fit free parameters to target indicators with Optuna (``bsc-sim calibrate``).
+
+A *targets file* (YAML; ``configs/calibration/default.yaml`` is the worked example) holds
+
+* ``base``: Hydra overrides applied to every run (a design, the cohort size ...);
+* ``parameters``: the free parameters, each a dotted key with ``low`` and ``high`` bounds and
+  optionally ``log: true`` (search on a log scale);
+* ``targets``: indicators of a run's summary (:func:`bsc_sim.outcomes.summarize`), each with a
+  target ``value``, a ``tolerance`` (the error that counts as one unit), an optional ``weight``
+  (default 1) and its ``source``;
+* optionally ``trials``, ``replicates`` and ``seed`` (the command line wins).
+
+Method. Every trial runs the same ``replicates`` seeds, spawned from ``SeedSequence(seed)``
+(common random numbers: trials differ only by their parameters, which makes the objective far
+smoother than fresh seeds would). The objective is the weighted sum of squared standardised errors
+of the replicate means, ``sum_i w_i ((mean_i - value_i) / tolerance_i)^2``; it is minimised by
+Optuna's TPE sampler, seeded. The study lives in ``out_dir/study.db`` (SQLite), so an interrupted
+calibration resumes: it counts the completed trials and runs only the rest. The best parameters are
+then re-run with the same seeds for the fit table.
+
+Outputs in ``out_dir`` (each written atomically): ``fitted.json`` (best values, objective,
+provenance), ``fit.csv`` (per target: value, model mean, 95 % CI over replicates, error, within
+tolerance), ``trials.csv`` (every trial: state, objective, parameters, indicator means) and
+``report.md``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .paramtools import ParamError, to_dict
+from .params import Params
+
+__all__ = ["CalibrationSpec", "CalibrationResult", "FreeParameter", "Target", "load_spec", "validate_spec",
+           "evaluate", "objective", "calibrate", "cmd_calibrate", "STUDY_NAME"]
+
+STUDY_NAME = "bsc_sim_calibration"
+STUDY_FILE = "study.db"
+NAN_PENALTY = 1e6  # objective contribution (x weight) of a target whose indicator is undefined in every replicate
+SPEC_KEYS = {"base", "parameters", "targets", "trials", "replicates", "seed"}
+PARAMETER_KEYS = {"key", "low", "high", "log"}
+TARGET_KEYS = {"indicator", "value", "tolerance", "weight", "source"}
+NOT_CALIBRATABLE = {"seed", "design"}
+
+
+@dataclass(frozen=True)
+class FreeParameter:
+    """A parameter searched between ``low`` and ``high`` (on a log scale if ``log``)."""
+
+    key: str
+    low: float
+    high: float
+    log: bool = False
+
+
+@dataclass(frozen=True)
+class Target:
+    """An indicator the model should reproduce: ``value`` within about ``tolerance``."""
+
+    indicator: str
+    value: float
+    tolerance: float
+    weight: float = 1.0
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class CalibrationSpec:
+    """Everything that defines a calibration (what ``study.db`` is checked against on resume)."""
+
+    base: tuple[str, ...]
+    parameters: tuple[FreeParameter, ...]
+    targets: tuple[Target, ...]
+    trials: int = 40
+    replicates: int = 4
+    seed: int = 0
+
+    def identity(self) -> dict[str, Any]:
+        """The fields that change the objective; ``trials`` is excluded so a study can be extended."""
+        d = asdict(self)
+        d.pop("trials")
+        d["base"] = list(self.base)
+        d["parameters"] = [asdict(p) for p in self.parameters]
+        d["targets"] = [asdict(t) for t in self.targets]
+        return d
+
+
+@dataclass
+class CalibrationResult:
+    """What :func:`calibrate` found and wrote."""
+
+    best: dict[str, float]
+    objective: float
+    best_trial: int
+    n_trials: int
+    n_new: int
+    fit: pd.DataFrame
+    trials: pd.DataFrame
+    out_dir: Path
+    written: list[str] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading and checking a targets file
+
+
+def _whole(value: Any, key: str, lo: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < lo:
+        raise ParamError(f"{key} = {value!r}: must be a whole number >= {lo}")
+    return value
+
+
+def _number(value: Any, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ParamError(f"{key} = {value!r}: must be a finite number")
+    return float(value)
+
+
+def _mapping_list(data: Any, key: str, allowed: set[str], required: Sequence[str]) -> list[dict[str, Any]]:
+    if not isinstance(data, list) or not data:
+        raise ParamError(f"{key} = {data!r}: expected a non-empty list of mappings")
+    for i, item in enumerate(data):
+        where = f"{key}[{i}]"
+        if not isinstance(item, Mapping):
+            raise ParamError(f"{where} = {item!r}: expected a mapping with {', '.join(required)}")
+        for k in item:
+            if k not in allowed:
+                raise ParamError(f"{where}.{k}: unknown key (value {item[k]!r}); known: {', '.join(sorted(allowed))}")
+        for k in required:
+            if k not in item:
+                raise ParamError(f"{where}.{k}: required")
+    return data
+
+
+def spec_from_dict(data: Any, *, overrides: Sequence[str] = (), trials: int | None = None,
+                   replicates: int | None = None, seed: int | None = None) -> CalibrationSpec:
+    """Build a spec from a parsed targets file; ``overrides`` are appended to its ``base``.
+
+    Checks the structure only; :func:`validate_spec` checks keys, bounds and indicators.
+    """
+    if not isinstance(data, Mapping):
+        raise ParamError(f"targets file = {data!r}: expected a mapping with parameters and targets")
+    for k in data:
+        if k not in SPEC_KEYS:
+            raise ParamError(f"{k}: unknown key in the targets file (value {data[k]!r}); "
+                             f"known: {', '.join(sorted(SPEC_KEYS))}")
+    base = data.get("base") or []
+    if not isinstance(base, list) or not all(isinstance(b, str) for b in base):
+        raise ParamError(f"base = {base!r}: expected a list of KEY=VALUE overrides")
+    params = []
+    for p in _mapping_list(data.get("parameters"), "parameters", PARAMETER_KEYS, ("key", "low", "high")):
+        key = str(p["key"])
+        log = p.get("log", False)
+        if not isinstance(log, bool):
+            raise ParamError(f"{key}.log = {log!r}: expected true or false")
+        params.append(FreeParameter(key=key, low=_number(p["low"], f"{key}.low"),
+                                    high=_number(p["high"], f"{key}.high"), log=log))
+    targets = []
+    for t in _mapping_list(data.get("targets"), "targets", TARGET_KEYS, ("indicator", "value", "tolerance")):
+        name = str(t["indicator"])
+        targets.append(Target(indicator=name, value=_number(t["value"], f"{name}.value"),
+                              tolerance=_number(t["tolerance"], f"{name}.tolerance"),
+                              weight=_number(t.get("weight", 1.0), f"{name}.weight"),
+                              source=str(t.get("source", ""))))
+    return CalibrationSpec(
+        base=tuple(base) + tuple(overrides), parameters=tuple(params), targets=tuple(targets),
+        trials=_whole(data.get("trials", 40) if trials is None else trials, "trials", 1),
+        replicates=_whole(data.get("replicates", 4) if replicates is None else replicates, "replicates", 1),
+        seed=_whole(data.get("seed", 0) if seed is None else seed, "seed", 0),
+    )
+
+
+def load_spec(path: str | Path, **kwargs: Any) -> CalibrationSpec:
+    """Read a targets file (YAML); keyword arguments as for :func:`spec_from_dict`."""
+    import yaml
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise ParamError(f"targets = {str(path)!r}: cannot read ({exc.strerror or exc})") from None
+    except yaml.YAMLError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid YAML"
+        raise ParamError(f"targets = {str(path)!r}: not valid YAML ({first})") from None
+    return spec_from_dict(data, **kwargs)
+
+
+@lru_cache(maxsize=1)
+def summary_indicators() -> tuple[str, ...]:
+    """Names of the scalar outcomes of a run (from a tiny run, so it follows outcomes.summarize)."""
+    from .run import run_sim
+
+    tiny = params_with(Params(), {"cohort.n_programs": 1, "followup_weeks": 0})
+    return tuple(run_sim(tiny, 0).summary)
+
+
+def flat_values(params: Params) -> dict[str, Any]:
+    """Every leaf parameter as ``{dotted key: value}`` (practices added by overrides included)."""
+    out: dict[str, Any] = {}
+
+    def walk(node: Mapping[str, Any], prefix: str) -> None:
+        for k, v in node.items():
+            if isinstance(v, Mapping):
+                walk(v, f"{prefix}{k}.")
+            else:
+                out[f"{prefix}{k}"] = v
+
+    walk(to_dict(params), "")
+    return out
+
+
+def validate_spec(spec: CalibrationSpec) -> Params:
+    """Check every key, bound and indicator of ``spec``; return the base parameters.
+
+    Raises:
+        ParamError: one line naming the offending key and value.
+    """
+    from .config import load_params
+
+    base = load_params(list(spec.base))
+    values = flat_values(base)
+    seen: set[str] = set()
+    for p in spec.parameters:
+        if p.key in seen:
+            raise ParamError(f"{p.key}: listed twice under parameters")
+        seen.add(p.key)
+        if p.key not in values:
+            hint = difflib.get_close_matches(p.key, list(values), n=1)
+            raise ParamError(f"{p.key}: unknown parameter (low {p.low:g}, high {p.high:g})"
+                             + (f"; did you mean {hint[0]}?" if hint else ""))
+        tp = type(values[p.key])
+        if p.key in NOT_CALIBRATABLE or tp not in (int, float):
+            raise ParamError(f"{p.key}: not a numeric model parameter, cannot be calibrated")
+        if not p.low < p.high:
+            raise ParamError(f"{p.key}.low = {p.low:g}: must be < high ({p.high:g})")
+        if p.log and p.low <= 0:
+            raise ParamError(f"{p.key}.low = {p.low:g}: must be > 0 with log: true")
+        if tp is int and not (float(p.low).is_integer() and float(p.high).is_integer()):
+            raise ParamError(f"{p.key}.low = {p.low:g}: bounds of an integer parameter must be whole numbers")
+        for bound in (p.low, p.high):  # the range checks of params.py, naming the key and value
+            params_with(base, {p.key: int(bound) if tp is int else bound})
+    known = set(summary_indicators())
+    seen = set()
+    for t in spec.targets:
+        if t.indicator not in known:
+            hint = difflib.get_close_matches(t.indicator, sorted(known), n=1)
+            raise ParamError(f"{t.indicator}: unknown indicator (value {t.value:g})"
+                             + (f"; did you mean {hint[0]}?" if hint else "; see bsc_sim.outcomes.summarize"))
+        if t.indicator in seen:
+            raise ParamError(f"{t.indicator}: listed twice under targets")
+        seen.add(t.indicator)
+        if not t.tolerance > 0:
+            raise ParamError(f"{t.indicator}.tolerance = {t.tolerance:g}: must be > 0")
+        if t.weight < 0:
+            raise ParamError(f"{t.indicator}.weight = {t.weight:g}: must be >= 0")
+    return base
+
+
+# ----------------------------------------------------------------------------------------------
+# Evaluation (kept apart from the optimiser so any concurrent.futures executor can run it)
+
+
+def replicate_seeds(root: int, replications: int) -> list[int]:
+    """The replicate seeds every trial uses (as :func:`bsc_sim.experiments.specs.replicate_seeds`)."""
+    from .experiments.specs import replicate_seeds as spawn
+
+    return spawn(root, replications)
+
+
+def params_with(params: Params, values: Mapping[str, Any]) -> Params:
+    """``params`` with dotted keys set, validated (as :func:`bsc_sim.experiments.specs.params_with`)."""
+    from .experiments.specs import params_with as set_values
+
+    return set_values(params, values)
+
+
+def summary_values(params: Params, seed: int, indicators: Sequence[str]) -> list[float]:
+    """One run's values of ``indicators`` (a top-level function, so executors can pickle it)."""
+    from .run import run_sim
+
+    summary = run_sim(params, seed).summary
+    return [float(summary[name]) for name in indicators]
+
+
+def evaluate(base: Params, values: Mapping[str, float], seeds: Sequence[int], indicators: Sequence[str],
+             executor: Executor | None = None) -> np.ndarray:
+    """Indicator values of ``base`` with ``values`` set, one row per seed: shape (len(seeds), len(indicators)).
+
+    Runs serially in this process, or on ``executor`` (any ``concurrent.futures.Executor``, e.g.
+    from :func:`bsc_sim.experiments.open_executor`); the result is the same either way.
+    """
+    params = params_with(base, values)
+    if executor is None:
+        rows = [summary_values(params, s, indicators) for s in seeds]
+    else:
+        futures = [executor.submit(summary_values, params, s, indicators) for s in seeds]
+        rows = [f.result() for f in futures]
+    return np.array(rows, dtype=np.float64).reshape(len(seeds), len(indicators))
+
+
+def objective(targets: Sequence[Target], samples: np.ndarray) -> float:
+    """Weighted sum of squared standardised errors of the replicate means (NaN replicates skipped).
+
+    A target undefined in every replicate (e.g. a PDSA share with no cycles) adds ``NAN_PENALTY``
+    times its weight.
+    """
+    total = 0.0
+    for i, t in enumerate(targets):
+        column = samples[:, i]
+        column = column[~np.isnan(column)]
+        if column.size == 0:
+            total += NAN_PENALTY * t.weight
+        else:
+            total += t.weight * ((column.mean() - t.value) / t.tolerance) ** 2
+    return float(total)
+
+
+def fit_table(targets: Sequence[Target], samples: np.ndarray) -> pd.DataFrame:
+    """Per target: value, model mean and 95 % t-interval over replicates, error, within tolerance."""
+    from scipy import stats
+
+    rows = []
+    for i, t in enumerate(targets):
+        x = samples[:, i]
+        x = x[~np.isnan(x)]
+        mean = float(x.mean()) if x.size else float("nan")
+        half = float(stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size)) if x.size > 1 else float("nan")
+        error = mean - t.value
+        rows.append({"indicator": t.indicator, "target": t.value, "tolerance": t.tolerance, "weight": t.weight,
+                     "model_mean": mean, "ci95_low": mean - half, "ci95_high": mean + half, "n_replicates": int(x.size),
+                     "error": error, "z": error / t.tolerance,
+                     "within_tolerance": "yes" if abs(error) <= t.tolerance else "no", "source": t.source})
+    return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------------------------
+# The optimiser and its outputs
+
+
+def _distributions(spec: CalibrationSpec, base: Params) -> dict[str, Any]:
+    """Optuna search spaces: integer parameters (by their type in ``base``) get integer values."""
+    from optuna.distributions import FloatDistribution, IntDistribution
+
+    values = flat_values(base)
+    return {p.key: IntDistribution(int(p.low), int(p.high), log=p.log) if type(values[p.key]) is int
+            else FloatDistribution(p.low, p.high, log=p.log) for p in spec.parameters}
+
+
+def _storage(out_dir: Path):
+    import optuna
+
+    return optuna.storages.RDBStorage(f"sqlite:///{(out_dir / STUDY_FILE).resolve()}")
+
+
+def _finished_trials(spec: CalibrationSpec, out_dir: Path) -> int:
+    """Finished trials of the study in ``out_dir`` (0 if none); refuses a study of another spec."""
+    import optuna
+
+    if not (out_dir / STUDY_FILE).exists():
+        return 0
+    try:
+        study = optuna.load_study(study_name=STUDY_NAME, storage=_storage(out_dir))
+    except KeyError:  # a database without our study
+        return 0
+    if study.user_attrs.get("spec") != spec.identity():
+        raise ParamError(f"out_dir = {str(out_dir)!r}: holds a calibration with other parameters, targets, base, "
+                         f"replicates or seed; use another out_dir")
+    return sum(t.state.is_finished() for t in study.trials)
+
+
+def _open_study(spec: CalibrationSpec, out_dir: Path, n_finished: int):
+    """Create or load the study; the sampler is seeded from the root seed and the trials already run."""
+    import optuna
+
+    # A fresh sampler seed per session, so a resumed study does not re-propose its first points.
+    sampler_seed = int(np.random.SeedSequence([spec.seed, n_finished]).generate_state(1)[0])
+    study = optuna.create_study(study_name=STUDY_NAME, storage=_storage(out_dir), direction="minimize",
+                                sampler=optuna.samplers.TPESampler(seed=sampler_seed), load_if_exists=True)
+    if "spec" not in study.user_attrs:
+        study.set_user_attr("spec", spec.identity())
+    return study
+
+
+def _replicate_means(indicators: Sequence[str], samples: np.ndarray) -> dict[str, float | None]:
+    """Mean of each indicator over the replicates where it is defined (None where it never is)."""
+    out: dict[str, float | None] = {}
+    for name, column in zip(indicators, samples.T):
+        column = column[~np.isnan(column)]
+        out[name] = float(column.mean()) if column.size else None
+    return out
+
+
+def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
+    """Write through a temporary file in the same directory, then rename it over ``path``."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _trials_frame(study, spec: CalibrationSpec) -> pd.DataFrame:
+    rows = []
+    for t in study.trials:
+        row = {"trial": t.number, "state": t.state.name, "objective": t.value,
+               **{p.key: t.params.get(p.key) for p in spec.parameters},
+               **{f"mean_{k}": v for k, v in t.user_attrs.get("means", {}).items()},
+               "seconds": t.duration.total_seconds() if t.duration else None,
+               "error": t.user_attrs.get("error", "")}
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _report(spec: CalibrationSpec, fitted: Mapping[str, Any], fit: pd.DataFrame, n_trials: int) -> str:
+    lines = [
+        "# bsc_sim calibration", "",
+        f"{n_trials} completed trials of Optuna TPE; each trial ran the same {spec.replicates} replicate seeds "
+        f"(common random numbers, root seed {spec.seed}). Objective: sum of weight x ((mean - target) / tolerance)^2.",
+        f"Base overrides: {', '.join(spec.base) or '(none)'}.", "",
+        f"Best trial {fitted['best_trial']}, objective {fitted['objective']:.4g}.", "",
+        "| parameter | low | high | best |", "|---|---|---|---|",
+        *[f"| `{p.key}` | {p.low:g} | {p.high:g} | {fitted['parameters'][p.key]:.4g} |" for p in spec.parameters],
+        "", "Fit of the best parameters, re-run with the same seeds (95 % t-interval over replicates):", "",
+        "| indicator | target | tolerance | model mean | 95 % CI | within tolerance | source |",
+        "|---|---|---|---|---|---|---|",
+        *[f"| `{r.indicator}` | {r.target:.3g} | {r.tolerance:.3g} | {r.model_mean:.3g} | "
+          f"{r.ci95_low:.3g} – {r.ci95_high:.3g} | {r.within_tolerance} | {r.source} |" for r in fit.itertuples()],
+        "", "A good fit does not validate the model: the targets are few, several map loosely onto model "
+        "outcomes (see the comments of the targets file), and other parameter sets may fit as well.", "",
+    ]
+    return "\n".join(lines)
+
+
+def calibrate(spec: CalibrationSpec, out_dir: str | Path, *, executor: Executor | None = None,
+              log: Callable[[str], None] | None = None) -> CalibrationResult:
+    """Run (or resume) the calibration ``spec`` in ``out_dir`` and write its report.
+
+    Runs only the trials still missing from ``out_dir/study.db`` (``spec.trials`` is the total).
+    Trials left running by an interrupted session are marked failed and not counted, so one
+    ``out_dir`` must not be calibrated by two sessions at once.
+
+    Args:
+        spec: what to fit (see :func:`load_spec`).
+        out_dir: directory of the study and the report (created when needed).
+        executor: optional ``concurrent.futures.Executor`` running each trial's replicates.
+        log: called with one line per finished trial (e.g. ``print``).
+
+    Raises:
+        ParamError: a bad spec, or an ``out_dir`` holding a study of another spec (nothing written).
+    """
+    import optuna
+    from optuna.trial import TrialState
+
+    from . import __version__
+    from .results import dumps_json
+    from .run import git_revision
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    base = validate_spec(spec)
+    out_dir = Path(out_dir)
+    n_finished = _finished_trials(spec, out_dir)  # refuses a foreign study before anything is written
+    out_dir.mkdir(parents=True, exist_ok=True)
+    study = _open_study(spec, out_dir, n_finished)
+    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        study.tell(t.number, state=TrialState.FAIL)  # left over from an interrupted session
+    seeds = replicate_seeds(spec.seed, spec.replicates)
+    indicators = [t.indicator for t in spec.targets]
+    dists = _distributions(spec, base)
+    n_complete = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+    n_new, n_failed = 0, 0
+    while n_complete < spec.trials:
+        trial = study.ask(dists)
+        values = {k: trial.params[k] for k in dists}
+        t0 = time.perf_counter()
+        try:
+            samples = evaluate(base, values, seeds, indicators, executor)
+        except ParamError as exc:  # an invalid combination of otherwise valid values
+            trial.set_user_attr("error", str(exc))
+            study.tell(trial, state=TrialState.FAIL)
+            n_failed += 1
+            if n_failed > max(10, spec.trials):
+                raise ParamError(f"parameters: {n_failed} trials failed, last with: {exc}") from None
+            continue
+        value = objective(spec.targets, samples)
+        trial.set_user_attr("means", _replicate_means(indicators, samples))
+        study.tell(trial, value)
+        n_complete += 1
+        n_new += 1
+        if log:
+            log(f"trial {trial.number}: objective {value:.4g} (best {study.best_value:.4g}) "
+                f"[{n_complete}/{spec.trials}, {time.perf_counter() - t0:.1f} s]")
+
+    best = study.best_trial
+    best_values = {k: best.params[k] for k in dists}
+    samples = evaluate(base, best_values, seeds, indicators, executor)
+    fit = fit_table(spec.targets, samples)
+    trials = _trials_frame(study, spec)
+    fitted = {
+        "parameters": best_values, "objective": best.value, "objective_rerun": objective(spec.targets, samples),
+        "best_trial": best.number, "n_trials_complete": n_complete, "n_trials_total": len(study.trials),
+        "replicates": spec.replicates, "seed": spec.seed, "replicate_seeds": seeds,
+        "base": list(spec.base), "free_parameters": [asdict(p) for p in spec.parameters],
+        "targets": [asdict(t) for t in spec.targets],
+        "study": {"name": STUDY_NAME, "storage": STUDY_FILE, "sampler": "TPESampler"},
+        "package": "bsc_sim", "version": __version__, "git_revision": git_revision(),
+    }
+    outputs = {
+        "fitted.json": lambda p: p.write_text(dumps_json(fitted)),
+        "fit.csv": lambda p: fit.to_csv(p, index=False),
+        "trials.csv": lambda p: trials.to_csv(p, index=False),
+        "report.md": lambda p: p.write_text(_report(spec, fitted, fit, n_complete)),
+    }
+    for name, write in outputs.items():
+        _atomic_write(out_dir / name, write)
+    return CalibrationResult(best=best_values, objective=float(best.value), best_trial=best.number,
+                             n_trials=n_complete, n_new=n_new, fit=fit, trials=trials, out_dir=out_dir,
+                             written=[*outputs, STUDY_FILE])
+
+
+# ----------------------------------------------------------------------------------------------
+# Command line
+
+SETTINGS = {
+    "targets": "targets file (YAML; default: configs/calibration/default.yaml)",
+    "trials": "completed trials wanted in total; a re-run adds only the missing ones (default: file's, else 40)",
+    "replicates": "seeds per trial, the same for every trial (default: file's, else 4)",
+    "seed": "root seed of the replicate seeds and the sampler (default: file's, else 0)",
+    "out_dir": "where study.db and the report go (default: outputs/calibration)",
+    "executor": "serial | processes | dask: where each trial's replicates run (default: serial)",
+    "executor.workers": "worker processes (default: one per CPU)",
+    "executor.address": "tcp://HOST:PORT of a running Dask scheduler (executor=dask)",
+}
+
+
+def _usage() -> str:
+    width = max(map(len, SETTINGS))
+    return "\n".join([
+        "usage: bsc-sim calibrate [KEY=VALUE ...] [MODEL_OVERRIDE ...]", "",
+        "Fit the free parameters of a targets file to its target indicators with Optuna (TPE), every",
+        "trial running the same replicate seeds; resumable. Writes fitted.json, fit.csv, trials.csv,",
+        "report.md and study.db to out_dir.", "",
+        "  bsc-sim calibrate targets=configs/calibration/default.yaml trials=60 replicates=8 \\",
+        "                    out_dir=outputs/calibration executor=processes",
+        "", "Settings:", *[f"  {k:<{width}}  {v}" for k, v in SETTINGS.items()], "",
+        "Any other KEY=VALUE is a model override (Hydra syntax) added to the file's base overrides.",
+        "Exit status: 0 done, 2 bad input (nothing written).",
+    ])
+
+
+def _default_targets() -> Path:
+    from .config import config_dir
+
+    return config_dir() / "calibration" / "default.yaml"
+
+
+def _parse(argv: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
+    import yaml
+
+    settings: dict[str, Any] = {}
+    overrides: list[str] = []
+    for arg in argv:
+        key, eq, value = arg.partition("=")
+        if eq and key in SETTINGS:
+            if key in ("targets", "out_dir", "executor", "executor.address"):
+                settings[key] = value
+                continue
+            try:
+                settings[key] = yaml.safe_load(value) if value else None
+            except yaml.YAMLError:
+                raise ParamError(f"{key} = {value!r}: cannot parse the value") from None
+        elif arg.startswith("-"):
+            raise ParamError(f"{arg}: unknown option; settings are KEY=VALUE (see bsc-sim calibrate --help)")
+        else:
+            overrides.append(arg)
+    return settings, overrides
+
+
+def cmd_calibrate(argv: list[str]) -> int:
+    """``bsc-sim calibrate [KEY=VALUE ...]``: run or resume a calibration; 2 on bad input."""
+    if any(a in ("-h", "--help") for a in argv):
+        print(_usage())
+        return 0
+    try:
+        settings, overrides = _parse(argv)
+        for key in ("trials", "replicates", "seed", "executor.workers"):
+            if key in settings and settings[key] is not None:
+                _whole(settings[key], key, 0 if key == "seed" else 1)
+        from .experiments.executors import ExecutorSpec, open_executor
+
+        spec = load_spec(settings.get("targets") or _default_targets(), overrides=overrides,
+                         trials=settings.get("trials"), replicates=settings.get("replicates"),
+                         seed=settings.get("seed"))
+        validate_spec(spec)  # before a worker pool starts
+        executor_spec = ExecutorSpec(kind=settings.get("executor") or "serial",
+                                     workers=settings.get("executor.workers"),
+                                     address=settings.get("executor.address"))
+        out_dir = Path(settings.get("out_dir") or "outputs/calibration")
+        log = lambda line: print(line, flush=True)  # noqa: E731
+        if executor_spec.kind == "serial":
+            result = calibrate(spec, out_dir, log=log)
+        else:
+            with open_executor(executor_spec) as ex:
+                result = calibrate(spec, out_dir, executor=ex, log=log)
+    except ParamError as exc:
+        print(f"bsc-sim calibrate: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nbsc-sim calibrate: interrupted; completed trials are saved in study.db, re-run the same command "
+              "to resume", file=sys.stderr)
+        return 130
+    print(f"\n{result.n_new} new trials, {result.n_trials} in total; best trial {result.best_trial}, "
+          f"objective {result.objective:.4g}")
+    for key, value in result.best.items():
+        print(f"  {key} = {value:.4g}")
+    print(result.fit[["indicator", "target", "model_mean", "ci95_low", "ci95_high", "within_tolerance"]]
+          .to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"\nwrote {result.out_dir}/: {', '.join(result.written)}")
+    return 0
+
