@@ -1,0 +1,297 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Comparing collaborative designs
+#
+# *For directors, coaches, trainers and funders. About 15 minutes to read; the notebook runs in
+# well under a minute.*
+#
+# Suppose a state agency has money to help eight early care and education programmes bring
+# social-emotional learning practices into their classrooms. It could
+#
+# - run a **Breakthrough Series Collaborative** (`bsc`): each programme sends a team (director,
+#   education manager, a lead and an assistant teacher, and a family member) to a community meeting,
+#   three in-person learning sessions and monthly calls over a year, and the teams run PDSA tests of
+#   change between sessions;
+# - hire a **coach** (`coach`) for each programme, who visits every two weeks for a year and works
+#   with one teacher at a time;
+# - pay for a one-day **training** workshop (`training`) for teaching and family-services staff,
+#   with no follow-up;
+# - or do nothing special (`business_as_usual`): practices still spread a little on their own.
+#
+# This notebook uses **bsc_sim** to compare the four, the way one would compare them in a study:
+# many simulated cohorts per design, averages with **95% intervals**, and **paired differences**
+# between designs. It shows how to read such a comparison, and what it costs per classroom.
+#
+# > **Read the numbers as illustrations, not predictions.** The model is **not calibrated**: most
+# > of its effect sizes are assumptions, and its behaviour with the defaults does not yet match
+# > several patterns seen in real collaboratives (see section 9 of `docs/ODD.md`). The comparison
+# > shows *how* the designs work in the model and *how* to compare designs; the size of each gap is
+# > not a forecast for real programmes.
+
+# %%
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from IPython.utils.capture import capture_output
+
+from bsc_sim import load_params
+from bsc_sim.calendar import build_calendar
+from bsc_sim.experiments import ExecutorSpec
+from bsc_sim.experiments.analysis import run_comparison
+from bsc_sim.experiments.compare import KEY_OUTCOMES, curve_bands
+from bsc_sim.experiments.figures import plot_curve_bands, plot_differences
+
+# (after the imports: the experiment module sets matplotlib to write files, this shows figures here)
+# %matplotlib inline
+sns.set_theme(style="whitegrid", context="notebook")
+pd.set_option("display.precision", 3)
+DESIGNS = ["bsc", "coach", "training", "business_as_usual"]  # the first is the reference
+N_REPS = 20          # simulated cohorts (replicates) per design
+SEED = 0             # the root of the replicate seeds: the same seeds for every design
+calendar = build_calendar(load_params(["design=bsc"]))  # session weeks and the end of the collaborative
+
+# %% [markdown]
+# ## 1. Replicates and common random numbers
+#
+# One simulated collaborative is one **replicate**: the model draws a cohort of eight programmes
+# (four Head Start, four child care), with their classrooms, staff, readiness and turnover, and runs
+# it for two years (the collaborative year, then a follow-up year without support). Chance plays a
+# part everywhere: who leaves their job, who comes to a session, which PDSA test works. So one
+# replicate is one possible story, and we run many (here 20 per design) and look at the average and
+# at how much the stories vary.
+#
+# Each replicate has a **seed**, a number that fixes all its chance events. We give replicate 1 of
+# every design the same seed, replicate 2 the same (different) seed, and so on. Replicate 1 of
+# `bsc` and replicate 1 of `coach` then start from **the same programmes with the same staff**; only
+# the support differs. Statisticians call this **common random numbers**. It is the simulation
+# version of a dream study design: the same programmes, tried with every option.
+#
+# The experiment below runs 4 designs × 20 replicates = 80 simulated collaboratives. Its files go to
+# a temporary folder that is deleted at the end; we keep the tables in memory.
+
+# %%
+with TemporaryDirectory() as tmp, capture_output():  # capture_output: hide the text summary it prints
+    run, written = run_comparison(DESIGNS, N_REPS, SEED, Path(tmp), executor=ExecutorSpec("serial"),
+                                  progress=False)
+    comparison = pd.read_csv(Path(tmp) / "comparison.csv")
+results = run.results  # one row per design and replicate, with every outcome
+print(f"{len(results)} simulated collaboratives in {run.seconds:.0f} s; files written: {', '.join(written)}")
+
+# %% [markdown]
+# A quick check that the designs really start from the same cohorts: replicate by replicate, the
+# numbers of programmes, classrooms, staff posts and families are identical in every design. Here
+# are the classrooms (one column per design, first five replicates).
+
+# %%
+results.pivot(index="replicate", columns="design", values="n_classrooms")[DESIGNS].head()
+
+# %% [markdown]
+# ## 2. Averages and their 95% intervals
+#
+# The table gives, for each design, the average over the 20 replicates and a **95% interval**
+# around it. A "classroom reached" is one where at least one teacher uses a classroom practice
+# **at fidelity** (well enough, consistently); "end" is the last week of the collaborative year,
+# "follow-up" one year later, and "sustained" means reached at both times. The progress score is
+# the IHI-style 1–5 team rating at the end of the year.
+#
+# **What the 95% interval means.** Our 20 replicates are a sample of the cohorts the model could
+# draw. If we ran the whole experiment again with 20 new seeds, the average would come out a bit
+# different. The interval shows that uncertainty: intervals built this way contain the model's
+# long-run average 95 times out of 100. A narrow interval means 20 replicates pin the average down
+# well; more replicates make it narrower. The interval is about the **model's average**, not about
+# a single programme (individual cohorts vary far more, as the light bands in section 3 show), and
+# not about the real world (the model is uncalibrated).
+
+# %%
+labels = {"frac_classrooms_reached_end": "classrooms reached, end",
+          "frac_classrooms_reached_followup": "classrooms reached, follow-up",
+          "frac_classrooms_sustained_followup": "classrooms sustained",
+          "frac_frontline_fidelity_end": "front-line staff at fidelity, end",
+          "mean_progress_score": "progress score (1-5)",
+          "cost_total": "total cost (USD)"}
+key = comparison[comparison["outcome"].isin(KEY_OUTCOMES)].copy()
+key["average [95% interval]"] = [
+    (f"{m:,.0f} [{lo:,.0f}, {hi:,.0f}]" if o == "cost_total" else f"{m:.2f} [{lo:.2f}, {hi:.2f}]")
+    for o, m, lo, hi in zip(key["outcome"], key["mean"], key["ci_low"], key["ci_high"])]
+key.pivot(index="outcome", columns="design", values="average [95% interval]").loc[list(labels), DESIGNS] \
+    .rename(index=labels)
+
+# %% [markdown]
+# ## 3. Reach over time
+#
+# The figure follows the share of classrooms reached week by week, for two years. The line is the
+# average over replicates, the dark band its 95% interval, and the light band the range in which
+# the middle 80% of replicates fall (10th to 90th percentile): the dark band is about the
+# *average*, the light band about *single cohorts*. Dotted lines mark the learning sessions of
+# `bsc`, the dashed line the end of the collaborative year; after it, no design gives any more
+# support.
+
+# %%
+bands = curve_bands(run.curves, results[["run_id", "design"]])
+fig = plot_curve_bands(bands, session_weeks=calendar.session_weeks(), end_week=calendar.end_week,
+                       title=f"Classrooms reached over time ({N_REPS} replicates per design)")
+plt.show()
+
+# %% [markdown]
+# **What this shows.** In the model, the collaborative's reach grows slowly in the first months
+# (practices take time to reach fidelity) and fastest in the second half of the year, and it keeps
+# growing in the follow-up year, after the support has ended. Coaching stays a little below `bsc`
+# during its year, then falls back once the coach stops visiting. The workshop and business as
+# usual barely move. The light bands are wide: under the same design, one cohort of eight
+# programmes can do much better or worse than another.
+#
+# The rise of `bsc` after the collaborative ends is a known property of the uncalibrated model,
+# *not* a finding: in real collaboratives, lasting improvement is the exception (Wells et al. 2018).
+# In the model, the learning culture that the teams built decays only slowly and teams keep running
+# some PDSA cycles, so reach keeps growing (`docs/ODD.md`, section 9.2). Treat the follow-up and
+# sustainment results of `bsc` with particular caution.
+
+# %% [markdown]
+# ## 4. Paired differences: how much better, and how sure?
+#
+# To compare two designs, we do not just compare their two averages. Because both designs ran on
+# the same cohorts, we take the difference **replicate by replicate** (`coach` minus `bsc` for
+# cohort 1, for cohort 2, ...) and then average those 20 differences, with their own 95% interval.
+#
+# **Reading the plot.** Each dot is the average difference from `bsc` (the reference); the bar is
+# its 95% interval. A bar entirely to the left of the dashed zero line means that, in the model,
+# the design scores lower than `bsc` on that outcome (for cost, lower is cheaper), by an amount
+# somewhere in the bar. A bar that crosses zero means 20 replicates cannot tell the two apart.
+
+# %%
+fig = plot_differences(comparison, KEY_OUTCOMES)
+plt.show()
+
+# %% [markdown]
+# Here every bar is clear of zero: in the model, each alternative reaches fewer classrooms than the
+# collaborative, has fewer front-line staff at fidelity and lower progress scores, and costs less.
+# Coaching comes closest at the end of the year (about a third fewer classrooms reached) but falls
+# much further behind by the follow-up.
+#
+# Why pair? Much of the variation between replicates comes from the cohort itself: a cohort with
+# high turnover or low readiness does worse under any design. Pairing takes that shared part out.
+# The table compares the paired interval with the one we would get if each design had been tried on
+# *different* programmes (approximated from the two designs' own intervals).
+
+# %%
+reach = comparison[comparison["outcome"] == "frac_classrooms_reached_end"].set_index("design")
+half = (reach["ci_high"] - reach["ci_low"]) / 2
+pairing = pd.DataFrame({
+    "difference from bsc": reach["diff_mean"],
+    "paired interval ±": (reach["diff_ci_high"] - reach["diff_ci_low"]) / 2,
+    "interval ± with different programmes (approx.)": (half ** 2 + half["bsc"] ** 2) ** 0.5,
+}).drop(index="bsc")
+pairing.round(3)
+
+# %% [markdown]
+# Pairing helps when the two designs respond to the same features of a cohort. `bsc` and `coach`
+# both do better in some cohorts than in others, so pairing narrows the interval on their
+# difference by about a quarter, which is worth almost twice as many replicates. The workshop
+# and business as usual reach so few classrooms in any cohort that there is little shared variation
+# to take out, and pairing barely helps there. Real studies can rarely pair this way (a programme
+# cannot both join a collaborative and not join it); simulations can, which is one of their
+# strengths.
+
+# %% [markdown]
+# ## 5. What does a classroom reached cost?
+#
+# The model counts the costs a funder or programme would bear: staff time at each role's wage,
+# substitutes to cover teachers at sessions, family stipends, travel and venue, faculty, data-use
+# support, the coach's visits and the trainer's fee. Staff time spent *using* the practices is not
+# counted. Every unit cost is an assumption (`docs/ODD.md`, section 7.15).
+#
+# First, where the money goes (average per cohort of eight programmes):
+
+# %%
+cost_columns = [c for c in results.columns if c.startswith("cost_") and c not in
+                ("cost_total", "cost_per_classroom_reached", "cost_per_classroom_sustained")]
+costs = results.groupby("design")[cost_columns].mean().loc[DESIGNS[:-1]]
+costs = costs.loc[:, costs.sum() > 0]
+costs.columns = [c.removeprefix("cost_").replace("_", " ") for c in costs.columns]
+ax = costs.plot.barh(stacked=True, figsize=(9, 3.5), colormap="tab20")
+ax.invert_yaxis()
+ax.set(xlabel="average cost per cohort of 8 programmes (USD)", ylabel="",
+       title="Where the money goes (business as usual costs nothing)")
+ax.legend(fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# Now the cost per classroom, at the end of the collaborative year ("reached") and a year later
+# ("sustained": reached at both times). The table pools all 20 replicates of a design: all the
+# money spent divided by all the classrooms reached. It also gives the cost per **extra**
+# classroom: the extra cost over business as usual divided by the extra classrooms reached, cohort
+# for cohort. Some classrooms are reached without any help (a teacher who already uses a practice
+# well), and a funder should not count those as bought.
+
+# %%
+rooms = results.assign(reached=results["frac_classrooms_reached_end"] * results["n_classrooms"],
+                       sustained=results["frac_classrooms_sustained_followup"] * results["n_classrooms"])
+totals = rooms.groupby("design")[["cost_total", "reached", "sustained"]].sum().loc[DESIGNS]
+extra = totals - totals.loc["business_as_usual"]  # cohort for cohort, since the cohorts are the same
+cost_table = pd.DataFrame({
+    "classrooms reached, end (average)": totals["reached"] / N_REPS,
+    "USD per classroom reached": totals["cost_total"] / totals["reached"],
+    "USD per extra classroom reached": extra["cost_total"] / extra["reached"],
+    "classrooms sustained (average)": totals["sustained"] / N_REPS,
+    "USD per classroom sustained": totals["cost_total"] / totals["sustained"],
+    "USD per extra classroom sustained": extra["cost_total"] / extra["sustained"],
+})
+cost_table.style.format(precision=0, thousands=",", na_rep="–") \
+    .format("{:.1f}", subset=["classrooms reached, end (average)", "classrooms sustained (average)"])
+
+# %% [markdown]
+# **What this shows.** The answer depends on *when* one counts. At the end of the year, coaching
+# reaches fewer classrooms than the collaborative, but at about a third of the cost, so in the model
+# each classroom reached through coaching is **cheaper**. A year later the order flips: coached
+# classrooms lapse once the coach stops visiting, while the collaborative's keep going (the
+# uncalibrated behaviour flagged in section 3), so each *sustained* classroom costs less with the
+# collaborative, though by a smaller margin than coaching's advantage at the end of the year. The
+# workshop is cheap per cohort, but reaches so few classrooms beyond those reached anyway that each
+# extra classroom is very expensive. Business as usual costs nothing.
+#
+# `comparison.csv` also has the cost per classroom computed **per cohort**, with paired
+# differences from `bsc`. That ratio is undefined for a cohort that reaches no classroom, so it is
+# averaged over the cohorts where it is defined (`n`; `n_pairs` for the differences), and it is
+# unstable when a cohort reaches only one or two classrooms, hence the wide intervals of the
+# workshop. Pooling, as in the table above, avoids both problems.
+
+# %%
+per_cohort = comparison[comparison["outcome"].isin(["cost_per_classroom_reached", "cost_per_classroom_sustained"])]
+per_cohort = per_cohort.set_index(["outcome", "design"])[["n", "mean", "ci_low", "ci_high", "n_pairs", "diff_mean",
+                                                          "diff_ci_low", "diff_ci_high"]]
+per_cohort.style.format(precision=0, thousands=",", na_rep="–")
+
+# %% [markdown]
+# ## Take-aways
+#
+# - Compare designs over **many replicates**, never on one simulated run: single cohorts vary a lot.
+# - Give every design the **same seeds** (common random numbers), so each one is tried on the same
+#   programmes with the same staff, and compare them **replicate by replicate**. The paired
+#   difference and its 95% interval say how much better one design is, and how sure we can be.
+# - A **95% interval** is about the model's average, given the replicates run. It does not say how
+#   much single cohorts vary (the light bands do) or how right the model is (nothing here does).
+# - Cost per classroom depends on how one counts: all classrooms or only the **extra** ones beyond
+#   business as usual, pooled or per cohort, and above all **when**: in the model, coaching is the
+#   cheaper way to reach a classroom by the end of the year, the collaborative the cheaper way to
+#   reach one that is still reached a year later.
+# - The model is **not calibrated** (`docs/ODD.md`, section 9). In particular, its `bsc` reach keeps
+#   rising after the collaborative ends, which real collaboratives rarely show. The comparison
+#   illustrates mechanisms and methods; it does not predict what a real collaborative would achieve.

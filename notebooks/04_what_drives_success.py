@@ -1,0 +1,276 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # What drives success
+#
+# *For directors, coaches, trainers and funders. About 15 minutes to read; the notebook runs in
+# about a minute.*
+#
+# Two collaboratives with the same design can end very differently. One cohort's programmes are
+# committed, well led and used to looking at data; another's lose a third of their staff in a year.
+# Which of these conditions matter most for whether practices reach classrooms and last?
+#
+# In **bsc_sim**, each such condition is a **parameter**: a number we set before the run, such as
+# the average yearly staff turnover of the cohort's programmes. Most of the model's parameters are
+# not known precisely (many are assumptions), so we would like to know which ones the results
+# depend on most. Trying every combination is impossible, so we **screen**: a cheap experiment that
+# ranks the parameters by how much they move the results, using the **Morris method**.
+#
+# This notebook screens nine conditions of the cohort, for the default collaborative (`bsc`), and
+# shows how to read the result and what it can and cannot tell us.
+#
+# > **The model is not calibrated** (`docs/ODD.md`, section 9). A screening tells us what matters
+# > *in the model*, given its assumptions and the ranges we chose; it says something about real
+# > programmes only as far as the model's mechanisms are right.
+
+# %%
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from IPython.display import display
+from IPython.utils.capture import capture_output
+
+from bsc_sim.experiments import ExecutorSpec
+from bsc_sim.experiments.analysis import run_sensitivity
+from bsc_sim.experiments.design import load_experiment
+from bsc_sim.experiments.figures import plot_indices
+from bsc_sim.experiments.sensitivity import SensitivityProblem, n_runs
+
+# (after the imports: the experiment module sets matplotlib to write files, this shows figures here)
+# %matplotlib inline
+sns.set_theme(style="whitegrid", context="notebook")
+pd.set_option("display.precision", 3)
+N_TRAJ = 16                        # Morris trajectories (section 2)
+EXECUTOR = ExecutorSpec("serial")  # one run after another; ExecutorSpec("processes") uses all cores
+
+# %% [markdown]
+# ## 1. Which conditions, over which ranges?
+#
+# We start from the project's screening experiment, `configs/experiment/readiness_screen.yaml`,
+# and keep nine of its thirteen parameters: the five dimensions of **organisational readiness**
+# (after Weiner 2009), staff **turnover** and how long **vacancies** stay open, how many colleagues
+# a staff member needs to see using a practice before joining in (the adoption **threshold**), and
+# the share of **Head Start** programmes in the cohort. Each is the *average over the cohort's
+# programmes*; the programmes still differ around it. The ranges come from that file: the turnover
+# range brackets published figures (13–40% a year), the others span plausible values around each
+# default and are assumptions.
+
+# %%
+labels = {
+    "readiness.change_commitment_mean": "commitment to the change",
+    "readiness.change_efficacy_mean": "confidence they can do it",
+    "readiness.leadership_support_mean": "leadership support",
+    "readiness.data_capacity_mean": "capacity to use data",
+    "readiness.time_slack_mean": "time to spare",
+    "turnover.annual_rate_mean": "staff turnover per year",
+    "turnover.vacancy_weeks_mean": "weeks a vacancy stays open",
+    "staff.threshold_mean": "adoption threshold",
+    "cohort.frac_head_start": "share of Head Start programmes",
+}
+screen = load_experiment("readiness_screen")
+cfg = screen.with_settings(
+    parameters=tuple(p for p in screen.parameters if p.key in labels),
+    outcomes=("frac_classrooms_reached_end", "frac_classrooms_sustained_followup"),
+    n=N_TRAJ,           # Morris trajectories
+    replications=2,     # cohorts (seeds) per parameter setting, averaged
+)
+pd.DataFrame([{"parameter": p.key, "meaning": labels[p.key], "low": p.low, "high": p.high}
+              for p in cfg.parameters])
+
+# %% [markdown]
+# ## 2. How a Morris screening works
+#
+# Picture each parameter's range as a ruler with four marks (low, two in between, high). A
+# **trajectory** starts at a random point, one mark chosen on every ruler, runs the model, then
+# moves **one parameter at a time** by two thirds of its range, running the model after each move,
+# until every parameter has moved once. The change in the result at each move, scaled to the whole
+# range, is that parameter's **elementary effect** at that point.
+#
+# Because each trajectory starts somewhere else, each parameter gets several elementary effects,
+# measured in different surroundings (high turnover with low commitment, low turnover with high
+# commitment, ...). Morris then summarises them for each parameter:
+#
+# - **mu\*** (mu-star), the average *size* of the effect, ignoring its sign: how much the result
+#   moves, on average, when this parameter goes from the low end of its range to the high end. This
+#   is the number to rank by.
+# - **mu**, the average *signed* effect: negative if raising the parameter mostly lowers the result.
+# - **sigma**, how much the effects *differ* from one point to another. A large sigma means the
+#   parameter's effect depends on where the others are (an **interaction**: turnover may matter more
+#   in programmes with weak leadership) or on where in its own range it is (**non-linearity**).
+#
+# Here: 16 trajectories × (9 parameters + 1) = 160 parameter settings, each run on the same
+# 2 cohorts (seeds), so 320 simulated collaboratives.
+
+# %%
+problem = SensitivityProblem.from_experiment(cfg)
+print(f"{n_runs(problem, cfg.method, cfg.n)} settings x {cfg.replications} cohorts = "
+      f"{n_runs(problem, cfg.method, cfg.n) * cfg.replications} runs")
+with TemporaryDirectory() as tmp, capture_output():  # capture_output: hide the text summary it prints
+    run, written = run_sensitivity(cfg, Path(tmp), executor=EXECUTOR, progress=False)
+    indices = pd.read_csv(Path(tmp) / "indices.csv")
+print(f"done in {run.seconds:.0f} s")
+
+# %% [markdown]
+# ## 3. The results, and how to read them
+#
+# The two outcomes are the share of classrooms **reached** at the end of the collaborative year,
+# and the share **sustained** (reached at the end and still reached a year later). For each, the
+# table ranks the nine conditions by mu\*, and the chart shows the same numbers.
+
+# %%
+outcome_labels = {"frac_classrooms_reached_end": "classrooms reached, end",
+                  "frac_classrooms_sustained_followup": "classrooms sustained"}
+indices["parameter"] = indices["parameter"].map(labels)
+for outcome, table in indices.groupby("outcome", sort=False):
+    print(outcome_labels[outcome])
+    display(table.sort_values("mu_star", ascending=False)
+            .set_index("parameter")[["mu_star", "mu_star_conf", "mu", "sigma"]])
+
+# %%
+fig = plot_indices(indices, "morris")
+plt.show()
+
+# %% [markdown]
+# **The bars (mu\*)** rank the conditions. A mu\* of 0.15 for reach means: moving this condition
+# from the low to the high end of its range changes the share of classrooms reached by about
+# 15 percentage points on average (up or down). Parameters with a small mu\* can, *for this
+# outcome and these ranges*, be fixed anywhere in their range without much changing the result;
+# finding them is what screening is for.
+#
+# **The error bars** are 95% intervals on mu\* (`mu_star_conf` is their half-width), found by
+# resampling the trajectories. With 16 trajectories they are wide: conditions whose intervals
+# overlap should not be ranked against each other. The robust message is coarse: which conditions
+# sit at the top, and which near zero.
+#
+# **The ticks (sigma)** show how much the elementary effects differ from one setting to another:
+# a sign of **interactions** (turnover may matter more where leadership is weak) or
+# **non-linearity** (an effect that is strong at one end of the range and weak at the other).
+# Here sigma is about as large as mu\* for every condition. Part of that is interaction, but part
+# is chance, as the next section shows, so this screening cannot say which conditions interact.
+# A Sobol' analysis can (section 5).
+#
+# **The sign (mu)**, in the table, is the average *signed* effect: positive if raising the
+# condition mostly raises the result. When mu is about as large as mu\*, the effect points the
+# same way almost everywhere.
+
+# %% [markdown]
+# ## 4. Real effect or chance?
+#
+# The model is random: the same settings on two different cohorts give different results. An
+# elementary effect compares two runs, so part of it is chance. Running every setting on the same
+# cohorts (common random numbers, as in notebook 03) removes much of the chance, but not all:
+# once a parameter changes, say, who leaves in week 10, the two runs' stories drift apart. So even
+# a condition with no effect at all would get a mu\* above zero.
+#
+# How large? The two cohorts run at every setting tell us how much a result moves by chance alone.
+# If a step scrambled the stories completely, a condition with no effect would get a mu\* of about:
+
+# %%
+DELTA = cfg.num_levels / (2 * (cfg.num_levels - 1))  # a Morris step, as a share of each range (2/3)
+by_cohort = run.results.pivot(index="row", columns="replicate", values=list(cfg.outcomes))
+chance = pd.Series({outcome_labels[outcome]: (by_cohort[outcome][0] - by_cohort[outcome][1]).abs().mean()
+                    / np.sqrt(cfg.replications) / DELTA for outcome in cfg.outcomes}, name="chance level of mu*")
+chance.to_frame()
+
+# %% [markdown]
+# That is as large as most of the bars above. It is an upper bound (common random numbers keep
+# part of the story), but it means mu\* alone cannot separate a modest effect from chance here.
+#
+# The **sign** helps. Chance pushes an elementary effect up as often as down, so it averages out in
+# mu; a real effect does not. The plot shows each condition's mu with a band of two standard
+# errors (sigma divided by the square root of the number of trajectories, times two). A band clear
+# of zero means the condition pushes the result in one direction more consistently than chance
+# would.
+
+# %%
+indices["two_se"] = 2 * indices["sigma"] / np.sqrt(cfg.n)
+order = indices[indices["outcome"] == cfg.outcomes[0]].sort_values("mu_star")["parameter"]
+fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
+for ax, (outcome, table) in zip(axes, indices.groupby("outcome", sort=False)):
+    table = table.set_index("parameter").loc[order]
+    ax.errorbar(table["mu"], np.arange(len(table)), xerr=table["two_se"], fmt="o", capsize=3)
+    ax.axvline(0, color="0.5", ls="--", lw=1)
+    ax.set_yticks(np.arange(len(table)), table.index)
+    ax.set(title=outcome_labels[outcome], xlabel="mu: average signed effect (± 2 standard errors)")
+fig.suptitle("Which way does each condition push the result? (right of zero: raising it helps)")
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# Putting the two tests together: a condition is a **clear** driver here if its mu is clear of
+# zero, or if its whole mu\* interval lies above the chance level (which would also catch an effect
+# that goes both ways).
+
+# %%
+indices["chance_level"] = indices["outcome"].map(outcome_labels).map(chance)
+clear = (indices["mu"].abs() > indices["two_se"]) | (indices["mu_star"] - indices["mu_star_conf"] > indices["chance_level"])
+indices["reading"] = np.select(
+    [clear & (indices["mu"] > indices["two_se"]), clear & (indices["mu"] < -indices["two_se"]), clear],
+    ["clear: raising it helps", "clear: raising it hurts", "clear: both ways"], "cannot tell from chance")
+indices.assign(outcome=indices["outcome"].map(outcome_labels)) \
+    .pivot(index="parameter", columns="outcome", values="reading").loc[order[::-1]]
+
+# %% [markdown]
+# **Clear is not the same as large.** The adoption threshold pushes reach down consistently, but
+# by little (its mu\* is the smallest of all). That may surprise readers of notebook 01, where the
+# threshold decides how far a practice spreads. In the full model a classroom counts as *reached*
+# only when a teacher uses a practice **at fidelity**, and fidelity grows with feedback and the
+# programme's learning culture, not with the number of colleagues using the practice; so the
+# threshold changes how many staff *try* a practice more than how many classrooms are reached.
+#
+# Two more cautions. Verdicts near the edge (a band just touching zero) are fragile: with 18
+# readings, one or two could be flukes, and rerunning this screening with 20 trajectories instead
+# of 16 moves "time to spare" from "cannot tell" to "clear". And "cannot tell from chance" does not
+# mean "no effect": the condition may matter less than turnover and leadership in the model, or
+# this screening may be too small to see it.
+#
+# More trajectories (`n`), more cohorts per setting (`replications`) or larger cohorts would
+# sharpen the picture, at the cost of more runs. From the command line, the full screening of all
+# thirteen parameters in the file is `uv run bsc-sim sensitivity experiment=readiness_screen`.
+
+# %% [markdown]
+# ## 5. What a screening can and cannot tell us
+#
+# - It **ranks**; it does not **quantify**. mu\* says which conditions move the results most; it
+#   does not say what share of the variation in results each one explains, nor how two of them
+#   combine.
+# - Its answers hold **for the ranges chosen**. Widen the turnover range and turnover matters
+#   more; narrow it and it matters less. A condition that looks unimportant here may matter outside
+#   its range.
+# - It is a **first step**. The usual follow-up is a **Sobol' analysis** of the few parameters
+#   that survive the screening: many more runs (`configs/experiment/twelve_sobol.yaml` uses 6,656)
+#   split the variance of each result into each parameter's own share (first-order index) and its
+#   share including interactions (total index).
+# - It tells us about the **model**. Because the model is uncalibrated, a condition that matters
+#   here is a condition whose assumptions deserve checking against data first, not yet a proven
+#   lever for real programmes.
+
+# %% [markdown]
+# ## Take-aways
+#
+# - A Morris screening runs each parameter up and down its range from many starting points and
+#   ranks the parameters by the average size of their effect (**mu\***); **sigma** shows how much
+#   that effect depends on the other conditions (interactions) or bends along its range.
+# - Read the intervals, and in a random model check the **chance level** and the **direction** too:
+#   a small screening separates the conditions that clearly matter from the rest, but cannot rank
+#   the rest.
+# - In this model, the cohort's **staff turnover** (hurts) and **leadership support** (helps) stand
+#   out for both reach and sustainment. That is a statement about the model's assumptions, to be
+#   checked against real collaboratives, and a pointer to where a Sobol' analysis should look next.
