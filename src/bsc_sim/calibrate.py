@@ -28,19 +28,19 @@ from __future__ import annotations
 
 import difflib
 import math
-import os
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .experiments.specs import params_with, replicate_seeds
+from .experiments.store import atomic_write
 from .paramtools import ParamError, to_dict
 from .params import Params
 
@@ -198,13 +198,11 @@ def load_spec(path: str | Path, **kwargs: Any) -> CalibrationSpec:
     return spec_from_dict(data, **kwargs)
 
 
-@lru_cache(maxsize=1)
 def summary_indicators() -> tuple[str, ...]:
-    """Names of the scalar outcomes of a run (from a tiny run, so it follows outcomes.summarize)."""
-    from .run import run_sim
+    """Names of the scalar outcomes of a run (shared with the experiment configs' check)."""
+    from .experiments.design import summary_outcomes
 
-    tiny = params_with(Params(), {"cohort.n_programs": 1, "followup_weeks": 0})
-    return tuple(run_sim(tiny, 0).summary)
+    return summary_outcomes()
 
 
 def flat_values(params: Params) -> dict[str, Any]:
@@ -271,20 +269,6 @@ def validate_spec(spec: CalibrationSpec) -> Params:
 
 # ----------------------------------------------------------------------------------------------
 # Evaluation (kept apart from the optimiser so any concurrent.futures executor can run it)
-
-
-def replicate_seeds(root: int, replications: int) -> list[int]:
-    """The replicate seeds every trial uses (as :func:`bsc_sim.experiments.specs.replicate_seeds`)."""
-    from .experiments.specs import replicate_seeds as spawn
-
-    return spawn(root, replications)
-
-
-def params_with(params: Params, values: Mapping[str, Any]) -> Params:
-    """``params`` with dotted keys set, validated (as :func:`bsc_sim.experiments.specs.params_with`)."""
-    from .experiments.specs import params_with as set_values
-
-    return set_values(params, values)
 
 
 def summary_values(params: Params, seed: int, indicators: Sequence[str]) -> list[float]:
@@ -403,16 +387,6 @@ def _replicate_means(indicators: Sequence[str], samples: np.ndarray) -> dict[str
     return out
 
 
-def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
-    """Write through a temporary file in the same directory, then rename it over ``path``."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _trials_frame(study, spec: CalibrationSpec) -> pd.DataFrame:
     rows = []
     for t in study.trials:
@@ -525,7 +499,7 @@ def calibrate(spec: CalibrationSpec, out_dir: str | Path, *, executor: Executor 
         "report.md": lambda p: p.write_text(_report(spec, fitted, fit, n_complete)),
     }
     for name, write in outputs.items():
-        _atomic_write(out_dir / name, write)
+        atomic_write(out_dir / name, write)
     return CalibrationResult(best=best_values, objective=float(best.value), best_trial=best.number,
                              n_trials=n_complete, n_new=n_new, fit=fit, trials=trials, out_dir=out_dir,
                              written=[*outputs, STUDY_FILE])

@@ -40,12 +40,17 @@ def plot_adoption(timeseries: pd.DataFrame, program_timeseries: pd.DataFrame, pr
     axes[1].plot(mean.index, mean.to_numpy(), color="black", lw=2.5, label="cohort mean")
     axes[1].set(ylabel=LABELS["frac_classrooms_reached"], title="By programme (any classroom practice at fidelity)", ylim=(0, 1))
     axes[1].legend(loc="upper left", fontsize="small")
+    mark_calendar(axes, session_weeks, end_week)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def mark_calendar(axes, session_weeks=(), end_week: int | None = None) -> None:
+    """Dotted lines at the learning sessions and a dashed line where the collaborative ends."""
     for ax in axes:
         for w in session_weeks or []:
             ax.axvline(w, color="0.6", ls=":", lw=1)
         if end_week is not None:
             ax.axvline(end_week, color="0.3", ls="--", lw=1)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig

@@ -98,6 +98,7 @@ def plot_team_timeline(timeline: pd.DataFrame, params: Params | None = None, *, 
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
+    from ..plotting import mark_calendar
 
     q = _params(params).pdsa
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 6.5), sharex=True, height_ratios=(1, 1.2))
@@ -134,11 +135,7 @@ def plot_team_timeline(timeline: pd.DataFrame, params: Params | None = None, *, 
                            Line2D([], [], marker="o", ls="", mfc="white", mec="black", label="observed by the team"),
                            Line2D([], [], marker="x", ls="", color="red", label="misread")],
                   loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize="small", frameon=False)
-    for ax in (top, bottom):
-        for w in session_weeks:
-            ax.axvline(w, color="0.5", ls=":", lw=1)
-        if end_week is not None:
-            ax.axvline(end_week, color="0.3", ls="--", lw=1)
+    mark_calendar((top, bottom), session_weeks, end_week)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
