@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Reproduce the worked experiment "What makes a programme ready?" in one command (about 6 minutes
-# on 2 cores): the Morris screen, then the Sobol' analysis of the parameters it ranked highest.
+# Reproduce the worked experiment "What makes a programme ready?" in one command (about 5 minutes
+# on an idle 2-core machine): the Morris screen, then the Sobol' analysis of the parameters it ranked highest.
 # Re-running resumes or reprints from the stores under outputs/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -56,20 +56,12 @@ class RunResult:
         """
         out = Path(out_dir)
         if into_existing:
-            out.mkdir(parents=True, exist_ok=True)
             writers = {f"{name}.parquet": (lambda df: lambda p: df.to_parquet(p, index=False))(df)
                        for name, df in self.tables().items()}
             writers["summary.json"] = lambda p: p.write_text(dumps_json(self.summary))
             writers["meta.json"] = lambda p: p.write_text(dumps_json(self.meta))
             for name, write in {**writers, **(extras or {})}.items():
-                fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=f"-{name}", dir=out)  # keeps the extension
-                os.close(fd)
-                try:
-                    write(Path(tmp))
-                    os.replace(tmp, out / name)
-                finally:
-                    if os.path.exists(tmp):
-                        os.unlink(tmp)
+                atomic_write(out / name, write)
             return out
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -90,6 +82,23 @@ class RunResult:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         return out
+
+
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
+    """Call ``write(tmp_path)`` on a temporary file beside ``path``, then rename it onto ``path``.
+
+    The temporary name keeps the extension (``.tmp-XXXX-name.png``), so writers that infer the
+    format from it (matplotlib) work; readers never see a partial file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=f"-{path.name}", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def _clean(value: Any) -> Any:

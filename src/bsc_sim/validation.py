@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .config import load_params
+from .experiments.compare import mean_ci as compare_mean_ci
 from .experiments.specs import RunSpec, params_with, replicate_seeds
 
 __all__ = ["FACTS", "Fact", "validation_specs", "score", "render", "cmd_validate"]
@@ -52,11 +52,9 @@ def validation_specs(replications: int, seed: int, sweep_replications: int | Non
 
 # -- statistics ---------------------------------------------------------------------------------
 def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    x = np.asarray(x, dtype=np.float64)
-    x = x[np.isfinite(x)]
-    m = float(x.mean())
-    half = float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))) if len(x) > 1 else np.nan
-    return m, m - half, m + half
+    """Mean and t-interval over the finite values (the experiment layer's estimator)."""
+    _, m, lo, hi = compare_mean_ci(np.asarray(x, dtype=np.float64), level)
+    return m, lo, hi
 
 
 def share_ci(hits: np.ndarray) -> tuple[float, float, float]:
@@ -274,6 +272,7 @@ def cmd_validate(argv: Sequence[str]) -> int:
         specs = validation_specs(reps, seed, sweep_reps)
         out_dir = Path(settings.get("out_dir") or "outputs/validation")
         run = run_experiment(specs, out_dir, executor=_executor(settings), progress=_bool(settings, "progress", True),
+                             checkpoint_every=_int(settings, "checkpoint_every", None),
                              description={"kind": "validate", "replications": reps, "seed": seed})
     except ParamError as exc:
         print(f"bsc-sim validate: error: {exc}", file=sys.stderr)

@@ -105,18 +105,27 @@ def test_identical_in_another_process_with_another_hash_seed(tmp_path, small_par
     assert other.summary == pytest.approx(here.summary, nan_ok=True)
 
 
-def test_git_revision_marks_uncommitted_edits_to_src_or_configs():
-    import subprocess
+def test_git_revision_marks_uncommitted_edits_to_src_or_configs(monkeypatch):
+    """Asks git from the checkout's top (where "src" and "configs" are), not from the package."""
     from pathlib import Path
 
     import bsc_sim
-    from bsc_sim.run import git_revision
+    import bsc_sim.run as run_module
 
     top = Path(bsc_sim.__file__).resolve().parents[2]
-    if not (top / ".git").exists():
-        pytest.skip("not a git checkout")
-    status = subprocess.run(["git", "status", "--porcelain", "--", "src", "configs"], cwd=top,
-                            capture_output=True, text=True, check=True).stdout
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=top, capture_output=True, text=True, check=True).stdout.strip()
-    git_revision.cache_clear()
-    assert git_revision() == head + ("-dirty" if status.strip() else "")
+    calls = []
+
+    def fake_git(cwd, *args):
+        calls.append((Path(cwd), args))
+        if args[0] == "rev-parse":
+            return str(top) if args[1] == "--show-toplevel" else "a" * 40
+        return " M src/bsc_sim/model.py" if Path(cwd) == top else ""  # status: dirty only from the top
+
+    monkeypatch.setattr(run_module, "_git", fake_git)
+    run_module.git_revision.cache_clear()
+    try:
+        assert run_module.git_revision() == "a" * 40 + "-dirty"
+        status = [c for c in calls if c[1][0] == "status"]
+        assert status and status[0][0] == top and status[0][1][-2:] == ("src", "configs")
+    finally:
+        run_module.git_revision.cache_clear()

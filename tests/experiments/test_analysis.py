@@ -59,7 +59,7 @@ def test_sobol_needs_a_power_of_two_and_defined_outcomes():
     X = sample(PROBLEM, "sobol", 8, seed=0)
     y = ishigami(X)
     y[3] = np.nan
-    with pytest.raises(ValueError, match="1 undefined values"):
+    with pytest.raises(ParamError, match="1 undefined values"):
         analyze(PROBLEM, "sobol", X, {"cost_per_classroom_reached": y}, seed=0)
 
 

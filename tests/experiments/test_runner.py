@@ -164,3 +164,31 @@ def test_sweep_killed_with_sigkill_resumes_to_identical_results(tmp_path):
     pd.testing.assert_frame_equal(pd.read_csv(interrupted / "results.csv"), pd.read_csv(reference / "results.csv"))
     runs = pd.read_parquet(interrupted / "runs.parquet")
     assert runs["run_id"].is_unique and len(runs) == 24
+
+
+def test_an_experiment_whose_runs_all_fail_reports_them(specs, tmp_path, monkeypatch):
+    import bsc_sim.experiments.worker as worker
+
+    def broken(params, seed):
+        raise ValueError("broken config")
+
+    monkeypatch.setattr(worker, "run_sim", broken)
+    run = run_experiment(specs[:3], tmp_path / "out", executor=ExecutorSpec("serial"), progress=False)
+    assert not run.ok and len(run.results) == 0 and len(run.failures) == 3
+    assert "0 done" in run.report() and "3 failed" in run.report()
+    assert len(pd.read_csv(tmp_path / "out" / "failures.csv")) == 3
+
+
+def test_unreachable_scheduler_writes_nothing(specs, tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(ParamError, match="cannot reach a Dask scheduler"):
+        run_experiment(specs[:2], out, executor=ExecutorSpec("dask", address="tcp://127.0.0.1:9"), progress=False)
+    assert not out.exists()
+
+
+def test_a_store_interrupted_while_being_created_starts_over(specs, tmp_path):
+    out = tmp_path / "out"
+    (out / "parts").mkdir(parents=True)
+    (out / ".tmp-123-specs.parquet").write_text("partial")
+    run = run_experiment(specs[:2], out, executor=ExecutorSpec("serial"), progress=False)
+    assert run.ok and not list(out.glob(".tmp-*"))

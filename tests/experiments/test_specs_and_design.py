@@ -103,3 +103,22 @@ def test_fingerprint_changes_with_parameters_and_seeds():
     assert fingerprint(specs) == fingerprint(comparison_specs(["bsc"], 2, 0))
     assert fingerprint(specs) != fingerprint(comparison_specs(["bsc"], 2, 1))
     assert fingerprint(specs) != fingerprint(comparison_specs(["bsc"], 2, 0, ["pdsa.obs_noise_sd=0.3"]))
+
+
+@pytest.mark.parametrize("key, match", [("design", "compare designs with bsc-sim compare"),
+                                        ("seed", "seeds come from the replicates")])
+def test_sweeps_cannot_vary_design_or_seed(key, match):
+    with pytest.raises(ParamError, match=match):
+        parse_experiment({"parameters": {key: {"values": ["bsc", "coach"] if key == "design" else [1, 2]}}})
+
+
+def test_compare_refuses_a_design_override():
+    with pytest.raises(ParamError, match="design=coach: the designs come from designs="):
+        comparison_specs(["bsc", "training"], 2, 0, ["design=coach"])
+
+
+def test_integer_ranges_give_every_whole_number_equal_chances():
+    from bsc_sim.experiments.design import ParameterRange
+
+    values = ParameterRange("cohort.n_programs", low=2, high=4, integer=True).from_unit(np.linspace(0, 0.999, 300))
+    assert {v: values.count(v) for v in (2, 3, 4)} == {2: 100, 3: 100, 4: 100}

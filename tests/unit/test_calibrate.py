@@ -118,7 +118,7 @@ def test_synthetic_recovery(tmp_path):
     assert len(trials) == 30 and {"objective", "pdsa.obs_noise_sd", "mean_frac_pdsa_misread"} <= set(trials.columns)
     assert trials["objective"].min() == pytest.approx(result.objective)
     assert "sustain.fidelity_rate" in (out / "report.md").read_text()
-    assert not list(out.glob(".*.tmp"))  # atomic writes leave no temporary files
+    assert not list(out.glob(".tmp-*"))  # atomic writes leave no temporary files
 
 
 def test_resume_runs_only_the_missing_trials(tmp_path):

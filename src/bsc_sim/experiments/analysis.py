@@ -57,10 +57,14 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
     written.append(_save_csv(out_dir / "comparison.csv", comparison))
     written.append(_save_csv(out_dir / "results.csv", run.results))
     written.append(_save_fig(out_dir / "differences.png", figures.plot_differences(comparison, KEY_OUTCOMES)))
-    calendar = build_calendar(specs[0].params)
+    # Mark sessions and the end only where every design shares them (business as usual has none).
+    calendars = [build_calendar(specs[d * replications].params) for d in range(len(designs))]
+    sessions = calendars[0].session_weeks() if all(c.session_weeks() == calendars[0].session_weeks()
+                                                   for c in calendars) else []
+    end_week = calendars[0].end_week if len({c.end_week for c in calendars}) == 1 else None
     bands = curve_bands(run.curves, run.results[["run_id", "design"]])
     written.append(_save_fig(out_dir / "adoption_curves.png", figures.plot_curve_bands(
-        bands, session_weeks=calendar.session_weeks(), end_week=calendar.end_week,
+        bands, session_weeks=sessions, end_week=end_week,
         title=f"Classrooms reached over time ({replications} replicates per design)")))
     if verbose:
         print(format_comparison(comparison, KEY_OUTCOMES))

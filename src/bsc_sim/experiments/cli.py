@@ -31,7 +31,8 @@ COMMAND_KEYS = {
               "sampler": "grid | lhs (default: the experiment's)", "n": "points of an lhs sweep"},
     "sensitivity": {"experiment": "name in configs/experiment/ or a path to a .yaml file (required)",
                     "method": "morris | sobol (default: the experiment's)",
-                    "n": "SALib base sample size N (sobol: a power of 2); runs = N(D+1) morris, N(2D+2) sobol",
+                    "n": "SALib base sample size N (sobol: a power of 2); rows = N(D+1) morris, N(2D+2) sobol (N(D+2) "
+                         "without second order), each run replications times",
                     "replications": "seeds averaged per sample row (default: the experiment's)",
                     "seed": "root seed of sampling and replicate seeds (default: the experiment's)"},
 }

@@ -17,7 +17,7 @@ from ..config import design_names, load_params
 from ..paramtools import ParamError
 from .specs import RunSpec, replicate_seeds
 
-__all__ = ["comparison_specs", "summarize_comparison", "curve_bands", "KEY_OUTCOMES"]
+__all__ = ["comparison_specs", "summarize_comparison", "curve_bands", "mean_ci", "KEY_OUTCOMES"]
 
 # The outcomes a planner looks at first (figures); comparison.csv has every summary outcome.
 KEY_OUTCOMES = (
@@ -37,6 +37,11 @@ def comparison_specs(designs: Sequence[str], replications: int, seed: int,
         raise ParamError("designs = []: name at least one design")
     if len(set(designs)) != len(designs):
         raise ParamError(f"designs = {list(designs)}: a design is listed twice")
+    for text in overrides:
+        key = text.split("=", 1)[0].strip()
+        if key in ("design", "seed"):
+            raise ParamError(f"{text}: the designs come from designs=[...] and the seeds from seed= and "
+                             f"replications=; {key} cannot be overridden for every run")
     unknown = [d for d in designs if d not in design_names()]
     if unknown:
         raise ParamError(f"designs: unknown design {unknown[0]!r} (available: {', '.join(design_names())})")
@@ -50,7 +55,7 @@ def comparison_specs(designs: Sequence[str], replications: int, seed: int,
     return specs
 
 
-def _mean_ci(x: np.ndarray, level: float) -> tuple[int, float, float, float]:
+def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[int, float, float, float]:
     """n, mean and the t-interval of the mean over the finite values of ``x``."""
     x = x[np.isfinite(x)]
     n = len(x)
@@ -78,13 +83,13 @@ def summarize_comparison(results: pd.DataFrame, outcomes: Sequence[str], designs
         wide = results.pivot(index="replicate", columns=by, values=outcome)
         for design in designs:
             values = wide[design].to_numpy(np.float64) if design in wide else np.array([])
-            n, mean, lo, hi = _mean_ci(values, level)
+            n, mean, lo, hi = mean_ci(values, level)
             row = {by: design, "outcome": outcome, "n": n, "mean": mean, "ci_low": lo, "ci_high": hi,
                    "reference": reference}
             if design == reference or reference not in wide or design not in wide:
                 row.update(n_pairs=0, diff_mean=np.nan, diff_ci_low=np.nan, diff_ci_high=np.nan)
             else:
-                n_pairs, d_mean, d_lo, d_hi = _mean_ci(values - wide[reference].to_numpy(np.float64), level)
+                n_pairs, d_mean, d_lo, d_hi = mean_ci(values - wide[reference].to_numpy(np.float64), level)
                 row.update(n_pairs=n_pairs, diff_mean=d_mean, diff_ci_low=d_lo, diff_ci_high=d_hi)
             rows.append(row)
     return pd.DataFrame(rows)
@@ -97,7 +102,7 @@ def curve_bands(curves: pd.DataFrame, specs: pd.DataFrame, column: str = "frac_c
     rows = []
     for (design, week), values in df.groupby(["design", "week"], sort=False, observed=True)[column]:
         x = values.to_numpy(np.float64)
-        n, mean, lo, hi = _mean_ci(x, level)
+        n, mean, lo, hi = mean_ci(x, level)
         rows.append({"design": design, "week": week, "mean": mean, "ci_low": lo, "ci_high": hi,
                      "p10": float(np.quantile(x, 0.1)), "p90": float(np.quantile(x, 0.9)), "n": n})
     return pd.DataFrame(rows)

@@ -62,8 +62,10 @@ class ParameterRange:
     def from_unit(self, u: np.ndarray) -> list[Any]:
         """Map uniform [0, 1) draws onto this parameter (ranges scaled, lists indexed)."""
         if self.is_range:
-            x = self.low + u * (self.high - self.low)
-            return [int(round(v)) for v in x] if self.integer else [float(v) for v in x]
+            if self.integer:  # equal chances for every whole number in [low, high]
+                lo, hi = int(np.ceil(self.low)), int(np.floor(self.high))
+                return [int(v) for v in np.minimum(lo + np.floor(u * (hi - lo + 1)), hi)]
+            return [float(v) for v in self.low + u * (self.high - self.low)]
         idx = np.minimum((u * len(self.values)).astype(int), len(self.values) - 1)
         return [self.values[i] for i in idx]
 
@@ -97,6 +99,14 @@ class ExperimentConfig:
                 "parameters": {p.key: ({"low": p.low, "high": p.high} if p.is_range else {"values": list(p.values)})
                                for p in self.parameters}}
 
+
+# Keys a sweep cannot vary: setting them on resolved parameters would not do what it says.
+NOT_VARIABLE = {
+    "design": "a design is a group of settings, not one value; compare designs with bsc-sim compare, "
+              "or set one for every run with base: [design=NAME]",
+    "seed": "seeds come from the replicates (replications: and seed: of the experiment), not from a parameter",
+    "out_dir": "a run setting, not a model parameter",
+}
 
 _TOP_KEYS = {"question", "base", "sampler", "method", "n", "num_levels", "calc_second_order", "replications", "seed",
              "parameters", "outcomes", "notes"}
@@ -135,6 +145,8 @@ def parse_experiment(data: Mapping[str, Any], name: str = "experiment") -> Exper
     defaults = known_keys()
     ranges = []
     for key, spec in params_data.items():
+        if key in NOT_VARIABLE:
+            raise ParamError(f"experiment.parameters.{key}: {NOT_VARIABLE[key]}")
         if key not in defaults:
             raise ParamError(f"experiment.parameters.{key}: unknown parameter")
         if not isinstance(spec, Mapping) or not ({"values"} <= set(spec) or {"low", "high"} <= set(spec)) \

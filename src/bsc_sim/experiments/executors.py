@@ -108,7 +108,10 @@ def _dask_executor(spec: ExecutorSpec) -> Iterator[Executor]:
         except OSError as exc:
             raise ParamError(f"executor.address = {spec.address!r}: cannot reach a Dask scheduler ({exc})") from None
         try:
-            yield client.get_executor()
+            ex = client.get_executor()
+            # The cluster's size, not this machine's CPU count, sets how much work is kept in flight.
+            ex.n_workers = max(1, sum(client.nthreads().values()))
+            yield ex
         finally:
             client.close()
         return

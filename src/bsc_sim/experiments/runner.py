@@ -66,11 +66,11 @@ def _progress(total: int, initial: int, desc: str, enabled: bool):
                 disable=not (enabled and sys.stderr.isatty()))
 
 
-def _batch_size(n_todo: int, executor: ExecutorSpec) -> int:
+def _batch_size(n_todo: int, kind: str, n_workers: int) -> int:
     """Runs per task: 1 in serial; otherwise enough to amortise dispatch, small enough to balance."""
-    if executor.kind == "serial" or n_todo == 0:
+    if kind == "serial" or n_todo == 0:
         return 1
-    return max(1, min(16, n_todo // (8 * executor.n_workers)))
+    return max(1, min(16, n_todo // (8 * n_workers)))
 
 
 def run_experiment(
@@ -102,23 +102,27 @@ def run_experiment(
     if len(set(ids)) != len(ids):
         raise ValueError("run ids must be unique")
     store = ExperimentStore(out_dir)
-    store.open(specs, {"created_by": "bsc_sim", **(description or {})})
-    done = store.done_ids()
+    done = store.check(specs)  # read-only: nothing is written until the executor is up
     todo = [s for s in specs if s.run_id not in done]
     by_id = {s.run_id: s for s in specs}
     every = checkpoint_every or max(10, len(specs) // 50)
     t0 = time.perf_counter()
-    if todo:
-        size = _batch_size(len(todo), executor)
-        batches = [todo[i:i + size] for i in range(0, len(todo), size)]
+    if not todo:
+        store.open(specs, {"created_by": "bsc_sim", **(description or {})})
+    else:
         buffer: list[dict[str, Any]] = []
-        last_flush = time.perf_counter()
-        with _progress(len(specs), len(specs) - len(todo), str((description or {}).get("kind", "runs")), progress) as bar, \
-                (nullcontext(pool) if pool is not None else open_executor(executor)) as ex:
+        with (nullcontext(pool) if pool is not None else open_executor(executor)) as ex, \
+                _progress(len(specs), len(specs) - len(todo), str((description or {}).get("kind", "runs")), progress) as bar:
+            store.open(specs, {"created_by": "bsc_sim", **(description or {})})
+            # An existing Dask cluster reports its own size; otherwise the spec says it.
+            n_workers = getattr(ex, "n_workers", None) or executor.n_workers
+            size = _batch_size(len(todo), executor.kind, n_workers)
+            batches = [todo[i:i + size] for i in range(0, len(todo), size)]
+            last_flush = time.perf_counter()
             # A sliding window of tasks in flight (a few per worker): workers never wait for work,
             # yet finished runs reach the store steadily, even with the serial executor (whose
             # submit runs the task at once) and with thousands of runs.
-            window = 1 if executor.kind == "serial" else 4 * executor.n_workers
+            window = 1 if executor.kind == "serial" else 4 * n_workers
             queue = iter(batches)
             pending: dict[Future, list[RunSpec]] = {}
             try:

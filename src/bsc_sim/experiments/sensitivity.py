@@ -89,7 +89,7 @@ def analyze(problem: SensitivityProblem, method: str, X: np.ndarray, outputs: Ma
     for outcome, y in outputs.items():
         y = np.asarray(y, dtype=np.float64)
         if not np.all(np.isfinite(y)):
-            raise ValueError(f"outcome {outcome!r}: {int((~np.isfinite(y)).sum())} undefined values; "
+            raise ParamError(f"outcome {outcome!r}: {int((~np.isfinite(y)).sum())} undefined values; "
                              f"choose outcomes that are defined in every run")
         if method == "sobol":
             from SALib.analyze import sobol
@@ -124,7 +124,8 @@ def sensitivity_specs(cfg: ExperimentConfig, X: np.ndarray, overrides: Sequence[
 
 def row_outcomes(results: pd.DataFrame, n_rows: int, outcomes: Sequence[str]) -> dict[str, np.ndarray]:
     """Each outcome averaged over replicates, in sample-row order (what SALib analyses)."""
-    means = results.groupby("row")[list(outcomes)].mean()
+    # skipna=False: a row with an undefined replicate is undefined, not averaged over fewer seeds.
+    means = results.groupby("row")[list(outcomes)].agg(lambda x: x.mean(skipna=False))
     if len(means) != n_rows:
         raise ValueError(f"{n_rows - len(means)} sample rows have no finished run; re-run to complete them")
     return {o: means[o].to_numpy(np.float64) for o in outcomes}

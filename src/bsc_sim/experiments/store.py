@@ -19,8 +19,6 @@ deletes parts the manifest never listed, and retries failed runs.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,23 +26,10 @@ from typing import Any
 import pandas as pd
 
 from ..paramtools import ParamError
-from ..results import dumps_json
+from ..results import atomic_write, dumps_json
 from .specs import RunSpec, fingerprint
 
 __all__ = ["ExperimentStore", "atomic_write", "specs_frame"]
-
-
-def atomic_write(path: Path, write) -> None:
-    """Call ``write(tmp_path)`` then rename the temporary file onto ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=f"-{path.name}", dir=path.parent)  # keeps the extension
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -71,11 +56,12 @@ class ExperimentStore:
         self._next_part = 0
 
     # -- opening ----------------------------------------------------------------------------
-    def open(self, specs: Sequence[RunSpec], description: Mapping[str, Any]) -> None:
-        """Create the store, or reopen it to resume; refuse a different experiment's store.
+    def check(self, specs: Sequence[RunSpec]) -> set[str]:
+        """Read-only: the run ids already done here; refuse a different experiment's store.
 
         Raises:
-            ParamError: ``out_dir`` holds another experiment's results (different specs).
+            ParamError: ``out_dir`` holds another experiment's results (different specs), or
+                other files.
         """
         fp = fingerprint(specs)
         info_path = self.root / "experiment.json"
@@ -86,26 +72,42 @@ class ExperimentStore:
                     f"out_dir = {str(self.root)!r}: holds a different experiment "
                     f"({info.get('kind')}, {info.get('n_runs')} runs, fingerprint {info.get('fingerprint')}; "
                     f"this one is {fp}). Use another out_dir, or delete it to start again")
-        elif self.root.exists() and any(self.root.iterdir()):
+            manifest_path = self.root / "manifest.json"
+            manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+            return {rid for rid, entry in manifest.items() if entry["status"] == "done"}
+        # No experiment.json: a new directory, or one whose creation was interrupted (only the
+        # files open() writes before experiment.json), which is safe to start over.
+        leftovers = [p.name for p in self.root.iterdir()] if self.root.exists() else []
+        if any(name not in ("specs.parquet", "parts") and not name.startswith(".tmp-") for name in leftovers):
             raise ParamError(f"out_dir = {str(self.root)!r}: exists and is not an experiment store; "
                              f"use a new or empty directory")
+        return set()
+
+    def open(self, specs: Sequence[RunSpec], description: Mapping[str, Any]) -> None:
+        """Create the store, or reopen it to resume (after :meth:`check` passes).
+
+        ``experiment.json`` is written last, so a store interrupted while being created is
+        recognised as unfinished and started over.
+        """
+        self.check(specs)
+        info_path = self.root / "experiment.json"
         self.root.mkdir(parents=True, exist_ok=True)
-        self.parts_dir.mkdir(exist_ok=True)
         if not info_path.exists():
             _write_parquet(self.root / "specs.parquet", specs_frame(specs))
-            _write_text(info_path, dumps_json({**description, "fingerprint": fp, "n_runs": len(specs)}))
+            self.parts_dir.mkdir(exist_ok=True)
+            _write_text(info_path, dumps_json({**description, "fingerprint": fingerprint(specs), "n_runs": len(specs)}))
+        self.parts_dir.mkdir(exist_ok=True)
+        for path in self.root.glob(".tmp-*"):  # temporary files of an interrupted write
+            path.unlink()
         manifest_path = self.root / "manifest.json"
         self.manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
         listed = {entry["part"] for entry in self.manifest.values() if "part" in entry}
         for path in self.parts_dir.glob("*.parquet"):  # left by a run killed between part and manifest
             if int(path.stem.rsplit("-", 1)[1]) not in listed:
                 path.unlink()
-        for path in self.parts_dir.glob(".*"):  # temporary files of an interrupted write
+        for path in self.parts_dir.glob(".*"):
             path.unlink()
         self._next_part = max(listed, default=-1) + 1
-
-    def done_ids(self) -> set[str]:
-        return {rid for rid, entry in self.manifest.items() if entry["status"] == "done"}
 
     # -- writing ----------------------------------------------------------------------------
     def checkpoint(self, records: Iterable[dict[str, Any]], specs_by_id: Mapping[str, RunSpec]) -> None:
@@ -168,11 +170,11 @@ class ExperimentStore:
         for name in ("outcomes", "curves", "runs"):
             df = self._read_parts(name)
             df = order.merge(df, on="run_id", how="inner", validate="one_to_many" if name == "curves" else "one_to_one")
-            sort = ["index", "week"] if name == "curves" else ["index"]
+            sort = ["index", "week"] if name == "curves" and len(df) else ["index"]
             tables[name] = df.sort_values(sort, kind="stable").drop(columns="index").reset_index(drop=True)
         results = specs.merge(tables["outcomes"], on="run_id", how="inner", validate="one_to_one")
         results = results.sort_values("index", kind="stable").reset_index(drop=True)
-        runs = tables["runs"].drop(columns="seed")
+        runs = tables["runs"].drop(columns="seed", errors="ignore")  # the seed is in results
         _write_parquet(self.root / "results.parquet", results)
         _write_parquet(self.root / "curves.parquet", tables["curves"])
         _write_parquet(self.root / "runs.parquet", runs)
