@@ -542,25 +542,9 @@ def _default_targets() -> Path:
 
 
 def _parse(argv: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
-    import yaml
+    from .experiments.cli import parse_settings
 
-    settings: dict[str, Any] = {}
-    overrides: list[str] = []
-    for arg in argv:
-        key, eq, value = arg.partition("=")
-        if eq and key in SETTINGS:
-            if key in ("targets", "out_dir", "executor", "executor.address"):
-                settings[key] = value
-                continue
-            try:
-                settings[key] = yaml.safe_load(value) if value else None
-            except yaml.YAMLError:
-                raise ParamError(f"{key} = {value!r}: cannot parse the value") from None
-        elif arg.startswith("-"):
-            raise ParamError(f"{arg}: unknown option; settings are KEY=VALUE (see bsc-sim calibrate --help)")
-        else:
-            overrides.append(arg)
-    return settings, overrides
+    return parse_settings(argv, SETTINGS, command="calibrate")
 
 
 def cmd_calibrate(argv: list[str]) -> int:

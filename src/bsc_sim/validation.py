@@ -238,10 +238,8 @@ def render(table: pd.DataFrame, meta: dict) -> str:
 
 def cmd_validate(argv: Sequence[str]) -> int:
     """``bsc-sim validate [replications=100] [seed=0] [out_dir=...] [doc=docs/validation.md] [executor...]``."""
-    import yaml
-
     from . import __version__
-    from .experiments.cli import EXECUTOR_KEYS, _bool, _executor, _int
+    from .experiments.cli import EXECUTOR_KEYS, _bool, _executor, _int, parse_settings
     from .experiments.runner import run_experiment
     from .experiments.store import atomic_write
     from .paramtools import ParamError
@@ -258,12 +256,7 @@ def cmd_validate(argv: Sequence[str]) -> int:
               + "\n".join(f"  {k:<{width}}  {v}" for k, v in own.items()))
         return 0
     try:
-        settings = {}
-        for arg in argv:
-            key, eq, value = arg.partition("=")
-            if not eq or key not in own:
-                raise ParamError(f"{arg}: unknown setting (known: {', '.join(own)})")
-            settings[key] = yaml.safe_load(value)
+        settings, _ = parse_settings(argv, own, overrides_allowed=False, command="validate")
         reps = _int(settings, "replications", 100)
         sweep_reps = _int(settings, "sweep_replications", None)
         seed = _int(settings, "seed", 0)

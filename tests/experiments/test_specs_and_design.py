@@ -122,3 +122,14 @@ def test_integer_ranges_give_every_whole_number_equal_chances():
 
     values = ParameterRange("cohort.n_programs", low=2, high=4, integer=True).from_unit(np.linspace(0, 0.999, 300))
     assert {v: values.count(v) for v in (2, 3, 4)} == {2: 100, 3: 100, 4: 100}
+
+
+def test_settings_keep_paths_and_names_as_typed():
+    from bsc_sim.experiments.cli import parse_settings
+
+    settings, overrides = parse_settings(["out_dir=2024", "replications=5", "designs=[bsc,coach]", "cohort.n_programs=4"],
+                                         {"out_dir", "replications", "designs"})
+    assert settings == {"out_dir": "2024", "replications": 5, "designs": ["bsc", "coach"]}
+    assert overrides == ["cohort.n_programs=4"]
+    with pytest.raises(ParamError, match="cohort.n_programs=4: unknown setting"):
+        parse_settings(["cohort.n_programs=4"], {"out_dir"}, overrides_allowed=False, command="validate")

@@ -7,7 +7,7 @@ model override in Hydra syntax, applied to every run (``cohort.n_programs=20``).
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,19 +57,40 @@ def _usage(command: str) -> str:
     return "\n".join(lines)
 
 
-def _split(command: str, argv: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
-    settings, overrides = {}, []
-    own = set(COMMAND_KEYS[command]) | set(EXECUTOR_KEYS)
+# Settings whose values are names or paths: kept as typed, never read as YAML (out_dir=2024).
+RAW_KEYS = frozenset({"out_dir", "executor", "executor.address", "experiment", "targets", "doc", "method"})
+
+
+def parse_settings(argv: Sequence[str], known: Iterable[str], *, overrides_allowed: bool = True,
+                   command: str = "") -> tuple[dict[str, Any], list[str]]:
+    """Split ``KEY=VALUE`` arguments into the command's settings and model overrides.
+
+    Setting values are read as YAML (``designs=[bsc,coach]``, ``progress=false``), except names and
+    paths (:data:`RAW_KEYS`). Without ``overrides_allowed``, anything else is an error.
+    """
+    known = set(known)
+    settings: dict[str, Any] = {}
+    overrides: list[str] = []
     for arg in argv:
         key, eq, value = arg.partition("=")
-        if eq and key in own:
+        if eq and key in known:
+            if key in RAW_KEYS:
+                settings[key] = value or None
+                continue
             try:
                 settings[key] = yaml.safe_load(value) if value else None
             except yaml.YAMLError:
                 raise ParamError(f"{key} = {value!r}: cannot parse the value") from None
+        elif not overrides_allowed or arg.startswith("-"):
+            raise ParamError(f"{arg}: unknown setting (known: {', '.join(sorted(known))}; "
+                             f"see bsc-sim {command} --help)")
         else:
             overrides.append(arg)
     return settings, overrides
+
+
+def _split(command: str, argv: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
+    return parse_settings(argv, set(COMMAND_KEYS[command]) | set(EXECUTOR_KEYS), command=command)
 
 
 def _int(settings: dict[str, Any], key: str, default: int | None) -> int | None:
