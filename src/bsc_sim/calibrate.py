@@ -314,17 +314,14 @@ def objective(targets: Sequence[Target], samples: np.ndarray) -> float:
 
 def fit_table(targets: Sequence[Target], samples: np.ndarray) -> pd.DataFrame:
     """Per target: value, model mean and 95 % t-interval over replicates, error, within tolerance."""
-    from scipy import stats
+    from .experiments.compare import mean_ci
 
     rows = []
     for i, t in enumerate(targets):
-        x = samples[:, i]
-        x = x[~np.isnan(x)]
-        mean = float(x.mean()) if x.size else float("nan")
-        half = float(stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size)) if x.size > 1 else float("nan")
+        n, mean, low, high = mean_ci(samples[:, i])
         error = mean - t.value
         rows.append({"indicator": t.indicator, "target": t.value, "tolerance": t.tolerance, "weight": t.weight,
-                     "model_mean": mean, "ci95_low": mean - half, "ci95_high": mean + half, "n_replicates": int(x.size),
+                     "model_mean": mean, "ci95_low": low, "ci95_high": high, "n_replicates": n,
                      "error": error, "z": error / t.tolerance,
                      "within_tolerance": "yes" if abs(error) <= t.tolerance else "no", "source": t.source})
     return pd.DataFrame(rows)
