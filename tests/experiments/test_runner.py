@@ -192,3 +192,19 @@ def test_a_store_interrupted_while_being_created_starts_over(specs, tmp_path):
     (out / ".tmp-123-specs.parquet").write_text("partial")
     run = run_experiment(specs[:2], out, executor=ExecutorSpec("serial"), progress=False)
     assert run.ok and not list(out.glob(".tmp-*"))
+
+
+def test_an_existing_dask_cluster_by_address_gives_the_same_results(specs, tmp_path):
+    from distributed import LocalCluster
+
+    from bsc_sim.experiments import open_executor
+
+    serial = run_experiment(specs, tmp_path / "serial", executor=ExecutorSpec("serial"), progress=False)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      host="127.0.0.1") as cluster:
+        remote = ExecutorSpec("dask", address=cluster.scheduler_address)
+        with open_executor(remote) as ex:
+            assert ex.n_workers == 2  # the cluster's size, whatever this machine's CPU count
+        run = run_experiment(specs, tmp_path / "remote", executor=remote, progress=False)
+    for a, b in zip(_deterministic(serial), _deterministic(run)):
+        pd.testing.assert_frame_equal(a, b)
