@@ -57,7 +57,8 @@ def plot_differences(comparison: pd.DataFrame, outcomes: Sequence[str]) -> Figur
 
 
 def plot_curve_bands(bands: pd.DataFrame, *, session_weeks: Sequence[int] = (), end_week: int | None = None,
-                     title: str = "Classrooms reached over time") -> Figure:
+                     title: str = "Classrooms reached over time",
+                     ylabel: str = "share of classrooms reached") -> Figure:
     """Mean adoption curve per design with its 95% interval (dark) and 10-90% range (light)."""
     fig, ax = plt.subplots(figsize=(8, 4.5))
     for i, (design, df) in enumerate(bands.groupby("design", sort=False)):
@@ -70,7 +71,7 @@ def plot_curve_bands(bands: pd.DataFrame, *, session_weeks: Sequence[int] = (), 
     if end_week is not None:
         ax.axvline(end_week, color="0.3", lw=1, ls="--", label="collaborative ends")
     ax.set_xlabel("week")
-    ax.set_ylabel("share of classrooms reached")
+    ax.set_ylabel(ylabel)
     ax.set_ylim(0, None)
     ax.set_title(f"{title}\nmean, 95% CI (dark) and 10-90% of replicates (light); dotted: learning sessions")
     ax.legend(fontsize=8, loc="upper left")
