@@ -37,7 +37,7 @@ COMMAND_KEYS = {
                     "seed": "root seed of sampling and replicate seeds (default: the experiment's)"},
 }
 EXAMPLES = {
-    "compare": "bsc-sim compare designs=[bsc,coach,training,business_as_usual] replications=50 out_dir=outputs/compare",
+    "compare": "bsc-sim compare 'designs=[bsc,coach,training,business_as_usual]' replications=50 out_dir=outputs/compare",
     "sweep": "bsc-sim sweep experiment=session_schedule out_dir=outputs/sessions executor.workers=2",
     "sensitivity": "bsc-sim sensitivity experiment=readiness_screen method=morris n=20 out_dir=outputs/morris",
 }
