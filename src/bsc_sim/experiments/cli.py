@@ -169,29 +169,24 @@ def _experiment(settings: dict[str, Any], command: str):
     return cfg.with_settings(**changes) if changes else cfg
 
 
-def cmd_sweep(argv: list[str]) -> int:
+def _run_experiment_command(command: str, argv: list[str], default_out: Callable[[Any], str]) -> int:
+    """``sweep`` and ``sensitivity``: load the experiment config, run it, report."""
     def body(settings: dict[str, Any], overrides: list[str]) -> int:
-        from .analysis import run_sweep
+        from . import analysis
 
-        cfg = _experiment(settings, "sweep")
-        out_dir = Path(settings.get("out_dir") or f"outputs/sweep-{cfg.name}")
-        run, written = run_sweep(cfg, out_dir, overrides=overrides, executor=_executor(settings),
-                                 progress=_bool(settings, "progress", True),
-                                 checkpoint_every=_int(settings, "checkpoint_every", None))
+        cfg = _experiment(settings, command)
+        out_dir = Path(settings.get("out_dir") or default_out(cfg))
+        run, written = getattr(analysis, f"run_{command}")(
+            cfg, out_dir, overrides=overrides, executor=_executor(settings),
+            progress=_bool(settings, "progress", True), checkpoint_every=_int(settings, "checkpoint_every", None))
         return _finish(run, out_dir, written)
 
-    return _main("sweep", argv, body)
+    return _main(command, argv, body)
+
+
+def cmd_sweep(argv: list[str]) -> int:
+    return _run_experiment_command("sweep", argv, lambda cfg: f"outputs/sweep-{cfg.name}")
 
 
 def cmd_sensitivity(argv: list[str]) -> int:
-    def body(settings: dict[str, Any], overrides: list[str]) -> int:
-        from .analysis import run_sensitivity
-
-        cfg = _experiment(settings, "sensitivity")
-        out_dir = Path(settings.get("out_dir") or f"outputs/sensitivity-{cfg.name}-{cfg.method}")
-        run, written = run_sensitivity(cfg, out_dir, overrides=overrides, executor=_executor(settings),
-                                       progress=_bool(settings, "progress", True),
-                                       checkpoint_every=_int(settings, "checkpoint_every", None))
-        return _finish(run, out_dir, written)
-
-    return _main("sensitivity", argv, body)
+    return _run_experiment_command("sensitivity", argv, lambda cfg: f"outputs/sensitivity-{cfg.name}-{cfg.method}")
