@@ -95,6 +95,11 @@ def _run_help() -> str:
         "  bsc-sim run design=coach cohort.n_programs=20 seed=7 out_dir=outputs/coach20",
         "  bsc-sim run ~practices.home_feelings_talk          (remove a practice)",
         "  bsc-sim run --show-config design=bsc_virtual       (print the resolved config only)",
+        "  bsc-sim run --overwrite out_dir=outputs/coach20    (replace an earlier run's output there)",
+        "",
+        "out_dir must be new, empty, or hold an earlier bsc_sim run (replaced only with --overwrite):",
+        "bsc-sim never writes into, or deletes, a directory holding anything it did not write.",
+        "Exit status: 0 done; 2 bad input or environment (one line on stderr, nothing written).",
         "  bsc-sim run --animate spread.gif --slides spread.png   (also draw the staff network over",
         "      time: an animation, .gif or .mp4 with ffmpeg, and a slide figure, .png/.pdf/.svg)",
         "",
@@ -118,9 +123,10 @@ def cmd_run(argv: list[str]) -> int:
 
         return cmd_multirun(argv)
     show = "--show-config" in argv
+    overwrite = "--overwrite" in argv
     figures: dict[str, str] = {}  # --animate PATH (.gif/.mp4), --slides PATH (.png/.pdf/.svg)
     overrides: list[str] = []
-    rest = iter([a for a in argv if a != "--show-config"])
+    rest = iter([a for a in argv if a not in ("--show-config", "--overwrite")])
     for arg in rest:
         name, eq, value = arg.partition("=")
         if name not in ("--animate", "--slides"):
@@ -158,19 +164,31 @@ def cmd_run(argv: list[str]) -> int:
     if show:
         print(yaml.safe_dump(resolved, sort_keys=False), end="")
         return 0
+    from .results import check_out_dir
+
+    out_dir = Path(cfg.get("out_dir") or f"outputs/{params.design}-seed{params.seed}")
+    extra_files = ("config.yaml", "adoption.png")
+    try:  # before simulating: never delete what bsc_sim did not write, never fail after the work
+        check_out_dir(out_dir, overwrite=overwrite, extra_names=extra_files)
+    except ParamError as exc:
+        print(f"bsc-sim: error: {exc}", file=sys.stderr)
+        return 2
     from .plotting import plot_adoption
     from .run import run_sim
 
-    out_dir = Path(cfg.get("out_dir") or f"outputs/{params.design}-seed{params.seed}")
     result = run_sim(params, params.seed)
     result.meta["overrides"] = overrides
     fig = plot_adoption(result.timeseries, result.program_timeseries, result.programs,
                         session_weeks=result.meta["session_weeks"], end_week=result.meta["end_week"],
                         title=f"bsc_sim: design {params.design}, seed {params.seed}")
-    saved = result.save(out_dir, extras={
-        "config.yaml": lambda path: path.write_text(yaml.safe_dump(resolved, sort_keys=False)),
-        "adoption.png": lambda path: fig.savefig(path, dpi=110),
-    })
+    try:
+        saved = result.save(out_dir, overwrite=overwrite, extras={
+            "config.yaml": lambda path: path.write_text(yaml.safe_dump(resolved, sort_keys=False)),
+            "adoption.png": lambda path: fig.savefig(path, dpi=110),
+        })
+    except ParamError as exc:  # out_dir changed while the model ran
+        print(f"bsc-sim: error: {exc}", file=sys.stderr)
+        return 2
     print(format_summary(result.summary, result.meta))
     files = sorted(p.name for p in saved.iterdir())
     print(f"\nwrote {saved}/: {', '.join(files)}")

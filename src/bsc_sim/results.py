@@ -7,7 +7,7 @@ import math
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,45 +43,143 @@ class RunResult:
         return {name: getattr(self, name) for name in TABLES}
 
     def save(self, out_dir: str | Path, extras: Mapping[str, Callable[[Path], object]] | None = None, *,
-             into_existing: bool = False) -> Path:
+             overwrite: bool = False, into_existing: bool = False) -> Path:
         """Write the run to ``out_dir``: Parquet tables, ``summary.json``, ``meta.json`` and ``extras``.
 
         ``extras`` maps file names to writers called with the file's path (the CLI adds the
-        resolved config and the figure). Everything is written into a temporary sibling directory,
-        which then replaces ``out_dir`` whole, so an interrupted or failed save leaves either the
-        previous complete results or none, never a mixture.
+        resolved config and the figure). ``out_dir`` must be new, empty, or an earlier bsc_sim
+        run's output, which is replaced only with ``overwrite`` (see :func:`check_out_dir`):
+        nothing that bsc_sim did not write is ever deleted or overwritten.
 
-        With ``into_existing``, the files are instead renamed one by one into ``out_dir``, leaving
-        its other contents alone (a Hydra job directory keeps its ``.hydra/``).
+        A new directory, or an earlier run's directory, is written as a temporary sibling that
+        then takes its place whole, so an interrupted or failed save leaves either the previous
+        complete results or none, never a mixture. The current directory (or one that contains
+        it) cannot be swapped: there the files are renamed in one by one, ``meta.json`` last.
+
+        With ``into_existing`` (a directory bsc_sim's own Hydra multirun created for the job) the
+        files are renamed in one by one, leaving its other contents (``.hydra/``) alone.
         """
+        names = [*(f"{name}.parquet" for name in TABLES), "summary.json", "meta.json", *(extras or {})]
         out = Path(out_dir)
-        if into_existing:
-            writers = {f"{name}.parquet": (lambda df: lambda p: df.to_parquet(p, index=False))(df)
-                       for name, df in self.tables().items()}
-            writers["summary.json"] = lambda p: p.write_text(dumps_json(self.summary))
-            writers["meta.json"] = lambda p: p.write_text(dumps_json(self.meta))
-            for name, write in {**writers, **(extras or {})}.items():
+        if not into_existing:
+            state = check_out_dir(out, overwrite=overwrite, extra_names=names)
+        writers = {f"{name}.parquet": (lambda df: lambda p: df.to_parquet(p, index=False))(df)
+                   for name, df in self.tables().items()}
+        writers["summary.json"] = lambda p: p.write_text(dumps_json(self.summary))
+        writers.update(extras or {})
+        writers["meta.json"] = lambda p: p.write_text(dumps_json(self.meta))  # last: it marks a whole run
+        if into_existing or state == "empty" or _holds_cwd(out):
+            for name, write in writers.items():
                 atomic_write(out / name, write)
             return out
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-        try:
-            for name, df in self.tables().items():
-                df.to_parquet(tmp / f"{name}.parquet", index=False)
-            (tmp / "summary.json").write_text(dumps_json(self.summary))
-            (tmp / "meta.json").write_text(dumps_json(self.meta))
-            for name, write in (extras or {}).items():
-                write(tmp / name)
-            if out.exists():
-                old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
-                os.replace(out, old / "previous")  # a rename: out vanishes only while tmp is complete
-                os.replace(tmp, out)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.replace(tmp, out)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        _swap_in(out, writers, replace=state == "previous")
         return out
+
+
+# Files a bsc_sim run writes; an existing out_dir is replaced only if it holds nothing else.
+RUN_FILES = frozenset({*(f"{name}.parquet" for name in TABLES), "summary.json", "meta.json",
+                       "config.yaml", "adoption.png"})
+
+
+def _nearest_existing(path: Path) -> Path:
+    for candidate in (path, *path.parents):
+        if candidate.exists() or candidate.is_symlink():
+            return candidate
+    return Path(path.anchor or ".")
+
+
+def _holds_cwd(path: Path) -> bool:
+    """Is ``path`` the current directory or one of its ancestors (which cannot be renamed away)?"""
+    try:
+        cwd, target = Path.cwd().resolve(), path.resolve()
+    except OSError:
+        return True
+    return cwd == target or target in cwd.parents
+
+
+def is_run_output(path: Path, extra_names: Sequence[str] = ()) -> bool:
+    """True when ``path`` holds an earlier bsc_sim run: its ``meta.json`` says so, and every entry
+    is a file a run writes (``extra_names`` adds the names of this run's extra files)."""
+    allowed = RUN_FILES | set(extra_names)
+    try:
+        entries = list(path.iterdir())
+        meta = json.loads((path / "meta.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return (isinstance(meta, dict) and meta.get("package") == "bsc_sim"
+            and all(e.name in allowed and e.is_file() and not e.is_symlink() for e in entries))
+
+
+def check_out_dir(out_dir: str | Path, *, overwrite: bool = False, extra_names: Sequence[str] = ()) -> str:
+    """Check, before anything runs, that a run may be written to ``out_dir``; return its state.
+
+    Returns ``"new"`` (it does not exist), ``"empty"`` or ``"previous"`` (an earlier bsc_sim
+    run, replaced only with ``overwrite``).
+
+    Raises:
+        ParamError: one line naming ``out_dir``: it is a file or lies under one, cannot be
+            written, holds anything bsc_sim did not write, or holds an earlier run and
+            ``overwrite`` is off.
+    """
+    from .paramtools import ParamError
+
+    path = Path(out_dir)
+    shown = f"out_dir = {str(out_dir)!r}"
+    base = _nearest_existing(path)
+    if base == path and path.exists() and not path.is_dir():
+        raise ParamError(f"{shown}: is a file, not a directory; choose a directory")
+    if not base.is_dir():
+        raise ParamError(f"{shown}: lies under {str(base)!r}, which is a file, not a directory")
+    if not os.access(base, os.W_OK | os.X_OK):
+        raise ParamError(f"{shown}: {str(base)!r} is not writable")
+    if base != path:
+        return "new"
+    entries = sorted(e.name for e in path.iterdir())
+    if not entries:
+        return "empty"
+    if is_run_output(path, extra_names):
+        if not overwrite:
+            raise ParamError(f"{shown}: holds an earlier bsc_sim run; add --overwrite to replace it, "
+                             "or choose another out_dir")
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise ParamError(f"{shown}: is not writable")
+        return "previous"
+    raise ParamError(f"{shown}: is not empty and is not a bsc_sim run's output (it holds {entries[0]!r}"
+                     f"{f' and {len(entries) - 1} more' if len(entries) > 1 else ''}); bsc_sim never writes "
+                     "into or deletes what it did not write: choose a new or empty directory")
+
+
+def _swap_in(out: Path, writers: Mapping[str, Callable[[Path], object]], *, replace: bool) -> None:
+    """Write every file into a temporary sibling, then rename it onto ``out`` (new or ours)."""
+    out = out.resolve() if out.name in ("", ".", "..") else out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for name, write in writers.items():
+            write(tmp / name)
+        if not replace:
+            os.replace(tmp, out)  # onto nothing, or an empty directory; a non-empty one raises
+            return
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+        os.replace(out, old / "previous")  # a rename: out vanishes only while tmp is complete
+        if not is_run_output(old / "previous", list(writers)):  # changed since it was checked
+            os.replace(old / "previous", out)
+            old.rmdir()
+            from .paramtools import ParamError
+
+            raise ParamError(f"out_dir = {str(out)!r}: changed while the run was saved; nothing was replaced")
+        os.replace(tmp, out)
+        _remove_run(old / "previous", list(writers))
+        old.rmdir()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # our own temporary directory only
+
+
+def _remove_run(path: Path, names: Sequence[str]) -> None:
+    """Delete a replaced run: only files with a run's names, then the (now empty) directory."""
+    for name in RUN_FILES | set(names):
+        (path / name).unlink(missing_ok=True)
+    path.rmdir()  # fails, keeping everything, if anything else appeared
 
 
 def atomic_write(path: Path, write: Callable[[Path], object]) -> None:

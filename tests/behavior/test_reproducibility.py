@@ -60,21 +60,72 @@ def test_meta_carries_provenance(small_params):
     assert meta["git_revision"] is None or len(meta["git_revision"].split("-")[0]) == 40
 
 
-def test_save_replaces_a_previous_run_whole_and_a_failed_save_keeps_it(tmp_path, small_params):
+def test_save_replaces_a_previous_run_whole_only_when_asked_and_a_failed_save_keeps_it(tmp_path, small_params):
+    from bsc_sim import ParamError
+
     out = tmp_path / "run"
     run_sim(small_params, 1).save(out)
-    (out / "stale.txt").write_text("from an older run")
-    run_sim(small_params, 2).save(out)
-    assert not (out / "stale.txt").exists()
+    with pytest.raises(ParamError, match="earlier bsc_sim run"):
+        run_sim(small_params, 2).save(out)
+    assert json.loads((out / "meta.json").read_text())["seed"] == 1
+    run_sim(small_params, 2).save(out, overwrite=True)
     assert json.loads((out / "meta.json").read_text())["seed"] == 2
 
     def broken(path):
         raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError):
-        run_sim(small_params, 3).save(out, extras={"figure.png": broken})
+        run_sim(small_params, 3).save(out, overwrite=True, extras={"figure.png": broken})
     assert json.loads((out / "meta.json").read_text())["seed"] == 2  # previous results intact
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]     # no temporary leftovers
+
+
+def test_save_never_touches_what_bsc_sim_did_not_write(tmp_path, small_params):
+    from bsc_sim import ParamError
+
+    result = run_sim(small_params, 1)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep")
+    for overwrite in (False, True):
+        with pytest.raises(ParamError, match="not a bsc_sim run"):
+            result.save(mine, overwrite=overwrite)
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+    # An earlier run with a file of somebody else's added to it is not ours any more.
+    out = result.save(tmp_path / "run")
+    (out / "analysis.ipynb").write_text("{}")
+    with pytest.raises(ParamError, match="not a bsc_sim run"):
+        result.save(out, overwrite=True)
+    assert (out / "analysis.ipynb").read_text() == "{}"
+    a_file = tmp_path / "results.txt"
+    a_file.write_text("keep")
+    for target in (a_file, a_file / "sub"):
+        with pytest.raises(ParamError, match="file"):
+            result.save(target)
+    assert a_file.read_text() == "keep"
+
+
+def test_save_into_an_empty_directory_and_the_current_directory(tmp_path, small_params, monkeypatch):
+    from bsc_sim import ParamError
+
+    result = run_sim(small_params, 1)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result.save(empty)
+    assert (empty / "meta.json").exists()
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    result.save(".")
+    assert (here / "meta.json").exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    with pytest.raises(ParamError, match="earlier bsc_sim run"):
+        result.save(".")
+    run_sim(small_params, 2).save(".", overwrite=True)      # files replaced one by one, cwd kept
+    assert json.loads((here / "meta.json").read_text())["seed"] == 2
+    (here / "notes.txt").write_text("keep")
+    with pytest.raises(ParamError, match="not a bsc_sim run"):
+        result.save(here, overwrite=True)
+    assert (here / "notes.txt").read_text() == "keep"
 
 
 def test_save_and_load_roundtrip(tmp_path, small_params):

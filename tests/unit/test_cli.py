@@ -76,3 +76,39 @@ def test_default_out_dir(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(["run", "cohort.n_programs=2", "seed=3", "design=coach"]) == 0
     assert (tmp_path / "outputs" / "coach-seed3" / "summary.json").is_file()
+
+
+def test_run_refuses_an_out_dir_it_did_not_write_before_simulating(tmp_path, monkeypatch, capsys):
+    """Issue 10: `bsc-sim run` deleted files it did not write (a directory, the cwd, a file)."""
+    import bsc_sim.run
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("simulated although out_dir is refused")
+
+    mine = tmp_path / "d"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep")
+    a_file = tmp_path / "f.txt"
+    a_file.write_text("keep")
+    monkeypatch.setattr(bsc_sim.run, "run_sim", no_run)
+    monkeypatch.chdir(mine)
+    for out in (mine, ".", a_file, a_file / "sub"):
+        capsys.readouterr()
+        assert main(["run", "cohort.n_programs=2", f"out_dir={out}"]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("bsc-sim: error: out_dir = ") and "\n" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d", "f.txt"]
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"] and a_file.read_text() == "keep"
+
+
+def test_run_replaces_its_own_earlier_output_only_with_overwrite(tmp_path, capsys):
+    out = tmp_path / "run"
+    args = ["run", "cohort.n_programs=2", f"out_dir={out}"]
+    assert main([*args, "seed=1"]) == 0
+    assert main([*args, "seed=2"]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert main([*args, "seed=2", "--overwrite"]) == 0
+    import json
+
+    assert json.loads((out / "meta.json").read_text())["seed"] == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
