@@ -52,7 +52,7 @@ import seaborn as sns
 from IPython.utils.capture import capture_output
 
 from bsc_sim import load_params
-from bsc_sim.calendar import build_calendar
+from bsc_sim.model.calendar import build_calendar
 from bsc_sim.experiments import ExecutorSpec
 from bsc_sim.experiments.analysis import run_comparison
 from bsc_sim.experiments.compare import KEY_OUTCOMES, curve_bands

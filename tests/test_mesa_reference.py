@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 from bsc_sim.config import load_params
 from bsc_sim.model import BSCModel
-from bsc_sim.population import build_population
+from bsc_sim.model.population import build_population
 from bsc_sim.spread import SpreadNetwork, contagion_step, simulate_contagion
 
 # The reference is a benchmark file, not part of the package: import it from its folder.

@@ -12,12 +12,10 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .metrics import programs_table
 from .model import BSCModel
-from .outcomes import summarize
+from .model.outcomes import events_table, programs_table, summarize
 from .paramtools import to_dict
 from .params import Params
-from .pdsa import DECISIONS, EVENT_COLUMNS
 from .results import RunResult
 
 
@@ -42,22 +40,6 @@ def git_revision() -> str | None:
     rev = _git(here, "rev-parse", "HEAD")
     dirty = _git(Path(top), "status", "--porcelain", "--", "src", "configs")  # paths relative to the top
     return None if rev is None else rev + ("-dirty" if dirty else "")
-
-
-def events_table(model: BSCModel) -> pd.DataFrame:
-    """The PDSA log as a tidy table (one row per cycle)."""
-    rows = model.components["pdsa"].events
-    df = pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
-    names = list(model.params.practices)
-    df["practice"] = pd.Categorical.from_codes(df["practice"].to_numpy(dtype=np.int64), categories=names)
-    for col in ("cycle_id", "program_id", "week_start", "week_decided", "scale", "n_units", "n_testers"):
-        df[col] = df[col].astype(np.int64)
-    for col in ("true_result", "observed_result"):
-        df[col] = df[col].astype(np.float64)
-    for col in ("data_used", "iterative", "well_run", "misread"):
-        df[col] = df[col].astype(bool)
-    df["decision"] = pd.Categorical(df["decision"], categories=list(DECISIONS))
-    return df
 
 
 def run_sim(params: Params, seed: int | None = None) -> RunResult:

@@ -14,7 +14,7 @@ and ``count`` the number of adopting contacts. The three terms are
   sources (Granovetter 1978; Watts 2002; Centola & Macy 2007).
 
 With ``q = 0, m = 1`` it is Watts' threshold model; with only ``p`` and ``q`` on a complete graph
-it is a discrete-time Bass model. The model (:mod:`bsc_sim.diffusion`) calls the same function.
+it is a discrete-time Bass model. The model (its spread phase, :mod:`bsc_sim.model.spread`) calls the same function.
 """
 
 from __future__ import annotations

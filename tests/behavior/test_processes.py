@@ -64,19 +64,19 @@ def test_designs_without_teams_run_no_pdsa_and_form_no_ties():
     for design in ("coach", "training", "business_as_usual"):
         model = BSCModel(load_params([f"design={design}"]), seed=1, create_agents=False).run()
         assert len(model.components["pdsa"].events) == 0
-        assert model.components["cross_learning"].n_ties() == 0
+        assert model.pop.ties.n_ties() == 0
         assert not model.pop.staff.on_team.any()
 
 
 def test_sessions_form_cross_programme_ties_only_between_programmes():
     model = BSCModel(load_params(), seed=1, create_agents=False).run()
-    cl = model.components["cross_learning"]
-    assert cl.n_ties() > 0
-    i, j = np.nonzero(cl.ties)
-    assert (cl.slot_program[i] != cl.slot_program[j]).all()
-    assert np.allclose(cl.ties, cl.ties.T)
+    ties = model.pop.ties
+    assert ties.n_ties() > 0
+    i, j = np.nonzero(ties.weight)
+    assert (ties.program[i] != ties.program[j]).all()
+    assert np.allclose(ties.weight, ties.weight.T)
     off = BSCModel(load_params(["collaborative.cross_learning=false"]), seed=1, create_agents=False).run()
-    assert off.components["cross_learning"].n_ties() == 0
+    assert off.pop.ties.n_ties() == 0
 
 
 def test_team_composition_follows_the_design():
@@ -134,7 +134,7 @@ def test_fidelity_stays_in_unit_interval_and_only_present_users_have_it(design):
         assert (st.fidelity[~st.use] == 0).all()
         assert not st.use[~st.present].any()
         assert (st.belief >= 0).all() and (st.belief <= 1).all()
-        testing = model.components["pdsa"].testing
+        testing = st.testing
         assert not (testing & ~st.use).any() and not testing[~st.present].any()  # testers are present users
 
 

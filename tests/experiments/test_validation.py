@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bsc_sim.validation import FACTS, _monotone, cmd_validate, share_ci, validation_specs
+from bsc_sim.analysis.validation import FACTS, _monotone, cmd_validate, share_ci, validation_specs
 
 
 def test_contrasts_share_the_default_designs_seeds():

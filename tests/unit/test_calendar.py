@@ -3,7 +3,7 @@
 import numpy as np
 
 from bsc_sim import load_params
-from bsc_sim.calendar import build_calendar
+from bsc_sim.model.calendar import build_calendar
 
 
 def test_bsc_calendar():

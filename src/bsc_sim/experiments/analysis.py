@@ -13,7 +13,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from ..calendar import build_calendar
+from ..model.calendar import build_calendar
 from . import figures
 from .compare import KEY_OUTCOMES, comparison_specs, curve_bands, summarize_comparison
 from .design import ExperimentConfig, point_values, summary_outcomes, sweep_specs

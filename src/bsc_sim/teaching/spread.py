@@ -1,7 +1,7 @@
 """Teaching helpers for ``notebooks/01_how_practices_spread``: the spread kernel on its own.
 
 The model's kernel (:func:`bsc_sim.spread.simulate_contagion`) runs on one programme's staff
-network as :func:`bsc_sim.population.build_population` builds it, or on ring lattices and rewired
+network as :func:`bsc_sim.model.population.build_population` builds it, or on ring lattices and rewired
 (small-world) networks. Adoption is permanent here and nothing else happens: no PDSA, no lapse,
 no turnover, no threshold shifts from belief, culture or endorsement (ODD 7.9).
 """
@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..model import BSCModel
 from ..params import Params
-from ..population import KIND_NAMES
+from ..model.population import KIND_NAMES
 from ..spread import SpreadNetwork, simulate_contagion
 from ._common import _child_seeds, _params
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..model import BSCModel
-from ..outcomes import progress_scores
+from ..model.outcomes import progress_scores
 from ..params import Params
 from .drawing import node_state
 from .layout import cluster_layout
@@ -89,7 +89,7 @@ class SpreadHistory:
         """Tidy week x practice table of the whole cohort, counted from the recorded posts.
 
         Columns: ``week, practice, n_eligible, n_using, n_fidelity, frac_staff_using,
-        frac_staff_fidelity`` with the definitions of :mod:`bsc_sim.metrics` (present eligible
+        frac_staff_fidelity`` with the definitions of :mod:`bsc_sim.model.measure` (present eligible
         staff), so the counts equal ``RunResult.timeseries`` summed over programmes.
         """
         elig = self.present[:, :, None] & self.eligible[None, :, :]
@@ -142,9 +142,9 @@ class SpreadHistory:
 
 def cross_tie_pairs(model: BSCModel) -> np.ndarray:
     """(K, 2) staff posts tied across programmes right now (the upper triangle of the tie matrix)."""
-    cl = model.components["cross_learning"]
-    i, j = np.nonzero(np.triu(cl.ties > 0, k=1))
-    return np.column_stack([cl.slots[i], cl.slots[j]]).astype(np.int64)
+    ties = model.pop.ties
+    i, j = np.nonzero(np.triu(ties.weight > 0, k=1))
+    return np.column_stack([ties.slots[i], ties.slots[j]]).astype(np.int64)
 
 
 def current_progress(model: BSCModel) -> np.ndarray:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from bsc_sim import BSCModel, load_params
-from bsc_sim.workforce import weekly_hazard
+from bsc_sim.model.turnover import weekly_hazard
 
 
 @pytest.mark.parametrize(("annual", "weekly"), [(0.13, 0.0027), (0.25, 0.0055), (0.40, 0.0098)])

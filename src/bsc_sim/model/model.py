@@ -1,18 +1,21 @@
 """``BSCModel``: the Mesa model whose step order is written once, here.
 
-Each week (one step) runs these phases in this order (``BSCModel.PHASES``):
+Each week (one step) runs these phases in this order (``BSCModel.PHASES``); each phase is the
+module of the same name in this package:
 
 1. **calendar** — community meeting, learning sessions, calls, congress, coaching visits,
-   the one-off workshop (:mod:`bsc_sim.learning`, :mod:`bsc_sim.supports`).
-2. **turnover** — staff leave and vacancies are filled; families turn over (:mod:`bsc_sim.workforce`).
-3. **pdsa** — teams plan, do, study and act on tests of change (:mod:`bsc_sim.pdsa`).
-4. **spread** — complex contagion among staff; families take up home practices (:mod:`bsc_sim.diffusion`).
+   the one-off workshop.
+2. **turnover** — staff leave and vacancies are filled; families turn over.
+3. **pdsa** — teams plan, do, study and act on tests of change.
+4. **spread** — complex contagion among staff; families take up home practices.
 5. **cross_learning** — beliefs move toward results shared through cross-programme ties.
-6. **sustainment** — fidelity grows, users lapse, practices become embedded (:mod:`bsc_sim.sustain`).
+6. **sustainment** — fidelity grows, users lapse, practices become embedded.
 7. **culture** — the learning-culture index updates.
-8. **measure** — the week's aggregates are recorded (:mod:`bsc_sim.metrics`).
+8. **measure** — the week's aggregates are recorded.
 
-State lives in numpy arrays owned by the model (``model.pop``); agents are thin handles.
+State lives in numpy arrays owned by the model (``model.pop``, :mod:`.population`); phases
+communicate only through it. Costs go to a ledger (:mod:`.costs`) that phases write to; what a
+finished run reports is in :mod:`.outcomes`. Agents (:mod:`.agents`) are thin handles.
 Every random number comes from the model's generator: each component draws from its own child
 stream spawned from it, so designs run with the same seed share their cohort and network
 (common random numbers).
@@ -25,29 +28,21 @@ import time
 import mesa
 import numpy as np
 
+from ..params import Params
 from .agents import FamilyAgent, ProgramAgent, StaffAgent
-from .calendar import build_calendar
+from .calendar import CalendarPhase, build_calendar
 from .costs import CostLedger
-from .diffusion import WithinProgramSpread
-from .learning import CrossProgramLearning
-from .metrics import Recorder
+from .cross_learning import CrossProgramLearning
+from .culture import Culture
+from .measure import Recorder
 from .outcomes import progress_scores
-from .params import Params
 from .pdsa import PDSAProcess
 from .population import build_population
-from .supports import Supports
-from .sustain import Culture, Sustainment
-from .workforce import Workforce
+from .spread import WithinProgramSpread
+from .sustainment import Sustainment
+from .turnover import Turnover
 
 STREAMS = ("population", "turnover", "pdsa", "spread", "families", "learning", "supports", "sustain")
-
-
-class CalendarPhase:
-    """The calendar phase: collaborative events (sessions, calls, meeting, congress), then supports."""
-
-    def step(self, model) -> None:
-        model.components["cross_learning"].apply_events(model)
-        model.components["supports"].step(model)
 
 
 class BSCModel(mesa.Model):
@@ -91,14 +86,13 @@ class BSCModel(mesa.Model):
         self.initial_readiness["composite"] = pr_.readiness.copy()
         self.calendar = build_calendar(params)
         self.ledger = CostLedger(params, self.calendar.horizon)
+        # One component per phase, set up and stepped in the order of PHASES.
         self.components = {
-            "cross_learning": CrossProgramLearning(), "supports": Supports(), "turnover": Workforce(),
-            "pdsa": PDSAProcess(), "spread": WithinProgramSpread(), "sustainment": Sustainment(),
-            "culture": Culture(), "measure": Recorder(),
+            "calendar": CalendarPhase(), "turnover": Turnover(), "pdsa": PDSAProcess(),
+            "spread": WithinProgramSpread(), "cross_learning": CrossProgramLearning(),
+            "sustainment": Sustainment(), "culture": Culture(), "measure": Recorder(),
         }
-        # Each phase is one component's step(), except the calendar phase, which applies the
-        # collaborative's events and the supports (both change state only in event weeks).
-        self.phases = {"calendar": CalendarPhase(), **{name: self.components[name] for name in self.PHASES[1:]}}
+        assert tuple(self.components) == self.PHASES
         for component in self.components.values():
             component.setup(self)
         Sustainment.update_embedded(self)
@@ -132,10 +126,10 @@ class BSCModel(mesa.Model):
         for name in self.PHASES:
             if self.time_phases:
                 t0 = time.perf_counter()
-                self.phases[name].step(self)
+                self.components[name].step(self)
                 self.phase_seconds[name] += time.perf_counter() - t0
             else:
-                self.phases[name].step(self)
+                self.components[name].step(self)
         if self.week == self.calendar.end_week:
             self._score_progress()
         self.week += 1

@@ -5,7 +5,7 @@ A *targets file* (YAML; ``configs/calibration/default.yaml`` is the worked examp
 * ``base``: Hydra overrides applied to every run (a design, the cohort size ...);
 * ``parameters``: the free parameters, each a dotted key with ``low`` and ``high`` bounds and
   optionally ``log: true`` (search on a log scale);
-* ``targets``: indicators of a run's summary (:func:`bsc_sim.outcomes.summarize`), each with a
+* ``targets``: indicators of a run's summary (:func:`bsc_sim.model.outcomes.summarize`), each with a
   target ``value``, a ``tolerance`` (the error that counts as one unit), an optional ``weight``
   (default 1) and its ``source``;
 * optionally ``trials``, ``replicates`` and ``seed`` (the command line wins).
@@ -39,10 +39,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .experiments.specs import params_with, replicate_seeds
-from .experiments.store import atomic_write
-from .paramtools import ParamError, to_dict
-from .params import Params
+from ..experiments.specs import params_with, replicate_seeds
+from ..experiments.store import atomic_write
+from ..paramtools import ParamError, to_dict
+from ..params import Params
 
 __all__ = ["CalibrationSpec", "CalibrationResult", "FreeParameter", "Target", "load_spec", "validate_spec",
            "evaluate", "objective", "calibrate", "cmd_calibrate", "STUDY_NAME"]
@@ -200,7 +200,7 @@ def load_spec(path: str | Path, **kwargs: Any) -> CalibrationSpec:
 
 def summary_indicators() -> tuple[str, ...]:
     """Names of the scalar outcomes of a run (shared with the experiment configs' check)."""
-    from .experiments.design import summary_outcomes
+    from ..experiments.design import summary_outcomes
 
     return summary_outcomes()
 
@@ -226,7 +226,7 @@ def validate_spec(spec: CalibrationSpec) -> Params:
     Raises:
         ParamError: one line naming the offending key and value.
     """
-    from .config import load_params
+    from ..config import load_params
 
     base = load_params(list(spec.base))
     values = flat_values(base)
@@ -256,7 +256,7 @@ def validate_spec(spec: CalibrationSpec) -> Params:
         if t.indicator not in known:
             hint = difflib.get_close_matches(t.indicator, sorted(known), n=1)
             raise ParamError(f"{t.indicator}: unknown indicator (value {t.value:g})"
-                             + (f"; did you mean {hint[0]}?" if hint else "; see bsc_sim.outcomes.summarize"))
+                             + (f"; did you mean {hint[0]}?" if hint else "; see bsc_sim.model.outcomes.summarize"))
         if t.indicator in seen:
             raise ParamError(f"{t.indicator}: listed twice under targets")
         seen.add(t.indicator)
@@ -273,7 +273,7 @@ def validate_spec(spec: CalibrationSpec) -> Params:
 
 def summary_values(params: Params, seed: int, indicators: Sequence[str]) -> list[float]:
     """One run's values of ``indicators`` (a top-level function, so executors can pickle it)."""
-    from .run import run_sim
+    from ..run import run_sim
 
     summary = run_sim(params, seed).summary
     return [float(summary[name]) for name in indicators]
@@ -314,7 +314,7 @@ def objective(targets: Sequence[Target], samples: np.ndarray) -> float:
 
 def fit_table(targets: Sequence[Target], samples: np.ndarray) -> pd.DataFrame:
     """Per target: value, model mean and 95 % t-interval over replicates, error, within tolerance."""
-    from .experiments.compare import mean_ci
+    from ..experiments.compare import mean_ci
 
     rows = []
     for i, t in enumerate(targets):
@@ -436,9 +436,9 @@ def calibrate(spec: CalibrationSpec, out_dir: str | Path, *, executor: Executor 
     import optuna
     from optuna.trial import TrialState
 
-    from . import __version__
-    from .results import dumps_json
-    from .run import git_revision
+    from .. import __version__
+    from ..results import dumps_json
+    from ..run import git_revision
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     base = validate_spec(spec)
@@ -533,13 +533,13 @@ def _usage() -> str:
 
 
 def _default_targets() -> Path:
-    from .config import config_dir
+    from ..config import config_dir
 
     return config_dir() / "calibration" / "default.yaml"
 
 
 def _parse(argv: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
-    from .experiments.cli import parse_settings
+    from ..experiments.cli import parse_settings
 
     return parse_settings(argv, SETTINGS, command="calibrate")
 
@@ -554,7 +554,7 @@ def cmd_calibrate(argv: list[str]) -> int:
         for key in ("trials", "replicates", "seed", "executor.workers"):
             if key in settings and settings[key] is not None:
                 _whole(settings[key], key, 0 if key == "seed" else 1)
-        from .experiments.executors import ExecutorSpec, open_executor
+        from ..experiments.executors import ExecutorSpec, open_executor
 
         spec = load_spec(settings.get("targets") or _default_targets(), overrides=overrides,
                          trials=settings.get("trials"), replicates=settings.get("replicates"),

@@ -1,4 +1,4 @@
-"""Sustainment, lapse and learning culture (MODEL-BRIEF 4.6 and 4.7).
+"""Phase 6, sustainment: fidelity, lapse and embedding (MODEL-BRIEF 4.6).
 
 Fidelity of every user moves toward a *ceiling* set by the feedback they get:
 ``ceiling = unsupported_ceiling + (1 - unsupported_ceiling) x feedback`` where feedback (0-1) is the
@@ -11,9 +11,7 @@ gone) at the slower ``drift_rate``. So practice without feedback plateaus below 
 criterion, and fidelity erodes when supports end unless the programme's culture holds it. Users lapse with a weekly hazard that falls with the programme's learning
 culture, leadership support and routinisation (the practice is *embedded*: at least
 ``embed_threshold`` of eligible present staff use it at fidelity) and rises with doubt (belief
-below 0.5) and once collaborative or coaching supports have ended. The learning-culture index
-rises with completed PDSA cycles, session attendance and leader support of an active team while
-supports run, and relaxes slowly back toward the programme's initial culture.
+below 0.5) and once collaborative or coaching supports have ended.
 """
 
 from __future__ import annotations
@@ -47,7 +45,7 @@ class Sustainment:
         if model.week > self.support_end:
             hazard *= s.support_withdrawal
         # People testing a change in a running PDSA cycle keep using it until the team decides.
-        lapse = st.use & (self.rng.random(st.use.shape) < hazard) & ~model.components["pdsa"].testing
+        lapse = st.use & (self.rng.random(st.use.shape) < hazard) & ~st.testing
         st.use &= ~lapse
         st.fidelity[lapse] = 0.0
         self.update_embedded(model)
@@ -62,7 +60,7 @@ class Sustainment:
         carry = 1.0 if model.calendar.supports_active[w] else pr.culture
         team = (carry * np.ones_like(pr.culture))[prog] * st.on_team
         endorse = pr.endorsed * (pr.leadership * carry)[:, None]
-        direct = model.components["pdsa"].testing | (st.coached_until >= w)[:, None]
+        direct = st.testing | (st.coached_until >= w)[:, None]
         fb = np.maximum(endorse[prog], np.maximum(team, pr.culture[prog])[:, None])
         return np.maximum(fb, direct)
 
@@ -74,21 +72,3 @@ class Sustainment:
         at_fid = elig & st.use & (st.fidelity >= s.fidelity_threshold)
         n_elig, n_fid = group_sum(st.program, elig, M), group_sum(st.program, at_fid, M)
         pr.embedded[:] = (n_elig > 0) & (n_fid >= s.embed_threshold * n_elig)
-
-
-class Culture:
-    """The programme learning-culture index."""
-
-    def setup(self, model) -> None:
-        self.initial = model.pop.programs.culture.copy()
-
-    def step(self, model) -> None:
-        c, pr, st = model.params.culture, model.pop.programs, model.pop.staff
-        cycles = model.components["pdsa"].completed
-        sessions = model.components["cross_learning"].sessions_attended
-        # Leaders' support builds culture through the team's work while the collaborative supports run.
-        supported = model.calendar.supports_active[model.week]
-        team_active = supported & (np.bincount(st.program[st.present & st.on_team], minlength=len(pr.culture)) > 0)
-        gap = 1.0 - pr.culture
-        gain = (c.gain_per_cycle * cycles + c.gain_session * sessions + c.gain_leadership * pr.leadership * team_active) * gap
-        pr.culture += np.minimum(gain, gap) - c.decay_weekly * (pr.culture - self.initial)

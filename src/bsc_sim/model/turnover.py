@@ -1,4 +1,4 @@
-"""Staff and family turnover and hiring (MODEL-BRIEF 4.2; DF 3.2).
+"""Phase 2, turnover: staff and family turnover and hiring (MODEL-BRIEF 4.2; DF 3.2).
 
 Each programme has a persistent annual turnover propensity T (heterogeneous: many centres lose
 nobody, some lose half their staff). Present staff leave with the weekly hazard
@@ -21,7 +21,7 @@ def weekly_hazard(annual_rate: np.ndarray | float) -> np.ndarray:
     return 1.0 - (1.0 - np.asarray(annual_rate, dtype=np.float64)) ** (1.0 / 52.0)
 
 
-class Workforce:
+class Turnover:
     """Turnover and hiring of staff slots, and turnover of families."""
 
     def setup(self, model) -> None:
@@ -49,8 +49,8 @@ class Workforce:
             st.fidelity[out] = 0.0
             # Vacancy length in weeks ~ Geometric(1/mean), so at least one week, mean vacancy_weeks_mean.
             st.vacant_until[out] = model.week + self.rng.geometric(1.0 / tp.vacancy_weeks_mean, len(out))
-            model.components["cross_learning"].drop(out)
-            model.components["pdsa"].testing[out] = False
+            model.pop.ties.drop(out)
+            st.testing[out] = False
             lost_leader = np.unique(st.program[out[st.role[out] == DIRECTOR]])
             pr.culture[lost_leader] *= 1.0 - tp.leader_departure_culture_shock
             pr.endorsed[lost_leader] = False

@@ -1,4 +1,4 @@
-"""Measurement (MODEL-BRIEF 4.8 and 5): weekly aggregates into preallocated arrays, then tidy tables.
+"""Phase 8, measure (MODEL-BRIEF 4.8 and 5): weekly aggregates into preallocated arrays, then tidy tables.
 
 Definitions used throughout:
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .population import KIND_NAMES, LEVELS, TEACHING_ROLES, group_sum
+from .population import LEVELS, TEACHING_ROLES, group_sum
 
 
 class Recorder:
@@ -86,8 +86,7 @@ class Recorder:
         self.culture[w] = pop.programs.culture
         self.n_present[w] = np.bincount(st.program[st.present], minlength=self.M)
         self.n_team[w] = np.bincount(st.program[st.present & st.on_team], minlength=self.M)
-        pdsa = model.components["pdsa"]
-        self.cycles[w] = (self.cycles[w - 1] if w else 0) + pdsa.decided  # every logged cycle
+        self.cycles[w] = (self.cycles[w - 1] if w else 0) + pop.programs.new_cycles_logged  # every logged cycle
         teaching = self.teach & st.present
         self.frontline[w] = teaching.sum(), (teaching & at_fid[:, self.classroom_practice].any(axis=1)).sum()
         nonteam = st.present & ~st.on_team & self.eligible_any
@@ -131,25 +130,3 @@ class Recorder:
             "mean_family_engagement": self.engagement.ravel(),
             "cum_child_weeks_reached": np.cumsum(self.children_reached, axis=0).ravel(),
         })
-
-
-
-def programs_table(model) -> pd.DataFrame:
-    """One row per programme: kind, size, readiness profile (at week 0), turnover, departures, progress score."""
-    pr = model.pop.programs
-    return pd.DataFrame({
-        "program_id": np.arange(len(pr.kind), dtype=np.int64),
-        "kind": pd.Categorical.from_codes(pr.kind, categories=list(KIND_NAMES)),
-        "n_classrooms": pr.n_classrooms.astype(np.int64),
-        "n_children": np.bincount(model.pop.classroom_program, weights=model.pop.classroom_children,
-                                  minlength=len(pr.kind)).astype(np.int64),
-        "n_staff_slots": np.bincount(model.pop.staff.program, minlength=len(pr.kind)).astype(np.int64),
-        "change_commitment": model.initial_readiness["commitment"],
-        "change_efficacy": model.initial_readiness["efficacy"],
-        "leadership_support": model.initial_readiness["leadership"],
-        "data_capacity": model.initial_readiness["data_capacity"], "time_slack": model.initial_readiness["time_slack"],
-        "readiness": model.initial_readiness["composite"],
-        "turnover_annual": pr.turnover_annual,
-        "n_departures": model.components["turnover"].departures_by_program,
-        "progress_score": model.progress_scores,
-    })

@@ -1,4 +1,4 @@
-"""Plan-Do-Study-Act cycles run by improvement teams (MODEL-BRIEF 4.3; Model for Improvement, DF 2.1).
+"""Phase 3, pdsa: Plan-Do-Study-Act cycles run by improvement teams (MODEL-BRIEF 4.3; Model for Improvement, DF 2.1).
 
 A team runs one cycle at a time:
 
@@ -63,11 +63,6 @@ class PDSAProcess:
         self.next_scale = np.ones(M, dtype=np.int64)
         self.cycles_on = np.zeros((M, P), dtype=np.int64)
         self.cooldown_until = np.zeros((M, P), dtype=np.int64)
-        self.result = np.zeros((M, P))                  # latest observed result, shared
-        self.result_week = np.full((M, P), -10**6)
-        self.completed = np.zeros(M, dtype=np.int64)    # cycles studied and acted on this week (feed culture)
-        self.decided = np.zeros(M, dtype=np.int64)      # every cycle ended this week, fizzled ones included
-        self.testing = np.zeros_like(st.use)            # bool (S,P) testers of running cycles
         self.testers: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.events: list[tuple] = []
         # Static lookups.
@@ -147,7 +142,7 @@ class PDSAProcess:
         new = ~st.use[testers, k]
         st.use[testers, k] = True
         st.fidelity[testers[new], k] = np.maximum(st.fidelity[testers[new], k], model.params.sustain.start_fidelity)
-        self.testing[testers, k] = True
+        st.testing[testers, k] = True
         self.testers[m] = (testers, new)
 
     def _decide(self, model, m: int, team_rows: np.ndarray) -> None:
@@ -155,7 +150,7 @@ class PDSAProcess:
         q, k, w = p.pdsa, self.practice[m], model.week
         team_here = team_rows[st.program[team_rows] == m]  # present team members of programme m
         testers, new = self.testers.pop(m, (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)))
-        self.testing[testers, k] = False
+        st.testing[testers, k] = False
         # A tester is the person who began the test: a newcomer in the same post is not one.
         keep = st.present[testers] & (st.hired_week[testers] <= self.week_start[m] + q.plan_weeks)
         testers, new = testers[keep], new[keep]
@@ -181,11 +176,11 @@ class PDSAProcess:
             # Team members and testers update their belief toward what they saw.
             rows = np.unique(np.r_[team_here, testers])
             st.belief[rows, k] += q.belief_rate * (observed - st.belief[rows, k])
-            self.result[m, k] = observed
-            self.result_week[m, k] = w
+            pr.shared_result[m, k] = observed
+            pr.shared_week[m, k] = w
             self.cycles_on[m, k] += 1
-            self.completed[m] += 1
-        self.decided[m] += 1
+            pr.new_cycles_studied[m] += 1
+        pr.new_cycles_logged[m] += 1
         self.stage[m] = IDLE
         model.ledger.staff_hours(model, team_here, p.costs.pdsa_hours_per_member, cover=False)
         self.events.append((len(self.events), m, k, int(self.week_start[m]), w, int(self.scale[m]), int(n_units),
@@ -221,8 +216,9 @@ class PDSAProcess:
 
     # -- phase ---------------------------------------------------------------------------
     def step(self, model) -> None:
-        self.completed[:] = 0
-        self.decided[:] = 0
+        pr = model.pop.programs
+        pr.new_cycles_studied[:] = 0
+        pr.new_cycles_logged[:] = 0
         if not model.params.team.enabled:
             return
         q, w = model.params.pdsa, model.week
@@ -239,5 +235,5 @@ class PDSAProcess:
             self._decide(model, m, team_rows)
         # Testers keep practising while their test runs (MODEL-BRIEF 4.3 "do").
         f = model.pop.staff.fidelity
-        f += q.fidelity_gain * (1.0 - f) * (self.testing & model.pop.staff.use)
+        f += q.fidelity_gain * (1.0 - f) * (model.pop.staff.testing & model.pop.staff.use)
         self._start_cycles(model, n_team, members)

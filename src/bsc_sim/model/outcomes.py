@@ -1,4 +1,5 @@
-"""Scalar outcomes of a run (MODEL-BRIEF 5): the ``summary`` dict and the IHI-style progress score.
+"""What a finished run reports (MODEL-BRIEF 5): the ``summary`` dict, the IHI-style progress score,
+and the per-programme and PDSA-event tables (the weekly tables come from the measure phase).
 
 "End" is the last week of the collaborative (its congress week; ``collaborative.duration_weeks``
 - 1, used for every design so designs compare at the same time); "follow-up" is the last
@@ -10,6 +11,10 @@ reached at follow-up regardless of the end is ``frac_classrooms_reached_followup
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+
+from .pdsa import DECISIONS, EVENT_COLUMNS
+from .population import KIND_NAMES
 
 
 def progress_scores(rec, end: int, cycles_by_program: np.ndarray, embedded_any: np.ndarray, pp) -> np.ndarray:
@@ -87,3 +92,40 @@ def summarize(model) -> dict[str, float]:
     out["cost_per_classroom_reached"] = total / reached_rooms if reached_rooms > 0 else float("nan")
     out["cost_per_classroom_sustained"] = total / sustained_rooms if sustained_rooms > 0 else float("nan")
     return out
+
+
+def programs_table(model) -> pd.DataFrame:
+    """One row per programme: kind, size, readiness profile (at week 0), turnover, departures, progress score."""
+    pr = model.pop.programs
+    return pd.DataFrame({
+        "program_id": np.arange(len(pr.kind), dtype=np.int64),
+        "kind": pd.Categorical.from_codes(pr.kind, categories=list(KIND_NAMES)),
+        "n_classrooms": pr.n_classrooms.astype(np.int64),
+        "n_children": np.bincount(model.pop.classroom_program, weights=model.pop.classroom_children,
+                                  minlength=len(pr.kind)).astype(np.int64),
+        "n_staff_slots": np.bincount(model.pop.staff.program, minlength=len(pr.kind)).astype(np.int64),
+        "change_commitment": model.initial_readiness["commitment"],
+        "change_efficacy": model.initial_readiness["efficacy"],
+        "leadership_support": model.initial_readiness["leadership"],
+        "data_capacity": model.initial_readiness["data_capacity"], "time_slack": model.initial_readiness["time_slack"],
+        "readiness": model.initial_readiness["composite"],
+        "turnover_annual": pr.turnover_annual,
+        "n_departures": model.components["turnover"].departures_by_program,
+        "progress_score": model.progress_scores,
+    })
+
+
+def events_table(model) -> pd.DataFrame:
+    """The PDSA log as a tidy table (one row per cycle)."""
+    rows = model.components["pdsa"].events
+    df = pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
+    names = list(model.params.practices)
+    df["practice"] = pd.Categorical.from_codes(df["practice"].to_numpy(dtype=np.int64), categories=names)
+    for col in ("cycle_id", "program_id", "week_start", "week_decided", "scale", "n_units", "n_testers"):
+        df[col] = df[col].astype(np.int64)
+    for col in ("true_result", "observed_result"):
+        df[col] = df[col].astype(np.float64)
+    for col in ("data_used", "iterative", "well_run", "misread"):
+        df[col] = df[col].astype(bool)
+    df["decision"] = pd.Categorical(df["decision"], categories=list(DECISIONS))
+    return df

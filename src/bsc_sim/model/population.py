@@ -1,9 +1,13 @@
-"""Model-owned state arrays and the builder that creates the cohort, its staff, families and networks.
+"""The model's state arrays and the builder that creates the cohort, its staff, families and networks.
 
 All hot state is structure-of-arrays (one row per staff slot, family slot, classroom or
-programme). Mesa agents (:mod:`bsc_sim.agents`) are thin handles holding an index into these.
+programme). Mesa agents (:mod:`bsc_sim.model.agents`) are thin handles holding an index into these.
 A staff *slot* is a position (role, classroom, place in the network); people come and go
 through it with turnover.
+
+Phases communicate only through this state: a phase writes arrays here and later phases read
+them (for example, the PDSA phase writes each programme's latest shared result and the calendar
+and cross-learning phases read it); no phase calls another phase's methods.
 """
 
 from __future__ import annotations
@@ -13,8 +17,8 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from .params import Params
-from .spread import SpreadNetwork
+from ..params import Params
+from ..spread import SpreadNetwork
 
 # Roles (index into ROLE_NAMES); MODEL-BRIEF 3.
 DIRECTOR, EDUCATION_MANAGER, LEAD_TEACHER, ASSISTANT_TEACHER, FAMILY_SERVICES = range(5)
@@ -64,6 +68,11 @@ class Programs:
     endorsed: np.ndarray            # bool (M,P) programme decided to implement the practice
     embedded: np.ndarray            # bool (M,P) practice routinised (share at fidelity >= threshold)
     fit: np.ndarray                 # (M,P) local fit gained by adaptation (logit)
+    shared_result: np.ndarray       # (M,P) latest observed PDSA result, shared with other programmes
+    shared_week: np.ndarray         # int (M,P) week that result was decided (very negative: never)
+    new_cycles_studied: np.ndarray  # int (M,) cycles studied and acted on this week
+    new_cycles_logged: np.ndarray   # int (M,) cycles ended this week, fizzled ones included
+    new_session_dose: np.ndarray    # (M,) this week's learning-session dose (1 in person, virtual less)
     n_applicants: int = 0
 
     @property
@@ -85,6 +94,7 @@ class Staff:
     threshold: np.ndarray           # (S,) adoption threshold (share of contacts)
     on_team: np.ndarray             # bool (S,)
     coached_until: np.ndarray       # int (S,) last week of the current coaching spell (-1 none)
+    testing: np.ndarray             # bool (S,P) testing the practice in a running PDSA cycle
     eligible: np.ndarray            # bool (S,P) role can use the practice
     use: np.ndarray                 # bool (S,P) currently using
     fidelity: np.ndarray            # (S,P) 0-1 (0 when not using)
@@ -102,10 +112,44 @@ class Families:
 
 
 @dataclass
+class CrossTies:
+    """Cross-programme ties among team seats (formed at learning sessions, read by cross-learning).
+
+    Ties are a dense matrix over the staff slots that were on a team when teams formed (a few per
+    programme), so they stay cheap for cohorts of up to a few hundred programmes.
+    """
+
+    slots: np.ndarray               # int (T,) staff slots that can attend sessions
+    program: np.ndarray             # int (T,) their programme
+    kind: np.ndarray                # int8 (T,) their programme's kind
+    weight: np.ndarray              # (T,T) symmetric tie weights, 0 = no tie
+    index_of: np.ndarray            # int (S,) tie index of each staff slot, -1 if none
+
+    @classmethod
+    def among(cls, staff: Staff, kind: np.ndarray) -> CrossTies:
+        slots = np.flatnonzero(staff.on_team)
+        index_of = np.full(len(staff.role), -1)
+        index_of[slots] = np.arange(len(slots))
+        program = staff.program[slots]
+        return cls(slots, program, kind[program], np.zeros((len(slots), len(slots))), index_of)
+
+    def drop(self, slots: np.ndarray) -> None:
+        """Remove the ties of people who left (their slots keep no cross-programme contacts)."""
+        idx = self.index_of[slots]
+        idx = idx[idx >= 0]
+        self.weight[idx, :] = 0
+        self.weight[:, idx] = 0
+
+    def n_ties(self) -> int:
+        return int((self.weight > 0).sum() // 2)
+
+
+@dataclass
 class Population:
     programs: Programs
     staff: Staff
     families: Families
+    ties: CrossTies                 # cross-programme ties among team seats
     classroom_program: np.ndarray   # int (C,)
     classroom_children: np.ndarray  # int (C,)
     staff_network: SpreadNetwork    # within-programme staff ties (weighted CSR, used by the spread kernel)
@@ -206,7 +250,8 @@ def build_population(p: Params, rng: np.random.Generator) -> Population:
         program=program, role=role, classroom=np.asarray(rooms, dtype=np.int64),
         present=np.ones(S, dtype=bool), vacant_until=np.zeros(S, dtype=np.int64),
         hired_week=np.zeros(S, dtype=np.int64), skill=beta_draw(rng, st.skill_mean, st.skill_concentration, S),
-        threshold=threshold, on_team=np.zeros(S, dtype=bool), coached_until=np.full(S, -1, dtype=np.int64), eligible=eligible, use=use,
+        threshold=threshold, on_team=np.zeros(S, dtype=bool), coached_until=np.full(S, -1, dtype=np.int64),
+        testing=np.zeros((S, P), dtype=bool), eligible=eligible, use=use,
         fidelity=fidelity, belief=beta_draw(rng, st.belief_prior_mean, st.belief_prior_concentration, (S, P)),
     )
     fp = p.families
@@ -220,16 +265,19 @@ def build_population(p: Params, rng: np.random.Generator) -> Population:
         kind=kind, n_classrooms=n_cls, **ready,
         culture=beta_draw(rng, p.culture.initial_mean, p.culture.concentration, M),
         endorsed=np.zeros((M, P), dtype=bool), embedded=np.zeros((M, P), dtype=bool),
-        fit=np.zeros((M, P)), n_applicants=n_applicants,
+        fit=np.zeros((M, P)), shared_result=np.zeros((M, P)), shared_week=np.full((M, P), -10**6),
+        new_cycles_studied=np.zeros(M, dtype=np.int64), new_cycles_logged=np.zeros(M, dtype=np.int64),
+        new_session_dose=np.zeros(M), n_applicants=n_applicants,
     )
     pop = Population(
-        programs=programs, staff=staff, families=families,
+        programs=programs, staff=staff, families=families, ties=None,  # type: ignore[arg-type]
         classroom_program=np.asarray(cls_prog, dtype=np.int64),
         classroom_children=np.asarray(cls_children, dtype=np.int64),
         staff_network=SpreadNetwork(W), staff_graph=graph, practice_level=level,
     )
     if p.team.enabled:
         form_teams(p, pop, rng)
+    pop.ties = CrossTies.among(staff, kind)
     return pop
 
 

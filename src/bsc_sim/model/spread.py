@@ -1,6 +1,6 @@
-"""Spread within programmes (MODEL-BRIEF 4.4): staff contagion and families' home use.
+"""Phase 4, spread: within programmes (MODEL-BRIEF 4.4), staff contagion and families' home use.
 
-Staff: one call of the public kernel :func:`bsc_sim.spread.contagion_step` on the
+Staff: one call of the public kernel :func:`bsc_sim.spread.contagion_step` (the public, verified kernel) on the
 within-programme staff network, with each person's threshold shifted by the practice's Rogers
 attractiveness, their belief, the programme's culture, leader endorsement (after the team adopted
 the practice) and the practice's time cost in programmes with little slack.
@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .population import LEVELS, TEACHING_ROLES
-from .spread import contagion_step
+from ..spread import contagion_step
 
 
 class WithinProgramSpread:

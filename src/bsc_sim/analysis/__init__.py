@@ -1,0 +1,1 @@
+"""Analyses that read experiment stores or RunResults, never models: validation and calibration."""

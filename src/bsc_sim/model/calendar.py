@@ -1,0 +1,275 @@
+"""Phase 1, calendar: the collaborative's schedule as data, and the events and supports of each week.
+
+The schedule (IHI BTS timeline, DF 2.1): community meeting (week 0) -> prework -> LS1 -> action
+period -> LS2 -> ... -> congress (last week of the collaborative) -> follow-up. Calls fall every
+``call_interval_weeks`` from LS1 until the supports end. Coaching visits and the one-off workshop
+are scheduled here too, so every design's timeline can be printed and tested without running
+the model (:func:`build_calendar`).
+
+The events (MODEL-BRIEF 4.1), applied by :class:`CalendarPhase`:
+
+* Community meeting: teams choose the focus together, which raises change commitment.
+* Learning sessions: faculty teach QI skill and the evidence for each practice; "all teach, all
+  learn" pulls beliefs toward the pooled PDSA results of every programme; attendees of different
+  programmes form new ties (homophily by programme kind) and strengthen old ones.
+* Calls: a lighter version of the sharing part of a session.
+* Congress: sharing without new faculty content.
+* Coach (MODEL-BRIEF 6, "single coach/consultant"): every visit the coach works with one focus
+  teacher, rotating through the programme's teaching staff, on the best-evidenced classroom or
+  family practice that teacher does not yet use at fidelity; while coached, the teacher gets full
+  feedback (fidelity ceiling 1) on all of their practices. The coach is paid for every visit.
+  Individual practice change: no team, no PDSA, no cross-programme learning. What spreads from
+  the focus teacher spreads by contagion.
+* Workshop ("one-off training"): in one week teaching and family-services staff may attend;
+  attendees gain some belief and skill, and may start practices at low fidelity. No follow-up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..params import Params
+from .population import FAMILY_SERVICES, LEVELS, TEACHING_ROLES
+
+WORKSHOP_ROLES = (*TEACHING_ROLES, FAMILY_SERVICES)
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Per-week event flags, each an array of length ``horizon`` (weeks 0 .. horizon-1)."""
+
+    horizon: int
+    end_week: int                     # week the collaborative ends (its congress week)
+    community_meeting: np.ndarray     # bool
+    session_number: np.ndarray        # int, 1-based session index, 0 if none
+    call: np.ndarray                  # bool
+    congress: np.ndarray              # bool
+    supports_active: np.ndarray       # bool: faculty, calls and data-use support are available
+    coach_visit: np.ndarray           # bool
+    training: np.ndarray              # bool
+
+    def events_at(self, week: int) -> list[str]:
+        """Names of the events in ``week``."""
+        out = []
+        if self.community_meeting[week]:
+            out.append("community_meeting")
+        if self.session_number[week]:
+            out.append(f"learning_session_{self.session_number[week]}")
+        for name in ("call", "congress", "coach_visit", "training"):
+            if getattr(self, name)[week]:
+                out.append(name)
+        return out
+
+    def session_weeks(self) -> list[int]:
+        return [int(w) for w in np.flatnonzero(self.session_number)]
+
+
+def build_calendar(p: Params) -> Calendar:
+    """The week-by-week calendar of a design."""
+    c, H = p.collaborative, p.horizon_weeks
+    end = c.duration_weeks - 1
+    weeks = np.arange(H)
+    meeting = np.zeros(H, dtype=bool)
+    session = np.zeros(H, dtype=np.int64)
+    call = np.zeros(H, dtype=bool)
+    congress = np.zeros(H, dtype=bool)
+    supports = np.zeros(H, dtype=bool)
+    if c.enabled:
+        meeting[0] = c.community_meeting
+        starts = c.prework_weeks + c.session_spacing_weeks * np.arange(c.n_sessions)
+        session[starts] = np.arange(1, c.n_sessions + 1)
+        supports_end = min(H - 1, end + c.followup_support_weeks)
+        supports[: supports_end + 1] = True
+        if c.call_interval_weeks > 0:
+            first = starts[0] if c.n_sessions else c.prework_weeks
+            call = (weeks > first) & (weeks <= supports_end) & ((weeks - first) % c.call_interval_weeks == 0)
+            call &= session == 0
+        congress[end] = c.congress
+        call &= ~congress
+    k = p.coaching
+    coach = np.zeros(H, dtype=bool)
+    if k.enabled:
+        coach = (weeks < k.weeks) & (weeks % k.visit_interval_weeks == 0)
+    training = np.zeros(H, dtype=bool)
+    if p.training.enabled:
+        training[p.training.week] = True
+    return Calendar(H, end, meeting, session, call, congress, supports, coach, training)
+
+
+class CalendarPhase:
+    """Applies the week's events: meeting, sessions, congress, calls, data-use support, coach, workshop."""
+
+    def setup(self, model) -> None:
+        self.rng = model.streams["learning"]
+        self.support_rng = model.streams["supports"]
+        st = model.pop.staff
+        teach = np.flatnonzero(np.isin(st.role, TEACHING_ROLES))
+        # Padded (programme x k) table of teaching slots, leads first, for the coach's rotation.
+        order = teach[np.lexsort((st.role[teach], st.program[teach]))]
+        counts = np.bincount(st.program[order], minlength=model.pop.n_programs)
+        self.n_teach = counts
+        self.table = np.full((len(counts), max(1, counts.max(initial=0))), -1)
+        starts = np.r_[0, np.cumsum(counts)[:-1]]
+        col = np.arange(len(order)) - np.repeat(starts, counts)
+        self.table[st.program[order], col] = order
+        # Practices a coach or workshop addresses: classroom- and family-level (teachers promote the latter).
+        self.classroom_practice = np.isin(model.pop.practice_level, (LEVELS.index("classroom"), LEVELS.index("family")))
+
+    def step(self, model) -> None:
+        cal, w = model.calendar, model.week
+        model.pop.programs.new_session_dose[:] = 0
+        if cal.community_meeting[w]:
+            self.community_meeting(model)
+        if cal.session_number[w]:
+            self.learning_session(model)
+        if cal.congress[w]:
+            self.learning_session(model, faculty_content=False)
+        if cal.call[w]:
+            self.call(model)
+        if cal.supports_active[w]:
+            model.ledger.data_support(model)
+        if cal.coach_visit[w]:
+            self.coach_visits(model)
+        if cal.training[w]:
+            self.workshop(model)
+
+    # -- collaborative events --------------------------------------------------------------
+    def _attendees(self, model, prob: float) -> np.ndarray:
+        """Indices (into the tie seats) of present team members who attend, one draw per seat."""
+        st, slots = model.pop.staff, model.pop.ties.slots
+        here = st.present[slots] & st.on_team[slots]
+        return np.flatnonzero(here & (self.rng.random(len(slots)) < prob))
+
+    def _share_all(self, model, att: np.ndarray, rate: float) -> None:
+        """'All teach, all learn': attendees' beliefs move toward the pooled current results."""
+        if not model.params.collaborative.cross_learning or len(att) == 0:
+            return
+        pr = model.pop.programs
+        result = pr.shared_result
+        fresh = (model.week - pr.shared_week) <= model.params.learning.result_memory_weeks
+        n_fresh = fresh.sum(axis=0)
+        pooled = np.divide((result * fresh).sum(axis=0), n_fresh, out=np.zeros(result.shape[1]), where=n_fresh > 0)
+        rows = model.pop.ties.slots[att]
+        b = model.pop.staff.belief
+        b[rows] += rate * (n_fresh > 0) * (pooled - b[rows])
+
+    @staticmethod
+    def _strengthen(ties, att: np.ndarray, amount: float) -> None:
+        sub = np.ix_(att, att)
+        tied = ties.weight[sub] > 0
+        ties.weight[sub] += amount * tied
+
+    def _form_ties(self, model, att: np.ndarray, factor: float) -> None:
+        """Each attendee ties to ~Poisson(new_ties) attendees of other programmes, favouring its own kind."""
+        net, ties = model.params.network, model.pop.ties
+        if len(att) < 2 or net.session_new_ties <= 0:
+            return
+        prog, kind = ties.program[att], ties.kind[att]
+        logw = np.where(kind[:, None] == kind[None, :], np.log(net.homophily_odds), 0.0)
+        logw[prog[:, None] == prog[None, :]] = -np.inf
+        gumbel = -np.log(-np.log(self.rng.random(logw.shape)))
+        order = np.argsort(-(logw + gumbel), axis=1)            # weighted sampling without replacement
+        n_new = self.rng.poisson(net.session_new_ties * factor, len(att))
+        n_valid = np.isfinite(logw).sum(axis=1)
+        take = np.arange(len(att))[None, :] < np.minimum(n_new, n_valid)[:, None]
+        i = np.repeat(np.arange(len(att)), take.sum(axis=1))
+        j = order[take]
+        a, b = att[i], att[j]
+        new = ties.weight[a, b] == 0
+        ties.weight[a[new], b[new]] = 1.0  # a new tie starts at unit weight (assumption)
+        ties.weight[b[new], a[new]] = 1.0
+
+    def community_meeting(self, model) -> None:
+        att = self._attendees(model, model.params.learning.attendance_in_person)
+        ties = model.pop.ties
+        progs = np.unique(ties.program[att])
+        pr = model.pop.programs
+        pr.commitment[progs] += model.params.learning.meeting_commitment_gain * (1 - pr.commitment[progs])
+        model.ledger.community_meeting()
+        model.ledger.staff_hours(model, ties.slots[att], model.params.collaborative.session_hours, cover=True)
+
+    def learning_session(self, model, *, faculty_content: bool = True) -> np.ndarray:
+        """A learning session (or, without faculty content, the congress). Returns attending slots."""
+        p, lp = model.params, model.params.learning
+        virtual = p.collaborative.modality == "virtual"
+        f = lp.virtual_effect if virtual else 1.0
+        att = self._attendees(model, lp.attendance_virtual if virtual else lp.attendance_in_person)
+        ties = model.pop.ties
+        rows = ties.slots[att]
+        st, pr = model.pop.staff, model.pop.programs
+        if faculty_content:
+            st.skill[rows] += f * lp.skill_gain * (1 - st.skill[rows])
+            st.belief[rows] += f * lp.belief_gain * (model.practice_effect - st.belief[rows])
+        self._share_all(model, att, f * lp.share_rate)
+        progs = np.unique(ties.program[att])
+        pr.efficacy[progs] += f * lp.efficacy_gain * (1 - pr.efficacy[progs])
+        pr.new_session_dose[progs] += f
+        if p.collaborative.cross_learning:
+            self._strengthen(ties, att, f * p.network.tie_strengthen)
+            self._form_ties(model, att, f)
+        fam = self._family_attendees(model, lp.attendance_virtual if virtual else lp.attendance_in_person)
+        model.ledger.gathering(model, rows, fam, hours=p.collaborative.session_hours, in_person=not virtual,
+                               faculty_days=p.costs.n_faculty)
+        return rows
+
+    def _family_attendees(self, model, prob: float) -> np.ndarray:
+        fam = model.pop.families
+        idx = np.flatnonzero(fam.on_team)
+        went = idx[self.rng.random(len(idx)) < prob]
+        fam.engagement_base[went] += model.params.families.boost_session * (1 - fam.engagement_base[went])
+        return went
+
+    def call(self, model) -> None:
+        lp, p = model.params.learning, model.params
+        att = self._attendees(model, lp.call_attendance)
+        self._share_all(model, att, lp.call_effect * lp.share_rate)
+        if p.collaborative.cross_learning:
+            self._strengthen(model.pop.ties, att, lp.call_effect * p.network.tie_strengthen)
+        model.ledger.call(model, model.pop.ties.slots[att])
+
+    # -- supports outside the collaborative proper -------------------------------------------
+    def coach_visits(self, model) -> None:
+        p, st = model.params, model.pop.staff
+        k = p.coaching
+        has = self.n_teach > 0
+        progs = np.flatnonzero(has)
+        turn = (model.week // k.weeks_per_teacher) % self.n_teach[progs]
+        focus = self.table[progs, turn]
+        focus = focus[st.present[focus]]
+        # Best-evidenced classroom/family practice the teacher is not yet using at fidelity.
+        thr = p.sustain.fidelity_threshold
+        open_ = self.classroom_practice[None, :] & st.eligible[focus] & ~(st.use[focus] & (st.fidelity[focus] >= thr))
+        score = np.where(open_, model.practice_effect[None, :], -np.inf)
+        pick = np.argmax(score, axis=1)
+        ok = np.isfinite(score[np.arange(len(focus)), pick])
+        who, prac = focus[ok], pick[ok]
+        st.coached_until[who] = model.week + k.visit_interval_weeks - 1
+        u = self.support_rng.random(len(who))
+        using = st.use[who, prac]
+        start = ~using & (u < k.p_seed)
+        st.use[who[start], prac[start]] = True
+        st.fidelity[who[start], prac[start]] = p.sustain.start_fidelity
+        grow = using
+        f = st.fidelity[who[grow], prac[grow]]
+        st.fidelity[who[grow], prac[grow]] = f + k.fidelity_gain * (1 - f)
+        b = st.belief[who, prac]
+        st.belief[who, prac] = b + k.belief_gain * (model.practice_effect[prac] - b)
+        model.ledger.add("coaching", k.hours_per_visit * p.costs.coach_hourly * len(progs))
+        model.ledger.staff_hours(model, who, p.costs.coaching_teacher_hours, cover=False)
+
+    def workshop(self, model) -> None:
+        p, st = model.params, model.pop.staff
+        t = p.training
+        can = st.present & np.isin(st.role, WORKSHOP_ROLES)
+        att = np.flatnonzero(can & (self.support_rng.random(len(can)) < t.attendance))
+        st.belief[att] += t.belief_gain * (model.practice_effect - st.belief[att])
+        st.skill[att] += t.skill_gain * (1 - st.skill[att])
+        start = (st.eligible[att] & ~st.use[att] & self.classroom_practice[None, :]
+                 & (self.support_rng.random((len(att), len(model.practice_effect))) < t.p_try))
+        r, c = np.nonzero(start)
+        st.use[att[r], c] = True
+        st.fidelity[att[r], c] = p.sustain.start_fidelity
+        model.ledger.add("training", p.costs.trainer_fee * model.pop.n_programs)
+        model.ledger.staff_hours(model, att, t.hours, cover=True)
