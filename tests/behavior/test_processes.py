@@ -186,3 +186,23 @@ def test_timeseries_is_tidy_and_complete():
     assert not ts.duplicated(["week", "program_id", "practice"]).any()
     assert (ts["n_fidelity"] <= ts["n_using"]).all() and (ts["n_using"] <= ts["n_eligible"]).all()
     assert isinstance(ts["practice"].dtype, pd.CategoricalDtype)
+
+
+def test_outcome_counts_agree_with_shares_and_enrolment_counts_people_not_posts():
+    p = load_params()
+    model = BSCModel(p, seed=3, create_agents=False)
+    team_teachers = int((model.pop.staff.on_team & np.isin(model.pop.staff.role, (2, 3))).sum())
+    model.run()
+    s = run_sim(p, 3).summary
+    assert s["n_classrooms_reached_end"] == pytest.approx(s["frac_classrooms_reached_end"] * s["n_classrooms"])
+    assert s["n_classrooms_sustained_followup"] <= min(s["n_classrooms_reached_end"], s["n_classrooms_reached_followup"])
+    assert s["n_teaching_fidelity_end"] == pytest.approx(s["frac_frontline_fidelity_end"] * s["n_teaching_staff_end"])
+    assert s["n_programs_improved_kept_followup"] <= s["n_programs_improved_end"] <= s["n_programs"]
+    assert s["n_test_successes"] <= s["n_test_units"]
+    # Enrolment counts people: leavers stay in the denominator and their successors are added.
+    assert s["n_enrolled_teaching_staff"] >= team_teachers
+    assert s["n_enrolled_teaching_fidelity_end"] <= s["n_enrolled_teaching_staff"]
+    still = run_sim(load_params(["turnover.annual_rate_mean=0.0"]), 3).summary
+    assert still["n_enrolled_teaching_staff"] == team_teachers
+    churn = run_sim(load_params(["turnover.annual_rate_mean=0.6"]), 3).summary
+    assert churn["n_enrolled_teaching_staff"] > team_teachers

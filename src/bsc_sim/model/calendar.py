@@ -178,6 +178,7 @@ class CalendarPhase:
         j = order[take]
         a, b = att[i], att[j]
         new = ties.weight[a, b] == 0
+        ties.n_formed += int(len(np.unique(np.minimum(a[new], b[new]) * len(ties.slots) + np.maximum(a[new], b[new]))))
         ties.weight[a[new], b[new]] = 1.0  # a new tie starts at unit weight (assumption)
         ties.weight[b[new], a[new]] = 1.0
 

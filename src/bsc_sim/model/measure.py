@@ -50,8 +50,14 @@ class Recorder:
         self.n_families = np.bincount(pop.families.program, minlength=M)
         self.n_rooms = np.maximum(pop.programs.n_classrooms, 1).astype(np.float64)
         self.end_week = model.calendar.end_week
+        self.reached_at_start = np.zeros(C, dtype=bool)      # per classroom, set in week 0
         self.reached_at_end = np.zeros(C, dtype=bool)        # per classroom, set in the end week
         self.reached_now = np.zeros(C, dtype=bool)           # per classroom, the latest week
+        # Enrolment of teaching staff in the collaborative (on its team at some week up to the end):
+        # the hire week of the person enrolled in each post (-1: none), and counts of people.
+        self.enrolled_hire = np.full(len(pop.staff.role), -1, dtype=np.int64)
+        self.n_enrolled = 0                                   # teaching staff ever enrolled (leavers too)
+        self.n_enrolled_fidelity_end = 0                      # of them, present at fidelity at the end
         self.eligible_any = pop.staff.eligible.any(axis=1)   # static: roles never change
         self.teach_rows = np.flatnonzero(self.teach)
 
@@ -77,6 +83,8 @@ class Recorder:
         self.n_rooms_fidelity[w] = self._by_program(room_prog, room_fid)
         reached = room_fid[:, self.classroom_practice].any(axis=1)
         self.reached_now = reached
+        if w == 0:
+            self.reached_at_start = reached.copy()
         if w == self.end_week:
             self.reached_at_end = reached.copy()
         self.n_rooms_reached[w] = np.bincount(room_prog[reached], minlength=self.M)
@@ -88,9 +96,26 @@ class Recorder:
         self.n_team[w] = np.bincount(st.program[st.present & st.on_team], minlength=self.M)
         self.cycles[w] = (self.cycles[w - 1] if w else 0) + pop.programs.new_cycles_logged  # every logged cycle
         teaching = self.teach & st.present
-        self.frontline[w] = teaching.sum(), (teaching & at_fid[:, self.classroom_practice].any(axis=1)).sum()
+        frontline_fid = teaching & at_fid[:, self.classroom_practice].any(axis=1)
+        self.frontline[w] = teaching.sum(), frontline_fid.sum()
+        if w <= self.end_week:
+            self._enrol(st, frontline_fid, w == self.end_week)
         nonteam = st.present & ~st.on_team & self.eligible_any
         self.nonteam[w] = nonteam.sum(), (nonteam & using.any(axis=1)).sum()
+
+    def _enrol(self, st, frontline_fid: np.ndarray, is_end: bool) -> None:
+        """Track the people (not posts) who were on the team as teaching staff during the collaborative.
+
+        A post's occupant is identified by its hire week; a vacancy lasts at least a week, so a
+        departure is always seen here before the post is refilled.
+        """
+        left = (self.enrolled_hire >= 0) & (~st.present | (st.hired_week != self.enrolled_hire))
+        self.enrolled_hire[left] = -1
+        new = self.teach & st.present & st.on_team & (self.enrolled_hire < 0)
+        self.enrolled_hire[new] = st.hired_week[new]
+        self.n_enrolled += int(new.sum())
+        if is_end:
+            self.n_enrolled_fidelity_end = int(((self.enrolled_hire >= 0) & frontline_fid).sum())
 
     # -- tables --------------------------------------------------------------------------
     def timeseries(self, practice_names) -> pd.DataFrame:

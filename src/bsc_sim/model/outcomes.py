@@ -55,6 +55,14 @@ def summarize(model) -> dict[str, float]:
     st = model.pop.staff
     # Sustained: reached when the collaborative ended and still reached at the end of follow-up.
     sustained_rooms = float((rec.reached_at_end & rec.reached_now).sum())
+    # Programmes that improved by the end, and of them those that kept at least half of the
+    # classrooms they gained (reached at the end, not at baseline) until the end of follow-up.
+    room_prog, M = model.pop.classroom_program, rec.M
+    gained = np.bincount(room_prog, weights=rec.reached_at_end & ~rec.reached_at_start, minlength=M)
+    kept = np.bincount(room_prog, weights=rec.reached_at_end & ~rec.reached_at_start & rec.reached_now, minlength=M)
+    improved = gain_end >= p.progress.modest
+    fam = model.pop.families
+    ev_studied = [e for e in ev if e[13] != "fizzled"]
     out = {
         "n_programs": float(rec.M),
         "n_classrooms": float(rooms),
@@ -66,6 +74,24 @@ def summarize(model) -> dict[str, float]:
         "frac_classrooms_sustained_followup": sustained_rooms / rooms,
         "frac_programs_improved_end": float(np.mean(gain_end >= p.progress.modest)),
         "frac_programs_improved_followup": float(np.mean(gain_fu >= p.progress.modest)),
+        "n_classrooms_reached_baseline": float(rec.n_rooms_reached[0].sum()),
+        "n_classrooms_reached_end": float(rec.n_rooms_reached[end].sum()),
+        "n_classrooms_reached_followup": float(rec.n_rooms_reached[last].sum()),
+        "n_classrooms_sustained_followup": sustained_rooms,
+        "n_programs_improved_end": float(improved.sum()),
+        "n_programs_improved_kept_followup": float((improved & (gained > 0) & (kept >= 0.5 * gained)).sum()),
+        "n_teaching_staff_end": float(rec.frontline[end, 0]),
+        "n_teaching_fidelity_end": float(rec.frontline[end, 1]),
+        "n_enrolled_teaching_staff": float(rec.n_enrolled),
+        "n_enrolled_teaching_fidelity_end": float(rec.n_enrolled_fidelity_end),
+        "frac_enrolled_teaching_fidelity_end": _share(rec.n_enrolled_fidelity_end, rec.n_enrolled),
+        "n_nonteam_staff_end": float(rec.nonteam[end, 0]),
+        "n_nonteam_staff_adopted_end": float(rec.nonteam[end, 1]),
+        "n_test_units": float(sum(e[7] for e in ev_studied)),
+        "n_test_successes": float(sum(e[7] * e[8] for e in ev_studied)),
+        "n_cross_ties_formed": float(model.pop.ties.n_formed),
+        "n_cross_ties_end": float(model.pop.ties.n_ties()),
+        "sum_family_engagement_end": float(rec.engagement[end] @ rec.n_families),
         "frac_staff_fidelity_end": _share(rec.n_fidelity[end].sum(), rec.n_eligible[end].sum()),
         "frac_frontline_fidelity_end": _share(rec.frontline[end, 1], rec.frontline[end, 0]),
         "frac_nonteam_staff_adopted": _share(rec.nonteam[end, 1], rec.nonteam[end, 0]),

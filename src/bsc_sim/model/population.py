@@ -124,6 +124,7 @@ class CrossTies:
     kind: np.ndarray                # int8 (T,) their programme's kind
     weight: np.ndarray              # (T,T) symmetric tie weights, 0 = no tie
     index_of: np.ndarray            # int (S,) tie index of each staff slot, -1 if none
+    n_formed: int = 0               # ties formed so far (a diagnostic)
 
     @classmethod
     def among(cls, staff: Staff, kind: np.ndarray) -> CrossTies:
