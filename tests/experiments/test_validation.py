@@ -47,9 +47,25 @@ def test_validate_writes_a_table_computed_from_the_runs(tmp_path, capsys):
     assert text.count("| **PASS** |") + text.count("| **FAIL** |") == len(FACTS) == 7
     table = pd.read_csv(out / "validation.csv")
     results = pd.read_parquet(out / "results.parquet")
-    fidelity = results[results.contrast == "default"]["frac_frontline_fidelity_end"].mean()
+    default = results[results.contrast == "default"]
+    # Pooled over runs (people), not a mean of per-run shares.
+    fidelity = default["n_enrolled_teaching_fidelity_end"].sum() / default["n_enrolled_teaching_staff"].sum()
     row = table.set_index("key").loc["fidelity"]
     assert row["model"].startswith(f"{100 * fidelity:.0f}%")
     assert (row["result"] == "PASS") == (0.3 <= fidelity <= 0.7)
+    improved = default["n_programs_improved_end"].sum() / default["n_programs"].sum()
+    row = table.set_index("key").loc["improves"]
+    assert row["model"].startswith(f"{100 * improved:.0f}%") and (row["result"] == "PASS") == (0.6 <= improved <= 0.9)
     assert cmd_validate(["replications=1", f"doc={doc}"]) == 2
     assert cmd_validate(["replicatons=5"]) == 2
+
+
+def test_sustained_counts_the_same_classrooms_among_programmes_that_improved():
+    from bsc_sim.analysis.validation import _sustained
+
+    rows = [{"contrast": "default", "replicate": r, "n_programs_improved_end": 4.0,
+             "n_programs_improved_kept_followup": kept} for r, kept in enumerate([1.0, 1.0, 2.0, 0.0])]
+    verdict = _sustained(pd.DataFrame(rows))
+    assert verdict.passed and verdict.figure.startswith("25%")     # 4 of 16, pooled
+    rows = [{**row, "n_programs_improved_kept_followup": 3.0} for row in rows]
+    assert not _sustained(pd.DataFrame(rows)).passed
