@@ -71,6 +71,7 @@ class TurnoverParams(Checked):
     leader_departure_culture_shock: float = param(0.15, unit="share of culture", **P01, source="assumption: leaders' exit is the biggest shock (MODEL-BRIEF 3)", doc="share of the learning culture lost when the director leaves")
     team_backfill_uses_leadership: bool = param(True, unit="-", source="assumption", doc="a newcomer joins the team with probability = leadership support")
     onboarding_fidelity: float = param(0.5, unit="fidelity 0-1", **P01, source="assumption", doc="starting fidelity of a newcomer for a practice the programme has embedded")
+    onboarding_prob: float = param(1.0, unit="probability at culture 1", **P01, source="assumption: colleagues pass an embedded practice on only as far as the learning culture carries it (Pascoe 2021: turnover loses organisational knowledge, mechanisms 2.7)", doc="chance a newcomer takes up an embedded practice = this x the programme's learning culture")
     family_annual_rate: float = param(0.35, unit="share/year", **P01, source="assumption: children age out; NOT FOUND (DF 5)", doc="annual family turnover")
 
 
@@ -80,6 +81,7 @@ class StaffParams(Checked):
 
     skill_mean: float = param(0.4, unit="index 0-1", **P01, source="assumption", doc="mean QI skill of staff")
     skill_concentration: float = param(6.0, unit="-", lo=0.0, lo_open=True, source="assumption", doc="Beta concentration of QI skill")
+    skill_decay_weekly: float = param(0.015, unit="share of gain/week", **P01, source="mechanisms 1.7 (Tatel & Ackerman): half of a training gain lost after ~6.5-13 months; 0.015/week = half-life ~11 months (mixed tasks)", doc="weekly loss of QI skill above a person's entry level in a week without reinforcement (no session, call or test)")
     threshold_mean: float = param(0.2, unit="share of contacts", **P01, source="DF 6: adoption threshold 0.15-0.2 (Watts window, DF 4.2)", doc="mean adoption threshold (openness is its inverse)")
     threshold_sd: float = param(0.08, unit="share of contacts", **P01, source="assumption; DF 6 gives 0.05-0.35 as the plausible range of the mean", doc="sd of adoption thresholds (clipped normal)")
     initial_use_prob: float = param(0.05, unit="probability", **P01, source="assumption: low baseline use of the change package", doc="chance an eligible staff member already uses a practice at week 0")
@@ -149,6 +151,7 @@ class SpreadParams(Checked):
     w_belief: float = param(0.20, unit="threshold shift", **NONNEG, source="assumption", doc="threshold reduction per unit belief above 0.5")
     w_culture: float = param(0.10, unit="threshold shift", **NONNEG, source="assumption", doc="threshold reduction per unit culture above 0.5")
     w_attractiveness: float = param(0.20, unit="threshold shift", **NONNEG, source="DF 4.4: Rogers attributes, equal weights (no quantitative weights found)", doc="threshold reduction per unit Rogers attractiveness")
+    w_fit: float = param(0.05, unit="threshold shift per logit", **NONNEG, source="DF 4.4: compatibility raises adoption (direction); magnitude assumption", doc="threshold reduction per logit of the practice's local fit (adaptations, families on the team)")
     w_time_cost: float = param(0.03, unit="threshold shift/hour", **NONNEG, source="assumption: capability trap (DF 4.5 Repenning & Sterman)", doc="threshold increase per weekly hour x (1 - time slack)")
 
 
@@ -168,12 +171,20 @@ class PDSAParams(Checked):
     adopt_threshold: float = param(0.6, unit="observed share", **P01, source="assumption", doc="observed success share at or above which the team adopts / scales up")
     abandon_threshold: float = param(0.35, unit="observed share", **P01, source="assumption", doc="observed success share below which the team abandons; between: adapt")
     adapt_gain: float = param(0.3, unit="logit", **NONNEG, source="assumption", doc="gain in local fit of a practice after each adaptation")
+    max_fit: float = param(1.0, unit="logit", **NONNEG, source="assumption: adaptation improves fit, not the evidence; an ineffective practice cannot be adapted into an effective one (DF 2.1 Williams: BTS needs a proven change package)", doc="upper bound of a practice's local fit from adaptation and peers")
     belief_rate: float = param(0.3, unit="share", **P01, source="assumption", doc="how far team beliefs move toward a study result")
+    programme_belief_rate: float = param(0.1, unit="share", **P01, source="assumption: teams share what they learn with colleagues (Nembhard 2012 intra-organisational learning, mechanisms 4.2)", doc="how far the beliefs of the programme's other staff move toward a study result")
+    abandon_ends_use: float = param(1.0, unit="probability", **P01, source="assumption: the team's decision ends the practice in the programme (Model for Improvement: adopt, adapt or abandon, DF 2.1)", doc="chance each current user in the programme stops when the team abandons a practice (its spread is blocked during the cool-down)")
     scale_factor: float = param(2.0, unit="x classrooms", lo=1.0, source="DF 2.1: test, then implement, then spread (Model for Improvement)", doc="classrooms tested next cycle after a success")
     choice_sharpness: float = param(4.0, unit="logit per unit belief", **NONNEG, source="assumption", doc="how strongly teams pick the practices they believe in most for a new cycle")
     abandon_cooldown_weeks: int = param(12, unit="weeks", lo=0, source="assumption", doc="weeks before an abandoned practice is tested again")
     fidelity_gain: float = param(0.05, unit="share of gap/week", **P01, source="assumption", doc="extra weekly fidelity growth of testers while a test runs")
-    post_collaborative_factor: float = param(0.3, unit="x start rate", **NONNEG, source="assumption: few teams keep cycling once supports end (DF 2.2)", doc="start-rate multiplier after supports end, times culture/0.5")
+    post_collaborative_factor: float = param(0.3, unit="x start rate", **NONNEG, source="assumption: few teams keep cycling once supports end (DF 2.2)", doc="start-rate multiplier when supports end, times culture/0.5; it then tapers")
+    taper_half_life_weeks: float = param(13.0, unit="weeks", lo=0.0, lo_open=True, source="assumption: cycling fades without faculty, calls and reports (DF 2.2 Wells: few collaboratives show persistence)", doc="half-life of the post-support start rate")
+    momentum_weight: float = param(0.6, unit="-", **P01, source="assumption: action periods stall as the session's energy fades (DF 2.1 IHI: learning sessions drive the action periods)", doc="how much session momentum sets the start rate: x (1 - w + 2 w momentum)")
+    beta_momentum: float = param(0.5, unit="logit per unit", **NONNEG, source="assumption: knowledge from sessions fades (mechanisms 1.7)", doc="effect of session momentum (centred at 0.5) on test success")
+    no_leader_start_factor: float = param(0.5, unit="x start rate", **P01, source="mechanisms 2.8: unprotected time and weak leadership support limited participation; magnitude assumption", doc="start-rate multiplier while no director or education manager is present on the team (nobody allocates time)")
+    data_support_time_saving: float = param(0.5, unit="share", **P01, source="assumption: data burden (MODEL-BRIEF 1); data coaching (mechanisms 7.5)", doc="share of data-collection time saved by full data-use support")
 
 
 @dataclass(frozen=True)
@@ -182,7 +193,15 @@ class LearningParams(Checked):
 
     attendance_in_person: float = param(0.85, unit="probability", **P01, source="assumption", doc="chance a team member attends an in-person session")
     attendance_virtual: float = param(0.9, unit="probability", **P01, source="assumption", doc="chance a team member attends a virtual session")
-    virtual_effect: float = param(0.7, unit="x effect", **P01, source="assumption; virtual sessions rated helpful by 83% (DF 2.3, CSLC)", doc="multiplier on gains and new ties in virtual sessions")
+    virtual_learning_factor: float = param(0.85, unit="x effect", **P01, source="mechanisms 3.5, 3.6, 3.9: remote and in-person coaching/PD gave no significant difference; 3.8: virtual BTS 59% significant improvement; small loss assumed", doc="multiplier on what a virtual session teaches (skill, knowledge, efficacy, momentum)")
+    virtual_tie_factor: float = param(0.5, unit="x ties", **P01, source="assumption: tie formation online NOT FOUND (mechanisms 3); collaboratives rewire networks only modestly even in person (mechanisms 4.5)", doc="multiplier on new ties and tie strengthening at virtual sessions")
+    momentum_gain: float = param(0.5, unit="share of gap/session", **P01, source="assumption: sessions give motivation and know-how (DF 2.2 Zamboni mechanisms)", doc="rise of a team's session momentum per session (x the share of its seats attending), saturating")
+    momentum_half_life_weeks: float = param(8.0, unit="weeks", lo=0.0, lo_open=True, source="assumption; shorter than skill decay (mechanisms 1.7) and of the order of the best gap for a year's retention (mechanisms 3.2: 5-10% of the retention interval)", doc="half-life of session momentum between sessions")
+    massed_discount: float = param(0.8, unit="share per unit momentum", **P01, source="mechanisms 3.2-3.3: spaced beats massed learning (d = 0.54; Cepeda 2006, 2008); relearning after partial forgetting consolidates more; magnitude assumption", doc="share of a session's lasting gains (skill, knowledge, efficacy) lost per unit of session momentum still left when it starts")
+    faculty_dilution: float = param(0.1, unit="per programme/faculty", **NONNEG, source="mechanisms 5.8: caseload per facilitator moderates effects (Baskerville 2012); magnitude assumption", doc="session gains are divided by 1 + this x (programmes per faculty member above the reference)")
+    programs_per_faculty_ref: float = param(8 / 6, unit="programmes/faculty", lo=0.0, lo_open=True, source="DF 1.1 and 2.1: CCL's 8 programmes with a faculty of about 6", doc="programmes per faculty member at which session gains are undiluted")
+    cross_fit_rate: float = param(0.05, unit="share of gap/week", **P01, source="mechanisms 4.6: peers transmit skills (Ramanadhan 2010); magnitude assumption", doc="weekly rise of a programme's fit toward better-fitting adaptations of programmes it is tied to")
+    peer_start_boost: float = param(0.5, unit="x start rate", **NONNEG, source="mechanisms 4.3: peer benchmarking OR 1.57 (Kiefe 2001); DF 2.2 Zamboni: normative pressure; magnitude assumption", doc="start-rate gain when tied programmes have recently shared a successful test (saturating in tie weight)")
     skill_gain: float = param(0.15, unit="share of gap", **P01, source="assumption; 72-78% report knowledge gains (DF 2.3)", doc="QI skill gain per session attended")
     belief_gain: float = param(0.2, unit="share of gap", **P01, source="assumption: faculty present the evidence", doc="belief moves toward the practice's true effect per session")
     share_rate: float = param(0.3, unit="share of gap", **P01, source="DF 2.2: cross-team interaction (Zamboni 2020; Nembhard 2009)", doc="'all teach, all learn': belief moves toward the pooled shared results per session")
@@ -210,7 +229,7 @@ class CollaborativeParams(Checked):
     congress: bool = param(True, unit="-", source="DF 2.1: closing congress", doc="hold a closing congress at the end")
     data_use_support: float = param(0.5, unit="index 0-1", **P01, source="assumption: faculty teach measurement (Nadeem 2013: data collection is a common component)", doc="strength of data-use support during the collaborative")
     followup_support_weeks: int = param(0, unit="weeks", lo=0, source="design", doc="weeks after the end during which supports continue (calls, data support, full PDSA start rate, team feedback)")
-    cross_learning: bool = param(True, unit="-", source="DF 2.2: Nembhard 2009 inter-organisational learning", doc="learning across programmes (ties, shared results)")
+    cross_learning: bool = param(True, unit="-", source="DF 2.2: Nembhard 2009 inter-organisational learning", doc="learning across programmes (ties, shared results and adaptations, peer encouragement)")
 
 
 @dataclass(frozen=True)
@@ -264,7 +283,26 @@ class FamilyParams(Checked):
     boost_session: float = param(0.05, unit="index 0-1", **P01, source="assumption", doc="rise of a team family's baseline engagement per session attended")
     boost_team_family: float = param(0.1, unit="index 0-1", **P01, source="assumption: families on teams (DF 1.1)", doc="target rise when a family from the classroom is on the team")
     p_uptake: float = param(0.08, unit="probability/week", **P01, source="assumption", doc="home uptake hazard x engagement x share of teachers promoting")
+    team_fit_family: float = param(0.5, unit="logit", **NONNEG, source="assumption: effect of families on QI teams NOT FOUND (mechanisms 6.5); direction from CCL's inclusive teams (DF 1.1) and parent-teacher partnership (mechanisms 6.2-6.3)", doc="local fit of family-facing practices while a family member sits on the team")
+    team_fit_classroom: float = param(0.2, unit="logit", **NONNEG, source="assumption: cultural compatibility of classroom practices (mechanisms 6.5: no experimental evidence)", doc="local fit of classroom practices while a family member sits on the team")
     home_lapse: float = param(0.02, unit="probability/week", **P01, source="assumption", doc="weekly chance a family stops home use")
+
+
+@dataclass(frozen=True)
+class DisruptionParams(Checked):
+    """Organisational disruption: competing priorities, staffing crises and a director's exit derail a team."""
+
+    enabled: bool = param(True, unit="-", source="mechanisms 2: collaboratives and programmes can fail", doc="programmes can be derailed and drop out")
+    base_weekly: float = param(0.006, unit="probability/week", **P01, source="mechanisms 2.8: competing priorities limit participation (qualitative); magnitude assumption (~27% a year at average conditions)", doc="weekly chance an average programme is derailed")
+    w_vacancy: float = param(4.0, unit="log-hazard per unit", **NONNEG, source="mechanisms 2.1, 2.7: staffing crises and turnover erode implementation; magnitude assumption", doc="rise of the derailment log-hazard per unit share of vacant posts")
+    w_slack: float = param(1.0, unit="log-hazard per unit", **NONNEG, source="DF 4.5 Repenning & Sterman: time pressure pulls effort from improvement; assumption", doc="rise of the log-hazard per unit shortfall of time slack below 0.5 (x2)")
+    w_leadership: float = param(1.0, unit="log-hazard per unit", **NONNEG, source="mechanisms 2.7: leadership predicts sustainment (Aarons 2016); assumption", doc="fall of the log-hazard per unit leadership support above 0.5 (x2)")
+    p_on_director_exit: float = param(0.5, unit="probability", **P01, source="mechanisms 2.3: climate drops in the year a leader changes (Bartanen et al.); assumption", doc="chance a director's departure derails the programme")
+    p_dissolve_on_director_exit: float = param(0.15, unit="probability", **P01, source="mechanisms 2.5-2.6: 8-15% of teams withdraw; CCL began with 8 settings, 7 reported", doc="chance a director's departure dissolves the team (the programme leaves the collaborative)")
+    mean_weeks: float = param(10.0, unit="weeks", lo=1.0, source="assumption (mechanisms 2.3: a leader change dips performance for 1-2 years; crises are shorter)", doc="mean length of a derailment (geometric)")
+    dropout_weekly: float = param(0.015, unit="probability/week", **P01, source="mechanisms 2.5: 8-15% of enrolled teams did not complete; assumption", doc="weekly chance a derailed programme leaves the collaborative")
+    attendance_factor: float = param(0.5, unit="x attendance", **P01, source="assumption: competing priorities keep staff from sessions (mechanisms 2.8)", doc="attendance multiplier at sessions and calls while derailed")
+    support_factor: float = param(0.5, unit="x feedback", **P01, source="assumption: supports are blunted while a programme is in crisis", doc="multiplier on team and endorsement feedback while derailed (coaching visits are skipped)")
 
 
 @dataclass(frozen=True)
@@ -273,14 +311,19 @@ class SustainParams(Checked):
 
     fidelity_rate: float = param(0.06, unit="share of gap/week", **P01, source="assumption: ~half of front-line staff reach fidelity in 12 months (DF 2.3 NC TF-CBT 52%)", doc="weekly fidelity growth while using, x (1.5 - complexity) x (0.5 + skill)")
     unsupported_ceiling: float = param(0.6, unit="fidelity 0-1", **P01, source="assumption: practice without feedback plateaus below the fidelity criterion", doc="fidelity a user drifts toward with no feedback at all")
-    drift_rate: float = param(0.01, unit="share of gap/week", **P01, source="assumption: skills erode more slowly than they are built", doc="weekly fall of fidelity toward a lower ceiling once feedback is gone")
+    drift_rate: float = param(0.02, unit="share of gap/week", **P01, source="mechanisms 1.7 (Tatel & Ackerman): half of a trained gain is lost after ~6.5 (accuracy) to 11 (mixed) months without use, 0.025-0.015/week", doc="weekly fall of fidelity toward a lower ceiling once feedback is gone")
     fidelity_threshold: float = param(0.8, unit="fidelity 0-1", **P01, source="assumption: conventional 80% fidelity criterion", doc="fidelity at which use counts as 'at fidelity'")
     lapse_weekly: float = param(0.012, unit="probability/week", **P01, source="assumption: sustained gains are the exception (DF 2.2 Wells 2018)", doc="base lapse hazard of a user")
     w_culture: float = param(1.5, unit="log-hazard per unit", **NONNEG, source="assumption", doc="lapse reduction per unit learning culture")
     w_leadership: float = param(0.5, unit="log-hazard per unit", **NONNEG, source="assumption", doc="lapse reduction per unit leadership support")
     w_routine: float = param(1.0, unit="log-hazard", **NONNEG, source="assumption: routinisation", doc="lapse reduction when the practice is embedded in the programme")
     w_belief: float = param(1.0, unit="log-hazard per unit", **NONNEG, source="assumption", doc="lapse increase per unit belief below 0.5")
-    support_withdrawal: float = param(1.5, unit="x hazard", lo=1.0, source="assumption: supports ending (MODEL-BRIEF 4.6; DF 2.3 Casey)", doc="lapse multiplier after collaborative supports end")
+    support_withdrawal: float = param(2.0, unit="x hazard", lo=1.0, source="assumption: supports ending (MODEL-BRIEF 4.6; DF 2.3 Casey: extra support needed to sustain); mechanisms 1.2: 37% still delivering 2 years on", doc="lapse multiplier reached long after collaborative supports end")
+    withdrawal_weeks: float = param(26.0, unit="weeks", lo=0.0, lo_open=True, source="mechanisms 1.7-1.9: skills and supports decay over months after training or consultation ends; assumption", doc="time constant of the rise of the lapse multiplier after supports end: 1 + (support_withdrawal - 1)(1 - exp(-t/this))")
+    experience_rate: float = param(0.02, unit="share of gap/week", **P01, source="assumption: users see whether a practice works in their classroom (MODEL-BRIEF 4.6: sustainment follows results)", doc="weekly move of a user's belief toward the practice's success chance in their programme")
+    peer_coaching_feedback: float = param(0.7, unit="feedback 0-1", **P01, source="mechanisms 4.6: 77% of staff gained skills from peers (Ramanadhan 2010); MODEL-BRIEF 3: capacity built across the organisation; magnitude assumption", doc="feedback to a staff member with a contact on the team who uses the practice at fidelity (colleagues coach colleagues)")
+    supervision_feedback: float = param(0.6, unit="feedback 0-1", **P01, source="assumption: reflective supervision gives staff feedback (effect NOT FOUND, mechanisms 5)", doc="feedback to every staff member of a programme whose leaders use a programme-level practice at fidelity")
+    w_home_continuity: float = param(1.0, unit="log-hazard per unit", **NONNEG, source="mechanisms 6.4: home-school continuity sustains classroom SEL gains (Bierman 2015); magnitude assumption", doc="lapse reduction of classroom staff per unit share of their classroom's families using a home practice")
     start_fidelity: float = param(0.1, unit="fidelity 0-1", **P01, source="assumption", doc="fidelity of someone who has just started a practice")
     embed_threshold: float = param(0.5, unit="share", **P01, source="assumption", doc="share of eligible staff at fidelity for a practice to count as embedded")
 
@@ -291,10 +334,11 @@ class CultureParams(Checked):
 
     initial_mean: float = param(0.3, unit="index 0-1", **P01, source="assumption", doc="mean initial learning culture")
     concentration: float = param(6.0, unit="-", lo=0.0, lo_open=True, source="assumption", doc="Beta concentration of initial culture")
-    gain_per_cycle: float = param(0.04, unit="share of gap/cycle", **P01, source="assumption: improvement habits (DF 2.2 Zamboni 2020)", doc="culture gain per completed PDSA cycle")
+    gain_per_cycle: float = param(0.04, unit="share of gap/cycle", **P01, source="assumption: improvement habits (DF 2.2 Zamboni 2020); McIntosh 2018: team use of data predicts sustainment (mechanisms 7.3)", doc="culture gain per completed PDSA cycle whose data were used")
     gain_leadership: float = param(0.004, unit="share of gap/week", **P01, source="assumption: shared leadership (DF 2.2)", doc="weekly gain x leadership while a team is active")
     gain_session: float = param(0.02, unit="share of gap/session", **P01, source="assumption", doc="gain when the team attends a session")
-    decay_weekly: float = param(0.004, unit="share/week", **P01, source="assumption: decays slowly (MODEL-BRIEF 4.7)", doc="weekly relaxation toward the programme's initial culture")
+    decay_weekly: float = param(0.004, unit="share/week", **P01, source="assumption: decays slowly while reinforced (MODEL-BRIEF 4.7)", doc="weekly relaxation toward the programme's initial culture while supports run")
+    decay_unsupported_weekly: float = param(0.015, unit="share/week", **P01, source="mechanisms 1.7 (Tatel & Ackerman): half of a trained gain lost after ~6.5-13 months without use; 1.10: Pyramid fidelity drifted down over years", doc="weekly relaxation toward the initial culture once supports have ended (or the programme dropped out)")
 
 
 @dataclass(frozen=True)
@@ -328,6 +372,7 @@ class CostParams(Checked):
     community_meeting_cost: float = param(5000.0, unit="USD", **NONNEG, source="assumption", doc="cost of the community meeting")
     data_support_weekly: float = param(40.0, unit="USD/programme/week", **NONNEG, source="assumption", doc="cost of full data-use support per programme-week while supports run (x its strength)")
     pdsa_hours_per_member: float = param(1.5, unit="hours/cycle", **NONNEG, source="assumption", doc="team member time per PDSA cycle")
+    data_hours_per_cycle: float = param(3.0, unit="hours/cycle", **NONNEG, source="assumption: the burden of collecting data (MODEL-BRIEF 1; mechanisms 7.6)", doc="staff time to collect and chart a cycle's data when it is measured (less with data-use support)")
     coach_hourly: float = param(45.0, unit="USD/hour", **NONNEG, source="assumption", doc="coach/consultant hourly cost")
     trainer_fee: float = param(2500.0, unit="USD/workshop/programme", **NONNEG, source="assumption", doc="trainer fee per programme workshop")
 
@@ -354,6 +399,7 @@ class Params(Checked):
     coaching: CoachingParams = param(unit="-", source="-", doc="coaching", factory=CoachingParams)
     training: TrainingParams = param(unit="-", source="-", doc="training", factory=TrainingParams)
     families: FamilyParams = param(unit="-", source="-", doc="families", factory=FamilyParams)
+    disruption: DisruptionParams = param(unit="-", source="-", doc="organisational disruption", factory=DisruptionParams)
     sustain: SustainParams = param(unit="-", source="-", doc="sustainment", factory=SustainParams)
     culture: CultureParams = param(unit="-", source="-", doc="culture", factory=CultureParams)
     progress: ProgressParams = param(unit="-", source="-", doc="progress score", factory=ProgressParams)

@@ -61,6 +61,24 @@ def test_objective_is_the_weighted_sum_of_squared_standardised_errors():
     assert objective(targets, samples) == pytest.approx(9.0 + 0.5e6)
 
 
+def test_a_per_target_is_the_ratio_of_pooled_sums():
+    from bsc_sim.analysis.calibrate import split_columns, target_columns
+
+    targets = [Target("n_improved", 0.5, 0.1, per="n_programs"), Target("b", 0.2, 0.05)]
+    assert target_columns(targets) == ["n_improved", "b", "n_programs"]
+    raw = np.array([[1.0, 0.2, 2.0], [6.0, 0.2, 8.0]])          # 7 of 10 pooled, not mean(0.5, 0.75)
+    samples, den = split_columns(targets, raw)
+    assert objective(targets, samples, den) == pytest.approx(((0.7 - 0.5) / 0.1) ** 2)
+    fit = fit_table(targets, samples, den)
+    assert fit.iloc[0].indicator == "n_improved/n_programs" and fit.iloc[0].model_mean == pytest.approx(0.7)
+    spec = spec_from_dict(tiny_spec(targets=[{"indicator": "n_programs_improved_end", "per": "n_programs",
+                                              "value": 0.8, "tolerance": 0.1}]))
+    validate_spec(spec)
+    with pytest.raises(Exception, match="per"):
+        validate_spec(spec_from_dict(tiny_spec(targets=[{"indicator": "n_programs_improved_end", "per": "n_progs",
+                                                         "value": 0.8, "tolerance": 0.1}])))
+
+
 def test_fit_table_reports_mean_interval_and_tolerance():
     fit = fit_table([Target("a", 0.5, 0.1), Target("b", 0.0, 0.01)], np.array([[0.4, 0.1], [0.6, 0.1], [0.5, 0.1]]))
     a, b = fit.iloc[0], fit.iloc[1]

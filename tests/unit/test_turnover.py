@@ -13,20 +13,27 @@ def test_weekly_hazard_matches_domain_facts_table(annual, weekly):
     assert 1 - (1 - weekly_hazard(annual)) ** 52 == pytest.approx(annual)
 
 
-def test_newcomers_know_only_embedded_practices():
-    model = BSCModel(load_params(["cohort.n_programs=3"]), seed=4, create_agents=False)
-    st, pr = model.pop.staff, model.pop.programs
-    pr.embedded[:] = False
-    pr.embedded[0, 0] = True                      # programme 0 has embedded practice 0
-    slots = np.flatnonzero(st.eligible[:, 0])     # posts that can use practice 0, in every programme
-    st.present[slots] = False
-    model.components["turnover"]._hire(model, slots, np.zeros(len(slots)))
-    in_p0 = st.program[slots] == 0
-    assert st.use[slots[in_p0], 0].all()
-    assert np.allclose(st.fidelity[slots[in_p0], 0], model.params.turnover.onboarding_fidelity)
-    assert not st.use[slots[~in_p0]].any()
-    assert not st.use[slots][:, 1:].any()
-    assert (st.hired_week[slots] == model.week).all()
+def test_newcomers_know_only_embedded_practices_and_take_them_up_as_far_as_the_culture_carries_them():
+    def hire_all(culture):
+        model = BSCModel(load_params(["cohort.n_programs=3"]), seed=4, create_agents=False)
+        st, pr = model.pop.staff, model.pop.programs
+        pr.embedded[:] = False
+        pr.embedded[0, 0] = True                      # programme 0 has embedded practice 0
+        pr.culture[:] = culture
+        slots = np.flatnonzero(st.eligible[:, 0])     # posts that can use practice 0, in every programme
+        st.present[slots] = False
+        model.components["turnover"]._hire(model, slots, np.zeros(len(slots)))
+        in_p0 = st.program[slots] == 0
+        assert not st.use[slots[~in_p0]].any()        # nothing of what other programmes did not embed
+        assert not st.use[slots][:, 1:].any()
+        assert (st.hired_week[slots] == model.week).all()
+        taken = st.use[slots[in_p0], 0]
+        assert np.allclose(st.fidelity[slots[in_p0][taken], 0], model.params.turnover.onboarding_fidelity)
+        return taken
+
+    assert hire_all(1.0).all()                        # a full learning culture passes it on to everyone
+    assert not hire_all(0.0).any()                    # none passes nothing on
+    assert 0 < hire_all(0.5).mean() < 1
 
 
 def test_staff_network_is_a_seeded_networkx_graph_matching_the_kernel():

@@ -7,7 +7,8 @@ A *targets file* (YAML; ``configs/calibration/default.yaml`` is the worked examp
   optionally ``log: true`` (search on a log scale);
 * ``targets``: indicators of a run's summary (:func:`bsc_sim.model.outcomes.summarize`), each with a
   target ``value``, a ``tolerance`` (the error that counts as one unit), an optional ``weight``
-  (default 1) and its ``source``;
+  (default 1) and its ``source``; with ``per: OTHER_INDICATOR`` the target is the ratio of pooled
+  sums over replicates, sum(indicator) / sum(per) (e.g. programmes improved per programme);
 * optionally ``trials``, ``replicates`` and ``seed`` (the command line wins).
 
 Method. Every trial runs the same ``replicates`` seeds, spawned from ``SeedSequence(seed)``
@@ -52,7 +53,7 @@ STUDY_FILE = "study.db"
 NAN_PENALTY = 1e6  # objective contribution (x weight) of a target whose indicator is undefined in every replicate
 SPEC_KEYS = {"base", "parameters", "targets", "trials", "replicates", "seed"}
 PARAMETER_KEYS = {"key", "low", "high", "log"}
-TARGET_KEYS = {"indicator", "value", "tolerance", "weight", "source"}
+TARGET_KEYS = {"indicator", "value", "tolerance", "weight", "source", "per"}
 NOT_CALIBRATABLE = {"seed", "design"}
 
 
@@ -75,6 +76,11 @@ class Target:
     tolerance: float
     weight: float = 1.0
     source: str = ""
+    per: str | None = None    # the target is sum(indicator) / sum(per) over replicates
+
+    @property
+    def label(self) -> str:
+        return f"{self.indicator}/{self.per}" if self.per else self.indicator
 
 
 @dataclass(frozen=True)
@@ -174,7 +180,7 @@ def spec_from_dict(data: Any, *, overrides: Sequence[str] = (), trials: int | No
         targets.append(Target(indicator=name, value=_number(t["value"], f"{name}.value"),
                               tolerance=_number(t["tolerance"], f"{name}.tolerance"),
                               weight=_number(t.get("weight", 1.0), f"{name}.weight"),
-                              source=str(t.get("source", ""))))
+                              source=str(t.get("source", "")), per=None if t.get("per") is None else str(t["per"])))
     return CalibrationSpec(
         base=tuple(base) + tuple(overrides), parameters=tuple(params), targets=tuple(targets),
         trials=_whole(data.get("trials", 40) if trials is None else trials, "trials", 1),
@@ -257,9 +263,11 @@ def validate_spec(spec: CalibrationSpec) -> Params:
             hint = difflib.get_close_matches(t.indicator, sorted(known), n=1)
             raise ParamError(f"{t.indicator}: unknown indicator (value {t.value:g})"
                              + (f"; did you mean {hint[0]}?" if hint else "; see bsc_sim.model.outcomes.summarize"))
-        if t.indicator in seen:
-            raise ParamError(f"{t.indicator}: listed twice under targets")
-        seen.add(t.indicator)
+        if t.per is not None and t.per not in known:
+            raise ParamError(f"{t.indicator}.per = {t.per!r}: unknown indicator")
+        if t.label in seen:
+            raise ParamError(f"{t.label}: listed twice under targets")
+        seen.add(t.label)
         if not t.tolerance > 0:
             raise ParamError(f"{t.indicator}.tolerance = {t.tolerance:g}: must be > 0")
         if t.weight < 0:
@@ -295,32 +303,66 @@ def evaluate(base: Params, values: Mapping[str, float], seeds: Sequence[int], in
     return np.array(rows, dtype=np.float64).reshape(len(seeds), len(indicators))
 
 
-def objective(targets: Sequence[Target], samples: np.ndarray) -> float:
-    """Weighted sum of squared standardised errors of the replicate means (NaN replicates skipped).
+def target_columns(targets: Sequence[Target]) -> list[str]:
+    """The summary indicators a trial must collect: each target's indicator, then the ``per`` ones."""
+    return [t.indicator for t in targets] + [t.per for t in targets if t.per]
+
+
+def split_columns(targets: Sequence[Target], raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(numerators, denominators) aligned with ``targets``; the denominator is 1 without ``per``."""
+    n = len(targets)
+    den = np.ones((raw.shape[0], n))
+    extra = iter(range(n, raw.shape[1]))
+    for i, t in enumerate(targets):
+        if t.per:
+            den[:, i] = raw[:, next(extra)]
+    return raw[:, :n], den
+
+
+def _target_value(column: np.ndarray, den: np.ndarray | None) -> float:
+    """The replicate mean, or the ratio of pooled sums when a denominator is given (NaN rows skipped)."""
+    if den is None:
+        column = column[~np.isnan(column)]
+        return float(column.mean()) if column.size else float("nan")
+    from .stats import pooled_ratio
+
+    return pooled_ratio(column, den)
+
+
+def objective(targets: Sequence[Target], samples: np.ndarray, den: np.ndarray | None = None) -> float:
+    """Weighted sum of squared standardised errors of the replicate means (NaN replicates skipped);
+    a target with ``per`` uses the ratio of pooled sums (``den`` holds the ``per`` columns).
 
     A target undefined in every replicate (e.g. a PDSA share with no cycles) adds ``NAN_PENALTY``
     times its weight.
     """
     total = 0.0
     for i, t in enumerate(targets):
-        column = samples[:, i]
-        column = column[~np.isnan(column)]
-        if column.size == 0:
+        value = _target_value(samples[:, i], den[:, i] if (den is not None and t.per) else None)
+        if not np.isfinite(value):
             total += NAN_PENALTY * t.weight
         else:
-            total += t.weight * ((column.mean() - t.value) / t.tolerance) ** 2
+            total += t.weight * ((value - t.value) / t.tolerance) ** 2
     return float(total)
 
 
-def fit_table(targets: Sequence[Target], samples: np.ndarray) -> pd.DataFrame:
-    """Per target: value, model mean and 95 % t-interval over replicates, error, within tolerance."""
+def fit_table(targets: Sequence[Target], samples: np.ndarray, den: np.ndarray | None = None) -> pd.DataFrame:
+    """Per target: value, model value (mean, or pooled ratio) with its 95 % interval, error, within tolerance.
+
+    Means get a t-interval over replicates; pooled ratios a bootstrap interval resampling replicates.
+    """
     from ..experiments.compare import mean_ci
+    from .stats import pooled_ratio_ci
 
     rows = []
     for i, t in enumerate(targets):
-        n, mean, low, high = mean_ci(samples[:, i])
+        if den is not None and t.per:
+            mean, low, high = pooled_ratio_ci(samples[:, i], den[:, i])
+            n = int(np.sum(np.isfinite(samples[:, i]) & np.isfinite(den[:, i])))
+        else:
+            n, mean, low, high = mean_ci(samples[:, i])
         error = mean - t.value
-        rows.append({"indicator": t.indicator, "target": t.value, "tolerance": t.tolerance, "weight": t.weight,
+        rows.append({"indicator": t.label, "target": t.value, "tolerance": t.tolerance, "weight": t.weight,
                      "model_mean": mean, "ci95_low": low, "ci95_high": high, "n_replicates": n,
                      "error": error, "z": error / t.tolerance,
                      "within_tolerance": "yes" if abs(error) <= t.tolerance else "no", "source": t.source})
@@ -375,12 +417,12 @@ def _open_study(spec: CalibrationSpec, out_dir: Path, n_finished: int):
     return study
 
 
-def _replicate_means(indicators: Sequence[str], samples: np.ndarray) -> dict[str, float | None]:
-    """Mean of each indicator over the replicates where it is defined (None where it never is)."""
+def _replicate_means(targets: Sequence[Target], samples: np.ndarray, den: np.ndarray) -> dict[str, float | None]:
+    """Each target's model value (mean, or pooled ratio); None where it is never defined."""
     out: dict[str, float | None] = {}
-    for name, column in zip(indicators, samples.T):
-        column = column[~np.isnan(column)]
-        out[name] = float(column.mean()) if column.size else None
+    for i, t in enumerate(targets):
+        value = _target_value(samples[:, i], den[:, i] if t.per else None)
+        out[t.label] = value if np.isfinite(value) else None
     return out
 
 
@@ -449,7 +491,7 @@ def calibrate(spec: CalibrationSpec, out_dir: str | Path, *, executor: Executor 
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         study.tell(t.number, state=TrialState.FAIL)  # left over from an interrupted session
     seeds = replicate_seeds(spec.seed, spec.replicates)
-    indicators = [t.indicator for t in spec.targets]
+    columns = target_columns(spec.targets)
     dists = _distributions(spec, base)
     n_complete = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
     n_new, n_failed = 0, 0
@@ -458,7 +500,7 @@ def calibrate(spec: CalibrationSpec, out_dir: str | Path, *, executor: Executor 
         values = {k: trial.params[k] for k in dists}
         t0 = time.perf_counter()
         try:
-            samples = evaluate(base, values, seeds, indicators, executor)
+            samples, den = split_columns(spec.targets, evaluate(base, values, seeds, columns, executor))
         except ParamError as exc:  # an invalid combination of otherwise valid values
             trial.set_user_attr("error", str(exc))
             study.tell(trial, state=TrialState.FAIL)
@@ -466,8 +508,8 @@ def calibrate(spec: CalibrationSpec, out_dir: str | Path, *, executor: Executor 
             if n_failed > max(10, spec.trials):
                 raise ParamError(f"parameters: {n_failed} trials failed, last with: {exc}") from None
             continue
-        value = objective(spec.targets, samples)
-        trial.set_user_attr("means", _replicate_means(indicators, samples))
+        value = objective(spec.targets, samples, den)
+        trial.set_user_attr("means", _replicate_means(spec.targets, samples, den))
         study.tell(trial, value)
         n_complete += 1
         n_new += 1
@@ -477,11 +519,11 @@ def calibrate(spec: CalibrationSpec, out_dir: str | Path, *, executor: Executor 
 
     best = study.best_trial
     best_values = {k: best.params[k] for k in dists}
-    samples = evaluate(base, best_values, seeds, indicators, executor)
-    fit = fit_table(spec.targets, samples)
+    samples, den = split_columns(spec.targets, evaluate(base, best_values, seeds, columns, executor))
+    fit = fit_table(spec.targets, samples, den)
     trials = _trials_frame(study, spec)
     fitted = {
-        "parameters": best_values, "objective": best.value, "objective_rerun": objective(spec.targets, samples),
+        "parameters": best_values, "objective": best.value, "objective_rerun": objective(spec.targets, samples, den),
         "best_trial": best.number, "n_trials_complete": n_complete, "n_trials_total": len(study.trials),
         "replicates": spec.replicates, "seed": spec.seed, "replicate_seeds": seeds,
         "base": list(spec.base), "free_parameters": [asdict(p) for p in spec.parameters],

@@ -9,12 +9,18 @@ the model (:func:`build_calendar`).
 The events (MODEL-BRIEF 4.1), applied by :class:`CalendarPhase`:
 
 * Community meeting: teams choose the focus together, which raises change commitment.
-* Learning sessions: faculty teach QI skill and the evidence for each practice; "all teach, all
-  learn" pulls beliefs toward the pooled PDSA results of every programme; attendees of different
-  programmes form new ties (homophily by programme kind) and strengthen old ones.
-* Calls: a lighter version of the sharing part of a session.
+* Learning sessions (a dose that fades, ODD 7.3): faculty teach QI skill and the evidence for each
+  practice, raise change efficacy and give the team *momentum* (motivation and know-how that
+  decays between sessions, in the culture phase); the lasting gains are smaller when the last
+  session's momentum is still high (the spacing effect); "all teach, all learn" pulls beliefs toward the
+  pooled PDSA results of every programme and local fit toward the adaptations others found;
+  attendees of different programmes form new ties (homophily by programme kind) and strengthen
+  old ones. Virtual sessions teach a little less and form far fewer ties; a large cohort per
+  faculty member dilutes what each team learns.
+* Calls: a lighter version of the sharing part of a session, with a little momentum.
 * Congress: sharing without new faculty content.
-* Coach (MODEL-BRIEF 6, "single coach/consultant"): every visit the coach works with one focus
+* Only programmes still in the collaborative attend; a derailed programme's staff attend less.
+* Coach (MODEL-BRIEF 6, "single coach/consultant"; skipped while a programme is derailed): every visit the coach works with one focus
   teacher, rotating through the programme's teaching staff, on the best-evidenced classroom or
   family practice that teacher does not yet use at fidelity; while coached, the teacher gets full
   feedback (fidelity ceiling 1) on all of their practices. The coach is paid for every visit.
@@ -129,7 +135,7 @@ class CalendarPhase:
         if cal.call[w]:
             self.call(model)
         if cal.supports_active[w]:
-            model.ledger.data_support(model)
+            model.ledger.data_support(model, int(model.pop.programs.in_collaborative.sum()))
         if cal.coach_visit[w]:
             self.coach_visits(model)
         if cal.training[w]:
@@ -137,10 +143,31 @@ class CalendarPhase:
 
     # -- collaborative events --------------------------------------------------------------
     def _attendees(self, model, prob: float) -> np.ndarray:
-        """Indices (into the tie seats) of present team members who attend, one draw per seat."""
-        st, slots = model.pop.staff, model.pop.ties.slots
-        here = st.present[slots] & st.on_team[slots]
-        return np.flatnonzero(here & (self.rng.random(len(slots)) < prob))
+        """Indices (into the tie seats) of present team members who attend, one draw per seat.
+
+        Only programmes still in the collaborative attend; a derailed programme's staff come less.
+        """
+        st, pr, ties = model.pop.staff, model.pop.programs, model.pop.ties
+        slots = ties.slots
+        here = st.present[slots] & st.on_team[slots] & pr.in_collaborative[ties.program]
+        factor = np.where(pr.derailed[ties.program], model.params.disruption.attendance_factor, 1.0)
+        att = np.flatnonzero(here & (self.rng.random(len(slots)) < prob * factor))
+        st.reinforced_week[slots[att]] = model.week
+        return att
+
+    def _momentum(self, model, att: np.ndarray, gain: float) -> None:
+        """Teams gain momentum by the share of their seats that attended, saturating toward 1."""
+        pr, ties = model.pop.programs, model.pop.ties
+        M = model.pop.n_programs
+        seats = np.maximum(np.bincount(ties.program, minlength=M), 1)
+        dose = np.bincount(ties.program[att], minlength=M) / seats
+        pr.momentum += gain * dose * (1.0 - pr.momentum)
+
+    def _faculty_factor(self, model) -> float:
+        """Session gains shrink when each faculty member serves more programmes than the reference."""
+        lp = model.params.learning
+        per_faculty = model.pop.n_programs / max(1, model.params.costs.n_faculty)
+        return 1.0 / (1.0 + lp.faculty_dilution * max(0.0, per_faculty - lp.programs_per_faculty_ref))
 
     def _share_all(self, model, att: np.ndarray, rate: float) -> None:
         """'All teach, all learn': attendees' beliefs move toward the pooled current results."""
@@ -154,6 +181,13 @@ class CalendarPhase:
         rows = model.pop.ties.slots[att]
         b = model.pop.staff.belief
         b[rows] += rate * (n_fresh > 0) * (pooled - b[rows])
+        # Adaptations are shared too: attendees' programmes move toward the fit others found.
+        adapted = pr.fit > 0
+        n_adapted = adapted.sum(axis=0)
+        target = np.divide((pr.fit * adapted).sum(axis=0), n_adapted, out=np.zeros(pr.fit.shape[1]),
+                           where=n_adapted > 0)
+        progs = np.unique(model.pop.ties.program[att])
+        pr.fit[progs] += rate * np.maximum(0.0, target[None, :] - pr.fit[progs])
 
     @staticmethod
     def _strengthen(ties, att: np.ndarray, amount: float) -> None:
@@ -195,21 +229,26 @@ class CalendarPhase:
         """A learning session (or, without faculty content, the congress). Returns attending slots."""
         p, lp = model.params, model.params.learning
         virtual = p.collaborative.modality == "virtual"
-        f = lp.virtual_effect if virtual else 1.0
+        f = (lp.virtual_learning_factor if virtual else 1.0) * self._faculty_factor(model)
+        f_ties = lp.virtual_tie_factor if virtual else 1.0
         att = self._attendees(model, lp.attendance_virtual if virtual else lp.attendance_in_person)
         ties = model.pop.ties
         rows = ties.slots[att]
         st, pr = model.pop.staff, model.pop.programs
+        # Spacing effect: what a session teaches lasts less when the last one is still fresh.
+        lasting = f * (1.0 - lp.massed_discount * pr.momentum)            # (M,) before this session's boost
         if faculty_content:
-            st.skill[rows] += f * lp.skill_gain * (1 - st.skill[rows])
-            st.belief[rows] += f * lp.belief_gain * (model.practice_effect - st.belief[rows])
+            g = lasting[ties.program[att]]
+            st.skill[rows] += g * lp.skill_gain * (1 - st.skill[rows])
+            st.belief[rows] += g[:, None] * lp.belief_gain * (model.practice_effect - st.belief[rows])
         self._share_all(model, att, f * lp.share_rate)
         progs = np.unique(ties.program[att])
-        pr.efficacy[progs] += f * lp.efficacy_gain * (1 - pr.efficacy[progs])
+        pr.efficacy[progs] += lasting[progs] * lp.efficacy_gain * (1 - pr.efficacy[progs])
         pr.new_session_dose[progs] += f
+        self._momentum(model, att, f * lp.momentum_gain)
         if p.collaborative.cross_learning:
-            self._strengthen(ties, att, f * p.network.tie_strengthen)
-            self._form_ties(model, att, f)
+            self._strengthen(ties, att, f_ties * p.network.tie_strengthen)
+            self._form_ties(model, att, f_ties)
         fam = self._family_attendees(model, lp.attendance_virtual if virtual else lp.attendance_in_person)
         model.ledger.gathering(model, rows, fam, hours=p.collaborative.session_hours, in_person=not virtual,
                                faculty_days=p.costs.n_faculty)
@@ -226,6 +265,7 @@ class CalendarPhase:
         lp, p = model.params.learning, model.params
         att = self._attendees(model, lp.call_attendance)
         self._share_all(model, att, lp.call_effect * lp.share_rate)
+        self._momentum(model, att, lp.call_effect * lp.momentum_gain)
         if p.collaborative.cross_learning:
             self._strengthen(model.pop.ties, att, lp.call_effect * p.network.tie_strengthen)
         model.ledger.call(model, model.pop.ties.slots[att])
@@ -234,7 +274,7 @@ class CalendarPhase:
     def coach_visits(self, model) -> None:
         p, st = model.params, model.pop.staff
         k = p.coaching
-        has = self.n_teach > 0
+        has = (self.n_teach > 0) & ~model.pop.programs.derailed   # no visit during a crisis
         progs = np.flatnonzero(has)
         turn = (model.week // k.weeks_per_teacher) % self.n_teach[progs]
         focus = self.table[progs, turn]
@@ -247,6 +287,7 @@ class CalendarPhase:
         ok = np.isfinite(score[np.arange(len(focus)), pick])
         who, prac = focus[ok], pick[ok]
         st.coached_until[who] = model.week + k.visit_interval_weeks - 1
+        st.reinforced_week[who] = model.week
         u = self.support_rng.random(len(who))
         using = st.use[who, prac]
         start = ~using & (u < k.p_seed)
@@ -270,6 +311,7 @@ class CalendarPhase:
         start = (st.eligible[att] & ~st.use[att] & self.classroom_practice[None, :]
                  & (self.support_rng.random((len(att), len(model.practice_effect))) < t.p_try))
         r, c = np.nonzero(start)
+        st.reinforced_week[att] = model.week
         st.use[att[r], c] = True
         st.fidelity[att[r], c] = p.sustain.start_fidelity
         model.ledger.add("training", p.costs.trainer_fee * model.pop.n_programs)

@@ -24,6 +24,8 @@ class CostLedger:
         self.wage = np.array([c.wage_director, c.wage_education_manager, c.wage_lead_teacher,
                               c.wage_assistant_teacher, c.wage_family_services])
         self.table = np.zeros((horizon, len(CATEGORIES)))
+        self.needs_cover = np.zeros(len(self.wage), dtype=bool)  # by role: teaching staff need a substitute
+        self.needs_cover[list(TEACHING_ROLES)] = True
         self.week = 0
 
     def add(self, category: str, amount: float) -> None:
@@ -34,7 +36,7 @@ class CostLedger:
         role = model.pop.staff.role[slots]
         self.add("staff_time", hours * self.wage[role].sum())
         if cover:
-            self.add("substitutes", hours * self.c.substitute_hourly * np.isin(role, TEACHING_ROLES).sum())
+            self.add("substitutes", hours * self.c.substitute_hourly * self.needs_cover[role].sum())
 
     def gathering(self, model, slots, families, *, hours: float, in_person: bool, faculty_days: int) -> None:
         """A learning session or congress for the whole cohort."""
@@ -49,10 +51,10 @@ class CostLedger:
         self.staff_hours(model, slots, self.c.call_hours, cover=False)
         self.add("faculty", self.c.faculty_hours_per_call * self.c.faculty_day_rate / self.c.faculty_day_hours)
 
-    def data_support(self, model) -> None:
-        """One week of data-use support for every programme of the cohort."""
+    def data_support(self, model, n_programs: int) -> None:
+        """One week of data-use support for ``n_programs`` programmes (those still taking part)."""
         strength = model.params.collaborative.data_use_support
-        self.add("data_support", self.c.data_support_weekly * strength * model.pop.n_programs)
+        self.add("data_support", self.c.data_support_weekly * strength * n_programs)
 
     def community_meeting(self) -> None:
         self.add("community_meeting", self.c.community_meeting_cost)

@@ -1,9 +1,16 @@
-"""Phase 5, cross_learning: beliefs move toward results shared by contacts in other programmes.
+"""Phase 6, cross_learning: what travels along cross-programme ties each week (MODEL-BRIEF 4.5; ODD 7.11).
 
-Between events, team members' beliefs move toward the latest PDSA results that their
-cross-programme contacts' programmes have shared (MODEL-BRIEF 4.5), weighted by tie strength;
-ties decay slowly. Ties are formed and strengthened at learning sessions and calls (the calendar
-phase) and live in ``model.pop.ties``.
+Ties are formed and strengthened at learning sessions and calls (the calendar phase) and live
+in ``model.pop.ties``; they decay slowly. Through them, between events:
+
+* **beliefs**: team members' beliefs move toward the latest PDSA results their contacts'
+  programmes have shared (weighted by tie strength);
+* **adaptations**: a programme's local fit of a practice rises toward the better fit that tied
+  programmes have found by adapting it (``learning.cross_fit_rate``), so peers' tested change
+  ideas raise the success of a team's own tests (mechanisms 4.6: peers transmit skills);
+* **encouragement**: ``programs.peer_encouragement`` (0-1) grows with the tie weight to programmes
+  that recently shared a successful test; it raises how readily a team starts a cycle
+  (normative pressure and peer recognition, DF 2.2 Zamboni 2020; mechanisms 4.3).
 """
 
 from __future__ import annotations
@@ -11,19 +18,22 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from .population import group_sum
+
 
 class CrossProgramLearning:
-    """The weekly belief update through cross-programme ties."""
+    """The weekly updates that travel along cross-programme ties."""
 
     def setup(self, model) -> None:
         pass
 
     def step(self, model) -> None:
         p, ties = model.params, model.pop.ties
-        if not p.collaborative.cross_learning or len(ties.slots) == 0:
+        if not p.collaborative.cross_learning or ties.n_formed == 0:
             return
         ties.weight *= 1 - p.network.tie_decay_weekly
         st, pr = model.pop.staff, model.pop.programs
+        M = model.pop.n_programs
         result = pr.shared_result
         fresh = (model.week - pr.shared_week) <= p.learning.result_memory_weeks
         known = fresh[ties.program].astype(np.float64)             # (T, P)
@@ -34,6 +44,17 @@ class CrossProgramLearning:
         signal = w @ (known * result[ties.program])
         mean = np.divide(signal, weight, out=np.zeros_like(signal), where=weight > 0)
         rows = ties.slots
-        here = (st.present[rows] & st.on_team[rows])[:, None]
+        here = st.present[rows] & st.on_team[rows]
         # Influence saturates once a unit of tie weight reports on a practice (assumption).
-        st.belief[rows] += here * p.learning.cross_rate * np.minimum(weight, 1.0) * (mean - st.belief[rows])
+        st.belief[rows] += here[:, None] * p.learning.cross_rate * np.minimum(weight, 1.0) * (mean - st.belief[rows])
+        # Adaptations: each programme's fit moves toward the tie-weighted fit of its contacts' programmes.
+        strength = w @ np.ones(len(rows))
+        prog = ties.program[here]
+        total = np.bincount(prog, weights=strength[here], minlength=M)
+        peer_fit_sum = group_sum(prog, (w @ pr.fit[ties.program])[here], M)
+        peer_fit = np.divide(peer_fit_sum, total[:, None], out=np.zeros_like(pr.fit), where=total[:, None] > 0)
+        pr.fit += p.learning.cross_fit_rate * np.minimum(total, 1.0)[:, None] * np.maximum(0.0, peer_fit - pr.fit)
+        # Encouragement from programmes that recently shared a successful test.
+        success = (fresh & (result >= p.pdsa.adopt_threshold)).any(axis=1).astype(np.float64)
+        exposure = np.bincount(prog, weights=(w @ success[ties.program])[here], minlength=M)
+        pr.peer_encouragement[:] = 1.0 - np.exp(-exposure)

@@ -1,7 +1,14 @@
-"""Phase 7, culture: the programme learning-culture index (MODEL-BRIEF 4.7).
+"""Phase 8, culture: the learning culture and the capabilities that erode without reinforcement
+(MODEL-BRIEF 4.7; ODD 7.13).
 
-The index rises with completed PDSA cycles, session attendance and leader support of an active
-team while supports run, and relaxes slowly back toward the programme's initial culture.
+* **Learning culture** rises with PDSA cycles whose data were used (mechanisms 7.3: team use of
+  data predicts sustainment), with session attendance, and with leaders' support of an active
+  team while supports run and the programme is not derailed. It relaxes toward the programme's
+  initial culture slowly while the programme's supports run and faster once they have ended
+  (mechanisms 1.7: half of a trained gain is lost in 6.5-13 months without reinforcement).
+* **QI skill** gained at sessions, calls, tests and coaching relaxes toward each person's entry
+  skill in every week without such reinforcement (``staff.skill_decay_weekly``).
+* **Session momentum** (what sessions give a team) halves every ``learning.momentum_half_life_weeks``.
 """
 
 from __future__ import annotations
@@ -10,18 +17,24 @@ import numpy as np
 
 
 class Culture:
-    """The programme learning-culture index."""
+    """The programme learning-culture index, staff QI skill and team momentum."""
 
     def setup(self, model) -> None:
         self.initial = model.pop.programs.culture.copy()
+        self.momentum_keep = 0.5 ** (1.0 / model.params.learning.momentum_half_life_weeks)
 
     def step(self, model) -> None:
-        c, pr, st = model.params.culture, model.pop.programs, model.pop.staff
-        cycles = pr.new_cycles_studied
-        sessions = pr.new_session_dose
+        p, pr, st = model.params, model.pop.programs, model.pop.staff
+        c, w = p.culture, model.week
+        supported = model.calendar.supports_active[w] & pr.in_collaborative
         # Leaders' support builds culture through the team's work while the collaborative supports run.
-        supported = model.calendar.supports_active[model.week]
-        team_active = supported & (np.bincount(st.program[st.present & st.on_team], minlength=len(pr.culture)) > 0)
+        team_active = supported & ~pr.derailed & (np.bincount(st.program[st.present & st.on_team],
+                                                              minlength=len(pr.culture)) > 0)
         gap = 1.0 - pr.culture
-        gain = (c.gain_per_cycle * cycles + c.gain_session * sessions + c.gain_leadership * pr.leadership * team_active) * gap
-        pr.culture += np.minimum(gain, gap) - c.decay_weekly * (pr.culture - self.initial)
+        gain = (c.gain_per_cycle * pr.new_cycles_data_used + c.gain_session * pr.new_session_dose
+                + c.gain_leadership * pr.leadership * team_active) * gap
+        decay = np.where(supported, c.decay_weekly, c.decay_unsupported_weekly)
+        pr.culture += np.minimum(gain, gap) - decay * (pr.culture - self.initial)
+        idle = st.reinforced_week < w
+        st.skill -= p.staff.skill_decay_weekly * idle * np.maximum(0.0, st.skill - st.skill_base)
+        pr.momentum *= self.momentum_keep

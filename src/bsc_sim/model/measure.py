@@ -36,6 +36,9 @@ class Recorder:
         self.n_rooms_fidelity = np.zeros(shape, dtype=np.int32)
         self.n_families_home = np.zeros(shape, dtype=np.int32)
         self.culture = np.zeros((H, M))
+        self.momentum = np.zeros((H, M))
+        self.derailed = np.zeros((H, M), dtype=bool)
+        self.in_collaborative = np.zeros((H, M), dtype=bool)
         self.n_present = np.zeros((H, M), dtype=np.int32)
         self.n_team = np.zeros((H, M), dtype=np.int32)
         self.n_rooms_reached = np.zeros((H, M), dtype=np.int32)
@@ -92,6 +95,9 @@ class Recorder:
         self.n_families_home[w] = self._by_program(fam.program, fam.home_use)
         self.engagement[w] = np.bincount(fam.program, weights=fam.engagement, minlength=self.M) / np.maximum(self.n_families, 1)
         self.culture[w] = pop.programs.culture
+        self.momentum[w] = pop.programs.momentum
+        self.derailed[w] = pop.programs.derailed
+        self.in_collaborative[w] = pop.programs.in_collaborative
         self.n_present[w] = np.bincount(st.program[st.present], minlength=self.M)
         self.n_team[w] = np.bincount(st.program[st.present & st.on_team], minlength=self.M)
         self.cycles[w] = (self.cycles[w - 1] if w else 0) + pop.programs.new_cycles_logged  # every logged cycle
@@ -149,7 +155,9 @@ class Recorder:
         rooms = self.n_rooms
         return pd.DataFrame({
             "week": week.astype(np.int64), "program_id": prog.astype(np.int64),
-            "culture": self.culture.ravel(), "n_staff_present": self.n_present.ravel(),
+            "culture": self.culture.ravel(), "momentum": self.momentum.ravel(),
+            "derailed": self.derailed.ravel(), "in_collaborative": self.in_collaborative.ravel(),
+            "n_staff_present": self.n_present.ravel(),
             "n_team_present": self.n_team.ravel(), "cum_pdsa_cycles": self.cycles.ravel(),
             "frac_classrooms_reached": (self.n_rooms_reached / rooms[None, :]).ravel(),
             "mean_family_engagement": self.engagement.ravel(),

@@ -6,12 +6,17 @@ module of the same name in this package:
 1. **calendar** — community meeting, learning sessions, calls, congress, coaching visits,
    the one-off workshop.
 2. **turnover** — staff leave and vacancies are filled; families turn over.
-3. **pdsa** — teams plan, do, study and act on tests of change.
-4. **spread** — complex contagion among staff; families take up home practices.
-5. **cross_learning** — beliefs move toward results shared through cross-programme ties.
-6. **sustainment** — fidelity grows, users lapse, practices become embedded.
-7. **culture** — the learning-culture index updates.
-8. **measure** — the week's aggregates are recorded.
+3. **disruption** — programmes derail (competing priorities, staffing crises, a director's exit),
+   recover, or drop out of the collaborative.
+4. **pdsa** — teams plan, do, study and act on tests of change.
+5. **spread** — complex contagion among staff; families take up home practices.
+6. **cross_learning** — beliefs and adaptations move along cross-programme ties; peers' successes
+   encourage teams to test.
+7. **sustainment** — fidelity grows toward a ceiling set by feedback, users lapse, practices
+   become embedded.
+8. **culture** — the learning culture, QI skill and session momentum rise with reinforcement and
+   erode without it.
+9. **measure** — the week's aggregates are recorded.
 
 State lives in numpy arrays owned by the model (``model.pop``, :mod:`.population`); phases
 communicate only through it. Costs go to a ledger (:mod:`.costs`) that phases write to; what a
@@ -34,6 +39,7 @@ from .calendar import CalendarPhase, build_calendar
 from .costs import CostLedger
 from .cross_learning import CrossProgramLearning
 from .culture import Culture
+from .disruption import Disruption
 from .measure import Recorder
 from .outcomes import progress_scores
 from .pdsa import PDSAProcess
@@ -42,7 +48,9 @@ from .spread import WithinProgramSpread
 from .sustainment import Sustainment
 from .turnover import Turnover
 
-STREAMS = ("population", "turnover", "pdsa", "spread", "families", "learning", "supports", "sustain")
+# Child streams of the model's generator, one per component; new ones are appended so the older
+# streams keep their numbers.
+STREAMS = ("population", "turnover", "pdsa", "spread", "families", "learning", "supports", "sustain", "disruption")
 
 
 class BSCModel(mesa.Model):
@@ -59,7 +67,8 @@ class BSCModel(mesa.Model):
         >>> model.run()
     """
 
-    PHASES = ("calendar", "turnover", "pdsa", "spread", "cross_learning", "sustainment", "culture", "measure")
+    PHASES = ("calendar", "turnover", "disruption", "pdsa", "spread", "cross_learning", "sustainment", "culture",
+              "measure")
 
     def __init__(self, params: Params, seed: int | None = None, *, create_agents: bool = True,
                  time_phases: bool = False) -> None:
@@ -85,10 +94,13 @@ class BSCModel(mesa.Model):
                                   ("commitment", "efficacy", "leadership", "data_capacity", "time_slack")}
         self.initial_readiness["composite"] = pr_.readiness.copy()
         self.calendar = build_calendar(params)
+        # The last week of collaborative or coaching support; designs without any never "lose" support.
+        supported = self.calendar.supports_active | self.calendar.coach_visit
+        pr_.support_end[:] = int(np.flatnonzero(supported).max()) if supported.any() else 10**9
         self.ledger = CostLedger(params, self.calendar.horizon)
         # One component per phase, set up and stepped in the order of PHASES.
         self.components = {
-            "calendar": CalendarPhase(), "turnover": Turnover(), "pdsa": PDSAProcess(),
+            "calendar": CalendarPhase(), "turnover": Turnover(), "disruption": Disruption(), "pdsa": PDSAProcess(),
             "spread": WithinProgramSpread(), "cross_learning": CrossProgramLearning(),
             "sustainment": Sustainment(), "culture": Culture(), "measure": Recorder(),
         }

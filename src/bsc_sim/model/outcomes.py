@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .pdsa import DECISIONS, EVENT_COLUMNS
-from .population import KIND_NAMES
+from .population import KIND_NAMES, LEVELS, local_fit
 
 
 def progress_scores(rec, end: int, cycles_by_program: np.ndarray, embedded_any: np.ndarray, pp) -> np.ndarray:
@@ -61,7 +61,8 @@ def summarize(model) -> dict[str, float]:
     gained = np.bincount(room_prog, weights=rec.reached_at_end & ~rec.reached_at_start, minlength=M)
     kept = np.bincount(room_prog, weights=rec.reached_at_end & ~rec.reached_at_start & rec.reached_now, minlength=M)
     improved = gain_end >= p.progress.modest
-    fam = model.pop.families
+    fit = local_fit(p, model.pop)  # at the end of the run
+    family = model.pop.practice_level == LEVELS.index("family")
     ev_studied = [e for e in ev if e[13] != "fizzled"]
     out = {
         "n_programs": float(rec.M),
@@ -92,6 +93,14 @@ def summarize(model) -> dict[str, float]:
         "n_cross_ties_formed": float(model.pop.ties.n_formed),
         "n_cross_ties_end": float(model.pop.ties.n_ties()),
         "sum_family_engagement_end": float(rec.engagement[end] @ rec.n_families),
+        "n_derailments": float(model.pop.programs.n_derailments.sum()),
+        "n_programs_dropped": float(model.components["disruption"].n_dropped),
+        "frac_program_weeks_derailed": float(rec.derailed[: end + 1].mean()),
+        "mean_momentum": float(rec.momentum[: end + 1].mean()),
+        "mean_fit": float(fit.mean()),
+        "mean_fit_family_practices": float(fit[:, family].mean()) if family.any() else float("nan"),
+        "n_pdsa_cycles_followup": float(sum(e[4] > end for e in ev)),
+        "mean_skill_end": float(model.pop.staff.skill[model.pop.staff.present].mean()),
         "frac_staff_fidelity_end": _share(rec.n_fidelity[end].sum(), rec.n_eligible[end].sum()),
         "frac_frontline_fidelity_end": _share(rec.frontline[end, 1], rec.frontline[end, 0]),
         "frac_nonteam_staff_adopted": _share(rec.nonteam[end, 1], rec.nonteam[end, 0]),

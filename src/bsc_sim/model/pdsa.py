@@ -4,21 +4,31 @@ A team runs one cycle at a time:
 
 * **Start** (idle team, weekly chance, from the first learning session on): limited by readiness
   (mean of change commitment and efficacy), time slack, data capacity and how much of the team
-  is present; after supports end the chance is scaled by ``post_collaborative_factor x culture/0.5``.
-  The team continues the practice of its last cycle after a scale-up or an adaptation
-  (iteration); otherwise it picks a practice it has not yet adopted, weighted by softmax(belief).
+  is present; raised by session momentum (which fades between sessions) and by peers' recent
+  successes; halved without a leader on the team (nobody allocates the time); nil while the
+  programme is derailed. After its supports end the chance is scaled by
+  ``post_collaborative_factor x culture/0.5`` and then tapers with half-life
+  ``taper_half_life_weeks``. The team continues the practice of its last cycle after a scale-up
+  or an adaptation (iteration); otherwise it picks a practice it has not yet adopted or recently
+  abandoned, weighted by softmax(belief).
 * **Plan** (``plan_weeks``) then **Do** (``do_weeks``): the test runs in ``scale`` classrooms,
   one tester per classroom (the lead teacher, or the assistant when the lead post is vacant);
   programme-level practices are tested by the leaders. Testers use the practice and gain fidelity.
 * **Study**: each tester's test succeeds with probability
   sigmoid(logit(effect) + 2 beta_skill (skill - 0.5) + 2 beta_leadership (leadership - 0.5)
-  + beta_attractiveness x attractiveness + local fit). The team measures with probability equal to
+  + beta_attractiveness x attractiveness + local fit + 2 beta_momentum (momentum - 0.5)), where the
+  local fit comes from adaptation, peers and a family on the team (:func:`.population.local_fit`):
+  so an ineffective practice's tests mostly fail. The team measures with probability equal to
   its data capacity (own capacity plus data-use support); it sees the true share of successes
   plus noise of sd ``obs_noise_sd x (1 - capacity)`` when it measured and ``obs_noise_sd`` when it
   judged by impression, so teams can misread results.
 * **Act**: observed >= adopt threshold: scale up (x ``scale_factor`` classrooms) or, at full
-  scale, adopt programme-wide (leaders endorse it); between the thresholds: adapt (local fit
-  improves) and test again; below: abandon (new testers stop) with a cool-down.
+  scale, adopt (programme-wide only if a leader on the team endorses it); between the thresholds:
+  adapt (local fit improves) and test again; below: abandon: the practice ends in the programme
+  (every tester and, with ``abandon_ends_use``, every other user stops; endorsement lapses; it
+  does not spread there during the cool-down). Team members and testers move their beliefs toward
+  what they saw, the programme's other staff less; the result is shared with other programmes.
+  A measured cycle costs data-collection time, less with data-use support.
 
 Every cycle is one row of the event log. A cycle counts as *well run* when it was data-driven
 (the team measured) and iterative (it built on an earlier cycle of the same practice): the
@@ -29,7 +39,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .population import DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES, LEVELS, TEACHING_ROLES, group_sum
+from .disruption import leader_on_team
+from .population import DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES, LEVELS, TEACHING_ROLES, group_sum, local_fit
 
 IDLE, PLAN, DO, STUDY = 0, 1, 2, 3
 GO, ADAPT, STOP = 0, 1, 2
@@ -62,7 +73,8 @@ class PDSAProcess:
         self.next_practice = np.full(M, -1)             # practice to iterate on, -1 none
         self.next_scale = np.ones(M, dtype=np.int64)
         self.cycles_on = np.zeros((M, P), dtype=np.int64)
-        self.cooldown_until = np.zeros((M, P), dtype=np.int64)
+        self.adopted = np.zeros((M, P), dtype=bool)     # the team adopted it (with or without endorsement)
+        self._mark = np.zeros(len(st.role), dtype=bool)  # scratch mask over staff posts
         self.testers: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.events: list[tuple] = []
         # Static lookups.
@@ -79,6 +91,8 @@ class PDSAProcess:
         self.leaders = [np.flatnonzero((st.program == m) & np.isin(st.role, (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES)))
                         for m in range(M)]
         self.seats = np.maximum(np.bincount(st.program[st.on_team], minlength=M), 1)
+        order = np.argsort(st.program, kind="stable")
+        self.staff_of = np.split(order, np.cumsum(np.bincount(st.program, minlength=M))[:-1])  # posts per programme
         c = model.params.collaborative
         # Prework is for forming the team and baseline data; tests of change start at LS1 (DF 2.1).
         self.first_week = c.prework_weeks if c.enabled and c.n_sessions > 0 else 0
@@ -90,10 +104,15 @@ class PDSAProcess:
         n = np.bincount(st.program[members], minlength=M)
         return n, members
 
+    @staticmethod
+    def supported(model) -> np.ndarray:
+        """(M,) the programme has the collaborative's supports this week (it has not dropped out)."""
+        return model.calendar.supports_active[model.week] & model.pop.programs.in_collaborative
+
     def data_capacity(self, model) -> np.ndarray:
         """Effective data capacity per programme: own capacity plus data-use support while supported."""
         c = model.params.collaborative
-        support = c.data_use_support * model.params.pdsa.data_support_gain * model.calendar.supports_active[model.week]
+        support = c.data_use_support * model.params.pdsa.data_support_gain * self.supported(model)
         return np.minimum(1.0, model.pop.programs.data_capacity + support)
 
     def _start_cycles(self, model, n_team: np.ndarray, members: np.ndarray) -> None:
@@ -103,20 +122,23 @@ class PDSAProcess:
         u = self.rng.random(len(self.stage))
         if w < self.first_week:
             return
-        if model.calendar.supports_active[w]:
-            support = 1.0
-        else:
-            support = q.post_collaborative_factor * pr.culture / 0.5
+        # After its supports end, a team keeps cycling only as its culture carries it, and less and less.
+        since_end = np.maximum(0, w - pr.support_end - 1)
+        after = q.post_collaborative_factor * pr.culture / 0.5 * 0.5 ** (since_end / q.taper_half_life_weeks)
+        support = np.where(self.supported(model), 1.0, after)
         readiness = (pr.commitment + pr.efficacy) / 2  # Weiner 2009: commitment and efficacy (DF 4.3)
+        momentum = 1.0 - q.momentum_weight + 2.0 * q.momentum_weight * pr.momentum
+        peers = 1.0 + model.params.learning.peer_start_boost * pr.peer_encouragement
+        leaders = np.where(leader_on_team(model), 1.0, q.no_leader_start_factor)
         # The (0.5 + x) factors (assumption) make each readiness term scale the rate from x0.5 to x1.5.
         rate = (q.p_start_weekly * (0.5 + readiness) * (0.5 + pr.time_slack) * (0.5 + self._data_now)
-                * np.minimum(1.0, n_team / self.seats) * support)
+                * np.minimum(1.0, n_team / self.seats) * support * momentum * peers * leaders * ~pr.derailed)
         start = np.flatnonzero((self.stage == IDLE) & (n_team > 0) & (u < rate))
         # Team's mean belief per practice (present members) -> softmax choice with Gumbel noise.
         M, P = len(self.stage), st.belief.shape[1]
         sums = group_sum(st.program[members], st.belief[members], M)
         mean_belief = sums / np.maximum(n_team, 1)[:, None]
-        allowed = (self.cooldown_until <= w) & ~pr.endorsed  # adopted practices are not re-tested
+        allowed = (pr.abandoned_until <= w) & ~pr.endorsed & ~self.adopted  # adopted practices are not re-tested
         logits = np.where(allowed, q.choice_sharpness * mean_belief, -np.inf)
         gumbel = -np.log(-np.log(self.rng.random((M, P))))
         choice = np.argmax(logits + gumbel, axis=1)
@@ -156,7 +178,7 @@ class PDSAProcess:
         testers, new = testers[keep], new[keep]
         logit = (_logit(model.practice_effect[k]) + q.beta_skill * 2 * (st.skill[testers] - 0.5)
                  + q.beta_leadership * 2 * (pr.leadership[m] - 0.5) + q.beta_attractiveness * model.practice_attractiveness[k]
-                 + pr.fit[m, k])
+                 + self._fit[m, k] + q.beta_momentum * 2 * (pr.momentum[m] - 0.5))
         success = self.rng.random(len(testers)) < _sigmoid(logit)
         n_units = self.n_units[m, k]
         data = self._data_now[m]
@@ -173,16 +195,28 @@ class PDSAProcess:
             seen, real = self._category(observed, q), self._category(true, q)
             misread = seen != real
             decision = self._act(model, m, k, seen, testers, new, n_units)
-            # Team members and testers update their belief toward what they saw.
+            # Team members and testers update their belief toward what they saw; the team tells the
+            # programme's other staff, whose beliefs move less.
             rows = np.unique(np.r_[team_here, testers])
+            mine = self.staff_of[m]
+            self._mark[rows] = True
+            colleagues = mine[st.present[mine] & ~self._mark[mine]]
+            self._mark[rows] = False
             st.belief[rows, k] += q.belief_rate * (observed - st.belief[rows, k])
+            st.belief[colleagues, k] += q.programme_belief_rate * (observed - st.belief[colleagues, k])
             pr.shared_result[m, k] = observed
             pr.shared_week[m, k] = w
             self.cycles_on[m, k] += 1
             pr.new_cycles_studied[m] += 1
+            pr.new_cycles_data_used[m] += data_used
         pr.new_cycles_logged[m] += 1
         self.stage[m] = IDLE
         model.ledger.staff_hours(model, team_here, p.costs.pdsa_hours_per_member, cover=False)
+        st.reinforced_week[team_here] = w  # studying a test together keeps QI skill in use
+        if data_used and len(team_here):  # collecting and charting the data, shared by the team
+            strength = p.collaborative.data_use_support * self.supported(model)[m]
+            hours = p.costs.data_hours_per_cycle * (1.0 - q.data_support_time_saving * strength)
+            model.ledger.staff_hours(model, team_here, hours / len(team_here), cover=False)
         self.events.append((len(self.events), m, k, int(self.week_start[m]), w, int(self.scale[m]), int(n_units),
                             len(testers), true, observed, data_used, iterative, data_used and iterative, decision, misread))
 
@@ -199,18 +233,25 @@ class PDSAProcess:
             self.next_scale[m] = min(n_units, int(np.ceil(self.scale[m] * q.scale_factor)))
             return "scale_up"
         if seen == GO:
-            pr.endorsed[m, k] = True
+            # Only a leader can make a practice the programme's own (MODEL-BRIEF 3: leaders endorse).
+            pr.endorsed[m, k] = bool(self._leader_here[m])
+            self.adopted[m, k] = True
             self.next_practice[m] = -1
             return "adopt"
         if seen == ADAPT:
-            pr.fit[m, k] += q.adapt_gain
+            pr.fit[m, k] = min(q.max_fit, pr.fit[m, k] + q.adapt_gain)
             self.next_practice[m] = k
             self.next_scale[m] = self.scale[m]
             return "adapt"
-        dropped = testers[new]
-        st.use[dropped, k] = False
-        st.fidelity[dropped, k] = 0.0
-        self.cooldown_until[m, k] = model.week + q.abandon_cooldown_weeks
+        # The team ends the practice in the programme: its testers stop, and so does every other
+        # user with chance abandon_ends_use; leaders withdraw any endorsement.
+        users = self.staff_of[m][st.use[self.staff_of[m], k]]
+        users = users[self.rng.random(len(users)) < q.abandon_ends_use]
+        stop = np.union1d(testers, users)
+        st.use[stop, k] = False
+        st.fidelity[stop, k] = 0.0
+        pr.endorsed[m, k] = False
+        pr.abandoned_until[m, k] = model.week + q.abandon_cooldown_weeks
         self.next_practice[m] = -1
         return "abandon"
 
@@ -218,11 +259,15 @@ class PDSAProcess:
     def step(self, model) -> None:
         pr = model.pop.programs
         pr.new_cycles_studied[:] = 0
+        pr.new_cycles_data_used[:] = 0
         pr.new_cycles_logged[:] = 0
         if not model.params.team.enabled:
             return
         q, w = model.params.pdsa, model.week
-        self._data_now = self.data_capacity(model)  # once per week, shared by every decision
+        # Once per week, shared by every decision.
+        self._data_now = self.data_capacity(model)
+        self._fit = local_fit(model.params, model.pop)
+        self._leader_here = leader_on_team(model)
         n_team, members = self._team_presence(model)
         for m in np.flatnonzero((self.stage == PLAN) & (self.week_start + q.plan_weeks <= w)):
             self.stage[m] = DO
@@ -234,6 +279,7 @@ class PDSAProcess:
         for m in np.flatnonzero((self.stage == STUDY) & (decide_at <= w)):
             self._decide(model, m, team_rows)
         # Testers keep practising while their test runs (MODEL-BRIEF 4.3 "do").
-        f = model.pop.staff.fidelity
-        f += q.fidelity_gain * (1.0 - f) * (model.pop.staff.testing & model.pop.staff.use)
+        st = model.pop.staff
+        st.fidelity += q.fidelity_gain * (1.0 - st.fidelity) * (st.testing & st.use)
+        st.reinforced_week[st.testing.any(axis=1)] = w
         self._start_cycles(model, n_team, members)

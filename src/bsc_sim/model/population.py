@@ -71,8 +71,17 @@ class Programs:
     shared_result: np.ndarray       # (M,P) latest observed PDSA result, shared with other programmes
     shared_week: np.ndarray         # int (M,P) week that result was decided (very negative: never)
     new_cycles_studied: np.ndarray  # int (M,) cycles studied and acted on this week
+    new_cycles_data_used: np.ndarray  # int (M,) of them, cycles whose data were used
     new_cycles_logged: np.ndarray   # int (M,) cycles ended this week, fizzled ones included
     new_session_dose: np.ndarray    # (M,) this week's learning-session dose (1 in person, virtual less)
+    abandoned_until: np.ndarray     # int (M,P) the team abandoned the practice: no spread before this week
+    momentum: np.ndarray            # (M,) session momentum 0-1: what sessions give, fading between them
+    peer_encouragement: np.ndarray  # (M,) 0-1: tied programmes recently shared a successful test
+    derailed: np.ndarray            # bool (M,) improvement work stopped by a crisis
+    n_derailments: np.ndarray       # int (M,) derailments so far
+    director_left: np.ndarray       # bool (M,) the director left this week (set by turnover)
+    in_collaborative: np.ndarray    # bool (M,) still taking part (False after dropping out)
+    support_end: np.ndarray         # int (M,) last week the programme had collaborative or coaching support
     n_applicants: int = 0
 
     @property
@@ -94,6 +103,9 @@ class Staff:
     threshold: np.ndarray           # (S,) adoption threshold (share of contacts)
     on_team: np.ndarray             # bool (S,)
     coached_until: np.ndarray       # int (S,) last week of the current coaching spell (-1 none)
+    team_seat: np.ndarray           # bool (S,) the post is a seat on the team (a newcomer may take it up)
+    skill_base: np.ndarray          # (S,) the current holder's QI skill at entry (what it decays toward)
+    reinforced_week: np.ndarray     # int (S,) last week the person attended a session or call or tested
     testing: np.ndarray             # bool (S,P) testing the practice in a running PDSA cycle
     eligible: np.ndarray            # bool (S,P) role can use the practice
     use: np.ndarray                 # bool (S,P) currently using
@@ -108,6 +120,7 @@ class Families:
     engagement: np.ndarray          # (F,) 0-1
     engagement_base: np.ndarray     # (F,) 0-1
     on_team: np.ndarray             # bool (F,)
+    team_seat: np.ndarray           # bool (F,) the family's place is a seat on the team
     home_use: np.ndarray            # bool (F,P) only family-level columns are ever set
 
 
@@ -245,12 +258,14 @@ def build_population(p: Params, rng: np.random.Generator) -> Population:
 
     st = p.staff
     threshold = np.clip(rng.normal(st.threshold_mean, st.threshold_sd, S), 0.0, 1.0)
+    skill = beta_draw(rng, st.skill_mean, st.skill_concentration, S)
     use = eligible & (rng.random((S, P)) < st.initial_use_prob)
     fidelity = np.where(use, beta_draw(rng, st.initial_fidelity_mean, st.initial_fidelity_concentration, (S, P)), 0.0)
     staff = Staff(
         program=program, role=role, classroom=np.asarray(rooms, dtype=np.int64),
         present=np.ones(S, dtype=bool), vacant_until=np.zeros(S, dtype=np.int64),
-        hired_week=np.zeros(S, dtype=np.int64), skill=beta_draw(rng, st.skill_mean, st.skill_concentration, S),
+        hired_week=np.zeros(S, dtype=np.int64), skill=skill, skill_base=skill.copy(),
+        team_seat=np.zeros(S, dtype=bool), reinforced_week=np.full(S, -1, dtype=np.int64),
         threshold=threshold, on_team=np.zeros(S, dtype=bool), coached_until=np.full(S, -1, dtype=np.int64),
         testing=np.zeros((S, P), dtype=bool), eligible=eligible, use=use,
         fidelity=fidelity, belief=beta_draw(rng, st.belief_prior_mean, st.belief_prior_concentration, (S, P)),
@@ -259,7 +274,7 @@ def build_population(p: Params, rng: np.random.Generator) -> Population:
     eng = beta_draw(rng, fp.engagement_mean, fp.engagement_concentration, F)
     families = Families(
         program=np.asarray(fam_prog, dtype=np.int64), classroom=np.asarray(fam_room, dtype=np.int64),
-        engagement=eng.copy(), engagement_base=eng, on_team=np.zeros(F, dtype=bool),
+        engagement=eng.copy(), engagement_base=eng, on_team=np.zeros(F, dtype=bool), team_seat=np.zeros(F, dtype=bool),
         home_use=np.zeros((F, P), dtype=bool),
     )
     programs = Programs(
@@ -267,8 +282,12 @@ def build_population(p: Params, rng: np.random.Generator) -> Population:
         culture=beta_draw(rng, p.culture.initial_mean, p.culture.concentration, M),
         endorsed=np.zeros((M, P), dtype=bool), embedded=np.zeros((M, P), dtype=bool),
         fit=np.zeros((M, P)), shared_result=np.zeros((M, P)), shared_week=np.full((M, P), -10**6),
-        new_cycles_studied=np.zeros(M, dtype=np.int64), new_cycles_logged=np.zeros(M, dtype=np.int64),
-        new_session_dose=np.zeros(M), n_applicants=n_applicants,
+        new_cycles_studied=np.zeros(M, dtype=np.int64), new_cycles_data_used=np.zeros(M, dtype=np.int64),
+        new_cycles_logged=np.zeros(M, dtype=np.int64), new_session_dose=np.zeros(M),
+        abandoned_until=np.zeros((M, P), dtype=np.int64), momentum=np.zeros(M), peer_encouragement=np.zeros(M),
+        derailed=np.zeros(M, dtype=bool), n_derailments=np.zeros(M, dtype=np.int64),
+        director_left=np.zeros(M, dtype=bool), in_collaborative=np.full(M, bool(p.collaborative.enabled)),
+        support_end=np.full(M, -1, dtype=np.int64), n_applicants=n_applicants,
     )
     pop = Population(
         programs=programs, staff=staff, families=families, ties=None,  # type: ignore[arg-type]
@@ -278,6 +297,8 @@ def build_population(p: Params, rng: np.random.Generator) -> Population:
     )
     if p.team.enabled:
         form_teams(p, pop, rng)
+    staff.team_seat[:] = staff.on_team
+    families.team_seat[:] = families.on_team
     pop.ties = CrossTies.among(staff, kind)
     return pop
 
@@ -331,3 +352,23 @@ def form_teams(p: Params, pop: Population, rng: np.random.Generator) -> None:
         starts = np.searchsorted(fam.program[forder], np.arange(pop.n_programs))
         frank = np.arange(len(forder)) - starts[fam.program[forder]]
         fam.on_team[forder[frank < t.n_family]] = True
+
+
+def family_on_team(pop: Population) -> np.ndarray:
+    """(M,) a family member sits on the programme's team this week (families' seats are never vacant)."""
+    fam = pop.families
+    return np.bincount(fam.program[fam.on_team], minlength=pop.n_programs) > 0
+
+
+def local_fit(p: Params, pop: Population) -> np.ndarray:
+    """(M,P) how well each practice fits each programme, on the logit scale (ODD 7.8, 7.10).
+
+    The fit a team earned by adapting a practice or took from peers (capped at ``pdsa.max_fit``:
+    adaptation cannot turn an ineffective practice into an effective one), plus the fit that a
+    family member on the team brings to family-facing and, less, classroom practices.
+    """
+    fp = p.families
+    level = pop.practice_level
+    family_gain = np.where(level == LEVELS.index("family"), fp.team_fit_family,
+                           np.where(level == LEVELS.index("classroom"), fp.team_fit_classroom, 0.0))
+    return np.minimum(pop.programs.fit, p.pdsa.max_fit) + family_on_team(pop)[:, None] * family_gain[None, :]

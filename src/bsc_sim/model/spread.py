@@ -2,8 +2,10 @@
 
 Staff: one call of the public kernel :func:`bsc_sim.spread.contagion_step` (the public, verified kernel) on the
 within-programme staff network, with each person's threshold shifted by the practice's Rogers
-attractiveness, their belief, the programme's culture, leader endorsement (after the team adopted
-the practice) and the practice's time cost in programmes with little slack.
+attractiveness, their belief (which follows what tests and use have shown), the programme's
+culture, leader endorsement (after the team adopted the practice), the practice's local fit
+(adaptations, families on the team) and its time cost in programmes with little slack. A practice
+the team abandoned does not spread in its programme during the cool-down.
 
 Families: a family takes up a family-facing practice at home with a weekly chance proportional
 to its engagement and to the share of its classroom's teaching staff who promote the practice;
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .population import LEVELS, TEACHING_ROLES
+from .population import LEVELS, TEACHING_ROLES, local_fit
 from ..spread import contagion_step
 
 
@@ -41,6 +43,7 @@ class WithinProgramSpread:
         shift = (s.w_endorsement * (pr.endorsed * pr.leadership[:, None])[prog]
                  + s.w_belief * (st.belief - 0.5)
                  + s.w_culture * (pr.culture[prog] - 0.5)[:, None]
+                 + s.w_fit * local_fit(model.params, model.pop)[prog]
                  + self.static_shift)
         return np.clip(st.threshold[:, None] - shift, 0.0, 1.0)
 
@@ -50,7 +53,7 @@ class WithinProgramSpread:
             model.pop.staff_network, st.use, self.rng,
             threshold=self.effective_threshold(model), p_spontaneous=s.p_spontaneous,
             q_imitation=s.q_imitation, p_threshold=s.p_threshold, min_sources=s.min_sources,
-            eligible=st.eligible, active=st.present,
+            eligible=st.eligible & (model.pop.programs.abandoned_until <= model.week)[st.program], active=st.present,
         )
         st.use |= new
         st.fidelity[new] = model.params.sustain.start_fidelity

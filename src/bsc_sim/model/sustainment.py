@@ -1,24 +1,42 @@
-"""Phase 6, sustainment: fidelity, lapse and embedding (MODEL-BRIEF 4.6).
+"""Phase 7, sustainment: fidelity, lapse and embedding (MODEL-BRIEF 4.6; ODD 7.12).
 
 Fidelity of every user moves toward a *ceiling* set by the feedback they get:
-``ceiling = unsupported_ceiling + (1 - unsupported_ceiling) x feedback`` where feedback (0-1) is the
-largest of: being a tester in a running PDSA cycle or being coached (1), being on a team (1 while
-supports run), the programme's endorsement of the practice x its leadership support, and the
-programme's learning culture. After supports end, the team and endorsement terms are multiplied
-by the programme's culture. Upward it moves at
+``ceiling = unsupported_ceiling + (1 - unsupported_ceiling) x feedback``, where feedback (0-1) is
+the largest of:
+
+* being a tester in a running PDSA cycle or being coached (1);
+* being on a team (1 while the programme's supports run);
+* the programme's endorsement of the practice x its leadership support;
+* a colleague who sits on the team and uses the practice at fidelity among one's contacts
+  (``peer_coaching_feedback``: team members coach colleagues, so fidelity spreads past the team);
+* reflective supervision actually operating: a leader of the programme uses a programme-level
+  practice at fidelity (``supervision_feedback`` for the staff the leaders supervise);
+* the programme's learning culture.
+
+After a programme's supports end (the collaborative's end, or its dropout), the team,
+endorsement and peer-coaching terms are multiplied by its culture; while it is derailed they are multiplied by
+``disruption.support_factor``. Upward fidelity moves at
 ``fidelity_rate x (1.5 - complexity) x (0.5 + skill)`` of the gap per week; downward (feedback
-gone) at the slower ``drift_rate``. So practice without feedback plateaus below the fidelity
-criterion, and fidelity erodes when supports end unless the programme's culture holds it. Users lapse with a weekly hazard that falls with the programme's learning
-culture, leadership support and routinisation (the practice is *embedded*: at least
-``embed_threshold`` of eligible present staff use it at fidelity) and rises with doubt (belief
-below 0.5) and once collaborative or coaching supports have ended.
+gone) at the slower ``drift_rate``.
+
+Users lapse with a weekly hazard that falls with the programme's learning culture, leadership
+support, routinisation (the practice is *embedded*: at least ``embed_threshold`` of eligible
+present staff use it at fidelity) and, for classroom staff, home-school continuity (the share of
+their classroom's families using a home practice); it rises with doubt (belief below 0.5) and
+with time since the programme's supports ended, toward ``support_withdrawal`` x with time constant
+``withdrawal_weeks``. Users' beliefs drift toward how well the practice works in their programme
+(``experience_rate``), so practices that do not work lose their users.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .population import group_sum
+from .population import DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES, LEVELS, TEACHING_ROLES, group_sum, local_fit
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
 
 
 class Sustainment:
@@ -26,24 +44,33 @@ class Sustainment:
 
     def setup(self, model) -> None:
         self.rng = model.streams["sustain"]
-        p = model.params
-        self.had_supports = p.collaborative.enabled or p.coaching.enabled
-        last_support = model.calendar.supports_active | model.calendar.coach_visit
-        self.support_end = int(np.flatnonzero(last_support).max(initial=-1)) if self.had_supports else 10**9
+        pop = model.pop
+        self.program_practice = pop.practice_level == LEVELS.index("program")
+        self.family_practice = pop.practice_level == LEVELS.index("family")
+        self.leader = np.isin(pop.staff.role, (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES))
+        self.teaching = np.isin(pop.staff.role, TEACHING_ROLES)
+        # The practice's base success chance in a programme, before local fit (logit).
+        self.base_logit = np.log(np.clip(model.practice_effect, 1e-6, 1 - 1e-6)
+                                 / np.clip(1 - model.practice_effect, 1e-6, 1))
 
     def step(self, model) -> None:
         p, st, pr = model.params, model.pop.staff, model.pop.programs
-        s, prog = p.sustain, st.program
+        s, prog, w = p.sustain, st.program, model.week
         ceiling = s.unsupported_ceiling + (1.0 - s.unsupported_ceiling) * self.feedback(model)
         # Multiplier is ~1 for a practice of middling complexity (0.5) and a typical skill (0.4-0.5).
         growth = s.fidelity_rate * (1.5 - model.practice_complexity)[None, :] * (0.5 + st.skill)[:, None]
         gap = ceiling - st.fidelity
         st.fidelity += st.use * np.where(gap > 0, growth, s.drift_rate) * gap
+        # Users learn from use whether the practice works in their programme.
+        works = _sigmoid(self.base_logit[None, :] + local_fit(p, model.pop))[prog]
+        st.belief += s.experience_rate * st.use * (works - st.belief)
+        # Lapse.
         log_h = (-s.w_culture * pr.culture[prog][:, None] - s.w_leadership * pr.leadership[prog][:, None]
-                 - s.w_routine * pr.embedded[prog] + s.w_belief * np.maximum(0.0, 0.5 - st.belief))
-        hazard = s.lapse_weekly * np.exp(log_h)
-        if model.week > self.support_end:
-            hazard *= s.support_withdrawal
+                 - s.w_routine * pr.embedded[prog] + s.w_belief * np.maximum(0.0, 0.5 - st.belief)
+                 - (s.w_home_continuity * self.home_share(model) * self.teaching)[:, None])
+        since_end = np.maximum(0, w - pr.support_end)
+        withdrawal = 1.0 + (s.support_withdrawal - 1.0) * (1.0 - np.exp(-since_end / s.withdrawal_weeks))
+        hazard = s.lapse_weekly * np.exp(log_h) * withdrawal[prog][:, None]
         # People testing a change in a running PDSA cycle keep using it until the team decides.
         lapse = st.use & (self.rng.random(st.use.shape) < hazard) & ~st.testing
         st.use &= ~lapse
@@ -51,18 +78,37 @@ class Sustainment:
         self.update_embedded(model)
 
     @staticmethod
-    def feedback(model) -> np.ndarray:
+    def home_share(model) -> np.ndarray:
+        """(S,) share of the families of each staff member's classroom who use a home practice."""
+        pop = model.pop
+        fam, st = pop.families, pop.staff
+        C = len(pop.classroom_program)
+        using = np.bincount(fam.classroom, weights=fam.home_use.any(axis=1), minlength=C)
+        share = using / np.maximum(pop.classroom_children, 1)
+        return np.where(st.classroom >= 0, share[np.maximum(st.classroom, 0)], 0.0)
+
+    def feedback(self, model) -> np.ndarray:
         """Feedback each person gets on each practice this week, 0-1, shape (S, P)."""
-        st, pr = model.pop.staff, model.pop.programs
-        prog, w = st.program, model.week
+        p, st, pr = model.params, model.pop.staff, model.pop.programs
+        s, prog, w = p.sustain, st.program, model.week
+        supported = model.calendar.supports_active[w] & pr.in_collaborative
         # Once the faculty leave, team routines and leaders' follow-through on endorsed practices
-        # continue only as far as the programme's learning culture carries them.
-        carry = 1.0 if model.calendar.supports_active[w] else pr.culture
-        team = (carry * np.ones_like(pr.culture))[prog] * st.on_team
+        # continue only as far as the programme's learning culture carries them; a crisis blunts both.
+        carry = np.where(supported, 1.0, pr.culture) * np.where(pr.derailed, p.disruption.support_factor, 1.0)
+        team = carry[prog] * st.on_team
         endorse = pr.endorsed * (pr.leadership * carry)[:, None]
         direct = st.testing | (st.coached_until >= w)[:, None]
-        fb = np.maximum(endorse[prog], np.maximum(team, pr.culture[prog])[:, None])
-        return np.maximum(fb, direct)
+        at_fid = st.use & (st.fidelity >= s.fidelity_threshold) & st.present[:, None]
+        # Colleagues on the team who practise at fidelity coach their contacts.
+        coaches = (at_fid & st.on_team[:, None]).astype(np.float64)
+        coached = (model.pop.staff_network.links @ coaches) > 0
+        peer = s.peer_coaching_feedback * coached * carry[prog][:, None]
+        # Reflective supervision operating: a leader uses a programme-level practice at fidelity.
+        supervising = np.bincount(prog[(at_fid[:, self.program_practice].any(axis=1)) & self.leader],
+                                  minlength=model.pop.n_programs) > 0
+        supervision = s.supervision_feedback * supervising[prog] * ~self.leader  # leaders supervise the others
+        fb = np.maximum(endorse[prog], np.maximum(team, np.maximum(pr.culture[prog], supervision))[:, None])
+        return np.maximum(np.maximum(fb, peer), direct)
 
     @staticmethod
     def update_embedded(model) -> None:

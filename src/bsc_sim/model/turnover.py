@@ -3,10 +3,13 @@
 Each programme has a persistent annual turnover propensity T (heterogeneous: many centres lose
 nobody, some lose half their staff). Present staff leave with the weekly hazard
 h = 1 - (1 - T)^(1/52). A leaver's slot stays vacant for a geometric number of weeks; the
-newcomer has fresh skill, threshold and beliefs and uses a practice only if the programme has
-*embedded* it (onboarding). When the director leaves, the learning culture loses a share of its
-value and the programme's endorsements lapse; the new director brings a fresh leadership-support
-level drawn from the readiness distribution.
+newcomer has fresh skill, threshold and beliefs and takes up a practice only if the programme has
+*embedded* it, with a chance equal to ``onboarding_prob`` x the programme's learning culture
+(colleagues pass practices on only as far as the culture carries them). When the director
+leaves, the learning culture loses a share of its value, the programme's endorsements lapse and
+``programs.director_left`` tells the disruption phase (which may derail the programme or
+dissolve its team); the new director brings a fresh leadership-support level drawn from the
+readiness distribution.
 """
 
 from __future__ import annotations
@@ -29,8 +32,6 @@ class Turnover:
         pop = model.pop
         self.hazard = weekly_hazard(pop.programs.turnover_annual)
         self.family_hazard = float(weekly_hazard(model.params.turnover.family_annual_rate))
-        self.team_slot = pop.staff.on_team.copy()          # seats that belong to the team
-        self.family_team_slot = pop.families.on_team.copy()
         self.departures = 0
         self.departures_by_program = np.zeros(pop.n_programs, dtype=np.int64)
 
@@ -54,6 +55,7 @@ class Turnover:
             lost_leader = np.unique(st.program[out[st.role[out] == DIRECTOR]])
             pr.culture[lost_leader] *= 1.0 - tp.leader_departure_culture_shock
             pr.endorsed[lost_leader] = False
+            pr.director_left[lost_leader] = True
             self.departures += len(out)
             np.add.at(self.departures_by_program, st.program[out], 1)
         # Hires into vacancies whose wait is over.
@@ -70,6 +72,8 @@ class Turnover:
         st.hired_week[slots] = model.week
         st.coached_until[slots] = -1
         st.skill[slots] = beta_draw(self.rng, sp.skill_mean, sp.skill_concentration, n)
+        st.skill_base[slots] = st.skill[slots]
+        st.reinforced_week[slots] = -1
         st.threshold[slots] = np.clip(self.rng.normal(sp.threshold_mean, sp.threshold_sd, n), 0, 1)
         st.belief[slots] = beta_draw(self.rng, sp.belief_prior_mean, sp.belief_prior_concentration, (n, P))
         # A new director brings their own leadership support (MODEL-BRIEF 3: leaders' exit is the biggest shock).
@@ -77,11 +81,12 @@ class Turnover:
         pr.leadership[new_leader] = beta_draw(self.rng, p.readiness.leadership_support_mean, p.readiness.concentration,
                                               len(new_leader))
         # Newcomers learn only what the programme has embedded (MODEL-BRIEF 4.2).
-        onboard = pr.embedded[prog] & st.eligible[slots]
+        p_onboard = p.turnover.onboarding_prob * pr.culture[prog]
+        onboard = pr.embedded[prog] & st.eligible[slots] & (self.rng.random((n, P)) < p_onboard[:, None])
         st.use[slots] = onboard
         st.fidelity[slots] = np.where(onboard, p.turnover.onboarding_fidelity, 0.0)
         if p.team.enabled:
-            join = self.team_slot[slots]
+            join = st.team_seat[slots]
             if p.turnover.team_backfill_uses_leadership:
                 join &= u_team < pr.leadership[prog]
             st.on_team[slots] = join
@@ -98,5 +103,5 @@ class Turnover:
         fam.engagement[out] = eng
         fam.engagement_base[out] = eng
         fam.home_use[out] = False
-        seat = self.family_team_slot[out]
+        seat = fam.team_seat[out]
         fam.on_team[out] = seat & (self.rng.random(len(out)) < pr.leadership[fam.program[out]])

@@ -1,0 +1,81 @@
+"""Phase 3, disruption: programmes derail, recover and drop out (mechanisms 2).
+
+Competing priorities, staffing crises and a director's departure can stop a programme's
+improvement work for a while. Each week a programme that is not derailed becomes derailed with
+hazard
+
+    h = base_weekly x exp(w_vacancy x vacant share + w_slack x 2 (0.5 - time slack)
+                          - w_leadership x 2 (leadership - 0.5))
+
+and, in the week its director leaves, with probability ``p_on_director_exit`` on top. A derailed
+programme recovers with a weekly chance 1 / ``mean_weeks``. While it is derailed (read by the
+other phases from ``programs.derailed``): its team starts no PDSA cycle, its staff attend
+sessions and calls less (``attendance_factor``), coaching visits are skipped, team and
+endorsement feedback is blunted (``support_factor``) and its culture gains nothing from leaders.
+
+A programme leaves the collaborative (``programs.in_collaborative`` False) when a director's exit
+dissolves its team (``p_dissolve_on_director_exit``) or, while derailed, with a weekly chance
+``dropout_weekly``. Its team seats are dissolved for good, it gets no more sessions, calls or
+data-use support, and its supports end that week (the post-support decay starts then).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .population import EDUCATION_MANAGER, DIRECTOR
+
+
+class Disruption:
+    """Derailment, recovery and dropout of programmes."""
+
+    def setup(self, model) -> None:
+        self.rng = model.streams["disruption"]
+        st, M = model.pop.staff, model.pop.n_programs
+        self.n_posts = np.maximum(np.bincount(st.program, minlength=M), 1)
+        self.n_dropped = 0
+
+    def step(self, model) -> None:
+        d, pr, st = model.params.disruption, model.pop.programs, model.pop.staff
+        M = model.pop.n_programs
+        u_onset, u_exit, u_recover, u_drop = self.rng.random((4, M))  # drawn every week (common random numbers)
+        director_left = pr.director_left.copy()
+        pr.director_left[:] = False
+        if not d.enabled:
+            return
+        vacant = 1.0 - np.bincount(st.program[st.present], minlength=M) / self.n_posts
+        log_h = (d.w_vacancy * vacant + d.w_slack * 2 * (0.5 - pr.time_slack)
+                 - d.w_leadership * 2 * (pr.leadership - 0.5))
+        hazard = np.minimum(1.0, d.base_weekly * np.exp(log_h))
+        recover = pr.derailed & (u_recover < 1.0 / d.mean_weeks)
+        onset = ~pr.derailed & ((u_onset < hazard) | (director_left & (u_exit < d.p_on_director_exit)))
+        pr.derailed[recover] = False
+        pr.derailed[onset] = True
+        pr.n_derailments[onset] += 1
+        # Leaving the collaborative: a director's exit that dissolves the team, or attrition while derailed.
+        active = pr.in_collaborative & model.calendar.supports_active[model.week]
+        dissolve = director_left & (u_exit >= 1.0 - d.p_dissolve_on_director_exit)
+        leave = active & (dissolve | (pr.derailed & (u_drop < d.dropout_weekly)))
+        if leave.any():
+            self.drop_out(model, np.flatnonzero(leave))
+
+    def drop_out(self, model, programs: np.ndarray) -> None:
+        """The programmes leave the collaborative: their teams dissolve and their supports end now."""
+        pr, st, fam = model.pop.programs, model.pop.staff, model.pop.families
+        pr.in_collaborative[programs] = False
+        pr.support_end[programs] = np.minimum(pr.support_end[programs], model.week)
+        gone = np.isin(st.program, programs)
+        model.pop.ties.drop(np.flatnonzero(gone & st.on_team))   # they no longer meet the others
+        st.on_team[gone] = False
+        st.team_seat[gone] = False
+        fam_gone = np.isin(fam.program, programs)
+        fam.on_team[fam_gone] = False
+        fam.team_seat[fam_gone] = False
+        self.n_dropped += len(programs)
+
+
+def leader_on_team(model) -> np.ndarray:
+    """(M,) a director or education manager is present on the programme's team this week."""
+    st, M = model.pop.staff, model.pop.n_programs
+    leaders = st.present & st.on_team & ((st.role == DIRECTOR) | (st.role == EDUCATION_MANAGER))
+    return np.bincount(st.program[leaders], minlength=M) > 0
