@@ -12,7 +12,8 @@ A team runs one cycle at a time:
   or an adaptation (iteration); otherwise it picks a practice it has not yet adopted or recently
   abandoned, weighted by softmax(belief).
 * **Plan** (``plan_weeks``) then **Do** (``do_weeks``): the test runs in ``scale`` classrooms,
-  one tester per classroom (the lead teacher, or the assistant when the lead post is vacant);
+  those of the team's own teachers first, one tester per classroom (the team member in the
+  room, else the lead teacher, or the assistant when the lead post is vacant);
   programme-level practices are tested by the leaders. Testers use the practice and gain fidelity.
 * **Study**: each tester's test succeeds with probability
   sigmoid(logit(effect) + 2 beta_skill (skill - 0.5) + 2 beta_leadership (leadership - 0.5)
@@ -75,6 +76,7 @@ class PDSAProcess:
         self.cycles_on = np.zeros((M, P), dtype=np.int64)
         self.adopted = np.zeros((M, P), dtype=bool)     # the team adopted it (with or without endorsement)
         self._mark = np.zeros(len(st.role), dtype=bool)  # scratch mask over staff posts
+        self.team_room = np.zeros(len(pop.classroom_program), dtype=bool)  # classrooms with a teacher on the team
         self.testers: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.events: list[tuple] = []
         # Static lookups.
@@ -153,13 +155,23 @@ class PDSAProcess:
 
     def _begin_do(self, model, m: int) -> None:
         st, k = model.pop.staff, self.practice[m]
+        team_teachers = st.classroom[st.present & st.on_team & (st.classroom >= 0)]
+        self.team_room[:] = False
+        self.team_room[team_teachers] = True
         if self.is_program_level[k]:
             testers = self.leaders[m][st.present[self.leaders[m]]]
         else:
             n = model.pop.programs.n_classrooms[m]
-            rooms = self.first_classroom[m] + self.rng.choice(n, size=min(self.scale[m], n), replace=False)
+            # Tests start in the classrooms of the team's own teachers, then spread to others.
+            first = self.first_classroom[m]
+            order = self.rng.permutation(n)
+            mine = self.team_room[first + order]
+            rooms = first + np.r_[order[mine], order[~mine]][: min(self.scale[m], n)]
             lead, asst = self.lead_of[rooms], self.asst_of[rooms]
-            testers = np.where(st.present[lead], lead, asst)
+            # The team member in the room tests; otherwise the lead teacher, or the assistant when
+            # the lead post is vacant.
+            asst_first = st.present[asst] & st.on_team[asst] & ~(st.present[lead] & st.on_team[lead])
+            testers = np.where(st.present[lead] & ~asst_first, lead, asst)
             testers = testers[(testers >= 0) & st.present[np.maximum(testers, 0)]]
         new = ~st.use[testers, k]
         st.use[testers, k] = True

@@ -11,10 +11,11 @@ the largest of:
   (``peer_coaching_feedback``: team members coach colleagues, so fidelity spreads past the team);
 * reflective supervision actually operating: a leader of the programme uses a programme-level
   practice at fidelity (``supervision_feedback`` for the staff the leaders supervise);
-* the programme's learning culture.
+* the programme's learning culture (x ``culture_feedback``).
 
 After a programme's supports end (the collaborative's end, or its dropout), the team,
-endorsement and peer-coaching terms are multiplied by its culture; while it is derailed they are multiplied by
+endorsement, peer-coaching and supervision terms (all organisational routines) are multiplied by
+its culture; while it is derailed they are multiplied by
 ``disruption.support_factor``. Upward fidelity moves at
 ``fidelity_rate x (1.5 - complexity) x (0.5 + skill)`` of the gap per week; downward (feedback
 gone) at the slower ``drift_rate``.
@@ -106,8 +107,9 @@ class Sustainment:
         # Reflective supervision operating: a leader uses a programme-level practice at fidelity.
         supervising = np.bincount(prog[(at_fid[:, self.program_practice].any(axis=1)) & self.leader],
                                   minlength=model.pop.n_programs) > 0
-        supervision = s.supervision_feedback * supervising[prog] * ~self.leader  # leaders supervise the others
-        fb = np.maximum(endorse[prog], np.maximum(team, np.maximum(pr.culture[prog], supervision))[:, None])
+        supervision = s.supervision_feedback * (supervising * carry)[prog] * ~self.leader  # leaders supervise the others
+        culture = s.culture_feedback * pr.culture[prog]
+        fb = np.maximum(endorse[prog], np.maximum(team, np.maximum(culture, supervision))[:, None])
         return np.maximum(np.maximum(fb, peer), direct)
 
     @staticmethod
