@@ -48,7 +48,7 @@ def _job(cfg) -> None:
 
     # Hydra's job logging sets the root logger to INFO, which would print Mesa's per-step log lines.
     logging.getLogger("MESA").setLevel(logging.WARNING)
-    params = params_from_config(OmegaConf.to_container(cfg, resolve=True))
+    params = params_from_config(OmegaConf.to_container(cfg, resolve=False))
     job_dir = Path(HydraConfig.get().runtime.output_dir)
     result = run_sim(params, params.seed)
     result.meta["overrides"] = list(HydraConfig.get().overrides.task)
@@ -65,11 +65,14 @@ def _job(cfg) -> None:
 
 def cmd_multirun(argv: list[str]) -> int:
     from .config import _check_override_keys, _register_base, config_dir, load_params
+    from .datafiles import refuse_interpolation
 
     overrides = [a for a in argv if a not in MULTIRUN_FLAGS]
     hydra_args = [a for a in overrides if a.split("=", 1)[0].lstrip("+~").startswith("hydra.")]
     model_args = [a for a in overrides if a not in hydra_args]
     try:
+        for arg in hydra_args:  # Hydra's own settings are data too: nothing may resolve from the environment
+            refuse_interpolation(arg.split("=", 1)[0], arg)
         _check_override_keys(model_args)
         jobs = expand_sweep(model_args)
         for job in jobs:

@@ -185,17 +185,9 @@ def spec_from_dict(data: Any, *, overrides: Sequence[str] = (), trials: int | No
 
 def load_spec(path: str | Path, **kwargs: Any) -> CalibrationSpec:
     """Read a targets file (YAML); keyword arguments as for :func:`spec_from_dict`."""
-    import yaml
+    from ..datafiles import read_yaml_file
 
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise ParamError(f"targets = {str(path)!r}: cannot read ({exc.strerror or exc})") from None
-    except yaml.YAMLError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid YAML"
-        raise ParamError(f"targets = {str(path)!r}: not valid YAML ({first})") from None
-    return spec_from_dict(data, **kwargs)
+    return spec_from_dict(read_yaml_file(path, f"targets = {str(path)!r}"), **kwargs)
 
 
 def summary_indicators() -> tuple[str, ...]:

@@ -11,8 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ..datafiles import load_yaml
 from ..paramtools import ParamError
 
 EXECUTOR_KEYS = {
@@ -77,10 +76,7 @@ def parse_settings(argv: Sequence[str], known: Iterable[str], *, overrides_allow
             if key in RAW_KEYS:
                 settings[key] = value or None
                 continue
-            try:
-                settings[key] = yaml.safe_load(value) if value else None
-            except yaml.YAMLError:
-                raise ParamError(f"{key} = {value!r}: cannot parse the value") from None
+            settings[key] = load_yaml(value, f"{key} = {value!r}") if value else None
         elif not overrides_allowed or arg.startswith("-"):
             raise ParamError(f"{arg}: unknown setting (known: {', '.join(sorted(known))}; "
                              f"see bsc-sim {command} --help)")
