@@ -19,6 +19,7 @@ deletes parts the manifest never listed, and retries failed runs.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,12 @@ from typing import Any
 import pandas as pd
 
 from ..paramtools import ParamError
-from ..results import atomic_write, dumps_json
+from ..results import atomic_write, check_dir_target, dumps_json
+from .lock import LOCK_FILE
 from .specs import RunSpec, fingerprint
+
+# What a store holds before its experiment.json is written (an interrupted creation).
+STORE_START = ("specs.parquet", "parts")
 
 __all__ = ["ExperimentStore", "atomic_write", "specs_frame"]
 
@@ -57,30 +62,40 @@ class ExperimentStore:
 
     # -- opening ----------------------------------------------------------------------------
     def check(self, specs: Sequence[RunSpec]) -> set[str]:
-        """Read-only: the run ids already done here; refuse a different experiment's store.
+        """Read-only: the run ids already done here; refuse anything that is not this experiment's store.
 
         Raises:
-            ParamError: ``out_dir`` holds another experiment's results (different specs), or
-                other files.
+            ParamError: ``out_dir`` is a file, lies under one, cannot be written, holds another
+                experiment's results (different specs), or holds files bsc_sim did not write.
         """
+        shown = f"out_dir = {str(self.root)!r}"
+        check_dir_target(self.root, shown)
         fp = fingerprint(specs)
         info_path = self.root / "experiment.json"
-        if info_path.exists():
-            info = json.loads(info_path.read_text())
-            if info.get("fingerprint") != fp:
-                raise ParamError(
-                    f"out_dir = {str(self.root)!r}: holds a different experiment "
-                    f"({info.get('kind')}, {info.get('n_runs')} runs, fingerprint {info.get('fingerprint')}; "
-                    f"this one is {fp}). Use another out_dir, or delete it to start again")
-            manifest_path = self.root / "manifest.json"
-            manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-            return {rid for rid, entry in manifest.items() if entry["status"] == "done"}
-        # No experiment.json: a new directory, or one whose creation was interrupted (only the
-        # files open() writes before experiment.json), which is safe to start over.
-        leftovers = [p.name for p in self.root.iterdir()] if self.root.exists() else []
-        if any(name not in ("specs.parquet", "parts") and not name.startswith(".tmp-") for name in leftovers):
-            raise ParamError(f"out_dir = {str(self.root)!r}: exists and is not an experiment store; "
-                             f"use a new or empty directory")
+        try:
+            if info_path.exists():
+                info = json.loads(info_path.read_text())
+                if info.get("fingerprint") != fp:
+                    raise ParamError(
+                        f"{shown}: holds a different experiment ({info.get('kind')}, {info.get('n_runs')} runs, "
+                        f"fingerprint {info.get('fingerprint')}; this one is {fp}). Use another out_dir, or "
+                        "delete it to start again")
+                if not os.access(self.root, os.W_OK | os.X_OK):
+                    raise ParamError(f"{shown}: is not writable")
+                manifest_path = self.root / "manifest.json"
+                manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+                return {rid for rid, entry in manifest.items() if entry["status"] == "done"}
+            # No experiment.json: a new directory, or one whose creation was interrupted (only the
+            # files open() writes before experiment.json), which is safe to start over.
+            leftovers = sorted(p.name for p in self.root.iterdir()) if self.root.exists() else []
+        except (OSError, ValueError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
+            raise ParamError(f"{shown}: cannot read the store ({reason})") from None
+        foreign = [name for name in leftovers if name not in (*STORE_START, LOCK_FILE) and not name.startswith(".tmp-")]
+        if foreign:
+            raise ParamError(f"{shown}: is not empty and is not an experiment store (it holds {foreign[0]!r}"
+                             f"{f' and {len(foreign) - 1} more' if len(foreign) > 1 else ''}); bsc_sim never writes "
+                             "into or deletes what it did not write: use a new or empty directory")
         return set()
 
     def open(self, specs: Sequence[RunSpec], description: Mapping[str, Any]) -> None:
@@ -90,6 +105,12 @@ class ExperimentStore:
         recognised as unfinished and started over.
         """
         self.check(specs)
+        try:
+            self._open(specs, description)
+        except OSError as exc:
+            raise ParamError(f"out_dir = {str(self.root)!r}: cannot be written ({exc.strerror or exc})") from None
+
+    def _open(self, specs: Sequence[RunSpec], description: Mapping[str, Any]) -> None:
         info_path = self.root / "experiment.json"
         self.root.mkdir(parents=True, exist_ok=True)
         if not info_path.exists():
