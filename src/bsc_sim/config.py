@@ -19,7 +19,9 @@ from .params import Params
 __all__ = ["load_params", "compose_config", "config_dir", "design_names", "known_keys"]
 
 # Keys of config.yaml that are settings of the command line, not of the model.
-RUN_KEYS = {"out_dir": "directory for outputs (default: outputs/<design>-seed<seed>)"}
+RUN_KEYS = {"out_dir": "directory for outputs (default: outputs/<design>-seed<seed>)",
+            "memory_limit": "refuse a run whose estimated peak memory exceeds this (8GiB, 500MB; default: the memory "
+                            "available; none: no check)"}
 
 
 def config_dir() -> Path:

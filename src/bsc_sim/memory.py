@@ -33,7 +33,7 @@ from .paramtools import ParamError
 from .params import Params
 
 __all__ = ["run_sizes", "estimate_run_bytes", "available_bytes", "parse_size", "format_size", "check_memory",
-           "WORKER_BASE_BYTES"]
+           "limit_setting", "AVAILABLE", "WORKER_BASE_BYTES"]
 
 # Measured per-unit costs (bytes), rounded up; see the module docstring.
 # Measured at 1,600 programmes: 0.95 GB for 6,400 team seats (23 B a pair), 243 MB without teams
@@ -127,12 +127,20 @@ def _dominant_key(params: Params) -> str:
     return f"cohort.n_programs = {params.cohort.n_programs}"
 
 
-def check_memory(params: Iterable[Params], *, n_concurrent: int = 1, limit: int | None = None,
-                 limit_given: bool | None = None) -> int:
+AVAILABLE = "available"  # the default limit: the memory available when the command starts
+
+
+def limit_setting(value: Any) -> int | str | None:
+    """The ``memory_limit`` setting as :func:`check_memory` takes it: unset -> :data:`AVAILABLE`."""
+    return AVAILABLE if value is None else parse_size(value)
+
+
+def check_memory(params: Iterable[Params], *, n_concurrent: int = 1, limit: int | str | None = AVAILABLE) -> int:
     """Refuse, before anything is allocated, runs that would not fit; return the largest estimate.
 
     ``n_concurrent`` runs (one per local worker) may be in memory at once, each in a worker
-    process of about :data:`WORKER_BASE_BYTES`. ``limit`` defaults to :func:`available_bytes`.
+    process of about :data:`WORKER_BASE_BYTES`. ``limit`` is a number of bytes,
+    :data:`AVAILABLE` (:func:`available_bytes`) or None (no check).
 
     Raises:
         ParamError: one line naming the key that makes a run large, the estimate and the limit.
@@ -146,18 +154,19 @@ def check_memory(params: Iterable[Params], *, n_concurrent: int = 1, limit: int 
         need = estimate_run_bytes(p)
         if need > largest:
             largest, worst = need, p
-    if worst is None:
-        return 0
-    given = limit is not None if limit_given is None else limit_given
-    cap = limit if limit is not None else available_bytes()
+    if worst is None or limit is None:
+        return largest
+    given = limit != AVAILABLE
+    cap = available_bytes() if limit == AVAILABLE else int(limit)
     workers = max(1, n_concurrent)
     total = workers * (largest + (WORKER_BASE_BYTES if workers > 1 else 0))
     if total > cap:
         where = "memory_limit" if given else "memory available"
-        per = f"{workers} workers x (" if workers > 1 else ""
-        base = f" + {format_size(WORKER_BASE_BYTES)} per worker)" if workers > 1 else ""
-        raise ParamError(f"{_dominant_key(worst)}: a run needs about {format_size(largest)} (estimate), "
-                         f"{per}{format_size(largest)}{base} = {format_size(total)} in all, more than the "
-                         f"{where} ({format_size(cap)}); use fewer workers, a smaller cohort, or set "
-                         "memory_limit=SIZE (memory_limit=none to skip this check)")
+        need = f"a run needs about {format_size(largest)} (estimate)"
+        if workers > 1:
+            need += (f"; {workers} workers x ({format_size(largest)} + {format_size(WORKER_BASE_BYTES)} per "
+                     f"worker process) = {format_size(total)}")
+        advice = "fewer workers, " if workers > 1 else ""
+        raise ParamError(f"{_dominant_key(worst)}: {need}, more than the {where} ({format_size(cap)}); use "
+                         f"{advice}a smaller cohort, or set memory_limit=SIZE (memory_limit=none skips this check)")
     return largest

@@ -104,7 +104,7 @@ def run_experiment(
     checkpoint_seconds: float = 10.0,
     pool: Executor | None = None,
     wait_for_lock: bool = False,
-    memory_limit: int | None = None,
+    memory_limit: int | str | None = "available",
     max_attempts: int = 2,
     task: Callable[[RunSpec], dict[str, Any]] = execute,
 ) -> ExperimentRun:
@@ -129,8 +129,8 @@ def run_experiment(
             across experiments); ``executor`` then only tells the runner how many workers it has.
         wait_for_lock: when another process is writing this store, wait for it instead of
             refusing.
-        memory_limit: bytes the runs in flight may use together (default: the memory available;
-            see :mod:`bsc_sim.memory`).
+        memory_limit: bytes the runs in flight may use together: ``"available"`` (the default:
+            the memory available now) or None (no check); see :mod:`bsc_sim.memory`.
         max_attempts: how often a run whose worker process died is tried before it is recorded
             as failed (each try alone in its task, so a run that kills its worker takes no other
             run with it).

@@ -9,18 +9,27 @@ Layout of ``out_dir``::
     parts/curves-K.parquet     their weekly cohort curves
     parts/runs-K.parquet       their provenance (version, git revision, seed, full config as JSON, seconds)
     results.parquet, curves.parquet, runs.parquet   the consolidated tables, written at the end
+    .lock                 held (flock) by the one command writing here
+    comparison.csv, sweep.png, ...   the analysis, published as one set (publish_analysis)
 
 Every file is written to a temporary name and renamed into place, and a part is listed in the
 manifest only after it is complete. So a run killed at any moment (even SIGKILL) leaves a store
 whose manifest names only whole parts; re-running the same command skips the runs marked done,
 deletes parts the manifest never listed, and retries failed runs.
+
+The analysis files (tables and figures) appear as a complete set or not at all: they are written
+into ``.analysis-staging/``, which is renamed to ``.analysis-ready/`` once every file is in it, and
+then moved into place one rename at a time. A command killed while writing leaves only the
+staging directory, deleted next time; one killed among the final renames (a few microseconds)
+leaves the ready set, whose moves the next command on the store completes first.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+import shutil
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +43,34 @@ from .specs import RunSpec, fingerprint
 # What a store holds before its experiment.json is written (an interrupted creation).
 STORE_START = ("specs.parquet", "parts")
 
-__all__ = ["ExperimentStore", "atomic_write", "specs_frame"]
+__all__ = ["ExperimentStore", "atomic_write", "specs_frame", "publish_analysis", "finish_publishing"]
+
+ANALYSIS_STAGING = ".analysis-staging"
+ANALYSIS_READY = ".analysis-ready"
+
+
+def publish_analysis(root: Path, writers: Mapping[str, Callable[[Path], object]]) -> list[str]:
+    """Write an experiment's analysis files into ``root`` as one set (see the module docstring)."""
+    finish_publishing(root)
+    staging = root / ANALYSIS_STAGING
+    staging.mkdir()
+    for name, write in writers.items():
+        write(staging / name)
+    os.replace(staging, root / ANALYSIS_READY)  # from here on the set is complete
+    finish_publishing(root)
+    return list(writers)
+
+
+def finish_publishing(root: Path) -> None:
+    """Complete a set whose moves were interrupted; drop one that was not finished being written."""
+    ready = root / ANALYSIS_READY
+    if ready.is_dir():
+        for path in sorted(ready.iterdir()):
+            os.replace(path, root / path.name)
+        ready.rmdir()
+    staging = root / ANALYSIS_STAGING
+    if staging.is_dir():
+        shutil.rmtree(staging)
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -118,6 +154,7 @@ class ExperimentStore:
             self.parts_dir.mkdir(exist_ok=True)
             _write_text(info_path, dumps_json({**description, "fingerprint": fingerprint(specs), "n_runs": len(specs)}))
         self.parts_dir.mkdir(exist_ok=True)
+        finish_publishing(self.root)
         for path in self.root.glob(".tmp-*"):  # temporary files of an interrupted write
             path.unlink()
         manifest_path = self.root / "manifest.json"
