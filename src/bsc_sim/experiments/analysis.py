@@ -21,10 +21,10 @@ from . import figures
 from .compare import KEY_OUTCOMES, comparison_specs, curve_bands, summarize_comparison
 from .design import ExperimentConfig, point_values, summary_outcomes, sweep_specs
 from .executors import ExecutorSpec
-from .runner import ExperimentRun, run_experiment
+from .runner import ExperimentRun, check_before_writing, run_experiment
 from .sensitivity import SensitivityProblem, analyze, n_runs, row_outcomes, sample, sensitivity_specs
 from .lock import store_lock
-from .store import ExperimentStore, publish_analysis
+from .store import publish_analysis
 
 __all__ = ["run_comparison", "run_sweep", "run_sensitivity"]
 
@@ -42,9 +42,11 @@ def _figure(fig) -> Callable[[Path], object]:
 
 
 @contextmanager
-def _locked(specs: Sequence, out_dir: Path, wait: bool) -> Iterator[None]:
-    """Refuse a bad ``out_dir`` read-only, then hold its lock through the runs and the analysis."""
-    ExperimentStore(out_dir).check(specs)
+def _locked(specs: Sequence, out_dir: Path, wait: bool, executor: ExecutorSpec | None,
+            memory_limit: int | str | None) -> Iterator[None]:
+    """Refuse a bad ``out_dir`` or too large runs read-only, then hold the store's lock through the
+    runs and the analysis."""
+    check_before_writing(specs, out_dir, executor or ExecutorSpec(), memory_limit)
     with store_lock(out_dir, wait=wait):
         yield
 
@@ -61,7 +63,7 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
     specs = comparison_specs(designs, replications, seed, overrides)
     description = {"kind": "compare", "designs": list(designs), "replications": replications, "seed": seed,
                    "overrides": list(overrides)}
-    with _locked(specs, out_dir, wait_for_lock):
+    with _locked(specs, out_dir, wait_for_lock, executor, memory_limit):
         run = run_experiment(specs, out_dir, executor=executor, description=description, progress=progress,
                              checkpoint_every=checkpoint_every, memory_limit=memory_limit)
         written = list(STORE_FILES)
@@ -109,7 +111,7 @@ def run_sweep(cfg: ExperimentConfig, out_dir: str | Path, *, overrides: Sequence
     out_dir = Path(out_dir)
     specs = sweep_specs(cfg, overrides)
     description = {"kind": "sweep", **cfg.describe(), "overrides": list(overrides)}
-    with _locked(specs, out_dir, wait_for_lock):
+    with _locked(specs, out_dir, wait_for_lock, executor, memory_limit):
         run = run_experiment(specs, out_dir, executor=executor, description=description, progress=progress,
                              checkpoint_every=checkpoint_every, memory_limit=memory_limit)
         written = list(STORE_FILES)
@@ -153,7 +155,7 @@ def run_sensitivity(cfg: ExperimentConfig, out_dir: str | Path, *, overrides: Se
                    "n_sample_rows": len(X),
                    "n_runs_expected": n_runs(problem, cfg.method, cfg.n, calc_second_order=cfg.calc_second_order)
                    * cfg.replications}
-    with _locked(specs, out_dir, wait_for_lock):
+    with _locked(specs, out_dir, wait_for_lock, executor, memory_limit):
         run = run_experiment(specs, out_dir, executor=executor, description=description, progress=progress,
                              checkpoint_every=checkpoint_every, memory_limit=memory_limit)
         written = list(STORE_FILES)

@@ -23,7 +23,7 @@ from .specs import RunSpec
 from .store import ExperimentStore
 from .worker import execute
 
-__all__ = ["ExperimentRun", "run_experiment", "execute_batch"]
+__all__ = ["ExperimentRun", "run_experiment", "execute_batch", "check_before_writing"]
 
 
 @dataclass
@@ -140,15 +140,12 @@ def run_experiment(
     Raises:
         ParamError: bad input or environment (one line; nothing written, nothing run).
     """
-    from ..memory import check_memory
-
     executor = executor or ExecutorSpec()
     ids = [s.run_id for s in specs]
     if len(set(ids)) != len(ids):
         raise ValueError("run ids must be unique")
     store = ExperimentStore(out_dir)
-    store.check(specs)  # read-only: refuse another experiment's store before anything is written
-    check_memory([s.params for s in specs], n_concurrent=_local_workers(executor, pool), limit=memory_limit)
+    check_before_writing(specs, out_dir, executor, memory_limit)
     t0 = time.perf_counter()
     with (nullcontext(pool) if pool is not None else open_executor(executor)) as ex, \
             store_lock(out_dir, wait=wait_for_lock):
@@ -168,7 +165,21 @@ def run_experiment(
                          out_dir=Path(out_dir), n_retried=n_retried)
 
 
-def _local_workers(executor: ExecutorSpec, pool: Executor | None) -> int:
+def check_before_writing(specs: Sequence[RunSpec], out_dir: str | Path, executor: ExecutorSpec,
+                         memory_limit: int | str | None = "available") -> None:
+    """Read-only checks that must pass before anything is written or run: the store at ``out_dir``
+    (see :meth:`ExperimentStore.check`) and the memory the runs need (:func:`bsc_sim.memory.check_memory`).
+
+    Raises:
+        ParamError: one line naming the key and value.
+    """
+    from ..memory import check_memory
+
+    ExperimentStore(out_dir).check(specs)
+    check_memory([s.params for s in specs], n_concurrent=_local_workers(executor), limit=memory_limit)
+
+
+def _local_workers(executor: ExecutorSpec) -> int:
     """How many runs may be in memory on this machine at once (remote Dask workers: one, per node unknown)."""
     if executor.kind == "dask" and executor.address:
         return 1
