@@ -13,11 +13,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
-from ..model.calendar import build_calendar
-from . import figures
 from .compare import KEY_OUTCOMES, comparison_specs, curve_bands, summarize_comparison
 from .design import ExperimentConfig, point_values, summary_outcomes, sweep_specs
 from .executors import ExecutorSpec
@@ -33,8 +30,17 @@ def _csv(df: pd.DataFrame) -> Callable[[Path], object]:
     return lambda p: df.to_csv(p, index=False)
 
 
+def _figures():
+    """The plotting module, imported when an analysis is drawn (matplotlib costs start-up time)."""
+    from . import figures
+
+    return figures
+
+
 def _figure(fig) -> Callable[[Path], object]:
     def write(path: Path) -> None:
+        import matplotlib.pyplot as plt
+
         fig.savefig(path, dpi=110, format=path.suffix.lstrip("."))
         plt.close(fig)
 
@@ -71,6 +77,8 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
             return run, written
         outcomes = [o for o in summary_outcomes() if o in run.results]
         comparison = summarize_comparison(run.results, outcomes, designs)
+        from ..model.calendar import build_calendar
+
         # Mark sessions and the end only where every design shares them (business as usual has none).
         calendars = [build_calendar(specs[d * replications].params) for d in range(len(designs))]
         sessions = calendars[0].session_weeks() if all(c.session_weeks() == calendars[0].session_weeks()
@@ -80,8 +88,8 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
         written += publish_analysis(out_dir, {
             "comparison.csv": _csv(comparison),
             "results.csv": _csv(run.results),
-            "differences.png": _figure(figures.plot_differences(comparison, KEY_OUTCOMES)),
-            "adoption_curves.png": _figure(figures.plot_curve_bands(
+            "differences.png": _figure(_figures().plot_differences(comparison, KEY_OUTCOMES)),
+            "adoption_curves.png": _figure(_figures().plot_curve_bands(
                 bands, session_weeks=sessions, end_week=end_week,
                 title=f"Classrooms reached over time ({replications} replicates per design)")),
         })
@@ -123,7 +131,7 @@ def run_sweep(cfg: ExperimentConfig, out_dir: str | Path, *, overrides: Sequence
             files["points.csv"] = _csv(summarize_points(run.results, keys, cfg.outcomes, cfg.base_params(overrides)))
         hue = keys[-1] if cfg.sampler == "grid" and len(keys) > 1 and len(point_values(cfg)) <= 60 else None
         shown = [k for k in keys if k != hue] or keys
-        files["sweep.png"] = _figure(figures.plot_sweep(run.results, shown, cfg.outcomes, hue=hue))
+        files["sweep.png"] = _figure(_figures().plot_sweep(run.results, shown, cfg.outcomes, hue=hue))
         written += publish_analysis(out_dir, files)
     return run, written
 
@@ -169,7 +177,7 @@ def run_sensitivity(cfg: ExperimentConfig, out_dir: str | Path, *, overrides: Se
         if len(second):
             files["indices_second_order.csv"] = _csv(second)
         files["results.csv"] = _csv(run.results)
-        files["indices.png"] = _figure(figures.plot_indices(indices, cfg.method))
+        files["indices.png"] = _figure(_figures().plot_indices(indices, cfg.method))
         written += publish_analysis(out_dir, files)
     if verbose:
         print(format_indices(indices, cfg.method))

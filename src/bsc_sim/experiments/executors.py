@@ -29,7 +29,7 @@ EXECUTOR_KINDS = ("serial", "processes", "dask")
 ExecutorKind = Literal["serial", "processes", "dask"]
 
 # Workers import these once at start-up rather than for every task (forkserver preload).
-PRELOAD = ["bsc_sim.experiments.worker"]
+PRELOAD = ["bsc_sim.experiments.worker", "bsc_sim.experiments.runner"]
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ from .lock import store_lock
 from .pool import WorkerDied
 from .specs import RunSpec
 from .store import ExperimentStore
-from .worker import execute
 
 __all__ = ["ExperimentRun", "run_experiment", "execute_batch", "check_before_writing"]
 
@@ -68,8 +67,15 @@ class ExperimentRun:
         return "\n".join(lines)
 
 
-def execute_batch(specs: Sequence[RunSpec], task: Callable[[RunSpec], dict[str, Any]] = execute) -> list[dict[str, Any]]:
-    """Run several specs in one task (fewer round trips to the executor for short runs)."""
+def execute_batch(specs: Sequence[RunSpec], task: Callable[[RunSpec], dict[str, Any]] | None = None
+                  ) -> list[dict[str, Any]]:
+    """Run several specs in one task (fewer round trips to the executor for short runs).
+
+    ``task`` defaults to :func:`~bsc_sim.experiments.worker.execute`, imported here so that the
+    coordinator itself never needs to import the model.
+    """
+    if task is None:
+        from .worker import execute as task
     return [task(spec) for spec in specs]
 
 
@@ -106,7 +112,7 @@ def run_experiment(
     wait_for_lock: bool = False,
     memory_limit: int | str | None = "available",
     max_attempts: int = 2,
-    task: Callable[[RunSpec], dict[str, Any]] = execute,
+    task: Callable[[RunSpec], dict[str, Any]] | None = None,
 ) -> ExperimentRun:
     """Run every spec not already done in the store at ``out_dir``; return all results.
 

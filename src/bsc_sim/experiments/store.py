@@ -33,10 +33,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..paramtools import ParamError
-from ..results import atomic_write, check_dir_target, dumps_json
+from ..results import _clean, atomic_write, check_dir_target, dumps_json
 from .lock import LOCK_FILE
 from .specs import RunSpec, fingerprint
 
@@ -81,6 +82,38 @@ def _write_parquet(path: Path, df: pd.DataFrame) -> None:
     atomic_write(path, lambda p: df.to_parquet(p, index=False))
 
 
+def _outcomes_frame(done: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    keys = list(done[0]["summary"])
+    columns = {"run_id": [r["run_id"] for r in done]}
+    for key in keys:
+        columns[key] = [r["summary"].get(key) for r in done]
+    extra = {k for r in done for k in r["summary"]} - set(keys)  # (runs of different designs report the same keys)
+    for key in sorted(extra):
+        columns[key] = [r["summary"].get(key) for r in done]
+    return pd.DataFrame(columns)
+
+
+def _curves_frame(done: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """The weekly curves of many runs as one long table, built column by column."""
+    lengths = [len(r["curves"]["week"]) for r in done]
+    columns: dict[str, Any] = {"run_id": np.repeat(np.array([r["run_id"] for r in done], dtype=object), lengths)}
+    for key in done[0]["curves"]:
+        columns[key] = np.concatenate([np.asarray(r["curves"][key]) for r in done])
+    return pd.DataFrame(columns)
+
+
+def _runs_frame(done: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    meta = [r["meta"] for r in done]
+    return pd.DataFrame({
+        "run_id": [r["run_id"] for r in done], "seed": [m["seed"] for m in meta],
+        "version": [m["version"] for m in meta], "git_revision": [m["git_revision"] for m in meta],
+        "python": [m["python"] for m in meta], "numpy": [m["numpy"] for m in meta],
+        "seconds": [r["seconds"] for r in done],
+        "config_json": [m["config_json"] if "config_json" in m else json.dumps(m["config"], sort_keys=True)
+                        for m in meta],
+    })
+
+
 def specs_frame(specs: Sequence[RunSpec]) -> pd.DataFrame:
     """One row per spec: run_id, index, seed and its labels."""
     rows = [{"run_id": s.run_id, "index": s.index, "seed": s.seed, **s.labels} for s in specs]
@@ -94,6 +127,7 @@ class ExperimentStore:
         self.root = Path(out_dir)
         self.parts_dir = self.root / "parts"
         self.manifest: dict[str, dict[str, Any]] = {}
+        self._entry_json: dict[str, str] = {}
         self._next_part = 0
 
     # -- opening ----------------------------------------------------------------------------
@@ -176,25 +210,29 @@ class ExperimentStore:
         done = [r for r in records if r["status"] == "done"]
         part = self._next_part
         if done:
-            outcomes = pd.DataFrame([{"run_id": r["run_id"], **r["summary"]} for r in done])
-            curves = pd.concat([pd.DataFrame({"run_id": r["run_id"], **r["curves"]}) for r in done], ignore_index=True)
-            runs = pd.DataFrame([{
-                "run_id": r["run_id"], "seed": r["meta"]["seed"], "version": r["meta"]["version"],
-                "git_revision": r["meta"]["git_revision"], "python": r["meta"]["python"], "numpy": r["meta"]["numpy"],
-                "seconds": r["seconds"], "config_json": json.dumps(r["meta"]["config"], sort_keys=True),
-            } for r in done])
-            _write_parquet(self.parts_dir / f"outcomes-{part:06d}.parquet", outcomes)
-            _write_parquet(self.parts_dir / f"curves-{part:06d}.parquet", curves)
-            _write_parquet(self.parts_dir / f"runs-{part:06d}.parquet", runs)
+            _write_parquet(self.parts_dir / f"outcomes-{part:06d}.parquet", _outcomes_frame(done))
+            _write_parquet(self.parts_dir / f"curves-{part:06d}.parquet", _curves_frame(done))
+            _write_parquet(self.parts_dir / f"runs-{part:06d}.parquet", _runs_frame(done))
             self._next_part += 1
         for r in records:
             if r["status"] == "done":
-                self.manifest[r["run_id"]] = {"status": "done", "part": part}
+                self._set(r["run_id"], {"status": "done", "part": part})
             else:
                 spec = specs_by_id[r["run_id"]]
-                self.manifest[r["run_id"]] = {"status": "failed", "error": r["error"], "traceback": r["traceback"],
-                                              "seed": spec.seed, "labels": dict(spec.labels)}
-        _write_text(self.root / "manifest.json", dumps_json(self.manifest))
+                self._set(r["run_id"], {"status": "failed", "error": r["error"], "traceback": r["traceback"],
+                                        "seed": spec.seed, "labels": dict(spec.labels)})
+        self._write_manifest()
+
+    def _set(self, run_id: str, entry: dict[str, Any]) -> None:
+        self.manifest[run_id] = entry
+        self._entry_json[run_id] = f"{json.dumps(run_id)}: {json.dumps(_clean(entry), sort_keys=False)}"
+
+    def _write_manifest(self) -> None:
+        # One entry per line, each serialised once when it changes: rewriting the manifest at a
+        # checkpoint costs a join, not a re-encoding of every run so far.
+        for run_id in self.manifest.keys() - self._entry_json.keys():
+            self._set(run_id, self.manifest[run_id])
+        _write_text(self.root / "manifest.json", "{\n" + ",\n".join(self._entry_json[k] for k in self.manifest) + "\n}\n")
 
     # -- reading ----------------------------------------------------------------------------
     def _read_parts(self, table: str) -> pd.DataFrame:
