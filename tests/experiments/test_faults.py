@@ -378,3 +378,33 @@ def test_a_set_interrupted_while_being_moved_is_completed_by_the_next_command(tm
     (tmp_path / "b.png").write_text("old figure")
     finish_publishing(tmp_path)
     assert (tmp_path / "b.png").read_text() == "new figure" and not ready.exists()
+
+
+def test_a_command_stopped_before_writing_leaves_no_directory(specs, tmp_path, capsys):
+    from bsc_sim.experiments.cli import cmd_compare
+
+    out = tmp_path / "new" / "store"
+    args = ["designs=[bsc]", "replications=2", f"out_dir={out}", "executor=dask", "executor.address=tcp://127.0.0.1:9",
+            *SMALL]
+    assert cmd_compare(args) == 2
+    assert "cannot reach a Dask scheduler" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_another_experiments_store_is_replaced_only_with_overwrite(tmp_path, capsys):
+    from bsc_sim.experiments.cli import cmd_compare
+
+    out = tmp_path / "store"
+    base = ["designs=[bsc]", "replications=2", f"out_dir={out}", "executor=serial", "progress=false", *SMALL]
+    assert cmd_compare([*base, "seed=5"]) == 0
+    first = json.loads((out / "experiment.json").read_text())["fingerprint"]
+    assert cmd_compare([*base, "seed=6"]) == 2
+    assert "add overwrite=true to replace it" in capsys.readouterr().err
+    assert json.loads((out / "experiment.json").read_text())["fingerprint"] == first
+    assert cmd_compare([*base, "seed=6", "overwrite=true"]) == 0
+    assert json.loads((out / "experiment.json").read_text())["fingerprint"] != first
+    assert "2 done (0 found in the store" in capsys.readouterr().out
+    (out / "notes.txt").write_text("mine")
+    assert cmd_compare([*base, "seed=7", "overwrite=true"]) == 2
+    assert "which bsc_sim did not write; nothing was replaced" in capsys.readouterr().err
+    assert (out / "notes.txt").read_text() == "mine" and (out / "comparison.csv").exists()

@@ -49,10 +49,10 @@ def _figure(fig) -> Callable[[Path], object]:
 
 @contextmanager
 def _locked(specs: Sequence, out_dir: Path, wait: bool, executor: ExecutorSpec | None,
-            memory_limit: int | str | None) -> Iterator[None]:
+            memory_limit: int | str | None, overwrite: bool) -> Iterator[None]:
     """Refuse a bad ``out_dir`` or too large runs read-only, then hold the store's lock through the
     runs and the analysis."""
-    check_before_writing(specs, out_dir, executor or ExecutorSpec(), memory_limit)
+    check_before_writing(specs, out_dir, executor or ExecutorSpec(), memory_limit, overwrite=overwrite)
     with store_lock(out_dir, wait=wait):
         yield
 
@@ -63,15 +63,16 @@ STORE_FILES = ["results.parquet", "curves.parquet", "runs.parquet", "manifest.js
 def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir: str | Path, *,
                    overrides: Sequence[str] = (), executor: ExecutorSpec | None = None, progress: bool = True,
                    checkpoint_every: int | None = None, verbose: bool = True, wait_for_lock: bool = False,
-                   memory_limit: int | str | None = "available") -> tuple[ExperimentRun, list[str]]:
+                   memory_limit: int | str | None = "available", overwrite: bool = False
+                   ) -> tuple[ExperimentRun, list[str]]:
     """Run ``designs`` on common seeds; write ``comparison.csv`` and the two figures."""
     out_dir = Path(out_dir)
     specs = comparison_specs(designs, replications, seed, overrides)
     description = {"kind": "compare", "designs": list(designs), "replications": replications, "seed": seed,
                    "overrides": list(overrides)}
-    with _locked(specs, out_dir, wait_for_lock, executor, memory_limit):
+    with _locked(specs, out_dir, wait_for_lock, executor, memory_limit, overwrite):
         run = run_experiment(specs, out_dir, executor=executor, description=description, progress=progress,
-                             checkpoint_every=checkpoint_every, memory_limit=memory_limit)
+                             checkpoint_every=checkpoint_every, memory_limit=memory_limit, overwrite=overwrite)
         written = list(STORE_FILES)
         if not run.ok:
             return run, written
@@ -113,15 +114,16 @@ def format_comparison(comparison: pd.DataFrame, outcomes: Sequence[str]) -> str:
 def run_sweep(cfg: ExperimentConfig, out_dir: str | Path, *, overrides: Sequence[str] = (),
               executor: ExecutorSpec | None = None, progress: bool = True,
               checkpoint_every: int | None = None, wait_for_lock: bool = False,
-              memory_limit: int | str | None = "available") -> tuple[ExperimentRun, list[str]]:
+              memory_limit: int | str | None = "available", overwrite: bool = False
+                   ) -> tuple[ExperimentRun, list[str]]:
     """Grid or Latin-hypercube sweep: one long table (``results.csv``), a figure per outcome and,
     for a grid, ``points.csv`` with each point's means and paired differences from the reference."""
     out_dir = Path(out_dir)
     specs = sweep_specs(cfg, overrides)
     description = {"kind": "sweep", **cfg.describe(), "overrides": list(overrides)}
-    with _locked(specs, out_dir, wait_for_lock, executor, memory_limit):
+    with _locked(specs, out_dir, wait_for_lock, executor, memory_limit, overwrite):
         run = run_experiment(specs, out_dir, executor=executor, description=description, progress=progress,
-                             checkpoint_every=checkpoint_every, memory_limit=memory_limit)
+                             checkpoint_every=checkpoint_every, memory_limit=memory_limit, overwrite=overwrite)
         written = list(STORE_FILES)
         if not run.ok:
             return run, written
@@ -152,7 +154,8 @@ def summarize_points(results: pd.DataFrame, keys: Sequence[str], outcomes: Seque
 def run_sensitivity(cfg: ExperimentConfig, out_dir: str | Path, *, overrides: Sequence[str] = (),
                     executor: ExecutorSpec | None = None, progress: bool = True,
                     checkpoint_every: int | None = None, verbose: bool = True, wait_for_lock: bool = False,
-                    memory_limit: int | str | None = "available") -> tuple[ExperimentRun, list[str]]:
+                    memory_limit: int | str | None = "available", overwrite: bool = False
+                   ) -> tuple[ExperimentRun, list[str]]:
     """Morris or Sobol analysis; ``indices.csv`` (and ``indices_second_order.csv``) and a bar chart."""
     out_dir = Path(out_dir)
     problem = SensitivityProblem.from_experiment(cfg)
@@ -163,9 +166,9 @@ def run_sensitivity(cfg: ExperimentConfig, out_dir: str | Path, *, overrides: Se
                    "n_sample_rows": len(X),
                    "n_runs_expected": n_runs(problem, cfg.method, cfg.n, calc_second_order=cfg.calc_second_order)
                    * cfg.replications}
-    with _locked(specs, out_dir, wait_for_lock, executor, memory_limit):
+    with _locked(specs, out_dir, wait_for_lock, executor, memory_limit, overwrite):
         run = run_experiment(specs, out_dir, executor=executor, description=description, progress=progress,
-                             checkpoint_every=checkpoint_every, memory_limit=memory_limit)
+                             checkpoint_every=checkpoint_every, memory_limit=memory_limit, overwrite=overwrite)
         written = list(STORE_FILES)
         if not run.ok:
             return run, written

@@ -23,6 +23,7 @@ EXECUTOR_KEYS = {
     "progress": "true | false: progress bar with ETA on a terminal (default: true)",
     "checkpoint_every": "finished runs per checkpoint (default: ~2% of the experiment, at least 10)",
     "wait": "true: if another command is writing out_dir, wait for it to finish instead of refusing (default: false)",
+    "overwrite": "true: replace another experiment's store at out_dir (only files bsc_sim wrote are deleted)",
     "memory_limit": "refuse runs whose estimated memory (all local workers together) exceeds this: 8GiB, 500MB; "
                     "default: the memory available; none: no check",
 }
@@ -156,7 +157,7 @@ def run_options(settings: dict[str, Any]) -> dict[str, Any]:
 
     return {"executor": _executor(settings), "progress": _bool(settings, "progress", True),
             "checkpoint_every": _int(settings, "checkpoint_every", None),
-            "wait_for_lock": _bool(settings, "wait", False),
+            "wait_for_lock": _bool(settings, "wait", False), "overwrite": _bool(settings, "overwrite", False),
             "memory_limit": limit_setting(settings.get("memory_limit"))}
 
 

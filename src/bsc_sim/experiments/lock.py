@@ -47,6 +47,7 @@ def store_lock(out_dir: str | Path, *, wait: bool = False) -> Iterator[None]:
     """
     root = Path(out_dir)
     shown = f"out_dir = {str(out_dir)!r}"
+    created = [p for p in (root, *root.parents) if not p.exists()]  # deepest first
     try:
         root.mkdir(parents=True, exist_ok=True)
         key = os.path.realpath(root)
@@ -88,6 +89,22 @@ def store_lock(out_dir: str | Path, *, wait: bool = False) -> Iterator[None]:
         finally:
             with _guard:
                 del _held[key]
+            _remove_if_unused(root, created)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def _remove_if_unused(root: Path, created: list[Path]) -> None:
+    """A command that stopped before writing anything (bad input found late, e.g. an unreachable
+    scheduler) leaves nothing behind: the directories it created, if they hold only the lock."""
+    if not created:
+        return
+    try:
+        if [p.name for p in root.iterdir()] != [LOCK_FILE]:
+            return
+        (root / LOCK_FILE).unlink()
+        for path in created:
+            path.rmdir()
+    except OSError:
+        pass

@@ -112,6 +112,7 @@ def run_experiment(
     wait_for_lock: bool = False,
     memory_limit: int | str | None = "available",
     max_attempts: int = 2,
+    overwrite: bool = False,
     task: Callable[[RunSpec], dict[str, Any]] | None = None,
 ) -> ExperimentRun:
     """Run every spec not already done in the store at ``out_dir``; return all results.
@@ -140,6 +141,8 @@ def run_experiment(
         max_attempts: how often a run whose worker process died is tried before it is recorded
             as failed (each try alone in its task, so a run that kills its worker takes no other
             run with it).
+        overwrite: replace another experiment's store found at ``out_dir`` (only files bsc_sim
+            wrote are deleted; a store holding anything else is refused).
         task: what a worker does with a spec (default :func:`~bsc_sim.experiments.worker.execute`;
             the coordinator benchmark passes a no-op); must be picklable.
 
@@ -151,12 +154,12 @@ def run_experiment(
     if len(set(ids)) != len(ids):
         raise ValueError("run ids must be unique")
     store = ExperimentStore(out_dir)
-    check_before_writing(specs, out_dir, executor, memory_limit)
+    check_before_writing(specs, out_dir, executor, memory_limit, overwrite=overwrite)
     t0 = time.perf_counter()
     with (nullcontext(pool) if pool is not None else open_executor(executor)) as ex, \
             store_lock(out_dir, wait=wait_for_lock):
-        done = store.check(specs)  # again, now that no other process can change it
-        store.open(specs, {"created_by": "bsc_sim", **(description or {})})
+        done = store.check(specs, overwrite=overwrite)  # again, now that no other process can change it
+        store.open(specs, {"created_by": "bsc_sim", **(description or {})}, overwrite=overwrite)
         todo = [s for s in specs if s.run_id not in done]
         n_retried = 0
         if todo:
@@ -172,7 +175,7 @@ def run_experiment(
 
 
 def check_before_writing(specs: Sequence[RunSpec], out_dir: str | Path, executor: ExecutorSpec,
-                         memory_limit: int | str | None = "available") -> None:
+                         memory_limit: int | str | None = "available", *, overwrite: bool = False) -> None:
     """Read-only checks that must pass before anything is written or run: the store at ``out_dir``
     (see :meth:`ExperimentStore.check`) and the memory the runs need (:func:`bsc_sim.memory.check_memory`).
 
@@ -181,7 +184,7 @@ def check_before_writing(specs: Sequence[RunSpec], out_dir: str | Path, executor
     """
     from ..memory import check_memory
 
-    ExperimentStore(out_dir).check(specs)
+    ExperimentStore(out_dir).check(specs, overwrite=overwrite)
     check_memory([s.params for s in specs], n_concurrent=_local_workers(executor), limit=memory_limit)
 
 

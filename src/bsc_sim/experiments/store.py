@@ -43,6 +43,11 @@ from .specs import RunSpec, fingerprint
 
 # What a store holds before its experiment.json is written (an interrupted creation).
 STORE_START = ("specs.parquet", "parts")
+# Every name bsc_sim writes in a store: only these are deleted when a store is replaced.
+STORE_TABLES = frozenset({"experiment.json", "specs.parquet", "manifest.json", "results.parquet", "curves.parquet",
+                          "runs.parquet", "failures.csv"})
+ANALYSIS_FILES = frozenset({"comparison.csv", "results.csv", "differences.png", "adoption_curves.png", "points.csv",
+                            "sweep.png", "indices.csv", "indices_second_order.csv", "indices.png", "validation.csv"})
 
 __all__ = ["ExperimentStore", "atomic_write", "specs_frame", "publish_analysis", "finish_publishing"]
 
@@ -52,6 +57,9 @@ ANALYSIS_READY = ".analysis-ready"
 
 def publish_analysis(root: Path, writers: Mapping[str, Callable[[Path], object]]) -> list[str]:
     """Write an experiment's analysis files into ``root`` as one set (see the module docstring)."""
+    unknown = set(writers) - ANALYSIS_FILES
+    if unknown:  # a replaced store deletes only names it knows
+        raise ValueError(f"not an analysis file name: {sorted(unknown)}")
     finish_publishing(root)
     staging = root / ANALYSIS_STAGING
     staging.mkdir()
@@ -131,12 +139,16 @@ class ExperimentStore:
         self._next_part = 0
 
     # -- opening ----------------------------------------------------------------------------
-    def check(self, specs: Sequence[RunSpec]) -> set[str]:
+    def check(self, specs: Sequence[RunSpec], *, overwrite: bool = False) -> set[str]:
         """Read-only: the run ids already done here; refuse anything that is not this experiment's store.
+
+        With ``overwrite``, another experiment's store is accepted (and nothing counts as done),
+        as long as it holds nothing bsc_sim did not write: :meth:`open` then replaces it.
 
         Raises:
             ParamError: ``out_dir`` is a file, lies under one, cannot be written, holds another
-                experiment's results (different specs), or holds files bsc_sim did not write.
+                experiment's results (different specs; unless ``overwrite``), or holds files
+                bsc_sim did not write.
         """
         shown = f"out_dir = {str(self.root)!r}"
         check_dir_target(self.root, shown)
@@ -146,10 +158,16 @@ class ExperimentStore:
             if info_path.exists():
                 info = json.loads(info_path.read_text())
                 if info.get("fingerprint") != fp:
-                    raise ParamError(
-                        f"{shown}: holds a different experiment ({info.get('kind')}, {info.get('n_runs')} runs, "
-                        f"fingerprint {info.get('fingerprint')}; this one is {fp}). Use another out_dir, or "
-                        "delete it to start again")
+                    if not overwrite:
+                        raise ParamError(
+                            f"{shown}: holds a different experiment ({info.get('kind')}, {info.get('n_runs')} runs, "
+                            f"fingerprint {info.get('fingerprint')}; this one is {fp}); add overwrite=true to "
+                            "replace it, or use another out_dir")
+                    foreign = self._foreign()
+                    if foreign:
+                        raise ParamError(f"{shown}: holds a different experiment and {foreign[0]!r}, which bsc_sim "
+                                         "did not write; nothing was replaced: use another out_dir")
+                    return set()
                 if not os.access(self.root, os.W_OK | os.X_OK):
                     raise ParamError(f"{shown}: is not writable")
                 manifest_path = self.root / "manifest.json"
@@ -168,14 +186,38 @@ class ExperimentStore:
                              "into or deletes what it did not write: use a new or empty directory")
         return set()
 
-    def open(self, specs: Sequence[RunSpec], description: Mapping[str, Any]) -> None:
-        """Create the store, or reopen it to resume (after :meth:`check` passes).
+    def _foreign(self) -> list[str]:
+        """Entries of the store that bsc_sim did not write (sorted)."""
+        names = [p.name for p in self.root.iterdir()]
+        return sorted(n for n in names if n not in STORE_TABLES | ANALYSIS_FILES
+                      and n not in ("parts", LOCK_FILE, ANALYSIS_STAGING, ANALYSIS_READY) and not n.startswith(".tmp-"))
+
+    def _clear(self) -> None:
+        """Delete a replaced store: only the names bsc_sim writes (experiment.json first, so an
+        interrupted clear leaves an unfinished store, which the next command starts over)."""
+        for name in ("experiment.json", *sorted(STORE_TABLES | ANALYSIS_FILES)):
+            (self.root / name).unlink(missing_ok=True)
+        for name in (ANALYSIS_STAGING, ANALYSIS_READY):
+            if (self.root / name).is_dir():
+                shutil.rmtree(self.root / name)
+        if self.parts_dir.is_dir():
+            for path in self.parts_dir.iterdir():
+                if path.suffix == ".parquet" or path.name.startswith("."):
+                    path.unlink()
+            self.parts_dir.rmdir()
+
+    def open(self, specs: Sequence[RunSpec], description: Mapping[str, Any], *, overwrite: bool = False) -> None:
+        """Create the store, or reopen it to resume (after :meth:`check` passes); with
+        ``overwrite``, first delete another experiment's store found there.
 
         ``experiment.json`` is written last, so a store interrupted while being created is
         recognised as unfinished and started over.
         """
-        self.check(specs)
+        self.check(specs, overwrite=overwrite)
         try:
+            info_path = self.root / "experiment.json"
+            if overwrite and info_path.exists() and json.loads(info_path.read_text()).get("fingerprint") != fingerprint(specs):
+                self._clear()
             self._open(specs, description)
         except OSError as exc:
             raise ParamError(f"out_dir = {str(self.root)!r}: cannot be written ({exc.strerror or exc})") from None
