@@ -66,6 +66,7 @@ def _job(cfg) -> None:
 def cmd_multirun(argv: list[str]) -> int:
     from .config import _check_override_keys, _register_base, config_dir, load_params
     from .datafiles import refuse_interpolation
+    from .memory import check_memory
 
     overrides = [a for a in argv if a not in MULTIRUN_FLAGS]
     hydra_args = [a for a in overrides if a.split("=", 1)[0].lstrip("+~").startswith("hydra.")]
@@ -76,7 +77,8 @@ def cmd_multirun(argv: list[str]) -> int:
         _check_override_keys(model_args)
         jobs = expand_sweep(model_args)
         for job in jobs:
-            load_params([o for o in job if not o.startswith("out_dir=")])
+            params = load_params([o for o in job if not o.split("=", 1)[0] in ("out_dir", "memory_limit")])
+            check_memory([params])  # each job runs in this process, one after another
     except ParamError as exc:
         print(f"bsc-sim: error: {exc}", file=sys.stderr)
         return 2

@@ -408,3 +408,27 @@ def test_another_experiments_store_is_replaced_only_with_overwrite(tmp_path, cap
     assert cmd_compare([*base, "seed=7", "overwrite=true"]) == 2
     assert "which bsc_sim did not write; nothing was replaced" in capsys.readouterr().err
     assert (out / "notes.txt").read_text() == "mine" and (out / "comparison.csv").exists()
+
+
+def test_validate_checks_its_doc_path_before_running(tmp_path, monkeypatch, capsys):
+    from bsc_sim.analysis.validation import cmd_validate
+
+    _no_runs(monkeypatch)
+    a_dir = tmp_path / "docs"
+    a_dir.mkdir()
+    for doc, fragment in ((a_dir, "is a directory"), (tmp_path / "f.txt" / "v.md", "which is a file")):
+        (tmp_path / "f.txt").write_text("keep")
+        assert cmd_validate(["replications=2", f"doc={doc}", f"out_dir={tmp_path / 'out'}", "executor=serial"]) == 2
+        err = capsys.readouterr().err.strip()
+        assert fragment in err and "\n" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_multirun_refuses_a_huge_cohort_before_any_job(tmp_path, monkeypatch, capsys):
+    from bsc_sim.cli import main
+
+    _no_runs(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "-m", "cohort.n_programs=8,100000"]) == 2
+    assert "cohort.n_programs = 100000" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

@@ -238,15 +238,21 @@ def render(table: pd.DataFrame, meta: dict) -> str:
 
 def _check_doc(doc: Path) -> None:
     """Before any run: the table's file can be written (not a directory, not under a file)."""
+    import os
+
     from ..paramtools import ParamError
-    from ..results import check_dir_target
+    from ..results import _nearest_existing
 
     shown = f"doc = {str(doc)!r}"
     if doc.is_dir():
         raise ParamError(f"{shown}: is a directory; give the path of a Markdown file")
     if doc.suffix.lower() not in (".md", ".markdown"):
         raise ParamError(f"{shown}: expected a Markdown file (.md)")
-    check_dir_target(doc.parent, shown)
+    base = _nearest_existing(doc.parent)
+    if not base.is_dir():
+        raise ParamError(f"{shown}: lies under {str(base)!r}, which is a file, not a directory")
+    if not os.access(doc if doc.exists() else base, os.W_OK):
+        raise ParamError(f"{shown}: {str(doc if doc.exists() else base)!r} is not writable")
 
 
 def cmd_validate(argv: Sequence[str]) -> int:
