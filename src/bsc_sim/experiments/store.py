@@ -41,6 +41,8 @@ from ..results import _clean, atomic_write, check_dir_target, dumps_json
 from .lock import LOCK_FILE
 from .specs import RunSpec, fingerprint
 
+# Runs per chunk when the curves and runs tables are consolidated (about 200,000 curve rows).
+CONSOLIDATE_CHUNK = 2000
 # What a store holds before its experiment.json is written (an interrupted creation).
 STORE_START = ("specs.parquet", "parts")
 # Every name bsc_sim writes in a store: only these are deleted when a store is replaced.
@@ -297,29 +299,69 @@ class ExperimentStore:
         return pd.DataFrame(rows)
 
     def consolidate(self) -> dict[str, pd.DataFrame]:
-        """Write and return ``results``, ``curves`` and ``runs``: finished runs in spec order.
+        """Write ``results``, ``curves`` and ``runs`` (finished runs in spec order); return
+        ``results`` and ``failures``.
 
         ``results`` has the spec labels then the outcomes; nothing in it depends on the
-        executor, the number of workers or interruptions (timings live in ``runs``).
+        executor, the number of workers or interruptions (timings live in ``runs``). The weekly
+        ``curves`` and the provenance table ``runs`` are streamed from the parts to their files a
+        few thousand runs at a time, so consolidating never holds them all in memory.
         """
         specs = self.specs()
-        order = specs[["run_id", "index"]]
-        tables = {}
-        for name in ("outcomes", "curves", "runs"):
-            df = self._read_parts(name)
-            df = order.merge(df, on="run_id", how="inner", validate="one_to_many" if name == "curves" else "one_to_one")
-            sort = ["index", "week"] if name == "curves" and len(df) else ["index"]
-            tables[name] = df.sort_values(sort, kind="stable").drop(columns="index").reset_index(drop=True)
-        results = specs.merge(tables["outcomes"], on="run_id", how="inner", validate="one_to_one")
+        outcomes = self._read_parts("outcomes")
+        results = specs.merge(outcomes, on="run_id", how="inner", validate="one_to_one")
         results = results.sort_values("index", kind="stable").reset_index(drop=True)
-        runs = tables["runs"].drop(columns="seed", errors="ignore")  # the seed is in results
         _write_parquet(self.root / "results.parquet", results)
-        _write_parquet(self.root / "curves.parquet", tables["curves"])
-        _write_parquet(self.root / "runs.parquet", runs)
+        order = specs.sort_values("index", kind="stable")["run_id"].tolist()
+        self._stream_in_spec_order("curves", order, by_week=True)
+        self._stream_in_spec_order("runs", order, drop=("seed",))  # the seed is in results
         failures = self.failures()
         if len(failures):
             atomic_write(self.root / "failures.csv", lambda p: failures.to_csv(p, index=False))
         elif (self.root / "failures.csv").exists():
             (self.root / "failures.csv").unlink()
-        return {"results": results, "curves": tables["curves"], "runs": runs, "failures": failures}
+        return {"results": results, "failures": failures}
 
+    def _stream_in_spec_order(self, table: str, order: Sequence[str], *, by_week: bool = False,
+                              drop: Sequence[str] = ()) -> None:
+        """Write ``<table>.parquet`` from the parts, in spec order (then week), chunk by chunk.
+
+        Runs finish roughly in spec order, so a chunk of consecutive specs needs only a few
+        parts; the parts of the current chunk are the only ones held in memory.
+        """
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        part_of = {rid: e["part"] for rid, e in self.manifest.items() if e["status"] == "done"}
+        ids = [rid for rid in order if rid in part_of]
+
+        def write(path: Path) -> None:
+            writer, cache = None, {}
+            for start in range(0, len(ids), CONSOLIDATE_CHUNK):
+                chunk_ids = ids[start:start + CONSOLIDATE_CHUNK]
+                by_part: dict[int, list[str]] = {}
+                for rid in chunk_ids:
+                    by_part.setdefault(part_of[rid], []).append(rid)
+                cache = {p: cache.get(p) or pq.read_table(self.parts_dir / f"{table}-{p:06d}.parquet")
+                         for p in by_part}
+                # Each part keeps only the runs the manifest credits to it (a run redone later
+                # also sits, stale, in an older part).
+                pieces = [cache[p].filter(pc.is_in(cache[p]["run_id"], value_set=pa.array(rids)))
+                          for p, rids in sorted(by_part.items())]
+                chunk = pa.concat_tables([t.replace_schema_metadata(None) for t in pieces],
+                                         promote_options="permissive")
+                position = pc.index_in(chunk["run_id"], value_set=pa.array(chunk_ids))
+                keys = [("_position", "ascending")] + ([("week", "ascending")] if by_week else [])
+                chunk = chunk.append_column("_position", position)
+                chunk = chunk.take(pc.sort_indices(chunk, sort_keys=keys))
+                chunk = chunk.drop_columns(["_position", *[c for c in drop if c in chunk.column_names]])
+                if writer is None:
+                    writer = pq.ParquetWriter(path, chunk.schema)
+                writer.write_table(chunk.cast(writer.schema))
+            if writer is None:
+                pd.DataFrame({"run_id": pd.Series([], dtype=str)}).to_parquet(path, index=False)
+            else:
+                writer.close()
+
+        atomic_write(self.root / f"{table}.parquet", write)
