@@ -595,6 +595,8 @@ def cmd_calibrate(argv: list[str]) -> int:
         from ..experiments.executors import ExecutorSpec, open_executor
         from ..memory import check_memory, limit_setting
 
+        out_dir = Path(settings.get("out_dir") or "outputs/calibration")
+        check_calibration_dir(out_dir)  # first: reading the spec runs a tiny probe model
         spec = load_spec(settings.get("targets") or _default_targets(), overrides=overrides,
                          trials=settings.get("trials"), replicates=settings.get("replicates"),
                          seed=settings.get("seed"))
@@ -602,9 +604,7 @@ def cmd_calibrate(argv: list[str]) -> int:
         executor_spec = ExecutorSpec(kind=settings.get("executor") or "serial",
                                      workers=settings.get("executor.workers"),
                                      address=settings.get("executor.address"))
-        out_dir = Path(settings.get("out_dir") or "outputs/calibration")
         wait = _bool(settings, "wait", False)
-        check_calibration_dir(out_dir)
         local = 1 if executor_spec.kind == "dask" and executor_spec.address else executor_spec.n_workers
         check_memory([base], n_concurrent=local, limit=limit_setting(settings.get("memory_limit")))
         log = lambda line: print(line, flush=True)  # noqa: E731

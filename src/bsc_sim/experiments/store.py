@@ -153,40 +153,54 @@ class ExperimentStore:
                 bsc_sim did not write.
         """
         shown = f"out_dir = {str(self.root)!r}"
-        check_dir_target(self.root, shown)
+        self.check_location()
         fp = fingerprint(specs)
         info_path = self.root / "experiment.json"
+        if not info_path.exists():  # new, empty, or interrupted while being created: start over
+            return set()
         try:
-            if info_path.exists():
-                info = json.loads(info_path.read_text())
-                if info.get("fingerprint") != fp:
-                    if not overwrite:
-                        raise ParamError(
-                            f"{shown}: holds a different experiment ({info.get('kind')}, {info.get('n_runs')} runs, "
-                            f"fingerprint {info.get('fingerprint')}; this one is {fp}); add overwrite=true to "
-                            "replace it, or use another out_dir")
-                    foreign = self._foreign()
-                    if foreign:
-                        raise ParamError(f"{shown}: holds a different experiment and {foreign[0]!r}, which bsc_sim "
-                                         "did not write; nothing was replaced: use another out_dir")
-                    return set()
-                if not os.access(self.root, os.W_OK | os.X_OK):
-                    raise ParamError(f"{shown}: is not writable")
-                manifest_path = self.root / "manifest.json"
-                manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-                return {rid for rid, entry in manifest.items() if entry["status"] == "done"}
-            # No experiment.json: a new directory, or one whose creation was interrupted (only the
-            # files open() writes before experiment.json), which is safe to start over.
-            leftovers = sorted(p.name for p in self.root.iterdir()) if self.root.exists() else []
+            info = json.loads(info_path.read_text())
+            if info.get("fingerprint") != fp:
+                if not overwrite:
+                    raise ParamError(
+                        f"{shown}: holds a different experiment ({info.get('kind')}, {info.get('n_runs')} runs, "
+                        f"fingerprint {info.get('fingerprint')}; this one is {fp}); add overwrite=true to "
+                        "replace it, or use another out_dir")
+                foreign = self._foreign()
+                if foreign:
+                    raise ParamError(f"{shown}: holds a different experiment and {foreign[0]!r}, which bsc_sim "
+                                     "did not write; nothing was replaced: use another out_dir")
+                return set()
+            manifest_path = self.root / "manifest.json"
+            manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
         except (OSError, ValueError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
             raise ParamError(f"{shown}: cannot read the store ({reason})") from None
+        return {rid for rid, entry in manifest.items() if entry["status"] == "done"}
+
+    def check_location(self) -> None:
+        """Read-only, and needing no specs: ``out_dir`` can hold a store (a new or empty directory,
+        or a store) and can be written. The first half of :meth:`check`, for commands to call
+        before they do anything else.
+
+        Raises:
+            ParamError: as :meth:`check`, except for another experiment's store.
+        """
+        shown = f"out_dir = {str(self.root)!r}"
+        check_dir_target(self.root, shown)
+        try:
+            if (self.root / "experiment.json").exists():
+                if not os.access(self.root, os.W_OK | os.X_OK):
+                    raise ParamError(f"{shown}: is not writable")
+                return
+            leftovers = sorted(p.name for p in self.root.iterdir()) if self.root.exists() else []
+        except OSError as exc:
+            raise ParamError(f"{shown}: cannot read the store ({exc.strerror or exc})") from None
         foreign = [name for name in leftovers if name not in (*STORE_START, LOCK_FILE) and not name.startswith(".tmp-")]
         if foreign:
             raise ParamError(f"{shown}: is not empty and is not an experiment store (it holds {foreign[0]!r}"
                              f"{f' and {len(foreign) - 1} more' if len(foreign) > 1 else ''}); bsc_sim never writes "
                              "into or deletes what it did not write: use a new or empty directory")
-        return set()
 
     def _foreign(self) -> list[str]:
         """Entries of the store that bsc_sim did not write (sorted)."""
