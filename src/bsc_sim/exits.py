@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 __all__ = ["DONE", "RUNS_FAILED", "BAD_INPUT", "INTERRUPTED", "TERMINATED", "EXIT_HELP", "Terminated",
-           "terminate_as_interrupt", "interrupted_code"]
+           "terminate_as_interrupt", "interrupted_code", "report_interrupt"]
 
 DONE = 0
 RUNS_FAILED = 1       # some runs failed; they are listed, and re-running the command retries them
@@ -52,3 +52,12 @@ def terminate_as_interrupt() -> Iterator[None]:
 def interrupted_code(exc: BaseException) -> int:
     """143 for SIGTERM, 130 for Ctrl-C."""
     return TERMINATED if isinstance(exc, Terminated) else INTERRUPTED
+
+
+def report_interrupt(command: str, exc: BaseException, kept: str = "finished runs are saved") -> int:
+    """Say on stderr how ``command`` stopped and what was kept; return its exit code."""
+    import sys
+
+    how = "terminated" if isinstance(exc, Terminated) else "interrupted"
+    print(f"\nbsc-sim {command}: {how}; {kept}, re-run the same command to resume", file=sys.stderr)
+    return interrupted_code(exc)

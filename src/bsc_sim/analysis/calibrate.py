@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from ..experiments.specs import params_with, replicate_seeds
-from ..exits import BAD_INPUT, EXIT_HELP, Terminated, interrupted_code
+from ..exits import BAD_INPUT, EXIT_HELP, report_interrupt
 from ..experiments.store import atomic_write
 from ..paramtools import ParamError, to_dict
 from ..params import Params
@@ -617,9 +617,7 @@ def cmd_calibrate(argv: list[str]) -> int:
         print(f"bsc-sim calibrate: error: {exc}", file=sys.stderr)
         return BAD_INPUT
     except KeyboardInterrupt as exc:
-        print(f"\nbsc-sim calibrate: {'terminated' if isinstance(exc, Terminated) else 'interrupted'}; completed "
-              "trials are saved in study.db, re-run the same command to resume", file=sys.stderr)
-        return interrupted_code(exc)
+        return report_interrupt("calibrate", exc, kept="completed trials are saved in study.db")
     print(f"\n{result.n_new} new trials, {result.n_trials} in total; best trial {result.best_trial}, "
           f"objective {result.objective:.4g}")
     for key, value in result.best.items():

@@ -258,7 +258,7 @@ def _check_doc(doc: Path) -> None:
 def cmd_validate(argv: Sequence[str]) -> int:
     """``bsc-sim validate [replications=100] [seed=0] [out_dir=...] [doc=docs/validation.md] [executor...]``."""
     from .. import __version__
-    from ..exits import BAD_INPUT, DONE, EXIT_HELP, RUNS_FAILED, Terminated, interrupted_code
+    from ..exits import BAD_INPUT, DONE, EXIT_HELP, RUNS_FAILED, report_interrupt
     from ..experiments.cli import EXECUTOR_KEYS, _int, parse_settings, run_options
     from ..experiments.runner import run_experiment
     from ..experiments.store import atomic_write
@@ -307,9 +307,7 @@ def cmd_validate(argv: Sequence[str]) -> int:
         print(f"bsc-sim validate: error: cannot write {exc.filename!r} ({exc.strerror})", file=sys.stderr)
         return BAD_INPUT
     except KeyboardInterrupt as exc:
-        print(f"\nbsc-sim validate: {'terminated' if isinstance(exc, Terminated) else 'interrupted'}; finished "
-              "runs are saved, re-run the same command to resume", file=sys.stderr)
-        return interrupted_code(exc)
+        return report_interrupt("validate", exc)
     for r in table.itertuples():
         print(f"  {r.result}  {r.fact}: {r.model}")
     print(f"wrote {out_dir / 'validation.csv'}" + (f" and {doc}" if doc is not None else ""))

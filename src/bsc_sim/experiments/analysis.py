@@ -48,13 +48,15 @@ def _figure(fig) -> Callable[[Path], object]:
 
 
 @contextmanager
-def _locked(specs: Sequence, out_dir: Path, wait: bool, executor: ExecutorSpec | None,
-            memory_limit: int | str | None, overwrite: bool) -> Iterator[None]:
+def _experiment(specs: Sequence, out_dir: Path, description: dict, *, executor: ExecutorSpec | None,
+                progress: bool, checkpoint_every: int | None, wait_for_lock: bool, memory_limit: int | str | None,
+                overwrite: bool) -> Iterator[ExperimentRun]:
     """Refuse a bad ``out_dir`` or too large runs read-only, then hold the store's lock through the
-    runs and the analysis."""
+    runs and the analysis done in the block."""
     check_before_writing(specs, out_dir, executor or ExecutorSpec(), memory_limit, overwrite=overwrite)
-    with store_lock(out_dir, wait=wait):
-        yield
+    with store_lock(out_dir, wait=wait_for_lock):
+        yield run_experiment(specs, out_dir, executor=executor, description=description, progress=progress,
+                             checkpoint_every=checkpoint_every, memory_limit=memory_limit, overwrite=overwrite)
 
 
 STORE_FILES = ["results.parquet", "curves.parquet", "runs.parquet", "manifest.json", "experiment.json", "specs.parquet"]
@@ -70,9 +72,9 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
     specs = comparison_specs(designs, replications, seed, overrides)
     description = {"kind": "compare", "designs": list(designs), "replications": replications, "seed": seed,
                    "overrides": list(overrides)}
-    with _locked(specs, out_dir, wait_for_lock, executor, memory_limit, overwrite):
-        run = run_experiment(specs, out_dir, executor=executor, description=description, progress=progress,
-                             checkpoint_every=checkpoint_every, memory_limit=memory_limit, overwrite=overwrite)
+    options = dict(executor=executor, progress=progress, checkpoint_every=checkpoint_every,
+                   wait_for_lock=wait_for_lock, memory_limit=memory_limit, overwrite=overwrite)
+    with _experiment(specs, out_dir, description, **options) as run:
         written = list(STORE_FILES)
         if not run.ok:
             return run, written
@@ -121,9 +123,9 @@ def run_sweep(cfg: ExperimentConfig, out_dir: str | Path, *, overrides: Sequence
     out_dir = Path(out_dir)
     specs = sweep_specs(cfg, overrides)
     description = {"kind": "sweep", **cfg.describe(), "overrides": list(overrides)}
-    with _locked(specs, out_dir, wait_for_lock, executor, memory_limit, overwrite):
-        run = run_experiment(specs, out_dir, executor=executor, description=description, progress=progress,
-                             checkpoint_every=checkpoint_every, memory_limit=memory_limit, overwrite=overwrite)
+    options = dict(executor=executor, progress=progress, checkpoint_every=checkpoint_every,
+                   wait_for_lock=wait_for_lock, memory_limit=memory_limit, overwrite=overwrite)
+    with _experiment(specs, out_dir, description, **options) as run:
         written = list(STORE_FILES)
         if not run.ok:
             return run, written
@@ -166,9 +168,9 @@ def run_sensitivity(cfg: ExperimentConfig, out_dir: str | Path, *, overrides: Se
                    "n_sample_rows": len(X),
                    "n_runs_expected": n_runs(problem, cfg.method, cfg.n, calc_second_order=cfg.calc_second_order)
                    * cfg.replications}
-    with _locked(specs, out_dir, wait_for_lock, executor, memory_limit, overwrite):
-        run = run_experiment(specs, out_dir, executor=executor, description=description, progress=progress,
-                             checkpoint_every=checkpoint_every, memory_limit=memory_limit, overwrite=overwrite)
+    options = dict(executor=executor, progress=progress, checkpoint_every=checkpoint_every,
+                   wait_for_lock=wait_for_lock, memory_limit=memory_limit, overwrite=overwrite)
+    with _experiment(specs, out_dir, description, **options) as run:
         written = list(STORE_FILES)
         if not run.ok:
             return run, written

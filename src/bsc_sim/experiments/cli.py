@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..datafiles import load_yaml
-from ..exits import BAD_INPUT, DONE, EXIT_HELP, RUNS_FAILED, Terminated, interrupted_code
+from ..exits import BAD_INPUT, DONE, EXIT_HELP, RUNS_FAILED, report_interrupt
 from ..paramtools import ParamError
 
 EXECUTOR_KEYS = {
@@ -150,9 +150,7 @@ def _main(command: str, argv: Sequence[str], body: Callable[[dict[str, Any], lis
         print(f"bsc-sim {command}: error: {exc}", file=sys.stderr)
         return BAD_INPUT
     except KeyboardInterrupt as exc:
-        print(f"\nbsc-sim {command}: {'terminated' if isinstance(exc, Terminated) else 'interrupted'}; finished "
-              "runs are saved, re-run the same command to resume", file=sys.stderr)
-        return interrupted_code(exc)
+        return report_interrupt(command, exc)
 
 
 def run_options(settings: dict[str, Any]) -> dict[str, Any]:
