@@ -13,6 +13,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+from .exits import EXIT_HELP, interrupted_code, terminate_as_interrupt
 from .paramtools import ParamError, iter_fields
 
 SUMMARY_LINES = [
@@ -99,7 +100,8 @@ def _run_help() -> str:
         "",
         "out_dir must be new, empty, or hold an earlier bsc_sim run (replaced only with --overwrite):",
         "bsc-sim never writes into, or deletes, a directory holding anything it did not write.",
-        "Exit status: 0 done; 2 bad input or environment (one line on stderr, nothing written).",
+        "memory_limit=SIZE caps the estimated memory of the run (default: the memory available; none: no check).",
+        EXIT_HELP,
         "  bsc-sim run --animate spread.gif --slides spread.png   (also draw the staff network over",
         "      time: an animation, .gif or .mp4 with ffmpeg, and a slide figure, .png/.pdf/.svg)",
         "",
@@ -160,7 +162,7 @@ def cmd_run(argv: list[str]) -> int:
 
     from .paramtools import to_dict
 
-    resolved = {**to_dict(params), "out_dir": cfg.get("out_dir")}
+    resolved = {**to_dict(params), "out_dir": cfg.get("out_dir"), "memory_limit": cfg.get("memory_limit")}
     if show:
         print(yaml.safe_dump(resolved, sort_keys=False), end="")
         return 0
@@ -168,8 +170,11 @@ def cmd_run(argv: list[str]) -> int:
 
     out_dir = Path(cfg.get("out_dir") or f"outputs/{params.design}-seed{params.seed}")
     extra_files = ("config.yaml", "adoption.png")
+    from .memory import check_memory, limit_setting
+
     try:  # before simulating: never delete what bsc_sim did not write, never fail after the work
         check_out_dir(out_dir, overwrite=overwrite, extra_names=extra_files)
+        check_memory([params], limit=limit_setting(cfg.get("memory_limit")))
     except ParamError as exc:
         print(f"bsc-sim: error: {exc}", file=sys.stderr)
         return 2
@@ -210,6 +215,10 @@ def cmd_run(argv: list[str]) -> int:
 def cmd_designs(argv: list[str]) -> int:
     from .config import config_dir, design_names
 
+    if any(a in ("-h", "--help") for a in argv):
+        print(f"usage: bsc-sim designs\n\nList the named designs of configs/design/.\n\n{EXIT_HELP}")
+        return 0
+
     for name in design_names():
         text = (config_dir() / "design" / f"{name}.yaml").read_text().splitlines()
         about = " ".join(line.lstrip("# ").strip() for line in text if line.startswith("#") and "@package" not in line)
@@ -218,6 +227,10 @@ def cmd_designs(argv: list[str]) -> int:
 
 
 def cmd_params(argv: list[str]) -> int:
+    if any(a in ("-h", "--help") for a in argv):
+        print("usage: bsc-sim params [--markdown]\n\nEvery model parameter with its default, unit and source "
+              f"(--markdown: the table of docs/parameters.md).\n\n{EXIT_HELP}")
+        return 0
     if "--markdown" in argv:
         print(params_document(), end="")
     else:
@@ -251,7 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="bsc-sim",
         description="Agent-based simulation of Breakthrough Series Collaboratives in early care and education.",
-        epilog="Run 'bsc-sim COMMAND --help' for a command's options; 'bsc-sim run --help' lists every config key.",
+        epilog="Run 'bsc-sim COMMAND --help' for a command's options; 'bsc-sim run --help' lists every config key. "
+               + EXIT_HELP,
     )
     parser.add_argument("command", choices=list(COMMANDS), metavar="COMMAND",
                         help="; ".join(f"{name}: {about}" for name, (_, _, about) in COMMANDS.items()))
@@ -263,12 +277,16 @@ def main(argv: list[str] | None = None) -> int:
 
     module, function, _ = COMMANDS[args.command]
     try:
-        return getattr(importlib.import_module(module), function)(argv[1:])
+        with terminate_as_interrupt():
+            return getattr(importlib.import_module(module), function)(argv[1:])
     except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except KeyboardInterrupt as exc:  # a command without its own clean-up message
+        print(f"\nbsc-sim {args.command}: interrupted", file=sys.stderr)
+        return interrupted_code(exc)
 
 
 if __name__ == "__main__":

@@ -12,13 +12,16 @@ import difflib
 from pathlib import Path
 from typing import Any
 
+from .datafiles import INTERPOLATION, interpolated_keys, read_yaml_file, refuse_interpolation
 from .paramtools import ParamError, iter_fields, to_dict
 from .params import Params
 
 __all__ = ["load_params", "compose_config", "config_dir", "design_names", "known_keys"]
 
 # Keys of config.yaml that are settings of the command line, not of the model.
-RUN_KEYS = {"out_dir": "directory for outputs (default: outputs/<design>-seed<seed>)"}
+RUN_KEYS = {"out_dir": "directory for outputs (default: outputs/<design>-seed<seed>)",
+            "memory_limit": "refuse a run whose estimated peak memory exceeds this (8GiB, 500MB; default: the memory "
+                            "available; none: no check)"}
 
 
 def config_dir() -> Path:
@@ -43,7 +46,7 @@ def known_keys() -> dict[str, Any]:
 
 
 def _check_override_keys(overrides: list[str]) -> None:
-    """Reject unknown keys before Hydra does, with a one-line message and suggestions."""
+    """Reject unknown keys, interpolations and YAML tags before Hydra sees them, in one line."""
     keys = known_keys()
     groups = {"design"}
     for text in overrides:
@@ -51,6 +54,9 @@ def _check_override_keys(overrides: list[str]) -> None:
             raise ParamError(f"{text}: expected key=value (Hydra override syntax)")
         key, _, value = text.partition("=")
         key = key.strip()
+        refuse_interpolation(key, text)
+        if value.lstrip().startswith("!"):
+            raise ParamError(f"{key}: YAML tags are not accepted in values; configs are data, give the value itself")
         if key.startswith(("+", "~")):
             stripped = key.lstrip("+~")
             if stripped.startswith("practices."):
@@ -74,8 +80,35 @@ def _register_base() -> None:
     ConfigStore.instance().store(name="base", node=to_dict(Params()))
 
 
+def _check_config_files(overrides: list[str]) -> None:
+    """The root config and the chosen design file must be plain data: no YAML tags, no interpolations.
+
+    Hydra's own loader would reject some tags with a long traceback and accept others; checking
+    the files first gives one line naming the file.
+    """
+    design = "bsc"
+    for text in overrides:
+        key, _, value = text.partition("=")
+        if key.strip() == "design":
+            design = value.strip()
+    root = config_dir()
+    for path in (root / "config.yaml", root / "design" / f"{design}.yaml"):
+        if not path.is_file():
+            continue  # an unknown design: Hydra names it, with the available ones
+        data = read_yaml_file(path, f"config file {str(path)!r}")
+        for key in interpolated_keys(data):
+            if key != "defaults" and not key.startswith("defaults["):
+                raise ParamError(f"{key} in {str(path)!r}: interpolations (${{...}}) are not accepted; "
+                                 "configs are data, give the value itself")
+
+
 def compose_config(overrides: list[str] | None = None) -> dict[str, Any]:
-    """Compose ``configs/config.yaml`` with Hydra override strings into a plain nested dict."""
+    """Compose ``configs/config.yaml`` with Hydra override strings into a plain nested dict.
+
+    Nothing is resolved: an interpolation that reached the composed config from any source is
+    refused, naming its key, so no resolver (``oc.env`` and friends) ever runs.
+    """
+    import yaml
     from hydra import compose, initialize_config_dir
     from hydra.errors import HydraException
     from omegaconf import OmegaConf
@@ -83,16 +116,20 @@ def compose_config(overrides: list[str] | None = None) -> dict[str, Any]:
 
     overrides = list(overrides or [])
     _check_override_keys(overrides)
+    _check_config_files(overrides)
     _register_base()
     try:
         with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
             cfg = compose(config_name="config", overrides=overrides)
-    except (HydraException, OmegaConfBaseException) as exc:
+        data = OmegaConf.to_container(cfg, resolve=False)
+    except (HydraException, OmegaConfBaseException, yaml.YAMLError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if "design" in first and "Could not" in first:
             first += f" (available designs: {', '.join(design_names())})"
         raise ParamError(first) from None
-    return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
+    for key in interpolated_keys(data):
+        refuse_interpolation(key, INTERPOLATION)
+    return data  # type: ignore[return-value]
 
 
 def params_from_config(cfg: dict[str, Any]) -> Params:

@@ -48,7 +48,7 @@ def _job(cfg) -> None:
 
     # Hydra's job logging sets the root logger to INFO, which would print Mesa's per-step log lines.
     logging.getLogger("MESA").setLevel(logging.WARNING)
-    params = params_from_config(OmegaConf.to_container(cfg, resolve=True))
+    params = params_from_config(OmegaConf.to_container(cfg, resolve=False))
     job_dir = Path(HydraConfig.get().runtime.output_dir)
     result = run_sim(params, params.seed)
     result.meta["overrides"] = list(HydraConfig.get().overrides.task)
@@ -65,15 +65,20 @@ def _job(cfg) -> None:
 
 def cmd_multirun(argv: list[str]) -> int:
     from .config import _check_override_keys, _register_base, config_dir, load_params
+    from .datafiles import refuse_interpolation
+    from .memory import check_memory
 
     overrides = [a for a in argv if a not in MULTIRUN_FLAGS]
     hydra_args = [a for a in overrides if a.split("=", 1)[0].lstrip("+~").startswith("hydra.")]
     model_args = [a for a in overrides if a not in hydra_args]
     try:
+        for arg in hydra_args:  # Hydra's own settings are data too: nothing may resolve from the environment
+            refuse_interpolation(arg.split("=", 1)[0], arg)
         _check_override_keys(model_args)
         jobs = expand_sweep(model_args)
         for job in jobs:
-            load_params([o for o in job if not o.startswith("out_dir=")])
+            params = load_params([o for o in job if not o.split("=", 1)[0] in ("out_dir", "memory_limit")])
+            check_memory([params])  # each job runs in this process, one after another
     except ParamError as exc:
         print(f"bsc-sim: error: {exc}", file=sys.stderr)
         return 2

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import secrets
 import shutil
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,6 +110,25 @@ def is_run_output(path: Path, extra_names: Sequence[str] = ()) -> bool:
             and all(e.name in allowed and e.is_file() and not e.is_symlink() for e in entries))
 
 
+def check_dir_target(path: Path, shown: str) -> Path:
+    """Read-only: may a directory be created at, or written in, ``path``? Return its nearest existing part.
+
+    Raises:
+        ParamError: ``path`` is a file, lies under a file, or its nearest existing directory is not
+            writable (``shown`` names the setting in the message, e.g. ``out_dir = 'x'``).
+    """
+    from .paramtools import ParamError
+
+    base = _nearest_existing(path)
+    if base == path and path.exists() and not path.is_dir():
+        raise ParamError(f"{shown}: is a file, not a directory; choose a directory")
+    if not base.is_dir():
+        raise ParamError(f"{shown}: lies under {str(base)!r}, which is a file, not a directory")
+    if not os.access(base, os.W_OK | os.X_OK):
+        raise ParamError(f"{shown}: {str(base)!r} is not writable")
+    return base
+
+
 def check_out_dir(out_dir: str | Path, *, overwrite: bool = False, extra_names: Sequence[str] = ()) -> str:
     """Check, before anything runs, that a run may be written to ``out_dir``; return its state.
 
@@ -125,14 +144,7 @@ def check_out_dir(out_dir: str | Path, *, overwrite: bool = False, extra_names: 
 
     path = Path(out_dir)
     shown = f"out_dir = {str(out_dir)!r}"
-    base = _nearest_existing(path)
-    if base == path and path.exists() and not path.is_dir():
-        raise ParamError(f"{shown}: is a file, not a directory; choose a directory")
-    if not base.is_dir():
-        raise ParamError(f"{shown}: lies under {str(base)!r}, which is a file, not a directory")
-    if not os.access(base, os.W_OK | os.X_OK):
-        raise ParamError(f"{shown}: {str(base)!r} is not writable")
-    if base != path:
+    if check_dir_target(path, shown) != path:
         return "new"
     entries = sorted(e.name for e in path.iterdir())
     if not entries:
@@ -153,14 +165,14 @@ def _swap_in(out: Path, writers: Mapping[str, Callable[[Path], object]], *, repl
     """Write every file into a temporary sibling, then rename it onto ``out`` (new or ours)."""
     out = out.resolve() if out.name in ("", ".", "..") else out
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    tmp = make_temp_dir(out.parent, f".{out.name}.")
     try:
         for name, write in writers.items():
             write(tmp / name)
         if not replace:
             os.replace(tmp, out)  # onto nothing, or an empty directory; a non-empty one raises
             return
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+        old = make_temp_dir(out.parent, f".{out.name}.old.")
         os.replace(out, old / "previous")  # a rename: out vanishes only while tmp is complete
         if not is_run_output(old / "previous", list(writers)):  # changed since it was checked
             os.replace(old / "previous", out)
@@ -182,17 +194,42 @@ def _remove_run(path: Path, names: Sequence[str]) -> None:
     path.rmdir()  # fails, keeping everything, if anything else appeared
 
 
+def _unique_name(directory: Path, prefix: str, suffix: str = "") -> Path:
+    return directory / f"{prefix}{os.getpid()}-{secrets.token_hex(4)}{suffix}"
+
+
+def make_temp_dir(parent: Path, prefix: str) -> Path:
+    """A new, uniquely named directory in ``parent`` with the umask's permissions.
+
+    (``tempfile.mkdtemp`` makes 0700 directories whatever the umask, which would hide results from
+    colleagues sharing a project directory.)
+    """
+    while True:
+        path = _unique_name(parent, prefix)
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+
+
 def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Call ``write(tmp_path)`` on a temporary file beside ``path``, then rename it onto ``path``.
 
-    The temporary name keeps the extension (``.tmp-XXXX-name.png``), so writers that infer the
-    format from it (matplotlib) work; readers never see a partial file.
+    The temporary name keeps the extension (``.tmp-PID-XXXX-name.png``), so writers that infer the
+    format from it (matplotlib) work; readers never see a partial file. The file is created with
+    mode 0666 less the umask, as any ordinary file would be (``tempfile.mkstemp`` would make it 0600).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=f"-{path.name}", dir=path.parent)
-    os.close(fd)
+    while True:
+        tmp = _unique_name(path.parent, ".tmp-", f"-{path.name}")
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            break
+        except FileExistsError:
+            continue
     try:
-        write(Path(tmp))
+        write(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

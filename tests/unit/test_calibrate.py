@@ -233,3 +233,17 @@ def test_out_dir_of_another_calibration_is_refused_untouched(tmp_path, capsys):
     assert cmd_calibrate([f"targets={other}", f"out_dir={out}"]) == 2
     assert "holds a calibration with other" in capsys.readouterr().err
     assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
+
+
+@pytest.mark.parametrize("name", ["cal q?mode=ro", "cal%20x", "cal{x}#1"])
+def test_the_study_goes_to_any_directory_path(tmp_path, name, capsys):
+    """Issue 10: the storage path was parsed as a URL ('?' split off a query, '%20' broke it)."""
+    from bsc_sim.analysis.calibrate import cmd_calibrate
+
+    out = tmp_path / name
+    args = [f"out_dir={out}", "trials=2", "replicates=1", "cohort.n_programs=2", "followup_weeks=4"]
+    assert cmd_calibrate(args) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+    assert {"study.db", "fitted.json", "report.md"} <= {p.name for p in out.iterdir()}
+    assert cmd_calibrate([*args, "trials=3"]) == 0  # the same study resumes
+    assert "1 new trials, 3 in total" in capsys.readouterr().out

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from ..experiments.specs import params_with, replicate_seeds
+from ..exits import BAD_INPUT, EXIT_HELP, report_interrupt
 from ..experiments.store import atomic_write
 from ..paramtools import ParamError, to_dict
 from ..params import Params
@@ -191,17 +192,9 @@ def spec_from_dict(data: Any, *, overrides: Sequence[str] = (), trials: int | No
 
 def load_spec(path: str | Path, **kwargs: Any) -> CalibrationSpec:
     """Read a targets file (YAML); keyword arguments as for :func:`spec_from_dict`."""
-    import yaml
+    from ..datafiles import read_yaml_file
 
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise ParamError(f"targets = {str(path)!r}: cannot read ({exc.strerror or exc})") from None
-    except yaml.YAMLError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid YAML"
-        raise ParamError(f"targets = {str(path)!r}: not valid YAML ({first})") from None
-    return spec_from_dict(data, **kwargs)
+    return spec_from_dict(read_yaml_file(path, f"targets = {str(path)!r}"), **kwargs)
 
 
 def summary_indicators() -> tuple[str, ...]:
@@ -383,9 +376,37 @@ def _distributions(spec: CalibrationSpec, base: Params) -> dict[str, Any]:
 
 
 def _storage(out_dir: Path):
+    """The study's SQLite storage. The file's path never passes through a URL, where '?', '%', '#'
+    or braces in a directory name would be read as URL syntax (query, escapes, a format field)."""
+    import sqlite3
+
     import optuna
 
-    return optuna.storages.RDBStorage(f"sqlite:///{(out_dir / STUDY_FILE).resolve()}")
+    path = str((out_dir / STUDY_FILE).resolve())
+    return optuna.storages.RDBStorage("sqlite://", engine_kwargs={"creator": lambda: sqlite3.connect(path)})
+
+
+# What a calibration's out_dir may hold: its own files only (see check_calibration_dir).
+CALIBRATION_FILES = frozenset({STUDY_FILE, f"{STUDY_FILE}-journal", "fitted.json", "fit.csv", "trials.csv",
+                               "report.md", ".lock"})
+
+
+def check_calibration_dir(out_dir: Path) -> None:
+    """Read-only, before anything runs: ``out_dir`` is new, empty, or an earlier calibration's.
+
+    Raises:
+        ParamError: it is a file, lies under one, cannot be written, or holds other files.
+    """
+    from ..results import check_dir_target
+
+    shown = f"out_dir = {str(out_dir)!r}"
+    if check_dir_target(out_dir, shown) != out_dir:
+        return
+    foreign = sorted(p.name for p in out_dir.iterdir() if p.name not in CALIBRATION_FILES
+                     and not p.name.startswith(".tmp-"))
+    if foreign:
+        raise ParamError(f"{shown}: holds {foreign[0]!r}{f' and {len(foreign) - 1} more' if len(foreign) > 1 else ''}, "
+                         "which bsc_sim did not write; use a new or empty directory, or an earlier calibration's")
 
 
 def _finished_trials(spec: CalibrationSpec, out_dir: Path) -> int:
@@ -459,12 +480,12 @@ def _report(spec: CalibrationSpec, fitted: Mapping[str, Any], fit: pd.DataFrame,
 
 
 def calibrate(spec: CalibrationSpec, out_dir: str | Path, *, executor: Executor | None = None,
-              log: Callable[[str], None] | None = None) -> CalibrationResult:
+              log: Callable[[str], None] | None = None, wait_for_lock: bool = False) -> CalibrationResult:
     """Run (or resume) the calibration ``spec`` in ``out_dir`` and write its report.
 
     Runs only the trials still missing from ``out_dir/study.db`` (``spec.trials`` is the total).
-    Trials left running by an interrupted session are marked failed and not counted, so one
-    ``out_dir`` must not be calibrated by two sessions at once.
+    Trials left running by an interrupted session are marked failed and not counted. ``out_dir``
+    is locked while this runs: a second calibration there refuses, or waits with ``wait_for_lock``.
 
     Args:
         spec: what to fit (see :func:`load_spec`).
@@ -473,8 +494,21 @@ def calibrate(spec: CalibrationSpec, out_dir: str | Path, *, executor: Executor 
         log: called with one line per finished trial (e.g. ``print``).
 
     Raises:
-        ParamError: a bad spec, or an ``out_dir`` holding a study of another spec (nothing written).
+        ParamError: a bad spec, or an ``out_dir`` holding a study of another spec or other files,
+            or one that cannot be written (nothing written).
     """
+    from ..experiments.lock import store_lock
+
+    base = validate_spec(spec)
+    out_dir = Path(out_dir)
+    check_calibration_dir(out_dir)
+    _finished_trials(spec, out_dir)  # refuses a foreign study before anything is written
+    with store_lock(out_dir, wait=wait_for_lock):
+        return _calibrate(spec, base, out_dir, executor, log)
+
+
+def _calibrate(spec: CalibrationSpec, base: Params, out_dir: Path, executor: Executor | None,
+               log: Callable[[str], None] | None) -> CalibrationResult:
     import optuna
     from optuna.trial import TrialState
 
@@ -482,11 +516,10 @@ def calibrate(spec: CalibrationSpec, out_dir: str | Path, *, executor: Executor 
     from ..results import dumps_json
     from ..run import git_revision
 
+    from ..experiments.pool import WorkerDied
+
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    base = validate_spec(spec)
-    out_dir = Path(out_dir)
-    n_finished = _finished_trials(spec, out_dir)  # refuses a foreign study before anything is written
-    out_dir.mkdir(parents=True, exist_ok=True)
+    n_finished = _finished_trials(spec, out_dir)
     study = _open_study(spec, out_dir, n_finished)
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         study.tell(t.number, state=TrialState.FAIL)  # left over from an interrupted session
@@ -501,8 +534,8 @@ def calibrate(spec: CalibrationSpec, out_dir: str | Path, *, executor: Executor 
         t0 = time.perf_counter()
         try:
             samples, den = split_columns(spec.targets, evaluate(base, values, seeds, columns, executor))
-        except ParamError as exc:  # an invalid combination of otherwise valid values
-            trial.set_user_attr("error", str(exc))
+        except (ParamError, WorkerDied) as exc:  # an invalid combination of valid values; a worker died
+            trial.set_user_attr("error", f"{type(exc).__name__}: {exc}")
             study.tell(trial, state=TrialState.FAIL)
             n_failed += 1
             if n_failed > max(10, spec.trials):
@@ -556,6 +589,9 @@ SETTINGS = {
     "executor": "serial | processes | dask: where each trial's replicates run (default: serial)",
     "executor.workers": "worker processes (default: one per CPU)",
     "executor.address": "tcp://HOST:PORT of a running Dask scheduler (executor=dask)",
+    "wait": "true: if another calibration is writing out_dir, wait for it instead of refusing (default: false)",
+    "memory_limit": "refuse runs whose estimated memory exceeds this: 8GiB, 500MB; default: the memory available; "
+                    "none: no check",
 }
 
 
@@ -570,7 +606,8 @@ def _usage() -> str:
         "                    out_dir=outputs/calibration executor=processes",
         "", "Settings:", *[f"  {k:<{width}}  {v}" for k, v in SETTINGS.items()], "",
         "Any other KEY=VALUE is a model override (Hydra syntax) added to the file's base overrides.",
-        "Exit status: 0 done, 2 bad input (nothing written).",
+        "out_dir must be new, empty or an earlier calibration's; any path works (spaces, '?', '%').",
+        EXIT_HELP,
     ])
 
 
@@ -596,29 +633,33 @@ def cmd_calibrate(argv: list[str]) -> int:
         for key in ("trials", "replicates", "seed", "executor.workers"):
             if key in settings and settings[key] is not None:
                 _whole(settings[key], key, 0 if key == "seed" else 1)
+        from ..experiments.cli import _bool
         from ..experiments.executors import ExecutorSpec, open_executor
+        from ..memory import check_memory, limit_setting
 
+        out_dir = Path(settings.get("out_dir") or "outputs/calibration")
+        check_calibration_dir(out_dir)  # first: reading the spec runs a tiny probe model
         spec = load_spec(settings.get("targets") or _default_targets(), overrides=overrides,
                          trials=settings.get("trials"), replicates=settings.get("replicates"),
                          seed=settings.get("seed"))
-        validate_spec(spec)  # before a worker pool starts
+        base = validate_spec(spec)  # before a worker pool starts
         executor_spec = ExecutorSpec(kind=settings.get("executor") or "serial",
                                      workers=settings.get("executor.workers"),
                                      address=settings.get("executor.address"))
-        out_dir = Path(settings.get("out_dir") or "outputs/calibration")
+        wait = _bool(settings, "wait", False)
+        local = 1 if executor_spec.kind == "dask" and executor_spec.address else executor_spec.n_workers
+        check_memory([base], n_concurrent=local, limit=limit_setting(settings.get("memory_limit")))
         log = lambda line: print(line, flush=True)  # noqa: E731
         if executor_spec.kind == "serial":
-            result = calibrate(spec, out_dir, log=log)
+            result = calibrate(spec, out_dir, log=log, wait_for_lock=wait)
         else:
             with open_executor(executor_spec) as ex:
-                result = calibrate(spec, out_dir, executor=ex, log=log)
+                result = calibrate(spec, out_dir, executor=ex, log=log, wait_for_lock=wait)
     except ParamError as exc:
         print(f"bsc-sim calibrate: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("\nbsc-sim calibrate: interrupted; completed trials are saved in study.db, re-run the same command "
-              "to resume", file=sys.stderr)
-        return 130
+        return BAD_INPUT
+    except KeyboardInterrupt as exc:
+        return report_interrupt("calibrate", exc, kept="completed trials are saved in study.db")
     print(f"\n{result.n_new} new trials, {result.n_trials} in total; best trial {result.best_trial}, "
           f"objective {result.objective:.4g}")
     for key, value in result.best.items():

@@ -207,28 +207,29 @@ def render(table: pd.DataFrame, meta: dict) -> str:
 def cmd_levers(argv: Sequence[str]) -> int:
     """``bsc-sim levers [replications=100] [seed=0] [out_dir=...] [doc=PATH] [levers=[...]] [executor...]``."""
     from .. import __version__
-    from ..experiments.cli import EXECUTOR_KEYS, _bool, _executor, _int, parse_settings
+    from ..exits import BAD_INPUT, DONE, EXIT_HELP, RUNS_FAILED, report_interrupt
+    from ..experiments.cli import EXECUTOR_KEYS, _int, parse_settings, run_options
     from ..experiments.runner import run_experiment
     from ..experiments.store import atomic_write
     from ..paramtools import ParamError
     from ..run import git_revision
+    from .validation import _check_doc
 
     own = {"replications": "paired replicates per lever (default 100)",
            "seed": "root seed of the replicate seeds (default 0)",
            "levers": f"which levers (default: all): {', '.join(lv.key for lv in LEVERS)}",
-           "doc": "also write the report as Markdown to this path (e.g. docs/levers.md)",
+           "doc": "also write the report as Markdown to this file, e.g. doc=docs/levers.md (default: not written)",
            **EXECUTOR_KEYS}
     if any(a in ("-h", "--help") for a in argv):
         width = max(map(len, own))
         print("usage: bsc-sim levers [KEY=VALUE ...] [MODEL_OVERRIDE ...]\n\n"
               "Run every design lever against the default design on common seeds and write levers.csv\n"
-              "(effects on outcomes and intermediate state, with 95% intervals) to out_dir.\n\n"
+              "(effects on outcomes and intermediate state, with 95% intervals) to out_dir (default outputs/levers).\n\n"
               "  bsc-sim levers replications=100 out_dir=outputs/levers doc=docs/levers.md\n\nSettings:\n"
               + "\n".join(f"  {k:<{width}}  {v}" for k, v in own.items())
               + "\n\nAny other KEY=VALUE is a model override applied to every run (a context, e.g. "
-                "readiness.data_capacity_mean=0.2).\nExit status: 0 done, 1 some runs failed (re-run to retry), "
-                "2 bad input.")
-        return 0
+                f"readiness.data_capacity_mean=0.2).\n{EXIT_HELP}")
+        return DONE
     try:
         settings, overrides = parse_settings(argv, own, command="levers")
         reps = _int(settings, "replications", 100)
@@ -245,29 +246,32 @@ def cmd_levers(argv: Sequence[str]) -> int:
             if unknown:
                 raise ParamError(f"levers = {unknown[0]!r}: unknown lever (known: {', '.join(known)})")
             levers = tuple(known[n] for n in names)
+        doc = Path(settings["doc"]) if settings.get("doc") else None
+        if doc is not None:
+            _check_doc(doc)
         specs = lever_specs(levers, reps, seed, overrides)
         out_dir = Path(settings.get("out_dir") or "outputs/levers")
-        run = run_experiment(specs, out_dir, executor=_executor(settings), progress=_bool(settings, "progress", True),
-                             checkpoint_every=_int(settings, "checkpoint_every", None),
-                             description={"kind": "levers", "replications": reps, "seed": seed,
-                                          "overrides": list(overrides)})
+        run = run_experiment(specs, out_dir, description={"kind": "levers", "replications": reps, "seed": seed,
+                                                          "overrides": list(overrides)}, **run_options(settings))
+        print(run.report())
+        if not run.ok:
+            return RUNS_FAILED
+        table = lever_table(run.results, levers)
+        meta = {"version": __version__, "git_revision": git_revision(), "replications": reps, "seed": seed,
+                "n_runs": len(specs)}
+        atomic_write(out_dir / "levers.csv", lambda p: table.to_csv(p, index=False))
+        if doc is not None:
+            atomic_write(doc, lambda p: p.write_text(render(table, meta)))
     except ParamError as exc:
         print(f"bsc-sim levers: error: {exc}", file=sys.stderr)
-        return 2
-    print(run.report())
-    if not run.ok:
-        return 1
-    table = lever_table(run.results, levers)
-    atomic_write(out_dir / "levers.csv", lambda p: table.to_csv(p, index=False))
-    meta = {"version": __version__, "git_revision": git_revision(), "replications": reps, "seed": seed,
-            "n_runs": len(specs)}
-    wrote = [str(out_dir / "levers.csv")]
-    if settings.get("doc"):
-        doc = Path(settings["doc"])
-        atomic_write(doc, lambda p: p.write_text(render(table, meta)))
-        wrote.append(str(doc))
+        return BAD_INPUT
+    except OSError as exc:  # a report file became unwritable while the runs ran
+        print(f"bsc-sim levers: error: cannot write {exc.filename!r} ({exc.strerror})", file=sys.stderr)
+        return BAD_INPUT
+    except KeyboardInterrupt as exc:
+        return report_interrupt("levers", exc)
     for lever_key, df in table[table["kind"] == "outcome"].groupby("lever", sort=False):
         moved = ", ".join(f"{r.outcome} {_fmt(r.difference, r.unit, True)}" for r in df.itertuples() if r.excludes_zero)
         print(f"  {lever_key:<20} {moved or 'NO OUTCOME MOVED'}")
-    print(f"wrote {' and '.join(wrote)}")
-    return 0
+    print(f"wrote {out_dir / 'levers.csv'}" + (f" and {doc}" if doc is not None else ""))
+    return DONE

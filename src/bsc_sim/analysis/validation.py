@@ -267,15 +267,35 @@ def render(table: pd.DataFrame, meta: dict) -> str:
     if len(failed):
         lines += ["", "## Why the model misses", ""]
         lines += [f"- **{r.fact}.** {r.why_not}" for r in failed.itertuples()]
-    lines += ["", "Re-run: `uv run bsc-sim validate` (about a minute on 2 cores; resumable; "
-              "`replications=N` for more).", ""]
+    lines += ["", "Re-run: `uv run bsc-sim validate doc=docs/validation.md` (a few minutes on 2 cores; "
+              "resumable; `replications=N` for more).", ""]
     return "\n".join(lines)
+
+
+def _check_doc(doc: Path) -> None:
+    """Before any run: the table's file can be written (not a directory, not under a file)."""
+    import os
+
+    from ..paramtools import ParamError
+    from ..results import _nearest_existing
+
+    shown = f"doc = {str(doc)!r}"
+    if doc.is_dir():
+        raise ParamError(f"{shown}: is a directory; give the path of a Markdown file")
+    if doc.suffix.lower() not in (".md", ".markdown"):
+        raise ParamError(f"{shown}: expected a Markdown file (.md)")
+    base = _nearest_existing(doc.parent)
+    if not base.is_dir():
+        raise ParamError(f"{shown}: lies under {str(base)!r}, which is a file, not a directory")
+    if not os.access(doc if doc.exists() else base, os.W_OK):
+        raise ParamError(f"{shown}: {str(doc if doc.exists() else base)!r} is not writable")
 
 
 def cmd_validate(argv: Sequence[str]) -> int:
     """``bsc-sim validate [replications=100] [seed=0] [out_dir=...] [doc=docs/validation.md] [executor...]``."""
     from .. import __version__
-    from ..experiments.cli import EXECUTOR_KEYS, _bool, _executor, _int, parse_settings
+    from ..exits import BAD_INPUT, DONE, EXIT_HELP, RUNS_FAILED, report_interrupt
+    from ..experiments.cli import EXECUTOR_KEYS, _int, parse_settings, run_options
     from ..experiments.runner import run_experiment
     from ..experiments.store import atomic_write
     from ..paramtools import ParamError
@@ -283,14 +303,16 @@ def cmd_validate(argv: Sequence[str]) -> int:
 
     own = {"replications": "replicates of the default design (default 100)",
            "sweep_replications": "replicates per sweep level (default: half of replications)",
-           "seed": "root seed (default 0)", "doc": "where to write the table (default docs/validation.md)",
+           "seed": "root seed (default 0)",
+           "doc": "also write the table as Markdown to this file, e.g. doc=docs/validation.md (default: not written)",
            **EXECUTOR_KEYS}
     if any(a in ("-h", "--help") for a in argv):
         width = max(map(len, own))
         print("usage: bsc-sim validate [KEY=VALUE ...]\n\nRun the default design and the contrasts, score "
-              "the stylized facts and write the table.\n\nSettings:\n"
-              + "\n".join(f"  {k:<{width}}  {v}" for k, v in own.items()))
-        return 0
+              "the stylized facts and write validation.csv to out_dir (default outputs/validation);\nthe "
+              "Markdown table goes to docs/validation.md only when asked: doc=docs/validation.md.\n\nSettings:\n"
+              + "\n".join(f"  {k:<{width}}  {v}" for k, v in own.items()) + f"\n\n{EXIT_HELP}")
+        return DONE
     try:
         settings, _ = parse_settings(argv, own, overrides_allowed=False, command="validate")
         reps = _int(settings, "replications", 100)
@@ -298,24 +320,31 @@ def cmd_validate(argv: Sequence[str]) -> int:
         seed = _int(settings, "seed", 0)
         if reps < 2:
             raise ParamError(f"replications = {reps}: need at least 2 for intervals")
+        doc = Path(settings["doc"]) if settings.get("doc") else None
+        if doc is not None:
+            _check_doc(doc)
         specs = validation_specs(reps, seed, sweep_reps)
         out_dir = Path(settings.get("out_dir") or "outputs/validation")
-        run = run_experiment(specs, out_dir, executor=_executor(settings), progress=_bool(settings, "progress", True),
-                             checkpoint_every=_int(settings, "checkpoint_every", None),
-                             description={"kind": "validate", "replications": reps, "seed": seed})
+        run = run_experiment(specs, out_dir, description={"kind": "validate", "replications": reps, "seed": seed},
+                             **run_options(settings))
+        print(run.report())
+        if not run.ok:
+            return RUNS_FAILED
+        table = score(run.results)
+        meta = {"version": __version__, "git_revision": git_revision(), "replications": reps,
+                "sweep_replications": sweep_reps or max(2, reps // 2), "seed": seed, "n_runs": len(specs)}
+        atomic_write(out_dir / "validation.csv", lambda p: table.to_csv(p, index=False))
+        if doc is not None:
+            atomic_write(doc, lambda p: p.write_text(render(table, meta)))
     except ParamError as exc:
         print(f"bsc-sim validate: error: {exc}", file=sys.stderr)
-        return 2
-    print(run.report())
-    if not run.ok:
-        return 1
-    table = score(run.results)
-    meta = {"version": __version__, "git_revision": git_revision(), "replications": reps,
-            "sweep_replications": sweep_reps or max(2, reps // 2), "seed": seed, "n_runs": len(specs)}
-    doc = Path(settings.get("doc") or "docs/validation.md")
-    atomic_write(doc, lambda p: p.write_text(render(table, meta)))
-    atomic_write(out_dir / "validation.csv", lambda p: table.to_csv(p, index=False))
+        return BAD_INPUT
+    except OSError as exc:  # the table's file became unwritable while the runs ran
+        print(f"bsc-sim validate: error: cannot write {exc.filename!r} ({exc.strerror})", file=sys.stderr)
+        return BAD_INPUT
+    except KeyboardInterrupt as exc:
+        return report_interrupt("validate", exc)
     for r in table.itertuples():
         print(f"  {r.result}  {r.fact}: {r.model}")
-    print(f"wrote {doc} and {out_dir / 'validation.csv'}")
-    return 0
+    print(f"wrote {out_dir / 'validation.csv'}" + (f" and {doc}" if doc is not None else ""))
+    return DONE

@@ -2,38 +2,61 @@
 
 Each function returns the :class:`ExperimentRun` and the names of the files it wrote. Analysis
 files are written only from complete results (every run done); with failures, the results so far
-are kept in the store and the analysis waits for a re-run that completes them.
+are kept in the store and the analysis waits for a re-run that completes them. The store stays
+locked from the first check to the last file, and the analysis appears as a complete set of
+tables and figures or not at all (:func:`~.store.publish_analysis`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
-from ..model.calendar import build_calendar
-from . import figures
 from .compare import KEY_OUTCOMES, comparison_specs, curve_bands, summarize_comparison
 from .design import ExperimentConfig, point_values, summary_outcomes, sweep_specs
 from .executors import ExecutorSpec
-from .runner import ExperimentRun, run_experiment
+from .runner import ExperimentRun, check_before_writing, run_experiment
 from .sensitivity import SensitivityProblem, analyze, n_runs, row_outcomes, sample, sensitivity_specs
-from .store import atomic_write
+from .lock import store_lock
+from .store import publish_analysis
 
 __all__ = ["run_comparison", "run_sweep", "run_sensitivity"]
 
 
-def _save_csv(path: Path, df: pd.DataFrame) -> str:
-    atomic_write(path, lambda p: df.to_csv(p, index=False))
-    return path.name
+def _csv(df: pd.DataFrame) -> Callable[[Path], object]:
+    return lambda p: df.to_csv(p, index=False)
 
 
-def _save_fig(path: Path, fig) -> str:
-    atomic_write(path, lambda p: fig.savefig(p, dpi=110, format=path.suffix.lstrip(".")))
-    plt.close(fig)
-    return path.name
+def _figures():
+    """The plotting module, imported when an analysis is drawn (matplotlib costs start-up time)."""
+    from . import figures
+
+    return figures
+
+
+def _figure(fig) -> Callable[[Path], object]:
+    def write(path: Path) -> None:
+        import matplotlib.pyplot as plt
+
+        fig.savefig(path, dpi=110, format=path.suffix.lstrip("."))
+        plt.close(fig)
+
+    return write
+
+
+@contextmanager
+def _experiment(specs: Sequence, out_dir: Path, description: dict, *, executor: ExecutorSpec | None,
+                progress: bool, checkpoint_every: int | None, wait_for_lock: bool, memory_limit: int | str | None,
+                overwrite: bool) -> Iterator[ExperimentRun]:
+    """Refuse a bad ``out_dir`` or too large runs read-only, then hold the store's lock through the
+    runs and the analysis done in the block."""
+    check_before_writing(specs, out_dir, executor or ExecutorSpec(), memory_limit, overwrite=overwrite)
+    with store_lock(out_dir, wait=wait_for_lock):
+        yield run_experiment(specs, out_dir, executor=executor, description=description, progress=progress,
+                             checkpoint_every=checkpoint_every, memory_limit=memory_limit, overwrite=overwrite)
 
 
 STORE_FILES = ["results.parquet", "curves.parquet", "runs.parquet", "manifest.json", "experiment.json", "specs.parquet"]
@@ -41,31 +64,38 @@ STORE_FILES = ["results.parquet", "curves.parquet", "runs.parquet", "manifest.js
 
 def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir: str | Path, *,
                    overrides: Sequence[str] = (), executor: ExecutorSpec | None = None, progress: bool = True,
-                   checkpoint_every: int | None = None, verbose: bool = True) -> tuple[ExperimentRun, list[str]]:
+                   checkpoint_every: int | None = None, verbose: bool = True, wait_for_lock: bool = False,
+                   memory_limit: int | str | None = "available", overwrite: bool = False
+                   ) -> tuple[ExperimentRun, list[str]]:
     """Run ``designs`` on common seeds; write ``comparison.csv`` and the two figures."""
     out_dir = Path(out_dir)
     specs = comparison_specs(designs, replications, seed, overrides)
     description = {"kind": "compare", "designs": list(designs), "replications": replications, "seed": seed,
                    "overrides": list(overrides)}
-    run = run_experiment(specs, out_dir, executor=executor, description=description, progress=progress,
-                         checkpoint_every=checkpoint_every)
-    written = list(STORE_FILES)
-    if not run.ok:
-        return run, written
-    outcomes = [o for o in summary_outcomes() if o in run.results]
-    comparison = summarize_comparison(run.results, outcomes, designs)
-    written.append(_save_csv(out_dir / "comparison.csv", comparison))
-    written.append(_save_csv(out_dir / "results.csv", run.results))
-    written.append(_save_fig(out_dir / "differences.png", figures.plot_differences(comparison, KEY_OUTCOMES)))
-    # Mark sessions and the end only where every design shares them (business as usual has none).
-    calendars = [build_calendar(specs[d * replications].params) for d in range(len(designs))]
-    sessions = calendars[0].session_weeks() if all(c.session_weeks() == calendars[0].session_weeks()
-                                                   for c in calendars) else []
-    end_week = calendars[0].end_week if len({c.end_week for c in calendars}) == 1 else None
-    bands = curve_bands(run.curves, run.results[["run_id", "design"]])
-    written.append(_save_fig(out_dir / "adoption_curves.png", figures.plot_curve_bands(
-        bands, session_weeks=sessions, end_week=end_week,
-        title=f"Classrooms reached over time ({replications} replicates per design)")))
+    options = dict(executor=executor, progress=progress, checkpoint_every=checkpoint_every,
+                   wait_for_lock=wait_for_lock, memory_limit=memory_limit, overwrite=overwrite)
+    with _experiment(specs, out_dir, description, **options) as run:
+        written = list(STORE_FILES)
+        if not run.ok:
+            return run, written
+        outcomes = [o for o in summary_outcomes() if o in run.results]
+        comparison = summarize_comparison(run.results, outcomes, designs)
+        from ..model.calendar import build_calendar
+
+        # Mark sessions and the end only where every design shares them (business as usual has none).
+        calendars = [build_calendar(specs[d * replications].params) for d in range(len(designs))]
+        sessions = calendars[0].session_weeks() if all(c.session_weeks() == calendars[0].session_weeks()
+                                                       for c in calendars) else []
+        end_week = calendars[0].end_week if len({c.end_week for c in calendars}) == 1 else None
+        bands = curve_bands(run.curves, run.results[["run_id", "design"]])
+        written += publish_analysis(out_dir, {
+            "comparison.csv": _csv(comparison),
+            "results.csv": _csv(run.results),
+            "differences.png": _figure(_figures().plot_differences(comparison, KEY_OUTCOMES)),
+            "adoption_curves.png": _figure(_figures().plot_curve_bands(
+                bands, session_weeks=sessions, end_week=end_week,
+                title=f"Classrooms reached over time ({replications} replicates per design)")),
+        })
     if verbose:
         print(format_comparison(comparison, KEY_OUTCOMES))
     return run, written
@@ -85,25 +115,28 @@ def format_comparison(comparison: pd.DataFrame, outcomes: Sequence[str]) -> str:
 
 def run_sweep(cfg: ExperimentConfig, out_dir: str | Path, *, overrides: Sequence[str] = (),
               executor: ExecutorSpec | None = None, progress: bool = True,
-              checkpoint_every: int | None = None) -> tuple[ExperimentRun, list[str]]:
+              checkpoint_every: int | None = None, wait_for_lock: bool = False,
+              memory_limit: int | str | None = "available", overwrite: bool = False
+                   ) -> tuple[ExperimentRun, list[str]]:
     """Grid or Latin-hypercube sweep: one long table (``results.csv``), a figure per outcome and,
     for a grid, ``points.csv`` with each point's means and paired differences from the reference."""
     out_dir = Path(out_dir)
     specs = sweep_specs(cfg, overrides)
     description = {"kind": "sweep", **cfg.describe(), "overrides": list(overrides)}
-    run = run_experiment(specs, out_dir, executor=executor, description=description, progress=progress,
-                         checkpoint_every=checkpoint_every)
-    written = list(STORE_FILES)
-    if not run.ok:
-        return run, written
-    written.append(_save_csv(out_dir / "results.csv", run.results))
-    keys = [p.key for p in cfg.parameters]
-    if cfg.sampler == "grid":  # every grid point shares the replicate seeds: paired differences
-        points = summarize_points(run.results, keys, cfg.outcomes, cfg.base_params(overrides))
-        written.append(_save_csv(out_dir / "points.csv", points))
-    hue = keys[-1] if cfg.sampler == "grid" and len(keys) > 1 and len(point_values(cfg)) <= 60 else None
-    shown = [k for k in keys if k != hue] or keys
-    written.append(_save_fig(out_dir / "sweep.png", figures.plot_sweep(run.results, shown, cfg.outcomes, hue=hue)))
+    options = dict(executor=executor, progress=progress, checkpoint_every=checkpoint_every,
+                   wait_for_lock=wait_for_lock, memory_limit=memory_limit, overwrite=overwrite)
+    with _experiment(specs, out_dir, description, **options) as run:
+        written = list(STORE_FILES)
+        if not run.ok:
+            return run, written
+        files = {"results.csv": _csv(run.results)}
+        keys = [p.key for p in cfg.parameters]
+        if cfg.sampler == "grid":  # every grid point shares the replicate seeds: paired differences
+            files["points.csv"] = _csv(summarize_points(run.results, keys, cfg.outcomes, cfg.base_params(overrides)))
+        hue = keys[-1] if cfg.sampler == "grid" and len(keys) > 1 and len(point_values(cfg)) <= 60 else None
+        shown = [k for k in keys if k != hue] or keys
+        files["sweep.png"] = _figure(_figures().plot_sweep(run.results, shown, cfg.outcomes, hue=hue))
+        written += publish_analysis(out_dir, files)
     return run, written
 
 
@@ -122,7 +155,9 @@ def summarize_points(results: pd.DataFrame, keys: Sequence[str], outcomes: Seque
 
 def run_sensitivity(cfg: ExperimentConfig, out_dir: str | Path, *, overrides: Sequence[str] = (),
                     executor: ExecutorSpec | None = None, progress: bool = True,
-                    checkpoint_every: int | None = None, verbose: bool = True) -> tuple[ExperimentRun, list[str]]:
+                    checkpoint_every: int | None = None, verbose: bool = True, wait_for_lock: bool = False,
+                    memory_limit: int | str | None = "available", overwrite: bool = False
+                   ) -> tuple[ExperimentRun, list[str]]:
     """Morris or Sobol analysis; ``indices.csv`` (and ``indices_second_order.csv``) and a bar chart."""
     out_dir = Path(out_dir)
     problem = SensitivityProblem.from_experiment(cfg)
@@ -133,20 +168,22 @@ def run_sensitivity(cfg: ExperimentConfig, out_dir: str | Path, *, overrides: Se
                    "n_sample_rows": len(X),
                    "n_runs_expected": n_runs(problem, cfg.method, cfg.n, calc_second_order=cfg.calc_second_order)
                    * cfg.replications}
-    run = run_experiment(specs, out_dir, executor=executor, description=description, progress=progress,
-                         checkpoint_every=checkpoint_every)
-    written = list(STORE_FILES)
-    if not run.ok:
-        return run, written
-    outputs = row_outcomes(run.results, len(X), cfg.outcomes)
-    indices, second = analyze(problem, cfg.method, X, outputs, cfg.seed, num_levels=cfg.num_levels,
-                              calc_second_order=cfg.calc_second_order)
-    indices.insert(0, "method", cfg.method)
-    written.append(_save_csv(out_dir / "indices.csv", indices))
-    if len(second):
-        written.append(_save_csv(out_dir / "indices_second_order.csv", second))
-    written.append(_save_csv(out_dir / "results.csv", run.results))
-    written.append(_save_fig(out_dir / "indices.png", figures.plot_indices(indices, cfg.method)))
+    options = dict(executor=executor, progress=progress, checkpoint_every=checkpoint_every,
+                   wait_for_lock=wait_for_lock, memory_limit=memory_limit, overwrite=overwrite)
+    with _experiment(specs, out_dir, description, **options) as run:
+        written = list(STORE_FILES)
+        if not run.ok:
+            return run, written
+        outputs = row_outcomes(run.results, len(X), cfg.outcomes)
+        indices, second = analyze(problem, cfg.method, X, outputs, cfg.seed, num_levels=cfg.num_levels,
+                                  calc_second_order=cfg.calc_second_order)
+        indices.insert(0, "method", cfg.method)
+        files = {"indices.csv": _csv(indices)}
+        if len(second):
+            files["indices_second_order.csv"] = _csv(second)
+        files["results.csv"] = _csv(run.results)
+        files["indices.png"] = _figure(_figures().plot_indices(indices, cfg.method))
+        written += publish_analysis(out_dir, files)
     if verbose:
         print(format_indices(indices, cfg.method))
     return run, written

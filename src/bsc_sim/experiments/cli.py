@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ..datafiles import load_yaml
+from ..exits import BAD_INPUT, DONE, EXIT_HELP, RUNS_FAILED, report_interrupt
 from ..paramtools import ParamError
 
 EXECUTOR_KEYS = {
@@ -22,6 +22,10 @@ EXECUTOR_KEYS = {
     "out_dir": "where results go; re-running the same command there resumes it",
     "progress": "true | false: progress bar with ETA on a terminal (default: true)",
     "checkpoint_every": "finished runs per checkpoint (default: ~2% of the experiment, at least 10)",
+    "wait": "true: if another command is writing out_dir, wait for it to finish instead of refusing (default: false)",
+    "overwrite": "true: replace another experiment's store at out_dir (only files bsc_sim wrote are deleted)",
+    "memory_limit": "refuse runs whose estimated memory (all local workers together) exceeds this: 8GiB, 500MB; "
+                    "default: the memory available; none: no check",
 }
 COMMAND_KEYS = {
     "compare": {"designs": "list of designs, the first is the reference, e.g. [bsc,coach,training,business_as_usual]",
@@ -53,12 +57,14 @@ def _usage(command: str) -> str:
     if command != "compare":
         lines += ["", f"Experiments in configs/experiment/: {', '.join(experiment_names())}"]
     lines += ["", "Any other KEY=VALUE is a model override applied to every run (see 'bsc-sim run --help').",
-              "Exit status: 0 all runs done, 1 some runs failed (listed; re-run to retry), 2 bad input."]
+              "out_dir must be new, empty or this experiment's store (re-running resumes it); one command",
+              "writes a store at a time.", EXIT_HELP]
     return "\n".join(lines)
 
 
 # Settings whose values are names or paths: kept as typed, never read as YAML (out_dir=2024).
-RAW_KEYS = frozenset({"out_dir", "executor", "executor.address", "experiment", "targets", "doc", "method"})
+RAW_KEYS = frozenset({"out_dir", "executor", "executor.address", "experiment", "targets", "doc", "method",
+                      "memory_limit"})
 
 
 def parse_settings(argv: Sequence[str], known: Iterable[str], *, overrides_allowed: bool = True,
@@ -77,10 +83,7 @@ def parse_settings(argv: Sequence[str], known: Iterable[str], *, overrides_allow
             if key in RAW_KEYS:
                 settings[key] = value or None
                 continue
-            try:
-                settings[key] = yaml.safe_load(value) if value else None
-            except yaml.YAMLError:
-                raise ParamError(f"{key} = {value!r}: cannot parse the value") from None
+            settings[key] = load_yaml(value, f"{key} = {value!r}") if value else None
         elif not overrides_allowed or arg.startswith("-"):
             raise ParamError(f"{arg}: unknown setting (known: {', '.join(sorted(known))}; "
                              f"see bsc-sim {command} --help)")
@@ -114,29 +117,56 @@ def _bool(settings: dict[str, Any], key: str, default: bool) -> bool:
     return value
 
 
+def _prestart(argv: Sequence[str]) -> None:
+    """Start the local workers' forkserver (which imports bsc_sim, about 2 s) while this process
+    reads its input, unless another executor was asked for."""
+    kinds = [a.partition("=")[2] for a in argv if a.startswith("executor=")]
+    if kinds and kinds[-1] != "processes":
+        return
+    import threading
+
+    from .executors import PRELOAD
+    from .pool import prestart_forkserver
+
+    threading.Thread(target=prestart_forkserver, args=(PRELOAD,), daemon=True).start()
+
+
 def _main(command: str, argv: Sequence[str], body: Callable[[dict[str, Any], list[str]], int]) -> int:
     if any(a in ("-h", "--help") for a in argv):
         print(_usage(command))
         return 0
+    _prestart(argv)
     try:
         settings, overrides = _split(command, argv)
         from ..config import _check_override_keys
 
         _check_override_keys(overrides)
+        if settings.get("out_dir"):  # before the experiment is even read (that may run a tiny probe model)
+            from .store import ExperimentStore
+
+            ExperimentStore(settings["out_dir"]).check_location()
         return body(settings, overrides)
     except ParamError as exc:
         print(f"bsc-sim {command}: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"\nbsc-sim {command}: interrupted; finished runs are saved, re-run the same command to resume",
-              file=sys.stderr)
-        return 130
+        return BAD_INPUT
+    except KeyboardInterrupt as exc:
+        return report_interrupt(command, exc)
+
+
+def run_options(settings: dict[str, Any]) -> dict[str, Any]:
+    """The settings every experiment command passes to the runner."""
+    from ..memory import limit_setting
+
+    return {"executor": _executor(settings), "progress": _bool(settings, "progress", True),
+            "checkpoint_every": _int(settings, "checkpoint_every", None),
+            "wait_for_lock": _bool(settings, "wait", False), "overwrite": _bool(settings, "overwrite", False),
+            "memory_limit": limit_setting(settings.get("memory_limit"))}
 
 
 def _finish(run, out_dir: Path, written: Sequence[str]) -> int:
     print(run.report())
     print(f"wrote {out_dir}/: {', '.join(written)}")
-    return 0 if run.ok else 1
+    return DONE if run.ok else RUNS_FAILED
 
 
 def cmd_compare(argv: list[str]) -> int:
@@ -150,9 +180,7 @@ def cmd_compare(argv: list[str]) -> int:
             raise ParamError(f"designs = {designs!r}: expected a list such as [bsc,coach]")
         out_dir = Path(settings.get("out_dir") or "outputs/compare")
         run, written = run_comparison(designs, _int(settings, "replications", 50), _int(settings, "seed", 0),
-                                      out_dir, overrides=overrides, executor=_executor(settings),
-                                      progress=_bool(settings, "progress", True),
-                                      checkpoint_every=_int(settings, "checkpoint_every", None))
+                                      out_dir, overrides=overrides, **run_options(settings))
         return _finish(run, out_dir, written)
 
     return _main("compare", argv, body)
@@ -176,9 +204,7 @@ def _run_experiment_command(command: str, argv: list[str], default_out: Callable
 
         cfg = _experiment(settings, command)
         out_dir = Path(settings.get("out_dir") or default_out(cfg))
-        run, written = getattr(analysis, f"run_{command}")(
-            cfg, out_dir, overrides=overrides, executor=_executor(settings),
-            progress=_bool(settings, "progress", True), checkpoint_every=_int(settings, "checkpoint_every", None))
+        run, written = getattr(analysis, f"run_{command}")(cfg, out_dir, overrides=overrides, **run_options(settings))
         return _finish(run, out_dir, written)
 
     return _main(command, argv, body)

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..config import design_names, load_params
 from ..paramtools import ParamError
@@ -65,6 +64,8 @@ def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[int, float, float, floa
     if n == 1:
         return 1, mean, np.nan, np.nan
     sd = float(x.std(ddof=1))
+    from scipy import stats  # imported when needed: it costs start-up time
+
     half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * sd / np.sqrt(n)
     return n, mean, mean - half, mean + half
 

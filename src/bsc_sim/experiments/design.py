@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from ..config import config_dir, known_keys, load_params
+from ..datafiles import read_yaml_file
 from ..paramtools import ParamError
 from ..params import Params
 from .specs import RunSpec, params_with, replicate_seeds
@@ -126,10 +126,7 @@ def load_experiment(name_or_path: str) -> ExperimentConfig:
                              f"(available: {', '.join(experiment_names())}; or give a path to a .yaml file)")
     elif not path.is_file():
         raise ParamError(f"experiment = {name_or_path!r}: file not found")
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ParamError(f"experiment = {str(path)!r}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    data = read_yaml_file(path, f"experiment = {str(path)!r}") or {}
     return parse_experiment(data, name=path.stem)
 
 

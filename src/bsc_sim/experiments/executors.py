@@ -1,7 +1,8 @@
 """Executors: where runs happen, behind the ``concurrent.futures.Executor`` interface.
 
 * ``serial``: in this process, one run after another (debugging, profiling, tiny jobs);
-* ``processes``: a local process pool (the default; ``workers`` defaults to the CPU count);
+* ``processes``: a local pool of worker processes (the default; ``workers`` defaults to the CPU
+  count) that survives a worker's death and never outlives this process (:mod:`.pool`);
 * ``dask``: a ``dask.distributed`` cluster: an existing scheduler at ``address``
   (``tcp://HOST:PORT``), or a ``LocalCluster`` of ``workers`` single-threaded processes.
 
@@ -11,16 +12,16 @@ any of them, and each run depends only on its own seed, so the results are ident
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..paramtools import ParamError
+from .pool import ProcessPool
 
 __all__ = ["ExecutorSpec", "SerialExecutor", "open_executor", "EXECUTOR_KINDS"]
 
@@ -28,7 +29,7 @@ EXECUTOR_KINDS = ("serial", "processes", "dask")
 ExecutorKind = Literal["serial", "processes", "dask"]
 
 # Workers import these once at start-up rather than for every task (forkserver preload).
-_PRELOAD = ["bsc_sim.experiments.worker"]
+PRELOAD = ["bsc_sim.experiments.worker", "bsc_sim.experiments.runner"]
 
 
 @dataclass(frozen=True)
@@ -87,11 +88,10 @@ def open_executor(spec: ExecutorSpec) -> Iterator[Executor]:
         with SerialExecutor() as ex:
             yield ex
     elif spec.kind == "processes":
-        # forkserver: workers start from a clean, single-threaded server with bsc_sim imported,
-        # so they neither inherit the parent's threads (progress bar, Dask) nor re-import per task.
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(_PRELOAD)
-        with ProcessPoolExecutor(max_workers=spec.n_workers, mp_context=ctx) as ex:
+        # Our own pool (see pool.py): a dead worker costs only its task, and no worker outlives
+        # this process. Workers fork from a forkserver with bsc_sim imported, so they neither
+        # inherit this process's threads (progress bar, Dask) nor re-import per task.
+        with ProcessPool(spec.n_workers, preload=PRELOAD) as ex:
             yield ex
     else:
         yield from _dask_executor(spec)

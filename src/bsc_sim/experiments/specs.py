@@ -77,9 +77,28 @@ def params_with(params: Params, values: Mapping[str, Any]) -> Params:
 
 
 def fingerprint(specs: Sequence[RunSpec]) -> str:
-    """A hash of everything that determines an experiment's results (ids, seeds, parameters)."""
+    """A hash of everything that determines an experiment's results (ids, seeds, parameters).
+
+    Each distinct ``Params`` object is serialised once (the specs of one design or sweep point
+    share theirs), and the last list fingerprinted is remembered, because the runner checks the
+    store several times. The bytes hashed are those of ``json.dumps([run_id, index, seed,
+    params], sort_keys=True)``, so stores written by earlier versions keep their fingerprint.
+    """
+    cached = _LAST_FINGERPRINT.get("specs")
+    if cached is not None and cached[0] is specs and cached[1] == len(specs):
+        return cached[2]
     digest = hashlib.sha256()
+    params_json: dict[int, tuple[Params, str]] = {}
     for spec in specs:
-        record = [spec.run_id, spec.index, spec.seed, to_dict(spec.params)]
-        digest.update(json.dumps(record, sort_keys=True, default=str).encode())
-    return digest.hexdigest()[:16]
+        entry = params_json.get(id(spec.params))
+        if entry is None or entry[0] is not spec.params:
+            entry = params_json[id(spec.params)] = (spec.params, json.dumps(to_dict(spec.params), sort_keys=True,
+                                                                              default=str))
+        head = ", ".join(json.dumps(x, default=str) for x in (spec.run_id, spec.index, spec.seed))
+        digest.update(f"[{head}, {entry[1]}]".encode())
+    value = digest.hexdigest()[:16]
+    _LAST_FINGERPRINT["specs"] = (specs, len(specs), value)
+    return value
+
+
+_LAST_FINGERPRINT: dict[str, tuple[Sequence[RunSpec], int, str]] = {}

@@ -9,27 +9,79 @@ Layout of ``out_dir``::
     parts/curves-K.parquet     their weekly cohort curves
     parts/runs-K.parquet       their provenance (version, git revision, seed, full config as JSON, seconds)
     results.parquet, curves.parquet, runs.parquet   the consolidated tables, written at the end
+    .lock                 held (flock) by the one command writing here
+    comparison.csv, sweep.png, ...   the analysis, published as one set (publish_analysis)
 
 Every file is written to a temporary name and renamed into place, and a part is listed in the
 manifest only after it is complete. So a run killed at any moment (even SIGKILL) leaves a store
 whose manifest names only whole parts; re-running the same command skips the runs marked done,
 deletes parts the manifest never listed, and retries failed runs.
+
+The analysis files (tables and figures) appear as a complete set or not at all: they are written
+into ``.analysis-staging/``, which is renamed to ``.analysis-ready/`` once every file is in it, and
+then moved into place one rename at a time. A command killed while writing leaves only the
+staging directory, deleted next time; one killed among the final renames (a few microseconds)
+leaves the ready set, whose moves the next command on the store completes first.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import os
+import shutil
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..paramtools import ParamError
-from ..results import atomic_write, dumps_json
+from ..results import _clean, atomic_write, check_dir_target, dumps_json
+from .lock import LOCK_FILE
 from .specs import RunSpec, fingerprint
 
-__all__ = ["ExperimentStore", "atomic_write", "specs_frame"]
+# Runs per chunk when the curves and runs tables are consolidated (about 200,000 curve rows).
+CONSOLIDATE_CHUNK = 2000
+# What a store holds before its experiment.json is written (an interrupted creation).
+STORE_START = ("specs.parquet", "parts")
+# Every name bsc_sim writes in a store: only these are deleted when a store is replaced.
+STORE_TABLES = frozenset({"experiment.json", "specs.parquet", "manifest.json", "results.parquet", "curves.parquet",
+                          "runs.parquet", "failures.csv"})
+ANALYSIS_FILES = frozenset({"comparison.csv", "results.csv", "differences.png", "adoption_curves.png", "points.csv",
+                            "sweep.png", "indices.csv", "indices_second_order.csv", "indices.png", "validation.csv"})
+
+__all__ = ["ExperimentStore", "atomic_write", "specs_frame", "publish_analysis", "finish_publishing"]
+
+ANALYSIS_STAGING = ".analysis-staging"
+ANALYSIS_READY = ".analysis-ready"
+
+
+def publish_analysis(root: Path, writers: Mapping[str, Callable[[Path], object]]) -> list[str]:
+    """Write an experiment's analysis files into ``root`` as one set (see the module docstring)."""
+    unknown = set(writers) - ANALYSIS_FILES
+    if unknown:  # a replaced store deletes only names it knows
+        raise ValueError(f"not an analysis file name: {sorted(unknown)}")
+    finish_publishing(root)
+    staging = root / ANALYSIS_STAGING
+    staging.mkdir()
+    for name, write in writers.items():
+        write(staging / name)
+    os.replace(staging, root / ANALYSIS_READY)  # from here on the set is complete
+    finish_publishing(root)
+    return list(writers)
+
+
+def finish_publishing(root: Path) -> None:
+    """Complete a set whose moves were interrupted; drop one that was not finished being written."""
+    ready = root / ANALYSIS_READY
+    if ready.is_dir():
+        for path in sorted(ready.iterdir()):
+            os.replace(path, root / path.name)
+        ready.rmdir()
+    staging = root / ANALYSIS_STAGING
+    if staging.is_dir():
+        shutil.rmtree(staging)
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -38,6 +90,38 @@ def _write_text(path: Path, text: str) -> None:
 
 def _write_parquet(path: Path, df: pd.DataFrame) -> None:
     atomic_write(path, lambda p: df.to_parquet(p, index=False))
+
+
+def _outcomes_frame(done: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    keys = list(done[0]["summary"])
+    columns = {"run_id": [r["run_id"] for r in done]}
+    for key in keys:
+        columns[key] = [r["summary"].get(key) for r in done]
+    extra = {k for r in done for k in r["summary"]} - set(keys)  # (runs of different designs report the same keys)
+    for key in sorted(extra):
+        columns[key] = [r["summary"].get(key) for r in done]
+    return pd.DataFrame(columns)
+
+
+def _curves_frame(done: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """The weekly curves of many runs as one long table, built column by column."""
+    lengths = [len(r["curves"]["week"]) for r in done]
+    columns: dict[str, Any] = {"run_id": np.repeat(np.array([r["run_id"] for r in done], dtype=object), lengths)}
+    for key in done[0]["curves"]:
+        columns[key] = np.concatenate([np.asarray(r["curves"][key]) for r in done])
+    return pd.DataFrame(columns)
+
+
+def _runs_frame(done: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    meta = [r["meta"] for r in done]
+    return pd.DataFrame({
+        "run_id": [r["run_id"] for r in done], "seed": [m["seed"] for m in meta],
+        "version": [m["version"] for m in meta], "git_revision": [m["git_revision"] for m in meta],
+        "python": [m["python"] for m in meta], "numpy": [m["numpy"] for m in meta],
+        "seconds": [r["seconds"] for r in done],
+        "config_json": [m["config_json"] if "config_json" in m else json.dumps(m["config"], sort_keys=True)
+                        for m in meta],
+    })
 
 
 def specs_frame(specs: Sequence[RunSpec]) -> pd.DataFrame:
@@ -53,43 +137,108 @@ class ExperimentStore:
         self.root = Path(out_dir)
         self.parts_dir = self.root / "parts"
         self.manifest: dict[str, dict[str, Any]] = {}
+        self._entry_json: dict[str, str] = {}
         self._next_part = 0
 
     # -- opening ----------------------------------------------------------------------------
-    def check(self, specs: Sequence[RunSpec]) -> set[str]:
-        """Read-only: the run ids already done here; refuse a different experiment's store.
+    def check(self, specs: Sequence[RunSpec], *, overwrite: bool = False) -> set[str]:
+        """Read-only: the run ids already done here; refuse anything that is not this experiment's store.
+
+        With ``overwrite``, another experiment's store is accepted (and nothing counts as done),
+        as long as it holds nothing bsc_sim did not write: :meth:`open` then replaces it.
 
         Raises:
-            ParamError: ``out_dir`` holds another experiment's results (different specs), or
-                other files.
+            ParamError: ``out_dir`` is a file, lies under one, cannot be written, holds another
+                experiment's results (different specs; unless ``overwrite``), or holds files
+                bsc_sim did not write.
         """
+        shown = f"out_dir = {str(self.root)!r}"
+        self.check_location()
         fp = fingerprint(specs)
         info_path = self.root / "experiment.json"
-        if info_path.exists():
+        if not info_path.exists():  # new, empty, or interrupted while being created: start over
+            return set()
+        try:
             info = json.loads(info_path.read_text())
             if info.get("fingerprint") != fp:
-                raise ParamError(
-                    f"out_dir = {str(self.root)!r}: holds a different experiment "
-                    f"({info.get('kind')}, {info.get('n_runs')} runs, fingerprint {info.get('fingerprint')}; "
-                    f"this one is {fp}). Use another out_dir, or delete it to start again")
+                if not overwrite:
+                    raise ParamError(
+                        f"{shown}: holds a different experiment ({info.get('kind')}, {info.get('n_runs')} runs, "
+                        f"fingerprint {info.get('fingerprint')}; this one is {fp}); add overwrite=true to "
+                        "replace it, or use another out_dir")
+                foreign = self._foreign()
+                if foreign:
+                    raise ParamError(f"{shown}: holds a different experiment and {foreign[0]!r}, which bsc_sim "
+                                     "did not write; nothing was replaced: use another out_dir")
+                return set()
             manifest_path = self.root / "manifest.json"
             manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-            return {rid for rid, entry in manifest.items() if entry["status"] == "done"}
-        # No experiment.json: a new directory, or one whose creation was interrupted (only the
-        # files open() writes before experiment.json), which is safe to start over.
-        leftovers = [p.name for p in self.root.iterdir()] if self.root.exists() else []
-        if any(name not in ("specs.parquet", "parts") and not name.startswith(".tmp-") for name in leftovers):
-            raise ParamError(f"out_dir = {str(self.root)!r}: exists and is not an experiment store; "
-                             f"use a new or empty directory")
-        return set()
+        except (OSError, ValueError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
+            raise ParamError(f"{shown}: cannot read the store ({reason})") from None
+        return {rid for rid, entry in manifest.items() if entry["status"] == "done"}
 
-    def open(self, specs: Sequence[RunSpec], description: Mapping[str, Any]) -> None:
-        """Create the store, or reopen it to resume (after :meth:`check` passes).
+    def check_location(self) -> None:
+        """Read-only, and needing no specs: ``out_dir`` can hold a store (a new or empty directory,
+        or a store) and can be written. The first half of :meth:`check`, for commands to call
+        before they do anything else.
+
+        Raises:
+            ParamError: as :meth:`check`, except for another experiment's store.
+        """
+        shown = f"out_dir = {str(self.root)!r}"
+        check_dir_target(self.root, shown)
+        try:
+            if (self.root / "experiment.json").exists():
+                if not os.access(self.root, os.W_OK | os.X_OK):
+                    raise ParamError(f"{shown}: is not writable")
+                return
+            leftovers = sorted(p.name for p in self.root.iterdir()) if self.root.exists() else []
+        except OSError as exc:
+            raise ParamError(f"{shown}: cannot read the store ({exc.strerror or exc})") from None
+        foreign = [name for name in leftovers if name not in (*STORE_START, LOCK_FILE) and not name.startswith(".tmp-")]
+        if foreign:
+            raise ParamError(f"{shown}: is not empty and is not an experiment store (it holds {foreign[0]!r}"
+                             f"{f' and {len(foreign) - 1} more' if len(foreign) > 1 else ''}); bsc_sim never writes "
+                             "into or deletes what it did not write: use a new or empty directory")
+
+    def _foreign(self) -> list[str]:
+        """Entries of the store that bsc_sim did not write (sorted)."""
+        names = [p.name for p in self.root.iterdir()]
+        return sorted(n for n in names if n not in STORE_TABLES | ANALYSIS_FILES
+                      and n not in ("parts", LOCK_FILE, ANALYSIS_STAGING, ANALYSIS_READY) and not n.startswith(".tmp-"))
+
+    def _clear(self) -> None:
+        """Delete a replaced store: only the names bsc_sim writes (experiment.json first, so an
+        interrupted clear leaves an unfinished store, which the next command starts over)."""
+        for name in ("experiment.json", *sorted(STORE_TABLES | ANALYSIS_FILES)):
+            (self.root / name).unlink(missing_ok=True)
+        for name in (ANALYSIS_STAGING, ANALYSIS_READY):
+            if (self.root / name).is_dir():
+                shutil.rmtree(self.root / name)
+        if self.parts_dir.is_dir():
+            for path in self.parts_dir.iterdir():
+                if path.suffix == ".parquet" or path.name.startswith("."):
+                    path.unlink()
+            self.parts_dir.rmdir()
+
+    def open(self, specs: Sequence[RunSpec], description: Mapping[str, Any], *, overwrite: bool = False) -> None:
+        """Create the store, or reopen it to resume (after :meth:`check` passes); with
+        ``overwrite``, first delete another experiment's store found there.
 
         ``experiment.json`` is written last, so a store interrupted while being created is
         recognised as unfinished and started over.
         """
-        self.check(specs)
+        self.check(specs, overwrite=overwrite)
+        try:
+            info_path = self.root / "experiment.json"
+            if overwrite and info_path.exists() and json.loads(info_path.read_text()).get("fingerprint") != fingerprint(specs):
+                self._clear()
+            self._open(specs, description)
+        except OSError as exc:
+            raise ParamError(f"out_dir = {str(self.root)!r}: cannot be written ({exc.strerror or exc})") from None
+
+    def _open(self, specs: Sequence[RunSpec], description: Mapping[str, Any]) -> None:
         info_path = self.root / "experiment.json"
         self.root.mkdir(parents=True, exist_ok=True)
         if not info_path.exists():
@@ -97,6 +246,7 @@ class ExperimentStore:
             self.parts_dir.mkdir(exist_ok=True)
             _write_text(info_path, dumps_json({**description, "fingerprint": fingerprint(specs), "n_runs": len(specs)}))
         self.parts_dir.mkdir(exist_ok=True)
+        finish_publishing(self.root)
         for path in self.root.glob(".tmp-*"):  # temporary files of an interrupted write
             path.unlink()
         manifest_path = self.root / "manifest.json"
@@ -118,25 +268,29 @@ class ExperimentStore:
         done = [r for r in records if r["status"] == "done"]
         part = self._next_part
         if done:
-            outcomes = pd.DataFrame([{"run_id": r["run_id"], **r["summary"]} for r in done])
-            curves = pd.concat([pd.DataFrame({"run_id": r["run_id"], **r["curves"]}) for r in done], ignore_index=True)
-            runs = pd.DataFrame([{
-                "run_id": r["run_id"], "seed": r["meta"]["seed"], "version": r["meta"]["version"],
-                "git_revision": r["meta"]["git_revision"], "python": r["meta"]["python"], "numpy": r["meta"]["numpy"],
-                "seconds": r["seconds"], "config_json": json.dumps(r["meta"]["config"], sort_keys=True),
-            } for r in done])
-            _write_parquet(self.parts_dir / f"outcomes-{part:06d}.parquet", outcomes)
-            _write_parquet(self.parts_dir / f"curves-{part:06d}.parquet", curves)
-            _write_parquet(self.parts_dir / f"runs-{part:06d}.parquet", runs)
+            _write_parquet(self.parts_dir / f"outcomes-{part:06d}.parquet", _outcomes_frame(done))
+            _write_parquet(self.parts_dir / f"curves-{part:06d}.parquet", _curves_frame(done))
+            _write_parquet(self.parts_dir / f"runs-{part:06d}.parquet", _runs_frame(done))
             self._next_part += 1
         for r in records:
             if r["status"] == "done":
-                self.manifest[r["run_id"]] = {"status": "done", "part": part}
+                self._set(r["run_id"], {"status": "done", "part": part})
             else:
                 spec = specs_by_id[r["run_id"]]
-                self.manifest[r["run_id"]] = {"status": "failed", "error": r["error"], "traceback": r["traceback"],
-                                              "seed": spec.seed, "labels": dict(spec.labels)}
-        _write_text(self.root / "manifest.json", dumps_json(self.manifest))
+                self._set(r["run_id"], {"status": "failed", "error": r["error"], "traceback": r["traceback"],
+                                        "seed": spec.seed, "labels": dict(spec.labels)})
+        self._write_manifest()
+
+    def _set(self, run_id: str, entry: dict[str, Any]) -> None:
+        self.manifest[run_id] = entry
+        self._entry_json[run_id] = f"{json.dumps(run_id)}: {json.dumps(_clean(entry), sort_keys=False)}"
+
+    def _write_manifest(self) -> None:
+        # One entry per line, each serialised once when it changes: rewriting the manifest at a
+        # checkpoint costs a join, not a re-encoding of every run so far.
+        for run_id in self.manifest.keys() - self._entry_json.keys():
+            self._set(run_id, self.manifest[run_id])
+        _write_text(self.root / "manifest.json", "{\n" + ",\n".join(self._entry_json[k] for k in self.manifest) + "\n}\n")
 
     # -- reading ----------------------------------------------------------------------------
     def _read_parts(self, table: str) -> pd.DataFrame:
@@ -159,29 +313,69 @@ class ExperimentStore:
         return pd.DataFrame(rows)
 
     def consolidate(self) -> dict[str, pd.DataFrame]:
-        """Write and return ``results``, ``curves`` and ``runs``: finished runs in spec order.
+        """Write ``results``, ``curves`` and ``runs`` (finished runs in spec order); return
+        ``results`` and ``failures``.
 
         ``results`` has the spec labels then the outcomes; nothing in it depends on the
-        executor, the number of workers or interruptions (timings live in ``runs``).
+        executor, the number of workers or interruptions (timings live in ``runs``). The weekly
+        ``curves`` and the provenance table ``runs`` are streamed from the parts to their files a
+        few thousand runs at a time, so consolidating never holds them all in memory.
         """
         specs = self.specs()
-        order = specs[["run_id", "index"]]
-        tables = {}
-        for name in ("outcomes", "curves", "runs"):
-            df = self._read_parts(name)
-            df = order.merge(df, on="run_id", how="inner", validate="one_to_many" if name == "curves" else "one_to_one")
-            sort = ["index", "week"] if name == "curves" and len(df) else ["index"]
-            tables[name] = df.sort_values(sort, kind="stable").drop(columns="index").reset_index(drop=True)
-        results = specs.merge(tables["outcomes"], on="run_id", how="inner", validate="one_to_one")
+        outcomes = self._read_parts("outcomes")
+        results = specs.merge(outcomes, on="run_id", how="inner", validate="one_to_one")
         results = results.sort_values("index", kind="stable").reset_index(drop=True)
-        runs = tables["runs"].drop(columns="seed", errors="ignore")  # the seed is in results
         _write_parquet(self.root / "results.parquet", results)
-        _write_parquet(self.root / "curves.parquet", tables["curves"])
-        _write_parquet(self.root / "runs.parquet", runs)
+        order = specs.sort_values("index", kind="stable")["run_id"].tolist()
+        self._stream_in_spec_order("curves", order, by_week=True)
+        self._stream_in_spec_order("runs", order, drop=("seed",))  # the seed is in results
         failures = self.failures()
         if len(failures):
             atomic_write(self.root / "failures.csv", lambda p: failures.to_csv(p, index=False))
         elif (self.root / "failures.csv").exists():
             (self.root / "failures.csv").unlink()
-        return {"results": results, "curves": tables["curves"], "runs": runs, "failures": failures}
+        return {"results": results, "failures": failures}
 
+    def _stream_in_spec_order(self, table: str, order: Sequence[str], *, by_week: bool = False,
+                              drop: Sequence[str] = ()) -> None:
+        """Write ``<table>.parquet`` from the parts, in spec order (then week), chunk by chunk.
+
+        Runs finish roughly in spec order, so a chunk of consecutive specs needs only a few
+        parts; the parts of the current chunk are the only ones held in memory.
+        """
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        part_of = {rid: e["part"] for rid, e in self.manifest.items() if e["status"] == "done"}
+        ids = [rid for rid in order if rid in part_of]
+
+        def write(path: Path) -> None:
+            writer, cache = None, {}
+            for start in range(0, len(ids), CONSOLIDATE_CHUNK):
+                chunk_ids = ids[start:start + CONSOLIDATE_CHUNK]
+                by_part: dict[int, list[str]] = {}
+                for rid in chunk_ids:
+                    by_part.setdefault(part_of[rid], []).append(rid)
+                cache = {p: cache.get(p) or pq.read_table(self.parts_dir / f"{table}-{p:06d}.parquet")
+                         for p in by_part}
+                # Each part keeps only the runs the manifest credits to it (a run redone later
+                # also sits, stale, in an older part).
+                pieces = [cache[p].filter(pc.is_in(cache[p]["run_id"], value_set=pa.array(rids)))
+                          for p, rids in sorted(by_part.items())]
+                chunk = pa.concat_tables([t.replace_schema_metadata(None) for t in pieces],
+                                         promote_options="permissive")
+                position = pc.index_in(chunk["run_id"], value_set=pa.array(chunk_ids))
+                keys = [("_position", "ascending")] + ([("week", "ascending")] if by_week else [])
+                chunk = chunk.append_column("_position", position)
+                chunk = chunk.take(pc.sort_indices(chunk, sort_keys=keys))
+                chunk = chunk.drop_columns(["_position", *[c for c in drop if c in chunk.column_names]])
+                if writer is None:
+                    writer = pq.ParquetWriter(path, chunk.schema)
+                writer.write_table(chunk.cast(writer.schema))
+            if writer is None:
+                pd.DataFrame({"run_id": pd.Series([], dtype=str)}).to_parquet(path, index=False)
+            else:
+                writer.close()
+
+        atomic_write(self.root / f"{table}.parquet", write)

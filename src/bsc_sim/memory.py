@@ -1,0 +1,172 @@
+"""The memory guard: estimate a run's peak memory from its parameters, before anything is allocated.
+
+A run's memory grows with four sizes, all known from the parameters alone:
+
+* people: staff posts S and families F, each with per-practice state arrays, plus the within-
+  programme staff network (a networkx graph, a few hundred bytes per tie);
+* team seats T: cross-programme ties are a dense T x T matrix of float64, with boolean and sparse
+  temporaries of the same shape each week, about 23 T^2 bytes in all. It dominates beyond a few
+  hundred programmes (10,000 programmes: 40,000 seats, some 36 GiB);
+* weeks x programmes x practices: the recorder's preallocated counters and the result tables
+  built from them (about 10 columns of 8 bytes per row, with pandas' temporaries);
+* weeks x programmes: per-programme weekly series.
+
+The coefficients come from ``benchmarks/memory_per_run.py`` (``tracemalloc`` peaks at 8 to 400
+programmes, with and without teams, 3 and 5 practices, 104 and 208 weeks): each is rounded up and
+the total multiplied by a safety factor, so the estimate stays above every measured peak (see
+the table in benchmarks/README.md). Sizes that are random in the model (classrooms per
+programme) are taken at their mean plus four standard deviations.
+
+The limit defaults to the memory available now (``MemAvailable`` on Linux, physical memory on
+other systems); ``memory_limit=`` sets it (``8GiB``, ``500MB``, a number of bytes, or ``none``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from .paramtools import ParamError
+from .params import Params
+
+__all__ = ["run_sizes", "estimate_run_bytes", "available_bytes", "parse_size", "format_size", "check_memory",
+           "limit_setting", "AVAILABLE", "WORKER_BASE_BYTES"]
+
+# Measured per-unit costs (bytes), rounded up; see the module docstring.
+# Measured at 1,600 programmes: 0.95 GB for 6,400 team seats (23 B a pair), 243 MB without teams
+# for 141,000 people and 832,000 week-programme-practice cells (about 550 B and 200 B each).
+PER_PERSON = 800                 # staff post or family: state arrays, Mesa handle, network node and ties
+PER_TEAM_SEAT_PAIR = 24          # the dense T x T tie matrix (8 B), its boolean and sparse temporaries
+PER_WEEK_PROGRAM_PRACTICE = 250  # recorder counters, timeseries table rows and their pandas temporaries
+PER_WEEK_PROGRAM = 250           # per-programme weekly series and their table
+RUN_BASE = 16 * 2**20            # what any run allocates, however small (Mesa model, calendar, tables)
+SAFETY = 1.5
+# A worker process before its first run (interpreter, numpy, pandas, networkx, Mesa, bsc_sim), as
+# measured by ru_maxrss (about 175 MiB); counted once per local worker.
+WORKER_BASE_BYTES = 200 * 2**20
+
+
+def run_sizes(params: Params) -> dict[str, int]:
+    """Upper estimates of the sizes that drive a run's memory (see the module docstring)."""
+    c, pp, t = params.cohort, params.program, params.team
+    m = c.n_programs
+    n_hs = round(m * c.frac_head_start)
+    rooms_mean = n_hs * pp.classrooms_mean_head_start + (m - n_hs) * pp.classrooms_mean_child_care
+    # Classrooms are 1 + Poisson(mean - 1) per programme: mean plus four standard deviations.
+    rooms = math.ceil(rooms_mean + 4 * math.sqrt(max(rooms_mean - m, 1.0)))
+    kids = max(pp.children_per_classroom_head_start, pp.children_per_classroom_child_care)
+    leaders = 2 + max(pp.n_family_services_head_start, pp.n_family_services_child_care)
+    staff = m * leaders + 2 * rooms
+    team = (t.n_director + t.n_education_manager + t.n_lead_teacher + t.n_assistant_teacher
+            + t.n_family_services) if t.enabled else 0
+    return {"programs": m, "classrooms": rooms, "staff": staff, "families": rooms * kids,
+            "team_seats": min(m * team, staff), "practices": len(params.practices), "weeks": params.horizon_weeks}
+
+
+def estimate_run_bytes(params: Params) -> int:
+    """A conservative estimate of one run's peak memory beyond the worker's own (bytes)."""
+    z = run_sizes(params)
+    total = (RUN_BASE
+             + PER_PERSON * (z["staff"] + z["families"])
+             + PER_TEAM_SEAT_PAIR * z["team_seats"] ** 2
+             + PER_WEEK_PROGRAM_PRACTICE * z["weeks"] * z["programs"] * z["practices"]
+             + PER_WEEK_PROGRAM * z["weeks"] * z["programs"])
+    return int(SAFETY * total)
+
+
+def available_bytes() -> int:
+    """Memory available for new work now: ``MemAvailable`` on Linux, else physical memory."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - no way to tell
+        return 2**63 - 1
+
+
+_UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 10**9, "gb": 10**9,
+          "t": 10**12, "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def parse_size(value: Any, key: str = "memory_limit") -> int | None:
+    """``8GiB``, ``500MB``, ``1.5g``, a number of bytes -> bytes; ``none``/``off`` -> None (no limit)."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("none", "off", "null", "")):
+        return None
+    if isinstance(value, bool):
+        raise ParamError(f"{key} = {value!r}: expected a size such as 8GiB or 500MB, or none")
+    if isinstance(value, (int, float)) and value > 0:
+        return int(value)
+    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([a-zA-Z]*)\s*", str(value))
+    if not match or match.group(2).lower() not in _UNITS or float(match.group(1)) <= 0:
+        raise ParamError(f"{key} = {value!r}: expected a size such as 8GiB or 500MB, or none")
+    return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+
+
+def format_size(n: float) -> str:
+    for unit, scale in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n / 2**10:.0f} KiB"
+
+
+def _dominant_key(params: Params) -> str:
+    """The setting to name in the message: the one that makes this run large."""
+    z = run_sizes(params)
+    ties = PER_TEAM_SEAT_PAIR * z["team_seats"] ** 2
+    series = PER_WEEK_PROGRAM_PRACTICE * z["weeks"] * z["programs"] * z["practices"]
+    if series > ties and z["weeks"] > 4 * 52:
+        return f"followup_weeks = {params.followup_weeks}"
+    return f"cohort.n_programs = {params.cohort.n_programs}"
+
+
+AVAILABLE = "available"  # the default limit: the memory available when the command starts
+
+
+def limit_setting(value: Any) -> int | str | None:
+    """The ``memory_limit`` setting as :func:`check_memory` takes it: unset -> :data:`AVAILABLE`."""
+    return AVAILABLE if value is None else parse_size(value)
+
+
+def check_memory(params: Iterable[Params], *, n_concurrent: int = 1, limit: int | str | None = AVAILABLE) -> int:
+    """Refuse, before anything is allocated, runs that would not fit; return the largest estimate.
+
+    ``n_concurrent`` runs (one per local worker) may be in memory at once, each in a worker
+    process of about :data:`WORKER_BASE_BYTES`. ``limit`` is a number of bytes,
+    :data:`AVAILABLE` (:func:`available_bytes`) or None (no check).
+
+    Raises:
+        ParamError: one line naming the key that makes a run large, the estimate and the limit.
+    """
+    largest, worst = 0, None
+    seen: set[int] = set()
+    for p in params:
+        if id(p) in seen:  # specs of one point share their Params object
+            continue
+        seen.add(id(p))
+        need = estimate_run_bytes(p)
+        if need > largest:
+            largest, worst = need, p
+    if worst is None or limit is None:
+        return largest
+    given = limit != AVAILABLE
+    cap = available_bytes() if limit == AVAILABLE else int(limit)
+    workers = max(1, n_concurrent)
+    total = workers * (largest + (WORKER_BASE_BYTES if workers > 1 else 0))
+    if total > cap:
+        where = "memory_limit" if given else "memory available"
+        need = f"a run needs about {format_size(largest)} (estimate)"
+        if workers > 1:
+            need += (f"; {workers} workers x ({format_size(largest)} + {format_size(WORKER_BASE_BYTES)} per "
+                     f"worker process) = {format_size(total)}")
+        advice = "fewer workers, " if workers > 1 else ""
+        raise ParamError(f"{_dominant_key(worst)}: {need}, more than the {where} ({format_size(cap)}); use "
+                         f"{advice}a smaller cohort, or set memory_limit=SIZE (memory_limit=none skips this check)")
+    return largest
