@@ -35,26 +35,30 @@ class CrossProgramLearning:
         st, pr = model.pop.staff, model.pop.programs
         M = model.pop.n_programs
         result = pr.shared_result
+        P = result.shape[1]
         fresh = (model.week - pr.shared_week) <= p.learning.result_memory_weeks
         known = fresh[ties.program].astype(np.float64)             # (T, P)
-        # A sparse product sums in a fixed order; a dense BLAS product may round differently on
-        # another CPU, and the same seed must give the same results on every machine of a cluster.
+        success = (fresh & (result >= p.pdsa.adopt_threshold)).any(axis=1).astype(np.float64)
+        # One product for everything that travels along ties (a sparse product sums in a fixed
+        # order; a dense BLAS product may round differently on another CPU, and the same seed must
+        # give the same results on every machine of a cluster).
         w = sp.csr_array(ties.weight)
-        weight = w @ known                                         # tie weight behind each practice
-        signal = w @ (known * result[ties.program])
+        rhs = np.hstack([known, known * result[ties.program], pr.fit[ties.program],
+                         np.ones((len(ties.slots), 1)), success[ties.program][:, None]])
+        out = w @ rhs
+        weight, signal, fit_sum = out[:, :P], out[:, P:2 * P], out[:, 2 * P:3 * P]
+        strength, cheer = out[:, 3 * P], out[:, 3 * P + 1]
         mean = np.divide(signal, weight, out=np.zeros_like(signal), where=weight > 0)
         rows = ties.slots
         here = st.present[rows] & st.on_team[rows]
         # Influence saturates once a unit of tie weight reports on a practice (assumption).
         st.belief[rows] += here[:, None] * p.learning.cross_rate * np.minimum(weight, 1.0) * (mean - st.belief[rows])
         # Adaptations: each programme's fit moves toward the tie-weighted fit of its contacts' programmes.
-        strength = w @ np.ones(len(rows))
         prog = ties.program[here]
         total = np.bincount(prog, weights=strength[here], minlength=M)
-        peer_fit_sum = group_sum(prog, (w @ pr.fit[ties.program])[here], M)
-        peer_fit = np.divide(peer_fit_sum, total[:, None], out=np.zeros_like(pr.fit), where=total[:, None] > 0)
+        peer_fit = np.divide(group_sum(prog, fit_sum[here], M), total[:, None], out=np.zeros_like(pr.fit),
+                             where=total[:, None] > 0)
         pr.fit += p.learning.cross_fit_rate * np.minimum(total, 1.0)[:, None] * np.maximum(0.0, peer_fit - pr.fit)
         # Encouragement from programmes that recently shared a successful test.
-        success = (fresh & (result >= p.pdsa.adopt_threshold)).any(axis=1).astype(np.float64)
-        exposure = np.bincount(prog, weights=(w @ success[ties.program])[here], minlength=M)
+        exposure = np.bincount(prog, weights=cheer[here], minlength=M)
         pr.peer_encouragement[:] = 1.0 - np.exp(-exposure)

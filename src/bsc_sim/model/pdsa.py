@@ -136,13 +136,16 @@ class PDSAProcess:
         rate = (q.p_start_weekly * (0.5 + readiness) * (0.5 + pr.time_slack) * (0.5 + self._data_now)
                 * np.minimum(1.0, n_team / self.seats) * support * momentum * peers * leaders * ~pr.derailed)
         start = np.flatnonzero((self.stage == IDLE) & (n_team > 0) & (u < rate))
-        # Team's mean belief per practice (present members) -> softmax choice with Gumbel noise.
         M, P = len(self.stage), st.belief.shape[1]
+        uniform = self.rng.random((M, P))  # drawn every week, so the stream does not depend on starts
+        if not len(start):
+            return
+        # Team's mean belief per practice (present members) -> softmax choice with Gumbel noise.
         sums = group_sum(st.program[members], st.belief[members], M)
         mean_belief = sums / np.maximum(n_team, 1)[:, None]
         allowed = (pr.abandoned_until <= w) & ~pr.endorsed & ~self.adopted  # adopted practices are not re-tested
         logits = np.where(allowed, q.choice_sharpness * mean_belief, -np.inf)
-        gumbel = -np.log(-np.log(self.rng.random((M, P))))
+        gumbel = -np.log(-np.log(uniform))
         choice = np.argmax(logits + gumbel, axis=1)
         cont = self.next_practice >= 0
         for m in start:
