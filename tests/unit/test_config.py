@@ -71,3 +71,19 @@ def test_bad_overrides_give_one_line_errors(override, fragment):
         load_params([override])
     assert fragment in str(info.value)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(("override", "fragment"), [
+    ("disruption.base_weekly=1.5", "disruption.base_weekly = 1.5"),
+    ("learning.momentum_half_life_weeks=0", "learning.momentum_half_life_weeks = 0"),
+    ("sustain.culture_feedback=-1", "sustain.culture_feedback = -1"),
+    ("pdsa.max_fit=-0.5", "pdsa.max_fit = -0.5"),
+    ("learning.virtual_tie_factor=2", "learning.virtual_tie_factor = 2"),
+    ("disruption.mean_weeks=0.5", "disruption.mean_weeks = 0.5"),
+])
+def test_new_mechanism_parameters_are_checked_with_one_line_naming_key_and_value(override, fragment):
+    from bsc_sim import ParamError, load_params
+
+    with pytest.raises(ParamError) as info:
+        load_params([override])
+    assert fragment in str(info.value) and "\n" not in str(info.value)

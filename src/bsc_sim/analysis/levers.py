@@ -112,7 +112,29 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("fit_all", "local fit of all practices (logit)", "mean_fit", None, "intermediate", "index"),
     Outcome("cycles_followup", "PDSA cycles run during follow-up", "n_pdsa_cycles_followup", None, "intermediate",
             "count"),
+    Outcome("efficacy", "change efficacy at the end of follow-up (0-1)", "mean_efficacy_end", None, "intermediate",
+            "index"),
+    Outcome("skill", "QI skill of staff at the end of follow-up (0-1)", "mean_skill_end", None, "intermediate",
+            "index"),
 )
+
+# The intermediate state each lever is documented to act through, and the direction it moves it
+# (tested in tests/behavior/test_lever_pathways.py).
+PATHWAY_STATE: dict[str, tuple[str, int]] = {
+    "four_sessions": ("mean_momentum", +1),
+    "bunched_sessions": ("mean_efficacy_end", -1),
+    "virtual": ("n_cross_ties_formed", -1),
+    "no_families": ("mean_fit_family_practices", -1),
+    "teachers_only": ("n_pdsa_cycles", -1),
+    "leaders_only": ("n_enrolled_teaching_staff", -1),
+    "no_cross_learning": ("mean_fit", -1),
+    "no_data_support": ("n_pdsa_cycles", -1),  # data capacity sets how readily teams start a test
+    "add_coaching": ("frac_frontline_fidelity_end", +1),
+    "coach_instead": ("n_pdsa_cycles", -1),
+    "readiness_selection": ("n_pdsa_cycles", +1),
+    "followup_support": ("n_pdsa_cycles_followup", +1),
+    "large_cohort": ("mean_momentum", -1),
+}
 
 
 def lever_specs(levers: Sequence[Lever], replications: int, seed: int,

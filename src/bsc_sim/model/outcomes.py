@@ -101,6 +101,7 @@ def summarize(model) -> dict[str, float]:
         "mean_fit_family_practices": float(fit[:, family].mean()) if family.any() else float("nan"),
         "n_pdsa_cycles_followup": float(sum(e[4] > end for e in ev)),
         "mean_skill_end": float(model.pop.staff.skill[model.pop.staff.present].mean()),
+        "mean_efficacy_end": float(model.pop.programs.efficacy.mean()),
         "frac_staff_fidelity_end": _share(rec.n_fidelity[end].sum(), rec.n_eligible[end].sum()),
         "frac_frontline_fidelity_end": _share(rec.frontline[end, 1], rec.frontline[end, 0]),
         "frac_nonteam_staff_adopted": _share(rec.nonteam[end, 1], rec.nonteam[end, 0]),
