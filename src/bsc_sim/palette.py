@@ -167,3 +167,14 @@ def param_label(key: str) -> str:
         return key
     short = doc.split(" (")[0].strip()
     return short or key
+
+
+EVENT_LABELS = {"community_meeting": "community meeting", "call": "call", "congress": "closing congress",
+                "coach_visit": "coach visits", "training": "one-off training workshop"}
+
+
+def event_label(name: str) -> str:
+    """A calendar event in plain language (``learning_session_2`` -> "learning session 2")."""
+    if name.startswith("learning_session_"):
+        return f"learning session {name.rsplit('_', 1)[1]}"
+    return EVENT_LABELS.get(name, name.replace("_", " "))

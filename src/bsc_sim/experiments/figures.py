@@ -21,7 +21,7 @@ from matplotlib.ticker import FuncFormatter
 from ..palette import design_color, design_label, outcome_label, param_label
 from ..plotting import calendar_handles, mark_calendar, percent_axis, talk_style, value_axis
 
-__all__ = ["plot_differences", "plot_curve_bands", "plot_indices", "plot_sweep", "LABELS"]
+__all__ = ["LABELS", "plot_curve_bands", "plot_differences", "plot_indices", "plot_sweep"]
 
 # Kept for callers of the old name; the labels themselves live in bsc_sim.palette.
 LABELS = {k: outcome_label(k, short=True) for k in (
