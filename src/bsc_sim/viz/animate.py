@@ -120,7 +120,7 @@ def animate_spread(history: SpreadHistory, path: str | Path, *, fps: float = 6, 
     net = draw_network(ax_net, history.layout, history.edges, state[first], program=history.program,
                        kind=history.kind, on_team=history.on_team[first], cross_edges=history.cross_ties[first],
                        family_home=history.family_home[first], family_on_team=history.family_on_team[first],
-                       legend=False, title=history.caption(first))
+                       legend=False, title=history.caption(first), team_width=1.4)
     lines, marker = draw_adoption(ax_curve, history.adoption(), week=int(history.weeks[first]),
                                   session_weeks=history.session_weeks, end_week=history.end_week,
                                   call_weeks=history.call_weeks)
@@ -198,13 +198,13 @@ def slide_figure(history: SpreadHistory, weeks: Sequence[int] | None = None, *, 
     state = history.state()
     fig = Figure(figsize=figsize, layout="constrained")
     FigureCanvasAgg(fig)
-    top, bottom = fig.subfigures(2, 1, height_ratios=[1.15, 1])
+    top, bottom = fig.subfigures(2, 1, height_ratios=[0.9, 1])
     net_axes = np.atleast_1d(top.subplots(1, len(frames)))
     for ax, frame in zip(net_axes, frames):
         draw_network(ax, history.layout, history.edges, state[frame], program=history.program, kind=history.kind,
                      on_team=history.on_team[frame], cross_edges=history.cross_ties[frame],
                      family_home=history.family_home[frame], family_on_team=history.family_on_team[frame],
-                     legend=False, title=history.caption(frame))
+                     legend=False, title=history.caption(frame), team_width=1.2)
     top.legend(handles=network_legend_handles(), loc="outside lower center", ncols=5, fontsize=9, frameon=False)
     ax_curve, ax_prog = bottom.subplots(1, 2, width_ratios=[2, 1])
     draw_adoption(ax_curve, history.adoption(), session_weeks=history.session_weeks, end_week=history.end_week,

@@ -33,6 +33,7 @@ from bsc_sim.viz.panels import (
     Headlines,
     Key,
     NetworkPicture,
+    ProgressPanel,
     WeekTile,
     _text,
     design_calendars,
@@ -112,6 +113,7 @@ def OneView(model: BSCVizModel, tick: solara.Reactive[int]):
             _text("h3", "Staff and families, programme by programme", ["bsc-panel-title"])
             NetworkPicture(model, tick)
             Key(NETWORK_KEY)
+            ProgressPanel(model, tick)
         with solara.Div(classes=["bsc-charts"]):
             Chart("How far it has spread", reach_series(), lambda ms: [ms[0].weekly()] * 3, [model], tick,
                   calendars)

@@ -66,6 +66,7 @@ class NetworkArtists:
     title: Text | None
     layout: NetworkLayout
     program: np.ndarray
+    team_width: float = 2.0
 
     @property
     def dynamic(self) -> list:
@@ -119,7 +120,7 @@ def draw_network(ax: Axes, layout: NetworkLayout, edges: np.ndarray, state: np.n
                  program: np.ndarray, kind: np.ndarray | None = None, on_team: np.ndarray | None = None,
                  cross_edges: np.ndarray | None = None, family_home: np.ndarray | None = None,
                  family_on_team: np.ndarray | None = None, labels: bool = True, legend: bool = True,
-                 title: str | None = None, fontsize: float = 10) -> NetworkArtists:
+                 title: str | None = None, fontsize: float = 10, team_width: float = 2.0) -> NetworkArtists:
     """Draw staff posts coloured by adoption and families coloured by home use, programme by programme.
 
     Args:
@@ -133,14 +134,17 @@ def draw_network(ax: Axes, layout: NetworkLayout, edges: np.ndarray, state: np.n
             programmes, thicker for more ties.
         family_home: (F,) families using at least one practice at home; without it no families are drawn.
         fontsize: size of the programme labels and title.
+        team_width: outline of team members, in points (thinner for small pictures).
     """
     pos = layout.staff
     S = len(pos)
     segs = pos[np.asarray(edges, dtype=np.int64).reshape(-1, 2)]
     ax.add_collection(LineCollection(segs, colors=EDGE_COLOR, linewidths=0.6, zorder=1))
     pairs, counts = programme_ties(cross_edges, program)
+    # Beneath the programmes, and fainter in big cohorts, where nearly every pair of programmes is tied.
+    alpha = 0.3 * min(1.0, np.sqrt(8 / max(len(layout.centres), 1)))
     cross = LineCollection(_tie_arcs(layout, pairs), colors=CROSS_TIE_COLOR, linewidths=_tie_widths(counts),
-                           alpha=0.4, zorder=0.5, capstyle="round")  # beneath the programmes
+                           alpha=alpha, zorder=0.5, capstyle="round")
     ax.add_collection(cross)
     families = None
     if family_home is not None and len(layout.families):
@@ -149,7 +153,7 @@ def draw_network(ax: Axes, layout: NetworkLayout, edges: np.ndarray, state: np.n
         families.set_linewidths(_outline(family_on_team, len(layout.families), 0.0, team=1.0))
     nodes = _dots(ax, pos, STAFF_DIAMETER, 4)
     nodes.set_facecolor(np.asarray(STATE_COLORS)[state])
-    nodes.set_linewidths(_outline(on_team, S, 0.5))
+    nodes.set_linewidths(_outline(on_team, S, 0.5, team_width))
     x0, x1, y0, y1 = layout.extent
     if labels:
         for m, (x, y) in enumerate(layout.centres):
@@ -165,7 +169,7 @@ def draw_network(ax: Axes, layout: NetworkLayout, edges: np.ndarray, state: np.n
         ax.legend(handles=network_legend_handles(families is not None), loc="upper left", bbox_to_anchor=(1.0, 1.0),
                   fontsize=fontsize * 0.85, frameon=False)
     text = ax.set_title(title, fontsize=fontsize * 1.1, loc="left") if title is not None else None
-    return NetworkArtists(nodes, families, cross, text, layout, np.asarray(program))
+    return NetworkArtists(nodes, families, cross, text, layout, np.asarray(program), team_width)
 
 
 def network_legend_handles(families: bool = True) -> list[Line2D]:
@@ -187,7 +191,7 @@ def update_network(artists: NetworkArtists, state: np.ndarray, *, on_team: np.nd
                    family_on_team: np.ndarray | None = None, title: str | None = None) -> None:
     """Recolour a drawn network for another week (no re-layout, no new artists)."""
     artists.nodes.set_facecolor(np.asarray(STATE_COLORS)[state])
-    artists.nodes.set_linewidths(_outline(on_team, len(state), 0.5))
+    artists.nodes.set_linewidths(_outline(on_team, len(state), 0.5, artists.team_width))
     pairs, counts = programme_ties(cross_edges, artists.program)
     artists.cross.set_segments(_tie_arcs(artists.layout, pairs))
     artists.cross.set_linewidths(_tie_widths(counts))
@@ -231,19 +235,24 @@ def draw_adoption(ax: Axes, adoption: pd.DataFrame, *, week: int | None = None, 
     return lines, marker
 
 
-def draw_progress(ax: Axes, scores: np.ndarray, kind: np.ndarray | None = None, *, title: str | None = None):
+def draw_progress(ax: Axes, scores: np.ndarray, kind: np.ndarray | None = None, *, title: str | None = None,
+                  fontsize: float = 9):
     """Team progress score (IHI 1-5) per programme as bars coloured by programme kind."""
     scores = np.asarray(scores)
     M = len(scores)
     colors = [KIND_COLORS[int(k)] for k in kind] if kind is not None else ["0.4"] * M
     bars = ax.bar(np.arange(M), scores, color=colors, width=0.7)
-    ax.set(ylim=(0, 5.3), yticks=range(1, 6), xlabel="programme", ylabel="progress score (1-5)")
-    ax.set_xticks(np.arange(M), [f"P{m}" for m in range(M)], fontsize=7 if M > 12 else 9, rotation=90 if M > 16 else 0)
+    ax.set(ylim=(0, 5), yticks=range(1, 6), xlabel="programme", ylabel="progress score (1-5)")
+    small = fontsize * (0.8 if M > 12 else 1.0)
+    ax.set_xticks(np.arange(M), [f"P{m}" for m in range(M)], fontsize=small, rotation=90 if M > 16 else 0)
+    ax.tick_params(axis="y", labelsize=fontsize)
     ax.grid(axis="y", alpha=0.3)
     ax.grid(axis="x", visible=False)
-    if kind is not None:
+    if kind is not None:  # outside the axes: bars may reach the top; below when a title takes the top
         kinds = [Line2D([], [], color=c, lw=6, label=lab) for c, lab in zip(KIND_COLORS, KIND_LABELS)]
-        ax.legend(handles=kinds, fontsize=8, loc="upper left", frameon=False, ncols=2)
+        where = {"loc": "upper right", "bbox_to_anchor": (1.0, -0.2)} if title else \
+            {"loc": "lower right", "bbox_to_anchor": (1.0, 1.0)}
+        ax.legend(handles=kinds, fontsize=fontsize, frameon=False, ncols=2, borderaxespad=0.1, **where)
     if title:
-        ax.set_title(title, fontsize=10, loc="left")
+        ax.set_title(title, fontsize=fontsize + 1, loc="left")
     return bars

@@ -83,6 +83,45 @@ def NetworkPicture(model: VizModel, tick: solara.Reactive[int], width_px: int = 
     solara.Image(png, width="100%", classes=["bsc-picture"])
 
 
+@solara.component
+def ProgressPanel(model: VizModel, tick: solara.Reactive[int], width_px: int = 1200, height_px: int = 270):
+    """Each team's IHI-style 1-5 progress score: provisional until the collaborative ends, then final."""
+    tick.value  # noqa: B018 - subscribe: redraw after every advance
+    scores = tuple(int(x) for x in model.progress())
+    end = model.calendar.end_week + 1
+    final = model.week > model.calendar.end_week
+    png = solara.use_memo(lambda: progress_png(scores, tuple(model.pop.programs.kind), width_px, height_px),
+                          [scores, width_px])
+    with solara.Div(classes=["bsc-panel"]):
+        _text("h3", f"Team progress scores (1-5): {'final, scored in' if final else 'provisional until'} week {end}",
+              ["bsc-panel-title"])
+        solara.Image(png, width="100%", classes=["bsc-chart"])
+
+
+def progress_png(scores: tuple[int, ...], kind: tuple[int, ...], width_px: int, height_px: int) -> bytes:
+    """The progress bars as PNG bytes (drawn whole: they change a few times a run)."""
+    import io
+
+    import matplotlib as mpl
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from ..plotting import TALK_RC
+    from .drawing import draw_progress
+
+    with mpl.rc_context({**TALK_RC, "xtick.labelsize": 14, "ytick.labelsize": 14, "axes.labelsize": 14,
+                         "legend.fontsize": 13}):
+        fig = Figure(figsize=(width_px / 100, height_px / 100), dpi=100)
+        FigureCanvasAgg(fig)
+        ax = fig.add_axes((70 / width_px, 40 / height_px, 1 - 85 / width_px, 1 - 80 / height_px))
+        draw_progress(ax, list(scores), list(kind), fontsize=14)
+        ax.set_ylabel("score")
+        ax.set_xlabel("")
+        out = io.BytesIO()
+        fig.savefig(out, format="png", dpi=100)
+    return out.getvalue()
+
+
 def _swatch(kind: str, color: str, width: float = 3.0) -> str:
     """A small inline SVG of a line, dot or tick, for an HTML key (any matplotlib colour)."""
     color = to_hex(color)

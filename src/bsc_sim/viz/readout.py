@@ -66,6 +66,9 @@ def weekly(model: BSCModel) -> pd.DataFrame:
     """One row per week run: shares of classrooms reached, of teaching staff at fidelity and of
     families using a practice at home, and the cost so far (USD).
 
+    ``week`` counts weeks run, as the page's week number does: week 1 is the model's week 0 (the
+    ``week`` column of ``RunResult.timeseries`` plus one), so after 60 weeks the last row is week 60.
+
     Families: the share of families using each family-level practice, averaged over those
     practices (the summary's ``frac_families_home_use_end``).
     """
@@ -76,7 +79,7 @@ def weekly(model: BSCModel) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         frontline = rec.frontline[:w, 1] / np.where(rec.frontline[:w, 0] > 0, rec.frontline[:w, 0], np.nan)
     return pd.DataFrame({
-        "week": np.arange(w),
+        "week": np.arange(1, w + 1),
         "frac_classrooms_reached": rec.n_rooms_reached[:w].sum(axis=1) / rooms,
         "frac_frontline_fidelity": frontline,
         "frac_families_home_use": rec.n_families_home[:w].sum(axis=(1, 2)) / (rec.n_families.sum() * n_family_practices),
@@ -85,7 +88,8 @@ def weekly(model: BSCModel) -> pd.DataFrame:
 
 
 def practice_use(model: BSCModel) -> pd.DataFrame:
-    """One row per week run and practice: the share of present eligible staff using it."""
+    """One row per week run (counted as in :func:`weekly`) and practice: the share of present
+    eligible staff using it."""
     rec = model.components["measure"]
     w = model.week
     names = list(model.params.practices)
@@ -93,7 +97,7 @@ def practice_use(model: BSCModel) -> pd.DataFrame:
     use = rec.n_using[:w].sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(elig > 0, use / np.maximum(elig, 1), np.nan)
-    return pd.DataFrame({"week": np.repeat(np.arange(w), len(names)), "practice": np.tile(names, w),
+    return pd.DataFrame({"week": np.repeat(np.arange(1, w + 1), len(names)), "practice": np.tile(names, w),
                          "frac_staff_using": share.ravel()})
 
 
@@ -111,7 +115,9 @@ def picture(model: BSCModel) -> dict[str, np.ndarray]:
 
 
 def calendar_marks(model: BSCModel) -> dict[str, list[int]]:
-    """Weeks of the learning sessions, calls and coach visits, and the collaborative's last week."""
+    """Weeks of the learning sessions, calls and coach visits, and the collaborative's last week,
+    counted as the view counts them (week 1 is the first week; see :func:`weekly`)."""
     cal = model.calendar
-    return {"session_weeks": cal.session_weeks(), "call_weeks": [int(w) for w in np.flatnonzero(cal.call)],
-            "visit_weeks": [int(w) for w in np.flatnonzero(cal.coach_visit)], "end_week": cal.end_week}
+    return {"session_weeks": [w + 1 for w in cal.session_weeks()],
+            "call_weeks": [int(w) + 1 for w in np.flatnonzero(cal.call)],
+            "visit_weeks": [int(w) + 1 for w in np.flatnonzero(cal.coach_visit)], "end_week": cal.end_week + 1}
