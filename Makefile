@@ -21,8 +21,9 @@ run: setup
 test: setup
 	$(UV) run --locked pytest -n auto
 
+# Jupyter refuses to run as root (containers, CI machines) unless told to.
 notebooks: setup
-	$(UV) run --locked --group notebooks jupyter lab notebooks/
+	$(UV) run --locked --group notebooks jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: setup
 	$(UV) run --locked python benchmarks/run_benchmarks.py
