@@ -171,6 +171,15 @@ def test_slider_shows_its_value_and_restarts_the_model(open_page):
     page.get_by_role("button", name="Reset").click()  # Reset keeps the slider's value, not the default
     expect(page.locator(".bsc-tile-week .bsc-tile-value")).to_have_text("0 of 104", timeout=20_000)
     expect(page.locator(".bsc-subtitle")).to_contain_text("4 learning sessions")
+    # a lever moved while playing stops the player and leaves the new model at week 0
+    page.get_by_role("button", name="▶ Play").click()
+    expect(page.get_by_role("button", name="❚❚ Pause")).to_be_visible()
+    thumb.focus()
+    thumb.press("ArrowRight")
+    expect(lever.locator(".bsc-label")).to_have_text("Learning sessions: 5", timeout=20_000)
+    expect(page.get_by_role("button", name="▶ Play")).to_be_visible(timeout=20_000)
+    time.sleep(1.0)  # a frame that was waiting must not step the new model
+    expect(page.locator(".bsc-tile-week .bsc-tile-value")).to_have_text("0 of 104")
 
 
 def test_side_by_side_runs_two_designs_on_one_seed(open_page):

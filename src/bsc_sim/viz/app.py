@@ -165,8 +165,8 @@ def Page():
         except Exception as exc:  # noqa: BLE001 - any bad seed or lever combination: keep the page, say why
             error.set(f"{what}: {exc}")
             return
-        playing.set(False)
-        with lock:
+        with lock:  # the player checks `playing` under this lock before it steps (see controls.Player)
+            playing.set(False)
             error.set("")
             mode.set(new_mode)
             levers.set(new_levers)

@@ -63,8 +63,10 @@ def Player(runs: solara.Reactive[tuple], tick: solara.Reactive[int], rebuild: Ca
     def finished() -> bool:
         return all(m.finished for m in runs.value)
 
-    def advance(weeks: int) -> None:
-        with lock:  # a lever change or Reset swaps the models under the same lock
+    def advance(weeks: int, while_playing: bool = False) -> None:
+        with lock:  # a lever change or Reset stops playing and swaps the models under the same lock
+            if while_playing and not playing.value:
+                return  # stopped while this frame waited for the lock: leave the new models at week 0
             for _ in range(weeks):
                 for m in runs.value:
                     m.step()
@@ -79,7 +81,8 @@ def Player(runs: solara.Reactive[tuple], tick: solara.Reactive[int], rebuild: Ca
             if clock is None or clock.weeks_per_second != wps:
                 clock = PlayClock(wps, week, time.monotonic())
             drawn.clear()
-            advance(min(clock.weeks_due(week, time.monotonic()), runs.value[0].calendar.horizon - week))
+            advance(min(clock.weeks_due(week, time.monotonic()), runs.value[0].calendar.horizon - week),
+                    while_playing=True)
             drawn.wait(timeout=FRAME_TIMEOUT)  # the frame is drawn, by this thread or the one that was rendering
             time.sleep(max(MIN_GAP, clock.wait(runs.value[0].week, time.monotonic())))
         if playing.value:
@@ -88,10 +91,10 @@ def Player(runs: solara.Reactive[tuple], tick: solara.Reactive[int], rebuild: Ca
     solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
 
     def reset() -> None:
-        playing.set(False)
         fresh = rebuild()
         if fresh is not None:
             with lock:
+                playing.set(False)
                 runs.set(fresh)
             tick.set(tick.value + 1)
             ended.set(False)
