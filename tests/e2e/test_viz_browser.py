@@ -55,9 +55,15 @@ def _save(page, name: str) -> None:
         page.screenshot(path=str(Path(target) / name))
 
 
-def _tile(page, title: str, scope: str = ".bsc-main") -> str:
+def _value(page, title: str, scope: str = ".bsc-main"):
+    """The number of the headline tile titled ``title`` (a locator: expect() waits for it to update,
+    since the browser may show the new week a moment before the other tiles' new numbers)."""
     tile = page.locator(f"{scope} .bsc-tile", has=page.locator(".bsc-tile-title", has_text=title)).first
-    return tile.locator(".bsc-tile-value").inner_text()
+    return tile.locator(".bsc-tile-value")
+
+
+def _tile(page, title: str, scope: str = ".bsc-main") -> str:
+    return _value(page, title, scope).inner_text()
 
 
 def _week(page) -> str:
@@ -106,6 +112,8 @@ def _play_to_the_end(page) -> float:
 def test_every_screen_and_mode_reads_whole_and_plays_to_the_summary(open_page, width, height):
     """No clipped text at the start and at the end of a run, in both modes; played to the end, the
     headline numbers are the run's summary (one design, and each of two side by side)."""
+    from playwright.sync_api import expect
+
     page = open_page(width, height)
     assert page.title() == PAGE_TITLE
     assert page.locator("h1").inner_text() == HEADING
@@ -114,9 +122,10 @@ def test_every_screen_and_mode_reads_whole_and_plays_to_the_summary(open_page, w
     assert page.evaluate(CLIPPED, TEXT) == []
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     summary = summarize(BSCVizModel(base=[]).run())
-    assert _tile(page, "Reached when the collaborative ended") == f"{summary['frac_classrooms_reached_end']:.0%}"
-    assert _tile(page, "Sustained") == f"{summary['frac_classrooms_sustained_followup']:.0%}"
-    assert _tile(page, "Cost so far") == f"${summary['cost_total']:,.0f}"
+    expect(_value(page, "Reached when the collaborative ended")).to_have_text(
+        f"{summary['frac_classrooms_reached_end']:.0%}")
+    expect(_value(page, "Sustained")).to_have_text(f"{summary['frac_classrooms_sustained_followup']:.0%}")
+    expect(_value(page, "Cost so far")).to_have_text(f"${summary['cost_total']:,.0f}")
     _save(page, f"viz-one-{width}x{height}.png")
     _two_designs(page)
     assert page.evaluate(CLIPPED, TEXT) == []
@@ -125,14 +134,16 @@ def test_every_screen_and_mode_reads_whole_and_plays_to_the_summary(open_page, w
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     for panel, design in zip(page.locator(".bsc-design").all(), ("bsc", "coach")):
         summary = summarize(DesignVizModel(design, 0, base=[]).run())
-        sustained = panel.locator(".bsc-tile", has_text="Sustained").locator(".bsc-tile-value").inner_text()
-        assert sustained == f"{summary['frac_classrooms_sustained_followup']:.0%}", design
+        expect(panel.locator(".bsc-tile", has_text="Sustained").locator(".bsc-tile-value")).to_have_text(
+            f"{summary['frac_classrooms_sustained_followup']:.0%}")
     _save(page, f"viz-two-{width}x{height}.png")
     print(f"\n{width}x{height}: played 104 weeks at the fastest speed in {seconds:.1f} s (one design) and "
           f"{seconds_two:.1f} s (two side by side); not asserted, see benchmarks/")
 
 
 def test_headline_numbers_follow_the_steps_and_the_model(open_page):
+    from playwright.sync_api import expect
+
     page = open_page(1366, 768)
     assert _week(page) == "0 of 104"
     assert _tile(page, "Classrooms reached now") == "–"  # nothing is measured before the first week
@@ -143,9 +154,10 @@ def test_headline_numbers_follow_the_steps_and_the_model(open_page):
     for _ in range(8):
         model.step()
     h = model.headline()
-    assert _tile(page, "Classrooms reached now") == f"{h.reached_now / h.n_classrooms:.0%}"
-    assert _tile(page, "Cost so far") == f"${h.cost_so_far:,.0f}" != before["Cost so far"]
-    assert _tile(page, "Reached when the collaborative ended") == "–"  # not yet: week 52
+    expect(_value(page, "Classrooms reached now")).to_have_text(f"{h.reached_now / h.n_classrooms:.0%}")
+    expect(_value(page, "Cost so far")).to_have_text(f"${h.cost_so_far:,.0f}")
+    assert f"${h.cost_so_far:,.0f}" != before["Cost so far"]
+    expect(_value(page, "Reached when the collaborative ended")).to_have_text("–")  # not yet: week 52
     deadline = time.monotonic() + 20
     while page.locator("img.bsc-picture").get_attribute("src") == picture:  # the picture is replaced
         assert time.monotonic() < deadline, "the network picture did not change after stepping"
@@ -193,15 +205,15 @@ def test_side_by_side_runs_two_designs_on_one_seed(open_page):
     expect(page.locator(".bsc-design img.bsc-picture")).to_have_count(2)
     expect(page.locator(".bsc-subtitle")).to_contain_text("same cohort (seed 0)")
     _step(page, 12)
-    costs = [d.locator(".bsc-tile", has_text="Cost so far").locator(".bsc-tile-value").inner_text()
-             for d in designs.all()]
     expected = []
     for design in ("bsc", "coach"):
         model = DesignVizModel(design, 0, base=[])
         for _ in range(12):
             model.step()
         expected.append(f"${model.headline().cost_so_far:,.0f}")
-    assert costs == expected and costs[0] != costs[1]  # both ran 12 weeks, each its own design
+    assert expected[0] != expected[1]
+    for panel, cost in zip(designs.all(), expected):  # both ran 12 weeks, each its own design
+        expect(panel.locator(".bsc-tile", has_text="Cost so far").locator(".bsc-tile-value")).to_have_text(cost)
     expect(page.locator(".bsc-panel-title", has_text="Classrooms reached")).to_be_visible()
     expect(page.locator(".bsc-key-item", has_text="coach")).not_to_have_count(0)
     page.locator(".bsc-lever", has_text="Design on the right").locator(".v-select").click()
