@@ -2,6 +2,7 @@
 # uv.lock with the Python named in .python-version):
 #   make run    run the default design (pass overrides with ARGS="design=coach seed=3")
 #   make test   run the test suite
+#   make notebooks   open the teaching notebooks in JupyterLab (the notebooks dependency group)
 # uv comes from PATH if installed; otherwise it is installed from PyPI into .tools/ (a private
 # virtual environment, so systems that forbid pip installs into their Python are fine too).
 PY ?= python3
@@ -10,7 +11,7 @@ ifeq ($(UV),)
 UV := .tools/bin/uv
 endif
 
-.PHONY: setup run test bench docs
+.PHONY: setup run test bench docs notebooks
 setup:
 	@command -v $(UV) >/dev/null 2>&1 || { $(PY) -m venv .tools && .tools/bin/python -m pip install --quiet "uv>=0.5"; }
 
@@ -19,6 +20,10 @@ run: setup
 
 test: setup
 	$(UV) run --locked pytest -n auto
+
+# Jupyter refuses to run as root (containers, CI machines) unless told to.
+notebooks: setup
+	$(UV) run --locked --group notebooks jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: setup
 	$(UV) run --locked python benchmarks/run_benchmarks.py

@@ -99,7 +99,8 @@ g = sns.relplot(data=curves, x="week", y="frac_adopted", hue="rule", col="first 
                 errorbar=("pi", 80), height=3.6, aspect=1.3, facet_kws={"ylim": (0, 1.02)})
 g.set_axis_labels("week", "share of staff using the practice")
 g.set_titles("First users: {col_name}")
-g.figure.suptitle("Simple vs complex contagion in 40 Head Start programmes", y=1.04)
+g.figure.suptitle(f"Simple vs complex contagion in {N_REPS} Head Start programmes "
+                  "(line: average; band: where the middle 80% of programmes fall)", y=1.04)
 plt.show()
 
 # %%
@@ -193,7 +194,8 @@ last = clus[clus["step"] == WEEKS]
 sns.pointplot(data=last, x="p_rewire", y="frac_adopted", hue="rule", errorbar=("pi", 80), ax=axes[1])
 axes[1].set(title="Share using it after a year, by rewiring", xlabel="share of ties rewired at random (0 = tight-knit)",
             ylabel="share of people using it", ylim=(0, 1.02))
-fig.suptitle(f"Simple vs complex contagion on a ring of 100 people ({N_REPS} networks each)")
+fig.suptitle(f"Simple vs complex contagion on a ring of 100 people ({N_REPS} networks each; "
+             "bands and bars: where the middle 80% fall)")
 fig.tight_layout()
 plt.show()
 

@@ -57,6 +57,8 @@ from bsc_sim.experiments import ExecutorSpec
 from bsc_sim.experiments.analysis import run_comparison
 from bsc_sim.experiments.compare import KEY_OUTCOMES, curve_bands
 from bsc_sim.experiments.figures import plot_curve_bands, plot_differences
+from bsc_sim.palette import design_label
+from bsc_sim.plotting import money_axis
 
 # (after the imports: the experiment module sets matplotlib to write files, this shows figures here)
 # %matplotlib inline
@@ -225,9 +227,11 @@ cost_columns = [c for c in results.columns if c.startswith("cost_") and c not in
 costs = results.groupby("design")[cost_columns].mean().loc[DESIGNS[:-1]]
 costs = costs.loc[:, costs.sum() > 0]
 costs.columns = [c.removeprefix("cost_").replace("_", " ") for c in costs.columns]
+costs.index = [design_label(d) for d in costs.index]
 ax = costs.plot.barh(stacked=True, figsize=(9, 3.5), colormap="tab20")
 ax.invert_yaxis()
-ax.set(xlabel="average cost per cohort of 8 programmes (USD)", ylabel="",
+money_axis(ax, "x")  # $20k, $40k, ...: short labels that never collide
+ax.set(xlabel=f"average cost per cohort of 8 programmes ({N_REPS} replicates per design)", ylabel="",
        title="Where the money goes (business as usual costs nothing)")
 ax.legend(fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
 plt.tight_layout()

@@ -52,6 +52,7 @@ from bsc_sim.experiments.analysis import run_sensitivity
 from bsc_sim.experiments.design import load_experiment
 from bsc_sim.experiments.figures import plot_indices
 from bsc_sim.experiments.sensitivity import SensitivityProblem, n_runs
+from bsc_sim.plotting import percent_axis
 
 # (after the imports: the experiment module sets matplotlib to write files, this shows figures here)
 # %matplotlib inline
@@ -144,7 +145,7 @@ for outcome, table in indices.groupby("outcome", sort=False):
             .set_index("parameter")[["mu_star", "mu_star_conf", "mu", "sigma"]])
 
 # %%
-fig = plot_indices(indices, "morris")
+fig = plot_indices(indices, "morris", replications=cfg.replications, n=cfg.n)
 plt.show()
 
 # %% [markdown]
@@ -159,16 +160,20 @@ plt.show()
 # overlap should not be ranked against each other. The robust message is coarse: which conditions
 # sit at the top, and which near zero.
 #
-# **The ticks (sigma)** show how much the elementary effects differ from one setting to another:
-# a sign of **interactions** (turnover may matter more where leadership is weak) or
+# **The colour of a bar** gives the direction: blue if raising the condition mostly raises the
+# outcome, red if it mostly lowers it, grey if it goes either way (its average signed effect, mu,
+# is less than half of mu\*). More on the sign below.
+#
+# **The hatched bars (sigma)** show how much the elementary effects differ from one setting to
+# another: a sign of **interactions** (turnover may matter more where leadership is weak) or
 # **non-linearity** (an effect that is strong at one end of the range and weak at the other).
 # Here sigma is about as large as mu\* for every condition. Part of that is interaction, but part
 # is chance, as the next section shows, so this screening cannot say which conditions interact.
 # A Sobol' analysis can (section 5).
 #
-# **The sign (mu)**, in the table, is the average *signed* effect: positive if raising the
-# condition mostly raises the result. When mu is about as large as mu\*, the effect points the
-# same way almost everywhere.
+# **The sign (mu)**, in the table and in the bars' colours, is the average *signed* effect:
+# positive if raising the condition mostly raises the result. When mu is about as large as mu\*,
+# the effect points the same way almost everywhere.
 
 # %% [markdown]
 # ## 4. Real effect or chance?
@@ -208,8 +213,11 @@ for ax, (outcome, table) in zip(axes, indices.groupby("outcome", sort=False)):
     ax.errorbar(table["mu"], np.arange(len(table)), xerr=table["two_se"], fmt="o", capsize=3)
     ax.axvline(0, color="0.5", ls="--", lw=1)
     ax.set_yticks(np.arange(len(table)), table.index)
-    ax.set(title=outcome_labels[outcome], xlabel="mu: average signed effect (± 2 standard errors)")
-fig.suptitle("Which way does each condition push the result? (right of zero: raising it helps)")
+    percent_axis(ax, "x", points=True)
+    ax.set(title=outcome_labels[outcome], xlabel="mu: average signed effect (percentage points)")
+fig.suptitle("Which way does each condition push the result? (right of zero: raising it helps)\n"
+             f"dot: mean of {cfg.n} elementary effects, each from settings averaged over {cfg.replications} cohorts; "
+             "bar: ± 2 standard errors", fontsize="medium")
 fig.tight_layout()
 plt.show()
 

@@ -103,7 +103,8 @@ def _run_help() -> str:
         "memory_limit=SIZE caps the estimated memory of the run (default: the memory available; none: no check).",
         EXIT_HELP,
         "  bsc-sim run --animate spread.gif --slides spread.png   (also draw the staff network over",
-        "      time: an animation, .gif or .mp4 with ffmpeg, and a slide figure, .png/.pdf/.svg)",
+        "      time: an animation, .gif or .mp4 with ffmpeg, and a slide figure, .png/.pdf/.svg;",
+        "      a bare file name goes into out_dir, a path with a directory is written there)",
         "",
         "Config groups:",
         f"  design: {', '.join(design_names())}  (default: bsc)",
@@ -169,10 +170,13 @@ def cmd_run(argv: list[str]) -> int:
     from .results import check_out_dir
 
     out_dir = Path(cfg.get("out_dir") or f"outputs/{params.design}-seed{params.seed}")
-    extra_files = ("config.yaml", "adoption.png")
     from .memory import check_memory, limit_setting
+    from .viz.talk_files import check_earlier_figures, figure_targets, names_in_run
 
+    targets = figure_targets(figures, out_dir)  # a bare --animate/--slides name goes into out_dir
+    extra_files = ("config.yaml", "adoption.png", *names_in_run(targets, out_dir))
     try:  # before simulating: never delete what bsc_sim did not write, never fail after the work
+        check_earlier_figures(out_dir, list(extra_files))
         check_out_dir(out_dir, overwrite=overwrite, extra_names=extra_files)
         check_memory([params], limit=limit_setting(cfg.get("memory_limit")))
     except ParamError as exc:
@@ -185,11 +189,21 @@ def cmd_run(argv: list[str]) -> int:
     result.meta["overrides"] = overrides
     fig = plot_adoption(result.timeseries, result.program_timeseries, result.programs,
                         session_weeks=result.meta["session_weeks"], end_week=result.meta["end_week"],
-                        title=f"bsc_sim: design {params.design}, seed {params.seed}")
+                        title=f"bsc_sim: design {params.design}, seed {params.seed} (one simulated run)")
+    history, talk = None, {}
+    if figures:  # re-run the same params and seed week by week, keeping each staff post's state
+        from .viz.animate import record_spread
+        from .viz.talk_files import META_KEY, figure_writers
+
+        history = record_spread(params, params.seed)
+        if not history.matches(result.timeseries):
+            print("bsc-sim: warning: the recorded run differs from the saved one", file=sys.stderr)
+        talk = {targets[k].name: w for k, w in figure_writers(history, targets).items() if targets[k].parent == out_dir}
+        result.meta[META_KEY] = list(talk)
     try:
         saved = result.save(out_dir, overwrite=overwrite, extras={
             "config.yaml": lambda path: path.write_text(yaml.safe_dump(resolved, sort_keys=False)),
-            "adoption.png": lambda path: fig.savefig(path, dpi=110),
+            "adoption.png": lambda path: fig.savefig(path, dpi=110), **talk,
         })
     except ParamError as exc:  # out_dir changed while the model ran
         print(f"bsc-sim: error: {exc}", file=sys.stderr)
@@ -197,18 +211,11 @@ def cmd_run(argv: list[str]) -> int:
     print(format_summary(result.summary, result.meta))
     files = sorted(p.name for p in saved.iterdir())
     print(f"\nwrote {saved}/: {', '.join(files)}")
-    if figures:  # re-run the same params and seed week by week, keeping each staff post's state
-        from .viz.animate import animate_spread, record_spread, slide_figure
+    if history is not None:  # figures given with a directory of their own
+        from .viz.talk_files import write_outside
 
-        history = record_spread(params, params.seed)
-        if not history.matches(result.timeseries):
-            print("bsc-sim: warning: the recorded run differs from the saved one", file=sys.stderr)
-        if "animate" in figures:
-            print(f"wrote {animate_spread(history, figures['animate'])} ({history.n_frames} weeks)")
-        if "slides" in figures:
-            Path(figures["slides"]).parent.mkdir(parents=True, exist_ok=True)
-            slide_figure(history).savefig(figures["slides"], dpi=150)
-            print(f"wrote {figures['slides']}")
+        for line in write_outside(history, targets, out_dir):
+            print(line)
     return 0
 
 

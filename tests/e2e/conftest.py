@@ -113,19 +113,40 @@ def _stop(proc: subprocess.Popen) -> None:
     proc.wait(timeout=5)
 
 
-@pytest.fixture
-def browser_page(tmp_path):
-    """A page of a fresh headless Chromium (own user-data dir), closed afterwards."""
+@pytest.fixture(scope="module")
+def chromium():
+    """One headless Chromium for the module's tests (each test opens its own context and page)."""
     sync_api = pytest.importorskip("playwright.sync_api")
     path = chromium_path()
     _need(path is not None, f"Chromium not found at {CHROMIUM}")
     with sync_api.sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"), executable_path=str(path), args=CHROMIUM_ARGS, headless=True,
-            viewport={"width": 1600, "height": 1000})
+        browser = pw.chromium.launch(executable_path=str(path), args=CHROMIUM_ARGS, headless=True)
         try:
-            page = context.new_page()
-            page.set_default_timeout(30_000)
-            yield page
+            yield browser
         finally:
-            context.close()
+            browser.close()
+
+
+@pytest.fixture
+def open_page(chromium, viz_server):
+    """``open_page(width, height)``: a fresh page of the view at that screen size, loaded and drawn.
+
+    Script errors in any page fail the test when it ends.
+    """
+    contexts, errors = [], []
+
+    def open_(width: int = 1600, height: int = 1000):
+        context = chromium.new_context(viewport={"width": width, "height": height})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(viz_server.url, wait_until="domcontentloaded", timeout=60_000)
+        page.wait_for_selector(".bsc-tile-week .bsc-tile-value", timeout=60_000)  # the kernel built the model
+        page.wait_for_selector("img.bsc-picture", timeout=60_000)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+    assert errors == [], f"script errors in the page: {errors}"

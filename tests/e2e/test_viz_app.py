@@ -1,4 +1,5 @@
-"""The browser view without a browser: levers -> parameters, the view model, the serve command."""
+"""The browser view without a browser: levers -> parameters, the view models and their readouts,
+the player's pace, the serve command (a busy port) and the pictures."""
 
 from __future__ import annotations
 
@@ -6,14 +7,15 @@ import numpy as np
 import pytest
 
 from bsc_sim import load_params
+from bsc_sim.model.outcomes import summarize
 from bsc_sim.viz import cmd_viz, solara_command
 from bsc_sim.viz.assets import required_packages
 from bsc_sim.viz.viewmodel import (
     MAX_SESSIONS,
     TEAM_DESIGNS,
     BSCVizModel,
+    DesignVizModel,
     default_levers,
-    lever_inputs,
     lever_overrides,
 )
 
@@ -42,26 +44,92 @@ def test_defaults_follow_the_base_config():
     base = default_levers(["design=bsc_virtual", "cohort.n_programs=12", "seed=3"])
     assert base["modality"] == "virtual" and base["n_programs"] == 12 and base["seed"] == 3
     assert default_levers(["design=business_as_usual"])["team"] == "as configured"
-    inputs = lever_inputs(base)
-    assert inputs["n_programs"]["value"] == 12 and inputs["modality"]["type"] == "Select"
-    assert set(inputs) == set(base)
 
 
-def test_view_model_steps_collects_and_resets_like_solaraviz():
+def test_view_model_steps_reads_and_resets():
     model = BSCVizModel(**LEVERS, seed="4", base=[])
     assert model.week == 0 and model.seed == 4
-    df = model.datacollector.get_model_vars_dataframe()
-    assert list(df.columns) == list(model.params.practices) and len(df) == 1
+    assert model.weekly().empty and model.headline().reached_now is None
     for _ in range(60):
         model.step()
-    assert model.week == 60 and len(model.datacollector.get_model_vars_dataframe()) == 61
+    weekly = model.weekly()
+    assert model.week == 60 and len(weekly) == 60 and weekly["cost_so_far"].is_monotonic_increasing
+    assert len(model.practice_use()) == 60 * len(model.params.practices)
     assert model.progress().shape == (8,) and ((model.progress() >= 1) & (model.progress() <= 5)).all()
-    assert model.cross_ties().shape[1] == 2 and model.positions.shape == (len(model.pop.staff.role), 2)
-    assert "3 learning sessions" in model.describe_levers()
+    assert model.cross_ties().shape[1] == 2 and model.layout.staff.shape == (len(model.pop.staff.role), 2)
+    picture = model.picture()
+    assert picture["family_home"].shape == (len(model.pop.families.program),)
+    assert "3 learning sessions (in person" in model.describe_levers() and "in_person" not in model.describe_levers()
     again = type(model)(**model.levers, base=[])  # what Reset does
-    assert again.week == 0 and np.array_equal(again.positions, model.positions)
+    assert again.week == 0 and np.array_equal(again.layout.staff, model.layout.staff)
     with pytest.raises(ValueError, match="seed"):
         BSCVizModel(seed="abc", base=[])
+
+
+def test_headline_equals_the_summary_at_the_end():
+    model = BSCVizModel(**LEVERS, seed=2, base=[])
+    end = model.calendar.end_week
+    while model.week <= end:
+        assert model.headline().reached_at_end is None and model.headline().sustained is None
+        model.step()
+    model.run()
+    h, summary = model.headline(), summarize(model)
+    assert h.week == h.horizon == 104 and h.phase == "end of follow-up"
+    assert h.share(h.reached_at_end) == pytest.approx(summary["frac_classrooms_reached_end"])
+    assert h.share(h.sustained) == pytest.approx(summary["frac_classrooms_sustained_followup"])
+    assert h.share(h.reached_now) == pytest.approx(summary["frac_classrooms_reached_followup"])
+    assert h.cost_so_far == pytest.approx(summary["cost_total"])
+    weekly = model.weekly()
+    assert weekly["frac_families_home_use"].iloc[end] == pytest.approx(summary["frac_families_home_use_end"])
+    assert weekly["frac_frontline_fidelity"].iloc[end] == pytest.approx(summary["frac_frontline_fidelity_end"])
+
+
+def test_designs_side_by_side_share_their_cohort():
+    a, b = DesignVizModel("bsc", 3, base=[]), DesignVizModel("coach", 3, base=[])
+    assert a.label == "BSC (default)" and b.label == "coach"
+    np.testing.assert_array_equal(a.pop.staff.program, b.pop.staff.program)  # common random numbers
+    np.testing.assert_array_equal(a.layout.families, b.layout.families)
+    for _ in range(20):
+        a.step()
+        b.step()
+    assert a.calendar_marks()["session_weeks"] and not b.calendar_marks()["session_weeks"]
+    assert b.calendar_marks()["visit_weeks"]  # the coach's visits are marked instead
+    assert a.headline().cost_so_far != b.headline().cost_so_far
+
+
+def test_play_clock_keeps_the_pace_however_long_frames_take():
+    from bsc_sim.viz.controls import SPEEDS, PlayClock
+
+    clock = PlayClock(weeks_per_second=5.0, start_week=0, start_time=100.0)
+    assert clock.weeks_due(week=0, now=100.0) == 1
+    assert clock.wait(week=1, now=100.01) == pytest.approx(0.19)
+    assert clock.weeks_due(week=1, now=100.9) == 4  # drawing was slow: catch up to week 5
+    assert clock.wait(week=5, now=100.9) == pytest.approx(0.1)
+    assert clock.wait(week=5, now=101.5) == 0.0
+    # simulated play with frames that take 0.35 s to draw: the last week is due at 103 / speed s and
+    # shown one or two frames later, whatever the speed; at the slow speed no week is skipped
+    for speed in SPEEDS.values():
+        clock, now, week, frames = PlayClock(speed, 0, 0.0), 0.0, 0, 0
+        while week < 104:
+            week = min(104, week + clock.weeks_due(week, now))
+            now += 0.35
+            frames += 1
+            if week < 104:
+                now += clock.wait(week, now)
+        assert now <= 103 / speed + 2 * 0.35
+        assert frames == 104 if 1 / speed > 0.35 else frames < 104
+
+
+def test_busy_port_is_one_line_and_exit_2(capsys):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert cmd_viz(["--port", str(port), "--no-fetch-assets"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"port {port}" in err[0] and "--port" in err[0]
 
 
 @pytest.mark.parametrize("team", list(TEAM_DESIGNS))

@@ -21,7 +21,7 @@ from bsc_sim.viz.animate import (
     slide_figure,
 )
 from bsc_sim.viz.drawing import AT_FIDELITY, NOT_USING, USING, VACANT, node_state
-from bsc_sim.viz.layout import cluster_layout, program_centres
+from bsc_sim.viz.layout import FAMILY_RING, wheel_layout
 
 
 @pytest.fixture(scope="module")
@@ -70,19 +70,31 @@ def test_node_state_codes():
     assert node_state(present, use, fid, 0.8).tolist() == [VACANT, NOT_USING, USING, AT_FIDELITY]
 
 
-def test_cluster_layout_is_seeded_and_separates_programmes(history):
-    import networkx as nx
+@pytest.mark.parametrize("n_programs", [3, 8, 30])
+def test_wheel_layout_puts_families_round_their_classroom_and_programmes_apart(n_programs):
+    from bsc_sim.model import BSCModel
 
-    g = nx.Graph()
-    g.add_nodes_from(range(history.n_posts))
-    g.add_edges_from(history.edges.tolist())
-    a = cluster_layout(g, history.program, seed=5)
-    np.testing.assert_array_equal(a, cluster_layout(g, history.program, seed=5))
-    assert not np.allclose(a, cluster_layout(g, history.program, seed=6))
-    centres = program_centres(a, history.program)
-    radius = max(np.linalg.norm(a[history.program == m] - centres[m], axis=1).max() for m in range(len(centres)))
-    gaps = [np.linalg.norm(centres[i] - centres[j]) for i in range(len(centres)) for j in range(i)]
-    assert min(gaps) > 2 * radius  # clusters never overlap
+    pop = BSCModel(load_params([f"cohort.n_programs={n_programs}"]), seed=1, create_agents=False).pop
+    st, fam = pop.staff, pop.families
+    lay = wheel_layout(st.program, st.classroom, fam.classroom, pop.classroom_program)
+    again = wheel_layout(st.program, st.classroom, fam.classroom, pop.classroom_program)
+    np.testing.assert_array_equal(lay.staff, again.staff)  # geometry, no randomness
+    assert lay.staff.shape == (len(st.program), 2) and lay.families.shape == (len(fam.program), 2)
+    # every family on a ring round its classroom's two teachers
+    rooms = np.array([lay.staff[st.classroom == c].mean(axis=0) for c in range(len(pop.classroom_program))])
+    np.testing.assert_allclose(np.linalg.norm(lay.families - rooms[fam.classroom], axis=1), FAMILY_RING)
+    # classrooms' rings never overlap within a programme, programmes never overlap each other
+    for m in range(pop.n_programs):
+        c = rooms[pop.classroom_program == m]
+        d = np.linalg.norm(c[:, None] - c[None], axis=2)[np.triu_indices(len(c), 1)]
+        assert (d > 2 * FAMILY_RING).all()
+    gaps = np.linalg.norm(lay.centres[:, None] - lay.centres[None], axis=2)
+    reach = lay.radius[:, None] + lay.radius[None]
+    off = ~np.eye(pop.n_programs, dtype=bool)
+    assert (gaps[off] > reach[off]).all()
+    # the director of each programme sits at its centre
+    directors = np.flatnonzero(st.role == 0)
+    np.testing.assert_allclose(lay.staff[directors], lay.centres[st.program[directors]])
 
 
 def test_gif_has_one_frame_per_drawn_week(history, tmp_path):
@@ -100,7 +112,7 @@ def test_gif_has_one_frame_per_drawn_week(history, tmp_path):
 def test_slide_figure_panels(history, tmp_path):
     fig = slide_figure(history)
     assert len(fig.axes) == 5  # networks at 3 weeks + adoption curves + progress scores
-    assert [ax.get_title() for ax in fig.axes[:3]][0].startswith("week 0")
+    assert fig.axes[0].get_title(loc="left").startswith("week 0")
     fig.savefig(tmp_path / "slides.png", dpi=60)
     assert (tmp_path / "slides.png").stat().st_size > 10_000
     assert len(slide_figure(history, weeks=[0, 30]).axes) == 4
@@ -119,6 +131,23 @@ def test_bad_paths_are_refused_before_any_work(tmp_path, monkeypatch):
 def test_animate_module_does_not_import_solara():
     code = "import sys, bsc_sim.viz, bsc_sim.viz.animate; sys.exit('solara' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_cli_run_writes_bare_figure_names_into_out_dir(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    run = tmp_path / "run"
+    args = ["run", "cohort.n_programs=2", "seed=4", f"out_dir={run}"]
+    assert main([*args, "--animate", "spread.gif", "--slides", "spread.png"]) == 0
+    assert (run / "spread.gif").exists() and (run / "spread.png").exists()
+    assert not (tmp_path / "spread.gif").exists() and not (tmp_path / "spread.png").exists()
+    capsys.readouterr()
+    # the figures are part of the run: replaced with it, or the replacement is refused before any work
+    assert main([*args, "--overwrite"]) == 2
+    err = capsys.readouterr().err
+    assert "spread.gif" in err and "--animate spread.gif" in err and len(err.strip().splitlines()) == 1
+    assert main([*args, "--overwrite", "--animate", "spread.gif", "--slides", "spread.png"]) == 0
+    assert sorted(p.name for p in run.iterdir() if p.suffix in (".gif", ".png")) == \
+        ["adoption.png", "spread.gif", "spread.png"]
 
 
 def test_cli_run_writes_animation_and_slides(tmp_path, capsys):

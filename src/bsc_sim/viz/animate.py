@@ -23,7 +23,14 @@ from matplotlib import animation
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .drawing import draw_adoption, draw_network, draw_progress, network_legend_handles, update_network
+from ..palette import design_label
+from .drawing import (
+    draw_adoption,
+    draw_network,
+    draw_progress,
+    network_legend_handles,
+    update_network,
+)
 from .history import SpreadHistory, record_spread
 
 __all__ = ["SpreadHistory", "animate_spread", "check_animation_path", "check_figure_path", "record_spread",
@@ -76,7 +83,8 @@ def animation_frames(history: SpreadHistory, every: int = 1, weeks: Sequence[int
 def _title(history: SpreadHistory, title: str | None) -> str:
     if title is not None:
         return title
-    return f"bsc_sim: design {history.design}, seed {history.seed} - staff posts coloured by adoption"
+    return (f"bsc_sim: {design_label(history.design)}, seed {history.seed} (one simulated run) - staff coloured by "
+            "adoption, families by home use")
 
 
 def animate_spread(history: SpreadHistory, path: str | Path, *, fps: float = 6, every: int = 1,
@@ -109,20 +117,23 @@ def animate_spread(history: SpreadHistory, path: str | Path, *, fps: float = 6, 
     canvas = FigureCanvasAgg(fig)
     ax_net, ax_curve = fig.subplots(1, 2, width_ratios=[1.35, 1])
     first = frames[0]
-    net = draw_network(ax_net, history.positions, history.edges, state[first], program=history.program,
+    net = draw_network(ax_net, history.layout, history.edges, state[first], program=history.program,
                        kind=history.kind, on_team=history.on_team[first], cross_edges=history.cross_ties[first],
-                       legend=False, title=history.caption(first))
+                       family_home=history.family_home[first], family_on_team=history.family_on_team[first],
+                       legend=False, title=history.caption(first), team_width=1.4)
     lines, marker = draw_adoption(ax_curve, history.adoption(), week=int(history.weeks[first]),
-                                  session_weeks=history.session_weeks, end_week=history.end_week)
+                                  session_weeks=history.session_weeks, end_week=history.end_week,
+                                  call_weeks=history.call_weeks)
     full = [(line.get_xdata(), line.get_ydata()) for line in lines]
-    ax_curve.set_title("Adoption by practice (whole cohort)", fontsize=10)
-    fig.legend(handles=network_legend_handles(), loc="outside lower center", ncols=6, fontsize=8, frameon=False)
+    ax_curve.set_title("Adoption by practice (whole cohort)", fontsize=10, loc="left")
+    fig.legend(handles=network_legend_handles(), loc="outside lower center", ncols=4, fontsize=8, frameon=False)
     fig.suptitle(_title(history, title), fontsize=11)
-    dynamic = [net.cross, net.nodes, net.title, *lines, marker]
+    dynamic = [*net.dynamic, *lines, marker]
 
     def draw(frame: int):
-        update_network(net, history.positions, state[frame], on_team=history.on_team[frame],
-                       cross_edges=history.cross_ties[frame], title=history.caption(frame))
+        update_network(net, state[frame], on_team=history.on_team[frame],
+                       cross_edges=history.cross_ties[frame], family_home=history.family_home[frame],
+                       family_on_team=history.family_on_team[frame], title=history.caption(frame))
         w = int(history.weeks[frame])
         for line, (x, y) in zip(lines, full):
             shown = np.asarray(x) <= w
@@ -187,18 +198,21 @@ def slide_figure(history: SpreadHistory, weeks: Sequence[int] | None = None, *, 
     state = history.state()
     fig = Figure(figsize=figsize, layout="constrained")
     FigureCanvasAgg(fig)
-    top, bottom = fig.subfigures(2, 1, height_ratios=[1.15, 1])
+    top, bottom = fig.subfigures(2, 1, height_ratios=[0.9, 1])
     net_axes = np.atleast_1d(top.subplots(1, len(frames)))
     for ax, frame in zip(net_axes, frames):
-        draw_network(ax, history.positions, history.edges, state[frame], program=history.program, kind=history.kind,
-                     on_team=history.on_team[frame], cross_edges=history.cross_ties[frame], legend=False,
-                     title=history.caption(frame))
-    top.legend(handles=network_legend_handles(), loc="outside lower center", ncols=6, fontsize=8, frameon=False)
+        draw_network(ax, history.layout, history.edges, state[frame], program=history.program, kind=history.kind,
+                     on_team=history.on_team[frame], cross_edges=history.cross_ties[frame],
+                     family_home=history.family_home[frame], family_on_team=history.family_on_team[frame],
+                     legend=False, title=history.caption(frame), team_width=1.2)
+    top.legend(handles=network_legend_handles(), loc="outside lower center", ncols=5, fontsize=9, frameon=False)
     ax_curve, ax_prog = bottom.subplots(1, 2, width_ratios=[2, 1])
-    draw_adoption(ax_curve, history.adoption(), session_weeks=history.session_weeks, end_week=history.end_week)
+    draw_adoption(ax_curve, history.adoption(), session_weeks=history.session_weeks, end_week=history.end_week,
+                  call_weeks=history.call_weeks)
     for w in weeks:
         ax_curve.axvline(int(w), color="black", lw=0.8, alpha=0.5)
-    ax_curve.set_title("Adoption by practice (solid: using, dashed: at fidelity)", fontsize=10)
+    ax_curve.set_title("Adoption by practice (solid: using, dashed: at fidelity; grey: the weeks above)",
+                       fontsize=10, loc="left")
     draw_progress(ax_prog, history.final_progress, history.kind,
                   title=f"Team progress score at the end (week {history.end_week})")
     fig.suptitle(_title(history, title), fontsize=12)

@@ -1,156 +1,225 @@
-"""The interactive view: ``solara run src/bsc_sim/viz/app.py`` (or ``bsc-sim viz``).
+"""The interactive view: ``bsc-sim viz`` (or ``solara run bsc_sim.viz.app``).
 
-A Mesa SolaraViz page for :class:`~bsc_sim.viz.viewmodel.BSCVizModel`:
+Two modes, chosen at the top of the page:
 
-* sidebar: play / pause / step / reset (Mesa's ``ModelController``), sliders for the levers
-  (Mesa's ``UserInputs``), the week counter and the current lever values;
-* main area: the staff network coloured by adoption with each programme as a cluster, the
-  adoption curve of each practice (Mesa's ``make_plot_component`` over the model's
-  DataCollector), and each team's progress score.
+* **one collaborative**: sliders for the levers (a change restarts the model at week 0 with the
+  new value), headline numbers, the staff network with families, how far practices have spread
+  and each practice's use;
+* **two designs side by side**: two named designs (``bsc`` and ``coach`` by default) on the same
+  seed, so on the same cohort, played together week by week, with their headline numbers, their
+  networks, and classrooms reached and cost so far on shared time axes in the designs' colours.
 
-Two deliberate differences from calling ``SolaraViz`` itself (Mesa 3.5.1, Solara 1.64):
-
-* a slider change rebuilds the model at once, at week 0, with the new value. In SolaraViz a
-  slider only stores its value until Reset is pressed (``ModelCreator`` keeps the parameters;
-  the model is rebuilt in ``ModelController.do_reset``). Here one reactive dict of lever values
-  is read by both the sliders and the Reset button, so the screen always matches the sliders;
-* the figures sit in fixed columns instead of SolaraViz's ``ComponentsView``, whose draggable
-  grid (``solara.GridDraggable``) loads ``@widgetti/vue-grid-layout@2.3.13-alpha.2``: a Vue 2
-  build that throws "GlobalVue.use is not a function" under the Vue 3 front end that ipyvuetify
-  3 brings, leaving the main area blank.
+Only the panels that show the week (headline numbers, pictures, charts) subscribe to the week
+counter, so a frame redraws those and nothing else. The page is laid out with CSS grid and sizes its text relative to the screen width, so it reads the
+same on a 1366x768 laptop and a 1920x1080 projector. The model is an ordinary Mesa model
+(:class:`~bsc_sim.viz.viewmodel.VizModel`); Solara serves the page. Mesa's SolaraViz page and
+controller are not used: they drive one model, show slider labels without values and redraw each
+figure whole every step (see :mod:`bsc_sim.viz.controls` and :mod:`bsc_sim.viz.live`).
 """
 
 from __future__ import annotations
 
-from functools import partial
+import threading
 
 import solara
-import solara.lab
-from matplotlib.figure import Figure
-from mesa.visualization import make_plot_component
-from mesa.visualization.solara_viz import ModelController, UserInputs
-from mesa.visualization.utils import update_counter
 
-from bsc_sim.viz.drawing import draw_network, draw_progress, node_state, practice_colors
-from bsc_sim.viz.viewmodel import BSCVizModel, base_overrides, default_levers, lever_inputs
+from bsc_sim.config import design_names
+from bsc_sim.palette import design_color, design_label, practice_colors, practice_label
+from bsc_sim.viz.controls import LeverSelect, LeverSlider, Player
+from bsc_sim.viz.live import Calendar, Series
+from bsc_sim.viz.panels import (
+    NETWORK_KEY,
+    Chart,
+    Headlines,
+    Key,
+    NetworkPicture,
+    ProgressPanel,
+    WeekTile,
+    _text,
+    design_calendars,
+    design_series,
+    reach_series,
+)
+from bsc_sim.viz.style import CSS
+from bsc_sim.viz.viewmodel import (
+    AS_CONFIGURED,
+    MAX_SESSIONS,
+    MODALITIES,
+    MODALITY_LABELS,
+    TEAM_DESIGNS,
+    BSCVizModel,
+    DesignVizModel,
+    base_overrides,
+    default_levers,
+)
 
-TITLE = "bsc_sim: a Breakthrough Series Collaborative in early care and education"
-
-
-def _network_figure(model: BSCVizModel) -> Figure:
-    st = model.pop.staff
-    state = node_state(st.present, st.use, st.fidelity, model.params.sustain.fidelity_threshold)
-    fig = Figure(figsize=(7.2, 5.4), layout="constrained")
-    ax = fig.subplots()
-    draw_network(ax, model.positions, model.edges, state, program=st.program, kind=model.pop.programs.kind,
-                 on_team=st.on_team, cross_edges=model.cross_ties(),
-                 title=f"Staff network, week {model.week}: posts coloured by adoption")
-    return fig
-
-
-@solara.component
-def NetworkView(model: BSCVizModel):
-    """The staff network: one cluster per programme, posts coloured by their use of the practices."""
-    update_counter.get()  # re-render after every step
-    fig = solara.use_memo(lambda: _network_figure(model), [model, model.week])  # drawn once per week shown
-    with solara.Column(classes=["bsc-network"]):
-        solara.FigureMatplotlib(fig, format="png", dependencies=[model, model.week])
-
-
-def _style_adoption(ax, horizon: int) -> None:
-    ax.figure.set_size_inches(6, 3.6)
-    ax.set_xlim(0, horizon)
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("share of eligible staff using")
-    ax.set_title("Adoption by practice (x: weeks run)", fontsize=10)
-    ax.grid(alpha=0.3)
+PAGE_TITLE = "How improvement spreads - bsc_sim"
+HEADING = "How improvement spreads in a Breakthrough Series Collaborative"
+ONE, TWO = "one collaborative", "two designs side by side"
+DEFAULT_PAIR = ("bsc", "coach")
 
 
-@solara.component
-def AdoptionView(model: BSCVizModel):
-    """Adoption curve per practice, drawn by Mesa's make_plot_component from the DataCollector."""
-    style = partial(_style_adoption, horizon=model.calendar.horizon)
-    plot, _page = make_plot_component(practice_colors(list(model.params.practices)), post_process=style)
-    with solara.Column(classes=["bsc-adoption"]):
-        plot(model)  # Mesa's PlotMatplotlib re-renders after every step itself
-
-
-def _progress_figure(model: BSCVizModel) -> Figure:
-    end = model.calendar.end_week
-    when = f"final (scored in week {end})" if model.week > end else f"provisional, week {model.week} (scored in week {end})"
-    fig = Figure(figsize=(6, 3.6), layout="constrained")
-    draw_progress(fig.subplots(), model.progress(), model.pop.programs.kind, title=f"Team progress score: {when}")
-    return fig
+def _models_for(mode: str, levers: dict, pair: dict) -> tuple:
+    if mode == ONE:
+        return (BSCVizModel(**levers),)
+    return tuple(DesignVizModel(d, pair["seed"]) for d in (pair["left"], pair["right"]))
 
 
 @solara.component
-def ProgressView(model: BSCVizModel):
-    """Each team's IHI 1-5 progress score: provisional until the collaborative ends, then final."""
-    update_counter.get()
-    fig = solara.use_memo(lambda: _progress_figure(model), [model, model.week])
-    with solara.Column(classes=["bsc-progress"]):
-        solara.FigureMatplotlib(fig, format="png", dependencies=[model, model.week])
+def OneLevers(levers: solara.Reactive[dict], on_lever):
+    v = levers.value
+    teams = list(TEAM_DESIGNS) + ([AS_CONFIGURED] if v["team"] == AS_CONFIGURED else [])
+    LeverSlider("Learning sessions", v["n_sessions"], str(v["n_sessions"]), 0, MAX_SESSIONS, 1,
+                lambda x: on_lever("n_sessions", x), integer=True)
+    LeverSelect("Sessions held", MODALITY_LABELS[v["modality"]], [MODALITY_LABELS[m] for m in MODALITIES],
+                lambda x: on_lever("modality", {lab: m for m, lab in MODALITY_LABELS.items()}[x]))
+    LeverSelect("Who is on each team", v["team"], teams, lambda x: on_lever("team", x))
+    LeverSlider("Staff turnover", v["turnover"], f"{v['turnover']:.0%} a year", 0.0, 0.6, 0.05,
+                lambda x: on_lever("turnover", round(x, 2)))
+    LeverSlider("Capacity to use data", v["data_capacity"], f"{v['data_capacity']:.2f} (0 to 1)", 0.0, 1.0, 0.05,
+                lambda x: on_lever("data_capacity", round(x, 2)))
+    LeverSlider("Leadership support", v["leadership"], f"{v['leadership']:.2f} (0 to 1)", 0.0, 1.0, 0.05,
+                lambda x: on_lever("leadership", round(x, 2)))
+    LeverSlider("Programmes in the cohort", v["n_programs"], str(v["n_programs"]), 2, 30, 1,
+                lambda x: on_lever("n_programs", x), integer=True)
+    SeedInput(v["seed"], lambda x: on_lever("seed", x))
 
 
 @solara.component
-def WeekCounter(model: BSCVizModel):
-    """'Week N of H', this week's events and the lever values of the model on screen."""
-    update_counter.get()  # re-render after every step
-    last = model.week - 1
-    events = model.calendar.events_at(last) if last >= 0 else []
-    names = ", ".join(e.replace("learning_session_", "learning session ").replace("_", " ") for e in events)
-    phase = "collaborative" if model.week <= model.calendar.end_week else "follow-up"
-    with solara.Column(classes=["bsc-week"]):
-        solara.Markdown(f"## Week {model.week}\nof {model.calendar.horizon} ({phase}; the collaborative ends after "
-                        f"week {model.calendar.end_week})" + (f"\n\nLast week: {names}" if names else ""))
-        solara.Markdown(f"<span class='bsc-levers'>{model.describe_levers()}</span>")
+def SeedInput(seed, on_value):
+    with solara.Div(classes=["bsc-lever"]):
+        _text("div", "Seed (the same seed gives the same cohort)", ["bsc-label"])
+        solara.InputText("", value=str(seed), on_value=on_value, continuous_update=False)
 
 
-CSS = """
-.bsc-network img, .bsc-adoption img, .bsc-progress img { max-width: 100%; height: auto; }
-"""
+@solara.component
+def TwoLevers(pair: solara.Reactive[dict], on_pair):
+    names = design_names()
+    labels = {design_label(d): d for d in names}
+    p = pair.value
+    LeverSelect("Design on the left", design_label(p["left"]), list(labels), lambda x: on_pair("left", labels[x]))
+    LeverSelect("Design on the right", design_label(p["right"]), list(labels), lambda x: on_pair("right", labels[x]))
+    SeedInput(p["seed"], lambda x: on_pair("seed", x))
+
+
+@solara.component
+def OneView(model: BSCVizModel, tick: solara.Reactive[int]):
+    Headlines(model, tick)
+    calendars = [Calendar(**model.calendar_marks())]
+    names = list(model.params.practices)
+    colors = practice_colors(names)
+    with solara.Div(classes=["bsc-one"]):
+        with solara.Div(classes=["bsc-panel", "bsc-network"]):
+            _text("h3", "Staff and families, programme by programme", ["bsc-panel-title"])
+            NetworkPicture(model, tick)
+            Key(NETWORK_KEY)
+            ProgressPanel(model, tick)
+        with solara.Div(classes=["bsc-charts"]):
+            Chart("How far it has spread", reach_series(), lambda ms: [ms[0].weekly()] * 3, [model], tick,
+                  calendars)
+            Chart("Staff using each practice (share of those it is for)",
+                  [Series("frac_staff_using", practice_label(n), colors[n]) for n in names],
+                  lambda ms: _per_practice(ms[0], names), [model], tick, calendars)
+
+
+def _per_practice(model, names):
+    use = model.practice_use()
+    return [use[use["practice"] == n] for n in names]
+
+
+@solara.component
+def TwoView(models: tuple, tick: solara.Reactive[int]):
+    with solara.Div(classes=["bsc-two"]):
+        for m in models:
+            with solara.Div(classes=["bsc-panel", "bsc-design"]):
+                _text("h2", m.label, ["bsc-design-title"], style=f"border-color: {design_color(m.design)}; "
+                                                                 f"color: {design_color(m.design)}")
+                Headlines(m, tick, week=False)
+                NetworkPicture(m, tick, width_px=1000)
+    Key(NETWORK_KEY)
+    calendars = design_calendars(models)
+    with solara.Div(classes=["bsc-two"]):
+        Chart("Classrooms reached", design_series(models, "frac_classrooms_reached"),
+              lambda ms: [m.weekly() for m in ms], list(models), tick, calendars, width_px=1000, height_px=330)
+        Chart("Cost so far", design_series(models, "cost_so_far"), lambda ms: [m.weekly() for m in ms],
+              list(models), tick, calendars, unit="money", width_px=1000, height_px=330)
 
 
 @solara.component
 def Page():
     defaults = solara.use_memo(lambda: default_levers(base_overrides()), [])
+    mode = solara.use_reactive(ONE)
     levers = solara.use_reactive(defaults)
-    first = solara.use_memo(lambda: BSCVizModel(**defaults), [])
-    model = solara.use_reactive(first)
-    play_interval = solara.use_reactive(150)
-    render_interval = solara.use_reactive(1)
-    use_threads = solara.use_reactive(False)
+    pair = solara.use_reactive({"left": DEFAULT_PAIR[0], "right": DEFAULT_PAIR[1], "seed": defaults["seed"]})
+    first = solara.use_memo(lambda: _models_for(ONE, defaults, pair.value), [])
+    runs = solara.use_reactive(first)
+    tick = solara.use_reactive(0)
+    playing = solara.use_reactive(False)
     error = solara.use_reactive("")
+    lock = solara.use_memo(threading.Lock, [])
 
-    def on_lever(name, value):
-        new = {**levers.value, name: value}
+    def switch(new_mode: str, new_levers: dict, new_pair: dict, what: str) -> None:
+        """Rebuild the models for a mode and settings; on bad input keep the current ones and say why."""
         try:
-            rebuilt = BSCVizModel(**new)
-        except Exception as exc:  # bad seed text or an invalid combination: keep the current model
-            error.set(f"{name} = {value!r}: {exc}")
+            built = _models_for(new_mode, new_levers, new_pair)
+        except Exception as exc:  # noqa: BLE001 - any bad seed or lever combination: keep the page, say why
+            error.set(f"{what}: {exc}")
             return
-        error.set("")
-        levers.set(new)
-        model.set(rebuilt)  # a slider change restarts the model at week 0 with the new value
+        with lock:  # the player checks `playing` under this lock before it steps (see controls.Player)
+            playing.set(False)
+            error.set("")
+            mode.set(new_mode)
+            levers.set(new_levers)
+            pair.set(new_pair)
+            runs.set(built)
+        tick.set(tick.value + 1)
 
+    def rebuild():
+        try:
+            return _models_for(mode.value, levers.value, pair.value)
+        except Exception as exc:  # noqa: BLE001 - as in switch()
+            error.set(str(exc))
+            return None
+
+    solara.Title(PAGE_TITLE)
     solara.Style(CSS)
-    with solara.AppBar():
-        solara.AppBarTitle(TITLE)
-        solara.lab.ThemeToggle()
-    with solara.Sidebar(), solara.Column():
-        with solara.Card("Controls"):
-            solara.SliderInt(label="Play interval (ms)", value=play_interval, min=1, max=1000, step=10)
-            solara.SliderInt(label="Weeks per step", value=render_interval, min=1, max=26, step=1)
-            ModelController(model, model_parameters=levers, play_interval=play_interval,
-                            render_interval=render_interval, use_threads=use_threads)
-        with solara.Card("Week"):
-            WeekCounter(model.value)
-        with solara.Card("Levers (a change restarts the model)"):
-            UserInputs(lever_inputs(levers.value), on_change=on_lever)
-            if error.value:
-                solara.Error(error.value)
-    with solara.Columns([3, 2]):
-        NetworkView(model.value)
-        with solara.Column():
-            AdoptionView(model.value)
-            ProgressView(model.value)
+    models = runs.value
+    with solara.Div(classes=["bsc-page"]):
+        with solara.Div(classes=["bsc-header"]):
+            with solara.Div(classes=["bsc-heading"]):
+                _text("h1", HEADING, ["bsc-title"])
+                _text("div", _subtitle(models, mode.value), ["bsc-subtitle"])
+            solara.ToggleButtonsSingle(value=mode.value, values=[ONE, TWO], classes=["bsc-mode"],
+                                       on_value=lambda m: switch(m, levers.value, pair.value, "mode"))
+        with solara.Div(classes=["bsc-body"]):
+            with solara.Div(classes=["bsc-side"]):
+                with solara.Div(classes=["bsc-card"]):
+                    _text("h3", "Play the two years", ["bsc-panel-title"])
+                    if mode.value == TWO:  # in one-design mode the week leads the headline numbers instead
+                        WeekTile(models[0], tick)
+                    Player(runs, tick, rebuild, lock, playing)
+                with solara.Div(classes=["bsc-card"]):
+                    _text("h3", "Levers (a change starts again at week 0)" if mode.value == ONE
+                          else "Designs (a change starts again at week 0)", ["bsc-panel-title"])
+                    if mode.value == ONE:
+                        OneLevers(levers, lambda k, v: switch(ONE, {**levers.value, k: v}, pair.value, k))
+                    else:
+                        TwoLevers(pair, lambda k, v: switch(TWO, levers.value, {**pair.value, k: v}, k))
+                    if error.value:
+                        solara.Error(error.value)
+            with solara.Div(classes=["bsc-main"]):
+                if mode.value == ONE:
+                    OneView(models[0], tick)
+                else:
+                    TwoView(models, tick)
+
+
+def _subtitle(models: tuple, mode: str) -> str:
+    if mode == ONE:
+        return models[0].describe_levers()
+    a, b = models
+    return (f"{a.label} and {b.label} on the same cohort (seed {a.seed}): the same programmes, staff and families; "
+            "only the design differs")
+
+
+__all__ = ["HEADING", "PAGE_TITLE", "Page"]

@@ -1,8 +1,9 @@
 """Matplotlib drawing shared by the browser view and the talk figures (arrays in, artists out).
 
-Nothing here knows about a model: the network is drawn from positions, edges and a state code
-per post, the curves from tidy tables. The live view (:mod:`bsc_sim.viz.app`) and the recorded
-figures (:mod:`bsc_sim.viz.animate`) therefore look the same.
+Nothing here knows about a model: the network is drawn from a :class:`~bsc_sim.viz.layout.NetworkLayout`,
+edges and a state per staff post and family; the curves from tidy tables. The live view
+(:mod:`bsc_sim.viz.live`) and the recorded figures (:mod:`bsc_sim.viz.animate`) therefore look the same.
+Dots are circles in data units, so they keep their proportions at any figure size.
 """
 
 from __future__ import annotations
@@ -13,26 +14,32 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.collections import LineCollection, PathCollection
+from matplotlib.collections import EllipseCollection, LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
-from .layout import program_centres
+from ..palette import (
+    KIND_COLORS,
+    KIND_LABELS,
+    KIND_SHORT,
+    NOW_STYLE,
+    practice_colors,
+    practice_label,
+)
+from ..plotting import calendar_handles, mark_calendar, percent_axis
+from .layout import NetworkLayout
 
 # State of a staff post, from least to most adoption.
 VACANT, NOT_USING, USING, AT_FIDELITY = range(4)
-STATE_LABELS = ("vacant post", "not using", "using a practice", "a practice at fidelity")
+STATE_LABELS = ("vacant post", "not using a practice", "using a practice", "a practice at fidelity")
 STATE_COLORS = ("#ffffff", "#d9d9d9", "#74a9cf", "#045a8d")
-EDGE_COLOR = "#bdbdbd"
-CROSS_TIE_COLOR = "#e6550d"
-KIND_LABELS = ("HS", "CC")          # Head Start, child care (population.KIND_NAMES order)
-KIND_COLORS = ("#6a51a3", "#31a354")
-PRACTICE_COLORS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666")
-
-
-def practice_colors(names: Sequence[str]) -> dict[str, str]:
-    """A fixed colour per practice (in change-package order)."""
-    return {name: PRACTICE_COLORS[i % len(PRACTICE_COLORS)] for i, name in enumerate(names)}
+FAMILY_LABELS = ("family, no practice at home", "family using a practice at home")
+FAMILY_COLORS = ("#efe3cf", "#f28e2b")
+EDGE_COLOR = "#c8c8c8"
+CROSS_TIE_COLOR = "#c51b7d"
+OUTLINE = "#404040"
+STAFF_DIAMETER = 0.22    # layout units (a classroom's two teachers are 0.28 apart)
+FAMILY_DIAMETER = 0.11
 
 
 def node_state(present: np.ndarray, use: np.ndarray, fidelity: np.ndarray, threshold: float) -> np.ndarray:
@@ -53,89 +60,150 @@ def node_state(present: np.ndarray, use: np.ndarray, fidelity: np.ndarray, thres
 class NetworkArtists:
     """The artists of a drawn network that change from week to week."""
 
-    nodes: PathCollection
+    nodes: EllipseCollection
+    families: EllipseCollection | None
     cross: LineCollection
     title: Text | None
+    layout: NetworkLayout
+    program: np.ndarray
+    team_width: float = 2.0
+
+    @property
+    def dynamic(self) -> list:
+        return [a for a in (self.cross, self.families, self.nodes, self.title) if a is not None]
 
 
-def _cross_segments(positions: np.ndarray, cross_edges: np.ndarray | None) -> np.ndarray:
+def _dots(ax: Axes, xy: np.ndarray, diameter: float, zorder: float) -> EllipseCollection:
+    d = np.full(len(xy), diameter)
+    dots = EllipseCollection(d, d, np.zeros(len(xy)), units="xy", offsets=xy, offset_transform=ax.transData,
+                             edgecolors=OUTLINE, zorder=zorder)
+    ax.add_collection(dots)
+    return dots
+
+
+def programme_ties(cross_edges: np.ndarray | None, program: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ties between staff of different programmes counted per pair of programmes: ((K, 2) pairs, (K,) counts)."""
     if cross_edges is None or len(cross_edges) == 0:
-        return np.zeros((0, 2, 2))
-    return positions[np.asarray(cross_edges)]
+        return np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    pairs = np.sort(np.asarray(program)[np.asarray(cross_edges)], axis=1)
+    pairs, counts = np.unique(pairs, axis=0, return_counts=True)
+    return pairs, counts
 
 
-def draw_network(ax: Axes, positions: np.ndarray, edges: np.ndarray, state: np.ndarray, *,
+def _tie_arcs(layout: NetworkLayout, pairs: np.ndarray, n_points: int = 16) -> list[np.ndarray]:
+    """A gentle arc from programme to programme (ends at their edges, bulging to one side, so a tie
+    between programmes further apart in a row does not run through the ones in between)."""
+    arcs = []
+    t = np.linspace(0.0, 1.0, n_points)[:, None]
+    for a, b in pairs:
+        pa, pb = layout.centres[a], layout.centres[b]
+        d = pb - pa
+        dist = float(np.hypot(*d))
+        if dist == 0:
+            continue
+        u = d / dist
+        start, end = pa + u * 0.45 * layout.radius[a], pb - u * 0.45 * layout.radius[b]
+        bulge = np.array([-u[1], u[0]]) * 0.22 * dist
+        arcs.append((1 - t) ** 2 * start + 2 * (1 - t) * t * ((start + end) / 2 + bulge) + t ** 2 * end)
+    return arcs
+
+
+def _tie_widths(counts: np.ndarray) -> np.ndarray:
+    return 0.5 + 0.6 * np.sqrt(counts)  # points: one tie is a hairline, nine ties a clear line
+
+
+def _outline(on_team: np.ndarray | None, n: int, base: float, team: float = 2.0) -> np.ndarray:
+    return np.where(on_team, team, base) if on_team is not None else np.full(n, base)
+
+
+def draw_network(ax: Axes, layout: NetworkLayout, edges: np.ndarray, state: np.ndarray, *,
                  program: np.ndarray, kind: np.ndarray | None = None, on_team: np.ndarray | None = None,
-                 cross_edges: np.ndarray | None = None, node_size: float | None = None,
-                 labels: bool = True, legend: bool = True, title: str | None = None) -> NetworkArtists:
-    """Draw the staff network coloured by adoption, programmes as labelled clusters.
+                 cross_edges: np.ndarray | None = None, family_home: np.ndarray | None = None,
+                 family_on_team: np.ndarray | None = None, labels: bool = True, legend: bool = True,
+                 title: str | None = None, fontsize: float = 10, team_width: float = 2.0) -> NetworkArtists:
+    """Draw staff posts coloured by adoption and families coloured by home use, programme by programme.
 
     Args:
         ax: axes to draw into (its frame and ticks are turned off).
-        positions: (S, 2) node positions (:func:`bsc_sim.viz.layout.cluster_layout`).
-        edges: (E, 2) within-programme ties.
+        layout: positions (:func:`bsc_sim.viz.layout.wheel_layout`).
+        edges: (E, 2) within-programme staff ties.
         state: (S,) state codes (:func:`node_state`).
         program: (S,) programme of each post; kind: (M,) programme kind (0 Head Start, 1 child care).
-        on_team: (S,) improvement-team members, drawn with a thick black outline.
-        cross_edges: (K, 2) cross-programme ties formed at learning sessions (thin, orange).
-        node_size: marker area in points^2 (default shrinks with the number of posts).
+        on_team: (S,) improvement-team members, drawn with a thick outline (as are team families).
+        cross_edges: (K, 2) cross-programme ties formed at learning sessions, drawn as one arc per pair of
+            programmes, thicker for more ties.
+        family_home: (F,) families using at least one practice at home; without it no families are drawn.
+        fontsize: size of the programme labels and title.
+        team_width: outline of team members, in points (thinner for small pictures).
     """
-    S = len(positions)
-    if node_size is None:
-        node_size = float(np.clip(4000 / max(S, 1), 12, 70))
-    segs = positions[np.asarray(edges, dtype=np.int64).reshape(-1, 2)]
+    pos = layout.staff
+    S = len(pos)
+    segs = pos[np.asarray(edges, dtype=np.int64).reshape(-1, 2)]
     ax.add_collection(LineCollection(segs, colors=EDGE_COLOR, linewidths=0.6, zorder=1))
-    cross = LineCollection(_cross_segments(positions, cross_edges), colors=CROSS_TIE_COLOR, linewidths=0.6,
-                           alpha=0.35, zorder=2)
+    pairs, counts = programme_ties(cross_edges, program)
+    # Beneath the programmes, and fainter in big cohorts, where nearly every pair of programmes is tied.
+    alpha = 0.3 * min(1.0, np.sqrt(8 / max(len(layout.centres), 1)))
+    cross = LineCollection(_tie_arcs(layout, pairs), colors=CROSS_TIE_COLOR, linewidths=_tie_widths(counts),
+                           alpha=alpha, zorder=0.5, capstyle="round")
     ax.add_collection(cross)
-    nodes = ax.scatter(positions[:, 0], positions[:, 1], s=node_size, c=np.asarray(STATE_COLORS)[state],
-                       edgecolors="#404040", linewidths=_outline(on_team, S), zorder=3)
+    families = None
+    if family_home is not None and len(layout.families):
+        families = _dots(ax, layout.families, FAMILY_DIAMETER, 3)
+        families.set_facecolor(np.asarray(FAMILY_COLORS)[np.asarray(family_home, dtype=int)])
+        families.set_linewidths(_outline(family_on_team, len(layout.families), 0.0, team=1.0))
+    nodes = _dots(ax, pos, STAFF_DIAMETER, 4)
+    nodes.set_facecolor(np.asarray(STATE_COLORS)[state])
+    nodes.set_linewidths(_outline(on_team, S, 0.5, team_width))
+    x0, x1, y0, y1 = layout.extent
     if labels:
-        centres = program_centres(positions, program)
-        top = np.array([positions[program == m, 1].max() for m in range(len(centres))])
-        for m, (x, _) in enumerate(centres):
-            tag = f"P{m}" + (f" {KIND_LABELS[int(kind[m])]}" if kind is not None else "")
-            ax.text(x, top[m] + 0.12, tag, ha="center", va="bottom", fontsize=8,
-                    color=KIND_COLORS[int(kind[m])] if kind is not None else "black")
+        for m, (x, y) in enumerate(layout.centres):
+            k = int(kind[m]) if kind is not None else None
+            tag = f"P{m}" + (f" {KIND_SHORT[k]}" if k is not None else "")
+            ax.text(x, y + layout.radius[m] + 0.05, tag, ha="center", va="bottom", fontsize=fontsize,
+                    color=KIND_COLORS[k] if k is not None else "black", fontweight="bold")
     ax.set_aspect("equal")
     ax.set_axis_off()
-    pad = 0.5
-    ax.set_xlim(positions[:, 0].min() - pad, positions[:, 0].max() + pad)
-    ax.set_ylim(positions[:, 1].min() - pad, positions[:, 1].max() + pad + 0.25)
+    ax.set_xlim(x0 - 0.1, x1 + 0.1)
+    ax.set_ylim(y0 - 0.1, y1 + (0.5 if labels else 0.1))
     if legend:
-        ax.legend(handles=network_legend_handles(), loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8,
-                  frameon=False)
-    text = ax.set_title(title, fontsize=10) if title is not None else None
-    return NetworkArtists(nodes, cross, text)
+        ax.legend(handles=network_legend_handles(families is not None), loc="upper left", bbox_to_anchor=(1.0, 1.0),
+                  fontsize=fontsize * 0.85, frameon=False)
+    text = ax.set_title(title, fontsize=fontsize * 1.1, loc="left") if title is not None else None
+    return NetworkArtists(nodes, families, cross, text, layout, np.asarray(program), team_width)
 
 
-def network_legend_handles() -> list[Line2D]:
-    """Legend entries of the network: the four post states, team members, cross-programme ties."""
-    handles = [Line2D([], [], marker="o", ls="", markersize=7, markerfacecolor=c, markeredgecolor="#404040",
-                      label=lab) for c, lab in zip(STATE_COLORS, STATE_LABELS)]
-    handles.append(Line2D([], [], marker="o", ls="", markersize=7, markerfacecolor="white",
-                          markeredgecolor="black", markeredgewidth=2, label="team member"))
-    handles.append(Line2D([], [], color=CROSS_TIE_COLOR, alpha=0.6, label="cross-programme tie"))
+def network_legend_handles(families: bool = True) -> list[Line2D]:
+    """Legend entries of the network: post states, families, team members, cross-programme ties."""
+    def dot(color, label, edge=OUTLINE, width=0.8, size=9):
+        return Line2D([], [], marker="o", ls="", markersize=size, markerfacecolor=color, markeredgecolor=edge,
+                      markeredgewidth=width, label=label)
+
+    handles = [dot(c, lab) for c, lab in zip(STATE_COLORS, STATE_LABELS)]
+    if families:
+        handles += [dot(c, lab, edge=c, size=6) for c, lab in zip(FAMILY_COLORS, FAMILY_LABELS)]
+    handles.append(dot("white", "on the improvement team", edge="black", width=2))
+    handles.append(Line2D([], [], color=CROSS_TIE_COLOR, alpha=0.7, lw=2.5, label="ties between programmes"))
     return handles
 
 
-def _outline(on_team: np.ndarray | None, S: int) -> np.ndarray:
-    return np.where(on_team, 1.8, 0.4) if on_team is not None else np.full(S, 0.4)
-
-
-def update_network(artists: NetworkArtists, positions: np.ndarray, state: np.ndarray, *,
-                   on_team: np.ndarray | None = None, cross_edges: np.ndarray | None = None,
-                   title: str | None = None) -> None:
+def update_network(artists: NetworkArtists, state: np.ndarray, *, on_team: np.ndarray | None = None,
+                   cross_edges: np.ndarray | None = None, family_home: np.ndarray | None = None,
+                   family_on_team: np.ndarray | None = None, title: str | None = None) -> None:
     """Recolour a drawn network for another week (no re-layout, no new artists)."""
-    artists.nodes.set_facecolors(np.asarray(STATE_COLORS)[state])
-    artists.nodes.set_linewidths(_outline(on_team, len(state)))
-    artists.cross.set_segments(list(_cross_segments(positions, cross_edges)))
+    artists.nodes.set_facecolor(np.asarray(STATE_COLORS)[state])
+    artists.nodes.set_linewidths(_outline(on_team, len(state), 0.5, artists.team_width))
+    pairs, counts = programme_ties(cross_edges, artists.program)
+    artists.cross.set_segments(_tie_arcs(artists.layout, pairs))
+    artists.cross.set_linewidths(_tie_widths(counts))
+    if artists.families is not None and family_home is not None:
+        artists.families.set_facecolor(np.asarray(FAMILY_COLORS)[np.asarray(family_home, dtype=int)])
+        artists.families.set_linewidths(_outline(family_on_team, len(family_home), 0.0, team=1.0))
     if title is not None and artists.title is not None:
         artists.title.set_text(title)
 
 
-def draw_adoption(ax: Axes, adoption: pd.DataFrame, *, week: int | None = None,
-                  session_weeks: Sequence[int] = (), end_week: int | None = None, legend: bool = True):
+def draw_adoption(ax: Axes, adoption: pd.DataFrame, *, week: int | None = None, session_weeks: Sequence[int] = (),
+                  end_week: int | None = None, call_weeks: Sequence[int] = (), legend: bool = True):
     """Adoption curves per practice: share of eligible staff using (solid) and at fidelity (dashed).
 
     Returns ``(lines, marker)``: the curves (two per practice) and the week marker (or None), so an
@@ -145,42 +213,46 @@ def draw_adoption(ax: Axes, adoption: pd.DataFrame, *, week: int | None = None,
         adoption: tidy table with columns ``week, practice, frac_staff_using, frac_staff_fidelity``
             (:meth:`bsc_sim.viz.history.SpreadHistory.adoption`).
         week: draw a marker line at this week.
-        session_weeks, end_week: learning sessions (dotted) and the end of the collaborative (dashed).
+        session_weeks, end_week, call_weeks: the calendar (:func:`bsc_sim.plotting.mark_calendar`).
     """
     names = list(dict.fromkeys(adoption["practice"].astype(str)))
     colors = practice_colors(names)
     lines = []
     for name in names:
         d = adoption[adoption["practice"].astype(str) == name]
-        lines += ax.plot(d["week"], d["frac_staff_using"], color=colors[name], lw=1.6, label=name.replace("_", " "))
-        lines += ax.plot(d["week"], d["frac_staff_fidelity"], color=colors[name], lw=1.2, ls="--")
-    for w in session_weeks:
-        ax.axvline(w, color="0.6", ls=":", lw=1)
-    if end_week is not None:
-        ax.axvline(end_week, color="0.3", ls="--", lw=1)
+        lines += ax.plot(d["week"], d["frac_staff_using"], color=colors[name], lw=2, label=practice_label(name))
+        lines += ax.plot(d["week"], d["frac_staff_fidelity"], color=colors[name], lw=1.4, ls="--")
+    mark_calendar(ax, session_weeks, end_week, call_weeks)
     ax.set(xlabel="week", ylabel="share of eligible staff", ylim=(0, 1), xlim=(0, max(int(adoption["week"].max()), 1)))
-    ax.grid(alpha=0.3)
+    percent_axis(ax)
     if legend:
         handles, _ = ax.get_legend_handles_labels()
-        handles += [Line2D([], [], color="0.3", lw=1.6, label="using"),
-                    Line2D([], [], color="0.3", lw=1.2, ls="--", label="at fidelity")]
-        ax.legend(handles=handles, fontsize=7, loc="upper left", frameon=False)
-    marker = ax.axvline(week, color="black", lw=1.2) if week is not None else None
+        handles += [Line2D([], [], color="0.3", lw=2, label="using"),
+                    Line2D([], [], color="0.3", lw=1.4, ls="--", label="at fidelity")]
+        handles += calendar_handles(session_weeks, end_week, call_weeks)
+        ax.legend(handles=handles, fontsize=8, loc="upper left", frameon=False, ncols=2)
+    marker = ax.axvline(week, **NOW_STYLE) if week is not None else None
     return lines, marker
 
 
-def draw_progress(ax: Axes, scores: np.ndarray, kind: np.ndarray | None = None, *, title: str | None = None):
+def draw_progress(ax: Axes, scores: np.ndarray, kind: np.ndarray | None = None, *, title: str | None = None,
+                  fontsize: float = 9):
     """Team progress score (IHI 1-5) per programme as bars coloured by programme kind."""
     scores = np.asarray(scores)
     M = len(scores)
     colors = [KIND_COLORS[int(k)] for k in kind] if kind is not None else ["0.4"] * M
     bars = ax.bar(np.arange(M), scores, color=colors, width=0.7)
-    ax.set(ylim=(0, 5.3), yticks=range(1, 6), xlabel="programme", ylabel="progress score (1-5)")
-    ax.set_xticks(np.arange(M), [f"P{m}" for m in range(M)], fontsize=7 if M > 12 else 8, rotation=90 if M > 16 else 0)
+    ax.set(ylim=(0, 5), yticks=range(1, 6), xlabel="programme", ylabel="progress score (1-5)")
+    small = fontsize * (0.8 if M > 12 else 1.0)
+    ax.set_xticks(np.arange(M), [f"P{m}" for m in range(M)], fontsize=small, rotation=90 if M > 16 else 0)
+    ax.tick_params(axis="y", labelsize=fontsize)
     ax.grid(axis="y", alpha=0.3)
-    if kind is not None:
-        kinds = [Line2D([], [], color=c, lw=6, label=lab) for c, lab in zip(KIND_COLORS, ("Head Start", "child care"))]
-        ax.legend(handles=kinds, fontsize=7, loc="upper left", frameon=False, ncols=2)
+    ax.grid(axis="x", visible=False)
+    if kind is not None:  # outside the axes: bars may reach the top; below when a title takes the top
+        kinds = [Line2D([], [], color=c, lw=6, label=lab) for c, lab in zip(KIND_COLORS, KIND_LABELS)]
+        where = {"loc": "upper right", "bbox_to_anchor": (1.0, -0.2)} if title else \
+            {"loc": "lower right", "bbox_to_anchor": (1.0, 1.0)}
+        ax.legend(handles=kinds, fontsize=fontsize, frameon=False, ncols=2, borderaxespad=0.1, **where)
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize=fontsize + 1, loc="left")
     return bars

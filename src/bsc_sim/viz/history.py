@@ -19,9 +19,10 @@ import pandas as pd
 
 from ..model import BSCModel
 from ..model.outcomes import progress_scores
+from ..palette import event_label
 from ..params import Params
 from .drawing import node_state
-from .layout import cluster_layout
+from .layout import NetworkLayout, layout_of
 
 
 @dataclass
@@ -39,10 +40,11 @@ class SpreadHistory:
         cross_ties: per frame, (K, 2) pairs of posts in different programmes that are tied.
         program, role: (S,) programme and role code of each post; eligible: bool (S, P).
         kind: (M,) programme kind (0 Head Start, 1 child care).
-        edges: (E, 2) within-programme staff ties; positions: (S, 2) drawing layout.
+        family_home: bool (T, F) family uses at least one practice at home; family_on_team: bool (T, F).
+        edges: (E, 2) within-programme staff ties; layout: where posts and families are drawn.
         practices: practice names; fidelity_threshold: fidelity counted as "at fidelity".
         events: per frame, the calendar events of that week (e.g. ``learning_session_1``).
-        end_week, session_weeks, seed, design: as in ``RunResult.meta``.
+        end_week, session_weeks, seed, design: as in ``RunResult.meta``; call_weeks: weeks with a call.
     """
 
     weeks: np.ndarray
@@ -58,8 +60,10 @@ class SpreadHistory:
     role: np.ndarray
     eligible: np.ndarray
     kind: np.ndarray
+    family_home: np.ndarray
+    family_on_team: np.ndarray
     edges: np.ndarray
-    positions: np.ndarray
+    layout: NetworkLayout
     practices: tuple[str, ...]
     fidelity_threshold: float
     events: list[list[str]]
@@ -68,6 +72,12 @@ class SpreadHistory:
     seed: int
     design: str
     meta: dict = field(default_factory=dict)
+    call_weeks: list[int] = field(default_factory=list)
+
+    @property
+    def positions(self) -> np.ndarray:
+        """(S, 2) positions of the staff posts."""
+        return self.layout.staff
 
     @property
     def n_frames(self) -> int:
@@ -136,7 +146,7 @@ class SpreadHistory:
         """'week 21 - learning session 2' style caption of a frame."""
         w = int(self.weeks[frame])
         phase = "collaborative" if w <= self.end_week else "follow-up"
-        names = [e.replace("learning_session_", "learning session ").replace("_", " ") for e in self.events[frame]]
+        names = [event_label(e) for e in self.events[frame]]
         return f"week {w} ({phase})" + (f" - {', '.join(names)}" if names else "")
 
 
@@ -175,11 +185,15 @@ def record_spread(params: Params, seed: int | None = None) -> SpreadHistory:
     fidelity = np.zeros((H, S, P), dtype=np.float32)
     embedded = np.zeros((H, M, P), dtype=bool)
     progress = np.ones((H, M), dtype=np.int64)
+    F = len(pop.families.program)
+    family_home = np.zeros((H, F), dtype=bool)
+    family_on_team = np.zeros((H, F), dtype=bool)
     cross: list[np.ndarray] = []
     for w in range(H):
         model.step()
         present[w], on_team[w], use[w], fidelity[w] = st.present, st.on_team, st.use, st.fidelity
         embedded[w] = pop.programs.embedded
+        family_home[w], family_on_team[w] = pop.families.home_use.any(axis=1), pop.families.on_team
         progress[w] = progress_scores(rec, w, rec.cycles[w], pop.programs.embedded.any(axis=1), params.progress)
         cross.append(cross_tie_pairs(model))
     graph = pop.staff_graph
@@ -187,11 +201,13 @@ def record_spread(params: Params, seed: int | None = None) -> SpreadHistory:
         weeks=np.arange(H), present=present, on_team=on_team, use=use, fidelity=fidelity, embedded=embedded,
         progress=progress, final_progress=model.progress_scores.copy(), cross_ties=cross,
         program=st.program.copy(), role=st.role.copy(), eligible=st.eligible.copy(), kind=pop.programs.kind.copy(),
+        family_home=family_home, family_on_team=family_on_team,
         edges=np.array(list(graph.edges()), dtype=np.int64).reshape(-1, 2),
-        positions=cluster_layout(graph, st.program, model.seed), practices=tuple(params.practices),
+        layout=layout_of(pop), practices=tuple(params.practices),
         fidelity_threshold=params.sustain.fidelity_threshold,
         events=[model.calendar.events_at(w) for w in range(H)], end_week=model.calendar.end_week,
         session_weeks=model.calendar.session_weeks(), seed=model.seed, design=params.design,
+        call_weeks=[int(w) for w in np.flatnonzero(model.calendar.call)],
         meta={"horizon_weeks": H, "n_sessions": params.collaborative.n_sessions,
               "modality": params.collaborative.modality},
     )

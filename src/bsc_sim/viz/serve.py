@@ -7,9 +7,11 @@ environment as a child process; this module never imports Solara itself.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -44,11 +46,13 @@ def solara_command(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, dev: b
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bsc-sim viz",
-        description="Serve the interactive view of bsc_sim (Mesa SolaraViz) in the browser: sliders for the "
-                    "levers (learning sessions, modality, team composition, turnover, data capacity, leadership "
-                    "support, cohort size, seed), play/step/reset, the staff network coloured by adoption with "
-                    "programmes as clusters, adoption curves per practice and team progress scores. Moving a "
-                    "slider restarts the model at week 0 with the new value.",
+        description="Serve the interactive view of bsc_sim in the browser (Solara). One collaborative: sliders "
+                    "for the levers (learning sessions, modality, team, turnover, data capacity, leadership "
+                    "support, cohort size, seed), headline numbers (classrooms reached, sustained, cost so far), "
+                    "the staff and families of every programme coloured by adoption, and how far practices have "
+                    "spread. Two designs side by side: e.g. bsc and coach on the same cohort, played together. "
+                    "Play at four speeds (two years in about 52, 21, 10 or 4 s), step, reset; moving a slider "
+                    "restarts the model at week 0 with the new value.",
         epilog="Example: bsc-sim viz --port 8800 design=bsc_large_cohort   (then open http://127.0.0.1:8800)",
     )
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
@@ -63,6 +67,31 @@ def _parser() -> argparse.ArgumentParser:
                         help="do not fetch Solara's front-end files with npm when they are missing from its cache "
                              "(then the browser needs a route to cdn.jsdelivr.net)")
     return parser
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why the server could not listen on ``host:port`` (None if it can), checked the way uvicorn binds.
+
+    Port 0 (any free port) is always fine. A busy port is reported with the next free one to suggest.
+    """
+    if port == 0:
+        return None
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        return f"cannot listen on {host}: {exc.strerror}; choose another --host"
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                return f"cannot listen on {host}:{port}: {exc.strerror}"
+        else:
+            return None
+    spare = next((p for p in range(port + 1, min(port + 50, 65536)) if port_problem(host, p) is None), None)
+    hint = f", e.g. bsc-sim viz --port {spare}" if spare else ""
+    return f"port {port} on {host} is already in use (another bsc-sim viz?); choose another with --port N{hint}"
 
 
 def prepare_assets() -> None:
@@ -91,6 +120,10 @@ def cmd_viz(argv: list[str]) -> int:
         except ParamError as exc:
             print(f"bsc-sim: error: {exc}", file=sys.stderr)
             return 2
+    problem = port_problem(args.host, args.port)
+    if problem:
+        print(f"bsc-sim viz: error: {problem}", file=sys.stderr)
+        return 2
     if args.fetch_assets:
         prepare_assets()
     env = {**os.environ, OVERRIDES_ENV: json.dumps(args.overrides)}

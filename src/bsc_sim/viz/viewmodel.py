@@ -1,26 +1,30 @@
-"""The model behind the browser view: :class:`BSCModel` built from slider values.
+"""The models behind the browser view: an ordinary :class:`BSCModel` plus what the view draws.
 
-:class:`BSCVizModel` takes one keyword argument per lever (what SolaraViz passes when it
-rebuilds a model), turns them into Hydra overrides (:func:`lever_overrides`) on top of the base
-config of ``bsc-sim viz`` and builds an ordinary :class:`~bsc_sim.model.BSCModel`. It adds only
-what the view draws: a fixed layout of the staff network and a Mesa ``DataCollector`` of the
-share of staff using each practice (for ``make_plot_component``). No Solara here.
+* :class:`BSCVizModel` takes one keyword argument per lever (the sliders), turns them into Hydra
+  overrides (:func:`lever_overrides`) on top of the base config of ``bsc-sim viz``;
+* :class:`DesignVizModel` is a named design (``bsc``, ``coach``, ...) on a seed, for the
+  side-by-side view.
+
+Both add only a fixed layout of the network picture and the readouts of :mod:`.readout`; no
+Solara here.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from functools import lru_cache, partial
+from functools import lru_cache
 
-import mesa
 import numpy as np
+import pandas as pd
 
 from ..config import load_params
 from ..model import BSCModel
+from ..palette import design_label
 from ..params import Params
+from . import readout
 from .history import cross_tie_pairs, current_progress
-from .layout import cluster_layout
+from .layout import layout_of
 from .serve import OVERRIDES_ENV
 
 # Team compositions offered by the view: label -> design whose `team` group is used.
@@ -32,6 +36,8 @@ TEAM_DESIGNS = {
 }
 AS_CONFIGURED = "as configured"
 MODALITIES = ("in_person", "virtual")
+MODALITY_LABELS = {"in_person": "in person", "virtual": "online"}
+PICTURE_ASPECT = 1.55  # width / height of the network picture (programmes are laid out to fill it)
 MAX_SESSIONS = 6
 TEAM_KEYS = ("enabled", "n_director", "n_education_manager", "n_lead_teacher", "n_assistant_teacher",
              "n_family_services", "n_family")
@@ -103,37 +109,54 @@ def default_levers(base: list[str] | None = None) -> dict:
     }
 
 
-def lever_inputs(values: dict) -> dict:
-    """Mesa ``model_params`` entries (SliderInt/SliderFloat/Select/InputText) showing ``values``."""
-    teams = list(TEAM_DESIGNS) + ([AS_CONFIGURED] if values["team"] == AS_CONFIGURED else [])
-    return {
-        "n_sessions": {"type": "SliderInt", "label": "Learning sessions", "value": values["n_sessions"],
-                       "min": 0, "max": MAX_SESSIONS, "step": 1},
-        "modality": {"type": "Select", "label": "Session modality", "value": values["modality"],
-                     "values": list(MODALITIES)},
-        "team": {"type": "Select", "label": "Team composition", "value": values["team"], "values": teams},
-        "turnover": {"type": "SliderFloat", "label": "Staff turnover (mean share/year)", "value": values["turnover"],
-                     "min": 0.0, "max": 0.6, "step": 0.05},
-        "data_capacity": {"type": "SliderFloat", "label": "Data capacity (mean, 0-1)",
-                          "value": values["data_capacity"], "min": 0.0, "max": 1.0, "step": 0.05},
-        "leadership": {"type": "SliderFloat", "label": "Leadership support (mean, 0-1)",
-                       "value": values["leadership"], "min": 0.0, "max": 1.0, "step": 0.05},
-        "n_programs": {"type": "SliderInt", "label": "Programmes in the cohort", "value": values["n_programs"],
-                       "min": 2, "max": 30, "step": 1},
-        "seed": {"type": "InputText", "label": "Seed", "value": str(values["seed"])},
-    }
+class VizModel(BSCModel):
+    """A :class:`BSCModel` with a fixed picture layout and the readouts the view shows."""
+
+    def __init__(self, params: Params, seed: int) -> None:
+        super().__init__(params, seed=seed)
+        self.layout = layout_of(self.pop, PICTURE_ASPECT)
+        self.edges = np.array(list(self.pop.staff_graph.edges()), dtype=np.int64).reshape(-1, 2)
+
+    def step(self) -> None:
+        if self.finished:
+            self.running = False
+            return
+        super().step()
+
+    # -- what the view reads (arrays, no loop over agents) ------------------------------------
+    def cross_ties(self) -> np.ndarray:
+        """(K, 2) staff posts tied across programmes."""
+        return cross_tie_pairs(self)
+
+    def progress(self) -> np.ndarray:
+        """Each team's progress score (provisional until the collaborative ends)."""
+        return current_progress(self)
+
+    def headline(self) -> readout.Headline:
+        return readout.headline(self)
+
+    def weekly(self) -> pd.DataFrame:
+        return readout.weekly(self)
+
+    def practice_use(self) -> pd.DataFrame:
+        return readout.practice_use(self)
+
+    def picture(self) -> dict[str, np.ndarray]:
+        return readout.picture(self)
+
+    def calendar_marks(self) -> dict[str, list[int]]:
+        return readout.calendar_marks(self)
+
+    def this_week(self) -> str:
+        """The calendar events of the latest week run, in plain words ("" if none)."""
+        from ..palette import event_label
+
+        last = self.week - 1
+        return ", ".join(event_label(e) for e in self.calendar.events_at(last)) if last >= 0 else ""
 
 
-def share_using(model: BSCModel, k: int) -> float:
-    """Share of present eligible staff using practice ``k`` (the metrics' definition)."""
-    st = model.pop.staff
-    elig = st.eligible[:, k] & st.present
-    n = int(elig.sum())
-    return float((elig & st.use[:, k]).sum() / n) if n else float("nan")
-
-
-class BSCVizModel(BSCModel):
-    """BSCModel built from the view's levers (keyword arguments, as SolaraViz passes them).
+class BSCVizModel(VizModel):
+    """BSCModel built from the view's levers (keyword arguments, one per slider).
 
     Args:
         n_sessions: learning sessions (``collaborative.n_sessions``).
@@ -151,43 +174,43 @@ class BSCVizModel(BSCModel):
                  turnover: float = 0.25, data_capacity: float = 0.4, leadership: float = 0.6, n_programs: int = 8,
                  seed: int | str = 0, base: list[str] | None = None) -> None:
         base = base_overrides() if base is None else list(base)
-        try:
-            seed = int(str(seed).strip() or 0)
-        except ValueError:
-            raise ValueError(f"seed = {seed!r}: must be a whole number") from None
+        seed = parse_seed(seed)
         self.levers = {"n_sessions": int(n_sessions), "modality": modality, "team": team, "turnover": float(turnover),
                        "data_capacity": float(data_capacity), "leadership": float(leadership),
                        "n_programs": int(n_programs), "seed": seed}
         overrides = lever_overrides(base=base, **{k: v for k, v in self.levers.items() if k != "seed"})
-        super().__init__(_params(tuple(overrides)), seed=seed)
-        graph = self.pop.staff_graph
-        self.positions = cluster_layout(graph, self.pop.staff.program, self.seed)
-        self.edges = np.array(list(graph.edges()), dtype=np.int64).reshape(-1, 2)
-        self.datacollector = mesa.DataCollector(model_reporters={
-            name: partial(share_using, k=k) for k, name in enumerate(self.params.practices)})
-        self.datacollector.collect(self)  # row 0: the cohort before the first week
-
-    def step(self) -> None:
-        if self.finished:
-            self.running = False
-            return
-        super().step()
-        self.datacollector.collect(self)
-
-    # -- what the view reads (arrays, no loop over agents) ------------------------------------
-    def cross_ties(self) -> np.ndarray:
-        """(K, 2) staff posts tied across programmes."""
-        return cross_tie_pairs(self)
-
-    def progress(self) -> np.ndarray:
-        """Each team's progress score (provisional until the collaborative ends)."""
-        return current_progress(self)
+        super().__init__(_params(tuple(overrides)), seed)
 
     def describe_levers(self) -> str:
         """One line naming the lever values of this model."""
         v = self.levers
         sessions = f"{v['n_sessions']} learning session" + ("s" if v["n_sessions"] != 1 else "")
         spacing = self.params.collaborative.session_spacing_weeks
-        return (f"{sessions} ({v['modality'].replace('_', ' ')}, every {spacing} weeks) · team: {v['team']} · "
-                f"turnover {v['turnover']:.0%}/year · data capacity {v['data_capacity']:.2f}"
-                f" · leadership {v['leadership']:.2f} · {v['n_programs']} programmes · seed {v['seed']}")
+        return (f"{sessions} ({MODALITY_LABELS.get(v['modality'], v['modality'])}, every {spacing} weeks) · "
+                f"team: {v['team']} · turnover {v['turnover']:.0%} a year · data capacity {v['data_capacity']:.2f}"
+                f" · leadership support {v['leadership']:.2f} · {v['n_programs']} programmes · seed {v['seed']}")
+
+
+class DesignVizModel(VizModel):
+    """A named design (``configs/design/``) on a seed, on top of the base config of ``bsc-sim viz``.
+
+    Designs run on the same seed start from the same cohort (common random numbers), so two of them
+    side by side differ only by the design.
+    """
+
+    def __init__(self, design: str, seed: int | str = 0, base: list[str] | None = None) -> None:
+        base = base_overrides() if base is None else list(base)
+        self.design = design
+        super().__init__(_params((*base, f"design={design}")), parse_seed(seed))
+
+    @property
+    def label(self) -> str:
+        return design_label(self.design)
+
+
+def parse_seed(seed: int | str) -> int:
+    """A seed from the input box: a whole number (blank is 0)."""
+    try:
+        return int(str(seed).strip() or 0)
+    except ValueError:
+        raise ValueError(f"seed = {seed!r}: must be a whole number") from None

@@ -1,0 +1,189 @@
+"""Pictures for the browser view, redrawn every week fast enough to play two years in seconds.
+
+Each picture is a matplotlib figure drawn once whole; every later week only the artists that
+change (dot colours, ties, curves, the week marker) are redrawn over the saved background
+(blitting) and the result is encoded as PNG bytes for the page. Redrawing the whole figure and
+letting matplotlib write the PNG costs several times as much per week.
+
+Pictures are rendered at the size they take on a 1920-pixel-wide screen; the page scales them
+down on smaller screens, so text keeps its size relative to the screen, as a projector shows it.
+No Solara here; each picture has a lock because the page may render from the play loop's thread.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from ..palette import CALL_STYLE, END_STYLE, NOW_STYLE, SESSION_STYLE
+from ..plotting import TALK_RC, money_axis, percent_axis
+from .drawing import draw_network, update_network
+from .layout import NetworkLayout
+
+DPI = 100
+
+
+def _png(canvas: FigureCanvasAgg) -> bytes:
+    """The canvas as PNG bytes (fast compression: the page shows each frame once)."""
+    from PIL import Image
+
+    width, height = canvas.get_width_height()
+    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
+    out = io.BytesIO()
+    image.save(out, format="PNG", compress_level=1)
+    return out.getvalue()
+
+
+class _Blitted:
+    """A figure whose static part is drawn once; :meth:`frame` redraws only ``self.dynamic``."""
+
+    def __init__(self, width_px: int, height_px: int) -> None:
+        self.fig = Figure(figsize=(width_px / DPI, height_px / DPI), dpi=DPI)
+        self.canvas = FigureCanvasAgg(self.fig)
+        self.dynamic: list = []
+        self._background = None
+        self._lock = threading.Lock()
+
+    def _freeze(self) -> None:
+        for artist in self.dynamic:
+            artist.set_animated(True)
+        self.canvas.draw()
+        self._background = self.canvas.copy_from_bbox(self.fig.bbox)
+
+    def _frame(self) -> bytes:
+        self.canvas.restore_region(self._background)
+        for artist in self.dynamic:
+            self.fig.draw_artist(artist)
+        return _png(self.canvas)
+
+
+class LiveNetwork(_Blitted):
+    """The network picture of one model: staff by adoption, families by home use, ties between programmes."""
+
+    def __init__(self, layout: NetworkLayout, edges: np.ndarray, program: np.ndarray, kind: np.ndarray,
+                 first: dict[str, np.ndarray], *, width_px: int = 1200, height_px: int | None = None,
+                 fontsize: float = 15) -> None:
+        if height_px is None:  # as tall as the layout needs (programme labels take the top strip)
+            x0, x1, y0, y1 = layout.extent
+            height_px = int(np.clip(width_px * (y1 - y0 + 0.6) / (x1 - x0 + 0.2), 0.35 * width_px, 1.1 * width_px))
+        super().__init__(width_px, height_px)
+        with mpl.rc_context(TALK_RC):
+            ax = self.fig.add_axes((0.005, 0.005, 0.99, 0.99))
+            self.artists = draw_network(ax, layout, edges, first["state"], program=program, kind=kind,
+                                        on_team=first["on_team"], cross_edges=first["cross_edges"],
+                                        family_home=first["family_home"], family_on_team=first["family_on_team"],
+                                        legend=False, fontsize=fontsize)
+        self.dynamic = self.artists.dynamic
+        self._freeze()
+
+    def png(self, now: dict[str, np.ndarray]) -> bytes:
+        """PNG bytes of the picture coloured by ``now`` (:func:`bsc_sim.viz.readout.picture`)."""
+        with self._lock:
+            update_network(self.artists, now["state"], on_team=now["on_team"], cross_edges=now["cross_edges"],
+                           family_home=now["family_home"], family_on_team=now["family_on_team"])
+            return self._frame()
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of a :class:`LiveChart`: its column, legend label and style."""
+
+    column: str
+    label: str
+    color: str
+    width: float = 2.6
+    style: str = "-"
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The marks of a time axis: learning sessions, calls, the collaborative's end, and whose they are."""
+
+    session_weeks: Sequence[int] = ()
+    call_weeks: Sequence[int] = ()
+    end_week: int | None = None
+    visit_weeks: Sequence[int] = ()  # coach visits (the coach design's support)
+    color: str | None = None   # the design's colour when two designs share the axis
+    owner: str = ""            # "BSC (default)" in the key when two designs share the axis
+
+
+class LiveChart(_Blitted):
+    """A time axis of the whole run (weeks 0 .. horizon) whose lines grow week by week.
+
+    Args:
+        series: the lines; their data come from a table with a ``week`` column and one column each.
+        horizon: weeks in the run (the axis is fixed, so the lines grow into it).
+        calendars: marks on the axis (one per design shown).
+        unit: ``"share"`` (percent axis 0-100%) or ``"money"`` (dollars, the axis grows as needed).
+    """
+
+    def __init__(self, series: Sequence[Series], horizon: int, calendars: Sequence[Calendar], *, unit: str = "share",
+                 ylabel: str = "", width_px: int = 760, height_px: int = 400, ymax: float | None = None) -> None:
+        super().__init__(width_px, height_px)
+        self.series, self.unit, self.horizon = list(series), unit, horizon
+        with mpl.rc_context({**TALK_RC, "xtick.labelsize": 15, "ytick.labelsize": 15, "axes.labelsize": 15}):
+            # Margins in pixels (tick labels keep their size whatever the chart's shape).
+            left, bottom = 95 / width_px, 62 / height_px
+            ax = self.fig.add_axes((left, bottom, 1 - left - 15 / width_px, 1 - bottom - 15 / height_px))
+            self.ax = ax
+            self._calendar(ax, calendars)
+            self.lines = [ax.plot([], [], color=s.color, lw=s.width, ls=s.style, label=s.label)[0] for s in series]
+            self.now = ax.axvline(0, **NOW_STYLE)
+            ax.set_xlim(0, horizon)
+            ax.set_xlabel("week")
+            if ylabel:
+                ax.set_ylabel(ylabel)
+            if unit == "share":
+                ax.set_ylim(0, 1 if ymax is None else ymax)
+                percent_axis(ax)
+            else:
+                ax.set_ylim(0, ymax or 1.0)
+                money_axis(ax)
+        self.dynamic = [*self.lines, self.now]
+        self._freeze()
+
+    def png(self, tables: Sequence, week: int) -> bytes:
+        """PNG bytes with each series drawn from its table (``tables[i]`` feeds ``series[i]``) up to ``week``."""
+        with self._lock:
+            top = 0.0
+            for line, s, df in zip(self.lines, self.series, tables):
+                line.set_data(df["week"].to_numpy(), df[s.column].to_numpy())
+                if len(df):
+                    top = max(top, float(np.nanmax(df[s.column].to_numpy(np.float64), initial=0.0)))
+            self.now.set_xdata([week, week])
+            if self.unit == "money" and top > self.ax.get_ylim()[1]:  # the cost axis grows: redraw it whole
+                self.ax.set_ylim(0, _nice_ceiling(top))
+                self._freeze()
+            return self._frame()
+
+    @staticmethod
+    def _calendar(ax, calendars: Sequence[Calendar]) -> None:
+        """Draw each design's sessions and calls (in its colour when two designs share the axis) and
+        the end of the collaborative (the page draws the key)."""
+        for cal in calendars:
+            color = {"color": cal.color} if cal.color else {}
+            session, call = {**SESSION_STYLE, **color}, {**CALL_STYLE, **color}
+            for w in cal.session_weeks:
+                ax.axvline(w, zorder=1.5, **session)
+            ticks = sorted({*cal.call_weeks, *cal.visit_weeks})
+            if ticks:
+                ax.vlines(ticks, 0, 0.05, transform=ax.get_xaxis_transform(), zorder=1.5, **call)
+        for end in sorted({c.end_week for c in calendars if c.end_week is not None}):
+            ax.axvline(end, zorder=1.5, **END_STYLE)
+
+
+def _nice_ceiling(value: float) -> float:
+    """A round number at least 20% above ``value`` (so the money axis grows rarely)."""
+    target = value * 1.2
+    magnitude = 10 ** np.floor(np.log10(target))
+    for step in (1, 2, 2.5, 5, 10):
+        if step * magnitude >= target:
+            return float(step * magnitude)
+    return float(10 * magnitude)

@@ -1,0 +1,205 @@
+"""The panels of the browser view (Solara components): headline numbers, the network picture,
+time charts and their keys. Each panel reads a :class:`~bsc_sim.viz.viewmodel.VizModel`; none
+changes it. Panels that change week by week read the ``tick`` counter, which the player bumps
+after every advance, so that only they redraw. Keys (legends) are HTML under the pictures, so their text wraps instead of being cut.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import solara
+from matplotlib.colors import to_hex
+
+from ..palette import END_STYLE, SESSION_STYLE, design_color
+from .drawing import CROSS_TIE_COLOR, FAMILY_COLORS, FAMILY_LABELS, STATE_COLORS, STATE_LABELS
+from .live import Calendar, LiveChart, LiveNetwork, Series
+from .readout import Headline
+from .viewmodel import VizModel
+
+CLASSROOM_COLOR = "#1f4e9c"
+STAFF_COLOR = "#74a9cf"
+FAMILY_COLOR = FAMILY_COLORS[1]
+
+
+def _text(tag: str, text: str, classes: Sequence[str] = (), style: str | None = None):
+    return solara.HTML(tag=tag, unsafe_innerHTML=html.escape(text), classes=list(classes), style=style)
+
+
+def percent(count: int | None, total: int) -> str:
+    return "–" if count is None else f"{count / max(total, 1):.0%}"
+
+
+@solara.component
+def Tile(title: str, value: str, note: str, classes: Sequence[str] = ()):
+    """One headline number: what it is, the number, and a line saying how to read it."""
+    with solara.Div(classes=["bsc-tile", *classes]):
+        _text("div", title, ["bsc-tile-title"])
+        _text("div", value, ["bsc-tile-value"])
+        _text("div", note, ["bsc-tile-note"])
+
+
+def week_note(h: Headline, events: str) -> str:
+    return h.phase + (f" · this week: {events}" if events else "")
+
+
+@solara.component
+def WeekTile(model: VizModel, tick: solara.Reactive[int]):
+    tick.value  # noqa: B018 - subscribe: redraw after every advance
+    h = model.headline()
+    Tile("Week", f"{h.week} of {h.horizon}", week_note(h, model.this_week()), classes=["bsc-tile-week"])
+
+
+@solara.component
+def Headlines(model: VizModel, tick: solara.Reactive[int], week: bool = True):
+    """Week, classrooms reached now and when the collaborative ended, sustained, cost so far."""
+    tick.value  # noqa: B018 - subscribe: redraw after every advance
+    h = model.headline()
+    end = h.end_week + 1  # weeks are shown 1-based on screen as "weeks run"
+    with solara.Div(classes=["bsc-tiles"]):
+        if week:
+            Tile("Week", f"{h.week} of {h.horizon}", week_note(h, model.this_week()), classes=["bsc-tile-week"])
+        Tile("Classrooms reached now", percent(h.reached_now, h.n_classrooms),
+             f"{h.reached_now} of {h.n_classrooms} classrooms" if h.reached_now is not None
+             else f"of {h.n_classrooms} classrooms; measured after week 1")
+        Tile("Reached when the collaborative ended", percent(h.reached_at_end, h.n_classrooms),
+             f"{h.reached_at_end} classrooms in week {end}" if h.reached_at_end is not None
+             else f"known after week {end}")
+        Tile("Sustained", percent(h.sustained, h.n_classrooms),
+             ("reached at the end and still now" if h.week < h.horizon else "reached at the end and a year later")
+             if h.sustained is not None else "reached at the end and a year later")
+        Tile("Cost so far", f"${h.cost_so_far:,.0f}", "staff time, sessions, faculty, supports")
+
+
+@solara.component
+def NetworkPicture(model: VizModel, tick: solara.Reactive[int], width_px: int = 1200):
+    """The staff network and families of ``model``, recoloured every week (as tall as its layout needs)."""
+    tick.value  # noqa: B018 - subscribe: redraw after every advance
+    live = solara.use_memo(lambda: LiveNetwork(model.layout, model.edges, model.pop.staff.program,
+                                               model.pop.programs.kind, model.picture(), width_px=width_px),
+                           [model])
+    png = solara.use_memo(lambda: live.png(model.picture()), [model, model.week])
+    solara.Image(png, width="100%", classes=["bsc-picture"])
+
+
+@solara.component
+def ProgressPanel(model: VizModel, tick: solara.Reactive[int], width_px: int = 1200, height_px: int = 270):
+    """Each team's IHI-style 1-5 progress score: provisional until the collaborative ends, then final."""
+    tick.value  # noqa: B018 - subscribe: redraw after every advance
+    scores = tuple(int(x) for x in model.progress())
+    end = model.calendar.end_week + 1
+    final = model.week > model.calendar.end_week
+    png = solara.use_memo(lambda: progress_png(scores, tuple(model.pop.programs.kind), width_px, height_px),
+                          [scores, width_px])
+    with solara.Div(classes=["bsc-panel"]):
+        _text("h3", f"Team progress scores (1-5): {'final, scored in' if final else 'provisional until'} week {end}",
+              ["bsc-panel-title"])
+        solara.Image(png, width="100%", classes=["bsc-chart"])
+
+
+def progress_png(scores: tuple[int, ...], kind: tuple[int, ...], width_px: int, height_px: int) -> bytes:
+    """The progress bars as PNG bytes (drawn whole: they change a few times a run)."""
+    import io
+
+    import matplotlib as mpl
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from ..plotting import TALK_RC
+    from .drawing import draw_progress
+
+    with mpl.rc_context({**TALK_RC, "xtick.labelsize": 14, "ytick.labelsize": 14, "axes.labelsize": 14,
+                         "legend.fontsize": 13}):
+        fig = Figure(figsize=(width_px / 100, height_px / 100), dpi=100)
+        FigureCanvasAgg(fig)
+        ax = fig.add_axes((70 / width_px, 40 / height_px, 1 - 85 / width_px, 1 - 80 / height_px))
+        draw_progress(ax, list(scores), list(kind), fontsize=14)
+        ax.set_ylabel("score")
+        ax.set_xlabel("")
+        out = io.BytesIO()
+        fig.savefig(out, format="png", dpi=100)
+    return out.getvalue()
+
+
+def _swatch(kind: str, color: str, width: float = 3.0) -> str:
+    """A small inline SVG of a line, dot or tick, for an HTML key (any matplotlib colour)."""
+    color = to_hex(color)
+    if kind == "dot":
+        return (f"<svg class='bsc-swatch' viewBox='0 0 20 20'><circle cx='10' cy='10' r='7' fill='{color}' "
+                f"stroke='#404040' stroke-width='1'/></svg>")
+    if kind == "ring":
+        return ("<svg class='bsc-swatch' viewBox='0 0 20 20'><circle cx='10' cy='10' r='6.5' fill='white' "
+                "stroke='black' stroke-width='3'/></svg>")
+    if kind == "tick":
+        return f"<svg class='bsc-swatch' viewBox='0 0 20 20'><line x1='10' y1='4' x2='10' y2='18' stroke='{color}' stroke-width='2'/></svg>"
+    dash = {"dotted": "2 3", "dashed": "6 4"}.get(kind, "none")
+    return (f"<svg class='bsc-swatch bsc-swatch-line' viewBox='0 0 30 20'><line x1='1' y1='10' x2='29' y2='10' "
+            f"stroke='{color}' stroke-width='{width}' stroke-dasharray='{dash}'/></svg>")
+
+
+@solara.component
+def Key(items: Sequence[tuple[str, str, str]]):
+    """A key of (swatch kind, colour, label) items that wraps onto as many lines as it needs."""
+    body = "".join(f"<span class='bsc-key-item'>{_swatch(kind, color)}<span>{html.escape(label)}</span></span>"
+                   for kind, color, label in items)
+    solara.HTML(tag="div", unsafe_innerHTML=body, classes=["bsc-key"])
+
+
+NETWORK_KEY = [*(("dot", c, lab) for c, lab in zip(STATE_COLORS, STATE_LABELS)),
+               *(("dot", c, lab) for c, lab in zip(FAMILY_COLORS, FAMILY_LABELS)),
+               ("ring", "black", "on the improvement team"), ("solid", CROSS_TIE_COLOR, "ties between programmes")]
+
+
+def calendar_key(calendars: Sequence[Calendar]) -> list[tuple[str, str, str]]:
+    items = []
+    for cal in calendars:
+        color = cal.color or SESSION_STYLE["color"]
+        whose = f"{cal.owner}: " if cal.owner else ""
+        if len(cal.session_weeks):
+            items.append(("dotted", color, f"{whose}learning session"))
+        if len(cal.call_weeks):
+            items.append(("tick", cal.color or "#595959", f"{whose}call"))
+        if len(cal.visit_weeks):
+            items.append(("tick", cal.color or "#595959", f"{whose}coach visit"))
+    if any(c.end_week is not None for c in calendars):
+        items.append(("dashed", END_STYLE["color"], "collaborative ends"))
+    items.append(("solid", "black", "this week"))
+    return items
+
+
+@solara.component
+def Chart(title: str, series: Sequence[Series], tables_of, models: Sequence[VizModel], tick: solara.Reactive[int],
+          calendars: Sequence[Calendar], unit: str = "share", ylabel: str = "", width_px: int = 760,
+          height_px: int = 380):
+    """A panel with a title, a time chart of the whole run (lines grow week by week) and its key.
+
+    ``tables_of(models)`` returns one table per series (weekly rows up to the current week).
+    """
+    tick.value  # noqa: B018 - subscribe: redraw after every advance
+    horizon = models[0].calendar.horizon
+    live = solara.use_memo(lambda: LiveChart(series, horizon, calendars, unit=unit, ylabel=ylabel,
+                                             width_px=width_px, height_px=height_px), [*models])
+    week = models[0].week
+    png = solara.use_memo(lambda: live.png(tables_of(models), week), [*models, *(m.week for m in models)])
+    with solara.Div(classes=["bsc-panel"]):
+        _text("h3", title, ["bsc-panel-title"])
+        solara.Image(png, width="100%", classes=["bsc-chart"])
+        Key([*(("solid", s.color, s.label) for s in series), *calendar_key(calendars)])
+
+
+def reach_series() -> list[Series]:
+    return [Series("frac_classrooms_reached", "classrooms reached", CLASSROOM_COLOR),
+            Series("frac_frontline_fidelity", "teaching staff at fidelity", STAFF_COLOR),
+            Series("frac_families_home_use", "families using a practice at home", FAMILY_COLOR)]
+
+
+def design_series(models: Sequence[VizModel], column: str) -> list[Series]:
+    return [Series(column, getattr(m, "label", f"design {i + 1}"), design_color(getattr(m, "design", "")))
+            for i, m in enumerate(models)]
+
+
+def design_calendars(models: Sequence[VizModel]) -> list[Calendar]:
+    """Each design's sessions and calls in its colour (a design without them adds nothing)."""
+    return [Calendar(**m.calendar_marks(), color=design_color(getattr(m, "design", "")),
+                     owner=getattr(m, "label", "")) for m in models]
