@@ -81,7 +81,7 @@ class StaffParams(Checked):
 
     skill_mean: float = param(0.4, unit="index 0-1", **P01, source="assumption", doc="mean QI skill of staff")
     skill_concentration: float = param(6.0, unit="-", lo=0.0, lo_open=True, source="assumption", doc="Beta concentration of QI skill")
-    skill_decay_weekly: float = param(0.015, unit="share of gain/week", **P01, source="mechanisms 1.7 (Tatel & Ackerman): half of a training gain lost after ~6.5-13 months; 0.015/week = half-life ~11 months (mixed tasks)", doc="weekly loss of QI skill above a person's entry level in a week without reinforcement (no session, call or test)")
+    skill_decay_weekly: float = param(0.015, unit="share of gain/week", **P01, source="mechanisms 1.7 (Tatel & Ackerman): half of a training gain lost after ~6.5-13 months; 0.015/week = half-life ~11 months (mixed tasks)", doc="weekly loss of QI skill above a person's entry level in a week without reinforcement (no meeting, session, congress, call, test, PDSA decision, coaching visit or workshop)")
     threshold_mean: float = param(0.2, unit="share of contacts", **P01, source="DF 6: adoption threshold 0.15-0.2 (Watts window, DF 4.2)", doc="mean adoption threshold (openness is its inverse)")
     threshold_sd: float = param(0.08, unit="share of contacts", **P01, source="assumption; DF 6 gives 0.05-0.35 as the plausible range of the mean", doc="sd of adoption thresholds (clipped normal)")
     initial_use_prob: float = param(0.05, unit="probability", **P01, source="assumption: low baseline use of the change package", doc="chance an eligible staff member already uses a practice at week 0")
@@ -133,7 +133,7 @@ class NetworkParams(Checked):
     w_family_services: float = param(0.4, unit="tie weight", **NONNEG, source="assumption", doc="family-services staff - director and lead teachers tie")
     p_coworker: float = param(0.3, unit="probability", **P01, source="assumption", doc="chance two teaching staff in different classrooms are tied")
     w_coworker: float = param(0.5, unit="tie weight", **NONNEG, source="assumption", doc="weight of a coworker tie")
-    session_new_ties: float = param(2.0, unit="ties/attendee/session", **NONNEG, source="assumption: learning sessions build cross-team ties (DF 2.2 Zamboni 2020)", doc="new cross-programme ties per attendee per session or congress (virtual: x learning.virtual_effect)")
+    session_new_ties: float = param(2.0, unit="ties/attendee/session", **NONNEG, source="assumption: learning sessions build cross-team ties (DF 2.2 Zamboni 2020)", doc="new cross-programme ties per attendee per session or congress (virtual: x learning.virtual_tie_factor)")
     homophily_odds: float = param(2.0, unit="odds ratio", lo=0.0, lo_open=True, source="assumption: homophily by programme kind (MODEL-BRIEF 3)", doc="relative chance of tying with a same-kind programme")
     tie_strengthen: float = param(0.5, unit="tie weight/session", **NONNEG, source="assumption", doc="added weight of an existing tie per shared session (calls: x learning.call_effect)")
     tie_decay_weekly: float = param(0.01, unit="share/week", **P01, source="assumption", doc="weekly decay of cross-programme tie weight")
@@ -175,7 +175,7 @@ class PDSAParams(Checked):
     belief_rate: float = param(0.3, unit="share", **P01, source="assumption", doc="how far team beliefs move toward a study result")
     programme_belief_rate: float = param(0.1, unit="share", **P01, source="assumption: teams share what they learn with colleagues (Nembhard 2012 intra-organisational learning, mechanisms 4.2)", doc="how far the beliefs of the programme's other staff move toward a study result")
     abandon_ends_use: float = param(1.0, unit="probability", **P01, source="assumption: the team's decision ends the practice in the programme (Model for Improvement: adopt, adapt or abandon, DF 2.1)", doc="chance each current user in the programme stops when the team abandons a practice (its spread is blocked during the cool-down)")
-    scale_factor: float = param(2.0, unit="x classrooms", lo=1.0, source="DF 2.1: test, then implement, then spread (Model for Improvement)", doc="classrooms tested next cycle after a success")
+    scale_factor: float = param(2.0, unit="x classrooms", lo=1.0, lo_open=True, source="DF 2.1: test, then implement, then spread (Model for Improvement)", doc="classrooms tested next cycle after a success")
     choice_sharpness: float = param(4.0, unit="logit per unit belief", **NONNEG, source="assumption", doc="how strongly teams pick the practices they believe in most for a new cycle")
     abandon_cooldown_weeks: int = param(12, unit="weeks", lo=0, source="assumption", doc="weeks before an abandoned practice is tested again")
     fidelity_gain: float = param(0.05, unit="share of gap/week", **P01, source="assumption", doc="extra weekly fidelity growth of testers while a test runs")
@@ -193,12 +193,12 @@ class LearningParams(Checked):
 
     attendance_in_person: float = param(0.85, unit="probability", **P01, source="assumption", doc="chance a team member attends an in-person session")
     attendance_virtual: float = param(0.9, unit="probability", **P01, source="assumption", doc="chance a team member attends a virtual session")
-    virtual_learning_factor: float = param(0.85, unit="x effect", **P01, source="mechanisms 3.5, 3.6, 3.9: remote and in-person coaching/PD gave no significant difference; 3.8: virtual BTS 59% significant improvement; small loss assumed", doc="multiplier on what a virtual session teaches (skill, knowledge, efficacy, momentum)")
+    virtual_learning_factor: float = param(0.85, unit="x effect", **P01, source="mechanisms 3.5, 3.6, 3.9: remote and in-person coaching/PD gave no significant difference; 3.8: virtual BTS 59% significant improvement; small loss assumed", doc="multiplier on what a virtual session gives: skill, knowledge, efficacy, momentum, sharing of results and adaptations, culture")
     virtual_tie_factor: float = param(0.5, unit="x ties", **P01, source="assumption: tie formation online NOT FOUND (mechanisms 3); collaboratives rewire networks only modestly even in person (mechanisms 4.5)", doc="multiplier on new ties and tie strengthening at virtual sessions")
     momentum_gain: float = param(0.5, unit="share of gap/session", **P01, source="assumption: sessions give motivation and know-how (DF 2.2 Zamboni mechanisms)", doc="rise of a team's session momentum per session (x the share of its seats attending), saturating")
     momentum_half_life_weeks: float = param(8.0, unit="weeks", lo=0.0, lo_open=True, source="assumption; shorter than skill decay (mechanisms 1.7) and of the order of the best gap for a year's retention (mechanisms 3.2: 5-10% of the retention interval)", doc="half-life of session momentum between sessions")
     massed_discount: float = param(0.8, unit="share per unit momentum", **P01, source="mechanisms 3.2-3.3: spaced beats massed learning (d = 0.54; Cepeda 2006, 2008); relearning after partial forgetting consolidates more; magnitude assumption", doc="share of a session's lasting gains (skill, knowledge, efficacy) lost per unit of session momentum still left when it starts")
-    faculty_dilution: float = param(0.1, unit="per programme/faculty", **NONNEG, source="mechanisms 5.8: caseload per facilitator moderates effects (Baskerville 2012); magnitude assumption", doc="session gains are divided by 1 + this x (programmes per faculty member above the reference)")
+    faculty_dilution: float = param(0.1, unit="per programme/faculty", **NONNEG, source="mechanisms 5.8: caseload per facilitator moderates effects (Baskerville 2012); magnitude assumption", doc="session gains (skill, knowledge, efficacy, momentum, sharing, culture) are divided by 1 + this x (programmes per faculty member above the reference)")
     programs_per_faculty_ref: float = param(8 / 6, unit="programmes/faculty", lo=0.0, lo_open=True, source="DF 1.1 and 2.1: CCL's 8 programmes with a faculty of about 6", doc="programmes per faculty member at which session gains are undiluted")
     cross_fit_rate: float = param(0.05, unit="share of gap/week", **P01, source="mechanisms 4.6: peers transmit skills (Ramanadhan 2010); magnitude assumption", doc="weekly rise of a programme's fit toward better-fitting adaptations of programmes it is tied to")
     peer_start_boost: float = param(0.5, unit="x start rate", **NONNEG, source="mechanisms 4.3: peer benchmarking OR 1.57 (Kiefe 2001); DF 2.2 Zamboni: normative pressure; magnitude assumption", doc="start-rate gain when tied programmes have recently shared a successful test (saturating in tie weight)")
@@ -228,7 +228,7 @@ class CollaborativeParams(Checked):
     call_interval_weeks: int = param(4, unit="weeks", lo=0, source="DF 2.1: monthly phone conferences/reports in action periods", doc="weeks between calls (0: none)")
     congress: bool = param(True, unit="-", source="DF 2.1: closing congress", doc="hold a closing congress at the end")
     data_use_support: float = param(0.5, unit="index 0-1", **P01, source="assumption: faculty teach measurement (Nadeem 2013: data collection is a common component)", doc="strength of data-use support during the collaborative")
-    followup_support_weeks: int = param(0, unit="weeks", lo=0, source="design", doc="weeks after the end during which supports continue (calls, data support, full PDSA start rate, team feedback)")
+    followup_support_weeks: int = param(0, unit="weeks", lo=0, source="design", doc="weeks after the end during which supports continue: calls, data support, the full PDSA start rate, team feedback, the slow culture decay; the post-support taper, lapse ramp and erosion start after them")
     cross_learning: bool = param(True, unit="-", source="DF 2.2: Nembhard 2009 inter-organisational learning", doc="learning across programmes (ties, shared results and adaptations, peer encouragement)")
 
 
@@ -300,9 +300,9 @@ class DisruptionParams(Checked):
     p_on_director_exit: float = param(0.5, unit="probability", **P01, source="mechanisms 2.3: climate drops in the year a leader changes (Bartanen et al.); assumption", doc="chance a director's departure derails the programme")
     p_dissolve_on_director_exit: float = param(0.15, unit="probability", **P01, source="mechanisms 2.5-2.6: 8-15% of teams withdraw; CCL began with 8 settings, 7 reported", doc="chance a director's departure dissolves the team (the programme leaves the collaborative)")
     mean_weeks: float = param(10.0, unit="weeks", lo=1.0, source="assumption (mechanisms 2.3: a leader change dips performance for 1-2 years; crises are shorter)", doc="mean length of a derailment (geometric)")
-    dropout_weekly: float = param(0.015, unit="probability/week", **P01, source="mechanisms 2.5: 8-15% of enrolled teams did not complete; assumption", doc="weekly chance a derailed programme leaves the collaborative")
+    dropout_weekly: float = param(0.015, unit="probability/week", **P01, source="mechanisms 2.5: 8-15% of enrolled teams did not complete; assumption", doc="weekly chance a derailed programme leaves the collaborative (while its supports run)")
     attendance_factor: float = param(0.5, unit="x attendance", **P01, source="assumption: competing priorities keep staff from sessions (mechanisms 2.8)", doc="attendance multiplier at sessions and calls while derailed")
-    support_factor: float = param(0.5, unit="x feedback", **P01, source="assumption: supports are blunted while a programme is in crisis", doc="multiplier on team and endorsement feedback while derailed (coaching visits are skipped)")
+    support_factor: float = param(0.5, unit="x feedback", **P01, source="assumption: supports are blunted while a programme is in crisis", doc="multiplier on team, endorsement, peer-coaching and supervision feedback while derailed (coaching visits are skipped)")
 
 
 @dataclass(frozen=True)
@@ -313,7 +313,7 @@ class SustainParams(Checked):
     unsupported_ceiling: float = param(0.6, unit="fidelity 0-1", **P01, source="assumption: practice without feedback plateaus below the fidelity criterion", doc="fidelity a user drifts toward with no feedback at all")
     drift_rate: float = param(0.02, unit="share of gap/week", **P01, source="mechanisms 1.7 (Tatel & Ackerman): half of a trained gain is lost after ~6.5 (accuracy) to 11 (mixed) months without use, 0.025-0.015/week", doc="weekly fall of fidelity toward a lower ceiling once feedback is gone")
     fidelity_threshold: float = param(0.8, unit="fidelity 0-1", **P01, source="assumption: conventional 80% fidelity criterion", doc="fidelity at which use counts as 'at fidelity'")
-    lapse_weekly: float = param(0.02, unit="probability/week", **P01, source="fitted (configs/calibration/default.yaml: 0.0199 in 0.003-0.06) to enrolled fidelity (DF 2.3) and sustainment (M 1.2; DF 2.2 Wells 2018)", doc="base lapse hazard of a user")
+    lapse_weekly: float = param(0.02, unit="probability/week", **P01, source="fitted (configs/calibration/default.yaml: 0.0199, searched 0.003-0.06) to enrolled fidelity (DF 2.3) and sustainment (M 1.2; DF 2.2 Wells 2018)", doc="base lapse hazard of a user")
     w_culture: float = param(1.5, unit="log-hazard per unit", **NONNEG, source="assumption", doc="lapse reduction per unit learning culture")
     w_leadership: float = param(0.5, unit="log-hazard per unit", **NONNEG, source="assumption", doc="lapse reduction per unit leadership support")
     w_routine: float = param(1.0, unit="log-hazard", **NONNEG, source="assumption: routinisation", doc="lapse reduction when the practice is embedded in the programme")
@@ -321,9 +321,9 @@ class SustainParams(Checked):
     support_withdrawal: float = param(2.0, unit="x hazard", lo=1.0, source="assumption: supports ending (MODEL-BRIEF 4.6; DF 2.3 Casey: extra support needed to sustain); mechanisms 1.2: 37% still delivering 2 years on", doc="lapse multiplier reached long after collaborative supports end")
     withdrawal_weeks: float = param(26.0, unit="weeks", lo=0.0, lo_open=True, source="mechanisms 1.7-1.9: skills and supports decay over months after training or consultation ends; assumption", doc="time constant of the rise of the lapse multiplier after supports end: 1 + (support_withdrawal - 1)(1 - exp(-t/this))")
     experience_rate: float = param(0.02, unit="share of gap/week", **P01, source="assumption: users see whether a practice works in their classroom (MODEL-BRIEF 4.6: sustainment follows results)", doc="weekly move of a user's belief toward the practice's success chance in their programme")
-    culture_feedback: float = param(0.42, unit="feedback per unit culture", **P01, source="fitted (configs/calibration/default.yaml: 0.422 in 0.2-1.0); a learning culture gives staff some feedback on their practice by itself (MODEL-BRIEF 4.7)", doc="feedback (0-1) a programme's learning culture gives every staff member: this x culture")
+    culture_feedback: float = param(0.12, unit="feedback per unit culture", **P01, source="fitted (configs/calibration/default.yaml: 0.115, searched 0-1; poorly identified: any value below about 0.4 fits as well); a learning culture gives staff some feedback on their practice by itself (MODEL-BRIEF 4.7)", doc="feedback (0-1) a programme's learning culture gives every staff member: this x culture")
     peer_coaching_feedback: float = param(0.7, unit="feedback 0-1", **P01, source="mechanisms 4.6: 77% of staff gained skills from peers (Ramanadhan 2010); MODEL-BRIEF 3: capacity built across the organisation; magnitude assumption", doc="feedback to a staff member with a contact on the team who uses the practice at fidelity (colleagues coach colleagues)")
-    supervision_feedback: float = param(0.6, unit="feedback 0-1", **P01, source="assumption: reflective supervision gives staff feedback (effect NOT FOUND, mechanisms 5)", doc="feedback to every staff member of a programme whose leaders use a programme-level practice at fidelity")
+    supervision_feedback: float = param(0.6, unit="feedback 0-1", **P01, source="assumption: reflective supervision gives staff feedback (effect NOT FOUND, mechanisms 5)", doc="feedback to the staff of a programme whose leaders use a programme-level practice at fidelity (not to the leaders themselves)")
     w_home_continuity: float = param(1.0, unit="log-hazard per unit", **NONNEG, source="mechanisms 6.4: home-school continuity sustains classroom SEL gains (Bierman 2015); magnitude assumption", doc="lapse reduction of classroom staff per unit share of their classroom's families using a home practice")
     start_fidelity: float = param(0.1, unit="fidelity 0-1", **P01, source="assumption", doc="fidelity of someone who has just started a practice")
     embed_threshold: float = param(0.5, unit="share", **P01, source="assumption", doc="share of eligible staff at fidelity for a practice to count as embedded")
@@ -438,10 +438,12 @@ def check_consistency(p: Params) -> None:
         raise ParamError(f"pdsa.abandon_threshold = {p.pdsa.abandon_threshold}: must be <= pdsa.adopt_threshold ({p.pdsa.adopt_threshold})")
     if c.enabled and c.n_sessions > 0:
         last = c.prework_weeks + (c.n_sessions - 1) * c.session_spacing_weeks
-        if last >= c.duration_weeks:
+        end = c.duration_weeks - 1 if c.congress else c.duration_weeks  # the congress has its own week
+        if last >= end:
             raise ParamError(
-                f"collaborative.n_sessions = {c.n_sessions}: sessions end in week {last}, "
-                f"after the collaborative ends (duration_weeks = {c.duration_weeks})"
+                f"collaborative.n_sessions = {c.n_sessions}: the last session falls in week {last}, "
+                f"{'the congress week or later' if c.congress else 'after the collaborative ends'} "
+                f"(duration_weeks = {c.duration_weeks})"
             )
     if p.training.enabled and p.training.week >= p.horizon_weeks:
         raise ParamError(f"training.week = {p.training.week}: after the last simulated week ({p.horizon_weeks - 1})")

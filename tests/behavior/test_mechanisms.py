@@ -55,10 +55,11 @@ def test_abandoning_ends_the_practice_in_the_programme_for_the_cool_down():
                 if e[13] == "abandon":
                     mine = st.program == e[1]
                     assert not st.use[mine, e[2]].any()          # nobody in the programme uses it
-                    assert pr.abandoned_until[e[1], e[2]] > model.week - 1
+                    assert pr.abandoned_until[e[1], e[2]] == e[4] + p.pdsa.abandon_cooldown_weeks
                     checked += 1
-            # During the cool-down the practice does not come back in that programme.
-            blocked = pr.abandoned_until > model.week
+            # During the cool-down (every week before abandoned_until, the week just run included)
+            # the practice does not come back in that programme.
+            blocked = pr.abandoned_until > model.week - 1
             assert not (st.use & blocked[st.program]).any()
     assert checked >= 5
 
@@ -68,7 +69,7 @@ def test_culture_grows_only_from_cycles_whose_data_were_used():
     seeds = SEEDS[:4]
     with_gain = pooled(blind, "culture_end", seeds=seeds)
     without_gain = pooled([*blind, "culture.gain_per_cycle=0.0"], "culture_end", seeds=seeds)
-    assert with_gain == pytest.approx(without_gain, abs=0.02)   # (data capacity is clipped near, not at, 0)
+    assert with_gain == pytest.approx(without_gain, abs=1e-3)   # (data capacity is clipped near, not at, 0)
     seeing = pooled([], "culture_end", seeds=seeds) - pooled(["culture.gain_per_cycle=0.0"], "culture_end", seeds=seeds)
     assert seeing > 0.03
 
@@ -128,15 +129,18 @@ def test_culture_and_cycling_fade_after_the_end_and_follow_up_support_delays_it(
     def cycles(models, lo, hi):
         return sum(sum(lo <= e[3] < hi for e in m.components["pdsa"].events) for m in models)
 
-    assert cycles(base, end + 27, end + 53) < cycles(base, end + 1, end + 27)  # cycling tapers
     assert cycles(kept, end + 1, end + 27) > cycles(base, end + 1, end + 27)
+    # Cycling tapers by itself, beyond what the eroding culture does.
+    steady = [BSCModel(load_params(["pdsa.taper_half_life_weeks=1000000"]), seed=s, create_agents=False).run()
+              for s in seeds]
+    assert cycles(base, end + 27, end + 53) < 0.8 * cycles(steady, end + 27, end + 53)
 
 
 def test_lapse_rises_with_time_since_supports_ended():
-    def still_using(withdrawal):
+    def still_using(*overrides):
         kept = users = 0
         for seed in SEEDS[:12]:
-            model = BSCModel(load_params([f"sustain.support_withdrawal={withdrawal}"]), seed=seed, create_agents=False)
+            model = BSCModel(load_params(list(overrides)), seed=seed, create_agents=False)
             st = model.pop.staff
             while model.week <= model.calendar.end_week:
                 model.step()
@@ -147,7 +151,9 @@ def test_lapse_rises_with_time_since_supports_ended():
             kept += (use & st.use & same[:, None]).sum()
         return kept / users
 
-    assert still_using(4.0) < still_using(1.0) - 0.05
+    assert still_using("sustain.support_withdrawal=4.0") < still_using("sustain.support_withdrawal=1.0") - 0.05
+    # The hazard rises over time: at once (a short time constant) loses more than slowly.
+    assert still_using("sustain.withdrawal_weeks=1") < still_using("sustain.withdrawal_weeks=1000") - 0.03
 
 
 # -- 4. Learning sessions as a dose ---------------------------------------------------------------
@@ -158,7 +164,6 @@ def test_session_momentum_jumps_at_sessions_and_fades_between():
         assert m[w] > m[w - 1] + 0.1
         next_call = w + 1 + int(np.argmax(model.calendar.call[w + 1:]))
         assert (np.diff(m[w:next_call]) < 0).all()          # fades until a call tops it up a little
-        assert m[next_call] < m[w]
     assert m[model.calendar.end_week + 30] < 0.05
 
 
@@ -209,9 +214,23 @@ def test_team_members_coaching_and_supervision_carry_fidelity_past_the_team():
             n += teach.sum()
         return hits / n
 
-    full = nonteam_fidelity([])
-    assert nonteam_fidelity(["sustain.peer_coaching_feedback=0.0"]) < full - 0.01
-    assert nonteam_fidelity(["sustain.supervision_feedback=0.0"]) < full
+    assert nonteam_fidelity(["sustain.peer_coaching_feedback=0.0"]) < nonteam_fidelity([]) - 0.01
+
+
+def test_reflective_supervision_gives_the_staff_a_leader_supervises_feedback():
+    model = BSCModel(load_params(["sustain.culture_feedback=0.0"]), seed=SEEDS[0], create_agents=False)
+    st = model.pop.staff
+    st.on_team[:] = False                               # no team, endorsement or coaching feedback
+    sup = model.practice_index("reflective_supervision")
+    director = np.flatnonzero((st.program == 0) & (st.role == 0))[0]
+    mine = (st.program == 0) & ~np.isin(st.role, (0, 1, 4))
+    before = model.components["sustainment"].feedback(model)
+    st.use[director, sup], st.fidelity[director, sup] = True, 0.95
+    after = model.components["sustainment"].feedback(model)
+    s = model.params.sustain.supervision_feedback
+    assert (before[mine] < s).all() and np.allclose(after[mine], s)   # every practice of the supervised
+    assert np.allclose(after[director], before[director])             # the supervisor gets none from it
+    assert np.allclose(after[st.program != 0], before[st.program != 0])
 
 
 # -- 7. Families act through fit and continuity ---------------------------------------------------
@@ -234,6 +253,8 @@ def test_data_support_reduces_misreads_and_data_burden_when_capacity_is_low():
     assert pooled(unsupported, "frac_pdsa_misread") > pooled(supported, "frac_pdsa_misread")
     assert pooled(unsupported, "n_pdsa_cycles") < pooled(supported, "n_pdsa_cycles")
     assert pooled(unsupported, "culture_end") < pooled(supported, "culture_end")
+    hours = pooled(supported, "hours_data_collection", "n_pdsa_cycles_data_used")
+    assert hours < pooled(unsupported, "hours_data_collection", "n_pdsa_cycles_data_used") - 1.0
 
 
 # -- Leaders on the team --------------------------------------------------------------------------

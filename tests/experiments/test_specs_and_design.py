@@ -94,7 +94,7 @@ def test_bad_experiment_configs_name_the_entry(data, match):
 
 def test_invalid_sweep_point_is_rejected_before_running():
     cfg = parse_experiment({"parameters": {"collaborative.n_sessions": {"values": [3, 5]}}})
-    with pytest.raises(ParamError, match=r"point 1 \(collaborative.n_sessions=5\).*after the collaborative ends"):
+    with pytest.raises(ParamError, match=r"point 1 \(collaborative.n_sessions=5\).*the congress week or later"):
         sweep_specs(cfg)
 
 

@@ -34,7 +34,7 @@ def test_lever_table_flags_what_moves_and_skips_missing_outcomes():
     alt = ref.assign(lever="virtual", n_classrooms_reached_end=ref["n_classrooms_reached_end"] + 3,
                      cost_total=1000.0)
     table = lever_table(pd.concat([ref, alt]), [Lever("virtual", "v", ("design=bsc_virtual",), "p")])
-    assert set(table["outcome"]) == {"reach_end", "cost"}
+    assert set(table["outcome"]) == {"reach_end", "cost", "cost_per_classroom"}
     reach = table.set_index("outcome").loc["reach_end"]
     assert reach["difference"] == pytest.approx(0.1) and reach["excludes_zero"]
     assert not table.set_index("outcome").loc["cost", "excludes_zero"]

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..config import load_params
 from ..experiments.specs import RunSpec, replicate_seeds
-from .stats import paired_ratio_difference, pooled_ratio
+from .stats import paired_arrays, paired_ratio_difference, pooled_ratio
 
 __all__ = ["LEVERS", "OUTCOMES", "Lever", "Outcome", "lever_specs", "lever_table", "render", "cmd_levers"]
 
@@ -53,21 +53,21 @@ class Outcome:
 
 LEVERS: tuple[Lever, ...] = (
     Lever("four_sessions", "4 learning sessions instead of 3", ("design=bsc_4_sessions",),
-          "session dose: more boosts of skill, knowledge, efficacy and momentum, and more ties (ODD 7.3)"),
+          "session dose: more boosts of skill, knowledge, efficacy and momentum, and more ties (ODD 7.3, 7.8)"),
     Lever("bunched_sessions", "sessions 5 weeks apart instead of 15", ("collaborative.session_spacing_weeks=5",),
-          "session dose fades between sessions and saturates within a session cluster (ODD 7.3)"),
+          "session dose fades between sessions and saturates within a session cluster (ODD 7.3, 7.13)"),
     Lever("virtual", "virtual learning sessions", ("design=bsc_virtual",),
-          "modality: attendance, learning gain and tie formation (ODD 7.3)"),
+          "modality: attendance, learning gain and tie formation (ODD 7.3, 7.11)"),
     Lever("no_families", "teams without a family member", ("design=bsc_no_families",),
           "families on teams raise the fit of change ideas with home and culture (ODD 7.10)"),
     Lever("teachers_only", "teams of teachers only", ("design=bsc_teachers_only",),
-          "no leader on the team: no protected time, no programme-wide endorsement, no supervision (ODD 7.8, 7.12)"),
+          "no leader on the team: no protected time, no endorsement, little reflective supervision (ODD 7.8, 7.12)"),
     Lever("leaders_only", "teams of leaders only", ("design=bsc_leaders_only",),
           "no teacher on the team: classroom tests by non-members, no peer coaching in classrooms (ODD 7.8, 7.12)"),
     Lever("no_cross_learning", "no learning across programmes", ("collaborative.cross_learning=false",),
-          "no ties, no shared results and adaptations, no peer encouragement (ODD 7.11)"),
+          "no ties, no shared results and adaptations, no peer encouragement (ODD 7.3, 7.11)"),
     Lever("no_data_support", "no data-use support", ("design=bsc_no_data_support",),
-          "weaker reading of tests, costlier data collection (ODD 7.8)"),
+          "weaker reading of tests, costlier data collection (ODD 7.8, 7.15)"),
     Lever("add_coaching", "a coach per programme on top of the BSC", ("coaching.enabled=true",),
           "direct feedback to focus teachers (ODD 7.5, 7.12)"),
     Lever("coach_instead", "a coach per programme instead of the BSC", ("design=coach",),
@@ -75,7 +75,7 @@ LEVERS: tuple[Lever, ...] = (
     Lever("readiness_selection", "select the most ready of 1.5 applicants per place", ("design=bsc_readiness_selection",),
           "readiness raises cycling, test success and resilience to derailment (ODD 5, 7.8, 7.16)"),
     Lever("followup_support", "supports continue 26 weeks after the end", ("design=bsc_followup_support",),
-          "delays the decay that follows the end of supports (ODD 7.12, 7.13)"),
+          "delays the decay that follows the end of supports (ODD 7.8, 7.12, 7.13)"),
     Lever("large_cohort", "a cohort of 30 programmes instead of 8", ("design=bsc_large_cohort",),
           "more peers to learn from; faculty attention spread thinner (ODD 7.3, 7.11)"),
 )
@@ -91,16 +91,19 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("family_engagement", "family engagement at the end (0-1)", "sum_family_engagement_end", "n_families",
             "outcome", "index"),
     Outcome("cost", "total cost", "cost_total", None, "outcome", "usd"),
+    Outcome("cost_per_classroom", "cost per classroom in the cohort", "cost_total", "n_classrooms", "outcome", "usd"),
     Outcome("ties_formed", "cross-programme ties formed", "n_cross_ties_formed", None, "intermediate", "count"),
-    Outcome("test_success", "share of classroom tests that succeeded", "n_test_successes", "n_test_units",
+    Outcome("test_success", "share of testers whose test succeeded", "n_test_successes", "n_test_units",
             "intermediate"),
     Outcome("pdsa_cycles", "PDSA cycles run", "n_pdsa_cycles", None, "intermediate", "count"),
-    Outcome("misread", "PDSA results misread", "frac_pdsa_misread", None, "intermediate"),
+    Outcome("misread", "PDSA results misread", "n_pdsa_cycles_misread", "n_pdsa_cycles_studied", "intermediate"),
+    Outcome("data_hours", "staff hours per measured cycle spent on its data", "hours_data_collection",
+            "n_pdsa_cycles_data_used", "intermediate", "count"),
     Outcome("enrolled_fidelity", "enrolled teaching staff at fidelity at the end", "n_enrolled_teaching_fidelity_end",
             "n_enrolled_teaching_staff", "intermediate"),
     Outcome("nonteam_adopted", "staff beyond the team using a practice", "n_nonteam_staff_adopted_end",
             "n_nonteam_staff_end", "intermediate"),
-    Outcome("home_use", "families using a home practice at the end", "frac_families_home_use_end", None,
+    Outcome("home_use", "families using a home practice at the end", "n_families_home_use_end", "n_families",
             "intermediate"),
     # Intermediate states added with the mechanisms; missing columns are skipped.
     Outcome("derailments", "derailments per programme", "n_derailments", "n_programs", "intermediate", "count"),
@@ -112,9 +115,9 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("fit_all", "local fit of all practices (logit)", "mean_fit", None, "intermediate", "index"),
     Outcome("cycles_followup", "PDSA cycles run during follow-up", "n_pdsa_cycles_followup", None, "intermediate",
             "count"),
-    Outcome("efficacy", "change efficacy at the end of follow-up (0-1)", "mean_efficacy_end", None, "intermediate",
+    Outcome("efficacy", "change efficacy at the end of follow-up (0-1)", "mean_efficacy_followup", None, "intermediate",
             "index"),
-    Outcome("skill", "QI skill of staff at the end of follow-up (0-1)", "mean_skill_end", None, "intermediate",
+    Outcome("skill", "QI skill of staff at the end of follow-up (0-1)", "mean_skill_followup", None, "intermediate",
             "index"),
 )
 
@@ -122,15 +125,15 @@ OUTCOMES: tuple[Outcome, ...] = (
 # (tested in tests/behavior/test_lever_pathways.py).
 PATHWAY_STATE: dict[str, tuple[str, int]] = {
     "four_sessions": ("mean_momentum", +1),
-    "bunched_sessions": ("mean_efficacy_end", -1),
+    "bunched_sessions": ("mean_efficacy_followup", -1),
     "virtual": ("n_cross_ties_formed", -1),
     "no_families": ("mean_fit_family_practices", -1),
     "teachers_only": ("n_pdsa_cycles", -1),
-    "leaders_only": ("n_enrolled_teaching_staff", -1),
+    "leaders_only": ("frac_frontline_fidelity_end", -1),  # no teacher on the team to coach colleagues
     "no_cross_learning": ("mean_fit", -1),
-    "no_data_support": ("n_pdsa_cycles", -1),  # data capacity sets how readily teams start a test
+    "no_data_support": ("frac_pdsa_misread", +1),
     "add_coaching": ("frac_frontline_fidelity_end", +1),
-    "coach_instead": ("n_pdsa_cycles", -1),
+    "coach_instead": ("culture_end", -1),
     "readiness_selection": ("n_pdsa_cycles", +1),
     "followup_support": ("n_pdsa_cycles_followup", +1),
     "large_cohort": ("mean_momentum", -1),
@@ -168,10 +171,10 @@ def lever_table(results: pd.DataFrame, levers: Sequence[Lever], level: float = 0
             den_b = b[out.den].to_numpy() if out.den else None
             n, diff, lo, hi = paired_ratio_difference(a[out.num].to_numpy(), den_a, b[out.num].to_numpy(), den_b,
                                                       level=level)
+            na, da, nb, db = paired_arrays(a[out.num].to_numpy(), den_a, b[out.num].to_numpy(), den_b)
             rows.append({"lever": lever.key, "label": lever.label, "outcome": out.key, "outcome_label": out.label,
                          "kind": out.kind, "unit": out.unit, "n_pairs": n,
-                         "reference": pooled_ratio(a[out.num].to_numpy(), den_a),
-                         "value": pooled_ratio(b[out.num].to_numpy(), den_b),
+                         "reference": pooled_ratio(na, da), "value": pooled_ratio(nb, db),  # the pairs used
                          "difference": diff, "ci_low": lo, "ci_high": hi,
                          "excludes_zero": bool(np.isfinite(lo) and (lo > 0 or hi < 0)),
                          "pathway": lever.pathway})

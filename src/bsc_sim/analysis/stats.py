@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["pooled_ratio", "pooled_ratio_ci", "paired_ratio_difference", "BOOTSTRAP_SEED"]
+__all__ = ["pooled_ratio", "pooled_ratio_ci", "paired_arrays", "paired_ratio_difference", "BOOTSTRAP_SEED"]
 
 BOOTSTRAP_SEED = 20261129  # fixed, so a report is reproducible to the digit
 N_BOOTSTRAP = 2000
@@ -32,10 +32,15 @@ def pooled_ratio(num: np.ndarray, den: np.ndarray | None = None) -> float:
     return float(num.sum() / total) if total > 0 else float("nan")
 
 
+MAX_UNDEFINED = 0.05  # share of bootstrap resamples allowed to be undefined (a zero denominator)
+
+
 def _percentile_interval(samples: np.ndarray, level: float) -> tuple[float, float]:
-    samples = samples[np.isfinite(samples)]
-    if len(samples) == 0:
+    """Percentile interval; undefined (NaN) when more than MAX_UNDEFINED of the resamples are."""
+    finite = np.isfinite(samples)
+    if finite.mean() < 1.0 - MAX_UNDEFINED:
         return float("nan"), float("nan")
+    samples = samples[finite]
     alpha = (1 - level) / 2
     lo, hi = np.quantile(samples, [alpha, 1 - alpha])
     return float(lo), float(hi)
@@ -55,6 +60,15 @@ def pooled_ratio_ci(num: np.ndarray, den: np.ndarray | None = None, level: float
     return (point, *_percentile_interval(samples, level))
 
 
+def paired_arrays(num_a, den_a, num_b, den_b) -> tuple[np.ndarray, ...]:
+    """The four arrays (aligned by replicate) restricted to the pairs where all four are finite;
+    a missing denominator is 1."""
+    arrays = [np.asarray(x, dtype=np.float64) if x is not None else np.ones(len(num_a))
+              for x in (num_a, den_a, num_b, den_b)]
+    ok = np.logical_and.reduce([np.isfinite(x) for x in arrays])
+    return tuple(x[ok] for x in arrays)
+
+
 def paired_ratio_difference(num_a: np.ndarray, den_a: np.ndarray | None, num_b: np.ndarray,
                             den_b: np.ndarray | None, level: float = 0.95,
                             n_boot: int = N_BOOTSTRAP) -> tuple[int, float, float, float]:
@@ -63,11 +77,8 @@ def paired_ratio_difference(num_a: np.ndarray, den_a: np.ndarray | None, num_b: 
     Arrays are aligned by replicate; a pair is used when all four values are finite. Returns
     (pairs used, difference, interval low, interval high).
     """
-    arrays = [np.asarray(x, dtype=np.float64) if x is not None else np.ones(len(num_a))
-              for x in (num_a, den_a, num_b, den_b)]
-    ok = np.logical_and.reduce([np.isfinite(x) for x in arrays])
-    na, da, nb, db = (x[ok] for x in arrays)
-    n = int(ok.sum())
+    na, da, nb, db = paired_arrays(num_a, den_a, num_b, den_b)
+    n = len(na)
     if n == 0:
         return 0, float("nan"), float("nan"), float("nan")
     with np.errstate(invalid="ignore", divide="ignore"):

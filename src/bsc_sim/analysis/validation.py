@@ -177,7 +177,7 @@ FACTS: tuple[Fact, ...] = (
     Fact("fidelity", "About half of enrolled front-line staff reach fidelity within 12 months",
          "NC TF-CBT learning collaborative: 65 of 124 enrolled clinicians (52%; DF §2.3; range 0.3-0.7 in DF §6)",
          "share of enrolled teaching staff (people on the team during the collaborative, leavers included) "
-         "at fidelity on >= 1 practice when it ends, pooled, lies in [30%, 70%]; the share of all teaching "
+         "at fidelity on >= 1 classroom practice when it ends, pooled, lies in [30%, 70%]; the share of all teaching "
          "staff is reported beside it",
          _fidelity,
          "Fidelity rises only where feedback (testing, coaching, team, endorsement) lifts its ceiling "

@@ -108,7 +108,10 @@ class CalendarPhase:
     """Applies the week's events: meeting, sessions, congress, calls, data-use support, coach, workshop."""
 
     def setup(self, model) -> None:
-        self.rng = model.streams["learning"]
+        # Attendance of staff seats (a fixed number of draws per event), tie formation and families'
+        # attendance draw from separate streams, so designs that differ in ties or families keep
+        # common random numbers for who attends.
+        self.rng, self.tie_rng, self.family_rng = model.streams["learning"].spawn(3)
         self.support_rng = model.streams["supports"]
         st = model.pop.staff
         teach = np.flatnonzero(np.isin(st.role, TEACHING_ROLES))
@@ -203,9 +206,9 @@ class CalendarPhase:
         prog, kind = ties.program[att], ties.kind[att]
         logw = np.where(kind[:, None] == kind[None, :], np.log(net.homophily_odds), 0.0)
         logw[prog[:, None] == prog[None, :]] = -np.inf
-        gumbel = -np.log(-np.log(self.rng.random(logw.shape)))
+        gumbel = -np.log(-np.log(self.tie_rng.random(logw.shape)))
         order = np.argsort(-(logw + gumbel), axis=1)            # weighted sampling without replacement
-        n_new = self.rng.poisson(net.session_new_ties * factor, len(att))
+        n_new = self.tie_rng.poisson(net.session_new_ties * factor, len(att))
         n_valid = np.isfinite(logw).sum(axis=1)
         take = np.arange(len(att))[None, :] < np.minimum(n_new, n_valid)[:, None]
         i = np.repeat(np.arange(len(att)), take.sum(axis=1))
@@ -257,7 +260,7 @@ class CalendarPhase:
     def _family_attendees(self, model, prob: float) -> np.ndarray:
         fam = model.pop.families
         idx = np.flatnonzero(fam.on_team)
-        went = idx[self.rng.random(len(idx)) < prob]
+        went = idx[self.family_rng.random(len(idx)) < prob]
         fam.engagement_base[went] += model.params.families.boost_session * (1 - fam.engagement_base[went])
         return went
 
@@ -281,7 +284,8 @@ class CalendarPhase:
         focus = focus[st.present[focus]]
         # Best-evidenced classroom/family practice the teacher is not yet using at fidelity.
         thr = p.sustain.fidelity_threshold
-        open_ = self.classroom_practice[None, :] & st.eligible[focus] & ~(st.use[focus] & (st.fidelity[focus] >= thr))
+        open_ = (self.classroom_practice[None, :] & st.eligible[focus] & ~(st.use[focus] & (st.fidelity[focus] >= thr))
+                 & (model.pop.programs.abandoned_until[st.program[focus]] <= model.week))  # not one the team dropped
         score = np.where(open_, model.practice_effect[None, :], -np.inf)
         pick = np.argmax(score, axis=1)
         ok = np.isfinite(score[np.arange(len(focus)), pick])
@@ -309,6 +313,7 @@ class CalendarPhase:
         st.belief[att] += t.belief_gain * (model.practice_effect - st.belief[att])
         st.skill[att] += t.skill_gain * (1 - st.skill[att])
         start = (st.eligible[att] & ~st.use[att] & self.classroom_practice[None, :]
+                 & (model.pop.programs.abandoned_until[st.program[att]] <= model.week)
                  & (self.support_rng.random((len(att), len(model.practice_effect))) < t.p_try))
         r, c = np.nonzero(start)
         st.reinforced_week[att] = model.week

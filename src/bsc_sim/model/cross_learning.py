@@ -1,6 +1,7 @@
 """Phase 6, cross_learning: what travels along cross-programme ties each week (MODEL-BRIEF 4.5; ODD 7.11).
 
-Ties are formed and strengthened at learning sessions and calls (the calendar phase) and live
+Ties are formed at learning sessions and the congress and strengthened there and at calls (the
+calendar phase); they live
 in ``model.pop.ties``; they decay slowly. Through them, between events:
 
 * **beliefs**: team members' beliefs move toward the latest PDSA results their contacts'

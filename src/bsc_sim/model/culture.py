@@ -4,8 +4,9 @@
 * **Learning culture** rises with PDSA cycles whose data were used (mechanisms 7.3: team use of
   data predicts sustainment), with session attendance, and with leaders' support of an active
   team while supports run and the programme is not derailed. It relaxes toward the programme's
-  initial culture slowly while the programme's supports run and faster once they have ended
-  (mechanisms 1.7: half of a trained gain is lost in 6.5-13 months without reinforcement).
+  initial culture slowly while the programme's supports run; once they have ended, culture built
+  above the initial level erodes faster (mechanisms 1.7: half of a trained gain is lost in 6.5-13
+  months without reinforcement), while a culture pushed below it recovers only slowly.
 * **QI skill** gained at sessions, calls, tests and coaching relaxes toward each person's entry
   skill in every week without such reinforcement (``staff.skill_decay_weekly``).
 * **Session momentum** (what sessions give a team) halves every ``learning.momentum_half_life_weeks``.
@@ -33,7 +34,10 @@ class Culture:
         gap = 1.0 - pr.culture
         gain = (c.gain_per_cycle * pr.new_cycles_data_used + c.gain_session * pr.new_session_dose
                 + c.gain_leadership * pr.leadership * team_active) * gap
-        decay = np.where(supported, c.decay_weekly, c.decay_unsupported_weekly)
+        # Without supports, culture built above the programme's initial level erodes faster; a culture
+        # pushed below it (a director's exit) recovers only at the slow rate.
+        eroding = ~supported & (pr.culture > self.initial)
+        decay = np.where(eroding, c.decay_unsupported_weekly, c.decay_weekly)
         pr.culture += np.minimum(gain, gap) - decay * (pr.culture - self.initial)
         idle = st.reinforced_week < w
         st.skill -= p.staff.skill_decay_weekly * idle * np.maximum(0.0, st.skill - st.skill_base)

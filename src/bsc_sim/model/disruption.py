@@ -38,7 +38,7 @@ class Disruption:
     def step(self, model) -> None:
         d, pr, st = model.params.disruption, model.pop.programs, model.pop.staff
         M = model.pop.n_programs
-        u_onset, u_exit, u_recover, u_drop = self.rng.random((4, M))  # drawn every week (common random numbers)
+        u_onset, u_exit, u_dissolve, u_recover, u_drop = self.rng.random((5, M))  # every week (common random numbers)
         director_left = pr.director_left.copy()
         pr.director_left[:] = False
         if not d.enabled:
@@ -54,7 +54,7 @@ class Disruption:
         pr.n_derailments[onset] += 1
         # Leaving the collaborative: a director's exit that dissolves the team, or attrition while derailed.
         active = pr.in_collaborative & model.calendar.supports_active[model.week]
-        dissolve = director_left & (u_exit >= 1.0 - d.p_dissolve_on_director_exit)
+        dissolve = director_left & (u_dissolve < d.p_dissolve_on_director_exit)
         leave = active & (dissolve | (pr.derailed & (u_drop < d.dropout_weekly)))
         if leave.any():
             self.drop_out(model, np.flatnonzero(leave))

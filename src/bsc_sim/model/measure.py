@@ -1,4 +1,4 @@
-"""Phase 8, measure (MODEL-BRIEF 4.8 and 5): weekly aggregates into preallocated arrays, then tidy tables.
+"""Phase 9, measure (MODEL-BRIEF 4.8 and 5): weekly aggregates into preallocated arrays, then tidy tables.
 
 Definitions used throughout:
 
@@ -53,6 +53,7 @@ class Recorder:
         self.n_families = np.bincount(pop.families.program, minlength=M)
         self.n_rooms = np.maximum(pop.programs.n_classrooms, 1).astype(np.float64)
         self.end_week = model.calendar.end_week
+        self.n_families_home_any_end = 0                     # families using >= 1 home practice, end week
         self.reached_at_start = np.zeros(C, dtype=bool)      # per classroom, set in week 0
         self.reached_at_end = np.zeros(C, dtype=bool)        # per classroom, set in the end week
         self.reached_now = np.zeros(C, dtype=bool)           # per classroom, the latest week
@@ -93,6 +94,8 @@ class Recorder:
         self.n_rooms_reached[w] = np.bincount(room_prog[reached], minlength=self.M)
         self.children_reached[w] = np.bincount(room_prog[reached], weights=pop.classroom_children[reached], minlength=self.M)
         self.n_families_home[w] = self._by_program(fam.program, fam.home_use)
+        if w == self.end_week:
+            self.n_families_home_any_end = int(fam.home_use.any(axis=1).sum())
         self.engagement[w] = np.bincount(fam.program, weights=fam.engagement, minlength=self.M) / np.maximum(self.n_families, 1)
         self.culture[w] = pop.programs.culture
         self.momentum[w] = pop.programs.momentum

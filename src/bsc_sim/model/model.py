@@ -94,8 +94,8 @@ class BSCModel(mesa.Model):
                                   ("commitment", "efficacy", "leadership", "data_capacity", "time_slack")}
         self.initial_readiness["composite"] = pr_.readiness.copy()
         self.calendar = build_calendar(params)
-        # The last week of collaborative or coaching support; designs without any never "lose" support.
-        supported = self.calendar.supports_active | self.calendar.coach_visit
+        # The last week of collaborative, coaching or workshop support; designs without any never "lose" support.
+        supported = self.calendar.supports_active | self.calendar.coach_visit | self.calendar.training
         pr_.support_end[:] = int(np.flatnonzero(supported).max()) if supported.any() else 10**9
         self.ledger = CostLedger(params, self.calendar.horizon)
         # One component per phase, set up and stepped in the order of PHASES.

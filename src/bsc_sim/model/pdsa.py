@@ -1,4 +1,4 @@
-"""Phase 3, pdsa: Plan-Do-Study-Act cycles run by improvement teams (MODEL-BRIEF 4.3; Model for Improvement, DF 2.1).
+"""Phase 4, pdsa: Plan-Do-Study-Act cycles run by improvement teams (MODEL-BRIEF 4.3; Model for Improvement, DF 2.1).
 
 A team runs one cycle at a time:
 
@@ -66,7 +66,10 @@ class PDSAProcess:
     def setup(self, model) -> None:
         pop, P = model.pop, len(model.practice_effect)
         M, st = pop.n_programs, pop.staff
-        self.rng = model.streams["pdsa"]
+        # Common random numbers across designs: the weekly start draws come from one stream, and each
+        # programme's tests (rooms, results, readings, abandonment) from a stream of its own, so a
+        # decision that differs between two designs does not shift anyone else's numbers.
+        self.start_rng, *self.program_rng = model.streams["pdsa"].spawn(M + 1)
         self.stage = np.zeros(M, dtype=np.int64)
         self.week_start = np.zeros(M, dtype=np.int64)
         self.practice = np.zeros(M, dtype=np.int64)
@@ -76,6 +79,7 @@ class PDSAProcess:
         self.cycles_on = np.zeros((M, P), dtype=np.int64)
         self.adopted = np.zeros((M, P), dtype=bool)     # the team adopted it (with or without endorsement)
         self._mark = np.zeros(len(st.role), dtype=bool)  # scratch mask over staff posts
+        self.data_hours = 0.0                             # staff hours spent collecting cycles' data
         self.team_room = np.zeros(len(pop.classroom_program), dtype=bool)  # classrooms with a teacher on the team
         self.testers: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.events: list[tuple] = []
@@ -121,7 +125,7 @@ class PDSAProcess:
         p, pr, st = model.params, model.pop.programs, model.pop.staff
         q = p.pdsa
         w = model.week
-        u = self.rng.random(len(self.stage))
+        u = self.start_rng.random(len(self.stage))
         if w < self.first_week:
             return
         # After its supports end, a team keeps cycling only as its culture carries it, and less and less.
@@ -137,7 +141,7 @@ class PDSAProcess:
                 * np.minimum(1.0, n_team / self.seats) * support * momentum * peers * leaders * ~pr.derailed)
         start = np.flatnonzero((self.stage == IDLE) & (n_team > 0) & (u < rate))
         M, P = len(self.stage), st.belief.shape[1]
-        uniform = self.rng.random((M, P))  # drawn every week, so the stream does not depend on starts
+        uniform = self.start_rng.random((M, P))  # drawn every week: the stream does not depend on starts
         if not len(start):
             return
         # Team's mean belief per practice (present members) -> softmax choice with Gumbel noise.
@@ -158,16 +162,13 @@ class PDSAProcess:
 
     def _begin_do(self, model, m: int) -> None:
         st, k = model.pop.staff, self.practice[m]
-        team_teachers = st.classroom[st.present & st.on_team & (st.classroom >= 0)]
-        self.team_room[:] = False
-        self.team_room[team_teachers] = True
         if self.is_program_level[k]:
             testers = self.leaders[m][st.present[self.leaders[m]]]
         else:
             n = model.pop.programs.n_classrooms[m]
             # Tests start in the classrooms of the team's own teachers, then spread to others.
             first = self.first_classroom[m]
-            order = self.rng.permutation(n)
+            order = self.program_rng[m].permutation(n)
             mine = self.team_room[first + order]
             rooms = first + np.r_[order[mine], order[~mine]][: min(self.scale[m], n)]
             lead, asst = self.lead_of[rooms], self.asst_of[rooms]
@@ -186,6 +187,8 @@ class PDSAProcess:
         p, st, pr = model.params, model.pop.staff, model.pop.programs
         q, k, w = p.pdsa, self.practice[m], model.week
         team_here = team_rows[st.program[team_rows] == m]  # present team members of programme m
+        if self._leader_here[m]:  # a leader on the team makes the team's adopted practices the programme's
+            pr.endorsed[m] |= self.adopted[m]
         testers, new = self.testers.pop(m, (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)))
         st.testing[testers, k] = False
         # A tester is the person who began the test: a newcomer in the same post is not one.
@@ -194,11 +197,12 @@ class PDSAProcess:
         logit = (_logit(model.practice_effect[k]) + q.beta_skill * 2 * (st.skill[testers] - 0.5)
                  + q.beta_leadership * 2 * (pr.leadership[m] - 0.5) + q.beta_attractiveness * model.practice_attractiveness[k]
                  + self._fit[m, k] + q.beta_momentum * 2 * (pr.momentum[m] - 0.5))
-        success = self.rng.random(len(testers)) < _sigmoid(logit)
+        rng = self.program_rng[m]
+        success = rng.random(len(testers)) < _sigmoid(logit)
         n_units = self.n_units[m, k]
         data = self._data_now[m]
-        data_used = bool(self.rng.random() < data)
-        noise = self.rng.normal(0.0, q.obs_noise_sd * ((1.0 - data) if data_used else 1.0))
+        data_used = bool(rng.random() < data)
+        noise = rng.normal(0.0, q.obs_noise_sd * ((1.0 - data) if data_used else 1.0))
         iterative = bool(self.cycles_on[m, k] >= 1)
         if len(testers) == 0:  # every tester left: nothing to study, nothing learnt
             true = observed = np.nan
@@ -232,6 +236,7 @@ class PDSAProcess:
             strength = p.collaborative.data_use_support * self.supported(model)[m]
             hours = p.costs.data_hours_per_cycle * (1.0 - q.data_support_time_saving * strength)
             model.ledger.staff_hours(model, team_here, hours / len(team_here), cover=False)
+            self.data_hours += hours
         self.events.append((len(self.events), m, k, int(self.week_start[m]), w, int(self.scale[m]), int(n_units),
                             len(testers), true, observed, data_used, iterative, data_used and iterative, decision, misread))
 
@@ -261,7 +266,7 @@ class PDSAProcess:
         # The team ends the practice in the programme: its testers stop, and so does every other
         # user with chance abandon_ends_use; leaders withdraw any endorsement.
         users = self.staff_of[m][st.use[self.staff_of[m], k]]
-        users = users[self.rng.random(len(users)) < q.abandon_ends_use]
+        users = users[self.program_rng[m].random(len(users)) < q.abandon_ends_use]
         stop = np.union1d(testers, users)
         st.use[stop, k] = False
         st.fidelity[stop, k] = 0.0
@@ -284,7 +289,12 @@ class PDSAProcess:
         self._fit = local_fit(model.params, model.pop)
         self._leader_here = leader_on_team(model)
         n_team, members = self._team_presence(model)
-        for m in np.flatnonzero((self.stage == PLAN) & (self.week_start + q.plan_weeks <= w)):
+        begin = np.flatnonzero((self.stage == PLAN) & (self.week_start + q.plan_weeks <= w))
+        if len(begin):
+            st = model.pop.staff
+            self.team_room[:] = False  # classrooms with a present teacher on the team, once a week
+            self.team_room[st.classroom[members & (st.classroom >= 0)]] = True
+        for m in begin:
             self.stage[m] = DO
             self._begin_do(model, m)
         for m in np.flatnonzero((self.stage == DO) & (self.week_start + q.plan_weeks + q.do_weeks <= w)):

@@ -61,7 +61,8 @@ class Sustainment:
         # Multiplier is ~1 for a practice of middling complexity (0.5) and a typical skill (0.4-0.5).
         growth = s.fidelity_rate * (1.5 - model.practice_complexity)[None, :] * (0.5 + st.skill)[:, None]
         gap = ceiling - st.fidelity
-        st.fidelity += st.use * np.where(gap > 0, growth, s.drift_rate) * gap
+        # A weekly step closes at most the whole gap (the growth factor can exceed 1 for fast rates).
+        st.fidelity += st.use * np.where(gap > 0, np.minimum(growth, 1.0), s.drift_rate) * gap
         # Users learn from use whether the practice works in their programme.
         works = _sigmoid(self.base_logit[None, :] + local_fit(p, model.pop))[prog]
         st.belief += s.experience_rate * st.use * (works - st.belief)

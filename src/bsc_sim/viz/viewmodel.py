@@ -81,7 +81,8 @@ def lever_overrides(*, n_sessions: int, modality: str, team: str, turnover: floa
     n = int(n_sessions)
     spacing = c.session_spacing_weeks
     if n > 1:
-        spacing = max(1, min(spacing, (c.duration_weeks - c.prework_weeks - 1) // (n - 1)))
+        last_free = c.duration_weeks - (2 if c.congress else 1)   # the congress has the last week to itself
+        spacing = max(1, min(spacing, (last_free - c.prework_weeks) // (n - 1)))
     out = base + [
         f"collaborative.n_sessions={n}", f"collaborative.session_spacing_weeks={spacing}",
         f"collaborative.modality={modality}",
