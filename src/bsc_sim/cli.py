@@ -171,12 +171,11 @@ def cmd_run(argv: list[str]) -> int:
 
     out_dir = Path(cfg.get("out_dir") or f"outputs/{params.design}-seed{params.seed}")
     from .memory import check_memory, limit_setting
-    from .viz.talk_files import check_earlier_figures, figure_targets, names_in_run
+    from .viz.talk_files import figure_targets, names_in_run
 
     targets = figure_targets(figures, out_dir)  # a bare --animate/--slides name goes into out_dir
     extra_files = ("config.yaml", "adoption.png", *names_in_run(targets, out_dir))
     try:  # before simulating: never delete what bsc_sim did not write, never fail after the work
-        check_earlier_figures(out_dir, list(extra_files))
         check_out_dir(out_dir, overwrite=overwrite, extra_names=extra_files)
         check_memory([params], limit=limit_setting(cfg.get("memory_limit")))
     except ParamError as exc:

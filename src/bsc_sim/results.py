@@ -97,10 +97,21 @@ def _holds_cwd(path: Path) -> bool:
     return cwd == target or target in cwd.parents
 
 
+def _own_extras(path: Path) -> set[str]:
+    """Names of the extra files an earlier run recorded in its ``meta.json`` as its own (talk figures)."""
+    try:
+        meta = json.loads((path / "meta.json").read_text())
+        names = meta.get("talk_figures", []) if isinstance(meta, dict) else []
+    except (OSError, ValueError):
+        return set()
+    return {n for n in names if isinstance(n, str) and n == Path(n).name}  # plain names in the run folder
+
+
 def is_run_output(path: Path, extra_names: Sequence[str] = ()) -> bool:
     """True when ``path`` holds an earlier bsc_sim run: its ``meta.json`` says so, and every entry
-    is a file a run writes (``extra_names`` adds the names of this run's extra files)."""
-    allowed = RUN_FILES | set(extra_names)
+    is a file a run writes (``extra_names`` adds the names of this run's extra files; the files
+    the earlier run recorded as its own in ``meta.json`` count too)."""
+    allowed = RUN_FILES | set(extra_names) | _own_extras(path)
     try:
         entries = list(path.iterdir())
         meta = json.loads((path / "meta.json").read_text())
@@ -189,7 +200,7 @@ def _swap_in(out: Path, writers: Mapping[str, Callable[[Path], object]], *, repl
 
 def _remove_run(path: Path, names: Sequence[str]) -> None:
     """Delete a replaced run: only files with a run's names, then the (now empty) directory."""
-    for name in RUN_FILES | set(names):
+    for name in RUN_FILES | set(names) | _own_extras(path):
         (path / name).unlink(missing_ok=True)
     path.rmdir()  # fails, keeping everything, if anything else appeared
 

@@ -141,13 +141,15 @@ def test_cli_run_writes_bare_figure_names_into_out_dir(tmp_path, capsys, monkeyp
     assert (run / "spread.gif").exists() and (run / "spread.png").exists()
     assert not (tmp_path / "spread.gif").exists() and not (tmp_path / "spread.png").exists()
     capsys.readouterr()
-    # the figures are part of the run: replaced with it, or the replacement is refused before any work
-    assert main([*args, "--overwrite"]) == 2
-    err = capsys.readouterr().err
-    assert "spread.gif" in err and "--animate spread.gif" in err and len(err.strip().splitlines()) == 1
+    # the figures are part of the run (meta.json lists them): replaced with it when asked again,
+    # and removed with it when not
     assert main([*args, "--overwrite", "--animate", "spread.gif", "--slides", "spread.png"]) == 0
     assert sorted(p.name for p in run.iterdir() if p.suffix in (".gif", ".png")) == \
         ["adoption.png", "spread.gif", "spread.png"]
+    assert main([*args, "--overwrite"]) == 0
+    assert sorted(p.name for p in run.iterdir() if p.suffix in (".gif", ".png")) == ["adoption.png"]
+    (run / "notes.txt").write_text("mine")                  # but nothing else is ever deleted
+    assert main([*args, "--overwrite"]) == 2 and (run / "notes.txt").read_text() == "mine"
 
 
 def test_cli_run_writes_animation_and_slides(tmp_path, capsys):

@@ -182,7 +182,8 @@ def run_sensitivity(cfg: ExperimentConfig, out_dir: str | Path, *, overrides: Se
         if len(second):
             files["indices_second_order.csv"] = _csv(second)
         files["results.csv"] = _csv(run.results)
-        files["indices.png"] = _figure(_figures().plot_indices(indices, cfg.method))
+        files["indices.png"] = _figure(_figures().plot_indices(indices, cfg.method, replications=cfg.replications,
+                                                               n=cfg.n))
         written += publish_analysis(out_dir, files)
     if verbose:
         print(format_indices(indices, cfg.method))

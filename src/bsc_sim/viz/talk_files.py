@@ -8,11 +8,9 @@ an absolute path) is written exactly there. Nothing here imports matplotlib unti
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from ..paramtools import ParamError
 
 META_KEY = "talk_figures"
 
@@ -25,22 +23,6 @@ def figure_targets(figures: Mapping[str, str], out_dir: Path) -> dict[str, Path]
 def names_in_run(targets: Mapping[str, Path], out_dir: Path) -> list[str]:
     """File names of the figures that are part of the run (written into ``out_dir``)."""
     return [p.name for p in targets.values() if p.parent == out_dir]
-
-
-def check_earlier_figures(out_dir: Path, names: list[str]) -> None:
-    """Refuse, before any work, to replace an earlier run whose talk figures this run would not rewrite.
-
-    (bsc_sim never deletes what this run does not write, so such a run cannot be replaced whole.)
-    """
-    try:
-        earlier = json.loads((out_dir / "meta.json").read_text()).get(META_KEY, [])
-    except (OSError, ValueError, AttributeError):
-        return
-    left = [n for n in earlier if n not in names and (out_dir / n).exists()]
-    if left:
-        flags = " ".join(f"--{'animate' if Path(n).suffix in ('.gif', '.mp4') else 'slides'} {n}" for n in left)
-        raise ParamError(f"out_dir = {str(out_dir)!r}: holds {', '.join(left)} from an earlier run; ask for it "
-                         f"again ({flags}) to replace that run, or choose another out_dir")
 
 
 def figure_writers(history, targets: Mapping[str, Path]) -> dict[str, Callable[[Path], object]]:
