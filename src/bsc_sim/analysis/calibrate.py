@@ -468,7 +468,8 @@ def _report(spec: CalibrationSpec, fitted: Mapping[str, Any], fit: pd.DataFrame,
         f"Best trial {fitted['best_trial']}, objective {fitted['objective']:.4g}.", "",
         "| parameter | low | high | best |", "|---|---|---|---|",
         *[f"| `{p.key}` | {p.low:g} | {p.high:g} | {fitted['parameters'][p.key]:.4g} |" for p in spec.parameters],
-        "", "Fit of the best parameters, re-run with the same seeds (95 % t-interval over replicates):", "",
+        "", "Fit of the best parameters, re-run with the same seeds (95 % intervals: a t-interval over "
+        "replicates for a mean, a bootstrap over replicates for a pooled ratio):", "",
         "| indicator | target | tolerance | model mean | 95 % CI | within tolerance | source |",
         "|---|---|---|---|---|---|---|",
         *[f"| `{r.indicator}` | {r.target:.3g} | {r.tolerance:.3g} | {r.model_mean:.3g} | "
