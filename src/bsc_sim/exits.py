@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 __all__ = ["DONE", "RUNS_FAILED", "BAD_INPUT", "INTERRUPTED", "TERMINATED", "EXIT_HELP", "Terminated",
-           "terminate_as_interrupt", "interrupted_code", "report_interrupt"]
+           "terminate_as_interrupt", "interrupted_code", "report_interrupt", "guarded"]
 
 DONE = 0
 RUNS_FAILED = 1       # some runs failed; they are listed, and re-running the command retries them
@@ -61,3 +61,23 @@ def report_interrupt(command: str, exc: BaseException, kept: str = "finished run
     how = "terminated" if isinstance(exc, Terminated) else "interrupted"
     print(f"\nbsc-sim {command}: {how}; {kept}, re-run the same command to resume", file=sys.stderr)
     return interrupted_code(exc)
+
+
+def guarded(command: str, body) -> int:
+    """Run a command's ``body()`` and turn its errors into the exit-code contract: bad input (a
+    ``ParamError``) or a file that cannot be written is one line on stderr and 2; Ctrl-C or SIGTERM
+    is reported with 130 or 143."""
+    import sys
+
+    from .paramtools import ParamError
+
+    try:
+        return body()
+    except ParamError as exc:
+        print(f"bsc-sim {command}: error: {exc}", file=sys.stderr)
+        return BAD_INPUT
+    except OSError as exc:  # a report file became unwritable while the runs ran
+        print(f"bsc-sim {command}: error: cannot write {exc.filename!r} ({exc.strerror})", file=sys.stderr)
+        return BAD_INPUT
+    except KeyboardInterrupt as exc:
+        return report_interrupt(command, exc)

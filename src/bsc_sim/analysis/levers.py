@@ -12,7 +12,6 @@ A lever that moves no outcome is a defect unless the ODD says why; the report fl
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -232,7 +231,7 @@ def render(table: pd.DataFrame, meta: dict) -> str:
 def cmd_levers(argv: Sequence[str]) -> int:
     """``bsc-sim levers [replications=100] [seed=0] [out_dir=...] [doc=PATH] [levers=[...]] [executor...]``."""
     from .. import __version__
-    from ..exits import BAD_INPUT, DONE, EXIT_HELP, RUNS_FAILED, report_interrupt
+    from ..exits import DONE, EXIT_HELP, RUNS_FAILED, guarded
     from ..experiments.cli import EXECUTOR_KEYS, _int, parse_settings, run_options
     from ..experiments.runner import run_experiment
     from ..experiments.store import atomic_write
@@ -255,7 +254,8 @@ def cmd_levers(argv: Sequence[str]) -> int:
               + "\n\nAny other KEY=VALUE is a model override applied to every run (a context, e.g. "
                 f"readiness.data_capacity_mean=0.2).\n{EXIT_HELP}")
         return DONE
-    try:
+
+    def body() -> int:
         settings, overrides = parse_settings(argv, own, command="levers")
         reps = _int(settings, "replications", 100)
         seed = _int(settings, "seed", 0)
@@ -287,16 +287,10 @@ def cmd_levers(argv: Sequence[str]) -> int:
         atomic_write(out_dir / "levers.csv", lambda p: table.to_csv(p, index=False))
         if doc is not None:
             atomic_write(doc, lambda p: p.write_text(render(table, meta)))
-    except ParamError as exc:
-        print(f"bsc-sim levers: error: {exc}", file=sys.stderr)
-        return BAD_INPUT
-    except OSError as exc:  # a report file became unwritable while the runs ran
-        print(f"bsc-sim levers: error: cannot write {exc.filename!r} ({exc.strerror})", file=sys.stderr)
-        return BAD_INPUT
-    except KeyboardInterrupt as exc:
-        return report_interrupt("levers", exc)
-    for lever_key, df in table[table["kind"] == "outcome"].groupby("lever", sort=False):
-        moved = ", ".join(f"{r.outcome} {_fmt(r.difference, r.unit, True)}" for r in df.itertuples() if r.excludes_zero)
-        print(f"  {lever_key:<20} {moved or 'NO OUTCOME MOVED'}")
-    print(f"wrote {out_dir / 'levers.csv'}" + (f" and {doc}" if doc is not None else ""))
-    return DONE
+        for lever_key, df in table[table["kind"] == "outcome"].groupby("lever", sort=False):
+            moved = ", ".join(f"{r.outcome} {_fmt(r.difference, r.unit, True)}" for r in df.itertuples() if r.excludes_zero)
+            print(f"  {lever_key:<20} {moved or 'NO OUTCOME MOVED'}")
+        print(f"wrote {out_dir / 'levers.csv'}" + (f" and {doc}" if doc is not None else ""))
+        return DONE
+
+    return guarded("levers", body)

@@ -10,7 +10,6 @@ is reported as FAIL with the reason; nothing is tuned to pass (Grimm et al. 2005
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -294,7 +293,7 @@ def _check_doc(doc: Path) -> None:
 def cmd_validate(argv: Sequence[str]) -> int:
     """``bsc-sim validate [replications=100] [seed=0] [out_dir=...] [doc=docs/validation.md] [executor...]``."""
     from .. import __version__
-    from ..exits import BAD_INPUT, DONE, EXIT_HELP, RUNS_FAILED, report_interrupt
+    from ..exits import DONE, EXIT_HELP, RUNS_FAILED, guarded
     from ..experiments.cli import EXECUTOR_KEYS, _int, parse_settings, run_options
     from ..experiments.runner import run_experiment
     from ..experiments.store import atomic_write
@@ -313,7 +312,8 @@ def cmd_validate(argv: Sequence[str]) -> int:
               "Markdown table goes to docs/validation.md only when asked: doc=docs/validation.md.\n\nSettings:\n"
               + "\n".join(f"  {k:<{width}}  {v}" for k, v in own.items()) + f"\n\n{EXIT_HELP}")
         return DONE
-    try:
+
+    def body() -> int:
         settings, _ = parse_settings(argv, own, overrides_allowed=False, command="validate")
         reps = _int(settings, "replications", 100)
         sweep_reps = _int(settings, "sweep_replications", None)
@@ -336,15 +336,9 @@ def cmd_validate(argv: Sequence[str]) -> int:
         atomic_write(out_dir / "validation.csv", lambda p: table.to_csv(p, index=False))
         if doc is not None:
             atomic_write(doc, lambda p: p.write_text(render(table, meta)))
-    except ParamError as exc:
-        print(f"bsc-sim validate: error: {exc}", file=sys.stderr)
-        return BAD_INPUT
-    except OSError as exc:  # the table's file became unwritable while the runs ran
-        print(f"bsc-sim validate: error: cannot write {exc.filename!r} ({exc.strerror})", file=sys.stderr)
-        return BAD_INPUT
-    except KeyboardInterrupt as exc:
-        return report_interrupt("validate", exc)
-    for r in table.itertuples():
-        print(f"  {r.result}  {r.fact}: {r.model}")
-    print(f"wrote {out_dir / 'validation.csv'}" + (f" and {doc}" if doc is not None else ""))
-    return DONE
+        for r in table.itertuples():
+            print(f"  {r.result}  {r.fact}: {r.model}")
+        print(f"wrote {out_dir / 'validation.csv'}" + (f" and {doc}" if doc is not None else ""))
+        return DONE
+
+    return guarded("validate", body)
