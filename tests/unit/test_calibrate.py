@@ -22,17 +22,14 @@ import yaml
 from bsc_sim.analysis.calibrate import (
     STUDY_FILE,
     STUDY_NAME,
-    Target,
     calibrate,
     cmd_calibrate,
     evaluate,
     fit_table,
-    load_spec,
     objective,
-    replicate_seeds,
-    spec_from_dict,
-    validate_spec,
 )
+from bsc_sim.analysis.targets import Target, load_spec, spec_from_dict, validate_spec
+from bsc_sim.experiments.specs import replicate_seeds
 from bsc_sim.config import config_dir, load_params
 from bsc_sim.experiments import SerialExecutor
 

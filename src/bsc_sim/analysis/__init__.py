@@ -1,1 +1,2 @@
-"""Analyses that read experiment stores or RunResults, never models: validation and calibration."""
+"""Analyses that read experiment stores or RunResults, never models: validation, the lever audit,
+calibration (targets files in ``targets``), and the estimators they share (``stats``)."""

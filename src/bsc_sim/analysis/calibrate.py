@@ -1,20 +1,14 @@
 """Calibration: fit free parameters to target indicators with Optuna (``bsc-sim calibrate``).
 
-A *targets file* (YAML; ``configs/calibration/default.yaml`` is the worked example) holds
-
-* ``base``: Hydra overrides applied to every run (a design, the cohort size ...);
-* ``parameters``: the free parameters, each a dotted key with ``low`` and ``high`` bounds and
-  optionally ``log: true`` (search on a log scale);
-* ``targets``: indicators of a run's summary (:func:`bsc_sim.model.outcomes.summarize`), each with a
-  target ``value``, a ``tolerance`` (the error that counts as one unit), an optional ``weight``
-  (default 1) and its ``source``; with ``per: OTHER_INDICATOR`` the target is the ratio of pooled
-  sums over replicates, sum(indicator) / sum(per) (e.g. programmes improved per programme);
-* optionally ``trials``, ``replicates`` and ``seed`` (the command line wins).
+A *targets file* (read and checked by :mod:`.targets`) names the free parameters with their bounds
+and the targets: summary indicators with a value, a tolerance, a weight and a source; with
+``per: OTHER_INDICATOR`` a target is the ratio of pooled sums over replicates.
 
 Method. Every trial runs the same ``replicates`` seeds, spawned from ``SeedSequence(seed)``
 (common random numbers: trials differ only by their parameters, which makes the objective far
 smoother than fresh seeds would). The objective is the weighted sum of squared standardised errors
-of the replicate means, ``sum_i w_i ((mean_i - value_i) / tolerance_i)^2``; it is minimised by
+of the model's values, ``sum_i w_i ((model_i - value_i) / tolerance_i)^2``, where a model value is
+the replicate mean or, for a ``per`` target, the ratio of pooled sums; it is minimised by
 Optuna's TPE sampler, seeded. The study lives in ``out_dir/study.db`` (SQLite), so an interrupted
 calibration resumes: it counts the completed trials and runs only the rest. The best parameters are
 then re-run with the same seeds for the fit table.
@@ -27,8 +21,6 @@ tolerance), ``trials.csv`` (every trial: state, objective, parameters, indicator
 
 from __future__ import annotations
 
-import difflib
-import math
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -43,68 +35,15 @@ import pandas as pd
 from ..experiments.specs import params_with, replicate_seeds
 from ..exits import BAD_INPUT, EXIT_HELP, report_interrupt
 from ..experiments.store import atomic_write
-from ..paramtools import ParamError, to_dict
+from ..paramtools import ParamError
 from ..params import Params
+from .targets import CalibrationSpec, Target, flat_values, load_spec, validate_spec, whole_number
 
-__all__ = ["CalibrationSpec", "CalibrationResult", "FreeParameter", "Target", "load_spec", "validate_spec",
-           "evaluate", "objective", "calibrate", "cmd_calibrate", "STUDY_NAME"]
+__all__ = ["CalibrationResult", "evaluate", "objective", "fit_table", "calibrate", "cmd_calibrate", "STUDY_NAME"]
 
 STUDY_NAME = "bsc_sim_calibration"
 STUDY_FILE = "study.db"
 NAN_PENALTY = 1e6  # objective contribution (x weight) of a target whose indicator is undefined in every replicate
-SPEC_KEYS = {"base", "parameters", "targets", "trials", "replicates", "seed"}
-PARAMETER_KEYS = {"key", "low", "high", "log"}
-TARGET_KEYS = {"indicator", "value", "tolerance", "weight", "source", "per"}
-NOT_CALIBRATABLE = {"seed", "design"}
-
-
-@dataclass(frozen=True)
-class FreeParameter:
-    """A parameter searched between ``low`` and ``high`` (on a log scale if ``log``)."""
-
-    key: str
-    low: float
-    high: float
-    log: bool = False
-
-
-@dataclass(frozen=True)
-class Target:
-    """An indicator the model should reproduce: ``value`` within about ``tolerance``."""
-
-    indicator: str
-    value: float
-    tolerance: float
-    weight: float = 1.0
-    source: str = ""
-    per: str | None = None    # the target is sum(indicator) / sum(per) over replicates
-
-    @property
-    def label(self) -> str:
-        return f"{self.indicator}/{self.per}" if self.per else self.indicator
-
-
-@dataclass(frozen=True)
-class CalibrationSpec:
-    """Everything that defines a calibration (what ``study.db`` is checked against on resume)."""
-
-    base: tuple[str, ...]
-    parameters: tuple[FreeParameter, ...]
-    targets: tuple[Target, ...]
-    trials: int = 40
-    replicates: int = 4
-    seed: int = 0
-
-    def identity(self) -> dict[str, Any]:
-        """The fields that change the objective; ``trials`` is excluded so a study can be extended."""
-        d = asdict(self)
-        d.pop("trials")
-        d["base"] = list(self.base)
-        d["parameters"] = [asdict(p) for p in self.parameters]
-        d["targets"] = [asdict(t) for t in self.targets]
-        return d
-
-
 @dataclass
 class CalibrationResult:
     """What :func:`calibrate` found and wrote."""
@@ -118,154 +57,6 @@ class CalibrationResult:
     trials: pd.DataFrame
     out_dir: Path
     written: list[str] = field(default_factory=list)
-
-
-# ----------------------------------------------------------------------------------------------
-# Reading and checking a targets file
-
-
-def _whole(value: Any, key: str, lo: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < lo:
-        raise ParamError(f"{key} = {value!r}: must be a whole number >= {lo}")
-    return value
-
-
-def _number(value: Any, key: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ParamError(f"{key} = {value!r}: must be a finite number")
-    return float(value)
-
-
-def _mapping_list(data: Any, key: str, allowed: set[str], required: Sequence[str]) -> list[dict[str, Any]]:
-    if not isinstance(data, list) or not data:
-        raise ParamError(f"{key} = {data!r}: expected a non-empty list of mappings")
-    for i, item in enumerate(data):
-        where = f"{key}[{i}]"
-        if not isinstance(item, Mapping):
-            raise ParamError(f"{where} = {item!r}: expected a mapping with {', '.join(required)}")
-        for k in item:
-            if k not in allowed:
-                raise ParamError(f"{where}.{k}: unknown key (value {item[k]!r}); known: {', '.join(sorted(allowed))}")
-        for k in required:
-            if k not in item:
-                raise ParamError(f"{where}.{k}: required")
-    return data
-
-
-def spec_from_dict(data: Any, *, overrides: Sequence[str] = (), trials: int | None = None,
-                   replicates: int | None = None, seed: int | None = None) -> CalibrationSpec:
-    """Build a spec from a parsed targets file; ``overrides`` are appended to its ``base``.
-
-    Checks the structure only; :func:`validate_spec` checks keys, bounds and indicators.
-    """
-    if not isinstance(data, Mapping):
-        raise ParamError(f"targets file = {data!r}: expected a mapping with parameters and targets")
-    for k in data:
-        if k not in SPEC_KEYS:
-            raise ParamError(f"{k}: unknown key in the targets file (value {data[k]!r}); "
-                             f"known: {', '.join(sorted(SPEC_KEYS))}")
-    base = data.get("base") or []
-    if not isinstance(base, list) or not all(isinstance(b, str) for b in base):
-        raise ParamError(f"base = {base!r}: expected a list of KEY=VALUE overrides")
-    params = []
-    for p in _mapping_list(data.get("parameters"), "parameters", PARAMETER_KEYS, ("key", "low", "high")):
-        key = str(p["key"])
-        log = p.get("log", False)
-        if not isinstance(log, bool):
-            raise ParamError(f"{key}.log = {log!r}: expected true or false")
-        params.append(FreeParameter(key=key, low=_number(p["low"], f"{key}.low"),
-                                    high=_number(p["high"], f"{key}.high"), log=log))
-    targets = []
-    for t in _mapping_list(data.get("targets"), "targets", TARGET_KEYS, ("indicator", "value", "tolerance")):
-        name = str(t["indicator"])
-        targets.append(Target(indicator=name, value=_number(t["value"], f"{name}.value"),
-                              tolerance=_number(t["tolerance"], f"{name}.tolerance"),
-                              weight=_number(t.get("weight", 1.0), f"{name}.weight"),
-                              source=str(t.get("source", "")), per=None if t.get("per") is None else str(t["per"])))
-    return CalibrationSpec(
-        base=tuple(base) + tuple(overrides), parameters=tuple(params), targets=tuple(targets),
-        trials=_whole(data.get("trials", 40) if trials is None else trials, "trials", 1),
-        replicates=_whole(data.get("replicates", 4) if replicates is None else replicates, "replicates", 1),
-        seed=_whole(data.get("seed", 0) if seed is None else seed, "seed", 0),
-    )
-
-
-def load_spec(path: str | Path, **kwargs: Any) -> CalibrationSpec:
-    """Read a targets file (YAML); keyword arguments as for :func:`spec_from_dict`."""
-    from ..datafiles import read_yaml_file
-
-    return spec_from_dict(read_yaml_file(path, f"targets = {str(path)!r}"), **kwargs)
-
-
-def summary_indicators() -> tuple[str, ...]:
-    """Names of the scalar outcomes of a run (shared with the experiment configs' check)."""
-    from ..experiments.design import summary_outcomes
-
-    return summary_outcomes()
-
-
-def flat_values(params: Params) -> dict[str, Any]:
-    """Every leaf parameter as ``{dotted key: value}`` (practices added by overrides included)."""
-    out: dict[str, Any] = {}
-
-    def walk(node: Mapping[str, Any], prefix: str) -> None:
-        for k, v in node.items():
-            if isinstance(v, Mapping):
-                walk(v, f"{prefix}{k}.")
-            else:
-                out[f"{prefix}{k}"] = v
-
-    walk(to_dict(params), "")
-    return out
-
-
-def validate_spec(spec: CalibrationSpec) -> Params:
-    """Check every key, bound and indicator of ``spec``; return the base parameters.
-
-    Raises:
-        ParamError: one line naming the offending key and value.
-    """
-    from ..config import load_params
-
-    base = load_params(list(spec.base))
-    values = flat_values(base)
-    seen: set[str] = set()
-    for p in spec.parameters:
-        if p.key in seen:
-            raise ParamError(f"{p.key}: listed twice under parameters")
-        seen.add(p.key)
-        if p.key not in values:
-            hint = difflib.get_close_matches(p.key, list(values), n=1)
-            raise ParamError(f"{p.key}: unknown parameter (low {p.low:g}, high {p.high:g})"
-                             + (f"; did you mean {hint[0]}?" if hint else ""))
-        tp = type(values[p.key])
-        if p.key in NOT_CALIBRATABLE or tp not in (int, float):
-            raise ParamError(f"{p.key}: not a numeric model parameter, cannot be calibrated")
-        if not p.low < p.high:
-            raise ParamError(f"{p.key}.low = {p.low:g}: must be < high ({p.high:g})")
-        if p.log and p.low <= 0:
-            raise ParamError(f"{p.key}.low = {p.low:g}: must be > 0 with log: true")
-        if tp is int and not (float(p.low).is_integer() and float(p.high).is_integer()):
-            raise ParamError(f"{p.key}.low = {p.low:g}: bounds of an integer parameter must be whole numbers")
-        for bound in (p.low, p.high):  # the range checks of params.py, naming the key and value
-            params_with(base, {p.key: int(bound) if tp is int else bound})
-    known = set(summary_indicators())
-    seen = set()
-    for t in spec.targets:
-        if t.indicator not in known:
-            hint = difflib.get_close_matches(t.indicator, sorted(known), n=1)
-            raise ParamError(f"{t.indicator}: unknown indicator (value {t.value:g})"
-                             + (f"; did you mean {hint[0]}?" if hint else "; see bsc_sim.model.outcomes.summarize"))
-        if t.per is not None and t.per not in known:
-            raise ParamError(f"{t.indicator}.per = {t.per!r}: unknown indicator")
-        if t.label in seen:
-            raise ParamError(f"{t.label}: listed twice under targets")
-        seen.add(t.label)
-        if not t.tolerance > 0:
-            raise ParamError(f"{t.indicator}.tolerance = {t.tolerance:g}: must be > 0")
-        if t.weight < 0:
-            raise ParamError(f"{t.indicator}.weight = {t.weight:g}: must be >= 0")
-    return base
 
 
 # ----------------------------------------------------------------------------------------------
@@ -633,7 +424,7 @@ def cmd_calibrate(argv: list[str]) -> int:
         settings, overrides = _parse(argv)
         for key in ("trials", "replicates", "seed", "executor.workers"):
             if key in settings and settings[key] is not None:
-                _whole(settings[key], key, 0 if key == "seed" else 1)
+                whole_number(settings[key], key, 0 if key == "seed" else 1)
         from ..experiments.cli import _bool
         from ..experiments.executors import ExecutorSpec, open_executor
         from ..memory import check_memory, limit_setting
