@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .population import supported
+
 
 class Culture:
     """The programme learning-culture index, staff QI skill and team momentum."""
@@ -27,16 +29,16 @@ class Culture:
     def step(self, model) -> None:
         p, pr, st = model.params, model.pop.programs, model.pop.staff
         c, w = p.culture, model.week
-        supported = model.calendar.supports_active[w] & pr.in_collaborative
+        is_supported = supported(model)
         # Leaders' support builds culture through the team's work while the collaborative supports run.
-        team_active = supported & ~pr.derailed & (np.bincount(st.program[st.present & st.on_team],
+        team_active = is_supported & ~pr.derailed & (np.bincount(st.program[st.present & st.on_team],
                                                               minlength=len(pr.culture)) > 0)
         gap = 1.0 - pr.culture
         gain = (c.gain_per_cycle * pr.new_cycles_data_used + c.gain_session * pr.new_session_dose
                 + c.gain_leadership * pr.leadership * team_active) * gap
         # Without supports, culture built above the programme's initial level erodes faster; a culture
         # pushed below it (a director's exit) recovers only at the slow rate.
-        eroding = ~supported & (pr.culture > self.initial)
+        eroding = ~is_supported & (pr.culture > self.initial)
         decay = np.where(eroding, c.decay_unsupported_weekly, c.decay_weekly)
         pr.culture += np.minimum(gain, gap) - decay * (pr.culture - self.initial)
         idle = st.reinforced_week < w

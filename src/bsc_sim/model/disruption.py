@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .population import EDUCATION_MANAGER, DIRECTOR
+from .population import DIRECTOR, EDUCATION_MANAGER, supported
 
 
 class Disruption:
@@ -53,7 +53,7 @@ class Disruption:
         pr.derailed[onset] = True
         pr.n_derailments[onset] += 1
         # Leaving the collaborative: a director's exit that dissolves the team, or attrition while derailed.
-        active = pr.in_collaborative & model.calendar.supports_active[model.week]
+        active = supported(model)
         dissolve = director_left & (u_dissolve < d.p_dissolve_on_director_exit)
         leave = active & (dissolve | (pr.derailed & (u_drop < d.dropout_weekly)))
         if leave.any():

@@ -41,7 +41,8 @@ from __future__ import annotations
 import numpy as np
 
 from .disruption import leader_on_team
-from .population import DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES, LEVELS, TEACHING_ROLES, group_sum, local_fit
+from .population import (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES, LEVELS, TEACHING_ROLES, group_sum, local_fit,
+                         supported)
 
 IDLE, PLAN, DO, STUDY = 0, 1, 2, 3
 GO, ADAPT, STOP = 0, 1, 2
@@ -110,15 +111,10 @@ class PDSAProcess:
         n = np.bincount(st.program[members], minlength=M)
         return n, members
 
-    @staticmethod
-    def supported(model) -> np.ndarray:
-        """(M,) the programme has the collaborative's supports this week (it has not dropped out)."""
-        return model.calendar.supports_active[model.week] & model.pop.programs.in_collaborative
-
     def data_capacity(self, model) -> np.ndarray:
         """Effective data capacity per programme: own capacity plus data-use support while supported."""
         c = model.params.collaborative
-        support = c.data_use_support * model.params.pdsa.data_support_gain * self.supported(model)
+        support = c.data_use_support * model.params.pdsa.data_support_gain * supported(model)
         return np.minimum(1.0, model.pop.programs.data_capacity + support)
 
     def _start_cycles(self, model, n_team: np.ndarray, members: np.ndarray) -> None:
@@ -131,7 +127,7 @@ class PDSAProcess:
         # After its supports end, a team keeps cycling only as its culture carries it, and less and less.
         since_end = np.maximum(0, w - pr.support_end - 1)
         after = q.post_collaborative_factor * pr.culture / 0.5 * 0.5 ** (since_end / q.taper_half_life_weeks)
-        support = np.where(self.supported(model), 1.0, after)
+        support = np.where(supported(model), 1.0, after)
         readiness = (pr.commitment + pr.efficacy) / 2  # Weiner 2009: commitment and efficacy (DF 4.3)
         momentum = 1.0 - q.momentum_weight + 2.0 * q.momentum_weight * pr.momentum
         peers = 1.0 + model.params.learning.peer_start_boost * pr.peer_encouragement
@@ -233,7 +229,7 @@ class PDSAProcess:
         model.ledger.staff_hours(model, team_here, p.costs.pdsa_hours_per_member, cover=False)
         st.reinforced_week[team_here] = w  # studying a test together keeps QI skill in use
         if data_used and len(team_here):  # collecting and charting the data, shared by the team
-            strength = p.collaborative.data_use_support * self.supported(model)[m]
+            strength = p.collaborative.data_use_support * supported(model)[m]
             hours = p.costs.data_hours_per_cycle * (1.0 - q.data_support_time_saving * strength)
             model.ledger.staff_hours(model, team_here, hours / len(team_here), cover=False)
             self.data_hours += hours

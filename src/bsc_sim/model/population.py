@@ -372,3 +372,9 @@ def local_fit(p: Params, pop: Population) -> np.ndarray:
     family_gain = np.where(level == LEVELS.index("family"), fp.team_fit_family,
                            np.where(level == LEVELS.index("classroom"), fp.team_fit_classroom, 0.0))
     return np.minimum(pop.programs.fit, p.pdsa.max_fit) + family_on_team(pop)[:, None] * family_gain[None, :]
+
+
+def supported(model) -> np.ndarray:
+    """(M,) the programme has the collaborative's supports this week: they are active (the
+    collaborative or its follow-up support) and the programme has not left (ODD 3, "Supports")."""
+    return model.calendar.supports_active[model.week] & model.pop.programs.in_collaborative

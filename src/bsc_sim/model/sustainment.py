@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .population import DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES, LEVELS, TEACHING_ROLES, group_sum, local_fit
+from .population import (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES, LEVELS, TEACHING_ROLES, group_sum, local_fit,
+                         supported)
 
 
 def _sigmoid(x):
@@ -93,10 +94,10 @@ class Sustainment:
         """Feedback each person gets on each practice this week, 0-1, shape (S, P)."""
         p, st, pr = model.params, model.pop.staff, model.pop.programs
         s, prog, w = p.sustain, st.program, model.week
-        supported = model.calendar.supports_active[w] & pr.in_collaborative
+        is_supported = supported(model)
         # Once the faculty leave, team routines and leaders' follow-through on endorsed practices
         # continue only as far as the programme's learning culture carries them; a crisis blunts both.
-        carry = np.where(supported, 1.0, pr.culture) * np.where(pr.derailed, p.disruption.support_factor, 1.0)
+        carry = np.where(is_supported, 1.0, pr.culture) * np.where(pr.derailed, p.disruption.support_factor, 1.0)
         team = carry[prog] * st.on_team
         endorse = pr.endorsed * (pr.leadership * carry)[:, None]
         direct = st.testing | (st.coached_until >= w)[:, None]
