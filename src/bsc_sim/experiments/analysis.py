@@ -22,6 +22,7 @@ from .runner import ExperimentRun, check_before_writing, run_experiment
 from .sensitivity import SensitivityProblem, analyze, n_runs, row_outcomes, sample, sensitivity_specs
 from .lock import store_lock
 from .store import publish_analysis
+from .uncertainty import with_uncertainty
 
 __all__ = ["run_comparison", "run_sweep", "run_sensitivity"]
 
@@ -65,13 +66,14 @@ STORE_FILES = ["results.parquet", "curves.parquet", "runs.parquet", "manifest.js
 def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir: str | Path, *,
                    overrides: Sequence[str] = (), executor: ExecutorSpec | None = None, progress: bool = True,
                    checkpoint_every: int | None = None, verbose: bool = True, wait_for_lock: bool = False,
-                   memory_limit: int | str | None = "available", overwrite: bool = False
-                   ) -> tuple[ExperimentRun, list[str]]:
+                   memory_limit: int | str | None = "available", overwrite: bool = False,
+                   uncertainty: str | None = None) -> tuple[ExperimentRun, list[str]]:
     """Run ``designs`` on common seeds; write ``comparison.csv`` and the two figures."""
     out_dir = Path(out_dir)
     specs = comparison_specs(designs, replications, seed, overrides)
     description = {"kind": "compare", "designs": list(designs), "replications": replications, "seed": seed,
                    "overrides": list(overrides)}
+    specs, description = with_uncertainty(specs, description, uncertainty, overrides=overrides)
     options = dict(executor=executor, progress=progress, checkpoint_every=checkpoint_every,
                    wait_for_lock=wait_for_lock, memory_limit=memory_limit, overwrite=overwrite)
     with _experiment(specs, out_dir, description, **options) as run:
@@ -116,13 +118,15 @@ def format_comparison(comparison: pd.DataFrame, outcomes: Sequence[str]) -> str:
 def run_sweep(cfg: ExperimentConfig, out_dir: str | Path, *, overrides: Sequence[str] = (),
               executor: ExecutorSpec | None = None, progress: bool = True,
               checkpoint_every: int | None = None, wait_for_lock: bool = False,
-              memory_limit: int | str | None = "available", overwrite: bool = False
-                   ) -> tuple[ExperimentRun, list[str]]:
+              memory_limit: int | str | None = "available", overwrite: bool = False,
+              uncertainty: str | None = None) -> tuple[ExperimentRun, list[str]]:
     """Grid or Latin-hypercube sweep: one long table (``results.csv``), a figure per outcome and,
     for a grid, ``points.csv`` with each point's means and paired differences from the reference."""
     out_dir = Path(out_dir)
     specs = sweep_specs(cfg, overrides)
     description = {"kind": "sweep", **cfg.describe(), "overrides": list(overrides)}
+    specs, description = with_uncertainty(specs, description, uncertainty, overrides=overrides,
+                                          skip=[p.key for p in cfg.parameters])
     options = dict(executor=executor, progress=progress, checkpoint_every=checkpoint_every,
                    wait_for_lock=wait_for_lock, memory_limit=memory_limit, overwrite=overwrite)
     with _experiment(specs, out_dir, description, **options) as run:

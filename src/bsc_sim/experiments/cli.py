@@ -27,12 +27,15 @@ EXECUTOR_KEYS = {
     "memory_limit": "refuse runs whose estimated memory (all local workers together) exceeds this: 8GiB, 500MB; "
                     "default: the memory available; none: no check",
 }
+UNCERTAINTY_KEY = {"uncertainty": "seed | parameters | PATH.yaml: seed noise only (default), or also draw the uncertain "
+                                  "parameters of configs/uncertainty/default.yaml (or of PATH) per replicate"}
 COMMAND_KEYS = {
     "compare": {"designs": "list of designs, the first is the reference, e.g. [bsc,coach,training,business_as_usual]",
-                "replications": "seeds per design (default 50)", "seed": "root seed of the replicate seeds (default 0)"},
+                "replications": "seeds per design (default 50)", "seed": "root seed of the replicate seeds (default 0)",
+                **UNCERTAINTY_KEY},
     "sweep": {"experiment": "name in configs/experiment/ or a path to a .yaml file (required)",
               "replications": "seeds per point (default: the experiment's)", "seed": "root seed (default: the experiment's)",
-              "sampler": "grid | lhs (default: the experiment's)", "n": "points of an lhs sweep"},
+              "sampler": "grid | lhs (default: the experiment's)", "n": "points of an lhs sweep", **UNCERTAINTY_KEY},
     "sensitivity": {"experiment": "name in configs/experiment/ or a path to a .yaml file (required)",
                     "method": "morris | sobol (default: the experiment's)",
                     "n": "SALib base sample size N (sobol: a power of 2); rows = N(D+1) morris, N(2D+2) sobol (N(D+2) "
@@ -64,7 +67,7 @@ def _usage(command: str) -> str:
 
 # Settings whose values are names or paths: kept as typed, never read as YAML (out_dir=2024).
 RAW_KEYS = frozenset({"out_dir", "executor", "executor.address", "experiment", "targets", "doc", "method",
-                      "memory_limit"})
+                      "memory_limit", "uncertainty"})
 
 
 def parse_settings(argv: Sequence[str], known: Iterable[str], *, overrides_allowed: bool = True,
@@ -180,7 +183,8 @@ def cmd_compare(argv: list[str]) -> int:
             raise ParamError(f"designs = {designs!r}: expected a list such as [bsc,coach]")
         out_dir = Path(settings.get("out_dir") or "outputs/compare")
         run, written = run_comparison(designs, _int(settings, "replications", 50), _int(settings, "seed", 0),
-                                      out_dir, overrides=overrides, **run_options(settings))
+                                      out_dir, overrides=overrides, uncertainty=settings.get("uncertainty"),
+                                      **run_options(settings))
         return _finish(run, out_dir, written)
 
     return _main("compare", argv, body)
@@ -204,7 +208,9 @@ def _run_experiment_command(command: str, argv: list[str], default_out: Callable
 
         cfg = _experiment(settings, command)
         out_dir = Path(settings.get("out_dir") or default_out(cfg))
-        run, written = getattr(analysis, f"run_{command}")(cfg, out_dir, overrides=overrides, **run_options(settings))
+        extra = {"uncertainty": settings.get("uncertainty")} if command == "sweep" else {}
+        run, written = getattr(analysis, f"run_{command}")(cfg, out_dir, overrides=overrides, **extra,
+                                                           **run_options(settings))
         return _finish(run, out_dir, written)
 
     return _main(command, argv, body)

@@ -1,0 +1,124 @@
+"""Parameter uncertainty (``bsc_sim.experiments.uncertainty``): common worlds across designs,
+different worlds across replicates, within ranges, reproducible, and recorded in experiment.json."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bsc_sim.config import load_params
+from bsc_sim.experiments.compare import comparison_specs
+from bsc_sim.experiments.uncertainty import (
+    apply_uncertainty,
+    draw_world,
+    load_uncertainty,
+    with_uncertainty,
+)
+from bsc_sim.paramtools import ParamError, to_dict
+
+
+def _value(params, key):
+    node = to_dict(params)
+    for part in key.split("."):
+        node = node[part]
+    return node
+
+
+@pytest.fixture(scope="module")
+def unc():
+    return load_uncertainty()
+
+
+def test_default_file_cites_a_source_for_every_range(unc):
+    assert len(unc.parameters) >= 5
+    for p in unc.parameters:
+        assert p.low < p.high and p.source
+        assert "DF" in p.source or "M " in p.source or "assumption" in p.source or "calibration" in p.source
+
+
+def test_draws_are_common_across_designs_and_differ_between_replicates(unc):
+    specs = comparison_specs(["bsc", "coach", "bsc_virtual"], 6, 3, ["cohort.n_programs=2"])
+    drawn = apply_uncertainty(specs, unc)
+    by_rep = {}
+    for spec in drawn:
+        world = {k: _value(spec.params, k) for k in unc.keys}
+        assert world == {k: spec.labels[k] for k in unc.keys}          # labels say what the params hold
+        by_rep.setdefault(spec.labels["replicate"], []).append(world)
+        assert spec.params.design == spec.labels["design"]              # the design itself is untouched
+        assert spec.params.cohort.n_programs == 2
+    for worlds in by_rep.values():                                     # same world in every design
+        assert all(w == worlds[0] for w in worlds)
+    firsts = [worlds[0] for worlds in by_rep.values()]
+    for key in unc.keys:                                               # a different world per replicate
+        assert len({w[key] for w in firsts}) == len(firsts)
+
+
+def test_draws_stay_within_ranges_and_are_reproducible(unc):
+    seeds = range(400)
+    worlds = pd.DataFrame([draw_world(unc, s) for s in seeds])
+    for p in unc.parameters:
+        assert worlds[p.key].between(p.low, p.high).all()
+        # uniform draws fill the range: both thirds at the ends are visited
+        assert (worlds[p.key] < p.low + (p.high - p.low) / 3).any() and (worlds[p.key] > p.high - (p.high - p.low) / 3).any()
+    again = pd.DataFrame([draw_world(unc, s) for s in seeds])
+    pd.testing.assert_frame_equal(worlds, again)
+    # its own stream: not the numbers the model's generator would draw first from the same seed
+    assert draw_world(unc, 7)[unc.parameters[0].key] != unc.parameters[0].from_unit(np.random.default_rng(7).random())
+
+
+def test_skipped_keys_are_not_drawn_and_the_rest_do_not_move(unc):
+    specs = comparison_specs(["bsc"], 3, 0, ["cohort.n_programs=2"])
+    full = apply_uncertainty(specs, unc)
+    first = unc.keys[0]
+    part = apply_uncertainty(specs, unc, skip=[first])
+    for a, b in zip(full, part):
+        assert first not in b.labels and _value(b.params, first) == _value(load_params(["cohort.n_programs=2"]), first)
+        assert {k: v for k, v in a.labels.items() if k != first} == b.labels
+
+
+def test_with_uncertainty_records_the_mode_and_refuses_clashes(unc, tmp_path):
+    specs = comparison_specs(["bsc"], 2, 0, ["cohort.n_programs=2"])
+    same, desc = with_uncertainty(specs, {"kind": "compare"}, None)
+    assert same is specs and desc["uncertainty"] == "seed"
+    drawn, desc = with_uncertainty(specs, {"kind": "compare"}, "parameters")
+    assert desc["uncertainty"] == "parameters" and desc["uncertainty_file"].endswith("default.yaml")
+    assert set(desc["uncertain_parameters"]) == set(unc.keys)
+    with pytest.raises(ParamError, match="turnover.annual_rate_mean"):
+        with_uncertainty(specs, {}, "parameters", overrides=["turnover.annual_rate_mean=0.3"])
+    with pytest.raises(ParamError, match="uncertainty = 'sometimes'"):
+        with_uncertainty(specs, {}, "sometimes")
+
+
+@pytest.mark.parametrize("body, match", [
+    ("parameters: {collaborative.n_sessions: {low: 2, high: 4, source: x}}", "design lever"),
+    ("parameters: {turnover.annual_rate_mean: {low: 0.3, high: 0.2, source: x}}", "low < high"),
+    ("parameters: {turnover.annual_rate_mean: {low: 0.1, high: 0.2}}", "source"),
+    ("parameters: {turnover.annual_rate_mea: {low: 0.1, high: 0.2, source: x}}", "unknown parameter"),
+    ("parameters: {turnover.annual_rate_mean: {low: 0.1, high: 1.5, source: x}}", "refused"),
+])
+def test_bad_uncertainty_files_are_refused_in_one_line(tmp_path, body, match):
+    path = tmp_path / "u.yaml"
+    path.write_text(body)
+    with pytest.raises(ParamError, match=match) as info:
+        load_uncertainty(path)
+    assert "\n" not in str(info.value)
+
+
+def test_compare_with_parameter_uncertainty_end_to_end(tmp_path):
+    from bsc_sim.experiments.cli import cmd_compare
+
+    out = tmp_path / "cmp"
+    args = ["designs=bsc,coach", "replications=3", "cohort.n_programs=2", "followup_weeks=4", "executor=serial",
+            "progress=false", f"out_dir={out}"]
+    assert cmd_compare([*args, "uncertainty=parameters"]) == 0
+    info = json.loads((out / "experiment.json").read_text())
+    assert info["uncertainty"] == "parameters" and "turnover.annual_rate_mean" in info["uncertain_parameters"]
+    results = pd.read_csv(out / "results.csv")
+    per_rep = results.groupby("replicate")["turnover.annual_rate_mean"].nunique()
+    assert (per_rep == 1).all() and results["turnover.annual_rate_mean"].nunique() == 3
+    # the same command with seed uncertainty is another experiment: refused, nothing replaced
+    assert cmd_compare(args) == 2
+    seed_out = tmp_path / "cmp_seed"
+    assert cmd_compare([*args[:-1], f"out_dir={seed_out}"]) == 0
+    assert json.loads((seed_out / "experiment.json").read_text())["uncertainty"] == "seed"
