@@ -422,6 +422,10 @@ def confirm_front(study, spec: OptimizeSpec, base: Params, front: pd.DataFrame, 
     table = pd.DataFrame(rows)
     if len(table):
         table = table.sort_values(["cost", "trial"]).reset_index(drop=True)
+        # Confirmation can reorder the front: flag designs another affordable one now beats.
+        inside = table[table["within_budget"]]
+        still = set(pareto_front(inside, list(spec.objectives), cost="cost")["trial"]) if len(inside) else set()
+        table["dominated_on_confirmation"] = [bool(w and t not in still) for t, w in zip(table["trial"], table["within_budget"])]
     return table, base_row
 
 

@@ -43,9 +43,12 @@ def plot_pareto(trials: pd.DataFrame, pareto: pd.DataFrame, base: Mapping[str, A
     done = trials[trials["state"] == "COMPLETE"]
     ok = done[done["within_budget"]]
     over = done[~done["within_budget"]]
+    far = over[over["cost_mean"] > 1.6 * spec.budget]  # kept off the figure so the front stays legible
+    over = over[over["cost_mean"] <= 1.6 * spec.budget]
     ax.scatter(ok["cost_mean"], ok[f"{o}_mean"], s=18, color="0.6", label=f"trials within budget ({len(ok)})")
     ax.scatter(over["cost_mean"], over[f"{o}_mean"], s=18, marker="x", color="tab:red", alpha=0.5,
-               label=f"trials over budget ({len(over)})")
+               label=f"trials over budget ({len(over)}" + (f"; {len(far)} more beyond {usd(1.6 * spec.budget)})"
+                                                             if len(far) else ")"))
     if len(pareto):
         searched = pareto.sort_values("search_cost_mean")
         ax.plot(searched["search_cost_mean"], searched[f"search_{o}_mean"], "--", color="tab:blue", lw=1,
@@ -85,6 +88,7 @@ def format_front(pareto: pd.DataFrame, base: Mapping[str, Any], spec) -> str:
              f"from {base['design']}):"]
     for r in pareto.to_dict("records"):
         flag = "" if r["within_budget"] else "   OVER BUDGET: excluded, no design file"
+        flag += "   (beaten by another front design on confirmation)" if r.get("dominated_on_confirmation") else ""
         lines.append(f"  {r['design']}  {o} {r[o]:.3g} [{r[o + '_ci_low']:.3g}, {r[o + '_ci_high']:.3g}] "
                      f"vs {r[o + '_vs_base']:+.3g} [{r[o + '_vs_base_ci_low']:+.3g}, {r[o + '_vs_base_ci_high']:+.3g}]"
                      f"  cost {usd(r['cost'])} [{usd(r['cost_ci_low'])}, {usd(r['cost_ci_high'])}]{flag}")
