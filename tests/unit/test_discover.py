@@ -142,3 +142,15 @@ def test_discover_end_to_end(tmp_path, capsys):
     assert "32 runs: 32 done (32 found in the store, 0 run now" in capsys.readouterr().out
     assert cmd_discover([*args[:-1], "threshold=oops", f"out_dir={tmp_path / 'e'}"]) == 2
     assert not (tmp_path / "e").exists()
+
+
+def test_discover_refuses_a_directory_that_is_not_its_store(tmp_path, capsys):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep")
+    assert cmd_discover(["n=4", "replications=1", "executor=serial", f"out_dir={mine}"]) == 2
+    assert "is not an experiment store" in capsys.readouterr().err
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+    assert cmd_discover(["n=4", "replications=1", "designs=bsc,coach", "turnover.annual_rate_mean=0.3",
+                         "executor=serial", f"out_dir={tmp_path / 'x'}"]) == 2
+    assert "set by the context" in capsys.readouterr().err and not (tmp_path / "x").exists()

@@ -139,3 +139,16 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys, args, match)
     err = capsys.readouterr().err.strip()
     assert match in err and len(err.splitlines()) == 1
     assert not out.exists()
+
+
+def test_out_dir_that_is_a_file_or_holds_other_files_is_refused_and_left_alone(tmp_path, capsys):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("keep")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep")
+    for out, fragment in ((a_file, "is a file"), (mine, "which bsc_sim did not write")):
+        assert cmd_optimize(["budget=50000", "trials=1", *TINY, f"out_dir={out}"]) == 2
+        err = capsys.readouterr().err.strip()
+        assert fragment in err and len(err.splitlines()) == 1
+    assert a_file.read_text() == "keep" and [p.name for p in mine.iterdir()] == ["notes.txt"]

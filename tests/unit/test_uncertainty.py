@@ -122,3 +122,33 @@ def test_compare_with_parameter_uncertainty_end_to_end(tmp_path):
     seed_out = tmp_path / "cmp_seed"
     assert cmd_compare([*args[:-1], f"out_dir={seed_out}"]) == 0
     assert json.loads((seed_out / "experiment.json").read_text())["uncertainty"] == "seed"
+
+
+def test_sweep_draws_every_uncertain_parameter_but_the_swept_one(tmp_path):
+    from bsc_sim.experiments.analysis import run_sweep
+    from bsc_sim.experiments.design import parse_experiment
+    from bsc_sim.experiments.executors import ExecutorSpec
+
+    cfg = parse_experiment({"base": ["cohort.n_programs=2", "followup_weeks=4"], "sampler": "grid", "replications": 2,
+                            "parameters": {"turnover.annual_rate_mean": {"values": [0.2, 0.3]}}}, name="t")
+    run, _ = run_sweep(cfg, tmp_path / "s", executor=ExecutorSpec("serial"), progress=False, uncertainty="parameters")
+    results = run.results
+    assert sorted(results["turnover.annual_rate_mean"].unique()) == [0.2, 0.3]           # the sweep's values
+    assert (results.groupby("replicate")["spread.q_imitation"].nunique() == 1).all()      # common across points
+    assert results["spread.q_imitation"].nunique() == 2
+    info = json.loads((tmp_path / "s" / "experiment.json").read_text())
+    assert info["uncertainty"] == "parameters" and info["uncertainty_not_drawn"] == ["turnover.annual_rate_mean"]
+    assert "turnover.annual_rate_mean" not in info["uncertain_parameters"]
+
+
+def test_optimize_evaluates_each_seed_in_its_own_world(unc):
+    from bsc_sim.analysis.optimize import evaluate
+    from bsc_sim.experiments.specs import params_with
+
+    params = load_params(["cohort.n_programs=2", "followup_weeks=4"])
+    seeds = [11, 12]
+    cols = ["cost_total", "staff_turnover_annual"]
+    drawn = evaluate(params, seeds, cols, uncertainty=unc)
+    by_hand = np.vstack([evaluate(params_with(params, draw_world(unc, s)), [s], cols) for s in seeds])
+    np.testing.assert_array_equal(drawn, by_hand)
+    assert not np.array_equal(drawn, evaluate(params, seeds, cols))

@@ -22,7 +22,9 @@ Method.
 4. **PRIM** from EMA Workbench finds the boxes of context where those points concentrate
    (:mod:`.scenario_prim`): coverage, density, limits and quasi-p values.
 
-Outputs (published together, or not at all): ``points.csv`` (per point: context, each design's
+Outputs (published together, or not at all): ``discover.json`` (the outcome, threshold and PRIM
+settings this analysis used: they are not part of the runs, so a re-run with others re-analyses
+the same store), ``points.csv`` (per point: context, each design's
 value, the paired difference with its 95% bootstrap interval, whether the first beats the
 second), ``results.csv`` (one row per run), ``prim_boxes.csv``, ``prim_peeling.csv`` and
 ``prim.png``.
@@ -289,7 +291,16 @@ def run_discover(cfg: DiscoverConfig, out_dir: str | Path, *, overrides: Sequenc
         title = (f"Where {first} beats {second} on {cfg.outcome} (difference > {cfg.threshold:g}): "
                  f"{int(table['first_beats_second'].sum())} of {len(table)} context points, "
                  f"{cfg.replications} paired replicates each")
+        # The outcome, threshold and PRIM settings are not part of the runs: a re-run with others
+        # re-analyses the same store, so the analysis records the ones it used.
+        from ..results import dumps_json
+
+        analysis = {**cfg.describe(), "base_rate": float(table["first_beats_second"].mean()),
+                    "n_points_first_beats_second": int(table["first_beats_second"].sum()),
+                    "n_boxes": int(boxes["box"].nunique()) if len(boxes) else 0,
+                    "uncertainty": description.get("uncertainty", "seed")}
         written += publish_analysis(out_dir, {
+            "discover.json": lambda p: p.write_text(dumps_json(analysis)),
             "points.csv": _csv(table), "results.csv": _csv(run.results),
             "prim_boxes.csv": _csv(boxes), "prim_peeling.csv": _csv(peeling),
             "prim.png": _figure(plot_prim(boxes, peeling, title)),
@@ -314,7 +325,9 @@ def format_boxes(table: pd.DataFrame, boxes: pd.DataFrame, cfg: DiscoverConfig) 
             if r.dimension:
                 lo = "" if np.isnan(r.lower) else f"{r.lower:.3g} <= "
                 hi = "" if np.isnan(r.upper) else f" <= {r.upper:.3g}"
-                lines.append(f"      {lo}{r.dimension}{hi}   (sampled {r.sampled_low:g}-{r.sampled_high:g})")
+                qp = np.nanmin([r.qp_lower, r.qp_upper]) if np.isfinite([r.qp_lower, r.qp_upper]).any() else float("nan")
+                lines.append(f"      {lo}{r.dimension}{hi}   (sampled {r.sampled_low:g}-{r.sampled_high:g}; "
+                             f"quasi-p {qp:.2g})")
     return "\n".join(lines)
 
 

@@ -50,7 +50,7 @@ STORE_TABLES = frozenset({"experiment.json", "specs.parquet", "manifest.json", "
                           "runs.parquet", "failures.csv"})
 ANALYSIS_FILES = frozenset({"comparison.csv", "results.csv", "differences.png", "adoption_curves.png", "points.csv",
                             "sweep.png", "indices.csv", "indices_second_order.csv", "indices.png", "validation.csv"})
-ANALYSIS_FILES |= {"prim_boxes.csv", "prim_peeling.csv", "prim.png"}  # bsc-sim discover (analysis/discover.py)
+ANALYSIS_FILES |= {"prim_boxes.csv", "prim_peeling.csv", "prim.png", "discover.json"}  # bsc-sim discover (analysis/discover.py)
 
 __all__ = ["ExperimentStore", "atomic_write", "specs_frame", "publish_analysis", "finish_publishing"]
 
