@@ -359,8 +359,9 @@ def cmd_discover(argv: Sequence[str]) -> int:
         print("usage: bsc-sim discover [KEY=VALUE ...] [MODEL_OVERRIDE ...]\n\n"
               "Sample the context by Latin hypercube, run two designs on common seeds at every point, and find\n"
               "with PRIM (EMA Workbench) the regions of context where the first beats the second. Writes points.csv,\n"
-              "results.csv, prim_boxes.csv, prim_peeling.csv and prim.png to out_dir (default outputs/discover).\n\n"
-              "  bsc-sim discover designs=bsc,coach outcome=sustained n=64 replications=5 out_dir=outputs/discover\n\n"
+              "results.csv, prim_boxes.csv, prim_peeling.csv, prim.png and discover.json to out_dir (default\n"
+              "outputs/discover). Docs: docs/optimize-and-discover.md.\n\n"
+              "  bsc-sim discover designs=bsc,coach outcome=reach_end threshold=0.05 n=64 replications=5 out_dir=outputs/discover\n\n"
               "Settings:\n" + "\n".join(f"  {k:<{width}}  {v}" for k, v in keys.items())
               + "\n\nAny other KEY=VALUE is a model override applied to every run (not a context key).\n"
               "out_dir must be new, empty or this experiment's store (re-running resumes it).\n" + EXIT_HELP)

@@ -147,7 +147,7 @@ def validate(spec: OptimizeSpec) -> Params:
     """Check the settings and return the base parameters; one line naming the bad key and value."""
     from ..config import load_params
 
-    if isinstance(spec.budget, bool) or not isinstance(spec.budget, (int, float)) or not spec.budget > 0:
+    if isinstance(spec.budget, bool) or not isinstance(spec.budget, (int, float)) or not 0 < spec.budget < float("inf"):
         raise ParamError(f"budget = {spec.budget!r}: give the budget in US dollars, a number > 0 (budget=150000)")
     for key in ("trials", "replications", "confirm_replications"):
         value = getattr(spec, key)
