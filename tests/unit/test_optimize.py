@@ -152,3 +152,14 @@ def test_out_dir_that_is_a_file_or_holds_other_files_is_refused_and_left_alone(t
         err = capsys.readouterr().err.strip()
         assert fragment in err and len(err.splitlines()) == 1
     assert a_file.read_text() == "keep" and [p.name for p in mine.iterdir()] == ["notes.txt"]
+
+
+def test_optimize_with_parameter_uncertainty_records_it(tmp_path):
+    out = tmp_path / "o"
+    args = ["budget=80000", "trials=2", "replications=2", "confirm_replications=2", "levers=[coaching]",
+            "uncertainty=parameters", *TINY, f"out_dir={out}"]
+    assert cmd_optimize(args) == 0
+    info = json.loads((out / "optimize.json").read_text())
+    assert info["uncertainty"] == "parameters" and "turnover.annual_rate_mean" in info["uncertain_parameters"]
+    # a search without it is another search
+    assert cmd_optimize([a for a in args if not a.startswith("uncertainty=")]) == 2
