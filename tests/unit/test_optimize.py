@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from bsc_sim.analysis import optimize as opt
-from bsc_sim.analysis.design_space import DIMENSIONS, design_yaml, max_spacing, parse_design_yaml, point_values
+from bsc_sim.analysis.design_space import (DIMENSIONS, design_yaml, max_followup_support, max_spacing, parse_design_yaml,
+                                           point_values)
 from bsc_sim.analysis.optimize import OptimizeSpec, optimize, pareto_front
 from bsc_sim.analysis.optimize_report import cmd_optimize
 from bsc_sim.config import load_params
@@ -66,6 +67,7 @@ def test_the_real_model_returns_only_designs_within_budget(tmp_path):
     assert trials["within_budget"].any() and not trials["within_budget"].all()
     assert len(result.pareto) >= 1
     assert (result.front["cost"] <= spec.budget).all()
+    assert (trials["followup_support"] <= max_followup_support(load_params(list(TINY)))).all()
     for path in result.design_files:
         base, name, description, overrides = parse_design_yaml(path.read_text())
         params = load_params([f"design={base}", *TINY, *overrides])
@@ -96,6 +98,16 @@ def test_design_files_compose_with_hydra_like_a_shipped_design(tmp_path, monkeyp
     expected = params_with(load_params(["design=bsc"]), values)
     assert composed.design == "opt_t0007" and composed.replace(design="bsc") == expected
     assert text.startswith("# @package _global_\n") and "defaults:\n  - bsc\ndesign: opt_t0007\ndescription: \"" in text
+
+
+def test_follow_up_support_leaves_half_the_follow_up_year_unsupported():
+    # sustainment is read at the end of the follow-up year: supports up to that week would count as sustained
+    assert max_followup_support(load_params()) == 26  # the shipped bsc_followup_support design's length
+    assert max_followup_support(load_params(["followup_weeks=104"])) == 52
+    assert max_followup_support(load_params(["followup_weeks=20"])) == 0
+    for weeks in (0, 13, 25, 26, 52, 77):
+        cap = max_followup_support(load_params([f"followup_weeks={weeks}"]))
+        assert cap % 13 == 0 and 2 * cap <= weeks
 
 
 def test_spacing_never_pushes_a_session_past_the_congress():

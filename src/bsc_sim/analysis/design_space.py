@@ -24,7 +24,7 @@ import yaml
 from ..paramtools import ParamError
 from ..params import Params
 
-__all__ = ["Dimension", "DIMENSIONS", "TEAMS", "point_values", "max_spacing", "design_yaml", "choose_dimensions",
+__all__ = ["Dimension", "DIMENSIONS", "TEAMS", "point_values", "max_spacing", "max_followup_support", "design_yaml", "choose_dimensions",
            "parse_design_yaml"]
 
 # Team compositions: name -> the shipped design whose team it is.
@@ -59,7 +59,8 @@ DIMENSIONS: tuple[Dimension, ...] = (
     Dimension("selection", "recruitment", "cohort.selection", choices=("open", "readiness")),
     Dimension("data_support", "data-use support (0-1)", "collaborative.data_use_support", 0.0, 1.0, 0.25),
     Dimension("coaching", "a coach per programme on top", "coaching.enabled", choices=(False, True)),
-    Dimension("followup_support", "weeks of support after the end", "collaborative.followup_support_weeks", 0, 52, 13),
+    Dimension("followup_support", "weeks of support after the end (capped at half the follow-up year)",
+              "collaborative.followup_support_weeks", 0, 52, 13),
 )
 
 
@@ -82,6 +83,16 @@ def max_spacing(params: Params, n_sessions: int) -> int:
     if n_sessions <= 1:
         return 10**6
     return (end - 1 - c.prework_weeks) // (n_sessions - 1)
+
+
+def max_followup_support(params: Params, step: int = 13) -> int:
+    """The longest follow-up support whose end still leaves half the follow-up year unsupported.
+
+    Sustainment is read at the end of the follow-up year. Supports that ran up to that week would
+    score supported use as sustained, so a search could buy "sustainment" by never stopping; the
+    shipped ``bsc_followup_support`` design keeps the same ratio (26 of 52 weeks).
+    """
+    return (params.followup_weeks // 2) // step * step
 
 
 @cache

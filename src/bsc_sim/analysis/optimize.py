@@ -49,7 +49,7 @@ from ..experiments.specs import params_with, replicate_seeds
 from ..experiments.store import atomic_write
 from ..paramtools import ParamError
 from ..params import Params
-from .design_space import Dimension, choose_dimensions, design_yaml, max_spacing, point_values
+from .design_space import Dimension, choose_dimensions, design_yaml, max_followup_support, max_spacing, point_values
 from .stats import paired_ratio_difference, pooled_ratio, pooled_ratio_ci
 
 __all__ = ["Objective", "OBJECTIVES", "OptimizeSpec", "OptimizeResult", "optimize", "pareto_front", "STUDY_NAME"]
@@ -292,7 +292,8 @@ def _open_study(spec: OptimizeSpec, out_dir: Path):
 
 
 def _suggest(trial, dims: Sequence[Dimension], base: Params) -> dict[str, Any]:
-    """One design: each searched lever suggested in turn (spacing capped by the session count)."""
+    """One design: each searched lever suggested in turn (spacing capped by the session count, follow-up
+    support by the follow-up year: :func:`~.design_space.max_followup_support`)."""
     point: dict[str, Any] = {}
     for dim in dims:
         if dim.choices:
@@ -300,6 +301,9 @@ def _suggest(trial, dims: Sequence[Dimension], base: Params) -> dict[str, Any]:
         elif dim.name == "spacing":
             n = point.get("sessions", base.collaborative.n_sessions)
             point[dim.name] = trial.suggest_int(dim.name, int(dim.low), int(min(dim.high, max_spacing(base, n))))
+        elif dim.name == "followup_support":
+            high = min(int(dim.high), max_followup_support(base, int(dim.step)))
+            point[dim.name] = trial.suggest_int(dim.name, int(dim.low), high, step=int(dim.step))
         elif dim.integer:
             point[dim.name] = trial.suggest_int(dim.name, int(dim.low), int(dim.high), step=int(dim.step))
         else:
