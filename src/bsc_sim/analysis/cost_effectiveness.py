@@ -70,10 +70,12 @@ COST = "cost_total"
 # The effect a decision is made on (NMB, acceptability, the headline): sustainment is the aim of
 # the collaborative (MODEL-BRIEF 1), and reach that fades within the year buys little.
 DEFAULT_EFFECT = "classrooms_sustained"
-# Willingness to pay per extra classroom sustained, in US dollars. An ASSUMPTION, not a source:
-# a planner's own value belongs in `wtp=`. $20,000 is about what a year of individual coaching of
-# one teacher costs in this model (26 visits of ~8 coach-hours at costs.coach_hourly = $45, plus
-# the teacher's time), i.e. a price a funder already pays for one classroom's practice change.
+# Willingness to pay per extra classroom sustained, in US dollars. An ASSUMPTION with no source:
+# no published value exists for a classroom that keeps an SEL practice for a year (about 14
+# children in the model's cohorts). $20,000 is a round figure of the order of what the CCL-like
+# design costs per extra classroom sustained in this model (about $16,000 over business as usual
+# at the defaults), so the default shows a decision that depends on the price; a planner's own
+# value belongs in `wtp=`, and the acceptability curve shows every price from $0 up.
 DEFAULT_WTP = 20_000.0
 
 # Cost items of the run summary (model/costs.py CATEGORIES), in the order a planner reads them.
