@@ -262,6 +262,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "validate": ("bsc_sim.analysis.validation", "cmd_validate", "score the model against stylized facts (docs/validation.md)"),
     "levers": ("bsc_sim.analysis.levers", "cmd_levers", "every design lever against the default design, with intervals"),
     "calibrate": ("bsc_sim.analysis.calibrate", "cmd_calibrate", "fit free parameters to target indicators (Optuna)"),
+    "report": ("bsc_sim.report", "cmd_report", "one self-contained HTML page from an experiment store (report.html)"),
     "viz": ("bsc_sim.viz", "cmd_viz", "interactive view in the browser (Mesa SolaraViz)"),
 }
 

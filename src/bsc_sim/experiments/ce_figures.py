@@ -43,9 +43,13 @@ def plot_ce_plane(increments: pd.DataFrame, table: pd.DataFrame, *, wtp: float |
     rng = np.random.default_rng(0)  # jitter only; the same picture every time
     n_pairs = int(table["n_pairs"].max()) if len(table) else 0
     with talk_style():
-        fig, axes = plt.subplots(1, len(effects), figsize=(6.2 * len(effects), 6.0), squeeze=False,
-                                 layout="constrained")
-        for ax, effect in zip(axes[0], effects):
+        fig = plt.figure(figsize=(13.0, 9.0) if len(effects) > 1 else (8.5, 6.5), layout="constrained")
+        if len(effects) > 1:  # the decision effect large on the left, the others stacked on the right
+            grid = fig.add_gridspec(len(effects) - 1, 2, width_ratios=[1.35, 1])
+            axes = [fig.add_subplot(grid[:, 0])] + [fig.add_subplot(grid[k, 1]) for k in range(len(effects) - 1)]
+        else:
+            axes = [fig.add_subplot()]
+        for ax, effect in zip(axes, effects):
             rows = table[table["effect"] == effect].set_index(by)
             inc = increments[increments["effect"] == effect]
             ax.axhline(0, color="0.35", lw=1)
@@ -78,7 +82,8 @@ def plot_ce_plane(increments: pd.DataFrame, table: pd.DataFrame, *, wtp: float |
             money_axis(ax, "y", signed=True)
             ax.set_xlabel(f"extra {EFFECTS[effect].plural if effect in EFFECTS else effect} per cohort")
             ax.set_ylabel("extra cost per cohort")
-            ax.set_title(EFFECTS[effect].label if effect in EFFECTS else effect, fontsize=11.5, wrap=True)
+            ax.set_title(EFFECTS[effect].label if effect in EFFECTS else effect,
+                         fontsize=13 if effect == decision_effect else 11.5, wrap=True)
         handles = [Line2D([], [], marker="o", ls="", ms=10, mec="black", color=colours[d], label=design_label(d))
                    for d in others]
         handles += [Line2D([], [], color="black", lw=1.8, label="efficiency frontier"),
@@ -88,7 +93,8 @@ def plot_ce_plane(increments: pd.DataFrame, table: pd.DataFrame, *, wtp: float |
             handles.append(Line2D([], [], color="0.45", lw=1.4, ls="--",
                                   label=f"willingness to pay, {money(wtp)} per {EFFECTS[decision_effect].unit}: "
                                         "below the line the gain is worth its cost"))
-        fig.legend(handles=handles, loc="outside lower center", ncols=min(3, len(handles)), frameon=False)
+        fig.legend(handles=handles, loc="outside lower center", ncols=min(3, len(handles)), frameon=False,
+                   fontsize=11)
         _subtitle(fig, f"What each design adds over {design_label(reference)}, and what it costs",
                   f"small dots: one replicate's difference from {design_label(reference)} on the same seed (same "
                   f"cohort), spread sideways by up to {JITTER} so that equal counts do not hide each other; large "
@@ -112,8 +118,9 @@ def plot_acceptability(curve: pd.DataFrame, *, wtp: float | None = None, effect:
             ax.plot(df["wtp"], df["prob_best"], color=colours[design], lw=2.6, label=design_label(design), gid=design)
         if wtp is not None:
             ax.axvline(wtp, color="0.3", ls="--", lw=1.3)
-            ax.annotate(f"chosen: {money(wtp)}", (wtp, 1.0), xytext=(4, -4), textcoords="offset points",
-                        va="top", fontsize=10.5, color="0.25")
+            ax.annotate(f"chosen: {money(wtp)}", (wtp, 0.5), xytext=(5, 0), textcoords="offset points",
+                        va="center", fontsize=10.5, color="0.25",
+                        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5})
         ax.set_ylim(-0.02, 1.04)
         ax.set_xlim(curve["wtp"].min(), curve["wtp"].max())
         percent_axis(ax, "y")
