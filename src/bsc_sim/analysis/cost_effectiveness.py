@@ -204,8 +204,12 @@ def _icer_interval(dc_b: np.ndarray, de_b: np.ndarray, quadrant: str, level: flo
 
 
 def _resample(n: int, n_boot: int) -> np.ndarray:
-    """Replicate indices of the bootstrap resamples, shared by every design and effect."""
-    return np.random.default_rng(BOOTSTRAP_SEED).integers(0, n, size=(n_boot, n))
+    """The bootstrap resamples of ``n`` replicates as weights (resample x replicate: how often each
+    replicate was drawn, over ``n``), shared by every design and effect, so that the resampled means
+    of a (design x replicate) array ``x`` are ``x @ weights.T`` without copying it ``n_boot`` times."""
+    idx = np.random.default_rng(BOOTSTRAP_SEED).integers(0, n, size=(n_boot, n))
+    flat = (np.arange(n_boot)[:, None] * n + idx).ravel()
+    return np.bincount(flat, minlength=n_boot * n).reshape(n_boot, n) / n
 
 
 def cost_effectiveness(results: pd.DataFrame, reference: str, *, wtp: float = DEFAULT_WTP,
@@ -248,8 +252,8 @@ def cost_effectiveness(results: pd.DataFrame, reference: str, *, wtp: float = DE
         n = cost.shape[1]
         dc, de = cost - cost[ref], effect - effect[ref]
         idx = _resample(n, n_boot) if n > 1 else None
-        dc_b = dc[:, idx].mean(axis=2) if idx is not None else None  # design x resample
-        de_b = de[:, idx].mean(axis=2) if idx is not None else None
+        dc_b = dc @ idx.T if idx is not None else None  # design x resample: resampled mean increments
+        de_b = de @ idx.T if idx is not None else None
         mean_cost, mean_effect = cost.mean(axis=1), effect.mean(axis=1)
         frontier = efficiency_frontier(mean_cost, mean_effect, designs)
         decision = key == decision_effect
@@ -291,8 +295,8 @@ def prob_best(cost: np.ndarray, effect: np.ndarray, wtps: Sequence[float], *, me
     """
     wtps = np.asarray(wtps, dtype=np.float64)
     if method == "bootstrap":
-        idx = _resample(cost.shape[1], n_boot)
-        cost, effect = cost[:, idx].mean(axis=2), effect[:, idx].mean(axis=2)  # design x resample
+        weights = _resample(cost.shape[1], n_boot)
+        cost, effect = cost @ weights.T, effect @ weights.T  # design x resample: resampled means
     elif method != "replicates":
         raise ValueError(f"method = {method!r}: bootstrap or replicates")
     out = np.zeros((len(wtps), cost.shape[0]))
