@@ -34,7 +34,8 @@ def design_file(tmp_path):
 def test_a_design_file_and_an_inline_variant_run_beside_named_designs(tmp_path, design_file, capsys):
     out = tmp_path / "cmp"
     variant = "bsc+collaborative.modality=virtual"
-    assert cmd_compare([f"designs=[bsc,{design_file},{variant}]", "replications=3", "seed=4",
+    # The comma form that failed on main with "unknown design": designs=bsc,/path/next_phase.yaml
+    assert cmd_compare([f"designs=bsc,{design_file},{variant}", "replications=3", "seed=4",
                         f"out_dir={out}", *SMALL]) == 0
     printed = capsys.readouterr().out
     results = pd.read_csv(out / "results.csv")
