@@ -34,7 +34,7 @@ Health Economic Evaluation*, ch. 7):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
