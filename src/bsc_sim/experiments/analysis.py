@@ -108,7 +108,7 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
         from ..model.calendar import build_calendar
 
         # Mark sessions and the end only where every design shares them (business as usual has none).
-        calendars = [build_calendar(specs[d * replications].params) for d in range(len(designs))]
+        calendars = [build_calendar(specs[d * replications].params) for d in range(len(resolved))]
         sessions = calendars[0].session_weeks() if all(c.session_weeks() == calendars[0].session_weeks()
                                                        for c in calendars) else []
         end_week = calendars[0].end_week if len({c.end_week for c in calendars}) == 1 else None
