@@ -97,8 +97,8 @@ print(json.dumps({"first_dispatch": first.get("t"), "total": time.time() - start
 
 
 def cli_timing(out: Path, workers: int) -> dict:
-    args = ["compare", "designs=[bsc,coach]", "replications=160", f"out_dir={out}", f"executor.workers={workers}",
-            "progress=false"]
+    args = ["compare", "designs=[bsc,coach]", "reference=bsc", "replications=160", f"out_dir={out}",
+            f"executor.workers={workers}", "progress=false"]
     done = subprocess.run([sys.executable, "-c", FIRST_DISPATCH_CHILD, repr(time.time()), *args],
                           capture_output=True, text=True, env={**os.environ, "MPLBACKEND": "Agg"})
     if done.returncode != 0:
@@ -120,8 +120,8 @@ def analysis_per_thousand(scratch: Path, task) -> dict:
                        description={"kind": "compare", "designs": ["bsc", "coach"], "replications": reps,
                                     "seed": 0, "overrides": []})
         t0 = time.perf_counter()
-        run, _ = run_comparison(["bsc", "coach"], reps, 0, store, executor=ExecutorSpec("serial"), progress=False,
-                                verbose=False)
+        run, _ = run_comparison(["bsc", "coach"], reps, 0, store, reference="bsc", executor=ExecutorSpec("serial"),
+                                progress=False, verbose=False)
         assert run.n_ran == 0 and run.ok
         out[2 * reps] = time.perf_counter() - t0
     return out

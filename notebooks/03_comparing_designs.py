@@ -57,6 +57,9 @@ from bsc_sim.experiments import ExecutorSpec
 from bsc_sim.experiments.analysis import run_comparison
 from bsc_sim.experiments.compare import KEY_OUTCOMES, curve_bands
 from bsc_sim.experiments.figures import plot_curve_bands, plot_differences
+from bsc_sim.analysis.cost_effectiveness import DEFAULT_WTP, cost_breakdown, cost_effectiveness, paired_increments
+from bsc_sim.experiments.ce_figures import plot_ce_plane
+from bsc_sim.formatting import usd, usd_interval
 from bsc_sim.palette import design_label
 from bsc_sim.plotting import money_axis
 
@@ -90,7 +93,7 @@ calendar = build_calendar(load_params(["design=bsc"]))  # session weeks and the 
 
 # %%
 with TemporaryDirectory() as tmp, capture_output():  # capture_output: hide the text summary it prints
-    run, written = run_comparison(DESIGNS, N_REPS, SEED, Path(tmp), executor=ExecutorSpec("serial"),
+    run, written = run_comparison(DESIGNS, N_REPS, SEED, Path(tmp), reference="bsc", executor=ExecutorSpec("serial"),
                                   progress=False)
     comparison = pd.read_csv(Path(tmp) / "comparison.csv")
 results = run.results  # one row per design and replicate, with every outcome
@@ -222,9 +225,7 @@ pairing.round(3)
 # First, where the money goes (average per cohort of eight programmes):
 
 # %%
-cost_columns = [c for c in results.columns if c.startswith("cost_") and c not in
-                ("cost_total", "cost_per_classroom_reached", "cost_per_classroom_sustained")]
-costs = results.groupby("design")[cost_columns].mean().loc[DESIGNS[:-1]]
+costs = cost_breakdown(results).pivot(index="design", columns="item", values="mean_cost").loc[DESIGNS[:-1]]
 costs = costs.loc[:, costs.sum() > 0]
 costs.columns = [c.removeprefix("cost_").replace("_", " ") for c in costs.columns]
 costs.index = [design_label(d) for d in costs.index]
@@ -238,50 +239,62 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Now the cost per classroom, at the end of the collaborative year ("reached") and a year later
-# ("sustained": reached at both times). The table pools all 20 replicates of a design: all the
-# money spent divided by all the classrooms reached. It also gives the cost per **extra**
-# classroom: the extra cost over business as usual divided by the extra classrooms reached, cohort
-# for cohort. Some classrooms are reached without any help (a teacher who already uses a practice
-# well), and a funder should not count those as bought.
+# Now what each design **buys**. Some classrooms are reached without any help (a teacher who
+# already uses a practice well, or one who picks it up from a colleague), and a funder should not
+# count those as bought. So each design is measured against business as usual, cohort for cohort:
+# the **extra** cost and the **extra** classrooms, at the end of the collaborative year ("reached")
+# and a year later ("sustained": reached at both times). The cost per extra classroom is the
+# average extra cost divided by the average extra classrooms (a ratio of pooled means; economists
+# call it the ICER), with a 95% interval from resampling the paired cohorts. `bsc-sim compare`
+# writes the same table to `cost_effectiveness.csv`; here we call the package function directly.
 
 # %%
-rooms = results.assign(reached=results["frac_classrooms_reached_end"] * results["n_classrooms"],
-                       sustained=results["frac_classrooms_sustained_followup"] * results["n_classrooms"])
-totals = rooms.groupby("design")[["cost_total", "reached", "sustained"]].sum().loc[DESIGNS]
-extra = totals - totals.loc["business_as_usual"]  # cohort for cohort, since the cohorts are the same
-cost_table = pd.DataFrame({
-    "classrooms reached, end (average)": totals["reached"] / N_REPS,
-    "USD per classroom reached": totals["cost_total"] / totals["reached"],
-    "USD per extra classroom reached": extra["cost_total"] / extra["reached"],
-    "classrooms sustained (average)": totals["sustained"] / N_REPS,
-    "USD per classroom sustained": totals["cost_total"] / totals["sustained"],
-    "USD per extra classroom sustained": extra["cost_total"] / extra["sustained"],
+ce = cost_effectiveness(results, "business_as_usual", wtp=DEFAULT_WTP)
+ce = ce[(ce["effect"] != "children_reached") & (ce["design"] != "business_as_usual")]
+ce_table = ce.assign(**{
+    "extra classrooms": ce["inc_effect"].round(1),
+    "USD per extra classroom [95% interval]": [
+        f"{usd(i)} {usd_interval(lo, hi)}" if i == i else q
+        for i, lo, hi, q in zip(ce["icer"], ce["icer_ci_low"], ce["icer_ci_high"], ce["quadrant"])],
+    "when": ce["effect"].map({"classrooms_reached": "reached, end", "classrooms_sustained": "sustained, a year later"}),
 })
-cost_table.style.format(precision=0, thousands=",", na_rep="–") \
-    .format("{:.1f}", subset=["classrooms reached, end (average)", "classrooms sustained (average)"])
+ce_table.pivot(index="design", columns="when",
+               values=["extra classrooms", "USD per extra classroom [95% interval]", "status"]).loc[DESIGNS[:-1]]
+
+# %% [markdown]
+# The same numbers as a picture: the **cost-effectiveness plane**. Each panel puts the extra
+# classrooms (or children) on the horizontal axis and the extra cost on the vertical one; a small
+# dot is one cohort, a large dot the average with its intervals, and the slope from the origin to
+# a large dot is its cost per extra classroom. The black line is the efficiency frontier: the
+# designs worth considering at some price. A design off it is *dominated* (another costs less and
+# does more) or *extendedly dominated* (a mix of two others would do more for the money).
+
+# %%
+fig = plot_ce_plane(paired_increments(results, "business_as_usual"),
+                    cost_effectiveness(results, "business_as_usual", wtp=DEFAULT_WTP), wtp=DEFAULT_WTP)
+plt.show()
 
 # %% [markdown]
 # **What this shows.** The answer depends on *when* one counts. At the end of the year, coaching
-# reaches fewer classrooms than the collaborative, but at about a third of the cost, so in the model
-# each classroom reached through coaching is **cheaper**. A year later the order flips: coached
-# classrooms lapse once the coach stops visiting, while the collaborative's keep going (the
-# uncalibrated behaviour flagged in section 3), so each *sustained* classroom costs less with the
-# collaborative, though by a smaller margin than coaching's advantage at the end of the year. The
-# workshop is cheap per cohort, but reaches so few classrooms beyond those reached anyway that each
-# extra classroom is very expensive. Business as usual costs nothing.
+# reaches fewer extra classrooms than the collaborative, but at about a third of the cost, so in
+# the model each extra classroom reached through coaching is **cheaper**. A year later the picture
+# changes: coached classrooms lapse once the coach stops visiting, so coaching buys no classroom
+# that is still reached a year later, while the collaborative's keep going (the uncalibrated
+# behaviour flagged in section 3). The workshop reaches no classroom beyond those reached anyway:
+# it is dominated on every count. Business as usual costs nothing and is the point every other
+# design is measured from.
 #
-# `comparison.csv` also has the cost per classroom computed **per cohort**, with paired
-# differences from `bsc`. That ratio is undefined for a cohort that reaches no classroom, so it is
-# averaged over the cohorts where it is defined (`n`; `n_pairs` for the differences), and it is
-# unstable when a cohort reaches only one or two classrooms, hence the wide intervals of the
-# workshop. Pooling, as in the table above, avoids both problems.
+# Why not the cost per classroom of each cohort, averaged? `results` has it for every run
+# (`cost_per_classroom_sustained`), but it is undefined for a cohort that sustains no classroom,
+# so an average silently drops those cohorts; and a design that costs nothing gets $0 whenever one
+# of its cohorts sustains a classroom on its own, which ranks "do nothing" first. The count below
+# shows how many cohorts each average would rest on.
+# Pooling the increments, as above, avoids both problems; `comparison.csv` therefore leaves the
+# per-cohort ratios out.
 
 # %%
-per_cohort = comparison[comparison["outcome"].isin(["cost_per_classroom_reached", "cost_per_classroom_sustained"])]
-per_cohort = per_cohort.set_index(["outcome", "design"])[["n", "mean", "ci_low", "ci_high", "n_pairs", "diff_mean",
-                                                          "diff_ci_low", "diff_ci_high"]]
-per_cohort.style.format(precision=0, thousands=",", na_rep="–")
+results.groupby("design")["cost_per_classroom_sustained"].agg(["count", "median"]).loc[DESIGNS] \
+    .rename(columns={"count": "cohorts where defined", "median": "median (USD)"})
 
 # %% [markdown]
 # ## Take-aways
@@ -292,10 +305,11 @@ per_cohort.style.format(precision=0, thousands=",", na_rep="–")
 #   difference and its 95% interval say how much better one design is, and how sure we can be.
 # - A **95% interval** is about the model's average, given the replicates run. It does not say how
 #   much single cohorts vary (the light bands do) or how right the model is (nothing here does).
-# - Cost per classroom depends on how one counts: all classrooms or only the **extra** ones beyond
-#   business as usual, pooled or per cohort, and above all **when**: in the model, coaching is the
-#   cheaper way to reach a classroom by the end of the year, the collaborative the cheaper way to
-#   reach one that is still reached a year later.
+# - Count what a design **buys**: extra classrooms over business as usual, cohort for cohort, and
+#   divide pooled averages (extra cost over extra classrooms), never average per-cohort ratios.
+#   Above all, ask **when**: in the model, coaching is the cheaper way to reach a classroom by the
+#   end of the year, the collaborative the only one of the three that buys classrooms still reached
+#   a year later. `bsc-sim compare` and `bsc-sim report` give these numbers for any designs.
 # - The model is **not calibrated** (`docs/ODD.md`, section 9). In particular, its `bsc` reach keeps
 #   rising after the collaborative ends, which real collaboratives rarely show. The comparison
 #   illustrates mechanisms and methods; it does not predict what a real collaborative would achieve.

@@ -223,16 +223,18 @@ def cmd_run(argv: list[str]) -> int:
 
 
 def cmd_designs(argv: list[str]) -> int:
-    from .config import config_dir, design_names
+    from .config import design_names
 
     if any(a in ("-h", "--help") for a in argv):
         print(f"usage: bsc-sim designs\n\nList the named designs of configs/design/.\n\n{EXIT_HELP}")
         return 0
 
+    from .experiments.designs import shipped_description
+
     for name in design_names():
-        text = (config_dir() / "design" / f"{name}.yaml").read_text().splitlines()
-        about = " ".join(line.lstrip("# ").strip() for line in text if line.startswith("#") and "@package" not in line)
-        print(f"{name:<26} {about}")
+        print(f"{name:<26} {shipped_description(name)}")
+    print("\nIn compare, designs= also takes a path to a design file and variants such as "
+          "bsc+collaborative.modality=virtual (README, 'For planners').")
     return 0
 
 
@@ -260,6 +262,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "validate": ("bsc_sim.analysis.validation", "cmd_validate", "score the model against stylized facts (docs/validation.md)"),
     "levers": ("bsc_sim.analysis.levers", "cmd_levers", "every design lever against the default design, with intervals"),
     "calibrate": ("bsc_sim.analysis.calibrate", "cmd_calibrate", "fit free parameters to target indicators (Optuna)"),
+    "report": ("bsc_sim.report", "cmd_report", "one self-contained HTML page from an experiment store (report.html)"),
     "optimize": ("bsc_sim.analysis.optimize_report", "cmd_optimize", "the best designs within a budget (Optuna, Pareto front)"),
     "discover": ("bsc_sim.analysis.discover", "cmd_discover", "contexts where one design beats another (PRIM scenario discovery)"),
     "viz": ("bsc_sim.viz", "cmd_viz", "interactive view in the browser (a Solara page over the Mesa model)"),

@@ -132,9 +132,13 @@ def compose_config(overrides: list[str] | None = None) -> dict[str, Any]:
     return data  # type: ignore[return-value]
 
 
+# Keys a design file may carry that describe it rather than parameterise the model.
+DESIGN_TEXT_KEYS = ("description",)
+
+
 def params_from_config(cfg: dict[str, Any]) -> Params:
-    """Validate a composed config (without its run settings) into Params."""
-    model_cfg = {k: v for k, v in cfg.items() if k not in RUN_KEYS}
+    """Validate a composed config (without its run settings and design description) into Params."""
+    model_cfg = {k: v for k, v in cfg.items() if k not in RUN_KEYS and k not in DESIGN_TEXT_KEYS}
     return Params.from_dict(model_cfg)
 
 

@@ -31,6 +31,9 @@ DESIGN_COLORS = {
 }
 # For designs added later: taken in order by the designs that have no colour above.
 EXTRA_COLORS = ("#000000", "#fdae61", "#66c2a5", "#5e4fa2", "#f46d43", "#3288bd", "#abdda4", "#d53e4f")
+# When an experiment has more designs than that (crossed variants): further distinct colours.
+MORE_COLORS = ("#8dd3c7", "#bc80bd", "#fb8072", "#80b1d3", "#b3de69", "#fccde5", "#ffed6f", "#d9d9d9",
+               "#1b9e77", "#e7298a", "#666666", "#a6cee3")
 
 DESIGN_LABELS = {
     "bsc": "BSC (default)",
@@ -90,8 +93,45 @@ def design_color(name: str) -> str:
 
 
 def design_label(name: str) -> str:
-    """A design's plain-language name (``business_as_usual`` -> "business as usual")."""
-    return DESIGN_LABELS.get(str(name), str(name).replace("_", " "))
+    """A design's plain-language name (``business_as_usual`` -> "business as usual").
+
+    An inline variant (``bsc+collaborative.modality=virtual``) reads as its design and the last
+    part of each key: "BSC (default) + modality=virtual" (``team.enabled`` keeps its group).
+    """
+    name = str(name)
+    if name in DESIGN_LABELS:
+        return DESIGN_LABELS[name]
+    head, *changes = name.split("+")
+    if not changes or not all("=" in c for c in changes):
+        return name.replace("_", " ")
+    shown = []
+    for change in changes:
+        key, _, value = change.partition("=")
+        parts = key.split(".")
+        short = ".".join(parts[-2:]) if parts[-1] == "enabled" else parts[-1]
+        shown.append(f"{short}={value}")
+    return f"{design_label(head)} + {', '.join(shown)}"
+
+
+def design_colors(names) -> dict[str, str]:
+    """Colours for the designs of one figure or experiment, all different.
+
+    A named design keeps its fixed colour; any other (a design file, a variant) takes its own
+    colour (:func:`design_color`) unless a design listed before it has that one, and then the
+    first colour of :data:`EXTRA_COLORS` and :data:`MORE_COLORS` nobody has. The same list of
+    names always gives the same colours.
+    """
+    names = [str(n) for n in dict.fromkeys(names)]
+    out = {n: DESIGN_COLORS[n] for n in names if n in DESIGN_COLORS}
+    spare = [c for c in (*EXTRA_COLORS, *MORE_COLORS) if c not in out.values()]
+    for name in names:
+        if name in out:
+            continue
+        colour = design_color(name)
+        if colour in out.values():
+            colour = next((c for c in spare if c not in out.values()), colour)
+        out[name] = colour
+    return {n: out[n] for n in names}
 
 
 def practice_colors(names) -> dict[str, str]:

@@ -395,7 +395,8 @@ def test_another_experiments_store_is_replaced_only_with_overwrite(tmp_path, cap
     from bsc_sim.experiments.cli import cmd_compare
 
     out = tmp_path / "store"
-    base = ["designs=[bsc]", "replications=2", f"out_dir={out}", "executor=serial", "progress=false", *SMALL]
+    base = ["designs=[bsc]", "reference=bsc", "replications=2", f"out_dir={out}", "executor=serial", "progress=false",
+            *SMALL]
     assert cmd_compare([*base, "seed=5"]) == 0
     first = json.loads((out / "experiment.json").read_text())["fingerprint"]
     assert cmd_compare([*base, "seed=6"]) == 2

@@ -15,7 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .compare import KEY_OUTCOMES, comparison_specs, curve_bands, summarize_comparison
+from ..analysis.cost_effectiveness import DEFAULT_EFFECT, DEFAULT_WTP, EFFECTS
+from ..paramtools import ParamError
+from .compare import KEY_OUTCOMES, PER_RUN_RATIOS, comparison_specs, curve_bands, summarize_comparison
+from .designs import DEFAULT_REFERENCE, resolve_designs
 from .design import ExperimentConfig, point_values, summary_outcomes, sweep_specs
 from .executors import ExecutorSpec
 from .runner import ExperimentRun, check_before_writing, run_experiment
@@ -63,56 +66,83 @@ def _experiment(specs: Sequence, out_dir: Path, description: dict, *, executor: 
 STORE_FILES = ["results.parquet", "curves.parquet", "runs.parquet", "manifest.json", "experiment.json", "specs.parquet"]
 
 
+def check_ce_settings(wtp: float, effect: str) -> None:
+    """One-line errors for a willingness to pay or a decision effect that cannot be used."""
+    if isinstance(wtp, bool) or not isinstance(wtp, (int, float)) or not wtp >= 0 or wtp == float("inf"):
+        raise ParamError(f"wtp = {wtp!r}: a willingness to pay in US dollars per unit of effect, >= 0 (e.g. 20000)")
+    if effect not in EFFECTS:
+        raise ParamError(f"effect = {effect!r}: one of {', '.join(EFFECTS)}")
+
+
 def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir: str | Path, *,
-                   overrides: Sequence[str] = (), executor: ExecutorSpec | None = None, progress: bool = True,
+                   overrides: Sequence[str] = (), reference: str | None = DEFAULT_REFERENCE,
+                   wtp: float = DEFAULT_WTP, effect: str = DEFAULT_EFFECT, cross: dict | None = None,
+                   executor: ExecutorSpec | None = None, progress: bool = True,
                    checkpoint_every: int | None = None, verbose: bool = True, wait_for_lock: bool = False,
                    memory_limit: int | str | None = "available", overwrite: bool = False,
                    uncertainty: str | None = None) -> tuple[ExperimentRun, list[str]]:
-    """Run ``designs`` on common seeds; write ``comparison.csv`` and the two figures."""
+    """Run ``designs`` on common seeds and measure them against ``reference``.
+
+    ``designs`` are names, design files or inline variants (:mod:`.designs`), crossed with the
+    values of ``cross`` if given; the reference is run too (first) if it is not among them, and
+    ``reference=None`` measures against the first design without cost-effectiveness. Writes
+    ``comparison.csv``, ``cost_effectiveness.csv``, ``acceptability.csv``, ``designs.csv`` and
+    the figures, with the net monetary benefit at ``wtp`` dollars per unit of ``effect``.
+    ``uncertainty`` (``parameters`` or a file) also draws uncertain parameters per replicate.
+    """
     out_dir = Path(out_dir)
-    specs = comparison_specs(designs, replications, seed, overrides)
-    description = {"kind": "compare", "designs": list(designs), "replications": replications, "seed": seed,
-                   "overrides": list(overrides)}
+    check_ce_settings(wtp, effect)
+    resolved, ref_label = resolve_designs(designs, reference, cross)
+    specs = comparison_specs(resolved, replications, seed, overrides)
+    labels = [d.label for d in resolved]
+    description = {"kind": "compare", "designs": labels, "replications": replications, "seed": seed,
+                   "overrides": list(overrides), "reference": ref_label, "design_refs": [d.ref for d in resolved]}
     specs, description = with_uncertainty(specs, description, uncertainty, overrides=overrides)
     options = dict(executor=executor, progress=progress, checkpoint_every=checkpoint_every,
                    wait_for_lock=wait_for_lock, memory_limit=memory_limit, overwrite=overwrite)
+    if verbose and ref_label is not None and ref_label not in [str(d) for d in designs]:
+        print(f"measuring against {ref_label} (reference=; added to the designs, on the same seeds)")
     with _experiment(specs, out_dir, description, **options) as run:
         written = list(STORE_FILES)
         if not run.ok:
             return run, written
-        outcomes = [o for o in summary_outcomes() if o in run.results]
-        comparison = summarize_comparison(run.results, outcomes, designs)
+        outcomes = [o for o in summary_outcomes() if o in run.results and o not in PER_RUN_RATIOS]
+        comparison = summarize_comparison(run.results, outcomes, labels, reference=ref_label)
         from ..model.calendar import build_calendar
 
         # Mark sessions and the end only where every design shares them (business as usual has none).
-        calendars = [build_calendar(specs[d * replications].params) for d in range(len(designs))]
+        calendars = [build_calendar(specs[d * replications].params) for d in range(len(resolved))]
         sessions = calendars[0].session_weeks() if all(c.session_weeks() == calendars[0].session_weeks()
                                                        for c in calendars) else []
         end_week = calendars[0].end_week if len({c.end_week for c in calendars}) == 1 else None
         bands = curve_bands(run.curves, run.results[["run_id", "design"]])
-        written += publish_analysis(out_dir, {
+        files = {
             "comparison.csv": _csv(comparison),
             "results.csv": _csv(run.results),
+            "designs.csv": _csv(pd.DataFrame([d.describe() for d in resolved])),
             "differences.png": _figure(_figures().plot_differences(comparison, KEY_OUTCOMES)),
             "adoption_curves.png": _figure(_figures().plot_curve_bands(
                 bands, session_weeks=sessions, end_week=end_week,
                 title=f"Classrooms reached over time ({replications} replicates per design)")),
-        })
+        }
+        ce = None
+        if ref_label is not None:
+            from .ce_outputs import cost_effectiveness_outputs
+
+            ce = cost_effectiveness_outputs(run.results, ref_label, wtp=wtp, effect=effect,
+                                            uncertainty=description.get("uncertainty"))
+            files["cost_effectiveness.csv"] = _csv(ce.table)
+            files["acceptability.csv"] = _csv(ce.curve)
+            files.update({name: _figure(fig) for name, fig in ce.figures().items()})
+        written += publish_analysis(out_dir, files)
     if verbose:
+        from .ce_outputs import format_comparison, format_cost_effectiveness
+
         print(format_comparison(comparison, KEY_OUTCOMES))
+        if ce is not None and len(labels) > 1:
+            print()
+            print(format_cost_effectiveness(ce))
     return run, written
-
-
-def format_comparison(comparison: pd.DataFrame, outcomes: Sequence[str]) -> str:
-    """A plain-text table of means and paired differences (95% intervals) for the key outcomes."""
-    lines = []
-    for outcome in outcomes:
-        lines.append(f"{outcome}")
-        for row in comparison[comparison["outcome"] == outcome].itertuples():
-            diff = "" if row.design == row.reference else (
-                f"   diff {row.diff_mean:+.3g} [{row.diff_ci_low:+.3g}, {row.diff_ci_high:+.3g}]")
-            lines.append(f"  {row.design:<26} {row.mean:10.3g} [{row.ci_low:.3g}, {row.ci_high:.3g}]{diff}")
-    return "\n".join(lines)
 
 
 def run_sweep(cfg: ExperimentConfig, out_dir: str | Path, *, overrides: Sequence[str] = (),

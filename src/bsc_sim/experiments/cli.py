@@ -30,7 +30,16 @@ EXECUTOR_KEYS = {
 UNCERTAINTY_KEY = {"uncertainty": "seed | parameters | PATH.yaml: seed noise only (default), or also draw the uncertain "
                                   "parameters of configs/uncertainty/default.yaml (or of PATH) per replicate"}
 COMMAND_KEYS = {
-    "compare": {"designs": "list of designs, the first is the reference, e.g. [bsc,coach,training,business_as_usual]",
+    "compare": {"designs": "designs to compare: names (bsc-sim designs), paths to design files, inline variants "
+                           "(bsc+collaborative.modality=virtual), e.g. [bsc,coach,my_design.yaml]",
+                "reference": "the design every other is measured against (default business_as_usual; added if not "
+                             "listed; none: the first design, without cost-effectiveness)",
+                "wtp": "willingness to pay in USD per unit of the effect, for the net monetary benefit (default "
+                       "20000, an assumption)",
+                "effect": "what a design buys, for NMB and the acceptability curve: classrooms_sustained (default), "
+                          "children_reached, classrooms_reached",
+                "cross": "cross every design with these levers, e.g. '{collaborative.modality: [in_person, virtual], "
+                         "team.n_family: [0, 1]}'",
                 "replications": "seeds per design (default 50)", "seed": "root seed of the replicate seeds (default 0)",
                 **UNCERTAINTY_KEY},
     "sweep": {"experiment": "name in configs/experiment/ or a path to a .yaml file (required)",
@@ -67,7 +76,7 @@ def _usage(command: str) -> str:
 
 # Settings whose values are names or paths: kept as typed, never read as YAML (out_dir=2024).
 RAW_KEYS = frozenset({"out_dir", "executor", "executor.address", "experiment", "targets", "doc", "method",
-                      "memory_limit", "uncertainty"})
+                      "memory_limit", "reference", "effect", "question", "uncertainty"})
 
 
 def parse_settings(argv: Sequence[str], known: Iterable[str], *, overrides_allowed: bool = True,
@@ -183,11 +192,27 @@ def cmd_compare(argv: list[str]) -> int:
             raise ParamError(f"designs = {designs!r}: expected a list such as [bsc,coach]")
         out_dir = Path(settings.get("out_dir") or "outputs/compare")
         run, written = run_comparison(designs, _int(settings, "replications", 50), _int(settings, "seed", 0),
-                                      out_dir, overrides=overrides, uncertainty=settings.get("uncertainty"),
+                                      out_dir, overrides=overrides, **compare_options(settings),
+                                      uncertainty=settings.get("uncertainty"),
                                       **run_options(settings))
         return _finish(run, out_dir, written)
 
     return _main("compare", argv, body)
+
+
+def compare_options(settings: dict[str, Any]) -> dict[str, Any]:
+    """The cost-effectiveness settings of ``compare``: reference, wtp, effect, cross."""
+    from ..analysis.cost_effectiveness import DEFAULT_EFFECT, DEFAULT_WTP
+    from .designs import DEFAULT_REFERENCE
+
+    reference = settings.get("reference", DEFAULT_REFERENCE)
+    if reference is None or str(reference).lower() in ("none", "null"):
+        reference = None
+    cross = settings.get("cross")
+    if cross is not None and not isinstance(cross, dict):
+        raise ParamError(f"cross = {cross!r}: expected a mapping such as '{{collaborative.modality: [in_person, virtual]}}'")
+    return {"reference": reference, "wtp": settings.get("wtp", DEFAULT_WTP),
+            "effect": settings.get("effect") or DEFAULT_EFFECT, "cross": cross}
 
 
 def _experiment(settings: dict[str, Any], command: str):

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..config import design_names, load_params
 from ..paramtools import ParamError
+from .designs import Design, resolve_design
 from .specs import RunSpec, replicate_seeds
 
-__all__ = ["comparison_specs", "summarize_comparison", "curve_bands", "mean_ci", "KEY_OUTCOMES"]
+__all__ = ["comparison_specs", "summarize_comparison", "curve_bands", "mean_ci", "KEY_OUTCOMES", "PER_RUN_RATIOS"]
 
 # The outcomes a planner looks at first (figures); comparison.csv has every summary outcome.
 KEY_OUTCOMES = (
@@ -29,28 +29,41 @@ KEY_OUTCOMES = (
 )
 
 
-def comparison_specs(designs: Sequence[str], replications: int, seed: int,
+# Per-run ratios of the run summary: undefined in a run that reaches nothing, zero for a design
+# that costs nothing, so their mean over runs misleads (it ranked business as usual first). They
+# stay in results.csv, one value per run; comparison.csv leaves them out, and
+# cost_effectiveness.csv gives the cost per *extra* classroom as a ratio of pooled means.
+PER_RUN_RATIOS = ("cost_per_classroom_reached", "cost_per_classroom_sustained")
+
+
+def comparison_specs(designs: Sequence[str | Design], replications: int, seed: int,
                      overrides: Sequence[str] = ()) -> list[RunSpec]:
-    """Specs for ``designs`` x ``replications``, each design with ``overrides`` applied on top."""
+    """Specs for ``designs`` x ``replications``, each design with ``overrides`` applied on top.
+
+    A design is a name, a path to a design file, an inline variant (see
+    :mod:`bsc_sim.experiments.designs`) or a resolved :class:`~.designs.Design`. Replicate ``r``
+    of every design gets the same seed (common random numbers). Every design's parameters are
+    built here, so a bad reference stops the command before anything is written.
+    """
     if not designs:
         raise ParamError("designs = []: name at least one design")
-    if len(set(designs)) != len(designs):
-        raise ParamError(f"designs = {list(designs)}: a design is listed twice")
     for text in overrides:
         key = text.split("=", 1)[0].strip()
         if key in ("design", "seed"):
             raise ParamError(f"{text}: the designs come from designs=[...] and the seeds from seed= and "
                              f"replications=; {key} cannot be overridden for every run")
-    unknown = [d for d in designs if d not in design_names()]
-    if unknown:
-        raise ParamError(f"designs: unknown design {unknown[0]!r} (available: {', '.join(design_names())})")
+    resolved = [d if isinstance(d, Design) else resolve_design(d) for d in designs]
+    labels = [d.label for d in resolved]
+    if len(set(labels)) != len(labels):
+        twice = next(label for label in labels if labels.count(label) > 1)
+        raise ParamError(f"designs = {[d.ref or d.label for d in resolved]}: {twice!r} is listed twice")
     seeds = replicate_seeds(seed, replications)
     specs = []
-    for d, design in enumerate(designs):
-        params = load_params([f"design={design}", *overrides])
+    for d, design in enumerate(resolved):
+        params = design.params(overrides)
         for r, s in enumerate(seeds):
-            specs.append(RunSpec(run_id=f"{design}/r{r:04d}", index=d * replications + r, params=params, seed=s,
-                                 labels={"design": design, "replicate": r}))
+            specs.append(RunSpec(run_id=f"{design.label}/r{r:04d}", index=d * replications + r, params=params,
+                                 seed=s, labels={"design": design.label, "replicate": r}))
     return specs
 
 
@@ -71,14 +84,15 @@ def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[int, float, float, floa
 
 
 def summarize_comparison(results: pd.DataFrame, outcomes: Sequence[str], designs: Sequence[str],
-                         level: float = 0.95, by: str = "design") -> pd.DataFrame:
-    """Per design and outcome: mean with its interval, and the paired difference from ``designs[0]``.
+                         level: float = 0.95, by: str = "design", reference: str | None = None) -> pd.DataFrame:
+    """Per design and outcome: mean with its interval, and the paired difference from ``reference``
+    (default ``designs[0]``).
 
     The difference is taken replicate by replicate (same seed), over the replicates where both
-    values are defined (cost per classroom reached is undefined when none was reached). ``by``
-    names the column that identifies the alternatives (``design``; ``point`` in a sweep).
+    values are defined. ``by`` names the column that identifies the alternatives (``design``;
+    ``point`` in a sweep).
     """
-    reference = designs[0]
+    reference = designs[0] if reference is None else reference
     rows = []
     for outcome in outcomes:
         wide = results.pivot(index="replicate", columns=by, values=outcome)

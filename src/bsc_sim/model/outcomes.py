@@ -79,6 +79,11 @@ def summarize(model) -> dict[str, float]:
         "n_classrooms_reached_end": float(rec.n_rooms_reached[end].sum()),
         "n_classrooms_reached_followup": float(rec.n_rooms_reached[last].sum()),
         "n_classrooms_sustained_followup": sustained_rooms,
+        # Children enrolled in reached classrooms (the effect "children reached" of cost-effectiveness).
+        "n_children": float(model.pop.classroom_children.sum()),
+        "n_children_reached_baseline": float(rec.children_reached[0].sum()),
+        "n_children_reached_end": float(rec.children_reached[end].sum()),
+        "n_children_reached_followup": float(rec.children_reached[last].sum()),
         "n_programs_improved_end": float(improved.sum()),
         "n_programs_improved_kept_followup": float((improved & (gained > 0) & (kept >= 0.5 * gained)).sum()),
         "n_teaching_staff_end": float(rec.frontline[end, 0]),

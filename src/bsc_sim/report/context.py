@@ -1,0 +1,365 @@
+"""What the report shows, read from an experiment store into plain strings and lists for the template.
+
+Nothing here runs the model: the tables come from the store's published analysis
+(``comparison.csv``, ``cost_effectiveness.csv``, ``designs.csv``, ...), the cost breakdown and
+the assumptions from its results and the runs' recorded configs, the figures from its PNG files.
+A store written before a table existed simply lacks that section.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..analysis.cost_effectiveness import COST_ITEMS, DEFAULT_EFFECT, EFFECTS, cost_breakdown
+from ..formatting import interval, number, pct, usd, usd_interval
+from ..palette import design_label, outcome_label
+
+__all__ = ["report_context", "FIGURES"]
+
+# Figures a store may hold, in the order the report shows them, with a caption.
+FIGURES = {
+    "ce_plane.png": "The cost-effectiveness plane",
+    "acceptability.png": "The acceptability curve: which design is the best buy at each price",
+    "differences.png": "Differences from the reference, cohort by cohort",
+    "adoption_curves.png": "Classrooms reached over time",
+    "sweep.png": "How the outcomes change across the sweep",
+    "indices.png": "Which parameters matter",
+}
+HEADLINE_OUTCOMES = ("frac_classrooms_reached_end", "frac_classrooms_sustained_followup", "cost_total")
+
+
+def _png(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def _svg(fig) -> str:
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="svg")
+    plt.close(fig)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _read_csv(root: Path, name: str) -> pd.DataFrame | None:
+    path = root / name
+    return pd.read_csv(path) if path.is_file() else None
+
+
+def _flat(node: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(node, dict):
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            out.update(_flat(value, f"{prefix}{key}."))
+        return out
+    return {prefix[:-1]: node}
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def assumptions(config: dict[str, Any]) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """The cost parameters (all of them) and every other parameter whose source says "assumption",
+    with the value the runs used, unit, meaning and source."""
+    from ..params import Params
+    from ..paramtools import iter_fields
+
+    values = _flat(config)
+    costs, others = [], []
+    for key, _, meta in iter_fields(Params):
+        source = str(meta.get("source", ""))
+        row = {"key": key, "value": _value_text(values.get(key, "")), "unit": str(meta.get("unit", "")),
+               "meaning": str(meta.get("doc", "")), "source": source,
+               "assumption": "assumption" in source.lower()}
+        if key.startswith("costs."):
+            costs.append(row)
+        elif row["assumption"]:
+            others.append(row)
+    return costs, others
+
+
+def _designs(root: Path, info: dict[str, Any]) -> list[dict[str, str]]:
+    table = pd.read_csv(root / "designs.csv", dtype=str, keep_default_na=False) \
+        if (root / "designs.csv").is_file() else None
+    if table is None:  # a store from before designs.csv: the names only
+        from ..experiments.designs import shipped_description
+
+        rows = []
+        for name in info.get("designs", []):
+            try:
+                about = shipped_description(name)
+            except Exception:  # noqa: BLE001 - a name that is no longer shipped
+                about = ""
+            rows.append({"label": design_label(name), "name": name, "source": "shipped", "description": about,
+                         "changes": ""})
+        return rows
+    return [{"label": design_label(r["design"]), "name": r["design"], "source": r["source"],
+             "description": r["description"], "changes": r["overrides"] if r["source"] != "shipped" else ""}
+            for r in table.to_dict("records")]
+
+
+def _headline(comparison: pd.DataFrame | None, ce: pd.DataFrame | None) -> tuple[list[str], list[dict[str, Any]]]:
+    """Per design: the key outcomes with intervals and, with a reference, what it buys and at what price."""
+    if comparison is None:
+        return [], []
+    designs = list(dict.fromkeys(comparison["design"]))
+    columns = [outcome_label(o, short=True) for o in HEADLINE_OUTCOMES if o in set(comparison["outcome"])]
+    decision = ce[ce["effect"] == ce.loc[ce["wtp"].notna(), "effect"].iloc[0]] if ce is not None and ce["wtp"].notna().any() \
+        else None
+    if decision is not None:
+        eff = EFFECTS[decision["effect"].iloc[0]]
+        columns += [f"extra {eff.plural} per cohort", "extra cost per cohort", f"cost per extra {eff.unit}",
+                    f"net benefit at {usd(decision['wtp'].iloc[0])}", "chance of being the best buy"]
+    rows = []
+    for design in designs:
+        cells = []
+        for outcome in HEADLINE_OUTCOMES:
+            row = comparison[(comparison["design"] == design) & (comparison["outcome"] == outcome)]
+            if row.empty:
+                continue
+            r = row.iloc[0]
+            fmt = pct if outcome.startswith("frac_") else usd
+            cells.append({"value": fmt(r["mean"]), "interval": interval(r["ci_low"], r["ci_high"], fmt)})
+        if decision is not None:
+            r = decision[decision["design"] == design].iloc[0]
+            is_ref = r["quadrant"] == "reference"
+            cells += [
+                {"value": "reference" if is_ref else number(r["inc_effect"], signed=True),
+                 "interval": "" if is_ref else interval(r["inc_effect_ci_low"], r["inc_effect_ci_high"],
+                                                        lambda v: number(v, signed=True))},
+                {"value": "" if is_ref else usd(r["inc_cost"], signed=True),
+                 "interval": "" if is_ref else usd_interval(r["inc_cost_ci_low"], r["inc_cost_ci_high"], signed=True)},
+                {"value": "" if is_ref else (usd(r["icer"]) if r["icer"] == r["icer"] else r["quadrant"]),
+                 "interval": usd_interval(r["icer_ci_low"], r["icer_ci_high"]) if r["icer"] == r["icer"] else ""},
+                {"value": "" if is_ref else usd(r["nmb"], signed=True),
+                 "interval": "" if is_ref else usd_interval(r["nmb_ci_low"], r["nmb_ci_high"], signed=True)},
+                {"value": pct(r["prob_best"], 0), "interval": ""},
+            ]
+        status = decision[decision["design"] == design].iloc[0]["status"] if decision is not None else ""
+        rows.append({"label": design_label(design), "name": design, "cells": cells, "status": status})
+    return columns, rows
+
+
+def _other_effects(ce: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """The cost per extra unit of the effects other than the decision effect."""
+    if ce is None or not ce["wtp"].notna().any():
+        return []
+    decision = ce.loc[ce["wtp"].notna(), "effect"].iloc[0]
+    out = []
+    for effect in dict.fromkeys(ce["effect"]):
+        if effect == decision or effect not in EFFECTS:
+            continue
+        rows = []
+        for r in ce[(ce["effect"] == effect) & (ce["quadrant"] != "reference")].to_dict("records"):
+            icer = usd(r["icer"]) if r["icer"] == r["icer"] else r["quadrant"]
+            rows.append({"label": design_label(r["design"]), "gain": number(r["inc_effect"], signed=True),
+                         "gain_interval": interval(r["inc_effect_ci_low"], r["inc_effect_ci_high"],
+                                                   lambda v: number(v, signed=True)),
+                         "icer": icer, "icer_interval": usd_interval(r["icer_ci_low"], r["icer_ci_high"])
+                         if r["icer"] == r["icer"] else "", "status": r["status"]})
+        out.append({"label": EFFECTS[effect].label, "unit": EFFECTS[effect].unit, "plural": EFFECTS[effect].plural,
+                    "rows": rows})
+    return out
+
+
+def _breakdown(results: pd.DataFrame | None) -> dict[str, Any] | None:
+    """Mean cost per item and design (tidy table pivoted for reading) and a stacked-bar figure."""
+    if results is None or not any(c in results for c in COST_ITEMS):
+        return None
+    tidy = cost_breakdown(results)
+    if tidy.empty:
+        return None
+    designs = list(dict.fromkeys(results["design"]))
+    wide = tidy.pivot(index="item", columns="design", values="mean_cost").reindex(columns=designs)
+    wide = wide.reindex([c for c in COST_ITEMS if c in wide.index])
+    rows = [{"item": item.removeprefix("cost_").replace("_", " "), "values": [usd(v, sig=None) for v in wide.loc[item]]}
+            for item in wide.index]
+    totals = [usd(v, sig=None) for v in wide.sum(axis=0)]
+    return {"designs": [design_label(d) for d in designs], "rows": rows, "totals": totals,
+            "n": int(results.groupby("design").size().min()), "figure": _svg(_breakdown_figure(wide, designs))}
+
+
+def _breakdown_figure(wide: pd.DataFrame, designs: list[str]):
+    import matplotlib.pyplot as plt
+
+    from ..plotting import money_axis, talk_style
+
+    shown = [d for d in designs if wide[d].sum() > 0]
+    with talk_style():
+        fig, ax = plt.subplots(figsize=(10, 0.55 * len(shown) + 1.8), layout="constrained")
+        left = np.zeros(len(shown))
+        colours = plt.get_cmap("tab20").colors
+        for k, item in enumerate(wide.index):
+            values = wide.loc[item, shown].to_numpy(np.float64)
+            ax.barh(range(len(shown)), values, left=left, color=colours[k % len(colours)],
+                    label=item.removeprefix("cost_").replace("_", " "))
+            left += values
+        ax.set_yticks(range(len(shown)), [design_label(d) for d in shown])
+        ax.invert_yaxis()
+        money_axis(ax, "x")
+        ax.set_xlabel("mean cost per cohort")
+        ax.grid(axis="y", visible=False)
+        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, fontsize=10)
+    return fig
+
+
+def _uncertainty(info: dict[str, Any], n: int | None) -> dict[str, str]:
+    kind = info.get("uncertainty") or "seed"
+    reps = f"{n} replicates" if n else "the replicates"
+    if kind == "parameters":
+        return {"kind": "parameters", "title": "The intervals include uncertainty about the parameters",
+                "text": f"Each of the {reps} drew the uncertain parameters from their documented ranges (the same "
+                        "draw for every design in a replicate) as well as its own seed, so the intervals reflect what "
+                        "is not known about the world as well as chance. The acceptability curve counts, for each "
+                        "price, the share of replicates (possible worlds) in which each design is the best buy."}
+    return {"kind": "seed", "title": "The intervals reflect chance only, not uncertainty about the parameters",
+            "text": f"Every replicate used the same parameter values and differs only in its seed (which programmes, "
+                    f"which staff, who leaves, which tests work). The intervals say how well {reps} pin down the "
+                    "model's average at these values; they do not say how uncertain the values themselves are. The "
+                    "assumptions below are taken as true: a planner who doubts one should re-run with it changed."}
+
+
+def _command(info: dict[str, Any], root: Path, ce: pd.DataFrame | None) -> str:
+    kind = info.get("kind", "")
+    if kind == "compare":
+        refs = info.get("design_refs") or info.get("designs") or []
+        parts = [f"bsc-sim compare 'designs=[{','.join(refs)}]'"]
+        if "reference" in info:
+            parts.append(f"reference={info['reference'] or 'none'}")
+        if ce is not None and ce["wtp"].notna().any():
+            row = ce[ce["wtp"].notna()].iloc[0]
+            parts.append(f"wtp={row['wtp']:g}")
+            if row["effect"] != DEFAULT_EFFECT:
+                parts.append(f"effect={row['effect']}")
+        parts += [f"replications={info.get('replications')}", f"seed={info.get('seed')}", *info.get("overrides", [])]
+    else:
+        parts = [f"bsc-sim {kind} experiment={info.get('experiment', '?')}",
+                 *[f"{k}={info[k]}" for k in ("replications", "seed") if k in info], *info.get("overrides", [])]
+    parts.append(f"out_dir={root}")
+    return " ".join(str(p) for p in parts)
+
+
+def _provenance(root: Path, info: dict[str, Any], ce: pd.DataFrame | None) -> dict[str, Any]:
+    runs_path, specs_path = root / "runs.parquet", root / "specs.parquet"
+    runs = pd.read_parquet(runs_path, columns=["version", "git_revision", "python"]) if runs_path.is_file() else None
+    specs = pd.read_parquet(specs_path) if specs_path.is_file() else None
+    seeds = []
+    if specs is not None and "replicate" in specs:
+        seeds = specs.drop_duplicates("replicate").sort_values("replicate")["seed"].astype(int).tolist()
+    finished = root / "results.parquet"
+
+    def stamp(path: Path) -> str:
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y-%m-%d %H:%M UTC") if path.exists() else "?"
+
+    from .. import __version__
+
+    return {
+        "version": ", ".join(sorted(set(runs["version"].astype(str)))) if runs is not None else "?",
+        "git": ", ".join(sorted(set(runs["git_revision"].astype(str)))) if runs is not None else "?",
+        "python": ", ".join(sorted(set(runs["python"].astype(str)))) if runs is not None else "?",
+        "started": stamp(root / "experiment.json"), "finished": stamp(finished),
+        "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "report_version": __version__,
+        "command": _command(info, root, ce), "root_seed": info.get("seed", "?"),
+        "replicate_seeds": ", ".join(map(str, seeds[:12])) + (f", ... ({len(seeds)} in all)" if len(seeds) > 12 else ""),
+        "replications": info.get("replications", "?"), "n_runs": info.get("n_runs", "?"),
+        "fingerprint": info.get("fingerprint", "?"), "store": str(root),
+    }
+
+
+def _table_html(df: pd.DataFrame, limit: int = 60) -> str:
+    """A generic table (sweep and sensitivity stores): numbers rounded, escaped, at most ``limit`` rows."""
+    shown = df.head(limit).copy()
+    for column in shown.columns:
+        if pd.api.types.is_float_dtype(shown[column]):
+            money = str(column).startswith("cost_")
+            shown[column] = [usd(v) if money else (f"{v:.3g}" if v == v else "") for v in shown[column]]
+    return shown.to_html(index=False, escape=True, border=0, classes="data")
+
+
+def _compare_question(info: dict[str, Any], ce: pd.DataFrame | None) -> str:
+    n = len(info.get("designs", []))
+    if ce is not None and ce["wtp"].notna().any():
+        row = ce[ce["wtp"].notna()].iloc[0]
+        return (f"Which of these {n} designs buys the most {EFFECTS[row['effect']].plural} for the money, "
+                f"measured against {design_label(row['reference'])} on the same cohorts, and how sure can we be?")
+    return f"How do these {n} designs compare on the same cohorts, and how sure can we be?"
+
+
+def _summary_sentence(ce: pd.DataFrame | None) -> str:
+    """The best buy at the chosen willingness to pay, in one sentence."""
+    if ce is None or not ce["wtp"].notna().any():
+        return ""
+    decision = ce[ce["wtp"].notna()]
+    eff = EFFECTS[decision["effect"].iloc[0]]
+    wtp = decision["wtp"].iloc[0]
+    best = decision.loc[decision["nmb"].idxmax()]
+    ref = design_label(best["reference"])
+    if best["quadrant"] == "reference":
+        return (f"At {usd(wtp)} per {eff.unit}, no design is worth its extra cost over {ref}: "
+                f"{ref} has the highest net benefit (chance {pct(best['prob_best'], 0)}).")
+    icer = (f", {usd(best['icer'])} per extra {eff.unit} {usd_interval(best['icer_ci_low'], best['icer_ci_high'])}"
+            if best["icer"] == best["icer"] else "")
+    return (f"At {usd(wtp)} per {eff.unit}, the best buy is {design_label(best['design'])}: "
+            f"{number(best['inc_effect'], signed=True)} {eff.plural} per cohort for {usd(best['inc_cost'], signed=True)} "
+            f"over {ref}{icer}. The chance that it is the best buy at that price is {pct(best['prob_best'], 0)}.")
+
+
+def report_context(root: Path, info: dict[str, Any], *, question: str | None = None) -> dict[str, Any]:
+    """Everything the template shows, for the store at ``root`` whose ``experiment.json`` is ``info``."""
+    kind = info.get("kind", "experiment")
+    comparison = _read_csv(root, "comparison.csv")
+    ce = _read_csv(root, "cost_effectiveness.csv")
+    results = pd.read_parquet(root / "results.parquet") if (root / "results.parquet").is_file() else None
+    replicates = int(results["replicate"].nunique()) if results is not None and "replicate" in results else None
+    context: dict[str, Any] = {
+        "kind": kind, "title": {"compare": "Comparing designs", "sweep": "A parameter sweep",
+                                "sensitivity": "Which parameters matter"}.get(kind, "An experiment"),
+        "question": question or (info.get("question") if kind != "compare" else None)
+        or (_compare_question(info, ce) if kind == "compare" else "What the experiment shows"),
+        "designs": _designs(root, info) if kind == "compare" else [],
+        "summary": _summary_sentence(ce) if kind == "compare" else "",
+        "headline_columns": [], "headline_rows": [], "other_effects": _other_effects(ce),
+        "reference": design_label(ce["reference"].iloc[0]) if ce is not None and len(ce) else None,
+        "breakdown": _breakdown(results) if kind == "compare" else None,
+        "figures": [{"name": name, "caption": caption, "src": _png(root / name)}
+                    for name, caption in FIGURES.items() if (root / name).is_file()],
+        "tables": [], "uncertainty": _uncertainty(info, replicates), "provenance": _provenance(root, info, ce),
+        "wtp": None, "cost_assumptions": [], "other_assumptions": [], "replicates": replicates,
+    }
+    context["headline_columns"], context["headline_rows"] = _headline(comparison, ce)
+    if ce is not None and ce["wtp"].notna().any():
+        row = ce[ce["wtp"].notna()].iloc[0]
+        context["wtp"] = {"value": usd(row["wtp"]), "unit": EFFECTS[row["effect"]].unit,
+                          "default": bool(row["wtp"] == 20_000)}
+    if kind != "compare":
+        for name, title in (("points.csv", "Each point of the grid, with its difference from the reference point"),
+                            ("indices.csv", "Sensitivity indices"), ("indices_second_order.csv", "Interactions"),
+                            ("validation.csv", "Stylized facts")):
+            table = _read_csv(root, name)
+            if table is not None:
+                context["tables"].append({"title": title, "name": name, "html": _table_html(table),
+                                          "rows": len(table)})
+        if not context["tables"] and results is not None:
+            context["tables"].append({"title": "Results (first rows)", "name": "results.parquet",
+                                      "html": _table_html(results.drop(columns=["run_id"], errors="ignore")),
+                                      "rows": len(results)})
+    runs_path = root / "runs.parquet"
+    if runs_path.is_file():
+        runs = pd.read_parquet(runs_path, columns=["run_id", "config_json"])
+        ref_name = ce["reference"].iloc[0] if ce is not None and len(ce) else None
+        pick = runs[runs["run_id"].str.startswith(f"{ref_name}/")] if ref_name else runs.iloc[:0]
+        config = json.loads((pick if len(pick) else runs).iloc[0]["config_json"])
+        context["cost_assumptions"], context["other_assumptions"] = assumptions(config)
+        context["config_of"] = design_label(ref_name) if len(pick) else "the first run"
+    return context
