@@ -107,8 +107,25 @@ def test_specs_share_seeds_across_designs_and_points():
     assert not one.params.collaborative.enabled and one.params.coaching.enabled
 
 
+def test_designs_may_be_files_and_variants_like_in_compare(tmp_path):
+    path = tmp_path / "next_phase.yaml"
+    path.write_text("# @package _global_\ndefaults:\n  - bsc\ndesign: next_phase\n"
+                    "description: \"Four sessions\"\ncollaborative:\n  n_sessions: 4\n  session_spacing_weeks: 11\n")
+    cfg = load_discover(None, {"n": 4, "replications": 1,
+                               "designs": f"{path},bsc+collaborative.modality=virtual"})
+    assert cfg.designs == ("next_phase", "bsc+collaborative.modality=virtual")
+    specs = discover_specs(cfg, context_points(cfg), ["cohort.n_programs=2"])
+    first = [s.params for s in specs if s.labels["design"] == "next_phase"]
+    second = [s.params for s in specs if s.labels["design"] == "bsc+collaborative.modality=virtual"]
+    assert len(first) == len(second) == 4
+    assert all(p.collaborative.n_sessions == 4 and p.collaborative.modality == "in_person" for p in first)
+    assert all(p.collaborative.n_sessions == 3 and p.collaborative.modality == "virtual" for p in second)
+
+
 @pytest.mark.parametrize("change, match", [
     ({"designs": ["bsc"]}, "two different designs"),
+    ({"designs": ["bsc", "bsc"]}, "two different designs"),
+    ({"designs": ["bsc", "missing_file.yaml"]}, "missing_file.yaml"),
     ({"designs": ["bsc", "nope"]}, "unknown design 'nope'"),
     ({"outcome": "joy"}, "outcome = 'joy'"),
     ({"outcome": "net_benefit"}, "wtp: required"),

@@ -67,7 +67,7 @@ class DiscoverConfig:
     name: str
     context: tuple[ContextRange, ...]
     question: str = ""
-    designs: tuple[str, str] = ("bsc", "coach")
+    designs: tuple[str, str] = ("bsc", "coach")       # labels, as in the results' design column
     outcome: str = "sustained"
     threshold: float = 0.0
     wtp: float | None = None
@@ -75,6 +75,7 @@ class DiscoverConfig:
     replications: int = 5
     seed: int = 0
     prim: PrimSettings = field(default_factory=PrimSettings)
+    design_refs: tuple[str, ...] = ()  # as given: names, design files or variants (default: the labels)
 
     @property
     def keys(self) -> list[str]:
@@ -82,7 +83,7 @@ class DiscoverConfig:
 
     def describe(self) -> dict[str, Any]:
         return {"discover": self.name, "question": self.question, "designs": list(self.designs),
-                "outcome": self.outcome, "threshold": self.threshold, "wtp": self.wtp, "n": self.n,
+                "design_refs": list(self.design_refs or self.designs), "outcome": self.outcome, "threshold": self.threshold, "wtp": self.wtp, "n": self.n,
                 "replications": self.replications, "seed": self.seed,
                 "context": {c.key: {"low": c.low, "high": c.high, "source": c.source} for c in self.context},
                 "prim": asdict(self.prim)}
@@ -109,7 +110,7 @@ def _number(value: Any, key: str, lo: float | None = None, integer: bool = False
 
 def parse_discover(data: Mapping[str, Any], name: str = "discover") -> DiscoverConfig:
     """Check a discover file's data; one line naming the bad key and value."""
-    from ..config import design_names, known_keys
+    from ..config import known_keys
 
     if not isinstance(data, Mapping):
         raise ParamError(f"discover {name}: expected a mapping at the top level")
@@ -139,9 +140,12 @@ def parse_discover(data: Mapping[str, Any], name: str = "discover") -> DiscoverC
         designs = [d.strip() for d in designs.split(",") if d.strip()]
     if not isinstance(designs, list) or len(designs) != 2 or len(set(designs)) != 2:
         raise ParamError(f"designs = {designs!r}: name two different designs, the first to test against the second")
-    for d in designs:
-        if d not in design_names():
-            raise ParamError(f"designs: unknown design {d!r} (available: {', '.join(design_names())})")
+    from ..experiments.designs import resolve_design
+
+    refs = [str(d) for d in designs]
+    designs = [resolve_design(d).label for d in refs]  # names, design files or variants; one line if bad
+    if len(set(designs)) != 2:
+        raise ParamError(f"designs = {refs!r}: the two designs have the same label {designs[0]!r}")
     prim = data.get("prim") or {}
     if not isinstance(prim, Mapping) or set(prim) - set(vars(PrimSettings())):
         raise ParamError(f"discover.prim = {prim!r}: known keys are {', '.join(vars(PrimSettings()))}")
@@ -162,7 +166,7 @@ def parse_discover(data: Mapping[str, Any], name: str = "discover") -> DiscoverC
             raise ParamError("wtp: required with outcome=net_benefit (US dollars per classroom sustained), e.g. wtp=20000")
         _number(wtp, "wtp", 0.0)
     cfg = DiscoverConfig(name=name, context=tuple(ranges), question=str(data.get("question", "")),
-                         designs=tuple(designs), outcome=outcome, threshold=_number(data.get("threshold", 0.0), "threshold"),
+                         designs=tuple(designs), design_refs=tuple(refs), outcome=outcome, threshold=_number(data.get("threshold", 0.0), "threshold"),
                          wtp=None if wtp is None else float(wtp), n=_number(data.get("n", 64), "n", 4, integer=True),
                          replications=_number(data.get("replications", 5), "replications", 1, integer=True),
                          seed=_number(data.get("seed", 0), "seed", 0, integer=True), prim=prim_settings)
@@ -208,7 +212,6 @@ def context_values(point: Mapping[str, float], params: Params) -> dict[str, Any]
 
 def discover_specs(cfg: DiscoverConfig, points: pd.DataFrame, overrides: Sequence[str] = ()) -> list:
     """Every point x design x replicate, replicate ``r`` on the same seed everywhere."""
-    from ..config import load_params
     from ..experiments.specs import RunSpec, params_with, replicate_seeds
 
     for text in overrides:
@@ -217,7 +220,10 @@ def discover_specs(cfg: DiscoverConfig, points: pd.DataFrame, overrides: Sequenc
             raise ParamError(f"{text}: {key} is set by {'the context' if key in cfg.keys else 'designs= and seed='}; "
                              "it cannot be overridden for every run")
     seeds = replicate_seeds(cfg.seed, cfg.replications)
-    bases = {d: load_params([f"design={d}", *overrides]) for d in cfg.designs}
+    from ..experiments.designs import resolve_design
+
+    refs = cfg.design_refs or cfg.designs
+    bases = {label: resolve_design(ref).params(overrides) for label, ref in zip(cfg.designs, refs)}
     specs = []
     for i, row in enumerate(points.to_dict("records")):
         for design in cfg.designs:
@@ -336,7 +342,7 @@ def format_boxes(table: pd.DataFrame, boxes: pd.DataFrame, cfg: DiscoverConfig) 
 
 OWN = {
     "config": "discover file: a name in configs/discover/ or a path to a .yaml file (default: default)",
-    "designs": "the two designs, the first tested against the second (default: the file's, bsc,coach)",
+    "designs": "the two designs, the first tested against the second: names, design files or variants (default: the file's, bsc,coach)",
     "outcome": "sustained, reach_end, frontline_fidelity, culture_end, cost, ... (bsc-sim levers' outcomes) "
                "or net_benefit (default: the file's)",
     "threshold": "the first beats the second when the difference exceeds this (default: the file's, 0)",
