@@ -100,6 +100,19 @@ def test_design_files_compose_with_hydra_like_a_shipped_design(tmp_path, monkeyp
     assert text.startswith("# @package _global_\n") and "defaults:\n  - bsc\ndesign: opt_t0007\ndescription: \"" in text
 
 
+def test_a_written_design_file_is_a_design_compare_accepts(tmp_path):
+    from bsc_sim.experiments.designs import resolve_design
+
+    values = point_values({"sessions": 4, "spacing": 11, "modality": "virtual", "team": "no_families",
+                           "followup_support": 13})
+    path = tmp_path / "elsewhere" / "opt_t0003.yaml"
+    path.parent.mkdir()
+    path.write_text(design_yaml("opt_t0003", "bsc", values, "trial 3: 5.1 classrooms for $80,000"))
+    design = resolve_design(str(path))
+    assert design.label == "opt_t0003" and design.source == "file" and "trial 3" in design.description
+    assert design.params() == params_with(load_params(["design=bsc"]), values).replace(design="opt_t0003")
+
+
 def test_follow_up_support_leaves_half_the_follow_up_year_unsupported():
     # sustainment is read at the end of the follow-up year: supports up to that week would count as sustained
     assert max_followup_support(load_params()) == 26  # the shipped bsc_followup_support design's length
