@@ -40,6 +40,10 @@ from ..params import Params
 from .population import FAMILY_SERVICES, LEVELS, TEACHING_ROLES
 
 WORKSHOP_ROLES = (*TEACHING_ROLES, FAMILY_SERVICES)
+# Events with up to this many attendees draw new ties exactly among all of them (an n x n draw);
+# larger ones draw each attendee's partners from a uniform pool of TIE_POOL attendees.
+EXACT_TIE_DRAW = 512
+TIE_POOL = 64
 
 
 @dataclass(frozen=True)
@@ -192,32 +196,34 @@ class CalendarPhase:
         progs = np.unique(model.pop.ties.program[att])
         pr.fit[progs] += rate * np.maximum(0.0, target[None, :] - pr.fit[progs])
 
-    @staticmethod
-    def _strengthen(ties, att: np.ndarray, amount: float) -> None:
-        sub = np.ix_(att, att)
-        tied = ties.weight[sub] > 0
-        ties.weight[sub] += amount * tied
-
     def _form_ties(self, model, att: np.ndarray, factor: float) -> None:
-        """Each attendee ties to ~Poisson(new_ties) attendees of other programmes, favouring its own kind."""
+        """Each attendee ties to ~Poisson(new_ties) attendees of other programmes, favouring its own kind.
+
+        Partners are drawn by weighted sampling without replacement (Gumbel top-k) among the
+        event's attendees; above ``EXACT_TIE_DRAW`` attendees each one draws from a uniform pool of
+        ``TIE_POOL`` attendees instead, so the work stays linear in the attendees (ODD 7.11).
+        """
         net, ties = model.params.network, model.pop.ties
         if len(att) < 2 or net.session_new_ties <= 0:
             return
         prog, kind = ties.program[att], ties.kind[att]
-        logw = np.where(kind[:, None] == kind[None, :], np.log(net.homophily_odds), 0.0)
-        logw[prog[:, None] == prog[None, :]] = -np.inf
+        n = len(att)
+        if n <= EXACT_TIE_DRAW:
+            cand = None
+            logw = np.where(kind[:, None] == kind[None, :], np.log(net.homophily_odds), 0.0)
+            logw[prog[:, None] == prog[None, :]] = -np.inf
+        else:
+            cand = self.tie_rng.integers(0, n, (n, TIE_POOL))
+            logw = np.where(kind[:, None] == kind[cand], np.log(net.homophily_odds), 0.0)
+            logw[prog[:, None] == prog[cand]] = -np.inf
         gumbel = -np.log(-np.log(self.tie_rng.random(logw.shape)))
         order = np.argsort(-(logw + gumbel), axis=1)            # weighted sampling without replacement
-        n_new = self.tie_rng.poisson(net.session_new_ties * factor, len(att))
+        n_new = self.tie_rng.poisson(net.session_new_ties * factor, n)
         n_valid = np.isfinite(logw).sum(axis=1)
-        take = np.arange(len(att))[None, :] < np.minimum(n_new, n_valid)[:, None]
-        i = np.repeat(np.arange(len(att)), take.sum(axis=1))
-        j = order[take]
-        a, b = att[i], att[j]
-        new = ties.weight[a, b] == 0
-        ties.n_formed += int(len(np.unique(np.minimum(a[new], b[new]) * len(ties.slots) + np.maximum(a[new], b[new]))))
-        ties.weight[a[new], b[new]] = 1.0  # a new tie starts at unit weight (assumption)
-        ties.weight[b[new], a[new]] = 1.0
+        take = np.arange(logw.shape[1])[None, :] < np.minimum(n_new, n_valid)[:, None]
+        i = np.repeat(np.arange(n), take.sum(axis=1))
+        j = order[take] if cand is None else cand[i, order[take]]
+        ties.add(att[i], att[j])  # a new tie starts at unit weight (assumption)
 
     def community_meeting(self, model) -> None:
         att = self._attendees(model, model.params.learning.attendance_in_person)
@@ -250,7 +256,7 @@ class CalendarPhase:
         pr.new_session_dose[progs] += f
         self._momentum(model, att, f * lp.momentum_gain)
         if p.collaborative.cross_learning:
-            self._strengthen(ties, att, f_ties * p.network.tie_strengthen)
+            ties.strengthen(att, f_ties * p.network.tie_strengthen)
             self._form_ties(model, att, f_ties)
         fam = self._family_attendees(model, lp.attendance_virtual if virtual else lp.attendance_in_person)
         model.ledger.gathering(model, rows, fam, hours=p.collaborative.session_hours, in_person=not virtual,
@@ -270,7 +276,7 @@ class CalendarPhase:
         self._share_all(model, att, lp.call_effect * lp.share_rate)
         self._momentum(model, att, lp.call_effect * lp.momentum_gain)
         if p.collaborative.cross_learning:
-            self._strengthen(model.pop.ties, att, lp.call_effect * p.network.tie_strengthen)
+            model.pop.ties.strengthen(att, lp.call_effect * p.network.tie_strengthen)
         model.ledger.call(model, model.pop.ties.slots[att])
 
     # -- supports outside the collaborative proper -------------------------------------------

@@ -95,8 +95,9 @@ class PDSAProcess:
         for role, table in ((TEACHING_ROLES[0], self.lead_of), (TEACHING_ROLES[1], self.asst_of)):
             rows = np.flatnonzero(st.role == role)
             table[st.classroom[rows]] = rows
-        self.leaders = [np.flatnonzero((st.program == m) & np.isin(st.role, (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES)))
-                        for m in range(M)]
+        lead_rows = np.flatnonzero(np.isin(st.role, (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES)))
+        lead_rows = lead_rows[np.argsort(st.program[lead_rows], kind="stable")]   # ascending within a programme
+        self.leaders = np.split(lead_rows, np.cumsum(np.bincount(st.program[lead_rows], minlength=M))[:-1])
         self.seats = np.maximum(np.bincount(st.program[st.on_team], minlength=M), 1)
         order = np.argsort(st.program, kind="stable")
         self.staff_of = np.split(order, np.cumsum(np.bincount(st.program, minlength=M))[:-1])  # posts per programme

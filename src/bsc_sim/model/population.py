@@ -12,10 +12,11 @@ and cross-learning phases read it); no phase calls another phase's methods.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import networkx as nx
 import numpy as np
+import scipy.sparse as sp
 
 from ..params import Params
 from ..spread import SpreadNetwork
@@ -128,15 +129,19 @@ class Families:
 class CrossTies:
     """Cross-programme ties among team seats (formed at learning sessions, read by cross-learning).
 
-    Ties are a dense matrix over the staff slots that were on a team when teams formed (a few per
-    programme), so they stay cheap for cohorts of up to a few hundred programmes.
+    A sparse edge list over the staff slots that were on a team when teams formed (a few per
+    programme): tie ``e`` joins seats ``a[e] < b[e]`` with weight ``w[e] > 0``. Memory and every
+    operation are linear in the number of ties, which is bounded by the ties each attendee forms
+    per event, so a state of thousands of programmes costs no more per tie than a cohort of eight.
     """
 
     slots: np.ndarray               # int (T,) staff slots that can attend sessions
     program: np.ndarray             # int (T,) their programme
     kind: np.ndarray                # int8 (T,) their programme's kind
-    weight: np.ndarray              # (T,T) symmetric tie weights, 0 = no tie
     index_of: np.ndarray            # int (S,) tie index of each staff slot, -1 if none
+    a: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # int (E,) lower seat of each tie
+    b: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # int (E,) higher seat
+    w: np.ndarray = field(default_factory=lambda: np.zeros(0))                  # (E,) tie weight
     n_formed: int = 0               # ties formed so far (a diagnostic)
 
     @classmethod
@@ -145,17 +150,60 @@ class CrossTies:
         index_of = np.full(len(staff.role), -1)
         index_of[slots] = np.arange(len(slots))
         program = staff.program[slots]
-        return cls(slots, program, kind[program], np.zeros((len(slots), len(slots))), index_of)
+        return cls(slots, program, kind[program], index_of)
+
+    @property
+    def n_seats(self) -> int:
+        return len(self.slots)
 
     def drop(self, slots: np.ndarray) -> None:
         """Remove the ties of people who left (their slots keep no cross-programme contacts)."""
         idx = self.index_of[slots]
         idx = idx[idx >= 0]
-        self.weight[idx, :] = 0
-        self.weight[:, idx] = 0
+        if not len(idx) or not len(self.a):
+            return
+        gone = np.zeros(self.n_seats, dtype=bool)
+        gone[idx] = True
+        self._keep(~(gone[self.a] | gone[self.b]))
+
+    def _keep(self, mask: np.ndarray) -> None:
+        self.a, self.b, self.w = self.a[mask], self.b[mask], self.w[mask]
+
+    def strengthen(self, seats: np.ndarray, amount: float, group: np.ndarray | None = None) -> None:
+        """Add ``amount`` to every tie whose two seats are both in ``seats`` (and, when ``group`` (T,)
+        is given, in the same group: the same event)."""
+        if not len(self.a) or not len(seats):
+            return
+        here = np.zeros(self.n_seats, dtype=bool)
+        here[seats] = True
+        both = here[self.a] & here[self.b]
+        if group is not None:
+            both &= group[self.a] == group[self.b]
+        self.w[both] += amount
+
+    def add(self, i: np.ndarray, j: np.ndarray) -> None:
+        """Tie seats ``i`` and ``j`` pairwise at unit weight where they are not tied yet (assumption)."""
+        lo, hi = np.minimum(i, j), np.maximum(i, j)
+        T = self.n_seats
+        key = np.unique(lo * T + hi)
+        key = key[~np.isin(key, self.a * T + self.b)]
+        self.n_formed += len(key)
+        self.a = np.r_[self.a, key // T]
+        self.b = np.r_[self.b, key % T]
+        self.w = np.r_[self.w, np.ones(len(key))]
+
+    def decay(self, rate: float) -> None:
+        self.w *= 1 - rate
+
+    def matrix(self) -> sp.csr_array:
+        """The symmetric (T, T) weight matrix in canonical CSR form (sorted indices)."""
+        T = self.n_seats
+        m = sp.csr_array((np.r_[self.w, self.w], (np.r_[self.a, self.b], np.r_[self.b, self.a])), shape=(T, T))
+        m.sum_duplicates()
+        return m
 
     def n_ties(self) -> int:
-        return int((self.weight > 0).sum() // 2)
+        return int((self.w > 0).sum())
 
 
 @dataclass
