@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .population import LEVELS, TEACHING_ROLES, group_sum
+from .population import LEVELS, TEACHING_ROLES, count_by
 
 
 class Recorder:
@@ -57,6 +57,13 @@ class Recorder:
         self.reached_at_start = np.zeros(C, dtype=bool)      # per classroom, set in week 0
         self.reached_at_end = np.zeros(C, dtype=bool)        # per classroom, set in the end week
         self.reached_now = np.zeros(C, dtype=bool)           # per classroom, the latest week
+        # Per classroom, reached in the week its own cohort's collaborative ended (a statewide system's
+        # cohorts end in different weeks); -1 weeks never come for programmes that never enrol.
+        sch = model.schedule
+        cohort_end = np.r_[sch.cohort_start + sch.template.end_week, -1]
+        self.room_end_week = cohort_end[sch.program_cohort][pop.classroom_program]
+        self.reached_at_cohort_end = np.zeros(C, dtype=bool)
+        self.n_rooms_sustained = np.zeros((H, M), dtype=np.int32)  # reached at its cohort's end and this week
         # Enrolment of teaching staff in the collaborative (on its team at some week up to the end):
         # the hire week of the person enrolled in each post (-1: none), and counts of people.
         self.enrolled_hire = np.full(len(pop.staff.role), -1, dtype=np.int64)
@@ -67,7 +74,7 @@ class Recorder:
 
     def _by_program(self, program: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Count ``mask`` (N, P) per (programme, practice)."""
-        return group_sum(program, mask, self.M)
+        return count_by(program, mask, self.M)
 
     def step(self, model) -> None:
         w, pop, s = model.week, model.pop, model.params.sustain
@@ -92,6 +99,11 @@ class Recorder:
         if w == self.end_week:
             self.reached_at_end = reached.copy()
         self.n_rooms_reached[w] = np.bincount(room_prog[reached], minlength=self.M)
+        ending = self.room_end_week == w
+        if ending.any():
+            self.reached_at_cohort_end[ending] = reached[ending]
+        kept = self.reached_at_cohort_end & reached
+        self.n_rooms_sustained[w] = np.bincount(room_prog[kept], minlength=self.M)
         self.children_reached[w] = np.bincount(room_prog[reached], weights=pop.classroom_children[reached], minlength=self.M)
         self.n_families_home[w] = self._by_program(fam.program, fam.home_use)
         if w == self.end_week:

@@ -26,8 +26,8 @@ DIRECTOR, EDUCATION_MANAGER, LEAD_TEACHER, ASSISTANT_TEACHER, FAMILY_SERVICES = 
 ROLE_NAMES = ("director", "education_manager", "lead_teacher", "assistant_teacher", "family_services")
 TEACHING_ROLES = (LEAD_TEACHER, ASSISTANT_TEACHER)
 LEADER_ROLES = (DIRECTOR, EDUCATION_MANAGER)
-HEAD_START, CHILD_CARE = 0, 1
-KIND_NAMES = ("head_start", "child_care")
+HEAD_START, CHILD_CARE, FAMILY_CHILD_CARE = 0, 1, 2
+KIND_NAMES = ("head_start", "child_care", "family_child_care")
 LEVELS = ("classroom", "program", "family")
 # Which roles can use a practice of each level (families use family practices at home).
 ELIGIBLE_ROLES = {
@@ -49,6 +49,21 @@ def group_sum(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarra
     return np.bincount(flat, weights=values.ravel(), minlength=n_groups * P).reshape(n_groups, P)
 
 
+def count_by(group: np.ndarray, mask: np.ndarray, n_groups: int) -> np.ndarray:
+    """Count ``mask`` (N,) or (N, P) bool by ``group`` into int64 (n_groups,) or (n_groups, P).
+
+    Staff posts, families and classrooms are laid out programme by programme, so when ``group`` is
+    sorted and no group is empty the counts are one ``add.reduceat`` over contiguous rows (several
+    times faster than :func:`group_sum` for a state's worth of rows); otherwise it falls back to it.
+    """
+    if len(group) and group[0] == 0 and group[-1] == n_groups - 1:
+        steps = np.diff(group)
+        if ((steps == 0) | (steps == 1)).all():
+            starts = np.r_[0, np.flatnonzero(steps) + 1]
+            return np.add.reduceat(mask, starts, axis=0, dtype=np.int64)
+    return group_sum(group, mask, n_groups).astype(np.int64)
+
+
 def beta_draw(rng: np.random.Generator, mean: float | np.ndarray, concentration: float, size=None) -> np.ndarray:
     """Beta draws parameterised by mean and concentration a+b (means at 0 or 1 are degenerate)."""
     mean = np.clip(mean, 1e-6, 1 - 1e-6)
@@ -57,7 +72,7 @@ def beta_draw(rng: np.random.Generator, mean: float | np.ndarray, concentration:
 
 @dataclass
 class Programs:
-    kind: np.ndarray                # int8 (M,) HEAD_START / CHILD_CARE
+    kind: np.ndarray                # int8 (M,) HEAD_START / CHILD_CARE / FAMILY_CHILD_CARE
     n_classrooms: np.ndarray        # int (M,)
     commitment: np.ndarray          # (M,) change commitment 0-1
     efficacy: np.ndarray            # (M,) change efficacy 0-1
@@ -83,6 +98,7 @@ class Programs:
     director_left: np.ndarray       # bool (M,) the director left this week (set by turnover)
     in_collaborative: np.ndarray    # bool (M,) still taking part (False after dropping out)
     support_end: np.ndarray         # int (M,) last week the programme had collaborative or coaching support
+    start_week: np.ndarray          # int (M,) week its cohort starts (0: the single collaborative; 10**9: never)
     n_applicants: int = 0
 
     @property
@@ -146,7 +162,7 @@ class CrossTies:
 
     @classmethod
     def among(cls, staff: Staff, kind: np.ndarray) -> CrossTies:
-        slots = np.flatnonzero(staff.on_team)
+        slots = np.flatnonzero(staff.team_seat)
         index_of = np.full(len(staff.role), -1)
         index_of[slots] = np.arange(len(slots))
         program = staff.program[slots]
@@ -231,14 +247,20 @@ def composite_readiness(commitment, efficacy, leadership, data_capacity, time_sl
 def _draw_readiness(p: Params, rng: np.random.Generator, kind: np.ndarray) -> dict[str, np.ndarray]:
     """The readiness profile of each applicant (MODEL-BRIEF 3; Weiner 2009) and its turnover propensity."""
     r, tp, n = p.readiness, p.turnover, len(kind)
-    data_mean = np.clip(r.data_capacity_mean + r.head_start_data_shift * (kind == HEAD_START), 0, 1)
+    fcc = kind == FAMILY_CHILD_CARE
+    data_mean = np.clip(r.data_capacity_mean + r.head_start_data_shift * (kind == HEAD_START)
+                        + r.family_child_care_data_shift * fcc, 0, 1)
+    # Family child care homes have their own slack and turnover means (scalars when there are none,
+    # so the draws of a cohort of centres are what they always were).
+    slack_mean = np.clip(r.time_slack_mean + r.family_child_care_slack_shift * fcc, 0, 1) if fcc.any() else r.time_slack_mean
+    turnover_mean = np.where(fcc, tp.family_child_care_rate_mean, tp.annual_rate_mean) if fcc.any() else tp.annual_rate_mean
     return {
         "commitment": beta_draw(rng, r.change_commitment_mean, r.concentration, n),
         "efficacy": beta_draw(rng, r.change_efficacy_mean, r.concentration, n),
         "leadership": beta_draw(rng, r.leadership_support_mean, r.concentration, n),
         "data_capacity": beta_draw(rng, data_mean, r.concentration, n),
-        "time_slack": beta_draw(rng, r.time_slack_mean, r.concentration, n),
-        "turnover_annual": beta_draw(rng, tp.annual_rate_mean, tp.rate_concentration, n),
+        "time_slack": beta_draw(rng, slack_mean, r.concentration, n),
+        "turnover_annual": beta_draw(rng, turnover_mean, tp.rate_concentration, n),
     }
 
 
@@ -260,15 +282,33 @@ def _select_cohort(p: Params, rng: np.random.Generator) -> tuple[np.ndarray, dic
     return kind[idx], {k: v[idx] for k, v in ready.items()}, len(kind)
 
 
+def _draw_state(p: Params, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, np.ndarray], int]:
+    """Kinds and readiness of every programme of the state (Head Start sites, centres, then FCC homes)."""
+    s = p.system
+    n = s.n_programs
+    n_hs, n_fcc = int(round(n * s.frac_head_start)), int(round(n * s.frac_family_child_care))
+    n_cc = max(0, n - n_hs - n_fcc)
+    kind = np.r_[np.full(n_hs, HEAD_START), np.full(n_cc, CHILD_CARE), np.full(n - n_hs - n_cc, FAMILY_CHILD_CARE)]
+    kind = kind.astype(np.int8)
+    return kind, _draw_readiness(p, rng, kind), n
+
+
 def build_population(p: Params, rng: np.random.Generator) -> Population:
-    """Create the cohort's programmes, classrooms, staff, families, teams and staff network."""
-    kind, ready, n_applicants = _select_cohort(p, rng)
+    """Create the programmes (the cohort, or the whole state), classrooms, staff, families, teams and staff network.
+
+    A family child care home (issue 11) has one classroom and one post, its provider: a lead
+    teacher who is also the home's leader, with no manager, family-services staff, assistant or
+    within-programme ties.
+    """
+    kind, ready, n_applicants = _draw_state(p, rng) if p.system.enabled else _select_cohort(p, rng)
     M, P = len(kind), len(p.practices)
     pp, net = p.program, p.network
-    cls_mean = np.where(kind == HEAD_START, pp.classrooms_mean_head_start, pp.classrooms_mean_child_care)
+    fcc = kind == FAMILY_CHILD_CARE
+    cls_mean = np.where(kind == HEAD_START, pp.classrooms_mean_head_start,
+                        np.where(fcc, 1.0, pp.classrooms_mean_child_care))
     n_cls = 1 + rng.poisson(cls_mean - 1)  # at least one room, mean as given (form: assumption)
-    has_manager = (kind == HEAD_START) | (rng.random(M) < pp.p_education_manager_child_care)
-    n_fs = np.where(kind == HEAD_START, pp.n_family_services_head_start, pp.n_family_services_child_care)
+    has_manager = ((kind == HEAD_START) | (rng.random(M) < pp.p_education_manager_child_care)) & ~fcc
+    n_fs = np.where(kind == HEAD_START, pp.n_family_services_head_start, np.where(fcc, 0, pp.n_family_services_child_care))
 
     roles, progs, rooms, fam_prog, fam_room = [], [], [], [], []
     cls_prog, cls_children = [], []
@@ -276,6 +316,19 @@ def build_population(p: Params, rng: np.random.Generator) -> Population:
     s0 = c0 = 0
     for m in range(M):
         nc = int(n_cls[m])
+        if fcc[m]:  # one provider in one room, no hierarchy and no ties within the home
+            roles.append(LEAD_TEACHER)
+            rooms.append(c0)
+            progs.append(m)
+            kids = pp.children_per_family_child_care
+            cls_prog.append(m)
+            cls_children.append(kids)
+            fam_prog += [m] * kids
+            fam_room += [c0] * kids
+            graph.add_node(s0, program=m, role=ROLE_NAMES[LEAD_TEACHER], classroom=c0)
+            s0 += 1
+            c0 += 1
+            continue
         # Slot layout of a programme: director, [manager], family services..., then lead/assistant per room.
         r = [DIRECTOR] + [EDUCATION_MANAGER] * int(has_manager[m]) + [FAMILY_SERVICES] * int(n_fs[m])
         n_lead_block = len(r)
@@ -335,7 +388,7 @@ def build_population(p: Params, rng: np.random.Generator) -> Population:
         abandoned_until=np.zeros((M, P), dtype=np.int64), momentum=np.zeros(M), peer_encouragement=np.zeros(M),
         derailed=np.zeros(M, dtype=bool), n_derailments=np.zeros(M, dtype=np.int64),
         director_left=np.zeros(M, dtype=bool), in_collaborative=np.full(M, bool(p.collaborative.enabled)),
-        support_end=np.full(M, -1, dtype=np.int64), n_applicants=n_applicants,
+        support_end=np.full(M, -1, dtype=np.int64), start_week=np.zeros(M, dtype=np.int64), n_applicants=n_applicants,
     )
     pop = Population(
         programs=programs, staff=staff, families=families, ties=None,  # type: ignore[arg-type]
@@ -423,6 +476,6 @@ def local_fit(p: Params, pop: Population) -> np.ndarray:
 
 
 def supported(model) -> np.ndarray:
-    """(M,) the programme has the collaborative's supports this week: they are active (the
-    collaborative or its follow-up support) and the programme has not left (ODD 3, "Supports")."""
-    return model.calendar.supports_active[model.week] & model.pop.programs.in_collaborative
+    """(M,) the programme has the collaborative's supports this week: its cohort's supports are
+    active (the collaborative or its follow-up support) and the programme has not left (ODD 3, "Supports")."""
+    return model.schedule.program_supported(model.week) & model.pop.programs.in_collaborative
