@@ -142,25 +142,27 @@ class Recorder:
     def timeseries(self, practice_names) -> pd.DataFrame:
         """Tidy week x programme x practice table."""
         H, M, P = self.H, self.M, self.P
-        week, prog, prac = (a.ravel() for a in np.meshgrid(np.arange(H), np.arange(M), np.arange(P), indexing="ij"))
+        week = np.repeat(np.arange(H, dtype=np.int64), M * P)
+        prog = np.tile(np.repeat(np.arange(M, dtype=np.int64), P), H)
+        prac = np.tile(np.arange(P), H * M)
         n_rooms = np.broadcast_to(self.n_rooms[None, :, None], (H, M, P)).ravel()
         level = np.asarray(self.classroom_practice | self.family_practice)
-        elig, use, fid = (a.ravel() for a in (self.n_eligible, self.n_using, self.n_fidelity))
+        elig, use, fid = (a.ravel().copy() for a in (self.n_eligible, self.n_using, self.n_fidelity))
         rooms_fid = self.n_rooms_fidelity.ravel().astype(np.float64)
         rooms_fid[~level[prac]] = np.nan
         fam = self.n_families_home.ravel().astype(np.float64)
         fam[~self.family_practice[prac]] = np.nan
         with np.errstate(invalid="ignore", divide="ignore"):
             df = pd.DataFrame({
-                "week": week.astype(np.int64),
-                "program_id": prog.astype(np.int64),
+                "week": week,
+                "program_id": prog,
                 "practice": pd.Categorical.from_codes(prac, categories=list(practice_names)),
                 "n_eligible": elig, "n_using": use, "n_fidelity": fid,
                 "frac_staff_using": np.where(elig > 0, use / np.maximum(elig, 1), np.nan),
                 "frac_staff_fidelity": np.where(elig > 0, fid / np.maximum(elig, 1), np.nan),
                 "frac_classrooms_fidelity": rooms_fid / n_rooms,
                 "frac_families_home_use": fam / np.maximum(self.n_families[prog], 1),
-            })
+            }, copy=False)  # fresh columns: no need to consolidate them into blocks (seconds for a state)
         return df
 
     def program_timeseries(self) -> pd.DataFrame:
