@@ -52,19 +52,24 @@ WORKER_BASE_BYTES = 200 * 2**20
 
 def run_sizes(params: Params) -> dict[str, int]:
     """Upper estimates of the sizes that drive a run's memory (see the module docstring)."""
-    c, pp, t = params.cohort, params.program, params.team
-    m = c.n_programs
-    n_hs = round(m * c.frac_head_start)
+    c, pp, t, s = params.cohort, params.program, params.team, params.system
+    if s.enabled:  # a state: centres and HS sites as below, plus one-post, one-room FCC homes
+        m_all = s.n_programs
+        n_fcc = round(m_all * s.frac_family_child_care)
+        m, n_hs = m_all - n_fcc, round(m_all * s.frac_head_start)
+    else:
+        m_all, n_fcc, m, n_hs = c.n_programs, 0, c.n_programs, round(c.n_programs * c.frac_head_start)
     rooms_mean = n_hs * pp.classrooms_mean_head_start + (m - n_hs) * pp.classrooms_mean_child_care
     # Classrooms are 1 + Poisson(mean - 1) per programme: mean plus four standard deviations.
     rooms = math.ceil(rooms_mean + 4 * math.sqrt(max(rooms_mean - m, 1.0)))
     kids = max(pp.children_per_classroom_head_start, pp.children_per_classroom_child_care)
     leaders = 2 + max(pp.n_family_services_head_start, pp.n_family_services_child_care)
-    staff = m * leaders + 2 * rooms
+    staff = m * leaders + 2 * rooms + n_fcc
     team = (t.n_director + t.n_education_manager + t.n_lead_teacher + t.n_assistant_teacher
             + t.n_family_services) if t.enabled else 0
-    return {"programs": m, "classrooms": rooms, "staff": staff, "families": rooms * kids,
-            "team_seats": min(m * team, staff), "practices": len(params.practices), "weeks": params.horizon_weeks}
+    return {"programs": m_all, "classrooms": rooms + n_fcc, "staff": staff,
+            "families": rooms * kids + n_fcc * pp.children_per_family_child_care,
+            "team_seats": min(m * team + n_fcc, staff), "practices": len(params.practices), "weeks": params.horizon_weeks}
 
 
 def estimate_run_bytes(params: Params) -> int:
@@ -123,6 +128,8 @@ def _dominant_key(params: Params) -> str:
     z = run_sizes(params)
     ties = PER_TEAM_SEAT * z["team_seats"]
     series = PER_WEEK_PROGRAM_PRACTICE * z["weeks"] * z["programs"] * z["practices"]
+    if params.system.enabled:
+        return f"system.n_programs = {params.system.n_programs}"
     if series > ties and z["weeks"] > 4 * 52:
         return f"followup_weeks = {params.followup_weeks}"
     return f"cohort.n_programs = {params.cohort.n_programs}"

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .population import LEVELS, TEACHING_ROLES, count_by
+from .population import LEVELS, TEACHING_ROLES
 
 
 class Recorder:
@@ -71,10 +71,12 @@ class Recorder:
         self.n_enrolled_fidelity_end = 0                      # of them, present at fidelity at the end
         self.eligible_any = pop.staff.eligible.any(axis=1)   # static: roles never change
         self.teach_rows = np.flatnonzero(self.teach)
+        # Counters by programme of staff, classroom and family rows, keyed by their (fixed) group array.
+        self.counters = {id(c.group): c for c in (pop.count_staff, pop.count_rooms, pop.count_families)}
 
     def _by_program(self, program: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Count ``mask`` (N, P) per (programme, practice)."""
-        return count_by(program, mask, self.M)
+        return self.counters[id(program)](mask)
 
     def step(self, model) -> None:
         w, pop, s = model.week, model.pop, model.params.sustain

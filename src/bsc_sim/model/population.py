@@ -49,19 +49,25 @@ def group_sum(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarra
     return np.bincount(flat, weights=values.ravel(), minlength=n_groups * P).reshape(n_groups, P)
 
 
-def count_by(group: np.ndarray, mask: np.ndarray, n_groups: int) -> np.ndarray:
-    """Count ``mask`` (N,) or (N, P) bool by ``group`` into int64 (n_groups,) or (n_groups, P).
+class Counter:
+    """Counts of boolean rows by group: ``Counter(group, n_groups)(mask)`` -> int64 (n_groups,) or (n_groups, P).
 
     Staff posts, families and classrooms are laid out programme by programme, so when ``group`` is
     sorted and no group is empty the counts are one ``add.reduceat`` over contiguous rows (several
     times faster than :func:`group_sum` for a state's worth of rows); otherwise it falls back to it.
     """
-    if len(group) and group[0] == 0 and group[-1] == n_groups - 1:
-        steps = np.diff(group)
-        if ((steps == 0) | (steps == 1)).all():
-            starts = np.r_[0, np.flatnonzero(steps) + 1]
-            return np.add.reduceat(mask, starts, axis=0, dtype=np.int64)
-    return group_sum(group, mask, n_groups).astype(np.int64)
+
+    def __init__(self, group: np.ndarray, n_groups: int) -> None:
+        self.group, self.n_groups, self.starts = group, n_groups, None
+        if len(group) and group[0] == 0 and group[-1] == n_groups - 1:
+            steps = np.diff(group)
+            if ((steps == 0) | (steps == 1)).all():
+                self.starts = np.r_[0, np.flatnonzero(steps) + 1]
+
+    def __call__(self, mask: np.ndarray) -> np.ndarray:
+        if self.starts is not None:
+            return np.add.reduceat(mask, self.starts, axis=0, dtype=np.int64)
+        return group_sum(self.group, mask, self.n_groups).astype(np.int64)
 
 
 def beta_draw(rng: np.random.Generator, mean: float | np.ndarray, concentration: float, size=None) -> np.ndarray:
@@ -159,6 +165,8 @@ class CrossTies:
     b: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # int (E,) higher seat
     w: np.ndarray = field(default_factory=lambda: np.zeros(0))                  # (E,) tie weight
     n_formed: int = 0               # ties formed so far (a diagnostic)
+    topology: int = 0               # bumped whenever ties are added or removed (the CSR structure is cached)
+    _csr: tuple | None = None       # (topology, indptr, indices, edge of each entry)
 
     @classmethod
     def among(cls, staff: Staff, kind: np.ndarray) -> CrossTies:
@@ -183,7 +191,9 @@ class CrossTies:
         self._keep(~(gone[self.a] | gone[self.b]))
 
     def _keep(self, mask: np.ndarray) -> None:
-        self.a, self.b, self.w = self.a[mask], self.b[mask], self.w[mask]
+        if not mask.all():
+            self.a, self.b, self.w = self.a[mask], self.b[mask], self.w[mask]
+            self.topology += 1
 
     def strengthen(self, seats: np.ndarray, amount: float, group: np.ndarray | None = None) -> None:
         """Add ``amount`` to every tie whose two seats are both in ``seats`` (and, when ``group`` (T,)
@@ -204,6 +214,7 @@ class CrossTies:
         key = np.unique(lo * T + hi)
         key = key[~np.isin(key, self.a * T + self.b)]
         self.n_formed += len(key)
+        self.topology += bool(len(key))
         self.a = np.r_[self.a, key // T]
         self.b = np.r_[self.b, key % T]
         self.w = np.r_[self.w, np.ones(len(key))]
@@ -214,9 +225,15 @@ class CrossTies:
     def matrix(self) -> sp.csr_array:
         """The symmetric (T, T) weight matrix in canonical CSR form (sorted indices)."""
         T = self.n_seats
-        m = sp.csr_array((np.r_[self.w, self.w], (np.r_[self.a, self.b], np.r_[self.b, self.a])), shape=(T, T))
-        m.sum_duplicates()
-        return m
+        if self._csr is None or self._csr[0] != self.topology:
+            E = len(self.a)
+            rows, cols = np.concatenate([self.a, self.b]), np.concatenate([self.b, self.a])
+            edge = np.concatenate([np.arange(E), np.arange(E)])
+            order = np.lexsort((cols, rows))           # row by row, columns ascending: canonical CSR
+            indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=T))])
+            self._csr = (self.topology, indptr, cols[order], edge[order])
+        _, indptr, indices, edge = self._csr
+        return sp.csr_array((self.w[edge], indices, indptr), shape=(T, T))
 
     def n_ties(self) -> int:
         return int((self.w > 0).sum())
@@ -233,6 +250,9 @@ class Population:
     staff_network: SpreadNetwork    # within-programme staff ties (weighted CSR, used by the spread kernel)
     staff_graph: nx.Graph           # the same ties as a networkx Graph (node attributes program, role, classroom)
     practice_level: np.ndarray      # int8 (P,) index into LEVELS
+    count_staff: Counter | None = None     # counts of staff rows by programme
+    count_rooms: Counter | None = None     # of classroom rows
+    count_families: Counter | None = None  # of family rows
 
     @property
     def n_programs(self) -> int:
@@ -396,6 +416,8 @@ def build_population(p: Params, rng: np.random.Generator) -> Population:
         classroom_children=np.asarray(cls_children, dtype=np.int64),
         staff_network=SpreadNetwork(W), staff_graph=graph, practice_level=level,
     )
+    pop.count_staff, pop.count_rooms, pop.count_families = (
+        Counter(g, M) for g in (staff.program, pop.classroom_program, families.program))
     if p.team.enabled:
         form_teams(p, pop, rng)
     staff.team_seat[:] = staff.on_team

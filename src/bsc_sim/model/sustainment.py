@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .population import (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES, LEVELS, TEACHING_ROLES, count_by, local_fit,
+from .population import (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES, LEVELS, TEACHING_ROLES, local_fit,
                          supported)
 
 
@@ -120,5 +120,5 @@ class Sustainment:
         M, P = pr.embedded.shape
         elig = st.eligible & st.present[:, None]
         at_fid = elig & st.use & (st.fidelity >= s.fidelity_threshold)
-        n_elig, n_fid = count_by(st.program, elig, M), count_by(st.program, at_fid, M)
+        n_elig, n_fid = model.pop.count_staff(elig), model.pop.count_staff(at_fid)
         pr.embedded[:] = (n_elig > 0) & (n_fid >= s.embed_threshold * n_elig)

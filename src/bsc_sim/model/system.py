@@ -53,6 +53,10 @@ class Schedule:
     n_regions: int = 1
     n_new_faculty: int = 0            # faculty trained in all regions together
 
+    def __post_init__(self) -> None:
+        self._week = None             # the week whose lookups are cached (the schedule never changes)
+        self._cache: dict = {}
+
     @property
     def n_cohorts(self) -> int:
         return len(self.cohort_start)
@@ -63,6 +67,13 @@ class Schedule:
 
     def cohorts_with(self, name: str, week: int) -> np.ndarray:
         """Cohorts whose calendar has event ``name`` (a Calendar array) in ``week``, in cohort order."""
+        if week != self._week:
+            self._week, self._cache = week, {}
+        if name not in self._cache:
+            self._cache[name] = self._cohorts_with(name, week)
+        return self._cache[name]
+
+    def _cohorts_with(self, name: str, week: int) -> np.ndarray:
         rel = self.rel(week)
         ok = np.flatnonzero((rel >= 0) & (rel < self.template.horizon))
         return ok[getattr(self.template, name)[rel[ok]] != 0]
@@ -74,8 +85,13 @@ class Schedule:
         return out
 
     def program_supported(self, week: int) -> np.ndarray:
-        """(M,) the programme's cohort has its supports this week (whether or not it dropped out)."""
-        return self.cohort_supported(week)[self.program_cohort]
+        """(M,) the programme's cohort has its supports this week (whether or not it dropped out); read-only."""
+        self.cohorts_with("supports_active", week)   # refreshes the cache for this week
+        if "program_supported" not in self._cache:
+            out = self.cohort_supported(week)[self.program_cohort]
+            out.flags.writeable = False
+            self._cache["program_supported"] = out
+        return self._cache["program_supported"]
 
     def program_start(self) -> np.ndarray:
         """(M,) start week of each programme's cohort (``NEVER`` if it does not enrol)."""
