@@ -107,7 +107,8 @@ class Recorder:
         kept = self.reached_at_cohort_end & reached
         self.n_rooms_sustained[w] = np.bincount(room_prog[kept], minlength=self.M)
         self.children_reached[w] = np.bincount(room_prog[reached], weights=pop.classroom_children[reached], minlength=self.M)
-        self.n_families_home[w] = self._by_program(fam.program, fam.home_use)
+        if self.family_practice.any():  # only family-level columns of home_use are ever set
+            self.n_families_home[w][:, self.family_practice] = self._by_program(fam.program, fam.home_use[:, self.family_practice])
         if w == self.end_week:
             self.n_families_home_any_end = int(fam.home_use.any(axis=1).sum())
         self.engagement[w] = np.bincount(fam.program, weights=fam.engagement, minlength=self.M) / np.maximum(self.n_families, 1)
