@@ -42,6 +42,18 @@ SUMMARY_LINES = [
 ]
 
 
+SYSTEM_LINES = [
+    ("n_regions", "regions", "int"),
+    ("n_cohorts", "cohorts started", "int"),
+    ("n_programs_enrolled", "programmes enrolled", "int"),
+    ("frac_programs_enrolled", "share of the state's programmes enrolled", "pct"),
+    ("n_cohorts_delayed", "cohorts delayed by faculty capacity", "int"),
+    ("mean_cohort_delay_weeks", "mean delay of a cohort (weeks)", "f2"),
+    ("frac_children_reached_followup", "children in reached classrooms, last week", "pct"),
+    ("cost_per_child_reached", "cost per child reached, last week (USD)", "usd"),
+]
+
+
 def _fmt(value: float, kind: str) -> str:
     if value != value:  # NaN
         return "n/a"
@@ -55,6 +67,8 @@ def format_summary(summary: dict[str, float], meta: dict) -> str:
             f"{meta.get('horizon_weeks')} weeks (collaborative ends week {meta.get('end_week')})")
     width = max(len(label) for _, label, _ in SUMMARY_LINES)
     lines = [head, ""] + [f"  {label:<{width}}  {_fmt(summary[key], kind)}" for key, label, kind in SUMMARY_LINES]
+    if summary.get("n_cohorts", 1) != 1 or summary.get("n_regions", 1) != 1:  # a statewide system (issue 11)
+        lines += ["", "  system"] + [f"  {label:<{width}}  {_fmt(summary[key], kind)}" for key, label, kind in SYSTEM_LINES]
     return "\n".join(lines)
 
 
@@ -178,7 +192,8 @@ def cmd_run(argv: list[str]) -> int:
     from .viz.talk_files import figure_targets, names_in_run
 
     targets = figure_targets(figures, out_dir)  # a bare --animate/--slides name goes into out_dir
-    extra_files = ("config.yaml", "adoption.png", *names_in_run(targets, out_dir))
+    figure_name = "coverage.png" if params.system.enabled else "adoption.png"  # a state: coverage over time
+    extra_files = ("config.yaml", figure_name, *names_in_run(targets, out_dir))
     try:  # before simulating: never delete what bsc_sim did not write, never fail after the work
         check_out_dir(out_dir, overwrite=overwrite, extra_names=extra_files)
         check_memory([params], limit=limit_setting(cfg.get("memory_limit")))
@@ -190,9 +205,15 @@ def cmd_run(argv: list[str]) -> int:
 
     result = run_sim(params, params.seed)
     result.meta["overrides"] = overrides
-    fig = plot_adoption(result.timeseries, result.program_timeseries, result.programs,
-                        session_weeks=result.meta["session_weeks"], end_week=result.meta["end_week"],
-                        title=f"bsc_sim: design {params.design}, seed {params.seed} (one simulated run)")
+    title = f"bsc_sim: design {params.design}, seed {params.seed} (one simulated run)"
+    if params.system.enabled:
+        from .model.outcomes import coverage
+        from .plotting import plot_coverage
+
+        fig = plot_coverage(coverage(result.regions), result.regions, title=title)
+    else:
+        fig = plot_adoption(result.timeseries, result.program_timeseries, result.programs,
+                            session_weeks=result.meta["session_weeks"], end_week=result.meta["end_week"], title=title)
     history, talk = None, {}
     if figures:  # re-run the same params and seed week by week, keeping each staff post's state
         from .viz.animate import record_spread
@@ -206,7 +227,7 @@ def cmd_run(argv: list[str]) -> int:
     try:
         saved = result.save(out_dir, overwrite=overwrite, extras={
             "config.yaml": lambda path: path.write_text(yaml.safe_dump(resolved, sort_keys=False)),
-            "adoption.png": lambda path: fig.savefig(path, dpi=110), **talk,
+            figure_name: lambda path: fig.savefig(path, dpi=110), **talk,
         })
     except ParamError as exc:  # out_dir changed while the model ran
         print(f"bsc-sim: error: {exc}", file=sys.stderr)

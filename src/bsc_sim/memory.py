@@ -4,9 +4,10 @@ A run's memory grows with four sizes, all known from the parameters alone:
 
 * people: staff posts S and families F, each with per-practice state arrays, plus the within-
   programme staff network (a networkx graph, a few hundred bytes per tie);
-* team seats T: cross-programme ties are a dense T x T matrix of float64, with boolean and sparse
-  temporaries of the same shape each week, about 23 T^2 bytes in all. It dominates beyond a few
-  hundred programmes (10,000 programmes: 40,000 seats, some 36 GiB);
+* team seats T: cross-programme ties are a sparse edge list whose size is bounded by the ties each
+  attendee forms per event (a few per session), with the weekly CSR product and its right-hand
+  side: a few KiB per seat at most, linear in T (until issue 11 a dense T x T matrix, 36 GiB at
+  10,000 programmes);
 * weeks x programmes x practices: the recorder's preallocated counters and the result tables
   built from them (about 10 columns of 8 bytes per row, with pandas' temporaries);
 * weeks x programmes: per-programme weekly series.
@@ -39,7 +40,7 @@ __all__ = ["run_sizes", "estimate_run_bytes", "available_bytes", "parse_size", "
 # Measured at 1,600 programmes: 0.95 GB for 6,400 team seats (23 B a pair), 243 MB without teams
 # for 141,000 people and 832,000 week-programme-practice cells (about 550 B and 200 B each).
 PER_PERSON = 800                 # staff post or family: state arrays, Mesa handle, network node and ties
-PER_TEAM_SEAT_PAIR = 24          # the dense T x T tie matrix (8 B), its boolean and sparse temporaries
+PER_TEAM_SEAT = 4096             # its ties (edge list and CSR copy, ~16 a seat at most) and cross-learning rows
 PER_WEEK_PROGRAM_PRACTICE = 250  # recorder counters, timeseries table rows and their pandas temporaries
 PER_WEEK_PROGRAM = 250           # per-programme weekly series and their table
 RUN_BASE = 16 * 2**20            # what any run allocates, however small (Mesa model, calendar, tables)
@@ -51,19 +52,24 @@ WORKER_BASE_BYTES = 200 * 2**20
 
 def run_sizes(params: Params) -> dict[str, int]:
     """Upper estimates of the sizes that drive a run's memory (see the module docstring)."""
-    c, pp, t = params.cohort, params.program, params.team
-    m = c.n_programs
-    n_hs = round(m * c.frac_head_start)
+    c, pp, t, s = params.cohort, params.program, params.team, params.system
+    if s.enabled:  # a state: centres and HS sites as below, plus one-post, one-room FCC homes
+        m_all = s.n_programs
+        n_fcc = round(m_all * s.frac_family_child_care)
+        m, n_hs = m_all - n_fcc, round(m_all * s.frac_head_start)
+    else:
+        m_all, n_fcc, m, n_hs = c.n_programs, 0, c.n_programs, round(c.n_programs * c.frac_head_start)
     rooms_mean = n_hs * pp.classrooms_mean_head_start + (m - n_hs) * pp.classrooms_mean_child_care
     # Classrooms are 1 + Poisson(mean - 1) per programme: mean plus four standard deviations.
     rooms = math.ceil(rooms_mean + 4 * math.sqrt(max(rooms_mean - m, 1.0)))
     kids = max(pp.children_per_classroom_head_start, pp.children_per_classroom_child_care)
     leaders = 2 + max(pp.n_family_services_head_start, pp.n_family_services_child_care)
-    staff = m * leaders + 2 * rooms
+    staff = m * leaders + 2 * rooms + n_fcc
     team = (t.n_director + t.n_education_manager + t.n_lead_teacher + t.n_assistant_teacher
             + t.n_family_services) if t.enabled else 0
-    return {"programs": m, "classrooms": rooms, "staff": staff, "families": rooms * kids,
-            "team_seats": min(m * team, staff), "practices": len(params.practices), "weeks": params.horizon_weeks}
+    return {"programs": m_all, "classrooms": rooms + n_fcc, "staff": staff,
+            "families": rooms * kids + n_fcc * pp.children_per_family_child_care,
+            "team_seats": min(m * team + n_fcc, staff), "practices": len(params.practices), "weeks": params.horizon_weeks}
 
 
 def estimate_run_bytes(params: Params) -> int:
@@ -71,7 +77,7 @@ def estimate_run_bytes(params: Params) -> int:
     z = run_sizes(params)
     total = (RUN_BASE
              + PER_PERSON * (z["staff"] + z["families"])
-             + PER_TEAM_SEAT_PAIR * z["team_seats"] ** 2
+             + PER_TEAM_SEAT * z["team_seats"]
              + PER_WEEK_PROGRAM_PRACTICE * z["weeks"] * z["programs"] * z["practices"]
              + PER_WEEK_PROGRAM * z["weeks"] * z["programs"])
     return int(SAFETY * total)
@@ -120,8 +126,10 @@ def format_size(n: float) -> str:
 def _dominant_key(params: Params) -> str:
     """The setting to name in the message: the one that makes this run large."""
     z = run_sizes(params)
-    ties = PER_TEAM_SEAT_PAIR * z["team_seats"] ** 2
+    ties = PER_TEAM_SEAT * z["team_seats"]
     series = PER_WEEK_PROGRAM_PRACTICE * z["weeks"] * z["programs"] * z["practices"]
+    if params.system.enabled:
+        return f"system.n_programs = {params.system.n_programs}"
     if series > ties and z["weeks"] > 4 * 52:
         return f"followup_weeks = {params.followup_weeks}"
     return f"cohort.n_programs = {params.cohort.n_programs}"

@@ -46,6 +46,7 @@ class ProgramParams(Checked):
     p_education_manager_child_care: float = param(0.5, unit="probability", **P01, source="assumption: HS programmes always have an education coordinator (DF 3.1 FACES); small centres often do not", doc="chance a child care centre has an education manager/coach")
     n_family_services_head_start: int = param(1, unit="staff", lo=0, source="DF 3.1: HS programmes have parent-involvement/social-services coordinators", doc="family-services staff per HS site")
     n_family_services_child_care: int = param(0, unit="staff", lo=0, source="assumption", doc="family-services staff per child care centre")
+    children_per_family_child_care: int = param(8, unit="children", lo=1, source="mechanisms 8.9: 43,077 licensed FCC slots / ~5,400 homes in Massachusetts (2024) = 8.0 (derived)", doc="enrolled children (families) of a family child care home: one provider, one mixed-age group, no other staff")
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,8 @@ class ReadinessParams(Checked):
     data_capacity_mean: float = param(0.4, unit="index 0-1", **P01, source="assumption; data burden named as a barrier (MODEL-BRIEF 1)", doc="mean capacity to collect and use data")
     time_slack_mean: float = param(0.4, unit="index 0-1", **P01, source="assumption; staffing shortages (DF 1.3 theory of change)", doc="mean time/resource slack for improvement work")
     head_start_data_shift: float = param(0.1, unit="index 0-1", lo=-1.0, hi=1.0, source="assumption: HS has monitoring/PIR data systems", doc="added to data capacity of Head Start sites")
+    family_child_care_data_shift: float = param(-0.1, unit="index 0-1", lo=-1.0, hi=1.0, source="assumption: a home provider works alone, without an office or data system", doc="added to data capacity of family child care homes")
+    family_child_care_slack_shift: float = param(-0.1, unit="index 0-1", lo=-1.0, hi=1.0, source="assumption: a lone provider has no one to cover time away from the children", doc="added to time slack of family child care homes")
     concentration: float = param(8.0, unit="-", lo=0.0, lo_open=True, source="assumption", doc="Beta concentration (a+b) of every readiness dimension")
 
 
@@ -67,6 +70,7 @@ class TurnoverParams(Checked):
 
     annual_rate_mean: float = param(0.25, unit="share/year", **P01, source="DF 3.2: 25-30% a year (Mathematica); 40% Louisiana", doc="mean programme-level annual staff turnover")
     rate_concentration: float = param(2.0, unit="-", lo=0.0, lo_open=True, source="DF 3.2: heterogeneous and persistent; roughly reproduces it (34% of 10-staff centres lose nobody in a year vs 44% observed; 45% have T>=0.2 vs about a third)", doc="Beta concentration of programme turnover propensity")
+    family_child_care_rate_mean: float = param(0.10, unit="share/year", **P01, source="assumption: a home's provider is its owner, who leaves only when the home closes or changes hands; Massachusetts lost FCC homes from >5,400 to >5,000 a year apart (mechanisms 8.9), a net fall of ~7%", doc="mean annual turnover (provider exit, the home taken over by a new provider) of family child care homes")
     vacancy_weeks_mean: float = param(6.0, unit="weeks", lo=1.0, source="assumption: staffing shortages (DF 1.3)", doc="mean weeks a vacancy stays open (geometric, at least 1)")
     leader_departure_culture_shock: float = param(0.15, unit="share of culture", **P01, source="assumption: leaders' exit is the biggest shock (MODEL-BRIEF 3)", doc="share of the learning culture lost when the director leaves")
     team_backfill_uses_leadership: bool = param(True, unit="-", source="assumption", doc="a newcomer joins the team with probability = leadership support")
@@ -352,6 +356,34 @@ class ProgressParams(Checked):
 
 
 @dataclass(frozen=True)
+class SystemParams(Checked):
+    """A statewide system (issue 11): programmes of three kinds in regions, cohorts formed per region
+    and started in waves, limited by each region's faculty. Off: one collaborative of
+    ``cohort.n_programs`` programmes, as in every single-collaborative design."""
+
+    enabled: bool = param(False, unit="-", source="design", doc="simulate a state's system of collaboratives instead of one collaborative")
+    n_programs: int = param(8700, unit="programmes", lo=1, source="mechanisms 8.9 (Massachusetts): ~5,200 FCC homes (>5,000 in 2023, >5,400 in 2024) + ~3,250 centres (3,000-3,500 by subtraction) + 250 Head Start sites (assumption)", doc="programmes in the state (all kinds)")
+    frac_head_start: float = param(0.029, unit="share", **P01, source="assumption: 250 of 8,700; Boston alone has 26 HS + 7 EHS sites (DF 3.1, ABCD); the statewide count was NOT FOUND", doc="share of the state's programmes that are Head Start sites")
+    frac_family_child_care: float = param(0.598, unit="share", **P01, source="mechanisms 8.9: ~5,200 of ~8,700 Massachusetts programmes are licensed family child care homes", doc="share of the state's programmes that are family child care homes (the rest are child care centres)")
+    n_regions: int = param(6, unit="regions", lo=1, source="assumption [RECALL]: EEC works through 6 regional offices; not in the shared facts", doc="regions; programmes are spread evenly over them and cohorts never cross a region")
+    enrol_frac: float = param(0.25, unit="share", **P01, source="assumption: share of a region's programmes that enrol over the phase; Arizona's statewide QRIS enrolled >1,000 programmes (mechanisms 8.6)", doc="share of each region's programmes that enrol in a cohort")
+    selection: Selection = param("open", unit="-", source="assumption (MODEL-BRIEF 6: selection by readiness vs open enrolment)", doc="order in which a region's applicants get places in cohorts and waves: 'open' (random) or 'readiness' (highest composite readiness first)")
+    cohort_size: int = param(12, unit="programmes", lo=1, source="DF 6: 7-30 programmes per collaborative (CCL planned 8); issue 11: 7-15 typical", doc="programmes per cohort (a region's last cohort may be smaller)")
+    cohorts_per_wave: int = param(2, unit="cohorts/region/wave", lo=1, source="assumption", doc="cohorts each region plans to start in each wave")
+    first_wave_week: int = param(0, unit="week", lo=0, source="assumption", doc="week the first wave starts")
+    wave_interval_weeks: int = param(26, unit="weeks", lo=1, source="assumption: two waves a year", doc="weeks between planned wave starts")
+    faculty_per_region: int = param(6, unit="people", lo=0, source="assumption", doc="trained faculty in each region at week 0")
+    new_faculty_per_region: int = param(0, unit="people", lo=0, source="assumption", doc="faculty each region trains from week 0; they can lead cohorts after faculty_training_weeks")
+    faculty_training_weeks: int = param(26, unit="weeks", lo=0, source="assumption", doc="weeks to train a new faculty member")
+    faculty_training_cost: float = param(20000.0, unit="USD/person", **NONNEG, source="assumption", doc="cost of training one new faculty member (booked in week 0)")
+    cohorts_per_faculty: int = param(2, unit="cohorts", lo=1, source="assumption; caseloads per facilitator moderate effects (mechanisms 5.8) and HS coaches mostly work across 2-4 centres (mechanisms 8.7)", doc="cohorts a faculty member leads at once; a cohort needs costs.n_faculty of them from its start to the end of its supports")
+    horizon_weeks: int = param(260, unit="weeks", lo=1, source="issue 11: a five-year horizon", doc="weeks simulated (every cohort's calendar is cut off here)")
+    region_new_ties: float = param(0.3, unit="ties/attendee/session", **NONNEG, source="assumption: most cross-programme ties form within a cohort, some within a region (issue 11)", doc="new ties per session attendee to team members of other started cohorts of the same region")
+    region_coordination_weekly: float = param(300.0, unit="USD/region/week", **NONNEG, source="assumption: a regional coordinator's time", doc="cost of coordinating a region in each week one of its cohorts has supports")
+    faculty_travel_per_session: float = param(150.0, unit="USD/faculty/session", **NONNEG, source="assumption: faculty travel to the region", doc="travel of each faculty member to an in-person session, congress or community meeting of a cohort")
+
+
+@dataclass(frozen=True)
 class CostParams(Checked):
     """Unit costs in US dollars (all assumptions unless noted)."""
 
@@ -405,15 +437,21 @@ class Params(Checked):
     culture: CultureParams = param(unit="-", source="-", doc="culture", factory=CultureParams)
     progress: ProgressParams = param(unit="-", source="-", doc="progress score", factory=ProgressParams)
     costs: CostParams = param(unit="-", source="-", doc="costs", factory=CostParams)
+    system: SystemParams = param(unit="-", source="-", doc="statewide system", factory=SystemParams)
 
     def __post_init__(self) -> None:
         super().__post_init__()
         check_consistency(self)
 
     @property
-    def horizon_weeks(self) -> int:
-        """Weeks simulated: the collaborative plus follow-up."""
+    def collaborative_weeks(self) -> int:
+        """Weeks of one collaborative's calendar: the collaborative plus follow-up."""
         return self.collaborative.duration_weeks + self.followup_weeks
+
+    @property
+    def horizon_weeks(self) -> int:
+        """Weeks simulated: one collaborative's calendar, or the statewide system's horizon."""
+        return self.system.horizon_weeks if self.system.enabled else self.collaborative_weeks
 
     @property
     def practice_names(self) -> tuple[str, ...]:
@@ -445,8 +483,20 @@ def check_consistency(p: Params) -> None:
                 f"{'the congress week or later' if c.congress else 'after the collaborative ends'} "
                 f"(duration_weeks = {c.duration_weeks})"
             )
-    if p.training.enabled and p.training.week >= p.horizon_weeks:
-        raise ParamError(f"training.week = {p.training.week}: after the last simulated week ({p.horizon_weeks - 1})")
+    if p.training.enabled and p.training.week >= p.collaborative_weeks:
+        raise ParamError(f"training.week = {p.training.week}: after the last simulated week ({p.collaborative_weeks - 1})")
+    s = p.system
+    if s.enabled:
+        if s.frac_head_start + s.frac_family_child_care > 1:
+            raise ParamError(f"system.frac_family_child_care = {s.frac_family_child_care}: with system.frac_head_start "
+                             f"= {s.frac_head_start} the shares add to more than 1")
+        have = s.faculty_per_region + s.new_faculty_per_region
+        if p.costs.n_faculty > have:
+            raise ParamError(f"costs.n_faculty = {p.costs.n_faculty}: more faculty per cohort than a region has "
+                             f"(system.faculty_per_region + system.new_faculty_per_region = {have})")
+        if s.first_wave_week >= s.horizon_weeks:
+            raise ParamError(f"system.first_wave_week = {s.first_wave_week}: after the last simulated week "
+                             f"({s.horizon_weeks - 1})")
 
 
 def group_names() -> list[str]:

@@ -196,3 +196,39 @@ def share_axis_limits(values: np.ndarray) -> tuple[float, float]:
     """0 to a little above the largest share (at most 100%), so curves use the height they have."""
     top = float(np.nanmax(values)) if np.isfinite(values).any() else 1.0
     return 0.0, min(1.0, max(0.1, top * 1.15))
+
+
+def plot_coverage(coverage: pd.DataFrame, regions: pd.DataFrame | None = None, *, title: str = "") -> Figure:
+    """Statewide coverage over time (issue 11): shares of the state's programmes enrolled and of its
+    classrooms reached and sustained, by quarter; and, when ``regions`` is given, classrooms reached by region.
+
+    Args:
+        coverage: :func:`bsc_sim.model.outcomes.coverage` of a run's ``regions`` table.
+        regions: ``RunResult.regions`` (region x wave x quarter), for the right-hand panel.
+        title: figure title (say which design and seed).
+    """
+    with talk_style():
+        fig = Figure(figsize=(13, 5.8), layout="constrained")
+        ax_state, ax_region = fig.subplots(1, 2, sharex=True)
+        years = coverage["week"] / 52
+        for col, label, style in (("frac_programs_enrolled", "programmes enrolled (cumulative)", "--"),
+                                  ("frac_classrooms_reached", "classrooms reached", "-"),
+                                  ("frac_classrooms_sustained", "classrooms sustained since their cohort ended", ":")):
+            ax_state.plot(years, coverage[col], style, lw=2.5, label=label)
+        ax_state.set(xlabel="year", ylabel="share of the state", ylim=(0, 1), title="Statewide coverage (end of each quarter)")
+        percent_axis(ax_state)
+        ax_state.legend(frameon=False, loc="upper left")
+        if regions is not None:
+            by = regions[regions["region"] >= 0].groupby(["region", "quarter"], sort=True)[
+                ["week", "n_classrooms", "n_classrooms_reached"]].agg(
+                {"week": "first", "n_classrooms": "sum", "n_classrooms_reached": "sum"}).reset_index()
+            for r, d in by.groupby("region"):
+                ax_region.plot(d["week"] / 52, d["n_classrooms_reached"] / d["n_classrooms"], lw=1.8, label=f"region {r}")
+            ax_region.set(xlabel="year", ylabel="share of the region's classrooms reached", title="By region")
+            percent_axis(ax_region)
+            ax_region.legend(frameon=False, ncols=2, loc="upper left")
+        total = coverage["cum_cost_usd"].iloc[-1] if len(coverage) else 0.0
+        fig.suptitle(title or "Statewide coverage", x=0.01, ha="left")
+        fig.text(0.99, 0.995, f"Total cost over the horizon: {money(total)}", ha="right", va="top", fontsize=10.5,
+                 color="0.3")
+    return fig

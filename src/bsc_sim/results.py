@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-TABLES = ("timeseries", "program_timeseries", "programs", "events", "costs")
+TABLES = ("timeseries", "program_timeseries", "programs", "events", "costs", "regions")
 
 
 @dataclass
@@ -29,6 +29,8 @@ class RunResult:
         costs: week x cost category (USD), non-zero rows.
         summary: flat dict of scalar outcomes.
         meta: package version, resolved config, seed, git revision, timings.
+        regions: region x wave x quarter (programmes enrolled, classrooms reached and sustained,
+            children reached, cost); one region and wave for a single collaborative (issue 11).
     """
 
     timeseries: pd.DataFrame
@@ -38,6 +40,7 @@ class RunResult:
     costs: pd.DataFrame
     summary: dict[str, float]
     meta: dict[str, Any] = field(default_factory=dict)
+    regions: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in TABLES}
@@ -264,7 +267,8 @@ def dumps_json(obj: Any) -> str:
 def load_result(out_dir: str | Path) -> RunResult:
     """Read a saved run back."""
     out = Path(out_dir)
-    tables = {name: pd.read_parquet(out / f"{name}.parquet") for name in TABLES}
+    # Runs saved before issue 11 have no regions table.
+    tables = {name: pd.read_parquet(out / f"{name}.parquet") for name in TABLES if (out / f"{name}.parquet").exists()}
     summary = {k: (float("nan") if v is None else v) for k, v in json.loads((out / "summary.json").read_text()).items()}
     meta = json.loads((out / "meta.json").read_text())
     return RunResult(**tables, summary=summary, meta=meta)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import __version__
 from .model import BSCModel
-from .model.outcomes import events_table, programs_table, summarize
+from .model.outcomes import events_table, programs_table, regions_table, summarize
 from .paramtools import to_dict
 from .params import Params
 from .results import RunResult
@@ -63,11 +63,13 @@ def run_sim(params: Params, seed: int | None = None) -> RunResult:
         events=events_table(model),
         costs=model.ledger.to_frame(),
         summary=summarize(model),
+        regions=regions_table(model),
         meta={
             "package": "bsc_sim", "version": __version__, "git_revision": git_revision(),
             "seed": model.seed, "design": params.design, "n_applicants": model.pop.programs.n_applicants,
             "horizon_weeks": model.calendar.horizon,
             "end_week": model.calendar.end_week, "session_weeks": model.calendar.session_weeks(),
+            "cohorts": model.schedule.table().to_dict(orient="list"),
             "python": platform.python_version(), "numpy": np.__version__,
             "seconds_init": t1 - t0, "seconds_run": t2 - t1,
             "config": to_dict(params),

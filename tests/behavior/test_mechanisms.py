@@ -190,7 +190,7 @@ def test_peers_adaptations_raise_fit_and_their_successes_raise_cycling():
     pr, ties, st = model.pop.programs, model.pop.ties, model.pop.staff
     assert ties.n_ties() > 0 and pr.peer_encouragement.max() > 0
     seated = st.present[ties.slots] & st.on_team[ties.slots]
-    i, j = next((i, j) for i, j in np.argwhere(ties.weight > 0) if seated[i] and seated[j])
+    i, j = next((i, j) for i, j in zip(ties.a, ties.b) if seated[i] and seated[j])
     a, b = ties.program[i], ties.program[j]
     pr.fit[:] = 0.0
     pr.fit[a, 0] = 1.0

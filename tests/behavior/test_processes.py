@@ -72,9 +72,11 @@ def test_sessions_form_cross_programme_ties_only_between_programmes():
     model = BSCModel(load_params(), seed=1, create_agents=False).run()
     ties = model.pop.ties
     assert ties.n_ties() > 0
-    i, j = np.nonzero(ties.weight)
-    assert (ties.program[i] != ties.program[j]).all()
-    assert np.allclose(ties.weight, ties.weight.T)
+    assert (ties.program[ties.a] != ties.program[ties.b]).all()
+    assert (ties.a < ties.b).all() and (ties.w > 0).all()
+    assert len(np.unique(ties.a * len(ties.slots) + ties.b)) == len(ties.a)   # each pair once
+    m = ties.matrix()
+    assert (m != m.T).nnz == 0                                              # symmetric
     off = BSCModel(load_params(["collaborative.cross_learning=false"]), seed=1, create_agents=False).run()
     assert off.pop.ties.n_ties() == 0
 

@@ -28,7 +28,8 @@ def test_issue_designs_exist():
 
 @pytest.mark.parametrize("design", design_names())
 def test_every_design_loads_and_runs(design):
-    p = load_params([f"design={design}", "cohort.n_programs=3"])
+    size = "system.n_programs=3" if design == "statewide" else "cohort.n_programs=3"  # a state's size is its own
+    p = load_params([f"design={design}", size])
     assert p.design == design
     result = run_sim(p, seed=1)
     assert result.summary["n_programs"] == 3

@@ -18,7 +18,7 @@ from .population import KIND_NAMES, ROLE_NAMES
 
 
 class ProgramAgent(mesa.Agent):
-    """A Head Start site or child care centre."""
+    """A Head Start site, child care centre or family child care home."""
 
     def __init__(self, model, idx: int) -> None:
         super().__init__(model)

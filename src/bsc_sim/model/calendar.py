@@ -37,9 +37,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..params import Params
-from .population import FAMILY_SERVICES, LEVELS, TEACHING_ROLES
+from .population import FAMILY_SERVICES, LEVELS, TEACHING_ROLES, supported
 
 WORKSHOP_ROLES = (*TEACHING_ROLES, FAMILY_SERVICES)
+# Events with up to this many attendees draw new ties exactly among all of them (an n x n draw);
+# larger ones draw each attendee's partners from a uniform pool of TIE_POOL attendees.
+EXACT_TIE_DRAW = 512
+TIE_POOL = 64
 
 
 @dataclass(frozen=True)
@@ -73,8 +77,8 @@ class Calendar:
 
 
 def build_calendar(p: Params) -> Calendar:
-    """The week-by-week calendar of a design."""
-    c, H = p.collaborative, p.horizon_weeks
+    """The week-by-week calendar of a design (of each cohort, from its start week, in a statewide system)."""
+    c, H = p.collaborative, p.collaborative_weeks
     end = c.duration_weeks - 1
     weeks = np.arange(H)
     meeting = np.zeros(H, dtype=bool)
@@ -113,6 +117,12 @@ class CalendarPhase:
         # common random numbers for who attends.
         self.rng, self.tie_rng, self.family_rng = model.streams["learning"].spawn(3)
         self.support_rng = model.streams["supports"]
+        self.region_rng = model.streams["region_ties"]
+        sch = model.schedule
+        order = np.argsort(sch.program_cohort, kind="stable")
+        counts = np.bincount(sch.program_cohort + 1, minlength=sch.n_cohorts + 1)[1:]   # skip the unenrolled
+        first = np.searchsorted(sch.program_cohort[order], 0)
+        self.members = np.split(order[first:], np.cumsum(counts)[:-1])   # programmes of each cohort, ascending
         st = model.pop.staff
         teach = np.flatnonzero(np.isin(st.role, TEACHING_ROLES))
         # Padded (programme x k) table of teaching slots, leads first, for the coach's rotation.
@@ -127,38 +137,73 @@ class CalendarPhase:
         self.classroom_practice = np.isin(model.pop.practice_level, (LEVELS.index("classroom"), LEVELS.index("family")))
 
     def step(self, model) -> None:
-        cal, w = model.calendar, model.week
+        sch, w = model.schedule, model.week
         model.pop.programs.new_session_dose[:] = 0
-        if cal.community_meeting[w]:
-            self.community_meeting(model)
-        if cal.session_number[w]:
-            self.learning_session(model)
-        if cal.congress[w]:
-            self.learning_session(model, faculty_content=False)
-        if cal.call[w]:
-            self.call(model)
-        if cal.supports_active[w]:
-            model.ledger.data_support(model, int(model.pop.programs.in_collaborative.sum()))
-        if cal.coach_visit[w]:
-            self.coach_visits(model)
-        if cal.training[w]:
-            self.workshop(model)
+        starting = np.flatnonzero(sch.cohort_start == w)
+        if len(starting):
+            self._start_cohorts(model, starting)
+        for name, event in (("community_meeting", self.community_meeting), ("session_number", self.learning_session),
+                            ("congress", self.congress), ("call", self.call)):
+            ks = sch.cohorts_with(name, w)
+            if len(ks):
+                event(model, ks)
+        supported_now = supported(model)
+        if supported_now.any():
+            model.ledger.data_support(model, supported_now)
+        if model.params.system.enabled:
+            model.ledger.coordination(model, sch.cohort_supported(w)[:-1])
+        for name, event in (("coach_visit", self.coach_visits), ("training", self.workshop)):
+            ks = sch.cohorts_with(name, w)
+            if len(ks):
+                event(model, self._in_cohorts(model, ks))
+
+    @staticmethod
+    def _start_cohorts(model, ks: np.ndarray) -> None:
+        """Teams of the starting cohorts take their seats (present staff and the families)."""
+        pop, sch = model.pop, model.schedule
+        for people, present in ((pop.staff, pop.staff.present), (pop.families, True)):
+            starts = np.isin(sch.program_cohort[people.program], ks)
+            people.on_team[starts] = people.team_seat[starts] & (present[starts] if present is not True else True)
+
+    @staticmethod
+    def _every_cohort(model) -> np.ndarray:
+        return np.arange(model.schedule.n_cohorts)
+
+    @staticmethod
+    def _in_cohorts(model, ks: np.ndarray) -> np.ndarray:
+        """(M,) the programme belongs to one of the cohorts ``ks``."""
+        mask = np.zeros(model.schedule.n_cohorts + 1, dtype=bool)
+        mask[ks] = True
+        return mask[model.schedule.program_cohort]
+
+    @staticmethod
+    def _by_cohort(model, att: np.ndarray, ks: np.ndarray) -> list[tuple[int, np.ndarray]]:
+        """Split attending seats (ascending) by cohort, keeping their order: [(cohort, seats), ...]."""
+        if len(ks) == 1:
+            return [(int(ks[0]), att)]
+        cohort = model.schedule.program_cohort[model.pop.ties.program[att]]
+        order = np.argsort(cohort, kind="stable")
+        bounds = np.searchsorted(cohort[order], ks)
+        ends = np.searchsorted(cohort[order], ks, side="right")
+        return [(int(k), att[order[a:b]]) for k, a, b in zip(ks, bounds, ends)]
 
     # -- collaborative events --------------------------------------------------------------
-    def _attendees(self, model, prob: float) -> np.ndarray:
-        """Indices (into the tie seats) of present team members who attend, one draw per seat.
+    def _attendees(self, model, prob: float, ks: np.ndarray) -> np.ndarray:
+        """Indices (into the tie seats) of present team members of cohorts ``ks`` who attend, one draw per seat.
 
         Only programmes still in the collaborative attend; a derailed programme's staff come less.
         """
         st, pr, ties = model.pop.staff, model.pop.programs, model.pop.ties
         slots = ties.slots
         here = st.present[slots] & st.on_team[slots] & pr.in_collaborative[ties.program]
+        if model.schedule.n_cohorts > 1:
+            here &= self._in_cohorts(model, ks)[ties.program]
         factor = np.where(pr.derailed[ties.program], model.params.disruption.attendance_factor, 1.0)
         att = np.flatnonzero(here & (self.rng.random(len(slots)) < prob * factor))
         st.reinforced_week[slots[att]] = model.week
         return att
 
-    def _momentum(self, model, att: np.ndarray, gain: float) -> None:
+    def _momentum(self, model, att: np.ndarray, gain: np.ndarray | float) -> None:
         """Teams gain momentum by the share of their seats that attended, saturating toward 1."""
         pr, ties = model.pop.programs, model.pop.ties
         M = model.pop.n_programs
@@ -166,118 +211,172 @@ class CalendarPhase:
         dose = np.bincount(ties.program[att], minlength=M) / seats
         pr.momentum += gain * dose * (1.0 - pr.momentum)
 
-    def _faculty_factor(self, model) -> float:
+    @staticmethod
+    def _faculty_factor(model, k: int) -> float:
         """Session gains shrink when each faculty member serves more programmes than the reference."""
         lp = model.params.learning
-        per_faculty = model.pop.n_programs / max(1, model.params.costs.n_faculty)
+        per_faculty = int(model.schedule.cohort_size[k]) / max(1, model.params.costs.n_faculty)
         return 1.0 / (1.0 + lp.faculty_dilution * max(0.0, per_faculty - lp.programs_per_faculty_ref))
 
-    def _share_all(self, model, att: np.ndarray, rate: float) -> None:
-        """'All teach, all learn': attendees' beliefs move toward the pooled current results."""
+    def _share_all(self, model, att: np.ndarray, rate: float, k: int) -> None:
+        """'All teach, all learn': attendees' beliefs move toward the pooled current results of their cohort."""
         if not model.params.collaborative.cross_learning or len(att) == 0:
             return
         pr = model.pop.programs
-        result = pr.shared_result
-        fresh = (model.week - pr.shared_week) <= model.params.learning.result_memory_weeks
+        members = self.members[k]
+        result = pr.shared_result[members]
+        fresh = (model.week - pr.shared_week[members]) <= model.params.learning.result_memory_weeks
         n_fresh = fresh.sum(axis=0)
         pooled = np.divide((result * fresh).sum(axis=0), n_fresh, out=np.zeros(result.shape[1]), where=n_fresh > 0)
         rows = model.pop.ties.slots[att]
         b = model.pop.staff.belief
         b[rows] += rate * (n_fresh > 0) * (pooled - b[rows])
         # Adaptations are shared too: attendees' programmes move toward the fit others found.
-        adapted = pr.fit > 0
+        fit = pr.fit[members]
+        adapted = fit > 0
         n_adapted = adapted.sum(axis=0)
-        target = np.divide((pr.fit * adapted).sum(axis=0), n_adapted, out=np.zeros(pr.fit.shape[1]),
+        target = np.divide((fit * adapted).sum(axis=0), n_adapted, out=np.zeros(pr.fit.shape[1]),
                            where=n_adapted > 0)
         progs = np.unique(model.pop.ties.program[att])
         pr.fit[progs] += rate * np.maximum(0.0, target[None, :] - pr.fit[progs])
 
-    @staticmethod
-    def _strengthen(ties, att: np.ndarray, amount: float) -> None:
-        sub = np.ix_(att, att)
-        tied = ties.weight[sub] > 0
-        ties.weight[sub] += amount * tied
-
     def _form_ties(self, model, att: np.ndarray, factor: float) -> None:
-        """Each attendee ties to ~Poisson(new_ties) attendees of other programmes, favouring its own kind."""
+        """Each attendee ties to ~Poisson(new_ties) attendees of other programmes, favouring its own kind.
+
+        Partners are drawn by weighted sampling without replacement (Gumbel top-k) among the
+        event's attendees; above ``EXACT_TIE_DRAW`` attendees each one draws from a uniform pool of
+        ``TIE_POOL`` attendees instead, so the work stays linear in the attendees (ODD 7.11).
+        """
         net, ties = model.params.network, model.pop.ties
         if len(att) < 2 or net.session_new_ties <= 0:
             return
         prog, kind = ties.program[att], ties.kind[att]
-        logw = np.where(kind[:, None] == kind[None, :], np.log(net.homophily_odds), 0.0)
-        logw[prog[:, None] == prog[None, :]] = -np.inf
+        n = len(att)
+        if n <= EXACT_TIE_DRAW:
+            cand = None
+            logw = np.where(kind[:, None] == kind[None, :], np.log(net.homophily_odds), 0.0)
+            logw[prog[:, None] == prog[None, :]] = -np.inf
+        else:
+            cand = self.tie_rng.integers(0, n, (n, TIE_POOL))
+            logw = np.where(kind[:, None] == kind[cand], np.log(net.homophily_odds), 0.0)
+            logw[prog[:, None] == prog[cand]] = -np.inf
         gumbel = -np.log(-np.log(self.tie_rng.random(logw.shape)))
         order = np.argsort(-(logw + gumbel), axis=1)            # weighted sampling without replacement
-        n_new = self.tie_rng.poisson(net.session_new_ties * factor, len(att))
+        n_new = self.tie_rng.poisson(net.session_new_ties * factor, n)
         n_valid = np.isfinite(logw).sum(axis=1)
-        take = np.arange(len(att))[None, :] < np.minimum(n_new, n_valid)[:, None]
-        i = np.repeat(np.arange(len(att)), take.sum(axis=1))
-        j = order[take]
-        a, b = att[i], att[j]
-        new = ties.weight[a, b] == 0
-        ties.n_formed += int(len(np.unique(np.minimum(a[new], b[new]) * len(ties.slots) + np.maximum(a[new], b[new]))))
-        ties.weight[a[new], b[new]] = 1.0  # a new tie starts at unit weight (assumption)
-        ties.weight[b[new], a[new]] = 1.0
+        take = np.arange(logw.shape[1])[None, :] < np.minimum(n_new, n_valid)[:, None]
+        i = np.repeat(np.arange(n), take.sum(axis=1))
+        j = order[take] if cand is None else cand[i, order[take]]
+        ties.add(att[i], att[j])  # a new tie starts at unit weight (assumption)
 
-    def community_meeting(self, model) -> None:
-        att = self._attendees(model, model.params.learning.attendance_in_person)
+    def community_meeting(self, model, ks: np.ndarray | None = None) -> None:
+        ks = self._every_cohort(model) if ks is None else ks
+        att = self._attendees(model, model.params.learning.attendance_in_person, ks)
         ties = model.pop.ties
         progs = np.unique(ties.program[att])
         pr = model.pop.programs
         pr.commitment[progs] += model.params.learning.meeting_commitment_gain * (1 - pr.commitment[progs])
-        model.ledger.community_meeting()
-        model.ledger.staff_hours(model, ties.slots[att], model.params.collaborative.session_hours, cover=True)
+        for k, att_k in self._by_cohort(model, att, ks):
+            model.ledger.community_meeting(k)
+            model.ledger.staff_hours(model, ties.slots[att_k], model.params.collaborative.session_hours, cover=True)
 
-    def learning_session(self, model, *, faculty_content: bool = True) -> np.ndarray:
-        """A learning session (or, without faculty content, the congress). Returns attending slots."""
+    def congress(self, model, ks: np.ndarray) -> None:
+        self.learning_session(model, ks, faculty_content=False)
+
+    def learning_session(self, model, ks: np.ndarray | None = None, *, faculty_content: bool = True) -> np.ndarray:
+        """Learning sessions of cohorts ``ks`` (default: every cohort; without faculty content, their
+        congresses). Returns attending slots."""
+        ks = self._every_cohort(model) if ks is None else ks
         p, lp = model.params, model.params.learning
         virtual = p.collaborative.modality == "virtual"
-        f = (lp.virtual_learning_factor if virtual else 1.0) * self._faculty_factor(model)
+        f_k = np.array([(lp.virtual_learning_factor if virtual else 1.0) * self._faculty_factor(model, k) for k in ks])
         f_ties = lp.virtual_tie_factor if virtual else 1.0
-        att = self._attendees(model, lp.attendance_virtual if virtual else lp.attendance_in_person)
+        att = self._attendees(model, lp.attendance_virtual if virtual else lp.attendance_in_person, ks)
         ties = model.pop.ties
         rows = ties.slots[att]
         st, pr = model.pop.staff, model.pop.programs
+        f = np.zeros(model.schedule.n_cohorts + 1)
+        f[ks] = f_k
+        f = f[model.schedule.program_cohort]                                # (M,) each programme's session factor
         # Spacing effect: what a session teaches lasts less when the last one is still fresh.
         lasting = f * (1.0 - lp.massed_discount * pr.momentum)            # (M,) before this session's boost
         if faculty_content:
             g = lasting[ties.program[att]]
             st.skill[rows] += g * lp.skill_gain * (1 - st.skill[rows])
             st.belief[rows] += g[:, None] * lp.belief_gain * (model.practice_effect - st.belief[rows])
-        self._share_all(model, att, f * lp.share_rate)
+        groups = self._by_cohort(model, att, ks)
+        for (k, att_k), fk in zip(groups, f_k):
+            self._share_all(model, att_k, fk * lp.share_rate, k)
         progs = np.unique(ties.program[att])
         pr.efficacy[progs] += lasting[progs] * lp.efficacy_gain * (1 - pr.efficacy[progs])
-        pr.new_session_dose[progs] += f
+        pr.new_session_dose[progs] += f[progs]
         self._momentum(model, att, f * lp.momentum_gain)
         if p.collaborative.cross_learning:
-            self._strengthen(ties, att, f_ties * p.network.tie_strengthen)
-            self._form_ties(model, att, f_ties)
-        fam = self._family_attendees(model, lp.attendance_virtual if virtual else lp.attendance_in_person)
-        model.ledger.gathering(model, rows, fam, hours=p.collaborative.session_hours, in_person=not virtual,
-                               faculty_days=p.costs.n_faculty)
+            ties.strengthen(att, f_ties * p.network.tie_strengthen, self._seat_cohort(model))
+            for k, att_k in groups:
+                self._form_ties(model, att_k, f_ties)
+            if p.system.enabled and p.system.region_new_ties > 0:
+                self._region_ties(model, att, f_ties)
+        fam = self._family_attendees(model, lp.attendance_virtual if virtual else lp.attendance_in_person, ks)
+        fam_cohort = model.schedule.program_cohort[model.pop.families.program[fam]]
+        for k, att_k in groups:
+            model.ledger.gathering(model, ties.slots[att_k], fam[fam_cohort == k] if len(ks) > 1 else fam,
+                                   hours=p.collaborative.session_hours, in_person=not virtual,
+                                   faculty_days=p.costs.n_faculty, cohort=k)
         return rows
 
-    def _family_attendees(self, model, prob: float) -> np.ndarray:
+    @staticmethod
+    def _seat_cohort(model) -> np.ndarray | None:
+        """(T,) cohort of each tie seat, or None when there is one cohort (no grouping needed)."""
+        if model.schedule.n_cohorts == 1:
+            return None
+        return model.schedule.program_cohort[model.pop.ties.program]
+
+    def _region_ties(self, model, att: np.ndarray, factor: float) -> None:
+        """Some ties reach beyond the cohort: each attendee ties to ~Poisson(region_new_ties) team
+        seats of other started cohorts of its region, chosen uniformly (linear in the attendees)."""
+        sch, ties, pr = model.schedule, model.pop.ties, model.pop.programs
+        seat_cohort = sch.program_cohort[ties.program]
+        region = sch.program_region[ties.program]
+        open_ = np.flatnonzero((pr.start_week[ties.program] <= model.week) & (seat_cohort >= 0))
+        if not len(open_) or not len(att):
+            return
+        open_ = open_[np.argsort(region[open_], kind="stable")]
+        lo = np.searchsorted(region[open_], region[att])
+        hi = np.searchsorted(region[open_], region[att], side="right")
+        n_new = self.region_rng.poisson(model.params.system.region_new_ties * factor, len(att))
+        i = np.repeat(np.arange(len(att)), n_new)
+        j = open_[lo[i] + (self.region_rng.random(len(i)) * (hi[i] - lo[i])).astype(np.int64)]
+        ok = seat_cohort[j] != seat_cohort[att[i]]
+        ties.add(att[i[ok]], j[ok])
+
+    def _family_attendees(self, model, prob: float, ks: np.ndarray) -> np.ndarray:
         fam = model.pop.families
         idx = np.flatnonzero(fam.on_team)
         went = idx[self.family_rng.random(len(idx)) < prob]
+        if model.schedule.n_cohorts > 1:
+            went = went[self._in_cohorts(model, ks)[fam.program[went]]]
         fam.engagement_base[went] += model.params.families.boost_session * (1 - fam.engagement_base[went])
         return went
 
-    def call(self, model) -> None:
+    def call(self, model, ks: np.ndarray | None = None) -> None:
+        ks = self._every_cohort(model) if ks is None else ks
         lp, p = model.params.learning, model.params
-        att = self._attendees(model, lp.call_attendance)
-        self._share_all(model, att, lp.call_effect * lp.share_rate)
+        att = self._attendees(model, lp.call_attendance, ks)
+        groups = self._by_cohort(model, att, ks)
+        for k, att_k in groups:
+            self._share_all(model, att_k, lp.call_effect * lp.share_rate, k)
         self._momentum(model, att, lp.call_effect * lp.momentum_gain)
         if p.collaborative.cross_learning:
-            self._strengthen(model.pop.ties, att, lp.call_effect * p.network.tie_strengthen)
-        model.ledger.call(model, model.pop.ties.slots[att])
+            model.pop.ties.strengthen(att, lp.call_effect * p.network.tie_strengthen, self._seat_cohort(model))
+        for k, att_k in groups:
+            model.ledger.call(model, model.pop.ties.slots[att_k], cohort=k)
 
     # -- supports outside the collaborative proper -------------------------------------------
-    def coach_visits(self, model) -> None:
+    def coach_visits(self, model, members: np.ndarray) -> None:
         p, st = model.params, model.pop.staff
         k = p.coaching
-        has = (self.n_teach > 0) & ~model.pop.programs.derailed   # no visit during a crisis
+        has = (self.n_teach > 0) & ~model.pop.programs.derailed & members   # no visit during a crisis
         progs = np.flatnonzero(has)
         turn = (model.week // k.weeks_per_teacher) % self.n_teach[progs]
         focus = self.table[progs, turn]
@@ -302,13 +401,13 @@ class CalendarPhase:
         st.fidelity[who[grow], prac[grow]] = f + k.fidelity_gain * (1 - f)
         b = st.belief[who, prac]
         st.belief[who, prac] = b + k.belief_gain * (model.practice_effect[prac] - b)
-        model.ledger.add("coaching", k.hours_per_visit * p.costs.coach_hourly * len(progs))
+        model.ledger.per_program("coaching", k.hours_per_visit * p.costs.coach_hourly, progs)
         model.ledger.staff_hours(model, who, p.costs.coaching_teacher_hours, cover=False)
 
-    def workshop(self, model) -> None:
+    def workshop(self, model, members: np.ndarray) -> None:
         p, st = model.params, model.pop.staff
         t = p.training
-        can = st.present & np.isin(st.role, WORKSHOP_ROLES)
+        can = st.present & np.isin(st.role, WORKSHOP_ROLES) & members[st.program]
         att = np.flatnonzero(can & (self.support_rng.random(len(can)) < t.attendance))
         st.belief[att] += t.belief_gain * (model.practice_effect - st.belief[att])
         st.skill[att] += t.skill_gain * (1 - st.skill[att])
@@ -319,5 +418,5 @@ class CalendarPhase:
         st.reinforced_week[att] = model.week
         st.use[att[r], c] = True
         st.fidelity[att[r], c] = p.sustain.start_fidelity
-        model.ledger.add("training", p.costs.trainer_fee * model.pop.n_programs)
+        model.ledger.per_program("training", p.costs.trainer_fee, np.flatnonzero(members))
         model.ledger.staff_hours(model, att, t.hours, cover=True)

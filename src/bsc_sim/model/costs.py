@@ -12,13 +12,17 @@ import pandas as pd
 from .population import TEACHING_ROLES
 
 CATEGORIES = ("staff_time", "substitutes", "family_stipends", "travel", "venue", "faculty", "data_support",
-              "coaching", "training", "community_meeting")
+              "coaching", "training", "community_meeting", "coordination", "faculty_training")
 
 
 class CostLedger:
-    """Accumulates costs per week and category."""
+    """Accumulates costs per week and category, and per week and cohort (``by_cohort``).
 
-    def __init__(self, params, horizon: int) -> None:
+    The cohort attribution (issue 11) lets a statewide system report cost by region and wave; its
+    last column holds what belongs to no cohort (training new faculty).
+    """
+
+    def __init__(self, params, horizon: int, schedule) -> None:
         c = params.costs
         self.c = c
         self.wage = np.array([c.wage_director, c.wage_education_manager, c.wage_lead_teacher,
@@ -27,37 +31,79 @@ class CostLedger:
         self.needs_cover = np.zeros(len(self.wage), dtype=bool)  # by role: teaching staff need a substitute
         self.needs_cover[list(TEACHING_ROLES)] = True
         self.week = 0
+        self.K = schedule.n_cohorts
+        self.by_cohort = np.zeros((horizon, self.K + 1))
+        # Column of each programme's cohort in by_cohort (the last column for programmes that never enrol).
+        self.program_col = np.where(schedule.program_cohort >= 0, schedule.program_cohort, self.K)
+        self.cohort_region = schedule.cohort_region
+        self.system = params.system
 
-    def add(self, category: str, amount: float) -> None:
+    def add(self, category: str, amount: float, cohort: int = -1) -> None:
+        """Book ``amount`` to ``category`` this week and to ``cohort`` (-1: no cohort)."""
         self.table[self.week, CATEGORIES.index(category)] += amount
+        self.by_cohort[self.week, cohort] += amount
+
+    def _attribute(self, programs: np.ndarray, amounts: np.ndarray | float) -> None:
+        """Add per-item ``amounts`` of items belonging to ``programs`` to their cohorts' columns."""
+        w = np.broadcast_to(np.asarray(amounts, dtype=np.float64), programs.shape)
+        self.by_cohort[self.week] += np.bincount(self.program_col[programs], weights=w, minlength=self.K + 1)
+
+    def per_program(self, category: str, amount: float, programs: np.ndarray) -> None:
+        """``amount`` for each programme of ``programs``."""
+        self.table[self.week, CATEGORIES.index(category)] += amount * len(programs)
+        self._attribute(programs, amount)
 
     def staff_hours(self, model, slots: np.ndarray, hours: float, *, cover: bool) -> None:
         """Paid time of staff ``slots`` for ``hours``; teaching staff need substitute cover when ``cover``."""
         role = model.pop.staff.role[slots]
-        self.add("staff_time", hours * self.wage[role].sum())
+        program = model.pop.staff.program[slots]
+        self.table[self.week, 0] += hours * self.wage[role].sum()
+        self._attribute(program, hours * self.wage[role])
         if cover:
-            self.add("substitutes", hours * self.c.substitute_hourly * self.needs_cover[role].sum())
+            self.table[self.week, 1] += hours * self.c.substitute_hourly * self.needs_cover[role].sum()
+            self._attribute(program, hours * self.c.substitute_hourly * self.needs_cover[role])
 
-    def gathering(self, model, slots, families, *, hours: float, in_person: bool, faculty_days: int) -> None:
-        """A learning session or congress for the whole cohort."""
+    def gathering(self, model, slots, families, *, hours: float, in_person: bool, faculty_days: int,
+                  cohort: int = 0) -> None:
+        """A learning session or congress of one cohort."""
         self.staff_hours(model, slots, hours, cover=True)
-        self.add("family_stipends", self.c.family_stipend * len(families))
-        self.add("faculty", faculty_days * self.c.faculty_day_rate)
+        self.add("family_stipends", self.c.family_stipend * len(families), cohort)
+        self.add("faculty", faculty_days * self.c.faculty_day_rate, cohort)
         if in_person:
-            self.add("travel", self.c.travel_per_attendee * (len(slots) + len(families)))
-            self.add("venue", self.c.venue_per_session)
+            self.add("travel", self.c.travel_per_attendee * (len(slots) + len(families)), cohort)
+            self.add("venue", self.c.venue_per_session, cohort)
+            if self.system.enabled:
+                self.add("travel", self.system.faculty_travel_per_session * faculty_days, cohort)
 
-    def call(self, model, slots) -> None:
+    def call(self, model, slots, cohort: int = 0) -> None:
         self.staff_hours(model, slots, self.c.call_hours, cover=False)
-        self.add("faculty", self.c.faculty_hours_per_call * self.c.faculty_day_rate / self.c.faculty_day_hours)
+        self.add("faculty", self.c.faculty_hours_per_call * self.c.faculty_day_rate / self.c.faculty_day_hours, cohort)
 
-    def data_support(self, model, n_programs: int) -> None:
-        """One week of data-use support for ``n_programs`` programmes (those still taking part)."""
+    def data_support(self, model, supported: np.ndarray) -> None:
+        """One week of data-use support for the ``supported`` (M,) programmes (those still taking part)."""
         strength = model.params.collaborative.data_use_support
-        self.add("data_support", self.c.data_support_weekly * strength * n_programs)
+        n_programs = int(supported.sum())
+        self.table[self.week, CATEGORIES.index("data_support")] += self.c.data_support_weekly * strength * n_programs
+        self._attribute(np.flatnonzero(supported), self.c.data_support_weekly * strength)
 
-    def community_meeting(self) -> None:
-        self.add("community_meeting", self.c.community_meeting_cost)
+    def community_meeting(self, cohort: int = 0) -> None:
+        self.add("community_meeting", self.c.community_meeting_cost, cohort)
+        if self.system.enabled:
+            self.add("travel", self.system.faculty_travel_per_session * self.c.n_faculty, cohort)
+
+    def coordination(self, model, cohort_supported: np.ndarray) -> None:
+        """Regional coordination: each region with a cohort whose supports run this week (issue 11)."""
+        regions = np.unique(self.cohort_region[cohort_supported])
+        for r in regions:
+            cohorts = np.flatnonzero(cohort_supported & (self.cohort_region == r))
+            share = self.system.region_coordination_weekly / len(cohorts)
+            self.table[self.week, CATEGORIES.index("coordination")] += self.system.region_coordination_weekly
+            self.by_cohort[self.week, cohorts] += share
+
+    def faculty_training(self, n_new: int) -> None:
+        """Training the new faculty of every region (booked in week 0, to no cohort)."""
+        if n_new:
+            self.add("faculty_training", self.system.faculty_training_cost * n_new)
 
     def totals(self) -> dict[str, float]:
         out = {f"cost_{name}": float(v) for name, v in zip(CATEGORIES, self.table.sum(axis=0))}

@@ -1,8 +1,8 @@
 """Phase 6, cross_learning: what travels along cross-programme ties each week (MODEL-BRIEF 4.5; ODD 7.11).
 
 Ties are formed at learning sessions and the congress and strengthened there and at calls (the
-calendar phase); they live
-in ``model.pop.ties``; they decay slowly. Through them, between events:
+calendar phase); they live in ``model.pop.ties`` (a sparse edge list, so the weekly product is
+linear in the ties); they decay slowly. Through them, between events:
 
 * **beliefs**: team members' beliefs move toward the latest PDSA results their contacts'
   programmes have shared (weighted by tie strength);
@@ -17,7 +17,6 @@ in ``model.pop.ties``; they decay slowly. Through them, between events:
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from .population import group_sum
 
@@ -32,7 +31,7 @@ class CrossProgramLearning:
         p, ties = model.params, model.pop.ties
         if not p.collaborative.cross_learning or ties.n_formed == 0:
             return
-        ties.weight *= 1 - p.network.tie_decay_weekly
+        ties.decay(p.network.tie_decay_weekly)
         st, pr = model.pop.staff, model.pop.programs
         M = model.pop.n_programs
         result = pr.shared_result
@@ -43,7 +42,7 @@ class CrossProgramLearning:
         # One product for everything that travels along ties (a sparse product sums in a fixed
         # order; a dense BLAS product may round differently on another CPU, and the same seed must
         # give the same results on every machine of a cluster).
-        w = sp.csr_array(ties.weight)
+        w = ties.matrix()
         rhs = np.hstack([known, known * result[ties.program], pr.fit[ties.program],
                          np.ones((len(ties.slots), 1)), success[ties.program][:, None]])
         out = w @ rhs

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .population import DIRECTOR, EDUCATION_MANAGER, supported
+from .population import DIRECTOR, EDUCATION_MANAGER, FAMILY_CHILD_CARE, supported
 
 
 class Disruption:
@@ -64,11 +64,13 @@ class Disruption:
         pr, st, fam = model.pop.programs, model.pop.staff, model.pop.families
         pr.in_collaborative[programs] = False
         pr.support_end[programs] = np.minimum(pr.support_end[programs], model.week)
-        gone = np.isin(st.program, programs)
+        gone = np.zeros(model.pop.n_programs, dtype=bool)
+        gone[programs] = True
+        gone = gone[st.program]
         model.pop.ties.drop(np.flatnonzero(gone & st.on_team))   # they no longer meet the others
         st.on_team[gone] = False
         st.team_seat[gone] = False
-        fam_gone = np.isin(fam.program, programs)
+        fam_gone = np.isin(fam.program, programs, kind="table")
         fam.on_team[fam_gone] = False
         fam.team_seat[fam_gone] = False
         self.n_dropped += len(programs)
@@ -77,5 +79,7 @@ class Disruption:
 def leader_on_team(model) -> np.ndarray:
     """(M,) a director or education manager is present on the programme's team this week."""
     st, M = model.pop.staff, model.pop.n_programs
-    leaders = st.present & st.on_team & ((st.role == DIRECTOR) | (st.role == EDUCATION_MANAGER))
+    # A family child care home's provider leads it (issue 11: one provider, no hierarchy).
+    own = model.pop.programs.kind[st.program] == FAMILY_CHILD_CARE
+    leaders = st.present & st.on_team & ((st.role == DIRECTOR) | (st.role == EDUCATION_MANAGER) | own)
     return np.bincount(st.program[leaders], minlength=M) > 0

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .population import LEVELS, TEACHING_ROLES, group_sum
+from .population import LEVELS, TEACHING_ROLES
 
 
 class Recorder:
@@ -57,6 +57,13 @@ class Recorder:
         self.reached_at_start = np.zeros(C, dtype=bool)      # per classroom, set in week 0
         self.reached_at_end = np.zeros(C, dtype=bool)        # per classroom, set in the end week
         self.reached_now = np.zeros(C, dtype=bool)           # per classroom, the latest week
+        # Per classroom, reached in the week its own cohort's collaborative ended (a statewide system's
+        # cohorts end in different weeks); -1 weeks never come for programmes that never enrol.
+        sch = model.schedule
+        cohort_end = np.r_[sch.cohort_start + sch.template.end_week, -1]
+        self.room_end_week = cohort_end[sch.program_cohort][pop.classroom_program]
+        self.reached_at_cohort_end = np.zeros(C, dtype=bool)
+        self.n_rooms_sustained = np.zeros((H, M), dtype=np.int32)  # reached at its cohort's end and this week
         # Enrolment of teaching staff in the collaborative (on its team at some week up to the end):
         # the hire week of the person enrolled in each post (-1: none), and counts of people.
         self.enrolled_hire = np.full(len(pop.staff.role), -1, dtype=np.int64)
@@ -64,10 +71,12 @@ class Recorder:
         self.n_enrolled_fidelity_end = 0                      # of them, present at fidelity at the end
         self.eligible_any = pop.staff.eligible.any(axis=1)   # static: roles never change
         self.teach_rows = np.flatnonzero(self.teach)
+        # Counters by programme of staff, classroom and family rows, keyed by their (fixed) group array.
+        self.counters = {id(c.group): c for c in (pop.count_staff, pop.count_rooms, pop.count_families)}
 
     def _by_program(self, program: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Count ``mask`` (N, P) per (programme, practice)."""
-        return group_sum(program, mask, self.M)
+        return self.counters[id(program)](mask)
 
     def step(self, model) -> None:
         w, pop, s = model.week, model.pop, model.params.sustain
@@ -92,8 +101,14 @@ class Recorder:
         if w == self.end_week:
             self.reached_at_end = reached.copy()
         self.n_rooms_reached[w] = np.bincount(room_prog[reached], minlength=self.M)
+        ending = self.room_end_week == w
+        if ending.any():
+            self.reached_at_cohort_end[ending] = reached[ending]
+        kept = self.reached_at_cohort_end & reached
+        self.n_rooms_sustained[w] = np.bincount(room_prog[kept], minlength=self.M)
         self.children_reached[w] = np.bincount(room_prog[reached], weights=pop.classroom_children[reached], minlength=self.M)
-        self.n_families_home[w] = self._by_program(fam.program, fam.home_use)
+        if self.family_practice.any():  # only family-level columns of home_use are ever set
+            self.n_families_home[w][:, self.family_practice] = self._by_program(fam.program, fam.home_use[:, self.family_practice])
         if w == self.end_week:
             self.n_families_home_any_end = int(fam.home_use.any(axis=1).sum())
         self.engagement[w] = np.bincount(fam.program, weights=fam.engagement, minlength=self.M) / np.maximum(self.n_families, 1)
@@ -130,25 +145,27 @@ class Recorder:
     def timeseries(self, practice_names) -> pd.DataFrame:
         """Tidy week x programme x practice table."""
         H, M, P = self.H, self.M, self.P
-        week, prog, prac = (a.ravel() for a in np.meshgrid(np.arange(H), np.arange(M), np.arange(P), indexing="ij"))
+        week = np.repeat(np.arange(H, dtype=np.int64), M * P)
+        prog = np.tile(np.repeat(np.arange(M, dtype=np.int64), P), H)
+        prac = np.tile(np.arange(P), H * M)
         n_rooms = np.broadcast_to(self.n_rooms[None, :, None], (H, M, P)).ravel()
         level = np.asarray(self.classroom_practice | self.family_practice)
-        elig, use, fid = (a.ravel() for a in (self.n_eligible, self.n_using, self.n_fidelity))
+        elig, use, fid = (a.ravel().copy() for a in (self.n_eligible, self.n_using, self.n_fidelity))
         rooms_fid = self.n_rooms_fidelity.ravel().astype(np.float64)
         rooms_fid[~level[prac]] = np.nan
         fam = self.n_families_home.ravel().astype(np.float64)
         fam[~self.family_practice[prac]] = np.nan
         with np.errstate(invalid="ignore", divide="ignore"):
             df = pd.DataFrame({
-                "week": week.astype(np.int64),
-                "program_id": prog.astype(np.int64),
+                "week": week,
+                "program_id": prog,
                 "practice": pd.Categorical.from_codes(prac, categories=list(practice_names)),
                 "n_eligible": elig, "n_using": use, "n_fidelity": fid,
                 "frac_staff_using": np.where(elig > 0, use / np.maximum(elig, 1), np.nan),
                 "frac_staff_fidelity": np.where(elig > 0, fid / np.maximum(elig, 1), np.nan),
                 "frac_classrooms_fidelity": rooms_fid / n_rooms,
                 "frac_families_home_use": fam / np.maximum(self.n_families[prog], 1),
-            })
+            }, copy=False)  # fresh columns: no need to consolidate them into blocks (seconds for a state)
         return df
 
     def program_timeseries(self) -> pd.DataFrame:

@@ -18,6 +18,12 @@ module of the same name in this package:
    erode without it.
 9. **measure** — the week's aggregates are recorded.
 
+A statewide system (``system.enabled``, :mod:`.system`) runs the same week over a state's
+programmes: ``model.schedule`` says which cohort each programme belongs to and when each cohort
+starts; the calendar phase runs each cohort's events from its own calendar, and a programme's
+supports are its cohort's (:func:`.population.supported`). A single collaborative is the
+schedule of one cohort of every programme starting in week 0.
+
 State lives in numpy arrays owned by the model (``model.pop``, :mod:`.population`); phases
 communicate only through it. Costs go to a ledger (:mod:`.costs`) that phases write to; what a
 finished run reports is in :mod:`.outcomes`. Agents (:mod:`.agents`) are thin handles.
@@ -43,14 +49,16 @@ from .disruption import Disruption
 from .measure import Recorder
 from .outcomes import progress_scores
 from .pdsa import PDSAProcess
-from .population import build_population
+from .population import CrossTies, build_population
 from .spread import WithinProgramSpread
 from .sustainment import Sustainment
+from .system import build_schedule, enrol, single_schedule, state_calendar
 from .turnover import Turnover
 
 # Child streams of the model's generator, one per component; new ones are appended so the older
 # streams keep their numbers.
-STREAMS = ("population", "turnover", "pdsa", "spread", "families", "learning", "supports", "sustain", "disruption")
+STREAMS = ("population", "turnover", "pdsa", "spread", "families", "learning", "supports", "sustain", "disruption",
+           "system", "region_ties")
 
 
 class BSCModel(mesa.Model):
@@ -93,11 +101,21 @@ class BSCModel(mesa.Model):
         self.initial_readiness = {name: getattr(pr_, name).copy() for name in
                                   ("commitment", "efficacy", "leadership", "data_capacity", "time_slack")}
         self.initial_readiness["composite"] = pr_.readiness.copy()
-        self.calendar = build_calendar(params)
+        template = build_calendar(params)
+        if params.system.enabled:
+            # A state of programmes in regions; cohorts start in waves, each running the design's calendar.
+            self.schedule = build_schedule(params, self.pop, template, self.streams["system"])
+            enrol(self.pop, self.schedule)
+            self.pop.ties = CrossTies.among(self.pop.staff, pr_.kind)
+            self.calendar = state_calendar(self.schedule, params.horizon_weeks)
+        else:
+            self.schedule = single_schedule(template, self.pop.n_programs)
+            self.calendar = template
         # The last week of collaborative, coaching or workshop support; designs without any never "lose" support.
-        supported = self.calendar.supports_active | self.calendar.coach_visit | self.calendar.training
-        pr_.support_end[:] = int(np.flatnonzero(supported).max()) if supported.any() else 10**9
-        self.ledger = CostLedger(params, self.calendar.horizon)
+        supported = template.supports_active | template.coach_visit | template.training
+        pr_.support_end[:] = self.schedule.support_end(supported)
+        self.ledger = CostLedger(params, self.calendar.horizon, self.schedule)
+        self.ledger.faculty_training(self.schedule.n_new_faculty)
         # One component per phase, set up and stepped in the order of PHASES.
         self.components = {
             "calendar": CalendarPhase(), "turnover": Turnover(), "disruption": Disruption(), "pdsa": PDSAProcess(),

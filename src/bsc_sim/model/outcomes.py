@@ -54,7 +54,8 @@ def summarize(model) -> dict[str, float]:
     gain_fu = rec.n_rooms_reached[last] / rec.n_rooms - rec.n_rooms_reached[0] / rec.n_rooms
     st = model.pop.staff
     # Sustained: reached when the collaborative ended and still reached at the end of follow-up.
-    sustained_rooms = float((rec.reached_at_end & rec.reached_now).sum())
+    # In a statewide system each classroom counts from its own cohort's end (the same week for one cohort).
+    sustained_rooms = float((rec.reached_at_cohort_end & rec.reached_now).sum())
     # Programmes that improved by the end, and of them those that kept at least half of the
     # classrooms they gained (reached at the end, not at baseline) until the end of follow-up.
     room_prog, M = model.pop.classroom_program, rec.M
@@ -137,7 +138,91 @@ def summarize(model) -> dict[str, float]:
     reached_rooms = reach_end * rooms
     out["cost_per_classroom_reached"] = total / reached_rooms if reached_rooms > 0 else float("nan")
     out["cost_per_classroom_sustained"] = total / sustained_rooms if sustained_rooms > 0 else float("nan")
+    out.update(system_summary(model, total))
     return out
+
+
+def system_summary(model, total_cost: float) -> dict[str, float]:
+    """Scalar outcomes of the system level (issue 11); one region and one cohort for a single collaborative.
+
+    Children reached are the children of classrooms reached in the last simulated week.
+    """
+    sch, rec = model.schedule, model.components["measure"]
+    last = model.calendar.horizon - 1
+    enrolled = sch.program_cohort >= 0
+    children = float(model.pop.classroom_children.sum())
+    kids_reached = float(rec.children_reached[last].sum())
+    delay = sch.cohort_start - sch.cohort_planned
+    return {
+        "n_regions": float(sch.n_regions),
+        "n_cohorts": float(sch.n_cohorts),
+        "n_programs_enrolled": float(enrolled.sum()),
+        "frac_programs_enrolled": float(enrolled.mean()),
+        "n_cohorts_delayed": float((delay > 0).sum()),
+        "mean_cohort_delay_weeks": float(delay.mean()) if len(delay) else 0.0,
+        "n_children": children,
+        "n_children_reached_followup": kids_reached,
+        "frac_children_reached_followup": _share(kids_reached, children),
+        "cost_per_child_reached": total_cost / kids_reached if kids_reached > 0 else float("nan"),
+    }
+
+
+def regions_table(model) -> pd.DataFrame:
+    """Region x wave x quarter (13 weeks): programmes, programmes enrolled, classrooms reached and
+    sustained, children in reached classrooms (all in the quarter's last week) and cost (USD, the
+    quarter's sum). Programmes that never enrol are wave -1; costs that belong to no cohort
+    (training new faculty) are region -1, wave -1."""
+    sch, rec, ledger = model.schedule, model.components["measure"], model.ledger
+    H, M = rec.H, rec.M
+    n_waves = int(sch.cohort_wave.max()) + 1 if sch.n_cohorts else 0
+    wave_of = np.r_[sch.cohort_wave, -1][sch.program_cohort]
+    group = sch.program_region * (n_waves + 1) + (wave_of + 1)     # (M,) region-major, wave -1 first
+    G = sch.n_regions * (n_waves + 1) + 1                            # the last group: the state level
+    q_end = np.minimum(np.arange(13, H + 13, 13), H) - 1               # last week of each quarter
+    Q = len(q_end)
+    start = np.r_[sch.cohort_start, 10**9][sch.program_cohort]
+    rows = {name: np.zeros((Q, G)) for name in ("n_programs_enrolled", "n_classrooms_reached",
+                                                 "n_classrooms_sustained", "n_children_reached")}
+    for q, w in enumerate(q_end):
+        rows["n_programs_enrolled"][q] = np.bincount(group, weights=start <= w, minlength=G)
+        rows["n_classrooms_reached"][q] = np.bincount(group, weights=rec.n_rooms_reached[w], minlength=G)
+        rows["n_classrooms_sustained"][q] = np.bincount(group, weights=rec.n_rooms_sustained[w], minlength=G)
+        rows["n_children_reached"][q] = np.bincount(group, weights=rec.children_reached[w], minlength=G)
+    cohort_group = np.r_[sch.cohort_region * (n_waves + 1) + sch.cohort_wave + 1, G - 1]
+    by_quarter = np.add.reduceat(ledger.by_cohort, np.arange(0, H, 13), axis=0)       # (Q, K + 1)
+    cost = np.zeros((Q, G))
+    for q in range(Q):
+        cost[q] = np.bincount(cohort_group, weights=by_quarter[q], minlength=G)
+    g = np.arange(G)
+    region = np.where(g == G - 1, -1, g // (n_waves + 1))
+    wave = np.where(g == G - 1, -1, g % (n_waves + 1) - 1)
+    n_programs = np.bincount(group, minlength=G)
+    n_rooms = np.bincount(group, weights=model.pop.programs.n_classrooms, minlength=G)
+    qq, gg = (a.ravel() for a in np.meshgrid(np.arange(Q), g, indexing="ij"))
+    df = pd.DataFrame({
+        "region": region[gg].astype(np.int64), "wave": wave[gg].astype(np.int64), "quarter": qq.astype(np.int64),
+        "week": q_end[qq].astype(np.int64), "n_programs": n_programs[gg].astype(np.int64),
+        "n_classrooms": n_rooms[gg].astype(np.int64),
+        **{name: v.ravel().astype(np.int64) for name, v in rows.items()},
+        "cost_usd": cost.ravel(),
+    })
+    # Groups that hold nothing (a region without a wave) are left out.
+    return df[(df["n_programs"] > 0) | (df["region"] == -1)].reset_index(drop=True)
+
+
+def coverage(regions: pd.DataFrame) -> pd.DataFrame:
+    """Statewide coverage by quarter from :func:`regions_table`: shares of programmes enrolled, of
+    classrooms reached and sustained, children reached, and cumulative cost."""
+    df = regions.groupby("quarter", sort=True).agg(
+        week=("week", "first"), n_programs=("n_programs", "sum"), n_programs_enrolled=("n_programs_enrolled", "sum"),
+        n_classrooms=("n_classrooms", "sum"), n_classrooms_reached=("n_classrooms_reached", "sum"),
+        n_classrooms_sustained=("n_classrooms_sustained", "sum"), n_children_reached=("n_children_reached", "sum"),
+        cost_usd=("cost_usd", "sum")).reset_index()
+    df["frac_programs_enrolled"] = df["n_programs_enrolled"] / df["n_programs"]
+    df["frac_classrooms_reached"] = df["n_classrooms_reached"] / df["n_classrooms"]
+    df["frac_classrooms_sustained"] = df["n_classrooms_sustained"] / df["n_classrooms"]
+    df["cum_cost_usd"] = df["cost_usd"].cumsum()
+    return df
 
 
 def programs_table(model) -> pd.DataFrame:

@@ -95,9 +95,12 @@ class PDSAProcess:
         for role, table in ((TEACHING_ROLES[0], self.lead_of), (TEACHING_ROLES[1], self.asst_of)):
             rows = np.flatnonzero(st.role == role)
             table[st.classroom[rows]] = rows
-        self.leaders = [np.flatnonzero((st.program == m) & np.isin(st.role, (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES)))
-                        for m in range(M)]
-        self.seats = np.maximum(np.bincount(st.program[st.on_team], minlength=M), 1)
+        lead_rows = np.flatnonzero(np.isin(st.role, (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES)))
+        lead_rows = lead_rows[np.argsort(st.program[lead_rows], kind="stable")]   # ascending within a programme
+        self.leaders = np.split(lead_rows, np.cumsum(np.bincount(st.program[lead_rows], minlength=M))[:-1])
+        self.seats = np.maximum(np.bincount(st.program[st.team_seat], minlength=M), 1)
+        # A programme without leader posts (a family child care home) does not test programme-level practices.
+        self.no_leader_posts = np.array([len(x) == 0 for x in self.leaders])
         order = np.argsort(st.program, kind="stable")
         self.staff_of = np.split(order, np.cumsum(np.bincount(st.program, minlength=M))[:-1])  # posts per programme
         c = model.params.collaborative
@@ -122,7 +125,8 @@ class PDSAProcess:
         q = p.pdsa
         w = model.week
         u = self.start_rng.random(len(self.stage))
-        if w < self.first_week:
+        begun = w >= pr.start_week + self.first_week   # tests of change start at the cohort's first session
+        if not begun.any():
             return
         # After its supports end, a team keeps cycling only as its culture carries it, and less and less.
         since_end = np.maximum(0, w - pr.support_end - 1)
@@ -135,7 +139,7 @@ class PDSAProcess:
         # The (0.5 + x) factors (assumption) make each readiness term scale the rate from x0.5 to x1.5.
         rate = (q.p_start_weekly * (0.5 + readiness) * (0.5 + pr.time_slack) * (0.5 + self._data_now)
                 * np.minimum(1.0, n_team / self.seats) * support * momentum * peers * leaders * ~pr.derailed)
-        start = np.flatnonzero((self.stage == IDLE) & (n_team > 0) & (u < rate))
+        start = np.flatnonzero((self.stage == IDLE) & (n_team > 0) & (u < rate) & begun)
         M, P = len(self.stage), st.belief.shape[1]
         uniform = self.start_rng.random((M, P))  # drawn every week: the stream does not depend on starts
         if not len(start):
@@ -144,6 +148,7 @@ class PDSAProcess:
         sums = group_sum(st.program[members], st.belief[members], M)
         mean_belief = sums / np.maximum(n_team, 1)[:, None]
         allowed = (pr.abandoned_until <= w) & ~pr.endorsed & ~self.adopted  # adopted practices are not re-tested
+        allowed &= ~(self.is_program_level[None, :] & self.no_leader_posts[:, None])
         logits = np.where(allowed, q.choice_sharpness * mean_belief, -np.inf)
         gumbel = -np.log(-np.log(uniform))
         choice = np.argmax(logits + gumbel, axis=1)
@@ -179,10 +184,11 @@ class PDSAProcess:
         st.testing[testers, k] = True
         self.testers[m] = (testers, new)
 
-    def _decide(self, model, m: int, team_rows: np.ndarray) -> None:
+    def _decide(self, model, m: int, members: np.ndarray) -> None:
         p, st, pr = model.params, model.pop.staff, model.pop.programs
         q, k, w = p.pdsa, self.practice[m], model.week
-        team_here = team_rows[st.program[team_rows] == m]  # present team members of programme m
+        mine = self.staff_of[m]
+        team_here = mine[members[mine]]  # present team members of programme m
         if self._leader_here[m]:  # a leader on the team makes the team's adopted practices the programme's
             pr.endorsed[m] |= self.adopted[m]
         testers, new = self.testers.pop(m, (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)))
@@ -296,9 +302,8 @@ class PDSAProcess:
         for m in np.flatnonzero((self.stage == DO) & (self.week_start + q.plan_weeks + q.do_weeks <= w)):
             self.stage[m] = STUDY
         decide_at = self.week_start + q.plan_weeks + q.do_weeks + q.study_weeks
-        team_rows = np.flatnonzero(members)
         for m in np.flatnonzero((self.stage == STUDY) & (decide_at <= w)):
-            self._decide(model, m, team_rows)
+            self._decide(model, m, members)
         # Testers keep practising while their test runs (MODEL-BRIEF 4.3 "do").
         st = model.pop.staff
         st.fidelity += q.fidelity_gain * (1.0 - st.fidelity) * (st.testing & st.use)

@@ -12,10 +12,11 @@ and cross-learning phases read it); no phase calls another phase's methods.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import networkx as nx
 import numpy as np
+import scipy.sparse as sp
 
 from ..params import Params
 from ..spread import SpreadNetwork
@@ -25,8 +26,8 @@ DIRECTOR, EDUCATION_MANAGER, LEAD_TEACHER, ASSISTANT_TEACHER, FAMILY_SERVICES = 
 ROLE_NAMES = ("director", "education_manager", "lead_teacher", "assistant_teacher", "family_services")
 TEACHING_ROLES = (LEAD_TEACHER, ASSISTANT_TEACHER)
 LEADER_ROLES = (DIRECTOR, EDUCATION_MANAGER)
-HEAD_START, CHILD_CARE = 0, 1
-KIND_NAMES = ("head_start", "child_care")
+HEAD_START, CHILD_CARE, FAMILY_CHILD_CARE = 0, 1, 2
+KIND_NAMES = ("head_start", "child_care", "family_child_care")
 LEVELS = ("classroom", "program", "family")
 # Which roles can use a practice of each level (families use family practices at home).
 ELIGIBLE_ROLES = {
@@ -48,6 +49,27 @@ def group_sum(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarra
     return np.bincount(flat, weights=values.ravel(), minlength=n_groups * P).reshape(n_groups, P)
 
 
+class Counter:
+    """Counts of boolean rows by group: ``Counter(group, n_groups)(mask)`` -> int64 (n_groups,) or (n_groups, P).
+
+    Staff posts, families and classrooms are laid out programme by programme, so when ``group`` is
+    sorted and no group is empty the counts are one ``add.reduceat`` over contiguous rows (several
+    times faster than :func:`group_sum` for a state's worth of rows); otherwise it falls back to it.
+    """
+
+    def __init__(self, group: np.ndarray, n_groups: int) -> None:
+        self.group, self.n_groups, self.starts = group, n_groups, None
+        if len(group) and group[0] == 0 and group[-1] == n_groups - 1:
+            steps = np.diff(group)
+            if ((steps == 0) | (steps == 1)).all():
+                self.starts = np.r_[0, np.flatnonzero(steps) + 1]
+
+    def __call__(self, mask: np.ndarray) -> np.ndarray:
+        if self.starts is not None:
+            return np.add.reduceat(mask, self.starts, axis=0, dtype=np.int64)
+        return group_sum(self.group, mask, self.n_groups).astype(np.int64)
+
+
 def beta_draw(rng: np.random.Generator, mean: float | np.ndarray, concentration: float, size=None) -> np.ndarray:
     """Beta draws parameterised by mean and concentration a+b (means at 0 or 1 are degenerate)."""
     mean = np.clip(mean, 1e-6, 1 - 1e-6)
@@ -56,7 +78,7 @@ def beta_draw(rng: np.random.Generator, mean: float | np.ndarray, concentration:
 
 @dataclass
 class Programs:
-    kind: np.ndarray                # int8 (M,) HEAD_START / CHILD_CARE
+    kind: np.ndarray                # int8 (M,) HEAD_START / CHILD_CARE / FAMILY_CHILD_CARE
     n_classrooms: np.ndarray        # int (M,)
     commitment: np.ndarray          # (M,) change commitment 0-1
     efficacy: np.ndarray            # (M,) change efficacy 0-1
@@ -82,6 +104,7 @@ class Programs:
     director_left: np.ndarray       # bool (M,) the director left this week (set by turnover)
     in_collaborative: np.ndarray    # bool (M,) still taking part (False after dropping out)
     support_end: np.ndarray         # int (M,) last week the programme had collaborative or coaching support
+    start_week: np.ndarray          # int (M,) week its cohort starts (0: the single collaborative; 10**9: never)
     n_applicants: int = 0
 
     @property
@@ -128,34 +151,92 @@ class Families:
 class CrossTies:
     """Cross-programme ties among team seats (formed at learning sessions, read by cross-learning).
 
-    Ties are a dense matrix over the staff slots that were on a team when teams formed (a few per
-    programme), so they stay cheap for cohorts of up to a few hundred programmes.
+    A sparse edge list over the staff slots that were on a team when teams formed (a few per
+    programme): tie ``e`` joins seats ``a[e] < b[e]`` with weight ``w[e] > 0``. Memory and every
+    operation are linear in the number of ties, which is bounded by the ties each attendee forms
+    per event, so a state of thousands of programmes costs no more per tie than a cohort of eight.
     """
 
     slots: np.ndarray               # int (T,) staff slots that can attend sessions
     program: np.ndarray             # int (T,) their programme
     kind: np.ndarray                # int8 (T,) their programme's kind
-    weight: np.ndarray              # (T,T) symmetric tie weights, 0 = no tie
     index_of: np.ndarray            # int (S,) tie index of each staff slot, -1 if none
+    a: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # int (E,) lower seat of each tie
+    b: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # int (E,) higher seat
+    w: np.ndarray = field(default_factory=lambda: np.zeros(0))                  # (E,) tie weight
     n_formed: int = 0               # ties formed so far (a diagnostic)
+    topology: int = 0               # bumped whenever ties are added or removed (the CSR structure is cached)
+    _csr: tuple | None = None       # (topology, indptr, indices, edge of each entry)
 
     @classmethod
     def among(cls, staff: Staff, kind: np.ndarray) -> CrossTies:
-        slots = np.flatnonzero(staff.on_team)
+        slots = np.flatnonzero(staff.team_seat)
         index_of = np.full(len(staff.role), -1)
         index_of[slots] = np.arange(len(slots))
         program = staff.program[slots]
-        return cls(slots, program, kind[program], np.zeros((len(slots), len(slots))), index_of)
+        return cls(slots, program, kind[program], index_of)
+
+    @property
+    def n_seats(self) -> int:
+        return len(self.slots)
 
     def drop(self, slots: np.ndarray) -> None:
         """Remove the ties of people who left (their slots keep no cross-programme contacts)."""
         idx = self.index_of[slots]
         idx = idx[idx >= 0]
-        self.weight[idx, :] = 0
-        self.weight[:, idx] = 0
+        if not len(idx) or not len(self.a):
+            return
+        gone = np.zeros(self.n_seats, dtype=bool)
+        gone[idx] = True
+        self._keep(~(gone[self.a] | gone[self.b]))
+
+    def _keep(self, mask: np.ndarray) -> None:
+        if not mask.all():
+            self.a, self.b, self.w = self.a[mask], self.b[mask], self.w[mask]
+            self.topology += 1
+
+    def strengthen(self, seats: np.ndarray, amount: float, group: np.ndarray | None = None) -> None:
+        """Add ``amount`` to every tie whose two seats are both in ``seats`` (and, when ``group`` (T,)
+        is given, in the same group: the same event)."""
+        if not len(self.a) or not len(seats):
+            return
+        here = np.zeros(self.n_seats, dtype=bool)
+        here[seats] = True
+        both = here[self.a] & here[self.b]
+        if group is not None:
+            both &= group[self.a] == group[self.b]
+        self.w[both] += amount
+
+    def add(self, i: np.ndarray, j: np.ndarray) -> None:
+        """Tie seats ``i`` and ``j`` pairwise at unit weight where they are not tied yet (assumption)."""
+        lo, hi = np.minimum(i, j), np.maximum(i, j)
+        T = self.n_seats
+        key = np.unique(lo * T + hi)
+        key = key[~np.isin(key, self.a * T + self.b)]
+        self.n_formed += len(key)
+        self.topology += bool(len(key))
+        self.a = np.r_[self.a, key // T]
+        self.b = np.r_[self.b, key % T]
+        self.w = np.r_[self.w, np.ones(len(key))]
+
+    def decay(self, rate: float) -> None:
+        self.w *= 1 - rate
+
+    def matrix(self) -> sp.csr_array:
+        """The symmetric (T, T) weight matrix in canonical CSR form (sorted indices)."""
+        T = self.n_seats
+        if self._csr is None or self._csr[0] != self.topology:
+            E = len(self.a)
+            rows, cols = np.concatenate([self.a, self.b]), np.concatenate([self.b, self.a])
+            edge = np.concatenate([np.arange(E), np.arange(E)])
+            order = np.lexsort((cols, rows))           # row by row, columns ascending: canonical CSR
+            indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=T))])
+            self._csr = (self.topology, indptr, cols[order], edge[order])
+        _, indptr, indices, edge = self._csr
+        return sp.csr_array((self.w[edge], indices, indptr), shape=(T, T))
 
     def n_ties(self) -> int:
-        return int((self.weight > 0).sum() // 2)
+        return int((self.w > 0).sum())
 
 
 @dataclass
@@ -169,6 +250,9 @@ class Population:
     staff_network: SpreadNetwork    # within-programme staff ties (weighted CSR, used by the spread kernel)
     staff_graph: nx.Graph           # the same ties as a networkx Graph (node attributes program, role, classroom)
     practice_level: np.ndarray      # int8 (P,) index into LEVELS
+    count_staff: Counter | None = None     # counts of staff rows by programme
+    count_rooms: Counter | None = None     # of classroom rows
+    count_families: Counter | None = None  # of family rows
 
     @property
     def n_programs(self) -> int:
@@ -183,14 +267,20 @@ def composite_readiness(commitment, efficacy, leadership, data_capacity, time_sl
 def _draw_readiness(p: Params, rng: np.random.Generator, kind: np.ndarray) -> dict[str, np.ndarray]:
     """The readiness profile of each applicant (MODEL-BRIEF 3; Weiner 2009) and its turnover propensity."""
     r, tp, n = p.readiness, p.turnover, len(kind)
-    data_mean = np.clip(r.data_capacity_mean + r.head_start_data_shift * (kind == HEAD_START), 0, 1)
+    fcc = kind == FAMILY_CHILD_CARE
+    data_mean = np.clip(r.data_capacity_mean + r.head_start_data_shift * (kind == HEAD_START)
+                        + r.family_child_care_data_shift * fcc, 0, 1)
+    # Family child care homes have their own slack and turnover means (scalars when there are none,
+    # so the draws of a cohort of centres are what they always were).
+    slack_mean = np.clip(r.time_slack_mean + r.family_child_care_slack_shift * fcc, 0, 1) if fcc.any() else r.time_slack_mean
+    turnover_mean = np.where(fcc, tp.family_child_care_rate_mean, tp.annual_rate_mean) if fcc.any() else tp.annual_rate_mean
     return {
         "commitment": beta_draw(rng, r.change_commitment_mean, r.concentration, n),
         "efficacy": beta_draw(rng, r.change_efficacy_mean, r.concentration, n),
         "leadership": beta_draw(rng, r.leadership_support_mean, r.concentration, n),
         "data_capacity": beta_draw(rng, data_mean, r.concentration, n),
-        "time_slack": beta_draw(rng, r.time_slack_mean, r.concentration, n),
-        "turnover_annual": beta_draw(rng, tp.annual_rate_mean, tp.rate_concentration, n),
+        "time_slack": beta_draw(rng, slack_mean, r.concentration, n),
+        "turnover_annual": beta_draw(rng, turnover_mean, tp.rate_concentration, n),
     }
 
 
@@ -212,15 +302,33 @@ def _select_cohort(p: Params, rng: np.random.Generator) -> tuple[np.ndarray, dic
     return kind[idx], {k: v[idx] for k, v in ready.items()}, len(kind)
 
 
+def _draw_state(p: Params, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, np.ndarray], int]:
+    """Kinds and readiness of every programme of the state (Head Start sites, centres, then FCC homes)."""
+    s = p.system
+    n = s.n_programs
+    n_hs, n_fcc = int(round(n * s.frac_head_start)), int(round(n * s.frac_family_child_care))
+    n_cc = max(0, n - n_hs - n_fcc)
+    kind = np.r_[np.full(n_hs, HEAD_START), np.full(n_cc, CHILD_CARE), np.full(n - n_hs - n_cc, FAMILY_CHILD_CARE)]
+    kind = kind.astype(np.int8)
+    return kind, _draw_readiness(p, rng, kind), n
+
+
 def build_population(p: Params, rng: np.random.Generator) -> Population:
-    """Create the cohort's programmes, classrooms, staff, families, teams and staff network."""
-    kind, ready, n_applicants = _select_cohort(p, rng)
+    """Create the programmes (the cohort, or the whole state), classrooms, staff, families, teams and staff network.
+
+    A family child care home (issue 11) has one classroom and one post, its provider: a lead
+    teacher who is also the home's leader, with no manager, family-services staff, assistant or
+    within-programme ties.
+    """
+    kind, ready, n_applicants = _draw_state(p, rng) if p.system.enabled else _select_cohort(p, rng)
     M, P = len(kind), len(p.practices)
     pp, net = p.program, p.network
-    cls_mean = np.where(kind == HEAD_START, pp.classrooms_mean_head_start, pp.classrooms_mean_child_care)
+    fcc = kind == FAMILY_CHILD_CARE
+    cls_mean = np.where(kind == HEAD_START, pp.classrooms_mean_head_start,
+                        np.where(fcc, 1.0, pp.classrooms_mean_child_care))
     n_cls = 1 + rng.poisson(cls_mean - 1)  # at least one room, mean as given (form: assumption)
-    has_manager = (kind == HEAD_START) | (rng.random(M) < pp.p_education_manager_child_care)
-    n_fs = np.where(kind == HEAD_START, pp.n_family_services_head_start, pp.n_family_services_child_care)
+    has_manager = ((kind == HEAD_START) | (rng.random(M) < pp.p_education_manager_child_care)) & ~fcc
+    n_fs = np.where(kind == HEAD_START, pp.n_family_services_head_start, np.where(fcc, 0, pp.n_family_services_child_care))
 
     roles, progs, rooms, fam_prog, fam_room = [], [], [], [], []
     cls_prog, cls_children = [], []
@@ -228,6 +336,19 @@ def build_population(p: Params, rng: np.random.Generator) -> Population:
     s0 = c0 = 0
     for m in range(M):
         nc = int(n_cls[m])
+        if fcc[m]:  # one provider in one room, no hierarchy and no ties within the home
+            roles.append(LEAD_TEACHER)
+            rooms.append(c0)
+            progs.append(m)
+            kids = pp.children_per_family_child_care
+            cls_prog.append(m)
+            cls_children.append(kids)
+            fam_prog += [m] * kids
+            fam_room += [c0] * kids
+            graph.add_node(s0, program=m, role=ROLE_NAMES[LEAD_TEACHER], classroom=c0)
+            s0 += 1
+            c0 += 1
+            continue
         # Slot layout of a programme: director, [manager], family services..., then lead/assistant per room.
         r = [DIRECTOR] + [EDUCATION_MANAGER] * int(has_manager[m]) + [FAMILY_SERVICES] * int(n_fs[m])
         n_lead_block = len(r)
@@ -287,7 +408,7 @@ def build_population(p: Params, rng: np.random.Generator) -> Population:
         abandoned_until=np.zeros((M, P), dtype=np.int64), momentum=np.zeros(M), peer_encouragement=np.zeros(M),
         derailed=np.zeros(M, dtype=bool), n_derailments=np.zeros(M, dtype=np.int64),
         director_left=np.zeros(M, dtype=bool), in_collaborative=np.full(M, bool(p.collaborative.enabled)),
-        support_end=np.full(M, -1, dtype=np.int64), n_applicants=n_applicants,
+        support_end=np.full(M, -1, dtype=np.int64), start_week=np.zeros(M, dtype=np.int64), n_applicants=n_applicants,
     )
     pop = Population(
         programs=programs, staff=staff, families=families, ties=None,  # type: ignore[arg-type]
@@ -295,6 +416,8 @@ def build_population(p: Params, rng: np.random.Generator) -> Population:
         classroom_children=np.asarray(cls_children, dtype=np.int64),
         staff_network=SpreadNetwork(W), staff_graph=graph, practice_level=level,
     )
+    pop.count_staff, pop.count_rooms, pop.count_families = (
+        Counter(g, M) for g in (staff.program, pop.classroom_program, families.program))
     if p.team.enabled:
         form_teams(p, pop, rng)
     staff.team_seat[:] = staff.on_team
@@ -375,6 +498,6 @@ def local_fit(p: Params, pop: Population) -> np.ndarray:
 
 
 def supported(model) -> np.ndarray:
-    """(M,) the programme has the collaborative's supports this week: they are active (the
-    collaborative or its follow-up support) and the programme has not left (ODD 3, "Supports")."""
-    return model.calendar.supports_active[model.week] & model.pop.programs.in_collaborative
+    """(M,) the programme has the collaborative's supports this week: its cohort's supports are
+    active (the collaborative or its follow-up support) and the programme has not left (ODD 3, "Supports")."""
+    return model.schedule.program_supported(model.week) & model.pop.programs.in_collaborative

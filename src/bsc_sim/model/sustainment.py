@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .population import (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES, LEVELS, TEACHING_ROLES, group_sum, local_fit,
+from .population import (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES, LEVELS, TEACHING_ROLES, local_fit,
                          supported)
 
 
@@ -59,25 +59,31 @@ class Sustainment:
         p, st, pr = model.params, model.pop.staff, model.pop.programs
         s, prog, w = p.sustain, st.program, model.week
         ceiling = s.unsupported_ceiling + (1.0 - s.unsupported_ceiling) * self.feedback(model)
+        # Only users' fidelity and beliefs move and only users lapse, so the updates are computed at
+        # the (person, practice) entries in use (the same numbers as over the whole array).
+        r, k = np.nonzero(st.use)
+        pg = prog[r]
         # Multiplier is ~1 for a practice of middling complexity (0.5) and a typical skill (0.4-0.5).
-        growth = s.fidelity_rate * (1.5 - model.practice_complexity)[None, :] * (0.5 + st.skill)[:, None]
-        gap = ceiling - st.fidelity
+        growth = s.fidelity_rate * (1.5 - model.practice_complexity)[k] * (0.5 + st.skill)[r]
+        gap = ceiling[r, k] - st.fidelity[r, k]
         # A weekly step closes at most the whole gap (the growth factor can exceed 1 for fast rates).
-        st.fidelity += st.use * np.where(gap > 0, np.minimum(growth, 1.0), s.drift_rate) * gap
+        st.fidelity[r, k] += np.where(gap > 0, np.minimum(growth, 1.0), s.drift_rate) * gap
         # Users learn from use whether the practice works in their programme.
-        works = _sigmoid(self.base_logit[None, :] + local_fit(p, model.pop))[prog]
-        st.belief += s.experience_rate * st.use * (works - st.belief)
-        # Lapse.
-        log_h = (-s.w_culture * pr.culture[prog][:, None] - s.w_leadership * pr.leadership[prog][:, None]
-                 - s.w_routine * pr.embedded[prog] + s.w_belief * np.maximum(0.0, 0.5 - st.belief)
-                 - (s.w_home_continuity * self.home_share(model) * self.teaching)[:, None])
+        works = _sigmoid(self.base_logit[None, :] + local_fit(p, model.pop))
+        belief = st.belief[r, k] + s.experience_rate * (works[pg, k] - st.belief[r, k])
+        st.belief[r, k] = belief
+        # Lapse (one draw for every entry each week, used or not, so the stream never depends on use).
+        u = self.rng.random(st.use.shape)
+        log_h = (-s.w_culture * pr.culture[pg] - s.w_leadership * pr.leadership[pg]
+                 - s.w_routine * pr.embedded[pg, k] + s.w_belief * np.maximum(0.0, 0.5 - belief)
+                 - (s.w_home_continuity * self.home_share(model) * self.teaching)[r])
         since_end = np.maximum(0, w - pr.support_end)
         withdrawal = 1.0 + (s.support_withdrawal - 1.0) * (1.0 - np.exp(-since_end / s.withdrawal_weeks))
-        hazard = s.lapse_weekly * np.exp(log_h) * withdrawal[prog][:, None]
+        hazard = s.lapse_weekly * np.exp(log_h) * withdrawal[pg]
         # People testing a change in a running PDSA cycle keep using it until the team decides.
-        lapse = st.use & (self.rng.random(st.use.shape) < hazard) & ~st.testing
-        st.use &= ~lapse
-        st.fidelity[lapse] = 0.0
+        hit = (u[r, k] < hazard) & ~st.testing[r, k]
+        st.use[r[hit], k[hit]] = False
+        st.fidelity[r[hit], k[hit]] = 0.0
         self.update_embedded(model)
 
     @staticmethod
@@ -86,7 +92,8 @@ class Sustainment:
         pop = model.pop
         fam, st = pop.families, pop.staff
         C = len(pop.classroom_program)
-        using = np.bincount(fam.classroom, weights=fam.home_use.any(axis=1), minlength=C)
+        family_cols = np.flatnonzero(pop.practice_level == LEVELS.index("family"))  # the only columns ever set
+        using = np.bincount(fam.classroom, weights=fam.home_use[:, family_cols].any(axis=1), minlength=C)
         share = using / np.maximum(pop.classroom_children, 1)
         return np.where(st.classroom >= 0, share[np.maximum(st.classroom, 0)], 0.0)
 
@@ -120,5 +127,5 @@ class Sustainment:
         M, P = pr.embedded.shape
         elig = st.eligible & st.present[:, None]
         at_fid = elig & st.use & (st.fidelity >= s.fidelity_threshold)
-        n_elig, n_fid = group_sum(st.program, elig, M), group_sum(st.program, at_fid, M)
+        n_elig, n_fid = model.pop.count_staff(elig), model.pop.count_staff(at_fid)
         pr.embedded[:] = (n_elig > 0) & (n_fid >= s.embed_threshold * n_elig)

@@ -86,7 +86,7 @@ class Turnover:
         st.use[slots] = onboard
         st.fidelity[slots] = np.where(onboard, p.turnover.onboarding_fidelity, 0.0)
         if p.team.enabled:
-            join = st.team_seat[slots]
+            join = st.team_seat[slots] & (pr.start_week[prog] <= model.week)  # teams meet from the cohort's start
             if p.turnover.team_backfill_uses_leadership:
                 join &= u_team < pr.leadership[prog]
             st.on_team[slots] = join

@@ -151,10 +151,12 @@ class SpreadHistory:
 
 
 def cross_tie_pairs(model: BSCModel) -> np.ndarray:
-    """(K, 2) staff posts tied across programmes right now (the upper triangle of the tie matrix)."""
+    """(K, 2) staff posts tied across programmes right now (each tie once, lower seat first, in seat order)."""
     ties = model.pop.ties
-    i, j = np.nonzero(np.triu(ties.weight > 0, k=1))
-    return np.column_stack([ties.slots[i], ties.slots[j]]).astype(np.int64)
+    keep = ties.w > 0
+    i, j = ties.a[keep], ties.b[keep]
+    order = np.lexsort((j, i))
+    return np.column_stack([ties.slots[i[order]], ties.slots[j[order]]]).astype(np.int64)
 
 
 def current_progress(model: BSCModel) -> np.ndarray:
