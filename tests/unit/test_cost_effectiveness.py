@@ -141,3 +141,11 @@ def test_cost_breakdown_gives_mean_cost_per_item_and_design():
     table = cost_breakdown(results).set_index(["design", "item"])["mean_cost"]
     assert table.to_dict() == {("a", "cost_travel"): 20.0, ("b", "cost_travel"): 0.0,
                                ("a", "cost_coaching"): 0.0, ("b", "cost_coaching"): 6.0}
+
+
+def test_the_cost_breakdown_knows_every_cost_category_of_the_model():
+    # a new cost item in the model must show in the breakdown (and so in the report)
+    from bsc_sim.analysis.cost_effectiveness import COST_ITEMS
+    from bsc_sim.model.costs import CATEGORIES
+
+    assert set(COST_ITEMS) == {f"cost_{c}" for c in CATEGORIES}

@@ -80,7 +80,8 @@ DEFAULT_WTP = 20_000.0
 
 # Cost items of the run summary (model/costs.py CATEGORIES), in the order a planner reads them.
 COST_ITEMS = ("cost_staff_time", "cost_substitutes", "cost_family_stipends", "cost_travel", "cost_venue",
-              "cost_faculty", "cost_data_support", "cost_coaching", "cost_training", "cost_community_meeting")
+              "cost_faculty", "cost_data_support", "cost_coaching", "cost_training", "cost_community_meeting",
+              "cost_coordination", "cost_faculty_training")  # the last two: statewide systems only
 
 
 def paired_values(results: pd.DataFrame, designs: Sequence[str], column: str, by: str = "design") -> np.ndarray:
