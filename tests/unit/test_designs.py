@@ -82,3 +82,34 @@ def test_variants_read_plainly_and_get_colours_of_their_own():
     colours = design_colors(names)
     assert len(set(colours.values())) == len(names)
     assert colours == design_colors(names)  # stable
+
+
+def test_statewide_designs_are_measured_against_the_state_without_collaboratives():
+    from bsc_sim.experiments.designs import DEFAULT_REFERENCE, STATEWIDE_REFERENCE, matching_reference
+
+    small = ["system.n_programs=60"]
+    assert matching_reference(["statewide"], DEFAULT_REFERENCE, small) == STATEWIDE_REFERENCE
+    assert matching_reference(["bsc", "coach"], DEFAULT_REFERENCE) == DEFAULT_REFERENCE
+    assert matching_reference(["statewide+system.cohort_size=8"], None, small) is None
+    reference = load_params([f"design={STATEWIDE_REFERENCE}", *small])
+    assert reference.system.enabled and not reference.collaborative.enabled and not reference.team.enabled
+    with pytest.raises(ParamError, match="'statewide' is a statewide system but 'bsc' is one collaborative"):
+        matching_reference(["statewide", "bsc"], DEFAULT_REFERENCE, small)
+    with pytest.raises(ParamError, match="reference = 'coach': one collaborative, unlike the designs"):
+        matching_reference(["statewide"], "coach", small)
+    with pytest.raises(ParamError, match=f"use reference={DEFAULT_REFERENCE}"):
+        matching_reference(["bsc"], STATEWIDE_REFERENCE)
+
+
+def test_a_statewide_compare_speaks_of_states(tmp_path, capsys):
+    import json
+
+    from bsc_sim.experiments.analysis import run_comparison
+
+    run, _ = run_comparison(["statewide"], 2, 0, tmp_path / "c", progress=False,
+                            overrides=["system.n_programs=60", "system.horizon_weeks=60"], memory_limit=None)
+    assert run.ok
+    info = json.loads((tmp_path / "c" / "experiment.json").read_text())
+    assert info["scope"] == "state" and info["reference"] == "statewide_business_as_usual"
+    out = capsys.readouterr().out
+    assert "against statewide_business_as_usual (per state," in out

@@ -18,7 +18,7 @@ import pandas as pd
 from ..analysis.cost_effectiveness import DEFAULT_EFFECT, DEFAULT_WTP, EFFECTS
 from ..paramtools import ParamError
 from .compare import KEY_OUTCOMES, PER_RUN_RATIOS, comparison_specs, curve_bands, summarize_comparison
-from .designs import DEFAULT_REFERENCE, resolve_designs
+from .designs import DEFAULT_REFERENCE, matching_reference, resolve_designs
 from .design import ExperimentConfig, point_values, summary_outcomes, sweep_specs
 from .executors import ExecutorSpec
 from .runner import ExperimentRun, check_before_writing, run_experiment
@@ -92,12 +92,15 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
     """
     out_dir = Path(out_dir)
     check_ce_settings(wtp, effect)
+    reference = matching_reference(designs, reference, overrides)
     resolved, ref_label = resolve_designs(designs, reference, cross)
     specs = comparison_specs(resolved, replications, seed, overrides)
     labels = [d.label for d in resolved]
     description = {"kind": "compare", "designs": labels, "replications": replications, "seed": seed,
                    "overrides": list(overrides), "reference": ref_label, "design_refs": [d.ref for d in resolved]}
     specs, description = with_uncertainty(specs, description, uncertainty, overrides=overrides)
+    # What one run is, in the words of every table and figure: a cohort, or a whole state.
+    description["scope"] = "state" if specs[0].params.system.enabled else "cohort"
     options = dict(executor=executor, progress=progress, checkpoint_every=checkpoint_every,
                    wait_for_lock=wait_for_lock, memory_limit=memory_limit, overwrite=overwrite)
     if verbose and ref_label is not None and ref_label not in [str(d) for d in designs]:
@@ -130,7 +133,7 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
             from .ce_outputs import cost_effectiveness_outputs
 
             ce = cost_effectiveness_outputs(run.results, ref_label, wtp=wtp, effect=effect,
-                                            uncertainty=description.get("uncertainty"))
+                                            uncertainty=description.get("uncertainty"), scope=description["scope"])
             files["cost_effectiveness.csv"] = _csv(ce.table)
             files["acceptability.csv"] = _csv(ce.curve)
             files.update({name: _figure(fig) for name, fig in ce.figures().items()})

@@ -24,8 +24,9 @@ JITTER = 0.2  # sideways spread of replicate dots: increments are whole classroo
 
 
 def plot_ce_plane(increments: pd.DataFrame, table: pd.DataFrame, *, wtp: float | None = None,
-                  decision_effect: str = "classrooms_sustained", by: str = "design") -> Figure:
-    """Each design's extra cost against its extra effect over the reference, one panel per effect.
+                  decision_effect: str = "classrooms_sustained", by: str = "design", scope: str = "cohort") -> Figure:
+    """Each design's extra cost against its extra effect over the reference, one panel per effect
+    (``scope``: what one run is, "cohort" or "state", for the axis labels).
 
     Args:
         increments: :func:`~bsc_sim.analysis.cost_effectiveness.paired_increments` (one row per
@@ -80,8 +81,8 @@ def plot_ce_plane(increments: pd.DataFrame, table: pd.DataFrame, *, wtp: float |
                 ax.set_xlim(*xs)
                 ax.set_ylim(*ys)
             money_axis(ax, "y", signed=True)
-            ax.set_xlabel(f"extra {EFFECTS[effect].plural if effect in EFFECTS else effect} per cohort")
-            ax.set_ylabel("extra cost per cohort")
+            ax.set_xlabel(f"extra {EFFECTS[effect].plural if effect in EFFECTS else effect} per {scope}")
+            ax.set_ylabel(f"extra cost per {scope}")
             ax.set_title(EFFECTS[effect].label if effect in EFFECTS else effect,
                          fontsize=13 if effect == decision_effect else 11.5, wrap=True)
         handles = [Line2D([], [], marker="o", ls="", ms=10, mec="black", color=colours[d], label=design_label(d))

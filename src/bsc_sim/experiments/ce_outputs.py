@@ -38,6 +38,7 @@ class CEOutputs:
     wtp: float
     effect: str
     method: str
+    scope: str = "cohort"        # what one run is: a cohort, or a state (statewide systems)
 
     def figures(self) -> dict[str, object]:
         """``ce_plane.png`` and ``acceptability.png`` as Figures (only with a design besides the reference)."""
@@ -46,7 +47,8 @@ class CEOutputs:
         if self.table["design"].nunique() < 2:
             return {}
         n = int(self.table["n_pairs"].max())
-        return {"ce_plane.png": plot_ce_plane(self.increments, self.table, wtp=self.wtp, decision_effect=self.effect),
+        return {"ce_plane.png": plot_ce_plane(self.increments, self.table, wtp=self.wtp, decision_effect=self.effect,
+                                               scope=self.scope),
                 "acceptability.png": plot_acceptability(self.curve, wtp=self.wtp, effect=self.effect, n_pairs=n,
                                                         method=self.method)}
 
@@ -60,13 +62,13 @@ def ceac_method(uncertainty: str | None) -> str:
 
 
 def cost_effectiveness_outputs(results: pd.DataFrame, reference: str, *, wtp: float, effect: str,
-                               uncertainty: str | None = None) -> CEOutputs:
+                               uncertainty: str | None = None, scope: str = "cohort") -> CEOutputs:
     """The tables of a comparison's cost-effectiveness against ``reference``."""
     method = ceac_method(uncertainty)
     table = cost_effectiveness(results, reference, wtp=wtp, decision_effect=effect, ceac=method)
     grid = wtp_grid(table[table["effect"] == effect], wtp)
     curve = acceptability(results, grid, effect=effect, method=method)
-    return CEOutputs(table, curve, paired_increments(results, reference), reference, wtp, effect, method)
+    return CEOutputs(table, curve, paired_increments(results, reference), reference, wtp, effect, method, scope)
 
 
 def _value(outcome: str, value: float, *, difference: bool = False) -> str:
@@ -105,7 +107,7 @@ def format_cost_effectiveness(out: CEOutputs) -> str:
     eff = EFFECTS[out.effect]
     n = int(main["n_pairs"].max()) if len(main) else 0
     width = max([len(d) for d in t["design"]] + [10]) + 2
-    lines = [f"Cost-effectiveness against {out.reference} (per cohort, mean of {n} paired replicates, 95% bootstrap "
+    lines = [f"Cost-effectiveness against {out.reference} (per {out.scope}, mean of {n} paired replicates, 95% bootstrap "
              "intervals)",
              f"  effect: {eff.label}; willingness to pay {usd(out.wtp)} per {eff.unit} (wtp=)", ""]
     head = (f"  {'design':<{width}} {'extra cost':<30} {'extra ' + eff.plural:<30} "

@@ -40,9 +40,12 @@ from ..datafiles import interpolated_keys, read_yaml_file
 from ..paramtools import ParamError
 from ..params import Params
 
-__all__ = ["Design", "resolve_design", "resolve_designs", "cross_designs", "shipped_description", "DEFAULT_REFERENCE"]
+__all__ = ["Design", "resolve_design", "resolve_designs", "cross_designs", "shipped_description", "DEFAULT_REFERENCE",
+           "STATEWIDE_REFERENCE", "matching_reference"]
 
 DEFAULT_REFERENCE = "business_as_usual"
+# Statewide systems are measured against the same state without collaboratives.
+STATEWIDE_REFERENCE = "statewide_business_as_usual"
 # What a design's own name may contain (labels of files; variants add "+KEY=VALUE").
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 # Strings Hydra reads back as the same string without quotes (anything else is quoted).
@@ -282,6 +285,33 @@ def _plain(value: Any) -> str:
     if isinstance(value, str):
         return value
     return _hydra_value(value)
+
+
+def matching_reference(refs: Sequence[str], reference: str | None, overrides: Sequence[str] = ()) -> str | None:
+    """The reference to measure ``refs`` against, checked to simulate the same kind of thing.
+
+    A statewide system and a single collaborative differ in what one run is (a state over five
+    years, or one cohort), so their costs and effects cannot be set against each other: designs
+    of both kinds in one comparison, or a reference of the other kind, are refused in one line.
+    The default reference of statewide designs is :data:`STATEWIDE_REFERENCE`.
+    """
+    def is_system(text: str) -> bool:
+        return resolve_design(text).params(overrides).system.enabled
+
+    kinds = {text: is_system(text) for text in refs}
+    if len(set(kinds.values())) > 1:
+        systems = [t for t, k in kinds.items() if k]
+        single = [t for t, k in kinds.items() if not k]
+        raise ParamError(f"designs: {systems[0]!r} is a statewide system but {single[0]!r} is one collaborative; "
+                         "a run of each is a different thing (a state, a cohort): compare like with like")
+    systems = bool(kinds) and all(kinds.values())
+    if reference == DEFAULT_REFERENCE and systems:
+        return STATEWIDE_REFERENCE
+    if reference is not None and kinds and is_system(reference) != systems:
+        kind = "a statewide system" if not systems else "one collaborative"
+        raise ParamError(f"reference = {reference!r}: {kind}, unlike the designs; use "
+                         f"reference={STATEWIDE_REFERENCE if systems else DEFAULT_REFERENCE}")
+    return reference
 
 
 def resolve_designs(refs: Sequence[str], reference: str | None = DEFAULT_REFERENCE,

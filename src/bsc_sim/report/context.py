@@ -109,7 +109,8 @@ def _designs(root: Path, info: dict[str, Any]) -> list[dict[str, str]]:
             for r in table.to_dict("records")]
 
 
-def _headline(comparison: pd.DataFrame | None, ce: pd.DataFrame | None) -> tuple[list[str], list[dict[str, Any]]]:
+def _headline(comparison: pd.DataFrame | None, ce: pd.DataFrame | None,
+              scope: str = "cohort") -> tuple[list[str], list[dict[str, Any]]]:
     """Per design: the key outcomes with intervals and, with a reference, what it buys and at what price."""
     if comparison is None:
         return [], []
@@ -119,7 +120,7 @@ def _headline(comparison: pd.DataFrame | None, ce: pd.DataFrame | None) -> tuple
         else None
     if decision is not None:
         eff = EFFECTS[decision["effect"].iloc[0]]
-        columns += [f"extra {eff.plural} per cohort", "extra cost per cohort", f"cost per extra {eff.unit}",
+        columns += [f"extra {eff.plural} per {scope}", f"extra cost per {scope}", f"cost per extra {eff.unit}",
                     f"net benefit at {usd(decision['wtp'].iloc[0])}", "chance of being the best buy"]
     rows = []
     for design in designs:
@@ -173,7 +174,7 @@ def _other_effects(ce: pd.DataFrame | None) -> list[dict[str, Any]]:
     return out
 
 
-def _breakdown(results: pd.DataFrame | None) -> dict[str, Any] | None:
+def _breakdown(results: pd.DataFrame | None, scope: str = "cohort") -> dict[str, Any] | None:
     """Mean cost per item and design (tidy table pivoted for reading) and a stacked-bar figure."""
     if results is None or not any(c in results for c in COST_ITEMS):
         return None
@@ -187,10 +188,10 @@ def _breakdown(results: pd.DataFrame | None) -> dict[str, Any] | None:
             for item in wide.index]
     totals = [usd(v, sig=None) for v in wide.sum(axis=0)]
     return {"designs": [design_label(d) for d in designs], "rows": rows, "totals": totals,
-            "n": int(results.groupby("design").size().min()), "figure": _svg(_breakdown_figure(wide, designs))}
+            "n": int(results.groupby("design").size().min()), "figure": _svg(_breakdown_figure(wide, designs, scope))}
 
 
-def _breakdown_figure(wide: pd.DataFrame, designs: list[str]):
+def _breakdown_figure(wide: pd.DataFrame, designs: list[str], scope: str = "cohort"):
     import matplotlib.pyplot as plt
 
     from ..plotting import money_axis, talk_style
@@ -208,7 +209,7 @@ def _breakdown_figure(wide: pd.DataFrame, designs: list[str]):
         ax.set_yticks(range(len(shown)), [design_label(d) for d in shown])
         ax.invert_yaxis()
         money_axis(ax, "x")
-        ax.set_xlabel("mean cost per cohort")
+        ax.set_xlabel(f"mean cost per {scope}")
         ax.grid(axis="y", visible=False)
         ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, fontsize=10)
     return fig
@@ -296,7 +297,7 @@ def _compare_question(info: dict[str, Any], ce: pd.DataFrame | None) -> str:
     return f"How do these {n} designs compare on the same cohorts, and how sure can we be?"
 
 
-def _summary_sentence(ce: pd.DataFrame | None) -> str:
+def _summary_sentence(ce: pd.DataFrame | None, scope: str = "cohort") -> str:
     """The best buy at the chosen willingness to pay, in one sentence."""
     if ce is None or not ce["wtp"].notna().any():
         return ""
@@ -311,13 +312,14 @@ def _summary_sentence(ce: pd.DataFrame | None) -> str:
     icer = (f", {usd(best['icer'])} per extra {eff.unit} {usd_interval(best['icer_ci_low'], best['icer_ci_high'])}"
             if best["icer"] == best["icer"] else "")
     return (f"At {usd(wtp)} per {eff.unit}, the best buy is {design_label(best['design'])}: "
-            f"{number(best['inc_effect'], signed=True)} {eff.plural} per cohort for {usd(best['inc_cost'], signed=True)} "
+            f"{number(best['inc_effect'], signed=True)} {eff.plural} per {scope} for {usd(best['inc_cost'], signed=True)} "
             f"over {ref}{icer}. The chance that it is the best buy at that price is {pct(best['prob_best'], 0)}.")
 
 
 def report_context(root: Path, info: dict[str, Any], *, question: str | None = None) -> dict[str, Any]:
     """Everything the template shows, for the store at ``root`` whose ``experiment.json`` is ``info``."""
     kind = info.get("kind", "experiment")
+    scope = info.get("scope", "cohort")  # what one run is: a cohort, or a state (statewide systems)
     comparison = _read_csv(root, "comparison.csv")
     ce = _read_csv(root, "cost_effectiveness.csv")
     results = pd.read_parquet(root / "results.parquet") if (root / "results.parquet").is_file() else None
@@ -328,16 +330,16 @@ def report_context(root: Path, info: dict[str, Any], *, question: str | None = N
         "question": question or (info.get("question") if kind != "compare" else None)
         or (_compare_question(info, ce) if kind == "compare" else "What the experiment shows"),
         "designs": _designs(root, info) if kind == "compare" else [],
-        "summary": _summary_sentence(ce) if kind == "compare" else "",
+        "summary": _summary_sentence(ce, scope) if kind == "compare" else "", "scope": scope,
         "headline_columns": [], "headline_rows": [], "other_effects": _other_effects(ce),
         "reference": design_label(ce["reference"].iloc[0]) if ce is not None and len(ce) else None,
-        "breakdown": _breakdown(results) if kind == "compare" else None,
+        "breakdown": _breakdown(results, scope) if kind == "compare" else None,
         "figures": [{"name": name, "caption": caption, "src": _png(root / name)}
                     for name, caption in FIGURES.items() if (root / name).is_file()],
         "tables": [], "uncertainty": _uncertainty(info, replicates), "provenance": _provenance(root, info, ce),
         "wtp": None, "cost_assumptions": [], "other_assumptions": [], "replicates": replicates,
     }
-    context["headline_columns"], context["headline_rows"] = _headline(comparison, ce)
+    context["headline_columns"], context["headline_rows"] = _headline(comparison, ce, scope)
     if ce is not None and ce["wtp"].notna().any():
         row = ce[ce["wtp"].notna()].iloc[0]
         context["wtp"] = {"value": usd(row["wtp"]), "unit": EFFECTS[row["effect"]].unit,
