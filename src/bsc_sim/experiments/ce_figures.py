@@ -92,8 +92,8 @@ def plot_ce_plane(increments: pd.DataFrame, table: pd.DataFrame, *, wtp: float |
                            label="hollow: dominated or extendedly dominated")]
         if wtp is not None:
             handles.append(Line2D([], [], color="0.45", lw=1.4, ls="--",
-                                  label=f"willingness to pay, {money(wtp)} per {EFFECTS[decision_effect].unit}: "
-                                        "below the line the gain is worth its cost"))
+                                  label=f"willingness to pay, {money(wtp)} per {EFFECTS[decision_effect].unit}:\n"
+                                        "below the line the gain is worth its cost"))  # two lines: fits the figure
         fig.legend(handles=handles, loc="outside lower center", ncols=min(3, len(handles)), frameon=False,
                    fontsize=11)
         _subtitle(fig, f"What each design adds over {design_label(reference)}, and what it costs",
