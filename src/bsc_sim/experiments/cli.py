@@ -32,8 +32,9 @@ UNCERTAINTY_KEY = {"uncertainty": "seed | parameters | PATH.yaml: seed noise onl
 COMMAND_KEYS = {
     "compare": {"designs": "designs to compare: names (bsc-sim designs), paths to design files, inline variants "
                            "(bsc+collaborative.modality=virtual), e.g. [bsc,coach,my_design.yaml]",
-                "reference": "the design every other is measured against (default business_as_usual; added if not "
-                             "listed; none: the first design, without cost-effectiveness)",
+                "reference": "the design every other is measured against (default business_as_usual, or "
+                             "statewide_business_as_usual for statewide designs; added if not listed; none: the first "
+                             "design, without cost-effectiveness)",
                 "wtp": "willingness to pay in USD per unit of the effect, for the net monetary benefit (default "
                        "20000, an assumption)",
                 "effect": "what a design buys, for NMB and the acceptability curve: classrooms_sustained (default), "
