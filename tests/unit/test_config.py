@@ -28,7 +28,8 @@ def test_issue_designs_exist():
 
 @pytest.mark.parametrize("design", design_names())
 def test_every_design_loads_and_runs(design):
-    size = "system.n_programs=3" if design == "statewide" else "cohort.n_programs=3"  # a state's size is its own
+    system = load_params([f"design={design}"]).system.enabled
+    size = "system.n_programs=3" if system else "cohort.n_programs=3"  # a state's size is its own
     p = load_params([f"design={design}", size])
     assert p.design == design
     result = run_sim(p, seed=1)
