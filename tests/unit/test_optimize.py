@@ -157,6 +157,7 @@ def test_resume_continues_the_study(tmp_path):
     (["budget=1000", "levers=[sessions]", "collaborative.n_sessions=4"], "collaborative.n_sessions"),
     (["budget=1000", "levers=[wings]"], "levers = 'wings'"),
     (["budget=1000", "confirm_replications=1"], "confirm_replications = 1"),
+    (["budget=1000", "design=statewide"], "design = 'statewide': a statewide system"),
 ])
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys, args, match):
     out = tmp_path / "o"
