@@ -2,7 +2,7 @@
 
 ``bsc-sim validate`` runs the default design with many replicates, plus contrasts (a turnover
 sweep, a readiness sweep, no cross-programme learning), all on common seeds through the
-experiment runner. It then scores each stylized fact of ``domain-facts.md`` against a criterion
+experiment runner. It then scores each stylized fact from the literature (keys of ``docs/references.md``) against a criterion
 fixed here, before any result is seen, and writes ``docs/validation.md``. A fact the model misses
 is reported as FAIL with the reason; nothing is tuned to pass (Grimm et al. 2005, Science
 310:987, doi:10.1126/science.1116681).
@@ -24,12 +24,12 @@ from .stats import pooled_ratio_ci
 
 __all__ = ["FACTS", "Fact", "validation_specs", "score", "render", "cmd_validate"]
 
-TURNOVER_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5)   # annual, spanning DF §3.2's 13-40%
+TURNOVER_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5)   # annual, spanning the 13-40% of [bassok2021; doromal2022]
 READINESS_LEVELS = (0.3, 0.4, 0.5, 0.6, 0.7)  # every readiness dimension's mean set to this
 READINESS_KEYS = ("readiness.change_commitment_mean", "readiness.change_efficacy_mean",
                   "readiness.leadership_support_mean", "readiness.data_capacity_mean", "readiness.time_slack_mean")
 # A programme "improved" when its classroom reach rose by at least the IHI level-3 ("modest
-# improvement") cut-off, progress.modest = 10 points (DF 2.1): the summary's n_programs_improved_end.
+# improvement") cut-off, progress.modest = 10 points [ihind]: the summary's n_programs_improved_end.
 IMPROVED_MIN_GAIN = 0.10
 
 
@@ -159,14 +159,14 @@ def _cross_learning(results: pd.DataFrame) -> Verdict:
 
 FACTS: tuple[Fact, ...] = (
     Fact("improves", "Most collaboratives improve a process measure",
-         "Wells et al. 2018 (83% of studies; DF §2.2; range 0.6-0.9 in DF §6); Haggstrom et al. 2010 "
-         "(77% of centres improved on proportions; mechanisms 7.4)",
+         "[wells2018] (83% of studies); [haggstrom2010] "
+         "(77% of centres improved on proportions)",
          f"share of participating programmes whose classroom reach rises by >= {IMPROVED_MIN_GAIN:.0%} points "
          "(IHI level 3, modest improvement) by the end, pooled over cohorts, lies in [60%, 90%]", _improves,
          "Too many succeed: nearly every programme gains reach, so no process makes programmes fail "
          "or drop out."),
     Fact("sustained", "Sustained improvement 6-24 months later is the exception",
-         "Wells et al. 2018 (8 of 64 studies showed persistence; DF §2.2)",
+         "[wells2018] (8 of 64 studies showed persistence)",
          "among programmes that improved, fewer than half keep at least half of the classrooms they gained "
          "(reached at the end and not at baseline) reached until the end of the 52-week follow-up, pooled",
          _sustained,
@@ -174,7 +174,7 @@ FACTS: tuple[Fact, ...] = (
          "carries fidelity after supports end. Wells also counts studies that did not measure sustainment, "
          "which the model cannot mimic."),
     Fact("fidelity", "About half of enrolled front-line staff reach fidelity within 12 months",
-         "NC TF-CBT learning collaborative: 65 of 124 enrolled clinicians (52%; DF §2.3; range 0.3-0.7 in DF §6)",
+         "NC TF-CBT learning collaborative: 65 of 124 enrolled clinicians (52%) [amayajackson2018]",
          "share of enrolled teaching staff (people on the team during the collaborative, leavers included) "
          "at fidelity on >= 1 classroom practice when it ends, pooled, lies in [30%, 70%]; the share of all teaching "
          "staff is reported beside it",
@@ -182,24 +182,24 @@ FACTS: tuple[Fact, ...] = (
          "Fidelity rises only where feedback (testing, coaching, team, endorsement) lifts its ceiling "
          "above the 0.8 criterion."),
     Fact("pdsa", "PDSA cycles are often not run as designed",
-         "Knudsen et al. 2019 (4% of 120 projects met all four PDSA features; DF §2.2)",
+         "[knudsen2019] (4% of 120 projects met all four PDSA features)",
          "share of cycles both data-driven and iterative, pooled, is below 50%", _pdsa,
          "The model's 'well run' needs two of Knudsen's four features (data and iteration), so it "
          "sits well above 4% even when the criterion passes."),
     Fact("turnover", "Higher staff turnover lowers sustainment",
-         "ECE turnover evidence (DF §3.2); Rodan 2005: low turnover helps organisational learning (DF §4.5)",
+         "ECE turnover [bassok2021; doromal2022]; low turnover helps organisational learning [rodan2005]",
          "across turnover 10-50% a year, mean classrooms sustained falls at every step and the paired "
          "difference between the ends excludes zero",
          lambda r: _monotone(r, "turnover", lambda d: d["frac_classrooms_sustained_followup"], -1),
          "Replicate noise between neighbouring levels; the end-to-end difference is the robust part."),
     Fact("readiness", "Higher readiness brings more improvement",
-         "Weiner 2009 organisational readiness (DF §4.3)",
+         "organisational readiness [weiner2009]",
          "with all five readiness means at 0.3-0.7, the mean gain in classroom reach by the end rises "
          "at every step and the paired end-to-end difference excludes zero",
          lambda r: _monotone(r, "readiness", lambda d: _gain(d), +1),
          "Replicate noise between neighbouring levels; the end-to-end difference is the robust part."),
     Fact("cross_learning", "Removing cross-programme learning lowers improvement",
-         "Nembhard 2009 (teams that improved rated inter-organisational learning higher; DF §2.2)",
+         "[nembhard2009] (teams that improved rated inter-organisational learning higher)",
          "paired difference in reach gain (no cross-programme learning minus default) has a 95% "
          "interval entirely below zero", _cross_learning,
          "Cross-programme learning moves beliefs (shared results, ties), but within-programme PDSA "
@@ -211,7 +211,7 @@ FACTS: tuple[Fact, ...] = (
 # issue 9 were added, and kept fixed since; the earlier units are in the git history).
 UNITS = (
     "**Improvement is judged per programme.** IHI judges a collaborative by its teams (the share "
-    "reaching a given level of its 1-5 assessment, DF 2.1), Haggstrom et al. 2010 report the share of "
+    "reaching a given level of its 1-5 assessment, [ihind]), [haggstrom2010] report the share of "
     "centres that improved, and the studies Wells et al. 2018 count measured their participating "
     "organisations; a cohort of eight pooled together almost never fails as a whole, so the earlier "
     "cohort-level criterion could not speak to the fact. The cohort-level share is shown beside it.",
@@ -248,7 +248,7 @@ def render(table: pd.DataFrame, meta: dict) -> str:
         "contrast runs on the same seeds as the default design. Criteria are fixed in "
         "`src/bsc_sim/analysis/validation.py` and were written before the results were seen; a FAIL is "
         "reported, not tuned away. The method is pattern-oriented modelling (Grimm et al. 2005); "
-        "sources are in the project's `domain-facts.md` (DF §).",
+        "sources are listed in `docs/references.md`.",
         "",
         f"Run: bsc_sim {meta['version']} at git {meta['git_revision']}, default design `bsc`, "
         f"{meta['replications']} replicates (contrasts: no cross-programme learning with "
