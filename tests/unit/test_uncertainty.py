@@ -2,6 +2,7 @@
 different worlds across replicates, within ranges, reproducible, and recorded in experiment.json."""
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
