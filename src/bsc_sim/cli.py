@@ -280,7 +280,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "compare": ("bsc_sim.experiments.cli", "cmd_compare", "compare designs on common seeds"),
     "sweep": ("bsc_sim.experiments.cli", "cmd_sweep", "grid or Latin-hypercube parameter sweep"),
     "sensitivity": ("bsc_sim.experiments.cli", "cmd_sensitivity", "Morris or Sobol global sensitivity analysis"),
-    "validate": ("bsc_sim.analysis.validation", "cmd_validate", "score the model against stylized facts (docs/validation.md)"),
+    "validate": ("bsc_sim.analysis.validation", "cmd_validate", "judge the registered facts of configs/validation/facts.yaml (docs/validation.md)"),
     "levers": ("bsc_sim.analysis.levers", "cmd_levers", "every design lever against the default design, with intervals"),
     "calibrate": ("bsc_sim.analysis.calibrate", "cmd_calibrate", "fit free parameters to target indicators (Optuna)"),
     "report": ("bsc_sim.report", "cmd_report", "one self-contained HTML page from an experiment store (report.html)"),
