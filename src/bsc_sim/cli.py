@@ -74,7 +74,7 @@ def format_summary(summary: dict[str, float], meta: dict) -> str:
 
 PARAMS_MD_HEADING = """# Parameters
 
-Every parameter of bsc_sim with its default, unit, meaning and source, generated from the field metadata in `src/bsc_sim/params.py` by `bsc-sim params --markdown` (do not edit by hand; regenerate with `uv run bsc-sim params --markdown > docs/parameters.md`). Keys are the dotted names used for Hydra overrides, e.g. `bsc-sim run pdsa.obs_noise_sd=0.2`. Sources cite `domain-facts.md` as "DF <section>"; "assumption" marks a value the literature does not pin down. One model step is one week. The model description is in [ODD.md](ODD.md)."""
+Every parameter of bsc_sim with its default, unit, meaning and source, generated from the field metadata in `src/bsc_sim/params.py` by `bsc-sim params --markdown` (do not edit by hand; regenerate with `uv run bsc-sim params --markdown > docs/parameters.md`). Keys are the dotted names used for Hydra overrides, e.g. `bsc-sim run pdsa.obs_noise_sd=0.2`. Sources cite works by their key in [references.md](references.md), e.g. `[wells2018]`; "assumption" marks a value the literature does not pin down. One model step is one week. The model description is in [ODD.md](ODD.md)."""
 
 
 def params_document() -> str:
@@ -280,7 +280,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "compare": ("bsc_sim.experiments.cli", "cmd_compare", "compare designs on common seeds"),
     "sweep": ("bsc_sim.experiments.cli", "cmd_sweep", "grid or Latin-hypercube parameter sweep"),
     "sensitivity": ("bsc_sim.experiments.cli", "cmd_sensitivity", "Morris or Sobol global sensitivity analysis"),
-    "validate": ("bsc_sim.analysis.validation", "cmd_validate", "score the model against stylized facts (docs/validation.md)"),
+    "validate": ("bsc_sim.analysis.validation", "cmd_validate", "judge the registered facts of configs/validation/facts.yaml (docs/validation.md)"),
     "levers": ("bsc_sim.analysis.levers", "cmd_levers", "every design lever against the default design, with intervals"),
     "calibrate": ("bsc_sim.analysis.calibrate", "cmd_calibrate", "fit free parameters to target indicators (Optuna)"),
     "report": ("bsc_sim.report", "cmd_report", "one self-contained HTML page from an experiment store (report.html)"),

@@ -68,7 +68,7 @@ EFFECTS: dict[str, Effect] = {e.key: e for e in (
 )}
 COST = "cost_total"
 # The effect a decision is made on (NMB, acceptability, the headline): sustainment is the aim of
-# the collaborative (MODEL-BRIEF 1), and reach that fades within the year buys little.
+# the collaborative [douglass2019], and reach that fades within the year buys little.
 DEFAULT_EFFECT = "classrooms_sustained"
 # Willingness to pay per extra classroom sustained, in US dollars. An ASSUMPTION with no source:
 # no published value exists for a classroom that keeps an SEL practice for a year (about 14

@@ -1,4 +1,4 @@
-"""Cost accounting by category (MODEL-BRIEF 5: staff, faculty, substitute coverage, travel).
+"""Cost accounting by category (staff, faculty, substitute coverage, travel).
 
 Every amount is in US dollars and booked in the week it is incurred, so a planner can see when
 money is spent as well as how much. Unit costs are in :class:`bsc_sim.params.CostParams`.

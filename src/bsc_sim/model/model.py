@@ -92,7 +92,7 @@ class BSCModel(mesa.Model):
         self.practice_effect = np.array([x.effect for x in pr])
         self.practice_complexity = np.array([x.complexity for x in pr])
         self.practice_hours = np.array([x.hours_per_week for x in pr])
-        # Rogers attractiveness, equal weights, complexity reversed (DF 4.4): 0 is neutral.
+        # Rogers attractiveness, equal weights, complexity reversed [rogers2003]: 0 is neutral.
         self.practice_attractiveness = np.array([
             np.mean([x.relative_advantage, x.compatibility, 1 - x.complexity, x.trialability, x.observability]) - 0.5
             for x in pr])

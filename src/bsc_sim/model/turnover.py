@@ -1,4 +1,4 @@
-"""Phase 2, turnover: staff and family turnover and hiring (MODEL-BRIEF 4.2; DF 3.2).
+"""Phase 2, turnover: staff and family turnover and hiring [bassok2021; doromal2022].
 
 Each programme has a persistent annual turnover propensity T (heterogeneous: many centres lose
 nobody, some lose half their staff). Present staff leave with the weekly hazard
@@ -20,7 +20,7 @@ from .population import DIRECTOR, beta_draw
 
 
 def weekly_hazard(annual_rate: np.ndarray | float) -> np.ndarray:
-    """Weekly hazard equivalent to an annual turnover share (DF 3.2 conversion)."""
+    """Weekly hazard equivalent to an annual turnover share (h = 1 - (1 - T)^(1/52))."""
     return 1.0 - (1.0 - np.asarray(annual_rate, dtype=np.float64)) ** (1.0 / 52.0)
 
 
@@ -76,11 +76,11 @@ class Turnover:
         st.reinforced_week[slots] = -1
         st.threshold[slots] = np.clip(self.rng.normal(sp.threshold_mean, sp.threshold_sd, n), 0, 1)
         st.belief[slots] = beta_draw(self.rng, sp.belief_prior_mean, sp.belief_prior_concentration, (n, P))
-        # A new director brings their own leadership support (MODEL-BRIEF 3: leaders' exit is the biggest shock).
+        # A new director brings their own leadership support (a leader's exit is the biggest shock, [bartanen2019]).
         new_leader = prog[st.role[slots] == DIRECTOR]
         pr.leadership[new_leader] = beta_draw(self.rng, p.readiness.leadership_support_mean, p.readiness.concentration,
                                               len(new_leader))
-        # Newcomers learn only what the programme has embedded (MODEL-BRIEF 4.2).
+        # Newcomers learn only what the programme has embedded ([pascoe2021]: turnover loses organisational knowledge).
         p_onboard = p.turnover.onboarding_prob * pr.culture[prog]
         onboard = pr.embedded[prog] & st.eligible[slots] & (self.rng.random((n, P)) < p_onboard[:, None])
         st.use[slots] = onboard
