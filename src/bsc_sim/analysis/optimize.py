@@ -251,8 +251,12 @@ def check_optimize_dir(out_dir: Path) -> None:
     shown = f"out_dir = {str(out_dir)!r}"
     if check_dir_target(out_dir, shown) != out_dir:
         return
+    from ..safe_paths import refuse_links
+
+    refuse_links(out_dir, sorted(p.name for p in out_dir.iterdir()), shown)  # never followed out of out_dir
     foreign = sorted(p.name for p in out_dir.iterdir() if p.name not in OPTIMIZE_FILES and not p.name.startswith(".tmp-"))
     if (out_dir / "designs").is_dir():
+        refuse_links(out_dir / "designs", sorted(p.name for p in (out_dir / "designs").iterdir()), f"{shown} ('designs')")
         foreign += sorted(f"designs/{p.name}" for p in (out_dir / "designs").iterdir()
                           if not (p.name.startswith(("opt_t", ".tmp-")) and p.suffix in (".yaml", "")))
     if foreign:
@@ -270,6 +274,10 @@ def _load_study(spec: OptimizeSpec, out_dir: Path):
         study = optuna.load_study(study_name=STUDY_NAME, storage=_storage(out_dir))
     except KeyError:
         return None
+    except Exception as exc:  # a damaged study.db (sqlalchemy's DatabaseError, optuna's errors): one line
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+        raise ParamError(f"out_dir = {str(out_dir)!r}: {STUDY_FILE} cannot be read ({reason}); bsc_sim does not "
+                         "delete it: move it away to start a new search, or use another out_dir") from None
     if study.user_attrs.get("spec") != spec.identity():
         theirs = json.loads(study.user_attrs.get("spec", "{}"))
         diff = [k for k, v in json.loads(spec.identity()).items() if theirs.get(k) != v]
@@ -496,10 +504,12 @@ def _write(spec, base, out_dir, study, trials, pareto, base_row, n_new, uncertai
         pareto.loc[i, "design_file"] = str(Path("designs") / path.name)
         files.append(path)
         keep.add(path.name)
+    from ..safe_paths import remove_file
+
     if designs_dir.is_dir():  # design files of an earlier front that is no longer on it
         for stale in designs_dir.glob("opt_t*.yaml"):
             if stale.name not in keep:
-                stale.unlink()
+                remove_file(out_dir, stale)  # only a plain file, reached without a link
     n_complete = int((trials["state"] == "COMPLETE").sum())
     info = {
         "question": "the best design within a budget", "budget_usd": spec.budget,

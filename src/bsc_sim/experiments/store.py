@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ import pandas as pd
 
 from ..paramtools import ParamError
 from ..results import _clean, atomic_write, check_dir_target, dumps_json
+from ..safe_paths import is_link, refuse_links, remove_file, remove_tree
 from .lock import LOCK_FILE
 from .specs import RunSpec, fingerprint
 
@@ -58,6 +59,14 @@ __all__ = ["ExperimentStore", "atomic_write", "specs_frame", "publish_analysis",
 
 ANALYSIS_STAGING = ".analysis-staging"
 ANALYSIS_READY = ".analysis-ready"
+# The files bsc_sim writes in parts/ (and its temporary files there and in the store).
+PART_NAME = re.compile(r"(outcomes|curves|runs)-(\d{6})\.parquet")
+TMP_PREFIX = ".tmp-"
+
+
+def _part_number(name: str) -> int | None:
+    match = PART_NAME.fullmatch(name)
+    return int(match.group(2)) if match else None
 
 
 def publish_analysis(root: Path, writers: Mapping[str, Callable[[Path], object]]) -> list[str]:
@@ -67,7 +76,7 @@ def publish_analysis(root: Path, writers: Mapping[str, Callable[[Path], object]]
         raise ValueError(f"not an analysis file name: {sorted(unknown)}")
     finish_publishing(root)
     staging = root / ANALYSIS_STAGING
-    staging.mkdir()
+    staging.mkdir()  # (a link left there since the check: mkdir fails, nothing followed)
     for name, write in writers.items():
         write(staging / name)
     os.replace(staging, root / ANALYSIS_READY)  # from here on the set is complete
@@ -78,13 +87,13 @@ def publish_analysis(root: Path, writers: Mapping[str, Callable[[Path], object]]
 def finish_publishing(root: Path) -> None:
     """Complete a set whose moves were interrupted; drop one that was not finished being written."""
     ready = root / ANALYSIS_READY
+    refuse_links(root, (ANALYSIS_READY, ANALYSIS_STAGING), f"out_dir = {str(root)!r}")
     if ready.is_dir():
         for path in sorted(ready.iterdir()):
-            os.replace(path, root / path.name)
-        ready.rmdir()
-    staging = root / ANALYSIS_STAGING
-    if staging.is_dir():
-        shutil.rmtree(staging)
+            if not is_link(path):
+                os.replace(path, root / path.name)
+        remove_tree(root, ready)  # (anything else in it was not bsc_sim's analysis)
+    remove_tree(root, root / ANALYSIS_STAGING)
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -191,6 +200,7 @@ class ExperimentStore:
         """
         shown = f"out_dir = {str(self.root)!r}"
         check_dir_target(self.root, shown)
+        self._refuse_links_and_strangers(shown)
         try:
             if (self.root / "experiment.json").exists():
                 if not os.access(self.root, os.W_OK | os.X_OK):
@@ -205,6 +215,26 @@ class ExperimentStore:
                              f"{f' and {len(foreign) - 1} more' if len(foreign) > 1 else ''}); bsc_sim never writes "
                              "into or deletes what it did not write: use a new or empty directory")
 
+    def _refuse_links_and_strangers(self, shown: str) -> None:
+        """Refuse a store with a symbolic link in it, or a file in ``parts/`` that bsc_sim did not
+        write (issue 17): nothing is ever followed out of ``out_dir`` or deleted that is not ours."""
+        if not self.root.is_dir():
+            return
+        try:
+            refuse_links(self.root, sorted(p.name for p in self.root.iterdir()), shown)
+            if self.parts_dir.is_dir():
+                refuse_links(self.parts_dir, sorted(p.name for p in self.parts_dir.iterdir()), f"{shown} ('parts')")
+                strangers = sorted(p.name for p in self.parts_dir.iterdir()
+                                   if _part_number(p.name) is None and not p.name.startswith(TMP_PREFIX)
+                                   or not p.is_file())
+                if strangers:
+                    raise ParamError(f"{shown}: parts/{strangers[0]!r} is not a file bsc_sim wrote; bsc_sim never "
+                                     "deletes or reads what it did not write: move it out of the store")
+            elif self.parts_dir.exists():
+                raise ParamError(f"{shown}: 'parts' is not a directory; move it away or use another out_dir")
+        except OSError as exc:
+            raise ParamError(f"{shown}: cannot read the store ({exc.strerror or exc})") from None
+
     def _foreign(self) -> list[str]:
         """Entries of the store that bsc_sim did not write (sorted)."""
         names = [p.name for p in self.root.iterdir()]
@@ -215,14 +245,13 @@ class ExperimentStore:
         """Delete a replaced store: only the names bsc_sim writes (experiment.json first, so an
         interrupted clear leaves an unfinished store, which the next command starts over)."""
         for name in ("experiment.json", *sorted(STORE_TABLES | ANALYSIS_FILES)):
-            (self.root / name).unlink(missing_ok=True)
+            remove_file(self.root, self.root / name)
         for name in (ANALYSIS_STAGING, ANALYSIS_READY):
-            if (self.root / name).is_dir():
-                shutil.rmtree(self.root / name)
-        if self.parts_dir.is_dir():
+            remove_tree(self.root, self.root / name)
+        if self.parts_dir.is_dir() and not is_link(self.parts_dir):
             for path in self.parts_dir.iterdir():
-                if path.suffix == ".parquet" or path.name.startswith("."):
-                    path.unlink()
+                if _part_number(path.name) is not None or path.name.startswith(TMP_PREFIX):
+                    remove_file(self.root, path)
             self.parts_dir.rmdir()
 
     def open(self, specs: Sequence[RunSpec], description: Mapping[str, Any], *, overwrite: bool = False) -> None:
@@ -250,16 +279,15 @@ class ExperimentStore:
             _write_text(info_path, dumps_json({**description, "fingerprint": fingerprint(specs), "n_runs": len(specs)}))
         self.parts_dir.mkdir(exist_ok=True)
         finish_publishing(self.root)
-        for path in self.root.glob(".tmp-*"):  # temporary files of an interrupted write
-            path.unlink()
+        for path in self.root.glob(f"{TMP_PREFIX}*"):  # temporary files of an interrupted write
+            remove_file(self.root, path)
         manifest_path = self.root / "manifest.json"
         self.manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
         listed = {entry["part"] for entry in self.manifest.values() if "part" in entry}
-        for path in self.parts_dir.glob("*.parquet"):  # left by a run killed between part and manifest
-            if int(path.stem.rsplit("-", 1)[1]) not in listed:
-                path.unlink()
-        for path in self.parts_dir.glob(".*"):
-            path.unlink()
+        for path in self.parts_dir.iterdir():  # parts left by a run killed between part and manifest
+            number = _part_number(path.name)
+            if (number is not None and number not in listed) or path.name.startswith(TMP_PREFIX):
+                remove_file(self.root, path)
         self._next_part = max(listed, default=-1) + 1
 
     # -- writing ----------------------------------------------------------------------------
@@ -336,7 +364,7 @@ class ExperimentStore:
         if len(failures):
             atomic_write(self.root / "failures.csv", lambda p: failures.to_csv(p, index=False))
         elif (self.root / "failures.csv").exists():
-            (self.root / "failures.csv").unlink()
+            remove_file(self.root, self.root / "failures.csv")
         return {"results": results, "failures": failures}
 
     def _stream_in_spec_order(self, table: str, order: Sequence[str], *, by_week: bool = False,
