@@ -330,6 +330,12 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # a full disk, a file system gone read-only: one line naming the path (issue 17)
+        where = f"{exc.filename}: " if exc.filename else ""
+        reason = exc.strerror or (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        print(f"bsc-sim {args.command}: error: cannot write {where}{reason}; nothing that was finished is lost",
+              file=sys.stderr)
+        return 2
     except KeyboardInterrupt as exc:  # a command without its own clean-up message
         from .exits import Terminated
 

@@ -271,3 +271,187 @@ def test_a_damaged_study_db_is_one_line_and_kept(tmp_path, capsys):
     assert cmd_optimize([*OPT, f"out_dir={out}"]) == 2
     assert "study.db" in _one_line(capsys)
     assert (out / "study.db").read_bytes() == b"this is not a database" * 100
+
+
+# -- 4-8. hostile or huge input: one line, exit 2, nothing set up or written -------------------------
+def _laughs(levels: int) -> str:
+    text = 'l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
+    for i in range(1, levels + 1):
+        text += f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]\n"
+    return text
+
+
+def _no_setup(monkeypatch):
+    import bsc_sim.experiments.analysis as analysis
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("set up although the command should have been refused")
+
+    monkeypatch.setattr(analysis, "comparison_specs", refuse)
+
+
+def test_yaml_aliases_that_expand_hugely_are_refused_at_once(tmp_path, capsys, monkeypatch):
+    """Item 4: nine levels of aliases ("billion laughs") took minutes and hundreds of MB."""
+    from bsc_sim import ParamError
+    from bsc_sim.datafiles import load_yaml
+    from bsc_sim.experiments.cli import cmd_compare
+
+    with pytest.raises(ParamError, match="aliases expand to more than"):
+        load_yaml(_laughs(9), "designs: 'lol.yaml'")
+    assert load_yaml("a: &x [1, 2]\nb: *x\n", "x") == {"a": [1, 2], "b": [1, 2]}  # a few aliases are fine
+    bomb = tmp_path / "lol.yaml"
+    bomb.write_text("defaults: [bsc]\n" + _laughs(6))
+    _no_setup(monkeypatch)
+    assert cmd_compare(_store_args(tmp_path / "out", str(bomb))) == 2
+    assert "aliases" in _one_line(capsys)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_huge_design_file_or_description_is_refused(tmp_path, capsys, monkeypatch):
+    """Item 8: a 50 MB description became a 50 MB report."""
+    from bsc_sim.experiments.cli import cmd_compare
+
+    _no_setup(monkeypatch)
+    long = tmp_path / "long.yaml"
+    long.write_text("defaults: [bsc]\ndescription: " + "word " * 1000 + "\n")
+    huge = tmp_path / "huge.yaml"
+    huge.write_text("defaults: [bsc]\ndescription: " + "x" * 2_000_000 + "\n")
+    for path, fragment in ((long, "description is 4,999 characters"), (huge, "bytes, more than")):
+        assert cmd_compare(_store_args(tmp_path / "out", str(path))) == 2
+        err = _one_line(capsys)
+        assert fragment in err and len(err) < 400, err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_cross_of_thousands_states_its_size_and_is_refused_unless_confirmed(tmp_path, capsys, monkeypatch):
+    """Item 5: cross= of 10,000 combinations sat in set-up with no output."""
+    from bsc_sim.experiments.cli import cmd_compare
+
+    _no_setup(monkeypatch)
+    cross = "{pdsa.obs_noise_sd: [%s], turnover.annual_rate_mean: [%s]}" % (
+        ",".join(f"0.{i:02d}" for i in range(1, 100)), ",".join(f"0.{i:02d}" for i in range(1, 100)))
+    args = [*_store_args(tmp_path / "out", "bsc"), f"cross={cross}"]
+    assert cmd_compare(args) == 2
+    err = _one_line(capsys)
+    assert "9,801 designs x 2 replications = 19,602 runs" in err and "max_designs=9801" in err
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(AssertionError, match="set up"):  # confirmed: it goes on to set them up
+        cmd_compare([*args, "max_designs=9801"])
+
+
+@pytest.mark.parametrize("variant, fragment", [
+    ("bsc+design=coach", "design cannot be changed in a variant"),
+    ("bsc+collaborative.n_sessions=3+collaborative.n_sessions=4", "collaborative.n_sessions is set twice"),
+])
+def test_a_variant_may_not_swap_its_design_or_repeat_a_key(tmp_path, capsys, monkeypatch, variant, fragment):
+    """Item 6: bsc+design=coach ran coach under the bsc label."""
+    from bsc_sim.experiments.cli import cmd_compare
+
+    _no_setup(monkeypatch)
+    assert cmd_compare(_store_args(tmp_path / "out", variant)) == 2
+    assert fragment in _one_line(capsys)
+    assert not (tmp_path / "out").exists()
+
+
+def test_discover_refuses_a_state_against_one_cohort(tmp_path, capsys, monkeypatch):
+    """Item 7: discover designs=bsc,statewide compared a state with one cohort."""
+    import bsc_sim.experiments.worker as worker
+    from bsc_sim.analysis.discover import cmd_discover
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("ran although refused")
+
+    monkeypatch.setattr(worker, "run_sim", refuse)
+    out = tmp_path / "out"
+    assert cmd_discover(["designs=statewide,bsc", "n=4", "replications=1", f"out_dir={out}", "executor=serial",
+                         "progress=false"]) == 2
+    assert "statewide system" in _one_line(capsys)
+    assert not out.exists()
+
+
+# -- 10. a full disk: one line naming the path, exit 2, data safe ------------------------------------
+def _enospc(path="x"):
+    import errno
+
+    return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+
+def test_a_full_disk_during_run_is_one_line_and_keeps_the_earlier_run(tmp_path, capsys, monkeypatch):
+    import pandas as pd
+
+    from bsc_sim.cli import main
+
+    out = tmp_path / "R"
+    assert main([*RUN, "seed=1", f"out_dir={out}"]) == 0
+    before = _tree(out)
+
+    def full(self, path, *args, **kwargs):
+        raise _enospc(path)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
+    capsys.readouterr()
+    assert main([*RUN, "seed=2", "--overwrite", f"out_dir={out}"]) == 2
+    err = _one_line(capsys)
+    assert "No space left on device" in err and "timeseries.parquet" in err
+    assert _tree(out) == before and sorted(p.name for p in tmp_path.iterdir()) == ["R"]
+
+
+@pytest.mark.parametrize("where", ["checkpoint", "analysis"])
+def test_a_full_disk_during_compare_is_one_line_and_resumes(store_template, tmp_path, capsys, monkeypatch, where):
+    import matplotlib.figure
+
+    import bsc_sim.experiments.store as store_module
+    from bsc_sim.cli import main
+
+    out = tmp_path / "S"
+    if where == "checkpoint":
+        def full(path, df):
+            raise _enospc(path)
+
+        monkeypatch.setattr(store_module, "_write_parquet", full)
+    else:
+        def full(self, path, *args, **kwargs):
+            raise _enospc(path)
+
+        monkeypatch.setattr(matplotlib.figure.Figure, "savefig", full)
+    assert main(["compare", *_store_args(out, "bsc")]) == 2
+    err = _one_line(capsys)
+    assert "No space left on device" in err and str(out) in err
+    monkeypatch.undo()
+    assert main(["compare", *_store_args(out, "bsc")]) == 0  # room again: it finishes
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "results.parquet"),
+                                  pd.read_parquet(store_template / "results.parquet"))
+
+
+# -- 11. damaged stores: self-repair, or one line -------------------------------------------------
+@pytest.mark.parametrize("damage", ["corrupt", "missing"])
+def test_a_damaged_or_missing_part_is_run_again(store_template, tmp_path, capsys, damage):
+    import pandas as pd
+
+    from bsc_sim.experiments.cli import cmd_compare
+
+    store = _copy_store(store_template, tmp_path / "S")
+    part = store / "parts" / "curves-000000.parquet"
+    if damage == "corrupt":
+        part.write_bytes(b"PAR1 not really")
+    else:
+        part.unlink()
+    assert cmd_compare(_store_args(store, "bsc")) == 0
+    captured = capsys.readouterr()
+    assert "damaged or missing part" in captured.err and "2 runs are run again" in captured.err
+    for table in ("results", "curves"):
+        pd.testing.assert_frame_equal(pd.read_parquet(store / f"{table}.parquet"),
+                                      pd.read_parquet(store_template / f"{table}.parquet"))
+
+
+def test_a_manifest_that_is_not_bsc_sims_is_one_line(store_template, tmp_path, capsys):
+    from bsc_sim.experiments.cli import cmd_compare
+
+    store = _copy_store(store_template, tmp_path / "S")
+    (store / "manifest.json").write_text('{"r": 3}')
+    before = _tree(store)
+    assert cmd_compare(_store_args(store, "bsc")) == 2
+    assert "manifest.json" in _one_line(capsys)
+    assert _tree(store) == before

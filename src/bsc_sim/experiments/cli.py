@@ -41,6 +41,8 @@ COMMAND_KEYS = {
                           "children_reached, classrooms_reached",
                 "cross": "cross every design with these levers, e.g. '{collaborative.modality: [in_person, virtual], "
                          "team.n_family: [0, 1]}'",
+                "max_designs": "refuse more designs than this (default 100): a safeguard against a cross= of "
+                               "thousands; the refusal states designs x runs",
                 "replications": "seeds per design (default 50)", "seed": "root seed of the replicate seeds (default 0)",
                 **UNCERTAINTY_KEY},
     "sweep": {"experiment": "name in configs/experiment/ or a path to a .yaml file (required)",
@@ -195,6 +197,7 @@ def cmd_compare(argv: list[str]) -> int:
         run, written = run_comparison(designs, _int(settings, "replications", 50), _int(settings, "seed", 0),
                                       out_dir, overrides=overrides, **compare_options(settings),
                                       uncertainty=settings.get("uncertainty"),
+                                      max_designs=_int(settings, "max_designs", None),
                                       **run_options(settings))
         return _finish(run, out_dir, written)
 

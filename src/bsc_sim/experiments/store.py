@@ -96,6 +96,16 @@ def finish_publishing(root: Path) -> None:
     remove_tree(root, root / ANALYSIS_STAGING)
 
 
+def _parquet_readable(path: Path) -> bool:
+    import pyarrow.parquet as pq
+
+    try:
+        pq.read_metadata(path)
+        return True
+    except Exception:
+        return False
+
+
 def _write_text(path: Path, text: str) -> None:
     atomic_write(path, lambda p: p.write_text(text))
 
@@ -188,7 +198,26 @@ class ExperimentStore:
         except (OSError, ValueError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
             raise ParamError(f"{shown}: cannot read the store ({reason})") from None
-        return {rid for rid, entry in manifest.items() if entry["status"] == "done"}
+        if not isinstance(manifest, dict) or not all(isinstance(e, dict) and "status" in e for e in manifest.values()):
+            raise ParamError(f"{shown}: manifest.json is not a bsc_sim manifest; move the store away or use another "
+                             "out_dir")
+        damaged = self._damaged_parts(manifest)  # their runs are run again (self-repair)
+        return {rid for rid, entry in manifest.items() if entry["status"] == "done" and entry.get("part") not in damaged}
+
+    def _damaged_parts(self, manifest: Mapping[str, Mapping[str, Any]]) -> set[int]:
+        """Parts the manifest lists whose files are missing or unreadable (a disk fault, a hand edit)."""
+        import pyarrow.parquet as pq
+
+        listed = {e["part"] for e in manifest.values() if e.get("status") == "done" and isinstance(e.get("part"), int)}
+        damaged = set()
+        for part in listed:
+            for table in ("outcomes", "curves", "runs"):
+                try:
+                    pq.read_metadata(self.parts_dir / f"{table}-{part:06d}.parquet")
+                except Exception:  # missing (OSError) or not Parquet (ArrowInvalid)
+                    damaged.add(part)
+                    break
+        return damaged
 
     def check_location(self) -> None:
         """Read-only, and needing no specs: ``out_dir`` can hold a store (a new or empty directory,
@@ -283,6 +312,18 @@ class ExperimentStore:
             remove_file(self.root, path)
         manifest_path = self.root / "manifest.json"
         self.manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+        damaged = self._damaged_parts(self.manifest)
+        if damaged:  # forget their runs (run again now) and delete what is left of them (bsc_sim's own files)
+            import sys
+
+            lost = [rid for rid, e in self.manifest.items() if e.get("part") in damaged]
+            print(f"bsc-sim: {len(damaged)} damaged or missing part(s) in {str(self.parts_dir)!r}; their "
+                  f"{len(lost)} runs are run again", file=sys.stderr)
+            for rid in lost:
+                del self.manifest[rid]
+            self._write_manifest()
+        if not _parquet_readable(self.root / "specs.parquet"):  # rewritten: the specs are known
+            _write_parquet(self.root / "specs.parquet", specs_frame(specs))
         listed = {entry["part"] for entry in self.manifest.values() if "part" in entry}
         for path in self.parts_dir.iterdir():  # parts left by a run killed between part and manifest
             number = _part_number(path.name)
@@ -331,9 +372,18 @@ class ExperimentStore:
                 wanted.setdefault(entry["part"], set()).add(rid)
         frames = []
         for part, ids in sorted(wanted.items()):
-            df = pd.read_parquet(self.parts_dir / f"{table}-{part:06d}.parquet")
+            df = self._read_part(f"{table}-{part:06d}.parquet", pd.read_parquet)
             frames.append(df[df["run_id"].isin(ids)])  # a part may hold runs redone later
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"run_id": []})
+
+    def _read_part(self, name: str, read: Callable[[Path], Any]) -> Any:
+        """Read a part; one damaged past what :meth:`check` can see (its footer reads) is one line."""
+        try:
+            return read(self.parts_dir / name)
+        except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+            first = (str(exc).strip().splitlines() or ["unreadable"])[0][:200]
+            raise ParamError(f"out_dir = {str(self.root)!r}: parts/{name} is damaged ({first}); delete it and re-run "
+                             "the command: its runs are run again") from None
 
     def specs(self) -> pd.DataFrame:
         return pd.read_parquet(self.root / "specs.parquet")
@@ -352,6 +402,9 @@ class ExperimentStore:
         ``curves`` and the provenance table ``runs`` are streamed from the parts to their files a
         few thousand runs at a time, so consolidating never holds them all in memory.
         """
+        return self._consolidate()
+
+    def _consolidate(self) -> dict[str, pd.DataFrame]:
         specs = self.specs()
         outcomes = self._read_parts("outcomes")
         results = specs.merge(outcomes, on="run_id", how="inner", validate="one_to_one")
@@ -388,7 +441,7 @@ class ExperimentStore:
                 by_part: dict[int, list[str]] = {}
                 for rid in chunk_ids:
                     by_part.setdefault(part_of[rid], []).append(rid)
-                cache = {p: cache.get(p) or pq.read_table(self.parts_dir / f"{table}-{p:06d}.parquet")
+                cache = {p: cache.get(p) or self._read_part(f"{table}-{p:06d}.parquet", pq.read_table)
                          for p in by_part}
                 # Each part keeps only the runs the manifest credits to it (a run redone later
                 # also sits, stale, in an older part).
