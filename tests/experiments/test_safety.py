@@ -455,3 +455,52 @@ def test_a_manifest_that_is_not_bsc_sims_is_one_line(store_template, tmp_path, c
     assert cmd_compare(_store_args(store, "bsc")) == 2
     assert "manifest.json" in _one_line(capsys)
     assert _tree(store) == before
+
+
+def test_a_design_override_that_is_not_a_name_is_one_line(tmp_path, capsys):
+    """Found by the property tests: run design=1e+3 was a ValueError traceback from Hydra."""
+    from bsc_sim.cli import main
+
+    assert main([*RUN, "design=1e+3", f"out_dir={tmp_path / 'R'}"]) == 2
+    assert "design = '1e+3': unknown design" in _one_line(capsys)
+    assert not (tmp_path / "R").exists()
+
+
+# -- 12. optimize is reproducible under interruption and extension ----------------------------------
+OPT_SEARCH = ["budget=50000", "replications=1", "confirm_replications=2", "levers=[sessions,modality,coaching]",
+              "cohort.n_programs=2", "followup_weeks=8"]
+
+
+def _trials(out: Path):
+    import pandas as pd
+
+    return pd.read_csv(out / "trials.csv").drop(columns="seconds")
+
+
+def test_optimize_extended_or_interrupted_gives_the_uninterrupted_trials(tmp_path):
+    import pandas as pd
+
+    from bsc_sim.analysis import optimize as opt
+    from bsc_sim.analysis.optimize_report import cmd_optimize
+
+    whole, extended, killed = tmp_path / "whole", tmp_path / "extended", tmp_path / "killed"
+    assert cmd_optimize([*OPT_SEARCH, "trials=4", f"out_dir={whole}"]) == 0
+    assert cmd_optimize([*OPT_SEARCH, "trials=2", f"out_dir={extended}"]) == 0
+    assert cmd_optimize([*OPT_SEARCH, "trials=4", f"out_dir={extended}"]) == 0
+    pd.testing.assert_frame_equal(_trials(extended), _trials(whole))
+    pd.testing.assert_frame_equal(pd.read_csv(extended / "pareto.csv"), pd.read_csv(whole / "pareto.csv"))
+
+    # A session killed during its third trial (left RUNNING in study.db), then run again.
+    assert cmd_optimize([*OPT_SEARCH, "trials=2", f"out_dir={killed}"]) == 0
+    spec = opt.OptimizeSpec(budget=50000, objectives=("sustained",), trials=4, replications=1, confirm_replications=2,
+                            seed=0, levers=("sessions", "modality", "coaching"),
+                            overrides=("cohort.n_programs=2", "followup_weeks=8"), uncertainty=None)
+    study = opt._open_study(spec, killed)
+    study.sampler = opt._sampler(spec, opt._counted(study))
+    opt._suggest(study.ask(), spec.dimensions, opt.validate(spec))  # never told: as after kill -9
+    assert cmd_optimize([*OPT_SEARCH, "trials=4", f"out_dir={killed}"]) == 0
+    trials = _trials(killed)
+    cut = trials[trials["state"] == "FAIL"]
+    assert len(cut) == 1 and "interrupted" in cut["error"].iloc[0]
+    done = trials[trials["state"] == "COMPLETE"].drop(columns=["trial", "error"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(done, _trials(whole).drop(columns=["trial", "error"]))

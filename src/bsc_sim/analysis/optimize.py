@@ -290,16 +290,30 @@ def _open_study(spec: OptimizeSpec, out_dir: Path):
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = _load_study(spec, out_dir)
-    n_done = len(study.trials) if study is not None else 0
-    # A fresh sampler seed per session, so a resumed study does not re-propose its first points.
-    sampler_seed = int(np.random.SeedSequence([spec.seed, n_done]).generate_state(1)[0])
-    sampler = optuna.samplers.TPESampler(seed=sampler_seed)  # reads each trial's constraint (set_constraint)
-    study = optuna.create_study(study_name=STUDY_NAME, storage=_storage(out_dir), sampler=sampler,
+    _load_study(spec, out_dir)  # refuses another search's study
+    study = optuna.create_study(study_name=STUDY_NAME, storage=_storage(out_dir), sampler=_sampler(spec, 0),
                                 directions=["maximize"] * len(spec.objectives) + ["minimize"], load_if_exists=True)
     if "spec" not in study.user_attrs:
         study.set_user_attr("spec", spec.identity())
     return study
+
+
+INTERRUPTED = "interrupted"  # user attribute of a trial a killed session left running
+
+
+def _sampler(spec: OptimizeSpec, k: int):
+    """The sampler that proposes the ``k``-th counted trial (issue 17): seeded by the search's seed
+    and ``k`` only, so trial ``k`` is the same point however often the search was interrupted or
+    extended (TPE's proposal depends on its seed and the finished trials, nothing else)."""
+    import optuna
+
+    seed = int(np.random.SeedSequence([spec.seed, k]).generate_state(1)[0])
+    return optuna.samplers.TPESampler(seed=seed)  # reads each trial's constraint (set_constraint)
+
+
+def _counted(study) -> int:
+    """Trials that count towards the next one's seed: all but those an interruption cut short."""
+    return sum(1 for t in study.get_trials(deepcopy=False) if not t.user_attrs.get(INTERRUPTED))
 
 
 def _suggest(trial, dims: Sequence[Dimension], base: Params) -> dict[str, Any]:
@@ -332,13 +346,17 @@ def _search(spec: OptimizeSpec, base: Params, out_dir: Path, executor, uncertain
     from ..experiments.pool import WorkerDied
 
     study = _open_study(spec, out_dir)
-    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        study.tell(t.number, state=TrialState.FAIL)  # left over from an interrupted session
+    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):  # left by an interrupted session
+        study._storage.set_trial_user_attr(t._trial_id, INTERRUPTED, True)
+        study._storage.set_trial_user_attr(t._trial_id, "error", "interrupted before it finished; run again as the "
+                                                                  "next trial")
+        study.tell(t.number, state=TrialState.FAIL)
     seeds = replicate_seeds(spec.seed, spec.replications)
     dims = spec.dimensions
     n_complete = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
     n_new = n_failed = 0
     while n_complete < spec.trials:
+        study.sampler = _sampler(spec, _counted(study))  # the same point for the same trial, interrupted or not
         trial = study.ask()
         point = _suggest(trial, dims, base)
         t0 = time.perf_counter()
