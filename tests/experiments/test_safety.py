@@ -504,3 +504,14 @@ def test_optimize_extended_or_interrupted_gives_the_uninterrupted_trials(tmp_pat
     assert len(cut) == 1 and "interrupted" in cut["error"].iloc[0]
     done = trials[trials["state"] == "COMPLETE"].drop(columns=["trial", "error"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(done, _trials(whole).drop(columns=["trial", "error"]))
+
+
+@pytest.mark.parametrize("every", ["0", "-3"])
+def test_checkpoint_every_below_one_is_refused(tmp_path, capsys, monkeypatch, every):
+    """Item 9 (its store part): checkpoint_every=0 was accepted (and meant the default)."""
+    from bsc_sim.experiments.cli import cmd_compare
+
+    _no_setup(monkeypatch)
+    assert cmd_compare([*_store_args(tmp_path / "out", "bsc"), f"checkpoint_every={every}"]) == 2
+    assert f"checkpoint_every = {every}: must be at least 1" in _one_line(capsys)
+    assert not (tmp_path / "out").exists()

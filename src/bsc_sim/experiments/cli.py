@@ -172,8 +172,11 @@ def run_options(settings: dict[str, Any]) -> dict[str, Any]:
     """The settings every experiment command passes to the runner."""
     from ..memory import limit_setting
 
+    every = _int(settings, "checkpoint_every", None)
+    if every is not None and every < 1:  # 0 used to mean the default, silently
+        raise ParamError(f"checkpoint_every = {every}: must be at least 1 (finished runs per checkpoint)")
     return {"executor": _executor(settings), "progress": _bool(settings, "progress", True),
-            "checkpoint_every": _int(settings, "checkpoint_every", None),
+            "checkpoint_every": every,
             "wait_for_lock": _bool(settings, "wait", False), "overwrite": _bool(settings, "overwrite", False),
             "memory_limit": limit_setting(settings.get("memory_limit"))}
 
