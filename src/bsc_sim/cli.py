@@ -185,7 +185,7 @@ def cmd_run(argv: list[str]) -> int:
     if show:
         print(yaml.safe_dump(resolved, sort_keys=False), end="")
         return 0
-    from .results import check_out_dir
+    from .results import check_out_dir, run_dir_lock
 
     out_dir = Path(cfg.get("out_dir") or f"outputs/{params.design}-seed{params.seed}")
     from .memory import check_memory, limit_setting
@@ -196,10 +196,24 @@ def cmd_run(argv: list[str]) -> int:
     extra_files = ("config.yaml", figure_name, *names_in_run(targets, out_dir))
     try:  # before simulating: never delete what bsc_sim did not write, never fail after the work
         check_out_dir(out_dir, overwrite=overwrite, extra_names=extra_files)
+        for kind, path in targets.items():  # a figure with a directory of its own is written exactly there
+            if path.parent != out_dir and (path.exists() or path.is_symlink()):
+                raise ParamError(f"--{kind} = {str(path)!r}: exists; bsc-sim never replaces a file it did not "
+                                 "write: move it away or choose another name")
         check_memory([params], limit=limit_setting(cfg.get("memory_limit")))
+        with run_dir_lock(out_dir) as created:  # a second run into out_dir refuses at once (issue 17)
+            return _simulate_and_save(params, overrides, resolved, out_dir, figures, targets, figure_name,
+                                      overwrite=overwrite, created=created)
     except ParamError as exc:
         print(f"bsc-sim: error: {exc}", file=sys.stderr)
         return 2
+
+
+def _simulate_and_save(params, overrides: list[str], resolved: dict, out_dir: Path, figures: dict[str, str],
+                       targets: dict[str, Path], figure_name: str, *, overwrite: bool, created: bool) -> int:
+    """The rest of ``bsc-sim run`` once its input is checked and ``out_dir`` is held."""
+    import yaml
+
     from .plotting import plot_adoption
     from .run import run_sim
 
@@ -224,14 +238,10 @@ def cmd_run(argv: list[str]) -> int:
             print("bsc-sim: warning: the recorded run differs from the saved one", file=sys.stderr)
         talk = {targets[k].name: w for k, w in figure_writers(history, targets).items() if targets[k].parent == out_dir}
         result.meta[META_KEY] = list(talk)
-    try:
-        saved = result.save(out_dir, overwrite=overwrite, extras={
-            "config.yaml": lambda path: path.write_text(yaml.safe_dump(resolved, sort_keys=False)),
-            figure_name: lambda path: fig.savefig(path, dpi=110), **talk,
-        })
-    except ParamError as exc:  # out_dir changed while the model ran
-        print(f"bsc-sim: error: {exc}", file=sys.stderr)
-        return 2
+    saved = result.save(out_dir, overwrite=overwrite, created=created, extras={  # ParamError: out_dir changed meanwhile
+        "config.yaml": lambda path: path.write_text(yaml.safe_dump(resolved, sort_keys=False)),
+        figure_name: lambda path: fig.savefig(path, dpi=110), **talk,
+    })
     print(format_summary(result.summary, result.meta))
     files = sorted(p.name for p in saved.iterdir())
     print(f"\nwrote {saved}/: {', '.join(files)}")
@@ -320,8 +330,17 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # a full disk, a file system gone read-only: one line naming the path (issue 17)
+        where = f"{exc.filename}: " if exc.filename else ""
+        reason = exc.strerror or (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        print(f"bsc-sim {args.command}: error: cannot write {where}{reason}; nothing that was finished is lost",
+              file=sys.stderr)
+        return 2
     except KeyboardInterrupt as exc:  # a command without its own clean-up message
-        print(f"\nbsc-sim {args.command}: interrupted", file=sys.stderr)
+        from .exits import Terminated
+
+        how = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        print(f"\nbsc-sim {args.command}: {how}", file=sys.stderr)
         return interrupted_code(exc)
 
 

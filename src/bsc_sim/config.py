@@ -63,7 +63,12 @@ def _check_override_keys(overrides: list[str]) -> None:
                 continue  # adding or removing a practice of the change package is allowed
             raise ParamError(f"{key}: only single practices may be added (+practices.NAME=...) or removed "
                              f"(~practices.NAME); other keys exist already, set them without + or ~")
-        if key in keys or key in groups:
+        if key in groups:  # a config group: a name of configs/design/ (Hydra would read 1e+3 as a float)
+            if value.strip() not in design_names():
+                raise ParamError(f"design = {value!r}: unknown design (no configs/design/{value.strip()}.yaml; "
+                                 f"available: {', '.join(design_names())})")
+            continue
+        if key in keys:
             continue
         parts = key.split(".")
         if parts[0] == "practices" and len(parts) >= 2 and f"practices.{parts[1]}.level" not in keys:

@@ -223,6 +223,9 @@ def discover_specs(cfg: DiscoverConfig, points: pd.DataFrame, overrides: Sequenc
     from ..experiments.designs import resolve_design
 
     refs = cfg.design_refs or cfg.designs
+    from ..experiments.designs import matching_reference
+
+    matching_reference(list(refs), None, overrides)  # a state and one cohort are not compared (as in compare)
     bases = {label: resolve_design(ref).params(overrides) for label, ref in zip(cfg.designs, refs)}
     specs = []
     for i, row in enumerate(points.to_dict("records")):

@@ -80,7 +80,7 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
                    executor: ExecutorSpec | None = None, progress: bool = True,
                    checkpoint_every: int | None = None, verbose: bool = True, wait_for_lock: bool = False,
                    memory_limit: int | str | None = "available", overwrite: bool = False,
-                   uncertainty: str | None = None) -> tuple[ExperimentRun, list[str]]:
+                   uncertainty: str | None = None, max_designs: int | None = None) -> tuple[ExperimentRun, list[str]]:
     """Run ``designs`` on common seeds and measure them against ``reference``.
 
     ``designs`` are names, design files or inline variants (:mod:`.designs`), crossed with the
@@ -93,7 +93,8 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
     out_dir = Path(out_dir)
     check_ce_settings(wtp, effect)
     reference = matching_reference(designs, reference, overrides)
-    resolved, ref_label = resolve_designs(designs, reference, cross)
+    resolved, ref_label = resolve_designs(designs, reference, cross, replications=replications,
+                                          max_designs=max_designs)  # refuses too many before setting them up
     specs = comparison_specs(resolved, replications, seed, overrides)
     labels = [d.label for d in resolved]
     description = {"kind": "compare", "designs": labels, "replications": replications, "seed": seed,

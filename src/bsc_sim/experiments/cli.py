@@ -41,6 +41,8 @@ COMMAND_KEYS = {
                           "children_reached, classrooms_reached",
                 "cross": "cross every design with these levers, e.g. '{collaborative.modality: [in_person, virtual], "
                          "team.n_family: [0, 1]}'",
+                "max_designs": "refuse more designs than this (default 100): a safeguard against a cross= of "
+                               "thousands; the refusal states designs x runs",
                 "replications": "seeds per design (default 50)", "seed": "root seed of the replicate seeds (default 0)",
                 **UNCERTAINTY_KEY},
     "sweep": {"experiment": "name in configs/experiment/ or a path to a .yaml file (required)",
@@ -170,8 +172,11 @@ def run_options(settings: dict[str, Any]) -> dict[str, Any]:
     """The settings every experiment command passes to the runner."""
     from ..memory import limit_setting
 
+    every = _int(settings, "checkpoint_every", None)
+    if every is not None and every < 1:  # 0 used to mean the default, silently
+        raise ParamError(f"checkpoint_every = {every}: must be at least 1 (finished runs per checkpoint)")
     return {"executor": _executor(settings), "progress": _bool(settings, "progress", True),
-            "checkpoint_every": _int(settings, "checkpoint_every", None),
+            "checkpoint_every": every,
             "wait_for_lock": _bool(settings, "wait", False), "overwrite": _bool(settings, "overwrite", False),
             "memory_limit": limit_setting(settings.get("memory_limit"))}
 
@@ -195,6 +200,7 @@ def cmd_compare(argv: list[str]) -> int:
         run, written = run_comparison(designs, _int(settings, "replications", 50), _int(settings, "seed", 0),
                                       out_dir, overrides=overrides, **compare_options(settings),
                                       uncertainty=settings.get("uncertainty"),
+                                      max_designs=_int(settings, "max_designs", None),
                                       **run_options(settings))
         return _finish(run, out_dir, written)
 
