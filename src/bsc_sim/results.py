@@ -67,7 +67,7 @@ class RunResult:
         files are renamed in one by one, leaving its other contents (``.hydra/``) alone. ``created``
         says that ``out_dir`` is an empty directory this process made (see :func:`run_dir_lock`).
 
-        ``meta.json`` records the device and inode of every file the run wrote (``written_files``):
+        ``meta.json`` records the device, inode and change time of every file the run wrote (``written_files``):
         a later ``--overwrite`` replaces only files that still have them (:mod:`bsc_sim.safe_paths`).
         If ``out_dir`` is a symbolic link, the directory it points to is replaced and the link kept.
         """

@@ -6,7 +6,7 @@ bsc_sim deletes or replaces a file only when it can show that it wrote it:
   passing through a link (its parent's real path is the real path of the directory bsc_sim
   expects it in, inside the real ``out_dir``);
 * where bsc_sim recorded the file's identity when it wrote it (``meta.json`` of a run records
-  ``[device, inode]`` of every file), the file still has that identity: a file the user put in
+  ``[device, inode, change time]`` of every file), the file still has that identity: a file the user put in
   its place, or edited by replacing it, is theirs;
 * otherwise (the parts of an experiment store, written before the manifest listed them), it has
   one of the names bsc_sim gives its files there.
@@ -46,9 +46,13 @@ def link_target(path: Path) -> str:
 
 
 def file_id(path: Path) -> list[int]:
-    """``[device, inode]`` of a file (not following a link)."""
+    """``[device, inode, change time in ns]`` of a file (not following a link).
+
+    The change time is part of the identity because a file system reuses a freed inode number at
+    once: a file the user deleted and wrote again under the same name often has the old inode. Any
+    write, replacement or ``chmod`` sets the change time, and no user call can set it back."""
     st = os.lstat(path)
-    return [st.st_dev, st.st_ino]
+    return [st.st_dev, st.st_ino, st.st_ctime_ns]
 
 
 def _inside(root: Path, path: Path) -> bool:
@@ -73,14 +77,17 @@ def _inside(root: Path, path: Path) -> bool:
 
 def is_own_file(root: Path, path: Path, recorded: Sequence[int] | None = None) -> bool:
     """May bsc_sim delete or replace ``path``? A regular file (not a link) inside the real ``root``,
-    reached without a link, and with the recorded ``[device, inode]`` when one is given."""
+    reached without a link, and with the recorded ``[device, inode, change time]`` when one is given."""
     try:
         st = os.lstat(path)
     except OSError:
         return False
     if not stat.S_ISREG(st.st_mode) or not _inside(root, path):
         return False
-    return recorded is None or [st.st_dev, st.st_ino] == list(recorded)
+    if recorded is None:
+        return True
+    # Older runs recorded [device, inode] only: compare what was recorded.
+    return [st.st_dev, st.st_ino, st.st_ctime_ns][:len(recorded)] == list(recorded)
 
 
 def refuse_links(root: Path, names: Iterable[str], shown: str) -> None:

@@ -50,7 +50,7 @@ STORE_START = ("specs.parquet", "parts")
 STORE_TABLES = frozenset({"experiment.json", "specs.parquet", "manifest.json", "results.parquet", "curves.parquet",
                           "runs.parquet", "failures.csv"})
 ANALYSIS_FILES = frozenset({"comparison.csv", "results.csv", "differences.png", "adoption_curves.png", "points.csv",
-                            "sweep.png", "indices.csv", "indices_second_order.csv", "indices.png", "validation.csv",
+                            "sweep.png", "indices.csv", "indices_second_order.csv", "indices.png", "validation.csv", "facts.csv",
                             "cost_effectiveness.csv", "acceptability.csv", "designs.csv", "ce_plane.png",
                             "acceptability.png", "report.html"})
 ANALYSIS_FILES |= {"prim_boxes.csv", "prim_peeling.csv", "prim.png", "discover.json"}  # bsc-sim discover (analysis/discover.py)

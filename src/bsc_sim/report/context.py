@@ -347,7 +347,8 @@ def report_context(root: Path, info: dict[str, Any], *, question: str | None = N
     if kind != "compare":
         for name, title in (("points.csv", "Each point of the grid, with its difference from the reference point"),
                             ("indices.csv", "Sensitivity indices"), ("indices_second_order.csv", "Interactions"),
-                            ("validation.csv", "Stylized facts")):
+                            ("facts.csv", "Registered facts: calibration targets and validation facts"),
+                            ("validation.csv", "Stylized facts (stores written before facts.csv)")):
             table = _read_csv(root, name)
             if table is not None:
                 context["tables"].append({"title": title, "name": name, "html": _table_html(table),
