@@ -158,3 +158,30 @@ def test_frontend_packages_are_read_from_solara():
 def test_app_module_imports():
     app = pytest.importorskip("bsc_sim.viz.app")
     assert callable(app.Page)
+
+
+def test_configs_compose_from_many_threads_at_once():
+    """Two browser sessions compose configs in two threads; Hydra's global state must not be shared
+    unsafely (before the lock: 'GlobalHydra is already initialized')."""
+    import threading
+
+    from bsc_sim.config import compose_config
+
+    errors, results = [], []
+    start = threading.Barrier(6)
+
+    def compose(i: int) -> None:
+        start.wait()
+        try:
+            for j in range(4):
+                results.append(compose_config([f"seed={10 * i + j}", "design=coach" if i % 2 else "design=bsc"]))
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(f"{type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=compose, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(r["seed"] for r in results) == sorted(10 * i + j for i in range(6) for j in range(4))
