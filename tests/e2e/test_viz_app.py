@@ -185,3 +185,20 @@ def test_configs_compose_from_many_threads_at_once():
         t.join()
     assert errors == []
     assert sorted(r["seed"] for r in results) == sorted(10 * i + j for i in range(6) for j in range(4))
+
+
+@pytest.mark.parametrize("design", ["statewide", "statewide_business_as_usual"])
+def test_a_state_draws_in_the_view(design):
+    """A state has family child care homes: the picture and progress panel of the view draw them."""
+    from bsc_sim.viz.live import LiveNetwork
+    from bsc_sim.viz.panels import progress_png
+
+    model = DesignVizModel(design, 0, base=["system.n_programs=40"])
+    assert 2 in set(model.pop.programs.kind.tolist())
+    live = LiveNetwork(model.layout, model.edges, model.pop.staff.program, model.pop.programs.kind, model.picture(),
+                       width_px=600)
+    for _ in range(3):
+        model.step()
+    assert live.png(model.picture())[:4] == b"\x89PNG"
+    assert progress_png(tuple(int(x) for x in model.progress()), tuple(model.pop.programs.kind), 600, 200)[:4] \
+        == b"\x89PNG"

@@ -173,3 +173,38 @@ def test_cli_run_refuses_bad_figure_paths(tmp_path, capsys, args, fragment):
     assert main(["run", f"out_dir={out}", *args]) == 2
     assert fragment in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.fixture(scope="module")
+def state_history():
+    """A small state: family child care homes, centres and Head Start sites in regions and waves."""
+    return record_spread(load_params(["design=statewide", "system.n_programs=48"]), seed=1)
+
+
+def test_a_state_has_every_kind_of_programme_labelled(state_history):
+    from bsc_sim.model.population import KIND_NAMES
+    from bsc_sim.viz.drawing import VIEW_KIND_COLORS, VIEW_KIND_LABELS, VIEW_KIND_SHORT
+
+    assert set(np.unique(state_history.kind)) == set(range(len(KIND_NAMES)))   # the crash needed all three
+    for names in (VIEW_KIND_LABELS, VIEW_KIND_SHORT, VIEW_KIND_COLORS):
+        assert len(names) == len(KIND_NAMES) and len(set(names)) == len(names)
+
+
+def test_slides_and_animation_of_a_state(state_history, tmp_path):
+    fig = slide_figure(state_history)
+    assert len(fig.axes) == 5
+    progress = fig.axes[-1]
+    # above BARS_LIMIT programmes the progress panel counts programmes per score (all of them)
+    assert round(sum(p.get_height() for p in progress.patches)) == state_history.n_programs
+    fig.savefig(tmp_path / "state.png", dpi=50)
+    gif = animate_spread(state_history, tmp_path / "state.gif", weeks=[0, 100, 259], dpi=30)
+    with Image.open(gif) as im:
+        assert im.n_frames == 3
+
+
+def test_cli_run_writes_slides_of_a_state(tmp_path, capsys):
+    png = tmp_path / "sw.png"
+    run = tmp_path / "run"
+    assert main(["run", "design=statewide", "system.n_programs=60", f"out_dir={run}", "--slides", str(png)]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    assert png.stat().st_size > 10_000 and (run / "summary.json").exists()

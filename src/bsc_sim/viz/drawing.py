@@ -18,6 +18,7 @@ from matplotlib.collections import EllipseCollection, LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
+from ..model.population import KIND_NAMES
 from ..palette import (
     KIND_COLORS,
     KIND_LABELS,
@@ -40,6 +41,25 @@ CROSS_TIE_COLOR = "#c51b7d"
 OUTLINE = "#404040"
 STAFF_DIAMETER = 0.22    # layout units (a classroom's two teachers are 0.28 apart)
 FAMILY_DIAMETER = 0.11
+LABEL_LIMIT = 16         # programmes are labelled (P3 HS) only in cohorts up to this size
+BARS_LIMIT = 40          # up to this many programmes the progress panel has one bar each, else a histogram
+
+# Programme kinds in population.KIND_NAMES order. The shared palette names the first ones; the view
+# adds any kind it does not name yet (a state has family child care homes).
+_MORE_KINDS = {"family_child_care": ("family child care home", "FCC", "#b5651d")}
+
+
+def _kind_style() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    labels, short, colors = list(KIND_LABELS), list(KIND_SHORT), list(KIND_COLORS)
+    for name in KIND_NAMES[len(labels):]:
+        extra = _MORE_KINDS.get(name, (name.replace("_", " "), name[:3].upper(), "#7f7f7f"))
+        labels.append(extra[0])
+        short.append(extra[1])
+        colors.append(extra[2])
+    return tuple(labels), tuple(short), tuple(colors)
+
+
+VIEW_KIND_LABELS, VIEW_KIND_SHORT, VIEW_KIND_COLORS = _kind_style()
 
 
 def node_state(present: np.ndarray, use: np.ndarray, fidelity: np.ndarray, threshold: float) -> np.ndarray:
@@ -155,12 +175,13 @@ def draw_network(ax: Axes, layout: NetworkLayout, edges: np.ndarray, state: np.n
     nodes.set_facecolor(np.asarray(STATE_COLORS)[state])
     nodes.set_linewidths(_outline(on_team, S, 0.5, team_width))
     x0, x1, y0, y1 = layout.extent
+    labels = labels and len(layout.centres) <= LABEL_LIMIT
     if labels:
         for m, (x, y) in enumerate(layout.centres):
             k = int(kind[m]) if kind is not None else None
-            tag = f"P{m}" + (f" {KIND_SHORT[k]}" if k is not None else "")
+            tag = f"P{m}" + (f" {VIEW_KIND_SHORT[k]}" if k is not None else "")
             ax.text(x, y + layout.radius[m] + 0.05, tag, ha="center", va="bottom", fontsize=fontsize,
-                    color=KIND_COLORS[k] if k is not None else "black", fontweight="bold")
+                    color=VIEW_KIND_COLORS[k] if k is not None else "black", fontweight="bold")
     ax.set_aspect("equal")
     ax.set_axis_off()
     ax.set_xlim(x0 - 0.1, x1 + 0.1)
@@ -237,10 +258,13 @@ def draw_adoption(ax: Axes, adoption: pd.DataFrame, *, week: int | None = None, 
 
 def draw_progress(ax: Axes, scores: np.ndarray, kind: np.ndarray | None = None, *, title: str | None = None,
                   fontsize: float = 9):
-    """Team progress score (IHI 1-5) per programme as bars coloured by programme kind."""
+    """Team progress score (IHI 1-5) per programme as bars coloured by programme kind; above
+    ``BARS_LIMIT`` programmes (a state), how many programmes have each score, stacked by kind."""
     scores = np.asarray(scores)
     M = len(scores)
-    colors = [KIND_COLORS[int(k)] for k in kind] if kind is not None else ["0.4"] * M
+    if M > BARS_LIMIT:
+        return _draw_score_counts(ax, scores, kind, title=title, fontsize=fontsize)
+    colors = [VIEW_KIND_COLORS[int(k)] for k in kind] if kind is not None else ["0.4"] * M
     bars = ax.bar(np.arange(M), scores, color=colors, width=0.7)
     ax.set(ylim=(0, 5), yticks=range(1, 6), xlabel="programme", ylabel="progress score (1-5)")
     small = fontsize * (0.8 if M > 12 else 1.0)
@@ -249,10 +273,33 @@ def draw_progress(ax: Axes, scores: np.ndarray, kind: np.ndarray | None = None, 
     ax.grid(axis="y", alpha=0.3)
     ax.grid(axis="x", visible=False)
     if kind is not None:  # outside the axes: bars may reach the top; below when a title takes the top
-        kinds = [Line2D([], [], color=c, lw=6, label=lab) for c, lab in zip(KIND_COLORS, KIND_LABELS)]
+        present = set(int(k) for k in kind)
+        kinds = [Line2D([], [], color=c, lw=6, label=lab)
+                 for k, (c, lab) in enumerate(zip(VIEW_KIND_COLORS, VIEW_KIND_LABELS)) if k in present]
         where = {"loc": "upper right", "bbox_to_anchor": (1.0, -0.2)} if title else \
             {"loc": "lower right", "bbox_to_anchor": (1.0, 1.0)}
         ax.legend(handles=kinds, fontsize=fontsize, frameon=False, ncols=2, borderaxespad=0.1, **where)
+    if title:
+        ax.set_title(title, fontsize=fontsize + 1, loc="left")
+    return bars
+
+
+def _draw_score_counts(ax: Axes, scores: np.ndarray, kind: np.ndarray | None, *, title: str | None,
+                       fontsize: float):
+    """Programmes per progress score (1-5), stacked by kind."""
+    kind = np.zeros(len(scores), dtype=int) if kind is None else np.asarray(kind, dtype=int)
+    bottom = np.zeros(5)
+    bars = []
+    for k in np.unique(kind):
+        counts = np.bincount(np.clip(scores[kind == k], 1, 5) - 1, minlength=5)
+        bars.append(ax.bar(np.arange(1, 6), counts, bottom=bottom, width=0.7, color=VIEW_KIND_COLORS[k],
+                           label=VIEW_KIND_LABELS[k]))
+        bottom = bottom + counts
+    ax.set(xlabel="progress score (1-5)", ylabel="programmes", xticks=range(1, 6))
+    ax.tick_params(labelsize=fontsize)
+    ax.grid(axis="y", alpha=0.3)
+    ax.grid(axis="x", visible=False)
+    ax.legend(fontsize=fontsize * 0.9, frameon=False, loc="upper right")
     if title:
         ax.set_title(title, fontsize=fontsize + 1, loc="left")
     return bars
