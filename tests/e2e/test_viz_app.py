@@ -3,6 +3,8 @@ the player's pace, the serve command (a busy port) and the pictures."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -141,7 +143,8 @@ def test_every_team_choice_runs(team):
 
 def test_serve_command_and_errors(capsys):
     cmd = solara_command("127.0.0.1", 8999)
-    assert cmd[1:4] == ["-m", "solara", "run"] and "bsc_sim.viz.app" in cmd and "--production" in cmd
+    assert cmd[1:3] == ["-m", "bsc_sim.viz.child"] and cmd[4] == "run" and "--production" in cmd
+    assert cmd[3] == str(os.getpid()) and "bsc_sim.viz.app" in cmd
     assert cmd[cmd.index("--port") + 1] == "8999" and cmd[cmd.index("--host") + 1] == "127.0.0.1"
     with pytest.raises(SystemExit) as exc:
         cmd_viz(["--help"])
