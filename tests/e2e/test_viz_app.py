@@ -205,3 +205,25 @@ def test_a_state_draws_in_the_view(design):
     assert live.png(model.picture())[:4] == b"\x89PNG"
     assert progress_png(tuple(int(x) for x in model.progress()), tuple(model.pop.programs.kind), 600, 200)[:4] \
         == b"\x89PNG"
+
+
+def test_subtitle_says_same_cohort_only_when_it_is():
+    app = pytest.importorskip("bsc_sim.viz.app")
+    bsc, coach = DesignVizModel("bsc", 0, base=[]), DesignVizModel("coach", 0, base=[])
+    large = DesignVizModel("bsc_large_cohort", 0, base=[])
+    assert bsc.same_cohort(coach) and not bsc.same_cohort(large)
+    assert "same cohort" in app._subtitle((bsc, coach), app.TWO)
+    text = app._subtitle((bsc, large), app.TWO)
+    assert "same cohort" not in text and "different cohorts" in text
+    assert f"{bsc.pop.classroom_program.size} classrooms" in text and f"{large.pop.classroom_program.size} classrooms" in text
+
+
+def test_cost_axis_has_distinct_ticks_before_anything_is_spent():
+    from bsc_sim.viz.live import LiveChart
+    from bsc_sim.viz.panels import design_series
+
+    models = [DesignVizModel(d, 0, base=[]) for d in ("bsc", "coach")]
+    chart = LiveChart(design_series(models, "cost_so_far"), 104, [], unit="money", width_px=600, height_px=300)
+    chart.png([m.weekly() for m in models], 0)
+    labels = [t.get_text() for t in chart.ax.get_yticklabels() if t.get_text()]
+    assert len(labels) >= 3 and len(set(labels)) == len(labels), labels

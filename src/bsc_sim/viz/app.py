@@ -218,8 +218,11 @@ def _subtitle(models: tuple, mode: str) -> str:
     if mode == ONE:
         return models[0].describe_levers()
     a, b = models
-    return (f"{a.label} and {b.label} on the same cohort (seed {a.seed}): the same programmes, staff and families; "
-            "only the design differs")
+    if a.same_cohort(b):
+        return (f"{a.label} and {b.label} on the same cohort (seed {a.seed}): the same programmes, staff and "
+                "families; only the design differs")
+    return (f"{a.label} ({a.cohort_size()}) and {b.label} ({b.cohort_size()}), seed {a.seed}: different cohorts, "
+            "so compare shares, not counts")
 
 
 __all__ = ["HEADING", "PAGE_TITLE", "Page"]

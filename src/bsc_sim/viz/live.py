@@ -28,6 +28,7 @@ from .drawing import draw_network, update_network
 from .layout import NetworkLayout
 
 DPI = 100
+MONEY_START = 1000.0  # top of a cost axis before anything is spent (it grows with the cost)
 
 
 def _png(canvas: FigureCanvasAgg) -> bytes:
@@ -144,7 +145,7 @@ class LiveChart(_Blitted):
                 ax.set_ylim(0, 1 if ymax is None else ymax)
                 percent_axis(ax)
             else:
-                ax.set_ylim(0, ymax or 1.0)
+                ax.set_ylim(0, ymax or MONEY_START)   # $0 to $1k before any cost: distinct ticks
                 money_axis(ax)
         self.dynamic = [*self.lines, self.now]
         self._freeze()

@@ -148,6 +148,19 @@ class VizModel(BSCModel):
     def calendar_marks(self) -> dict[str, list[int]]:
         return readout.calendar_marks(self)
 
+    def same_cohort(self, other: "VizModel") -> bool:
+        """Whether ``other`` has the same programmes, classrooms, staff posts and families (the same
+        seed and cohort settings give the same cohort, whatever the design)."""
+        a, b = self.pop, other.pop
+        return bool(a.n_programs == b.n_programs and np.array_equal(a.programs.kind, b.programs.kind)
+                    and np.array_equal(a.classroom_program, b.classroom_program)
+                    and np.array_equal(a.staff.program, b.staff.program) and np.array_equal(a.staff.role, b.staff.role)
+                    and np.array_equal(a.families.classroom, b.families.classroom))
+
+    def cohort_size(self) -> str:
+        """'8 programmes, 31 classrooms'."""
+        return f"{self.pop.n_programs:,} programmes, {int(self.pop.classroom_program.size):,} classrooms"
+
     def this_week(self) -> str:
         """The calendar events of the latest week run, in plain words ("" if none)."""
         from ..palette import event_label
