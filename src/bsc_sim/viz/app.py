@@ -29,6 +29,7 @@ from bsc_sim.viz.controls import LeverSelect, LeverSlider, Player
 from bsc_sim.viz.live import Calendar, Series
 from bsc_sim.viz.panels import (
     NETWORK_KEY,
+    TWO_PX,
     Chart,
     Headlines,
     Key,
@@ -76,9 +77,9 @@ def OneLevers(levers: solara.Reactive[dict], on_lever):
     LeverSelect("Who is on each team", v["team"], teams, lambda x: on_lever("team", x))
     LeverSlider("Staff turnover", v["turnover"], f"{v['turnover']:.0%} a year", 0.0, 0.6, 0.05,
                 lambda x: on_lever("turnover", round(x, 2)))
-    LeverSlider("Capacity to use data", v["data_capacity"], f"{v['data_capacity']:.2f} (0 to 1)", 0.0, 1.0, 0.05,
+    LeverSlider("Capacity to use data", v["data_capacity"], f"{v['data_capacity']:.2f}", 0.0, 1.0, 0.05,
                 lambda x: on_lever("data_capacity", round(x, 2)))
-    LeverSlider("Leadership support", v["leadership"], f"{v['leadership']:.2f} (0 to 1)", 0.0, 1.0, 0.05,
+    LeverSlider("Leadership support", v["leadership"], f"{v['leadership']:.2f}", 0.0, 1.0, 0.05,
                 lambda x: on_lever("leadership", round(x, 2)))
     LeverSlider("Programmes in the cohort", v["n_programs"], str(v["n_programs"]), 2, 30, 1,
                 lambda x: on_lever("n_programs", x), integer=True)
@@ -88,7 +89,7 @@ def OneLevers(levers: solara.Reactive[dict], on_lever):
 @solara.component
 def SeedInput(seed, on_value):
     with solara.Div(classes=["bsc-lever"]):
-        _text("div", "Seed (the same seed gives the same cohort)", ["bsc-label"])
+        _text("div", "Seed (same seed, same cohort)", ["bsc-label"])
         solara.InputText("", value=str(seed), on_value=on_value, continuous_update=False)
 
 
@@ -134,15 +135,15 @@ def TwoView(models: tuple, tick: solara.Reactive[int]):
             with solara.Div(classes=["bsc-panel", "bsc-design"]):
                 _text("h2", m.label, ["bsc-design-title"], style=f"border-color: {design_color(m.design)}; "
                                                                  f"color: {design_color(m.design)}")
-                Headlines(m, tick, week=False)
-                NetworkPicture(m, tick, width_px=1000)
+                Headlines(m, tick, week=False, compact=True)
+                NetworkPicture(m, tick, width_px=TWO_PX)
     Key(NETWORK_KEY)
     calendars = design_calendars(models)
     with solara.Div(classes=["bsc-two"]):
         Chart("Classrooms reached", design_series(models, "frac_classrooms_reached"),
-              lambda ms: [m.weekly() for m in ms], list(models), tick, calendars, width_px=1000, height_px=330)
+              lambda ms: [m.weekly() for m in ms], list(models), tick, calendars, width_px=TWO_PX, height_px=300)
         Chart("Cost so far", design_series(models, "cost_so_far"), lambda ms: [m.weekly() for m in ms],
-              list(models), tick, calendars, unit="money", width_px=1000, height_px=330)
+              list(models), tick, calendars, unit="money", width_px=TWO_PX, height_px=300)
 
 
 @solara.component
@@ -193,14 +194,13 @@ def Page():
                                        on_value=lambda m: switch(m, levers.value, pair.value, "mode"))
         with solara.Div(classes=["bsc-body"]):
             with solara.Div(classes=["bsc-side"]):
-                with solara.Div(classes=["bsc-card"]):
-                    _text("h3", "Play the two years", ["bsc-panel-title"])
+                with solara.Div(classes=["bsc-card", "bsc-player-card"]):
                     if mode.value == TWO:  # in one-design mode the week leads the headline numbers instead
                         WeekTile(models[0], tick)
                     Player(runs, tick, rebuild, lock, playing)
                 with solara.Div(classes=["bsc-card"]):
-                    _text("h3", "Levers (a change starts again at week 0)" if mode.value == ONE
-                          else "Designs (a change starts again at week 0)", ["bsc-panel-title"])
+                    _text("h3", "Levers (restart at week 0)" if mode.value == ONE else "Designs (restart at week 0)",
+                          ["bsc-panel-title"])
                     if mode.value == ONE:
                         OneLevers(levers, lambda k, v: switch(ONE, {**levers.value, k: v}, pair.value, k))
                     else:

@@ -110,11 +110,12 @@ def Player(runs: solara.Reactive[tuple], tick: solara.Reactive[int], rebuild: Ca
             solara.Button("Reset", color="primary", outlined=True, on_click=reset, classes=["bsc-reset"])
         with solara.Div(classes=["bsc-speed"]):
             horizon = runs.value[0].calendar.horizon
-            solara.HTML(tag="div", unsafe_innerHTML=f"Speed: {SPEEDS[speed.value]:g} weeks a second "
-                        f"({horizon} weeks in about {horizon / SPEEDS[speed.value]:.0f} s)", classes=["bsc-label"])
+            solara.HTML(tag="div", unsafe_innerHTML=f"Speed: {SPEEDS[speed.value]:g} weeks a second",
+                        classes=["bsc-label"], attributes={"title": f"{horizon} weeks in about "
+                                                                    f"{horizon / SPEEDS[speed.value]:.0f} s"})
             solara.ToggleButtonsSingle(value=speed, values=list(SPEEDS), classes=["bsc-speed-buttons"])
         if done:
-            solara.HTML(tag="div", unsafe_innerHTML="The run is over: Reset starts again at week 0.",
+            solara.HTML(tag="div", unsafe_innerHTML="The run is over: Reset plays it again.",
                         classes=["bsc-note"])
 
 

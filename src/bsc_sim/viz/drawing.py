@@ -39,8 +39,8 @@ FAMILY_COLORS = ("#efe3cf", "#f28e2b")
 EDGE_COLOR = "#c8c8c8"
 CROSS_TIE_COLOR = "#c51b7d"
 OUTLINE = "#404040"
-STAFF_DIAMETER = 0.22    # layout units (a classroom's two teachers are 0.28 apart)
-FAMILY_DIAMETER = 0.11
+STAFF_DIAMETER = 0.3     # layout units (a classroom's two teachers are 0.38 apart)
+FAMILY_DIAMETER = 0.17
 LABEL_LIMIT = 16         # programmes are labelled (P3 HS) only in cohorts up to this size
 BARS_LIMIT = 40          # up to this many programmes the progress panel has one bar each, else a histogram
 
@@ -140,7 +140,8 @@ def draw_network(ax: Axes, layout: NetworkLayout, edges: np.ndarray, state: np.n
                  program: np.ndarray, kind: np.ndarray | None = None, on_team: np.ndarray | None = None,
                  cross_edges: np.ndarray | None = None, family_home: np.ndarray | None = None,
                  family_on_team: np.ndarray | None = None, labels: bool = True, legend: bool = True,
-                 title: str | None = None, fontsize: float = 10, team_width: float = 2.0) -> NetworkArtists:
+                 title: str | None = None, fontsize: float = 10, team_width: float = 2.0,
+                 label_room: float = 0.5) -> NetworkArtists:
     """Draw staff posts coloured by adoption and families coloured by home use, programme by programme.
 
     Args:
@@ -155,6 +156,7 @@ def draw_network(ax: Axes, layout: NetworkLayout, edges: np.ndarray, state: np.n
         family_home: (F,) families using at least one practice at home; without it no families are drawn.
         fontsize: size of the programme labels and title.
         team_width: outline of team members, in points (thinner for small pictures).
+        label_room: space above the top row of programmes for their labels, in layout units.
     """
     pos = layout.staff
     S = len(pos)
@@ -185,7 +187,7 @@ def draw_network(ax: Axes, layout: NetworkLayout, edges: np.ndarray, state: np.n
     ax.set_aspect("equal")
     ax.set_axis_off()
     ax.set_xlim(x0 - 0.1, x1 + 0.1)
-    ax.set_ylim(y0 - 0.1, y1 + (0.5 if labels else 0.1))
+    ax.set_ylim(y0 - 0.1, y1 + (label_room if labels else 0.1))
     if legend:
         ax.legend(handles=network_legend_handles(families is not None), loc="upper left", bbox_to_anchor=(1.0, 1.0),
                   fontsize=fontsize * 0.85, frameon=False)
