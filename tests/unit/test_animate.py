@@ -112,7 +112,7 @@ def test_gif_has_one_frame_per_drawn_week(history, tmp_path):
 def test_slide_figure_panels(history, tmp_path):
     fig = slide_figure(history)
     assert len(fig.axes) == 5  # networks at 3 weeks + adoption curves + progress scores
-    assert fig.axes[0].get_title(loc="left").startswith("week 0")
+    assert fig.axes[0].get_title(loc="left").startswith("week 1 ")   # weeks run, as the view counts them
     fig.savefig(tmp_path / "slides.png", dpi=60)
     assert (tmp_path / "slides.png").stat().st_size > 10_000
     assert len(slide_figure(history, weeks=[0, 30]).axes) == 4
@@ -208,3 +208,63 @@ def test_cli_run_writes_slides_of_a_state(tmp_path, capsys):
     assert main(["run", "design=statewide", "system.n_programs=60", f"out_dir={run}", "--slides", str(png)]) == 0
     assert "Traceback" not in capsys.readouterr().err
     assert png.stat().st_size > 10_000 and (run / "summary.json").exists()
+
+
+def test_talk_figures_number_weeks_as_the_view(history):
+    last = history.n_frames - 1
+    assert history.caption(last).startswith(f"week {history.n_frames} ")      # 104 of 104 in the view
+    fig = slide_figure(history)
+    curve = fig.axes[3]
+    xs = np.concatenate([np.asarray(line.get_xdata(), dtype=float) for line in curve.get_lines()[:2]])
+    assert xs.min() == 1 and xs.max() == history.n_frames
+    assert fig.axes[4].get_title(loc="left").endswith(f"(week {history.end_week + 1})")   # 52, as in the view
+
+
+def test_slide_legend_is_off_the_curves_and_the_slide_is_1920x1080(history, tmp_path):
+    fig = slide_figure(history)
+    fig.savefig(tmp_path / "s.png", dpi=150)
+    with Image.open(tmp_path / "s.png") as im:
+        assert im.size == (1920, 1080)
+    renderer = fig.canvas.get_renderer()
+    curve = fig.axes[3]
+    assert curve.get_legend().get_window_extent(renderer).x0 >= curve.get_window_extent(renderer).x1
+
+
+def test_gif_keeps_the_view_colours_exactly(history, tmp_path):
+    from matplotlib.colors import to_rgb
+
+    from bsc_sim.viz.drawing import STATE_COLORS, USING
+
+    last = history.n_frames - 1
+    state = history.state()[last]
+    assert (state == AT_FIDELITY).any() and (state == USING).any()
+    path = animate_spread(history, tmp_path / "c.gif", weeks=[last], size="1920x1080")
+    with Image.open(path) as gif:
+        assert gif.size == (1920, 1080)
+        rgb = np.asarray(gif.convert("RGB")).reshape(-1, 3)
+    for code in (AT_FIDELITY, USING):
+        want = np.round(np.array(to_rgb(STATE_COLORS[code])) * 255).astype(int)
+        assert (rgb == want).all(axis=1).sum() > 50, STATE_COLORS[code]   # the dots keep their exact colour
+
+
+def test_talk_sizes_are_16_9():
+    from bsc_sim.viz.animate import talk_size
+
+    assert talk_size("1920x1080") == (1920, 1080) and talk_size((1280, 720)) == (1280, 720)
+    for bad in ("4k", (1000, 1000)):
+        with pytest.raises(ValueError):
+            talk_size(bad)
+
+
+def test_mp4_through_the_imageio_ffmpeg_wheel_when_it_is_installed(tmp_path, monkeypatch):
+    import types
+
+    calls = []
+    fake = types.SimpleNamespace(get_ffmpeg_exe=lambda: calls.append(1) or "/opt/ffmpeg")
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", fake)
+    available = iter([False, True])   # not on the PATH; found once the wheel's binary is configured
+    monkeypatch.setattr(animation.writers, "is_available", lambda name: next(available))
+    import matplotlib as mpl
+
+    monkeypatch.setitem(mpl.rcParams, "animation.ffmpeg_path", mpl.rcParams["animation.ffmpeg_path"])
+    assert check_animation_path(tmp_path / "spread.mp4").suffix == ".mp4" and calls == [1]

@@ -226,7 +226,8 @@ def update_network(artists: NetworkArtists, state: np.ndarray, *, on_team: np.nd
 
 
 def draw_adoption(ax: Axes, adoption: pd.DataFrame, *, week: int | None = None, session_weeks: Sequence[int] = (),
-                  end_week: int | None = None, call_weeks: Sequence[int] = (), legend: bool = True):
+                  end_week: int | None = None, call_weeks: Sequence[int] = (), legend: bool = True,
+                  legend_fontsize: float = 9, legend_below: bool = False):
     """Adoption curves per practice: share of eligible staff using (solid) and at fidelity (dashed).
 
     Returns ``(lines, marker)``: the curves (two per practice) and the week marker (or None), so an
@@ -248,12 +249,14 @@ def draw_adoption(ax: Axes, adoption: pd.DataFrame, *, week: int | None = None, 
     mark_calendar(ax, session_weeks, end_week, call_weeks)
     ax.set(xlabel="week", ylabel="share of eligible staff", ylim=(0, 1), xlim=(0, max(int(adoption["week"].max()), 1)))
     percent_axis(ax)
-    if legend:
+    if legend:  # beside the axes, so it never covers the curves or the session lines
         handles, _ = ax.get_legend_handles_labels()
         handles += [Line2D([], [], color="0.3", lw=2, label="using"),
                     Line2D([], [], color="0.3", lw=1.4, ls="--", label="at fidelity")]
         handles += calendar_handles(session_weeks, end_week, call_weeks)
-        ax.legend(handles=handles, fontsize=8, loc="upper left", frameon=False, ncols=2)
+        where = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.13), "ncols": 3} if legend_below else \
+            {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "ncols": 1}
+        ax.legend(handles=handles, fontsize=legend_fontsize, frameon=False, borderaxespad=0.0, **where)
     marker = ax.axvline(week, **NOW_STYLE) if week is not None else None
     return lines, marker
 

@@ -143,11 +143,18 @@ class SpreadHistory:
         return int(hits[0])
 
     def caption(self, frame: int) -> str:
-        """'week 21 - learning session 2' style caption of a frame."""
+        """'week 22 - learning session 2' style caption of a frame, with the week counted as the view
+        counts it (weeks run: frame ``t`` is the end of week ``t + 1``; see :func:`shown_week`)."""
         w = int(self.weeks[frame])
         phase = "collaborative" if w <= self.end_week else "follow-up"
         names = [event_label(e) for e in self.events[frame]]
-        return f"week {w} ({phase})" + (f" - {', '.join(names)}" if names else "")
+        return f"week {shown_week(w)} ({phase})" + (f" - {', '.join(names)}" if names else "")
+
+
+def shown_week(week: int) -> int:
+    """The week as the view and the talk figures show it: weeks run, so the model's week 0 (the
+    first row of ``RunResult.timeseries``) is week 1 and the last of 104 weeks is week 104."""
+    return int(week) + 1
 
 
 def cross_tie_pairs(model: BSCModel) -> np.ndarray:
