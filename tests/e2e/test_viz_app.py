@@ -227,3 +227,26 @@ def test_cost_axis_has_distinct_ticks_before_anything_is_spent():
     chart.png([m.weekly() for m in models], 0)
     labels = [t.get_text() for t in chart.ax.get_yticklabels() if t.get_text()]
     assert len(labels) >= 3 and len(set(labels)) == len(labels), labels
+
+
+def test_a_state_in_the_view_is_regions_by_waves():
+    """A state is shown as regions x waves; the cells add up to the enrolled programmes, and the
+    headline's reach equals the recorded reach."""
+    from bsc_sim.viz import readout
+    from bsc_sim.viz.live import LiveState
+
+    model = BSCVizModel(base=["design=statewide", "system.n_programs=300"])
+    assert model.is_state and not DesignVizModel("bsc", 0, base=[]).is_state
+    cells = model.state_cells()
+    assert set(cells["status"]) == {readout.PLANNED} or model.schedule.cohort_planned.min() == 0
+    for _ in range(60):
+        model.step()
+    cells, outside = model.state_cells(), model.state_outside()
+    enrolled = int((model.schedule.program_cohort >= 0).sum())
+    assert cells["n_programs"].sum() == enrolled and outside["n_programs"].sum() == 300 - enrolled
+    h = model.state_headline()
+    rec = model.components["measure"]
+    assert h.reached_now == int(rec.n_rooms_reached[59].sum()) == cells["reached"].sum() + outside["reached"].sum()
+    assert h.n_started == int((model.schedule.cohort_start <= 59).sum())
+    live = LiveState(cells, outside, model.schedule.n_regions, width_px=500)
+    assert live.png(cells, outside)[:4] == b"\x89PNG"

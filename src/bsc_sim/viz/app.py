@@ -35,6 +35,8 @@ from bsc_sim.viz.panels import (
     Key,
     NetworkPicture,
     ProgressPanel,
+    StateHeadlines,
+    StatePicture,
     WeekTile,
     _text,
     design_calendars,
@@ -105,15 +107,22 @@ def TwoLevers(pair: solara.Reactive[dict], on_pair):
 
 @solara.component
 def OneView(model: BSCVizModel, tick: solara.Reactive[int]):
-    Headlines(model, tick)
-    calendars = [Calendar(**model.calendar_marks())]
+    if model.is_state:
+        StateHeadlines(model, tick)
+    else:
+        Headlines(model, tick)
+    calendars = [] if model.is_state else [Calendar(**model.calendar_marks())]  # a state: dozens of cohorts
     names = list(model.params.practices)
     colors = practice_colors(names)
     with solara.Div(classes=["bsc-one"]):
         with solara.Div(classes=["bsc-panel", "bsc-network"]):
-            _text("h3", "Staff and families, programme by programme", ["bsc-panel-title"])
-            NetworkPicture(model, tick)
-            Key(NETWORK_KEY)
+            if model.is_state:
+                _text("h3", "The state, region by region and wave by wave", ["bsc-panel-title"])
+                StatePicture(model, tick)
+            else:
+                _text("h3", "Staff and families, programme by programme", ["bsc-panel-title"])
+                NetworkPicture(model, tick)
+                Key(NETWORK_KEY)
             ProgressPanel(model, tick)
         with solara.Div(classes=["bsc-charts"]):
             Chart("How far it has spread", reach_series(), lambda ms: [ms[0].weekly()] * 3, [model], tick,
@@ -135,9 +144,14 @@ def TwoView(models: tuple, tick: solara.Reactive[int]):
             with solara.Div(classes=["bsc-panel", "bsc-design"]):
                 _text("h2", m.label, ["bsc-design-title"], style=f"border-color: {design_color(m.design)}; "
                                                                  f"color: {design_color(m.design)}")
-                Headlines(m, tick, week=False, compact=True)
-                NetworkPicture(m, tick, width_px=TWO_PX)
-    Key(NETWORK_KEY)
+                if m.is_state:
+                    StateHeadlines(m, tick, week=False)
+                    StatePicture(m, tick, width_px=TWO_PX)
+                else:
+                    Headlines(m, tick, week=False, compact=True)
+                    NetworkPicture(m, tick, width_px=TWO_PX)
+    if not all(m.is_state for m in models):
+        Key(NETWORK_KEY)
     calendars = design_calendars(models)
     with solara.Div(classes=["bsc-two"]):
         Chart("Classrooms reached", design_series(models, "frac_classrooms_reached"),
@@ -196,7 +210,7 @@ def Page():
             with solara.Div(classes=["bsc-side"]):
                 with solara.Div(classes=["bsc-card", "bsc-player-card"]):
                     if mode.value == TWO:  # in one-design mode the week leads the headline numbers instead
-                        WeekTile(models[0], tick)
+                        WeekTile(max(models, key=lambda m: m.calendar.horizon), tick)
                     Player(runs, tick, rebuild, lock, playing)
                 with solara.Div(classes=["bsc-card"]):
                     _text("h3", "Levers (restart at week 0)" if mode.value == ONE else "Designs (restart at week 0)",

@@ -14,7 +14,7 @@ from matplotlib.colors import to_hex
 
 from ..palette import END_STYLE, SESSION_STYLE, design_color
 from .drawing import CROSS_TIE_COLOR, FAMILY_COLORS, FAMILY_LABELS, STATE_COLORS, STATE_LABELS
-from .live import Calendar, LiveChart, LiveNetwork, Series, points
+from .live import Calendar, LiveChart, LiveNetwork, LiveState, Series, points
 from .readout import Headline
 from .viewmodel import VizModel
 
@@ -54,7 +54,9 @@ def week_note(h: Headline, events: str) -> str:
 def WeekTile(model: VizModel, tick: solara.Reactive[int]):
     tick.value  # noqa: B018 - subscribe: redraw after every advance
     h = model.headline()
-    Tile("Week", f"{h.week} of {h.horizon}", week_note(h, model.this_week()), classes=["bsc-tile-week"])
+    note = f"year {min(h.week // 52 + 1, h.horizon // 52)} of {h.horizon // 52}" if model.is_state else \
+        week_note(h, model.this_week())
+    Tile("Week", f"{h.week} of {h.horizon}", note, classes=["bsc-tile-week"])
 
 
 @solara.component
@@ -86,6 +88,43 @@ def Headlines(model: VizModel, tick: solara.Reactive[int], week: bool = True, co
              ("reached at the end and still now" if h.week < h.horizon else "reached at the end and a year later")
              if h.sustained is not None else "reached at the end and a year later")
         Tile("Cost so far", f"${h.cost_so_far:,.0f}", "staff time, sessions, faculty, supports")
+
+
+@solara.component
+def StateHeadlines(model: VizModel, tick: solara.Reactive[int], week: bool = True):
+    """A state's numbers: week, programmes enrolled (cohorts started, waiting), classrooms reached
+    and sustained now, cost so far."""
+    tick.value  # noqa: B018 - subscribe: redraw after every advance
+    h = model.state_headline()
+    with solara.Div(classes=["bsc-tiles"]):
+        if week:
+            Tile("Week", f"{h.week} of {h.horizon}", f"year {min(h.week // 52 + 1, h.horizon // 52)} of "
+                 f"{h.horizon // 52}", classes=["bsc-tile-week"])
+        Tile("Programmes enrolled", percent(h.n_enrolled, h.n_programs),
+             f"{h.n_enrolled:,} of {h.n_programs:,} · {h.n_started}/{h.n_cohorts} cohorts"
+             + (f" · {h.n_waiting} waiting" if h.n_waiting else ""))
+        Tile("Classrooms reached now", percent(h.reached_now, h.n_classrooms),
+             f"{h.reached_now:,} of {h.n_classrooms:,}" if h.reached_now is not None else f"of {h.n_classrooms:,}")
+        Tile("Sustained now", percent(h.sustained_now, h.n_classrooms),
+             "kept since their cohort ended")
+        Tile("Cost so far", f"${h.cost_so_far:,.0f}", "all cohorts, faculty, coordination")
+
+
+STATE_KEY = [("dot", LiveState.FILL_LOW, "few classrooms reached"), ("dot", LiveState.FILL_HIGH, "many reached"),
+             ("ring", LiveState.WAIT, "wave waiting for faculty (capacity)")]
+
+
+@solara.component
+def StatePicture(model: VizModel, tick: solara.Reactive[int], width_px: int = ONE_NETWORK_PX):
+    """Regions (rows) x waves (columns, by planned start week) of a state, as cohorts start, enrol and sustain."""
+    tick.value  # noqa: B018 - subscribe: redraw after every advance
+    live = solara.use_memo(lambda: LiveState(model.state_cells(), model.state_outside(), model.schedule.n_regions,
+                                             width_px=width_px, font_px=FONT_PX), [model])
+    png = solara.use_memo(lambda: live.png(model.state_cells(), model.state_outside()), [model, model.week])
+    _text("div", "Regions × waves: share of each wave's classrooms reached now (out: programmes that never enrol)",
+          ["bsc-note"])
+    solara.Image(png, width="100%", classes=["bsc-picture", "bsc-state", f"bsc-font-{FONT_PX}"])
+    Key(STATE_KEY)
 
 
 @solara.component
@@ -148,8 +187,8 @@ def _swatch(kind: str, color: str, width: float = 3.0) -> str:
         return (f"<svg class='bsc-swatch' viewBox='0 0 20 20'><circle cx='10' cy='10' r='7' fill='{color}' "
                 f"stroke='#404040' stroke-width='1'/></svg>")
     if kind == "ring":
-        return ("<svg class='bsc-swatch' viewBox='0 0 20 20'><circle cx='10' cy='10' r='6.5' fill='white' "
-                "stroke='black' stroke-width='3'/></svg>")
+        return (f"<svg class='bsc-swatch' viewBox='0 0 20 20'><circle cx='10' cy='10' r='6.5' fill='white' "
+                f"stroke='{color}' stroke-width='3'/></svg>")
     if kind == "tick":
         return f"<svg class='bsc-swatch' viewBox='0 0 20 20'><line x1='10' y1='4' x2='10' y2='18' stroke='{color}' stroke-width='2'/></svg>"
     dash = {"dotted": "2 3", "dashed": "6 4"}.get(kind, "none")
@@ -196,7 +235,7 @@ def Chart(title: str, series: Sequence[Series], tables_of, models: Sequence[VizM
     ``tables_of(models)`` returns one table per series (weekly rows up to the current week).
     """
     tick.value  # noqa: B018 - subscribe: redraw after every advance
-    horizon = models[0].calendar.horizon
+    horizon = max(m.calendar.horizon for m in models)   # a state runs five years, a collaborative two
     live = solara.use_memo(lambda: LiveChart(series, horizon, calendars, unit=unit, ylabel=ylabel,
                                              width_px=width_px, height_px=height_px, font_px=FONT_PX), [*models])
     week = models[0].week
@@ -221,4 +260,4 @@ def design_series(models: Sequence[VizModel], column: str) -> list[Series]:
 def design_calendars(models: Sequence[VizModel]) -> list[Calendar]:
     """Each design's sessions and calls in its colour (a design without them adds nothing)."""
     return [Calendar(**m.calendar_marks(), color=design_color(getattr(m, "design", "")),
-                     owner=getattr(m, "label", "")) for m in models]
+                     owner=getattr(m, "label", "")) for m in models if not m.is_state]  # a state: dozens of cohorts

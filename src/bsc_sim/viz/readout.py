@@ -121,3 +121,91 @@ def calendar_marks(model: BSCModel) -> dict[str, list[int]]:
     return {"session_weeks": [w + 1 for w in cal.session_weeks()],
             "call_weeks": [int(w) + 1 for w in np.flatnonzero(cal.call)],
             "visit_weeks": [int(w) + 1 for w in np.flatnonzero(cal.coach_visit)], "end_week": cal.end_week + 1}
+
+
+# -- a state (``system.enabled``): regions x waves ------------------------------------------------
+
+WAITING, PLANNED, RUNNING, AFTER = "waiting for faculty", "planned", "in its collaborative", "after its collaborative"
+
+
+def is_state(model: BSCModel) -> bool:
+    """Whether ``model`` is a statewide system of regions and waves (not one collaborative)."""
+    return bool(model.params.system.enabled)
+
+
+def state_cells(model: BSCModel) -> pd.DataFrame:
+    """One row per region x wave of a state, as it stands after the weeks run so far.
+
+    Columns: ``region, wave, n_programs, n_classrooms, planned, start`` (weeks as the view counts
+    them: the first week is 1), ``delay`` (weeks a cohort waited for faculty, largest of the wave),
+    ``status`` (planned, waiting for faculty, in its collaborative, after its collaborative),
+    ``reached`` and ``sustained`` (classrooms reached now, and reached at their cohort's end and
+    still now). Read off the schedule (fixed before week 0) and the recorded weeks; no loop over
+    programmes.
+    """
+    s, rec = model.schedule, model.components["measure"]
+    last = model.week - 1
+    cohort = s.program_cohort
+    enrolled = cohort >= 0
+    rooms = rec.n_rooms
+    reached = rec.n_rooms_reached[last] if last >= 0 else np.zeros(len(cohort))
+    sustained = rec.n_rooms_sustained[last] if last >= 0 else np.zeros(len(cohort))
+    c = cohort[enrolled]
+    frame = pd.DataFrame({
+        "region": s.cohort_region[c], "wave": s.cohort_wave[c], "planned": s.cohort_planned[c] + 1,
+        "start": s.cohort_start[c] + 1, "delay": (s.cohort_start - s.cohort_planned)[c],
+        "end": s.cohort_start[c] + model.schedule.template.end_week + 1,
+        "n_programs": 1, "n_classrooms": rooms[enrolled], "reached": reached[enrolled],
+        "sustained": sustained[enrolled]})
+    cells = frame.groupby(["region", "wave"], sort=True).agg(
+        n_programs=("n_programs", "sum"), n_classrooms=("n_classrooms", "sum"), planned=("planned", "min"),
+        start=("start", "min"), end=("end", "max"), delay=("delay", "max"), reached=("reached", "sum"),
+        sustained=("sustained", "sum")).reset_index()
+    now = model.week
+    cells["status"] = np.where(now < cells["planned"], PLANNED, np.where(now < cells["start"], WAITING,
+                               np.where(now <= cells["end"], RUNNING, AFTER)))
+    return cells
+
+
+def state_outside(model: BSCModel) -> pd.DataFrame:
+    """Per region, the programmes that never enrol: ``region, n_programs, n_classrooms, reached``."""
+    s, rec = model.schedule, model.components["measure"]
+    last = model.week - 1
+    out = s.program_cohort < 0
+    reached = rec.n_rooms_reached[last] if last >= 0 else np.zeros(len(out))
+    frame = pd.DataFrame({"region": s.program_region[out], "n_programs": 1, "n_classrooms": rec.n_rooms[out],
+                          "reached": reached[out]})
+    return frame.groupby("region", sort=True).sum().reindex(range(s.n_regions), fill_value=0).rename_axis(
+        "region").reset_index()
+
+
+@dataclass(frozen=True)
+class StateHeadline:
+    """The numbers at the top of a state's view."""
+
+    week: int
+    horizon: int
+    n_programs: int
+    n_enrolled: int            # programmes whose cohort has started
+    n_cohorts: int
+    n_started: int
+    n_waiting: int             # cohorts past their planned week, waiting for faculty
+    n_classrooms: int
+    reached_now: int | None
+    sustained_now: int | None  # reached at their cohort's end and still now
+    cost_so_far: float
+
+
+def state_headline(model: BSCModel) -> StateHeadline:
+    s, rec = model.schedule, model.components["measure"]
+    last = model.week - 1
+    started = s.cohort_start <= last
+    waiting = (s.cohort_planned <= last) & ~started
+    in_started = (s.program_cohort >= 0) & started[np.maximum(s.program_cohort, 0)]
+    return StateHeadline(
+        week=model.week, horizon=model.calendar.horizon, n_programs=len(s.program_cohort),
+        n_enrolled=int(in_started.sum()), n_cohorts=s.n_cohorts, n_started=int(started.sum()),
+        n_waiting=int(waiting.sum()), n_classrooms=int(rec.n_rooms.sum()),
+        reached_now=int(rec.n_rooms_reached[last].sum()) if last >= 0 else None,
+        sustained_now=int(rec.n_rooms_sustained[last].sum()) if last >= 0 else None,
+        cost_so_far=float(model.ledger.table[: max(last + 1, 0)].sum()))

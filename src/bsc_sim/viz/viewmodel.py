@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -114,9 +114,33 @@ class VizModel(BSCModel):
     """A :class:`BSCModel` with a fixed picture layout and the readouts the view shows."""
 
     def __init__(self, params: Params, seed: int) -> None:
-        super().__init__(params, seed=seed)
-        self.layout = layout_of(self.pop, PICTURE_ASPECT)
-        self.edges = np.array(list(self.pop.staff_graph.edges()), dtype=np.int64).reshape(-1, 2)
+        # A state has hundreds of thousands of staff and families: no Mesa agent handles for them
+        # (the view reads arrays only; the run is the same either way, as in run_sim).
+        super().__init__(params, seed=seed, create_agents=not params.system.enabled)
+
+    @cached_property
+    def layout(self):
+        """Where the network picture draws each post and family (computed when first drawn)."""
+        return layout_of(self.pop, PICTURE_ASPECT)
+
+    @cached_property
+    def edges(self) -> np.ndarray:
+        """(E, 2) within-programme staff ties."""
+        return np.array(list(self.pop.staff_graph.edges()), dtype=np.int64).reshape(-1, 2)
+
+    @property
+    def is_state(self) -> bool:
+        """A statewide system (regions and waves of cohorts): the view shows the state, not the network."""
+        return readout.is_state(self)
+
+    def state_cells(self) -> pd.DataFrame:
+        return readout.state_cells(self)
+
+    def state_outside(self) -> pd.DataFrame:
+        return readout.state_outside(self)
+
+    def state_headline(self) -> readout.StateHeadline:
+        return readout.state_headline(self)
 
     def step(self) -> None:
         if self.finished:
