@@ -270,3 +270,19 @@ def test_side_by_side_runs_two_designs_on_one_seed(open_page):
     page.get_by_role("option", name="one-off training").click()
     expect(designs.locator(".bsc-design-title")).to_have_text(["BSC (default)", "one-off training"], timeout=20_000)
     expect(page.locator(".bsc-tile-week .bsc-tile-value")).to_have_text("0 of 104")
+
+
+def test_browser_zoom_keeps_the_network_wide(chromium, viz_server):
+    """At 150% browser zoom on a 1366x768 screen (911x512 CSS pixels at 1.5 device pixels each) the
+    network picture is at least as wide on screen as without zoom: the panels stack, not shrink."""
+    widths = {}
+    for zoom, (w, h) in ((1.0, (1366, 768)), (1.5, (911, 512))):
+        context = chromium.new_context(viewport={"width": w, "height": h}, device_scale_factor=zoom)
+        try:
+            page = context.new_page()
+            page.goto(viz_server.url, wait_until="domcontentloaded", timeout=60_000)
+            page.wait_for_selector("img.bsc-picture", timeout=60_000)
+            widths[zoom] = zoom * page.locator("img.bsc-picture").first.evaluate("i => i.clientWidth")
+        finally:
+            context.close()
+    assert widths[1.5] >= widths[1.0], widths

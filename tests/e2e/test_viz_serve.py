@@ -127,3 +127,13 @@ def test_kill_9_of_the_command_stops_its_server_and_frees_the_port(tmp_path):
             os.killpg(proc.pid, signal.SIGKILL)   # the whole group, should anything be left
         except ProcessLookupError:
             pass
+
+
+def test_a_host_open_to_the_network_is_said_in_one_warning():
+    from bsc_sim.viz.serve import exposure_warning
+
+    assert exposure_warning("127.0.0.1") is None and exposure_warning("localhost") is None
+    assert exposure_warning("::1") is None
+    for host in ("0.0.0.0", "192.168.1.20"):
+        text = exposure_warning(host)
+        assert text and f"--host {host}" in text and "\n" not in text

@@ -119,6 +119,21 @@ def port_problem(host: str, port: int) -> str | None:
     return f"port {port} on {host} is already in use (another bsc-sim viz?); choose another with --port N{hint}"
 
 
+def exposure_warning(host: str) -> str | None:
+    """What listening on ``host`` means when it is not this machine only (None for loopback)."""
+    import ipaddress
+
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        if host == "localhost":
+            return None
+    return (f"--host {host} opens the view to the network: anyone who can reach this machine on that port can "
+            "use it (each browser tab has its own model and levers; nothing is saved or read from disk); "
+            "use it on a trusted network, e.g. for a workshop room, and stop it with Ctrl-C afterwards")
+
+
 def prepare_assets() -> None:
     """Fill Solara's CDN cache from the npm registry when files are missing (warn, never fail)."""
     from .assets import AssetsError, cdn_cache_dir, ensure_frontend_assets
@@ -153,6 +168,9 @@ def cmd_viz(argv: list[str]) -> int:
         prepare_assets()
     env = {**os.environ, OVERRIDES_ENV: json.dumps(args.overrides)}
     cmd = solara_command(args.host, args.port, dev=args.dev)
+    warning = exposure_warning(args.host)
+    if warning:
+        print(f"bsc-sim viz: warning: {warning}", file=sys.stderr, flush=True)
     shown = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
     print(f"bsc_sim view: http://{shown}:{args.port}  (Ctrl-C to stop)", flush=True)
     proc = subprocess.Popen(cmd, env=env)

@@ -66,6 +66,15 @@ CSS = """
 .bsc-key-item { display: inline-flex; align-items: center; gap: 0.3em; }
 .bsc-swatch { width: 1.1em; height: 1.1em; flex: none; }
 .bsc-swatch-line { width: 1.7em; }
+/* Browser zoom (or a narrow window): at 150% a 1366-pixel screen is about 910 CSS pixels wide.
+   Rather than shrink the pictures into narrow columns, stack them so they keep their width. */
+@media (max-width: 1150px) {
+  .bsc-one { grid-template-columns: minmax(0, 1fr); }
+}
+@media (max-width: 820px) {
+  .bsc-body { grid-template-columns: minmax(0, 1fr); }
+  .bsc-two { grid-template-columns: minmax(0, 1fr); }
+}
 /* Solara's fixed "runs on Solara" line would sit over the charts' keys at the bottom of the screen. */
 div:has(> b > a[href="https://solara.dev"]) { display: none; }
 """
