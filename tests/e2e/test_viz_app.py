@@ -250,3 +250,10 @@ def test_a_state_in_the_view_is_regions_by_waves():
     assert h.n_started == int((model.schedule.cohort_start <= 59).sum())
     live = LiveState(cells, outside, model.schedule.n_regions, width_px=500)
     assert live.png(cells, outside)[:4] == b"\x89PNG"
+
+
+def test_a_state_is_described_as_a_state():
+    model = BSCVizModel(base=["design=statewide", "system.n_programs=300"])
+    text = model.describe_levers()
+    regions = model.params.system.n_regions
+    assert f"a state of 300 programmes in {regions} regions" in text and f"· {LEVERS['n_programs']} programmes" not in text

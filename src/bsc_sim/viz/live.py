@@ -230,19 +230,21 @@ class LiveState(_Blitted):
         super().__init__(width_px, height_px)
         self.cmap = LinearSegmentedColormap.from_list("reach", [self.FILL_LOW, self.FILL_HIGH])
         size = points(font_px)
-        left = 3.0 * font_px / width_px
+        left = 3.6 * font_px / width_px
         ax = self.fig.add_axes((left, 0.02, 1 - left - 0.01, 1 - 0.02 - 1.4 * font_px / height_px))
         ax.set_xlim(0, n_cols)
         ax.set_ylim(n_regions, 0)
         ax.set_axis_off()
         self.ax = ax
         planned = cells.groupby("wave")["planned"].min()
-        ax.text(-0.08, -0.12, "week", ha="right", va="bottom", fontsize=size, color="0.3")
+        beside = {"xycoords": ("axes fraction", "data"), "textcoords": "offset pixels", "ha": "right"}
+        ax.annotate("week", (0, -0.12), xytext=(-0.25 * font_px, 0), va="bottom", fontsize=size, color="0.3", **beside)
         for j, w in enumerate(waves):
             ax.text(j + 0.5, -0.12, f"{int(planned[w])}", ha="center", va="bottom", fontsize=size)
         ax.text(n_cols - 0.5, -0.12, "out", ha="center", va="bottom", fontsize=size, color="0.3")
         for r in range(n_regions):
-            ax.text(-0.08, r + 0.5, f"R{r + 1}", ha="right", va="center", fontsize=size, fontweight="bold")
+            ax.annotate(f"R{r + 1}", (0, r + 0.5), xytext=(-0.25 * font_px, 0), va="center", fontsize=size,
+                        fontweight="bold", **beside)
         self.index = {(int(r), int(w)): k for k, (r, w) in enumerate(zip(cells["region"], cells["wave"]))}
         rects = [Rectangle((waves.index(w) + 0.05, r + 0.06), 0.9, 0.88) for (r, w) in self.index]
         rects += [Rectangle((n_cols - 1 + 0.05, r + 0.06), 0.9, 0.88) for r in range(n_regions)]

@@ -13,7 +13,7 @@ import solara
 from matplotlib.colors import to_hex
 
 from ..palette import END_STYLE, SESSION_STYLE, design_color
-from .drawing import CROSS_TIE_COLOR, FAMILY_COLORS, FAMILY_LABELS, STATE_COLORS, STATE_LABELS
+from .drawing import BARS_LIMIT, CROSS_TIE_COLOR, FAMILY_COLORS, FAMILY_LABELS, STATE_COLORS, STATE_LABELS
 from .live import Calendar, LiveChart, LiveNetwork, LiveState, Series, points
 from .readout import Headline
 from .viewmodel import VizModel
@@ -149,8 +149,9 @@ def ProgressPanel(model: VizModel, tick: solara.Reactive[int], width_px: int = O
     png = solara.use_memo(lambda: progress_png(scores, tuple(model.pop.programs.kind), width_px, height_px),
                           [scores, width_px])
     with solara.Div(classes=["bsc-panel"]):
-        _text("h3", f"Team progress scores (1-5): {'final, scored in' if final else 'provisional until'} week {end}",
-              ["bsc-panel-title"])
+        counts = " (programmes per score)" if len(scores) > BARS_LIMIT else ""
+        _text("h3", f"Team progress scores (1-5){counts}: {'final, scored in' if final else 'provisional until'} "
+                    f"week {end}", ["bsc-panel-title"])
         solara.Image(png, width="100%", classes=["bsc-chart", f"bsc-font-{FONT_PX}"])
 
 
@@ -173,7 +174,7 @@ def progress_png(scores: tuple[int, ...], kind: tuple[int, ...], width_px: int, 
         ax = fig.add_axes((3.2 * FONT_PX / width_px, 1.6 * FONT_PX / height_px, 1 - 3.8 * FONT_PX / width_px,
                            1 - 3.3 * FONT_PX / height_px))
         draw_progress(ax, list(scores), list(kind), fontsize=size)
-        ax.set_ylabel("score")
+        ax.set_ylabel("" if len(scores) > BARS_LIMIT else "score")   # a state: the panel title says "programmes per score"
         ax.set_xlabel("")
         out = io.BytesIO()
         fig.savefig(out, format="png", dpi=100)

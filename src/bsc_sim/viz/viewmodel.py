@@ -224,9 +224,14 @@ class BSCVizModel(VizModel):
         v = self.levers
         sessions = f"{v['n_sessions']} learning session" + ("s" if v["n_sessions"] != 1 else "")
         spacing = self.params.collaborative.session_spacing_weeks
+        size = f"{v['n_programs']} programmes"
+        if self.is_state:  # the cohort-size lever does not size a state; its system settings do
+            sys_ = self.params.system
+            size = (f"a state of {self.pop.n_programs:,} programmes in {sys_.n_regions} regions, cohorts of "
+                    f"{sys_.cohort_size}")
         return (f"{sessions} ({MODALITY_LABELS.get(v['modality'], v['modality'])}, every {spacing} weeks) · "
                 f"team: {v['team']} · turnover {v['turnover']:.0%} a year · data capacity {v['data_capacity']:.2f}"
-                f" · leadership support {v['leadership']:.2f} · {v['n_programs']} programmes · seed {v['seed']}")
+                f" · leadership support {v['leadership']:.2f} · {size} · seed {v['seed']}")
 
 
 class DesignVizModel(VizModel):
