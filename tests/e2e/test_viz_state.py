@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from test_viz_browser import OFF_SCREEN, SMALL_TEXT, _save
+from bsc_sim import load_params
 from bsc_sim.viz.style import MIN_TEXT_PX
 
 pytestmark = pytest.mark.e2e
@@ -20,6 +21,7 @@ ERRORS = ("Traceback", "IndexError", "Error:")
 def test_a_state_beside_business_as_usual(open_page):
     from playwright.sync_api import expect
 
+    horizon = load_params(["design=statewide"]).horizon_weeks
     page = open_page(1366, 768)
     page.get_by_role("button", name="two designs side by side").click()
     page.wait_for_selector(".bsc-two .bsc-design img.bsc-picture", timeout=60_000)
@@ -28,11 +30,11 @@ def test_a_state_beside_business_as_usual(open_page):
         page.get_by_role("option", name=name, exact=True).click()
         expect(page.locator(".bsc-design-title").nth(0 if side == "left" else 1)).to_have_text(name, timeout=120_000)
     expect(page.locator("img.bsc-state")).to_have_count(2, timeout=120_000)
-    expect(page.locator(".bsc-tile-week .bsc-tile-value")).to_have_text("0 of 260")
+    expect(page.locator(".bsc-tile-week .bsc-tile-value")).to_have_text(f"0 of {horizon}")
     button = page.get_by_role("button", name="Step a week")
     for week in (1, 2, 3):
         button.click()
-        expect(page.locator(".bsc-tile-week .bsc-tile-value")).to_have_text(f"{week} of 260", timeout=60_000)
+        expect(page.locator(".bsc-tile-week .bsc-tile-value")).to_have_text(f"{week} of {horizon}", timeout=60_000)
     for panel in page.locator(".bsc-design").all():
         expect(panel.locator(".bsc-tile-title", has_text="Programmes enrolled")).to_have_count(1)
         expect(panel.locator(".bsc-tile-title", has_text="Classrooms reached now")).to_have_count(1)
