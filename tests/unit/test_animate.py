@@ -197,6 +197,15 @@ def test_slides_and_animation_of_a_state(state_history, tmp_path):
     # above BARS_LIMIT programmes the progress panel counts programmes per score (all of them)
     assert round(sum(p.get_height() for p in progress.patches)) == state_history.n_programs
     fig.savefig(tmp_path / "state.png", dpi=50)
+    # a state is drawn as regions x waves: one row per region, a cell's text is its share reached
+    assert state_history.is_state and fig.axes[2].get_title(loc="left").endswith("(year 5)")
+    cells, outside = state_history.state_cells(state_history.n_frames - 1)
+    from bsc_sim.viz.readout import PLANNED, WAITING
+
+    shown = [t.get_text() for t in fig.axes[2].texts if t.get_text().endswith("%") or t.get_text() == "wait"]
+    expected = ["wait" if st == WAITING else f"{r / max(n, 1):.0%}"
+                for r, n, st in zip(cells["reached"], cells["n_classrooms"], cells["status"]) if st != PLANNED]
+    assert shown[:len(expected)] == expected and len(shown) == len(expected) + len(outside)
     gif = animate_spread(state_history, tmp_path / "state.gif", weeks=[0, 100, 259], dpi=30)
     with Image.open(gif) as im:
         assert im.n_frames == 3

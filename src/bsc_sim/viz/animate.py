@@ -31,12 +31,18 @@ from .drawing import (
     FAMILY_COLORS,
     OUTLINE,
     STATE_COLORS,
+    STATE_FILL_LOW,
+    STATE_WAIT,
     VIEW_KIND_COLORS,
     draw_adoption,
     draw_network,
     draw_progress,
+    draw_state_grid,
     network_legend_handles,
+    reach_ramp,
+    state_legend_handles,
     update_network,
+    update_state_grid,
 )
 from .history import SpreadHistory, record_spread, shown_week
 
@@ -134,8 +140,9 @@ def _curves(ax, history: SpreadHistory, *, week: int | None = None, legend_fonts
 def _title(history: SpreadHistory, title: str | None) -> str:
     if title is not None:
         return title
-    return (f"bsc_sim: {design_label(history.design)}, seed {history.seed} (one simulated run) - staff coloured by "
-            "adoption, families by home use")
+    what = ("regions x waves, coloured by the share of each wave's classrooms reached" if history.is_state else
+            "staff coloured by adoption, families by home use")
+    return f"bsc_sim: {design_label(history.design)}, seed {history.seed} (one simulated run) - {what}"
 
 
 def animate_spread(history: SpreadHistory, path: str | Path, *, fps: float = 6, every: int = 1,
@@ -176,21 +183,30 @@ def animate_spread(history: SpreadHistory, path: str | Path, *, fps: float = 6, 
     canvas = FigureCanvasAgg(fig)
     ax_net, ax_curve = fig.subplots(1, 2, width_ratios=[1.55, 1])
     first = frames[0]
-    net = draw_network(ax_net, history.layout, history.edges, state[first], program=history.program,
-                       kind=history.kind, on_team=history.on_team[first], cross_edges=history.cross_ties[first],
-                       family_home=history.family_home[first], family_on_team=history.family_on_team[first],
-                       legend=False, title=history.caption(first), team_width=1.4, fontsize=11)
+    if history.is_state:  # regions x waves: thousands of programmes' networks would be dots
+        cells, _ = history.state_cells(first)
+        net = draw_state_grid(ax_net, cells, int(history.state_plan["n_regions"]), fontsize=12,
+                              title=history.caption(first))
+    else:
+        net = draw_network(ax_net, history.layout, history.edges, state[first], program=history.program,
+                           kind=history.kind, on_team=history.on_team[first], cross_edges=history.cross_ties[first],
+                           family_home=history.family_home[first], family_on_team=history.family_on_team[first],
+                           legend=False, title=history.caption(first), team_width=1.4, fontsize=11)
     lines, marker = _curves(ax_curve, history, week=int(history.weeks[first]), legend_fontsize=9, below=True)
     full = [(line.get_xdata(), line.get_ydata()) for line in lines]
     ax_curve.set_title("Adoption by practice (whole cohort)", fontsize=11, loc="left")
-    fig.legend(handles=network_legend_handles(), loc="outside lower center", ncols=4, fontsize=9.5, frameon=False)
+    fig.legend(handles=state_legend_handles() if history.is_state else network_legend_handles(),
+               loc="outside lower center", ncols=4, fontsize=9.5, frameon=False)
     fig.suptitle(_title(history, title), fontsize=12)
     dynamic = [*net.dynamic, *lines, marker]
 
     def draw(frame: int):
-        update_network(net, state[frame], on_team=history.on_team[frame],
-                       cross_edges=history.cross_ties[frame], family_home=history.family_home[frame],
-                       family_on_team=history.family_on_team[frame], title=history.caption(frame))
+        if history.is_state:
+            update_state_grid(net, *history.state_cells(frame), title=history.caption(frame))
+        else:
+            update_network(net, state[frame], on_team=history.on_team[frame],
+                           cross_edges=history.cross_ties[frame], family_home=history.family_home[frame],
+                           family_on_team=history.family_on_team[frame], title=history.caption(frame))
         w = shown_week(int(history.weeks[frame]))
         for line, (x, y) in zip(lines, full):
             shown = np.asarray(x) <= w
@@ -215,7 +231,7 @@ def view_colors() -> list[str]:
     from matplotlib.colors import to_hex
 
     named = [*STATE_COLORS, *FAMILY_COLORS, *PRACTICE_COLORS, *VIEW_KIND_COLORS, CROSS_TIE_COLOR, EDGE_COLOR,
-             OUTLINE, "#000000", "#ffffff"]
+             OUTLINE, STATE_WAIT, STATE_FILL_LOW, *reach_ramp(), "#000000", "#ffffff"]
     return list(dict.fromkeys(to_hex(c) for c in named))
 
 
@@ -309,11 +325,18 @@ def slide_figure(history: SpreadHistory, weeks: Sequence[int] | None = None, *, 
     top, bottom = fig.subfigures(2, 1, height_ratios=[0.95, 1])
     net_axes = np.atleast_1d(top.subplots(1, len(frames)))
     for ax, frame in zip(net_axes, frames):
+        if history.is_state:
+            cells, outside = history.state_cells(frame)
+            grid = draw_state_grid(ax, cells, int(history.state_plan["n_regions"]), fontsize=9,
+                                   title=history.caption(frame))
+            update_state_grid(grid, cells, outside)
+            continue
         draw_network(ax, history.layout, history.edges, state[frame], program=history.program, kind=history.kind,
                      on_team=history.on_team[frame], cross_edges=history.cross_ties[frame],
                      family_home=history.family_home[frame], family_on_team=history.family_on_team[frame],
                      legend=False, title=history.caption(frame), team_width=1.2, fontsize=9)
-    top.legend(handles=network_legend_handles(), loc="outside lower center", ncols=5, fontsize=8.5, frameon=False)
+    top.legend(handles=state_legend_handles() if history.is_state else network_legend_handles(),
+               loc="outside lower center", ncols=5, fontsize=8.5, frameon=False)
     ax_curve, ax_prog = bottom.subplots(1, 2, width_ratios=[2, 1])
     _curves(ax_curve, history, legend_fontsize=8)
     for w in weeks:

@@ -308,3 +308,109 @@ def _draw_score_counts(ax: Axes, scores: np.ndarray, kind: np.ndarray | None, *,
     if title:
         ax.set_title(title, fontsize=fontsize + 1, loc="left")
     return bars
+
+
+# -- a state: regions x waves ------------------------------------------------------------------
+STATE_FILL_LOW, STATE_FILL_HIGH, STATE_WAIT = "#f2f6fa", "#045a8d", "#e6550d"
+REACH_STEPS = 11  # shades of a cell's share reached (0%, 10%, ..., 100%), so a GIF palette holds them all
+
+
+def reach_ramp() -> list[str]:
+    """The shades a regions x waves cell can take (hex), lightest first."""
+    from matplotlib.colors import LinearSegmentedColormap, to_hex
+
+    cmap = LinearSegmentedColormap.from_list("reach", [STATE_FILL_LOW, STATE_FILL_HIGH], N=REACH_STEPS)
+    return [to_hex(cmap(i)) for i in range(REACH_STEPS)]
+
+
+@dataclass
+class StateGrid:
+    """The artists of a drawn regions x waves grid that change from week to week."""
+
+    boxes: object
+    labels: list
+    n_cells: int
+    title: Text | None = None
+
+    @property
+    def dynamic(self) -> list:
+        return [self.boxes, *self.labels, *([self.title] if self.title is not None else [])]
+
+
+def draw_state_grid(ax: Axes, cells: pd.DataFrame, n_regions: int, *, fontsize: float = 10,
+                    title: str | None = None) -> StateGrid:
+    """A state's regions (rows) x waves (columns, headed by their planned start week) and a last
+    column for the programmes that never enrol; :func:`update_state_grid` colours it for a week.
+
+    ``cells`` is :func:`bsc_sim.viz.readout.state_cells` (any week: only its regions, waves and
+    planned weeks are used here).
+    """
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import Rectangle
+
+    waves = sorted(int(w) for w in cells["wave"].unique())
+    n_cols = len(waves) + 1
+    ax.set_xlim(0, n_cols)
+    ax.set_ylim(n_regions, -0.55)
+    ax.set_axis_off()
+    planned = cells.groupby("wave")["planned"].min()
+    beside = {"xycoords": ("axes fraction", "data"), "textcoords": "offset points", "ha": "right"}
+    ax.annotate("week", (0, -0.12), xytext=(-0.3 * fontsize, 0), va="bottom", fontsize=fontsize, color="0.3", **beside)
+    for j, w in enumerate(waves):
+        ax.text(j + 0.5, -0.12, f"{int(planned[w])}", ha="center", va="bottom", fontsize=fontsize)
+    ax.text(n_cols - 0.5, -0.12, "out", ha="center", va="bottom", fontsize=fontsize, color="0.3")
+    for r in range(n_regions):
+        ax.annotate(f"R{r + 1}", (0, r + 0.5), xytext=(-0.3 * fontsize, 0), va="center", fontsize=fontsize,
+                    fontweight="bold", **beside)
+    spots = [(waves.index(int(w)), int(r)) for r, w in zip(cells["region"], cells["wave"])]
+    spots += [(n_cols - 1, r) for r in range(n_regions)]
+    boxes = PatchCollection([Rectangle((c + 0.05, r + 0.06), 0.9, 0.88) for c, r in spots], linewidths=1.0,
+                            edgecolors="0.8", facecolors="white")
+    ax.add_collection(boxes)
+    labels = [ax.text(c + 0.5, r + 0.5, "", ha="center", va="center", fontsize=fontsize) for c, r in spots]
+    text = ax.set_title(title, fontsize=fontsize * 1.1, loc="left") if title is not None else None
+    return StateGrid(boxes, labels, len(cells), text)
+
+
+def update_state_grid(grid: StateGrid, cells: pd.DataFrame, outside: pd.DataFrame, title: str | None = None) -> None:
+    """Colour the grid for one week: blank until planned, orange outline while waiting for
+    faculty, then filled by the share of the wave's classrooms reached (written in)."""
+    from matplotlib.colors import LinearSegmentedColormap
+
+    from .readout import PLANNED, WAITING
+
+    cmap = LinearSegmentedColormap.from_list("reach", [STATE_FILL_LOW, STATE_FILL_HIGH], N=REACH_STEPS)
+    faces, edges, widths = [], [], []
+    for label, row in zip(grid.labels, cells.itertuples(index=False)):
+        share = row.reached / max(row.n_classrooms, 1)
+        if row.status == PLANNED:
+            faces.append("white"), edges.append("0.8"), widths.append(1.0)
+            label.set_text("")
+        elif row.status == WAITING:
+            faces.append("white"), edges.append(STATE_WAIT), widths.append(3.0)
+            label.set_text("wait")
+            label.set_color(STATE_WAIT)
+        else:
+            faces.append(cmap(share)), edges.append("0.6"), widths.append(1.0)
+            label.set_text(f"{share:.0%}")
+            label.set_color("white" if share > 0.45 else "black")
+    for label, row in zip(grid.labels[grid.n_cells:], outside.itertuples(index=False)):
+        share = row.reached / max(row.n_classrooms, 1)
+        faces.append(cmap(share) if row.n_programs else "white"), edges.append("0.8"), widths.append(1.0)
+        label.set_text(f"{share:.0%}" if row.n_programs else "")
+        label.set_color("0.3")
+    grid.boxes.set_facecolors(faces)
+    grid.boxes.set_edgecolors(edges)
+    grid.boxes.set_linewidths(widths)
+    if title is not None and grid.title is not None:
+        grid.title.set_text(title)
+
+
+def state_legend_handles() -> list:
+    """Legend entries of the regions x waves grid."""
+    from matplotlib.patches import Patch
+
+    return [Patch(facecolor=STATE_FILL_LOW, edgecolor="0.6", label="few of a wave's classrooms reached"),
+            Patch(facecolor=STATE_FILL_HIGH, edgecolor="0.6", label="many reached"),
+            Patch(facecolor="white", edgecolor=STATE_WAIT, linewidth=2.5, label="wave waiting for faculty"),
+            Patch(facecolor="white", edgecolor="0.8", label="wave not started (planned week above)")]

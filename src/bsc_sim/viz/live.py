@@ -24,7 +24,15 @@ from matplotlib.figure import Figure
 
 from ..palette import CALL_STYLE, END_STYLE, NOW_STYLE, SESSION_STYLE
 from ..plotting import TALK_RC, money_axis, percent_axis
-from .drawing import draw_network, update_network
+from .drawing import (
+    STATE_FILL_HIGH,
+    STATE_FILL_LOW,
+    STATE_WAIT,
+    draw_network,
+    draw_state_grid,
+    update_network,
+    update_state_grid,
+)
 from .layout import NetworkLayout
 
 DPI = 100
@@ -212,75 +220,22 @@ class LiveState(_Blitted):
     Each cell is one wave of cohorts in one region: blank until its planned week (the column head
     gives it), outlined orange while it waits for faculty (capacity), then filled by the share of
     its classrooms reached now (darker is more), with that share written in. The last column is
-    the region's programmes that never enrol. Fed by :func:`bsc_sim.viz.readout.state_cells`.
+    the region's programmes that never enrol. Fed by :func:`bsc_sim.viz.readout.state_cells`;
+    drawn by :func:`bsc_sim.viz.drawing.draw_state_grid`, as in the talk figures.
     """
 
-    FILL_LOW, FILL_HIGH, WAIT = "#f2f6fa", "#045a8d", "#e6550d"
+    FILL_LOW, FILL_HIGH, WAIT = STATE_FILL_LOW, STATE_FILL_HIGH, STATE_WAIT
 
     def __init__(self, cells, outside, n_regions: int, *, width_px: int = 820, font_px: float = 24) -> None:
-        from matplotlib.collections import PatchCollection
-        from matplotlib.colors import LinearSegmentedColormap
-        from matplotlib.patches import Rectangle
-
-        waves = sorted(int(w) for w in cells["wave"].unique())
-        self.waves, self.n_regions = waves, n_regions
-        n_cols = len(waves) + 1
-        row_px = 1.9 * font_px
-        height_px = int(row_px * (n_regions + 1.6))
+        height_px = int(1.9 * font_px * (n_regions + 1.6))
         super().__init__(width_px, height_px)
-        self.cmap = LinearSegmentedColormap.from_list("reach", [self.FILL_LOW, self.FILL_HIGH])
-        size = points(font_px)
         left = 3.6 * font_px / width_px
-        ax = self.fig.add_axes((left, 0.02, 1 - left - 0.01, 1 - 0.02 - 1.4 * font_px / height_px))
-        ax.set_xlim(0, n_cols)
-        ax.set_ylim(n_regions, 0)
-        ax.set_axis_off()
-        self.ax = ax
-        planned = cells.groupby("wave")["planned"].min()
-        beside = {"xycoords": ("axes fraction", "data"), "textcoords": "offset pixels", "ha": "right"}
-        ax.annotate("week", (0, -0.12), xytext=(-0.25 * font_px, 0), va="bottom", fontsize=size, color="0.3", **beside)
-        for j, w in enumerate(waves):
-            ax.text(j + 0.5, -0.12, f"{int(planned[w])}", ha="center", va="bottom", fontsize=size)
-        ax.text(n_cols - 0.5, -0.12, "out", ha="center", va="bottom", fontsize=size, color="0.3")
-        for r in range(n_regions):
-            ax.annotate(f"R{r + 1}", (0, r + 0.5), xytext=(-0.25 * font_px, 0), va="center", fontsize=size,
-                        fontweight="bold", **beside)
-        self.index = {(int(r), int(w)): k for k, (r, w) in enumerate(zip(cells["region"], cells["wave"]))}
-        rects = [Rectangle((waves.index(w) + 0.05, r + 0.06), 0.9, 0.88) for (r, w) in self.index]
-        rects += [Rectangle((n_cols - 1 + 0.05, r + 0.06), 0.9, 0.88) for r in range(n_regions)]
-        self.boxes = PatchCollection(rects, linewidths=1.0, edgecolors="0.8", facecolors="white")
-        ax.add_collection(self.boxes)
-        self.labels = [ax.text(waves.index(w) + 0.5, r + 0.5, "", ha="center", va="center", fontsize=size)
-                       for (r, w) in self.index]
-        self.labels += [ax.text(n_cols - 0.5, r + 0.5, "", ha="center", va="center", fontsize=size, color="0.3")
-                        for r in range(n_regions)]
-        self.dynamic = [self.boxes, *self.labels]
+        ax = self.fig.add_axes((left, 0.02, 1 - left - 0.01, 0.96))
+        self.grid = draw_state_grid(ax, cells, n_regions, fontsize=points(font_px))
+        self.dynamic = self.grid.dynamic
         self._freeze()
 
     def png(self, cells, outside) -> bytes:
-        from .readout import PLANNED, WAITING
-
         with self._lock:
-            faces, edges, widths = [], [], []
-            for k, row in enumerate(cells.itertuples(index=False)):
-                share = row.reached / max(row.n_classrooms, 1)
-                label = self.labels[k]
-                if row.status == PLANNED:
-                    faces.append("white"), edges.append("0.8"), widths.append(1.0)
-                    label.set_text("")
-                elif row.status == WAITING:
-                    faces.append("white"), edges.append(self.WAIT), widths.append(3.0)
-                    label.set_text("wait")
-                    label.set_color(self.WAIT)
-                else:
-                    faces.append(self.cmap(share)), edges.append("0.6"), widths.append(1.0)
-                    label.set_text(f"{share:.0%}")
-                    label.set_color("white" if share > 0.45 else "black")
-            for r, row in enumerate(outside.itertuples(index=False)):
-                share = row.reached / max(row.n_classrooms, 1)
-                faces.append(self.cmap(share) if row.n_programs else "white"), edges.append("0.8"), widths.append(1.0)
-                self.labels[len(cells) + r].set_text(f"{share:.0%}" if row.n_programs else "")
-            self.boxes.set_facecolors(faces)
-            self.boxes.set_edgecolors(edges)
-            self.boxes.set_linewidths(widths)
+            update_state_grid(self.grid, cells, outside)
             return self._frame()
