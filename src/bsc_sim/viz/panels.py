@@ -100,9 +100,12 @@ def StateHeadlines(model: VizModel, tick: solara.Reactive[int], week: bool = Tru
         if week:
             Tile("Week", f"{h.week} of {h.horizon}", f"year {min(h.week // 52 + 1, h.horizon // 52)} of "
                  f"{h.horizon // 52}", classes=["bsc-tile-week"])
-        Tile("Programmes enrolled", percent(h.n_enrolled, h.n_programs),
-             f"{h.n_enrolled:,} of {h.n_programs:,} · {h.n_started}/{h.n_cohorts} cohorts"
-             + (f" · {h.n_waiting} waiting" if h.n_waiting else ""))
+        if model.params.collaborative.enabled:
+            Tile("Programmes enrolled", percent(h.n_enrolled, h.n_programs),
+                 f"{h.n_enrolled:,} of {h.n_programs:,} · {h.n_started}/{h.n_cohorts} cohorts"
+                 + (f" · {h.n_waiting} waiting" if h.n_waiting else ""))
+        else:  # business as usual: the waves are the same programmes, with no collaborative
+            Tile("Programmes enrolled", "none", "no collaborative; waves as in the state, unsupported")
         Tile("Classrooms reached now", percent(h.reached_now, h.n_classrooms),
              f"{h.reached_now:,} of {h.n_classrooms:,}" if h.reached_now is not None else f"of {h.n_classrooms:,}")
         Tile("Sustained now", percent(h.sustained_now, h.n_classrooms),
