@@ -9,6 +9,7 @@ them (no ``_target_``), so a config file can never run code.
 from __future__ import annotations
 
 import difflib
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,12 @@ __all__ = ["load_params", "compose_config", "config_dir", "design_names", "known
 RUN_KEYS = {"out_dir": "directory for outputs (default: outputs/<design>-seed<seed>)",
             "memory_limit": "refuse a run whose estimated peak memory exceeds this (8GiB, 500MB; default: the memory "
                             "available; none: no check)"}
+
+
+# Hydra keeps one global state (GlobalHydra, the ConfigStore) per process; `initialize_config_dir`
+# sets it up and clears it on exit. Two threads composing at once (two browser sessions of
+# `bsc-sim viz`) would find it already initialised, so every composition holds this lock.
+_COMPOSE_LOCK = threading.RLock()
 
 
 def config_dir() -> Path:
@@ -122,11 +129,12 @@ def compose_config(overrides: list[str] | None = None) -> dict[str, Any]:
     overrides = list(overrides or [])
     _check_override_keys(overrides)
     _check_config_files(overrides)
-    _register_base()
     try:
-        with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
-            cfg = compose(config_name="config", overrides=overrides)
-        data = OmegaConf.to_container(cfg, resolve=False)
+        with _COMPOSE_LOCK:
+            _register_base()
+            with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+                cfg = compose(config_name="config", overrides=overrides)
+            data = OmegaConf.to_container(cfg, resolve=False)
     except (HydraException, OmegaConfBaseException, yaml.YAMLError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if "design" in first and "Could not" in first:
