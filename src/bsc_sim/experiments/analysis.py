@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..analysis.cost_effectiveness import DEFAULT_EFFECT, DEFAULT_WTP, EFFECTS
+from ..cost_effectiveness import DEFAULT_EFFECT, DEFAULT_WTP, EFFECTS
 from ..paramtools import ParamError
 from .compare import KEY_OUTCOMES, PER_RUN_RATIOS, comparison_specs, curve_bands, summarize_comparison
 from .designs import DEFAULT_REFERENCE, matching_reference, resolve_designs

@@ -1,6 +1,6 @@
 """Figures of cost-effectiveness: the cost-effectiveness plane and the acceptability curve.
 
-Both take the tidy tables of :mod:`bsc_sim.analysis.cost_effectiveness` (never a model) and return
+Both take the tidy tables of :mod:`bsc_sim.cost_effectiveness` (never a model) and return
 a Figure; designs keep their colours (:func:`bsc_sim.palette.design_colors`), costs are drawn in
 dollars, and each figure's subtitle says what its marks are and how many replicates stand behind them.
 """
@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ..analysis.cost_effectiveness import EFFECTS
+from ..cost_effectiveness import EFFECTS
 from ..palette import design_colors, design_label
 from ..plotting import money, money_axis, percent_axis, talk_style
 from .figures import _subtitle
@@ -29,9 +29,9 @@ def plot_ce_plane(increments: pd.DataFrame, table: pd.DataFrame, *, wtp: float |
     (``scope``: what one run is, "cohort" or "state", for the axis labels).
 
     Args:
-        increments: :func:`~bsc_sim.analysis.cost_effectiveness.paired_increments` (one row per
+        increments: :func:`~bsc_sim.cost_effectiveness.paired_increments` (one row per
             design, effect and replicate pair).
-        table: :func:`~bsc_sim.analysis.cost_effectiveness.cost_effectiveness`.
+        table: :func:`~bsc_sim.cost_effectiveness.cost_effectiveness`.
         wtp: willingness to pay per unit of ``decision_effect``: drawn as a line on its panel.
         decision_effect: the effect drawn first (and the only one with the wtp line).
     """

@@ -2,7 +2,7 @@
 
 :func:`cost_effectiveness_outputs` computes the tables (``cost_effectiveness.csv``,
 ``acceptability.csv``) and the two figures from the pure functions of
-:mod:`bsc_sim.analysis.cost_effectiveness`; :func:`format_comparison` and
+:mod:`bsc_sim.cost_effectiveness`; :func:`format_comparison` and
 :func:`format_cost_effectiveness` are the console's plain-text tables, with dollars as dollars.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..analysis.cost_effectiveness import (
+from ..cost_effectiveness import (
     EFFECTS,
     acceptability,
     cost_effectiveness,

@@ -203,7 +203,7 @@ def cmd_compare(argv: list[str]) -> int:
 
 def compare_options(settings: dict[str, Any]) -> dict[str, Any]:
     """The cost-effectiveness settings of ``compare``: reference, wtp, effect, cross."""
-    from ..analysis.cost_effectiveness import DEFAULT_EFFECT, DEFAULT_WTP
+    from ..cost_effectiveness import DEFAULT_EFFECT, DEFAULT_WTP
     from .designs import DEFAULT_REFERENCE
 
     reference = settings.get("reference", DEFAULT_REFERENCE)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..analysis.cost_effectiveness import COST_ITEMS, DEFAULT_EFFECT, EFFECTS, cost_breakdown
+from ..cost_effectiveness import COST_ITEMS, DEFAULT_EFFECT, EFFECTS, cost_breakdown
 from ..formatting import interval, number, pct, usd, usd_interval
 from ..palette import design_label, outcome_label
 
