@@ -22,15 +22,24 @@ Health Economic Evaluation*, ch. 7):
   the north-east quadrant, a resample in which the design gains nothing counts as an infinitely
   high price, so a gain that is not clearly above zero shows as an interval without an upper bound
   (``inf``).
-- **Dominance and extended dominance** follow the efficiency-frontier algorithm: drop designs
-  that cost more and do no better than another (dominated); then, in order of cost, drop any
-  design whose ICER against the previous one exceeds the next one's ICER against it (extended
-  dominance: a mix of its neighbours would do better for the money); repeat until the ICERs rise
-  along the frontier.
+- **Dominance and extended dominance** follow the efficiency-frontier algorithm on the mean cost
+  and effect: drop designs that cost more and do no better than another (``D``, dominated); then,
+  in order of cost, drop any design whose ICER against the previous one exceeds the next one's
+  ICER against it (``ED``, extendedly dominated: a mix of its neighbours would do better for the
+  money); repeat until the ICERs rise along the frontier. Each status comes with its probability
+  over the draws (bootstrap resamples, or replicates as possible worlds): a design dominated on the
+  means but in fewer than 95% of the draws is not clearly worse (``clear`` is false: "no clear
+  winner").
+- **The ICER shown** is the *sequential* one, as in a decision table: a frontier design's extra
+  cost per extra unit against the next cheaper frontier design (``compared_with``). Dominated and
+  extendedly dominated designs get no ICER: no price makes them the best buy. The ICER against the
+  reference stays in ``icer_reference`` (frontier designs only).
 - **Net monetary benefit** at a willingness to pay ``wtp`` (dollars per unit of effect):
   ``wtp * incremental effect - incremental cost``; the design with the highest NMB is the best
-  buy at that price. The **acceptability curve** gives, for each ``wtp``, the probability that
-  each design has the highest NMB.
+  buy at that price. The best buy changes at the sequential ICERs of the frontier (the **switch
+  prices**). The **acceptability curve** gives, for each ``wtp``, the probability that each design
+  has the highest NMB; the **acceptability frontier** (CEAF) follows the design with the highest
+  mean NMB at each price.
 """
 
 from __future__ import annotations
@@ -47,9 +56,10 @@ import pandas as pd
 BOOTSTRAP_SEED = 20261129
 N_BOOTSTRAP = 2000
 
-__all__ = ["Effect", "EFFECTS", "COST", "DEFAULT_EFFECT", "DEFAULT_WTP", "paired_values", "paired_increments",
-           "efficiency_frontier", "net_monetary_benefit", "cost_effectiveness", "prob_best", "acceptability", "wtp_grid",
-           "cost_breakdown", "COST_ITEMS"]
+__all__ = ["Effect", "EFFECTS", "COST", "DEFAULT_EFFECT", "DEFAULT_WTP", "STATUS_WORDS", "SMALL_N", "paired_values",
+           "paired_increments", "efficiency_frontier", "dominance_probabilities", "net_monetary_benefit",
+           "cost_effectiveness", "switch_prices", "small_n_caution", "prob_best", "acceptability", "wtp_grid",
+           "cost_breakdown", "COST_ITEMS", "BOOTSTRAP_SEED", "N_BOOTSTRAP"]
 
 
 @dataclass(frozen=True)
@@ -124,51 +134,88 @@ def paired_increments(results: pd.DataFrame, reference: str, effects: Sequence[s
     return pd.concat(rows, ignore_index=True)
 
 
+STATUS_WORDS = {"frontier": "frontier", "D": "dominated", "ED": "extendedly dominated"}
+SMALL_N = 10  # fewer paired replicates than this: intervals and probabilities come with a caution
+
+
+def _frontier(cost: np.ndarray, effect: np.ndarray) -> tuple[list[str], list[int]]:
+    """Status code ("frontier", "D", "ED") per option and, for a frontier option, the index of the
+    next cheaper frontier option (-1 for the cheapest and for options off the frontier).
+
+    Small plain loops: it runs once per bootstrap resample on a handful of designs."""
+    n = len(cost)
+    status = ["frontier"] * n
+    for i in range(n):  # strong dominance: another costs no more and does no worse, one strictly
+        ci, ei = cost[i], effect[i]
+        for j in range(n):
+            if j != i and cost[j] <= ci and effect[j] >= ei and (cost[j] < ci or effect[j] > ei):
+                status[i] = "D"
+                break
+    order = sorted((i for i in range(n) if status[i] == "frontier"), key=lambda i: (cost[i], -effect[i]))
+    changed = True
+    while changed and len(order) > 2:  # extended dominance, until the ICERs rise along the frontier
+        changed = False
+        for k in range(len(order) - 2):
+            a, b, c = order[k], order[k + 1], order[k + 2]
+            if (cost[b] - cost[a]) * (effect[c] - effect[b]) > (cost[c] - cost[b]) * (effect[b] - effect[a]):
+                status[b] = "ED"
+                del order[k + 1]
+                changed = True
+                break
+    previous = [-1] * n
+    for a, b in zip(order, order[1:]):
+        previous[b] = a
+    return status, previous
+
+
 def efficiency_frontier(cost: Sequence[float], effect: Sequence[float],
                         names: Sequence[str] | None = None) -> pd.DataFrame:
     """Which options lie on the cost-effectiveness frontier, by mean cost and mean effect.
 
-    Returns one row per option (in the input order) with ``status`` ("frontier", "dominated" or
-    "extendedly dominated") and ``icer_frontier``: for a frontier option, its ICER against the
-    next cheaper frontier option (NaN for the cheapest).
+    Returns one row per option (in the input order) with ``status`` ("frontier", "D" dominated or
+    "ED" extendedly dominated), ``icer_frontier``: for a frontier option, its ICER against the next
+    cheaper frontier option (NaN for the cheapest and off the frontier), and ``compared_with``: that
+    option's name.
 
     Examples:
         >>> efficiency_frontier([0, 10, 20, 30], [0, 1, 4, 3], ["a", "b", "c", "d"])["status"].tolist()
-        ['frontier', 'extendedly dominated', 'frontier', 'dominated']
+        ['frontier', 'ED', 'frontier', 'D']
     """
     cost = np.asarray(cost, dtype=np.float64)
     effect = np.asarray(effect, dtype=np.float64)
     names = list(names) if names is not None else list(range(len(cost)))
     # Options with exactly the same mean cost and effect (the same design under two names) share
-    # the status and ICER of the first of them.
+    # the status, ICER and comparator of the first of them.
     first = {}
     twin = [first.setdefault((c, e), i) for i, (c, e) in enumerate(zip(cost, effect))]
     unique = [i for i in range(len(cost)) if twin[i] == i]
-    if len(unique) < len(cost):
-        table = efficiency_frontier(cost[unique], effect[unique])
-        rows = {i: k for k, i in enumerate(unique)}
-        return pd.DataFrame({"name": names, "status": [table["status"].iloc[rows[twin[i]]] for i in range(len(cost))],
-                             "icer_frontier": [table["icer_frontier"].iloc[rows[twin[i]]] for i in range(len(cost))]})
-    status = np.array(["frontier"] * len(cost), dtype=object)
-    for i in range(len(cost)):  # strong dominance: another costs no more and does no worse, one strictly
-        other = (cost <= cost[i]) & (effect >= effect[i]) & ((cost < cost[i]) | (effect > effect[i]))
-        if other.any():
-            status[i] = "dominated"
-    order = [i for i in np.lexsort((-effect, cost)) if status[i] == "frontier"]
-    changed = True
-    while changed and len(order) > 2:  # extended dominance, until the ICERs rise along the frontier
-        changed = False
-        icers = [(cost[b] - cost[a]) / (effect[b] - effect[a]) for a, b in zip(order, order[1:])]
-        for k in range(len(icers) - 1):
-            if icers[k] > icers[k + 1]:
-                status[order[k + 1]] = "extendedly dominated"
-                del order[k + 1]
-                changed = True
-                break
-    icer = np.full(len(cost), np.nan)
-    for a, b in zip(order, order[1:]):
-        icer[b] = (cost[b] - cost[a]) / (effect[b] - effect[a])
-    return pd.DataFrame({"name": names, "status": status, "icer_frontier": icer})
+    status_u, previous_u = _frontier(cost[unique], effect[unique])
+    pos = {i: k for k, i in enumerate(unique)}
+    status, icer, compared = [], np.full(len(cost), np.nan), []
+    for i in range(len(cost)):
+        k = pos[twin[i]]
+        status.append(status_u[k])
+        a = previous_u[k]
+        if a >= 0:
+            a = unique[a]
+            icer[i] = (cost[i] - cost[a]) / (effect[i] - effect[a])
+        compared.append(names[a] if a >= 0 else None)
+    return pd.DataFrame({"name": names, "status": status, "icer_frontier": icer, "compared_with": compared})
+
+
+def dominance_probabilities(cost: np.ndarray, effect: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Over draws (design x draw arrays: bootstrap means, or replicates), per design: the share of
+    draws in which it is dominated (another costs no more and does no worse, one strictly) and the
+    share in which it lies on the frontier."""
+    c, e = cost[:, None, :], effect[:, None, :]   # design i
+    oc, oe = cost[None, :, :], effect[None, :, :]  # another design j
+    beaten = (oc <= c) & (oe >= e) & ((oc < c) | (oe > e))
+    p_dominated = beaten.any(axis=1).mean(axis=1)
+    on = np.zeros(cost.shape[0])
+    for k in range(cost.shape[1]):
+        status, _ = _frontier(cost[:, k].tolist(), effect[:, k].tolist())
+        on += [s == "frontier" for s in status]
+    return p_dominated, on / max(cost.shape[1], 1)
 
 
 def net_monetary_benefit(inc_cost, inc_effect, wtp: float):
@@ -218,11 +265,28 @@ def _resample(n: int, n_boot: int) -> np.ndarray:
     return np.bincount(flat, minlength=n_boot * n).reshape(n_boot, n) / n
 
 
+def _name(value) -> str | None:
+    """A design name from a table cell, None for an empty one (None or NaN)."""
+    return value if isinstance(value, str) else None
+
+
+def _draws(cost: np.ndarray, effect: np.ndarray, method: str, weights: np.ndarray | None
+           ) -> tuple[np.ndarray, np.ndarray] | None:
+    """The draws over which a probability is counted (design x draw): resampled means of the
+    replicates ("bootstrap") or the replicates themselves ("replicates", each one possible world)."""
+    if method == "replicates":
+        return cost, effect
+    if weights is None:
+        return None
+    return cost @ weights.T, effect @ weights.T
+
+
 def cost_effectiveness(results: pd.DataFrame, reference: str, *, wtp: float = DEFAULT_WTP,
                        decision_effect: str = DEFAULT_EFFECT, effects: Sequence[str] = tuple(EFFECTS),
                        level: float = 0.95, n_boot: int = N_BOOTSTRAP, by: str = "design",
                        ceac: str = "bootstrap") -> pd.DataFrame:
-    """The cost-effectiveness table: one row per design and effect (``cost_effectiveness.csv``).
+    """The decision table: one row per design and effect, cheapest first within each effect
+    (``cost_effectiveness.csv``).
 
     Args:
         results: one row per design x replicate with ``replicate``, ``by``, ``cost_total`` and the
@@ -232,63 +296,124 @@ def cost_effectiveness(results: pd.DataFrame, reference: str, *, wtp: float = DE
             ``prob_best`` are filled on that effect's rows only.
         decision_effect: the effect a decision is made on (a key of :data:`EFFECTS`).
         effects: the effects to tabulate.
-        level: interval level.
+        level: interval level; a dominance is called clear when it holds in at least this share
+            of the draws.
         n_boot: bootstrap resamples (of replicate pairs).
-        ceac: how ``prob_best`` is estimated: "bootstrap" (probability that the design's *expected*
-            NMB is the highest, given the replicates run) or "replicates" (share of paired
-            replicates in which the design's NMB is the highest: each replicate one possible world,
-            the convention when replicates draw uncertain parameters).
+        ceac: how the probabilities (``prob_best``, ``p_dominated``, ``p_frontier``) are counted:
+            "bootstrap" (over resampled means: how sure we are about the designs' *averages*) or
+            "replicates" (share of paired replicates: each replicate one possible world, the
+            convention when replicates draw uncertain parameters).
 
     Returns:
         Columns: ``by``, effect, effect_label, reference, n_pairs, mean_cost, mean_effect,
-        inc_cost (+ _ci_low/_ci_high), inc_effect (+ intervals), quadrant, icer (+ intervals),
-        status, icer_frontier, wtp, nmb (+ intervals), prob_best.
+        inc_cost, inc_effect (over the reference, with _ci_low/_ci_high), quadrant (over the
+        reference), status ("frontier", "D", "ED" by the means), p_dominated, p_frontier,
+        clear (the status holds in at least ``level`` of the draws), compared_with and icer (+
+        intervals): the ICER against the next cheaper frontier design, on frontier designs only,
+        icer_reference (+ intervals): against the reference, on frontier designs only, wtp, nmb
+        (+ intervals), prob_best.
     """
     designs = list(dict.fromkeys(results[by]))
     if reference not in designs:
         raise ValueError(f"reference {reference!r} is not among the designs {designs}")
     if decision_effect not in EFFECTS:
         raise ValueError(f"unknown effect {decision_effect!r} (known: {', '.join(EFFECTS)})")
+    if ceac not in ("bootstrap", "replicates"):
+        raise ValueError(f"ceac = {ceac!r}: bootstrap or replicates")
     ref = designs.index(reference)
-    rows = []
+    tables = []
     for key in effects:
         eff = EFFECTS[key]
         data = _aligned(results, designs, [COST, eff.column], by)
         cost, effect = data[COST], data[eff.column]
         n = cost.shape[1]
         dc, de = cost - cost[ref], effect - effect[ref]
-        idx = _resample(n, n_boot) if n > 1 else None
-        dc_b = dc @ idx.T if idx is not None else None  # design x resample: resampled mean increments
-        de_b = de @ idx.T if idx is not None else None
+        weights = _resample(n, n_boot) if n > 1 else None
+        cost_b = cost @ weights.T if weights is not None else None  # design x resample: resampled means
+        effect_b = effect @ weights.T if weights is not None else None
         mean_cost, mean_effect = cost.mean(axis=1), effect.mean(axis=1)
         frontier = efficiency_frontier(mean_cost, mean_effect, designs)
+        draws = _draws(cost, effect, ceac, weights) if n else None
+        p_dom, p_front = dominance_probabilities(*draws) if draws is not None else (np.full(len(designs), np.nan),) * 2
         decision = key == decision_effect
         if decision and n:
             best = prob_best(cost, effect, [wtp], method=ceac, n_boot=n_boot)[0]
+        rows = []
         for d, design in enumerate(designs):
             mdc, mde = float(dc[d].mean()) if n else np.nan, float(de[d].mean()) if n else np.nan
             quadrant = "reference" if d == ref else _quadrant(mdc, mde)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                icer = mdc / mde if quadrant in ("more effective, more costly", "less effective, less costly") else np.nan
+            status = frontier["status"].iloc[d]
+            p_off = 1 - p_front[d]
             row = {by: design, "effect": key, "effect_label": eff.label, "reference": reference, "n_pairs": n,
                    "mean_cost": float(mean_cost[d]) if n else np.nan,
                    "mean_effect": float(mean_effect[d]) if n else np.nan,
                    "inc_cost": mdc, "inc_cost_ci_low": np.nan, "inc_cost_ci_high": np.nan,
                    "inc_effect": mde, "inc_effect_ci_low": np.nan, "inc_effect_ci_high": np.nan,
-                   "quadrant": quadrant, "icer": icer, "icer_ci_low": np.nan, "icer_ci_high": np.nan,
-                   "status": frontier["status"].iloc[d], "icer_frontier": frontier["icer_frontier"].iloc[d],
+                   "quadrant": quadrant, "status": status, "p_dominated": float(p_dom[d]), "p_frontier": float(p_front[d]),
+                   "clear": bool((p_dom[d] if status == "D" else p_off if status == "ED" else p_front[d]) >= level),
+                   "compared_with": _name(frontier["compared_with"].iloc[d]), "icer": frontier["icer_frontier"].iloc[d],
+                   "icer_ci_low": np.nan, "icer_ci_high": np.nan,
+                   "icer_reference": np.nan, "icer_reference_ci_low": np.nan, "icer_reference_ci_high": np.nan,
                    "wtp": wtp if decision else np.nan, "nmb": np.nan, "nmb_ci_low": np.nan, "nmb_ci_high": np.nan,
                    "prob_best": float(best[d]) if decision and n else np.nan}
-            if idx is not None and d != ref:
-                row["inc_cost_ci_low"], row["inc_cost_ci_high"] = _interval(dc_b[d], level)
-                row["inc_effect_ci_low"], row["inc_effect_ci_high"] = _interval(de_b[d], level)
-                row["icer_ci_low"], row["icer_ci_high"] = _icer_interval(dc_b[d], de_b[d], quadrant, level)
+            if weights is not None and d != ref:
+                dc_b, de_b = cost_b[d] - cost_b[ref], effect_b[d] - effect_b[ref]
+                row["inc_cost_ci_low"], row["inc_cost_ci_high"] = _interval(dc_b, level)
+                row["inc_effect_ci_low"], row["inc_effect_ci_high"] = _interval(de_b, level)
+                if status == "frontier" and quadrant in ("more effective, more costly", "less effective, less costly"):
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        row["icer_reference"] = mdc / mde
+                    row["icer_reference_ci_low"], row["icer_reference_ci_high"] = _icer_interval(dc_b, de_b, quadrant, level)
+            elif n and d != ref and status == "frontier" and mde != 0 and \
+                    quadrant in ("more effective, more costly", "less effective, less costly"):
+                row["icer_reference"] = mdc / mde
+            a = designs.index(row["compared_with"]) if row["compared_with"] is not None else -1
+            if weights is not None and a >= 0:  # the step along the frontier: it costs more and does more
+                row["icer_ci_low"], row["icer_ci_high"] = _icer_interval(
+                    cost_b[d] - cost_b[a], effect_b[d] - effect_b[a], "more effective, more costly", level)
             if decision:
                 row["nmb"] = float(net_monetary_benefit(mdc, mde, wtp))
-                if idx is not None and d != ref:
-                    row["nmb_ci_low"], row["nmb_ci_high"] = _interval(net_monetary_benefit(dc_b[d], de_b[d], wtp), level)
+                if weights is not None and d != ref:
+                    row["nmb_ci_low"], row["nmb_ci_high"] = _interval(
+                        net_monetary_benefit(cost_b[d] - cost_b[ref], effect_b[d] - effect_b[ref], wtp), level)
             rows.append(row)
-    return pd.DataFrame(rows)
+        table = pd.DataFrame(rows)
+        # Cheapest first (the convention of a decision table); the reference first among equals.
+        table["_ref"] = table[by] != reference
+        tables.append(table.sort_values(["mean_cost", "_ref"], kind="stable").drop(columns="_ref"))
+    return pd.concat(tables, ignore_index=True)
+
+
+def switch_prices(table: pd.DataFrame, effect: str | None = None, by: str = "design") -> pd.DataFrame:
+    """The willingness-to-pay values at which the best buy changes (``switch_prices.csv``).
+
+    On the means, the best buy at price 0 is the cheapest frontier design, and it passes to the
+    next frontier design at that design's ICER against it: the sequential ICERs of the frontier.
+    The interval of each switch price is that ICER's (bootstrap over replicate pairs; "inf": the
+    next design's extra gain may be nothing, so no price may be enough). ``table`` is
+    :func:`cost_effectiveness`; ``effect`` defaults to its decision effect.
+    """
+    if effect is None:
+        effect = table.loc[table["wtp"].notna(), "effect"].iloc[0] if table["wtp"].notna().any() else DEFAULT_EFFECT
+    rows = table[(table["effect"] == effect) & (table["status"] == "frontier")].sort_values("mean_cost")
+    cheapest = rows[by].iloc[0] if len(rows) else None
+    out = [{"effect": effect, "from": r["compared_with"], "to": r[by], "wtp": r["icer"], "wtp_ci_low": r["icer_ci_low"],
+            "wtp_ci_high": r["icer_ci_high"], "n_pairs": r["n_pairs"], "best_below": r["compared_with"],
+            "best_above": r[by]} for r in rows.to_dict("records") if _name(r["compared_with"]) is not None]
+    frame = pd.DataFrame(out, columns=["effect", "from", "to", "wtp", "wtp_ci_low", "wtp_ci_high", "n_pairs",
+                                       "best_below", "best_above"])
+    frame.attrs["best_at_zero"] = cheapest
+    return frame
+
+
+def small_n_caution(n: int, method: str = "bootstrap") -> str:
+    """A caution for probabilities and intervals from few replicates ("" from :data:`SMALL_N` on)."""
+    if n >= SMALL_N:
+        return ""
+    what = "resamples of" if method == "bootstrap" else "of"
+    return (f"only {n} paired replicate{'s' if n != 1 else ''}: a chance of 0% or 100% means the {what} {n} "
+            f"replicates agreed, not certainty; intervals from so few are rough (use replications={SMALL_N * 3} "
+            "or more for a decision)")
 
 
 def prob_best(cost: np.ndarray, effect: np.ndarray, wtps: Sequence[float], *, method: str = "bootstrap",
@@ -305,28 +430,40 @@ def prob_best(cost: np.ndarray, effect: np.ndarray, wtps: Sequence[float], *, me
         cost, effect = cost @ weights.T, effect @ weights.T  # design x resample: resampled means
     elif method != "replicates":
         raise ValueError(f"method = {method!r}: bootstrap or replicates")
-    out = np.zeros((len(wtps), cost.shape[0]))
-    for w, value in enumerate(wtps):
-        best = np.argmax(value * effect - cost, axis=0)
-        out[w] = np.bincount(best, minlength=cost.shape[0]) / cost.shape[1]
-    return out
+    n_designs, n_draws = cost.shape
+    if n_draws == 0:
+        return np.zeros((len(wtps), n_designs))
+    best = np.argmax(wtps[:, None, None] * effect[None] - cost[None], axis=1)  # wtp x draw (all prices at once)
+    flat = (np.arange(len(wtps))[:, None] * n_designs + best).ravel()
+    return np.bincount(flat, minlength=len(wtps) * n_designs).reshape(len(wtps), n_designs) / n_draws
 
 
 def acceptability(results: pd.DataFrame, wtps: Sequence[float], *, effect: str = DEFAULT_EFFECT,
                   method: str = "bootstrap", n_boot: int = N_BOOTSTRAP, by: str = "design") -> pd.DataFrame:
-    """The cost-effectiveness acceptability curve: per ``wtp`` and design, the probability that the
-    design has the highest net monetary benefit (tidy: wtp, design, prob_best)."""
+    """The cost-effectiveness acceptability curves and frontier (tidy: wtp, design, prob_best,
+    optimal, ceaf): per ``wtp`` and design, the probability that the design has the highest net
+    monetary benefit; ``optimal`` marks the design with the highest *mean* net benefit at that
+    price (the decision on expected values), and ``ceaf`` is its probability there (the
+    acceptability frontier; NaN for the other designs)."""
     designs = list(dict.fromkeys(results[by]))
     data = _aligned(results, designs, [COST, EFFECTS[effect].column], by)
-    probs = prob_best(data[COST], data[EFFECTS[effect].column], wtps, method=method, n_boot=n_boot)
-    return pd.DataFrame({"wtp": np.repeat(np.asarray(wtps, dtype=np.float64), len(designs)),
-                         by: designs * len(wtps), "prob_best": probs.ravel()})
+    cost, eff = data[COST], data[EFFECTS[effect].column]
+    wtps = np.asarray(wtps, dtype=np.float64)
+    probs = prob_best(cost, eff, wtps, method=method, n_boot=n_boot)
+    if cost.shape[1]:
+        expected = wtps[:, None] * eff.mean(axis=1)[None, :] - cost.mean(axis=1)[None, :]  # wtp x design
+        optimal = np.zeros_like(probs, dtype=bool)
+        optimal[np.arange(len(wtps)), np.argmax(expected, axis=1)] = True
+    else:
+        optimal = np.zeros_like(probs, dtype=bool)
+    return pd.DataFrame({"wtp": np.repeat(wtps, len(designs)), by: designs * len(wtps), "prob_best": probs.ravel(),
+                         "optimal": optimal.ravel(), "ceaf": np.where(optimal, probs, np.nan).ravel()})
 
 
 def wtp_grid(table: pd.DataFrame, wtp: float, n: int = 101) -> np.ndarray:
     """Willingness-to-pay values for the acceptability curve: from $0 past the chosen ``wtp`` and
     the highest ICER on the frontier (so every switch of the best buy is in view)."""
-    frontier = table["icer_frontier"].to_numpy(np.float64)
+    frontier = table["icer"].to_numpy(np.float64)
     top = max(2.0 * wtp, 1.5 * np.nanmax(frontier, initial=0.0))
     step = 10 ** np.floor(np.log10(top)) if top > 0 else 1.0
     top = np.ceil(top / step) * step

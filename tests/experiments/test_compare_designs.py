@@ -62,8 +62,13 @@ def test_a_design_file_and_an_inline_variant_run_beside_named_designs(tmp_path, 
     d_cost = (wide["cost_total"]["bsc"] - wide["cost_total"]["business_as_usual"]).mean()
     d_eff = (wide["n_classrooms_reached_end"]["bsc"] - wide["n_classrooms_reached_end"]["business_as_usual"]).mean()
     assert row["inc_cost"] == pytest.approx(d_cost) and row["inc_effect"] == pytest.approx(d_eff)
-    if d_eff > 0:
-        assert row["icer"] == pytest.approx(d_cost / d_eff)
+    if d_eff > 0 and row["status"] == "frontier":
+        assert row["icer_reference"] == pytest.approx(d_cost / d_eff)
+    # The ICER shown is the sequential one, and only on the frontier; rows go cheapest first.
+    for effect, rows in ce.groupby("effect"):
+        assert rows["mean_cost"].is_monotonic_increasing
+        assert rows.loc[rows["status"] != "frontier", ["icer", "icer_reference"]].isna().all().all()
+    assert (out / "switch_prices.csv").is_file()
     sustained = ce[ce["effect"] == "classrooms_sustained"]
     assert sustained["wtp"].eq(20_000).all() and sustained["prob_best"].sum() == pytest.approx(1)
     for name in ("ce_plane.png", "acceptability.png"):
@@ -73,7 +78,11 @@ def test_a_design_file_and_an_inline_variant_run_beside_named_designs(tmp_path, 
     assert set(comparison["reference"]) == {"business_as_usual"}
     assert not comparison["outcome"].str.startswith("cost_per_classroom").any()
     # The console prints dollars as dollars.
-    assert "Cost-effectiveness against business_as_usual" in printed and "e+0" not in printed
+    assert "Decision table:" in printed and "extra effect over business_as_usual" in printed and "e+0" not in printed
+    assert "only 3 paired replicates" in printed  # the caution at small n
+    assert "reference=;" not in printed and "choose another with reference=NAME" in printed
+    tables = printed[printed.index("  design"):printed.index(" runs: ")].splitlines()[:-1]  # up to the run report
+    assert max(len(line) for line in tables) <= 120, [line for line in tables if len(line) > 120]
     assert "$" in printed and "next_phase" in printed
 
 
@@ -83,13 +92,12 @@ def test_reference_wtp_and_cross_settings(tmp_path, capsys):
                         "cross={collaborative.modality: [in_person, virtual]}", "replications=2",
                         f"out_dir={out}", *SMALL]) == 0
     ce = pd.read_csv(out / "cost_effectiveness.csv")
-    assert list(dict.fromkeys(ce["design"])) == ["coach", "bsc+collaborative.modality=in_person",
-                                                 "bsc+collaborative.modality=virtual"]
+    assert set(ce["design"]) == {"coach", "bsc+collaborative.modality=in_person", "bsc+collaborative.modality=virtual"}
     decision = ce[ce["effect"] == "classrooms_reached"]
     assert decision["wtp"].eq(5000).all() and ce.loc[ce["effect"] != "classrooms_reached", "wtp"].isna().all()
-    row = decision.iloc[1]
+    row = decision.set_index("design").loc["bsc+collaborative.modality=virtual"]
     assert row["nmb"] == pytest.approx(5000 * row["inc_effect"] - row["inc_cost"])
-    assert np.isnan(decision.iloc[0]["icer"])  # the reference against itself
+    assert decision.set_index("design").loc["coach", "inc_cost"] == 0  # the reference against itself
 
 
 def _one_line_error(capsys, code: int) -> str:

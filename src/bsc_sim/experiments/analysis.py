@@ -24,10 +24,17 @@ from .executors import ExecutorSpec
 from .runner import ExperimentRun, check_before_writing, run_experiment
 from .sensitivity import SensitivityProblem, analyze, n_runs, row_outcomes, sample, sensitivity_specs
 from .lock import store_lock
+from . import store
 from .store import publish_analysis
 from .uncertainty import with_uncertainty
 
 __all__ = ["run_comparison", "run_sweep", "run_sensitivity"]
+
+# Analysis files of compare added after the store's list was written: known to the store too, so
+# that publishing accepts them and replacing a store removes them. (To be folded into
+# store.ANALYSIS_FILES.)
+NEW_ANALYSIS_FILES = frozenset({"switch_prices.csv"})
+store.ANALYSIS_FILES = store.ANALYSIS_FILES | NEW_ANALYSIS_FILES
 
 
 def _csv(df: pd.DataFrame) -> Callable[[Path], object]:
@@ -86,8 +93,9 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
     ``designs`` are names, design files or inline variants (:mod:`.designs`), crossed with the
     values of ``cross`` if given; the reference is run too (first) if it is not among them, and
     ``reference=None`` measures against the first design without cost-effectiveness. Writes
-    ``comparison.csv``, ``cost_effectiveness.csv``, ``acceptability.csv``, ``designs.csv`` and
-    the figures, with the net monetary benefit at ``wtp`` dollars per unit of ``effect``.
+    ``comparison.csv``, ``cost_effectiveness.csv`` (the decision table), ``acceptability.csv``
+    (curves and frontier), ``switch_prices.csv``, ``designs.csv`` and the figures, with the net
+    monetary benefit at ``wtp`` dollars per unit of ``effect``.
     ``uncertainty`` (``parameters`` or a file) also draws uncertain parameters per replicate.
     """
     out_dir = Path(out_dir)
@@ -104,7 +112,8 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
     options = dict(executor=executor, progress=progress, checkpoint_every=checkpoint_every,
                    wait_for_lock=wait_for_lock, memory_limit=memory_limit, overwrite=overwrite)
     if verbose and ref_label is not None and ref_label not in [str(d) for d in designs]:
-        print(f"measuring against {ref_label} (reference=; added to the designs, on the same seeds)")
+        print(f"measuring against {ref_label}, added to the designs and run on the same seeds "
+              f"({'the default reference; ' if reference == DEFAULT_REFERENCE else ''}choose another with reference=NAME)")
     with _experiment(specs, out_dir, description, **options) as run:
         written = list(STORE_FILES)
         if not run.ok:
@@ -136,6 +145,7 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
                                             uncertainty=description.get("uncertainty"), scope=description["scope"])
             files["cost_effectiveness.csv"] = _csv(ce.table)
             files["acceptability.csv"] = _csv(ce.curve)
+            files["switch_prices.csv"] = _csv(ce.switches)
             files.update({name: _figure(fig) for name, fig in ce.figures().items()})
         written += publish_analysis(out_dir, files)
     if verbose:
