@@ -138,3 +138,13 @@ def test_every_bad_design_reference_is_one_line_exit_2_and_nothing_written(tmp_p
     err = _one_line_error(capsys, cmd_compare(argv))
     assert fragment in err
     assert not out.exists()
+
+
+def test_a_variant_of_ones_own_design_file_by_its_label(tmp_path, design_file):
+    out = tmp_path / "cmp"
+    label = "next_phase+collaborative.followup_support_weeks=26"
+    assert cmd_compare([f"designs=[{design_file},{label}]", "reference=none", "replications=1",
+                        f"out_dir={out}", *SMALL]) == 0
+    designs = pd.read_csv(out / "designs.csv").set_index("design")
+    assert list(designs.index) == ["next_phase", label]
+    assert designs.loc[label, "source"] == "variant" and "followup_support_weeks=26" in designs.loc[label, "overrides"]

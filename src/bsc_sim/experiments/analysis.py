@@ -17,7 +17,14 @@ import pandas as pd
 
 from ..cost_effectiveness import DEFAULT_EFFECT, DEFAULT_WTP, EFFECTS
 from ..paramtools import ParamError
-from .compare import KEY_OUTCOMES, PER_RUN_RATIOS, comparison_specs, curve_bands, summarize_comparison
+from .compare import (
+    KEY_OUTCOMES,
+    PER_RUN_RATIOS,
+    comparison_specs,
+    curve_bands,
+    expand_own_labels,
+    summarize_comparison,
+)
 from .designs import DEFAULT_REFERENCE, matching_reference, resolve_designs
 from .design import ExperimentConfig, point_values, summary_outcomes, sweep_specs
 from .executors import ExecutorSpec
@@ -100,6 +107,7 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
     """
     out_dir = Path(out_dir)
     check_ce_settings(wtp, effect)
+    designs, reference = expand_own_labels(designs, reference)  # a listed file may be varied by its label
     reference = matching_reference(designs, reference, overrides)
     resolved, ref_label = resolve_designs(designs, reference, cross)
     specs = comparison_specs(resolved, replications, seed, overrides)

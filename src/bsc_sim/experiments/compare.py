@@ -16,7 +16,8 @@ from ..paramtools import ParamError
 from .designs import Design, resolve_design
 from .specs import RunSpec, replicate_seeds
 
-__all__ = ["comparison_specs", "summarize_comparison", "curve_bands", "mean_ci", "KEY_OUTCOMES", "PER_RUN_RATIOS"]
+__all__ = ["comparison_specs", "summarize_comparison", "curve_bands", "mean_ci", "KEY_OUTCOMES", "PER_RUN_RATIOS",
+           "expand_own_labels"]
 
 # The outcomes a planner looks at first (figures); comparison.csv has every summary outcome.
 KEY_OUTCOMES = (
@@ -34,6 +35,37 @@ KEY_OUTCOMES = (
 # stay in results.csv, one value per run; comparison.csv leaves them out, and
 # cost_effectiveness.csv gives the cost per *extra* classroom as a ratio of pooled means.
 PER_RUN_RATIOS = ("cost_per_classroom_reached", "cost_per_classroom_sustained")
+
+
+def expand_own_labels(refs: Sequence[str], reference: str | None = None) -> tuple[list[str], str | None]:
+    """Let a design file listed in ``refs`` be named by its label elsewhere in the same command.
+
+    ``designs=[next_phase.yaml,next_phase+collaborative.followup_support_weeks=26]`` varies the
+    file whose label is ``next_phase`` (its ``design:`` or file name): a variant or a reference
+    whose head is such a label, and not a shipped design, is rewritten to start from the file's
+    path. Its label stays ``next_phase+...``.
+    """
+    from pathlib import Path
+
+    from ..config import design_names
+    from .designs import resolve_design
+
+    files: dict[str, str] = {}
+    for text in refs:
+        head = text.split("+", 1)[0].strip()
+        if isinstance(text, str) and (head.endswith((".yaml", ".yml")) or "/" in head) and Path(head).expanduser().is_file():
+            files.setdefault(resolve_design(head).label, head)
+    shipped = set(design_names())
+
+    def expand(text: str | None) -> str | None:
+        if not isinstance(text, str):
+            return text
+        head = text.split("+", 1)[0].strip()
+        if head in files and head not in shipped and not Path(text).expanduser().is_file():
+            return files[head] + text.strip()[len(head):]
+        return text
+
+    return [expand(t) for t in refs], expand(reference)
 
 
 def comparison_specs(designs: Sequence[str | Design], replications: int, seed: int,
