@@ -104,6 +104,10 @@ def test_sweep_command_writes_one_long_table(tmp_path, capsys):
     a = table[table["point"] == row.name].set_index("replicate")["frac_pdsa_misread"]
     b = table[table["point"] == ref].set_index("replicate")["frac_pdsa_misread"]
     assert row["diff_mean"] == pytest.approx((a - b).mean())
+    # The console summarises the results: every point, its mean and its difference from the reference.
+    printed = capsys.readouterr().out
+    assert "Sweep: 4 points x 2 replicates" in printed and "(reference)" in printed
+    assert printed.count("modality=virtual, obs_noise_sd=") == 2 * 2  # two points x two outcomes
 
 
 def test_sensitivity_command_writes_indices(tmp_path, capsys):

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..cost_effectiveness import DEFAULT_EFFECT, DEFAULT_WTP, EFFECTS
+from ..palette import outcome_label
 from ..paramtools import ParamError
 from .compare import (
     KEY_OUTCOMES,
@@ -170,7 +171,7 @@ def run_sweep(cfg: ExperimentConfig, out_dir: str | Path, *, overrides: Sequence
               executor: ExecutorSpec | None = None, progress: bool = True,
               checkpoint_every: int | None = None, wait_for_lock: bool = False,
               memory_limit: int | str | None = "available", overwrite: bool = False,
-              uncertainty: str | None = None) -> tuple[ExperimentRun, list[str]]:
+              uncertainty: str | None = None, verbose: bool = True) -> tuple[ExperimentRun, list[str]]:
     """Grid or Latin-hypercube sweep: one long table (``results.csv``), a figure per outcome and,
     for a grid, ``points.csv`` with each point's means and paired differences from the reference."""
     out_dir = Path(out_dir)
@@ -186,13 +187,59 @@ def run_sweep(cfg: ExperimentConfig, out_dir: str | Path, *, overrides: Sequence
             return run, written
         files = {"results.csv": _csv(run.results)}
         keys = [p.key for p in cfg.parameters]
+        points = None
         if cfg.sampler == "grid":  # every grid point shares the replicate seeds: paired differences
-            files["points.csv"] = _csv(summarize_points(run.results, keys, cfg.outcomes, cfg.base_params(overrides)))
+            points = summarize_points(run.results, keys, cfg.outcomes, cfg.base_params(overrides))
+            files["points.csv"] = _csv(points)
         hue = keys[-1] if cfg.sampler == "grid" and len(keys) > 1 and len(point_values(cfg)) <= 60 else None
         shown = [k for k in keys if k != hue] or keys
         files["sweep.png"] = _figure(_figures().plot_sweep(run.results, shown, cfg.outcomes, hue=hue))
         written += publish_analysis(out_dir, files)
+    if verbose:
+        print(format_sweep(run.results, keys, cfg.outcomes, points))
     return run, written
+
+
+def format_sweep(results: pd.DataFrame, keys: Sequence[str], outcomes: Sequence[str],
+                 points: pd.DataFrame | None = None, width: int = 120) -> str:
+    """The console's summary of a sweep: for a grid, each point's mean with its interval and its
+    paired difference from the reference point, per outcome, highest mean first; for a sampled
+    sweep, each outcome's range over the runs and how strongly it moves with each parameter."""
+    from ..formatting import interval
+
+    from .ce_outputs import _value, short_label
+
+    lines = []
+    if points is not None and len(points):
+        ref = points["reference"].iloc[0]
+        described = points.drop_duplicates("point").set_index("point")
+        name = {p: short_label(", ".join(f"{k.rsplit('.', 1)[-1]}={row[k]}" for k in keys), 56)
+                for p, row in described.iterrows()}
+        lines.append(f"Sweep: {len(described)} points x {int(points['n'].max())} replicates (common seeds); mean "
+                     f"[95% interval], and the paired difference from the reference point ({name[ref]})")
+        for outcome in outcomes:
+            rows = points[points["outcome"] == outcome].sort_values("mean", ascending=False)
+            if rows.empty:
+                continue
+            lines.append(outcome_label(outcome))
+            for r in rows.itertuples():
+                mean = f"{_value(outcome, r.mean)} {interval(r.ci_low, r.ci_high, lambda v: _value(outcome, v))}"
+                diff = "(reference)" if r.point == ref else (
+                    f"{_value(outcome, r.diff_mean, difference=True)} "
+                    f"{interval(r.diff_ci_low, r.diff_ci_high, lambda v: _value(outcome, v, difference=True))}")
+                lines.append(f"  {name[r.point]:<56} {mean:<30} {diff}"[:width])
+        return "\n".join(lines)
+    lines.append(f"Sweep: {results['point'].nunique() if 'point' in results else len(results)} sampled points; "
+                 "each outcome's spread over the runs and its rank correlation with each parameter")
+    for outcome in outcomes:
+        y = pd.to_numeric(results[outcome], errors="coerce")
+        lines.append(f"{outcome_label(outcome)}: median {_value(outcome, y.median())}, 10-90% "
+                     f"{_value(outcome, y.quantile(0.1))} to {_value(outcome, y.quantile(0.9))}")
+        for k in keys:
+            x = pd.to_numeric(results[k], errors="coerce") if pd.api.types.is_numeric_dtype(results[k]) else None
+            rho = x.rank().corr(y.rank()) if x is not None else float("nan")
+            lines.append(f"  {k:<50} rank correlation {rho:+.2f}" if rho == rho else f"  {k:<50} (not numeric)")
+    return "\n".join(line[:width] for line in lines)
 
 
 def summarize_points(results: pd.DataFrame, keys: Sequence[str], outcomes: Sequence[str], base) -> pd.DataFrame:
