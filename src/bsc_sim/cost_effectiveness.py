@@ -44,7 +44,7 @@ Health Economic Evaluation*, ch. 7):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,7 +59,8 @@ N_BOOTSTRAP = 2000
 __all__ = ["Effect", "EFFECTS", "COST", "DEFAULT_EFFECT", "DEFAULT_WTP", "STATUS_WORDS", "SMALL_N", "paired_values",
            "paired_increments", "efficiency_frontier", "dominance_probabilities", "net_monetary_benefit",
            "cost_effectiveness", "switch_prices", "small_n_caution", "prob_best", "acceptability", "wtp_grid",
-           "cost_breakdown", "COST_ITEMS", "BOOTSTRAP_SEED", "N_BOOTSTRAP"]
+           "cost_breakdown", "COST_ITEMS", "BOOTSTRAP_SEED", "N_BOOTSTRAP", "what_budget_buys", "shown_designs",
+           "COHORT_COLUMNS"]
 
 
 @dataclass(frozen=True)
@@ -116,21 +117,45 @@ def _aligned(results: pd.DataFrame, designs: Sequence[str], columns: Sequence[st
     return {c: wide[c].to_numpy().T for c in columns}
 
 
+COHORT_COLUMNS = ("n_classrooms", "n_children")  # the size of a run's cohort, for the common footing
+
+
+def shown_designs(results: pd.DataFrame, reference: str, pairs: Mapping[str, str] | None = None,
+                  by: str = "design") -> list[str]:
+    """The designs a decision is made among: all of ``results``' except the business-as-usual worlds
+    of other cohorts that only serve as some design's own reference (``pairs``: design -> the
+    reference it is measured against; the others against ``reference``)."""
+    helpers = set((pairs or {}).values()) - {reference} - set(pairs or {})
+    return [d for d in dict.fromkeys(results[by]) if d not in helpers]
+
+
+def _paired(results: pd.DataFrame, reference: str, pairs: Mapping[str, str] | None, columns: Sequence[str],
+            by: str) -> tuple[list[str], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The shown designs, their values of ``columns`` (design x replicate) and their increments over
+    their own reference in the same replicate, over the replicates where every value is finite."""
+    everyone = list(dict.fromkeys(results[by]))
+    shown = shown_designs(results, reference, pairs, by)
+    own = {d: (pairs or {}).get(d, reference) for d in shown}
+    data = _aligned(results, everyone, columns, by)
+    rows = [everyone.index(d) for d in shown]
+    refs = [everyone.index(own[d]) for d in shown]
+    values = {c: data[c][rows] for c in columns}
+    increments = {c: data[c][rows] - data[c][refs] for c in columns}
+    return shown, values, increments
+
+
 def paired_increments(results: pd.DataFrame, reference: str, effects: Sequence[str] = tuple(EFFECTS),
-                      by: str = "design") -> pd.DataFrame:
-    """Per design, effect and replicate: the design's cost and effect minus the reference's in the
-    same replicate (the clouds of the cost-effectiveness plane)."""
-    designs = list(dict.fromkeys(results[by]))
+                      by: str = "design", pairs: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Per design, effect and replicate: the design's cost and effect minus its reference's in the
+    same replicate (the clouds of the cost-effectiveness plane); ``pairs`` as in :func:`cost_effectiveness`."""
     rows = []
     for key in effects:
         eff = EFFECTS[key]
-        data = _aligned(results, designs, [COST, eff.column], by)
-        reps = np.arange(data[COST].shape[1])
-        ref = designs.index(reference)
+        designs, _, inc = _paired(results, reference, pairs, [COST, eff.column], by)
+        reps = np.arange(inc[COST].shape[1])
         for d, design in enumerate(designs):
             rows.append(pd.DataFrame({by: design, "effect": key, "pair": reps,
-                                      "inc_cost": data[COST][d] - data[COST][ref],
-                                      "inc_effect": data[eff.column][d] - data[eff.column][ref]}))
+                                      "inc_cost": inc[COST][d], "inc_effect": inc[eff.column][d]}))
     return pd.concat(rows, ignore_index=True)
 
 
@@ -284,7 +309,7 @@ def _draws(cost: np.ndarray, effect: np.ndarray, method: str, weights: np.ndarra
 def cost_effectiveness(results: pd.DataFrame, reference: str, *, wtp: float = DEFAULT_WTP,
                        decision_effect: str = DEFAULT_EFFECT, effects: Sequence[str] = tuple(EFFECTS),
                        level: float = 0.95, n_boot: int = N_BOOTSTRAP, by: str = "design",
-                       ceac: str = "bootstrap") -> pd.DataFrame:
+                       ceac: str = "bootstrap", pairs: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The decision table: one row per design and effect, cheapest first within each effect
     (``cost_effectiveness.csv``).
 
@@ -299,6 +324,10 @@ def cost_effectiveness(results: pd.DataFrame, reference: str, *, wtp: float = DE
         level: interval level; a dominance is called clear when it holds in at least this share
             of the draws.
         n_boot: bootstrap resamples (of replicate pairs).
+        pairs: design -> the business-as-usual world of its own cohort it is measured against
+            (the others: against ``reference``); those worlds get no row of their own. Increments,
+            the frontier and every probability are then taken over each design's own reference,
+            which is the same as over ``reference`` when they all share it.
         ceac: how the probabilities (``prob_best``, ``p_dominated``, ``p_frontier``) are counted:
             "bootstrap" (over resampled means: how sure we are about the designs' *averages*) or
             "replicates" (share of paired replicates: each replicate one possible world, the
@@ -313,31 +342,35 @@ def cost_effectiveness(results: pd.DataFrame, reference: str, *, wtp: float = DE
         icer_reference (+ intervals): against the reference, on frontier designs only, wtp, nmb
         (+ intervals), prob_best.
     """
-    designs = list(dict.fromkeys(results[by]))
-    if reference not in designs:
-        raise ValueError(f"reference {reference!r} is not among the designs {designs}")
+    if reference not in set(results[by]):
+        raise ValueError(f"reference {reference!r} is not among the designs {list(dict.fromkeys(results[by]))}")
     if decision_effect not in EFFECTS:
         raise ValueError(f"unknown effect {decision_effect!r} (known: {', '.join(EFFECTS)})")
     if ceac not in ("bootstrap", "replicates"):
         raise ValueError(f"ceac = {ceac!r}: bootstrap or replicates")
-    ref = designs.index(reference)
+    pairs = dict(pairs or {})
+    cohort = [c for c in COHORT_COLUMNS if c in results]
     tables = []
     for key in effects:
         eff = EFFECTS[key]
-        data = _aligned(results, designs, [COST, eff.column], by)
-        cost, effect = data[COST], data[eff.column]
+        designs, values, inc = _paired(results, reference, pairs, [COST, eff.column, *cohort], by)
+        ref = designs.index(reference)
+        cost, effect = values[COST], values[eff.column]
+        dc, de = inc[COST], inc[eff.column]  # over each design's own reference, replicate by replicate
         n = cost.shape[1]
-        dc, de = cost - cost[ref], effect - effect[ref]
         weights = _resample(n, n_boot) if n > 1 else None
-        cost_b = cost @ weights.T if weights is not None else None  # design x resample: resampled means
-        effect_b = effect @ weights.T if weights is not None else None
+        cost_b = dc @ weights.T if weights is not None else None  # design x resample: resampled mean increments
+        effect_b = de @ weights.T if weights is not None else None
         mean_cost, mean_effect = cost.mean(axis=1), effect.mean(axis=1)
-        frontier = efficiency_frontier(mean_cost, mean_effect, designs)
-        draws = _draws(cost, effect, ceac, weights) if n else None
+        frontier = efficiency_frontier(dc.mean(axis=1), de.mean(axis=1), designs) if n else \
+            efficiency_frontier(mean_cost, mean_effect, designs)
+        draws = _draws(dc, de, ceac, weights) if n else None
         p_dom, p_front = dominance_probabilities(*draws) if draws is not None else (np.full(len(designs), np.nan),) * 2
         decision = key == decision_effect
         if decision and n:
-            best = prob_best(cost, effect, [wtp], method=ceac, n_boot=n_boot)[0]
+            best = prob_best(dc, de, [wtp], method=ceac, n_boot=n_boot)[0]
+        size = {c: values[c].mean(axis=1) if n else np.full(len(designs), np.nan) for c in cohort}
+        same = (inc["n_classrooms"] == 0).mean(axis=1) if "n_classrooms" in cohort and n else None
         rows = []
         for d, design in enumerate(designs):
             mdc, mde = float(dc[d].mean()) if n else np.nan, float(de[d].mean()) if n else np.nan
@@ -355,9 +388,17 @@ def cost_effectiveness(results: pd.DataFrame, reference: str, *, wtp: float = DE
                    "icer_ci_low": np.nan, "icer_ci_high": np.nan,
                    "icer_reference": np.nan, "icer_reference_ci_low": np.nan, "icer_reference_ci_high": np.nan,
                    "wtp": wtp if decision else np.nan, "nmb": np.nan, "nmb_ci_low": np.nan, "nmb_ci_high": np.nan,
-                   "prob_best": float(best[d]) if decision and n else np.nan}
+                   "prob_best": float(best[d]) if decision and n else np.nan,
+                   "paired_with": pairs.get(design, reference),
+                   "same_cohort_share": float(same[d]) if same is not None else np.nan}
+            with np.errstate(divide="ignore", invalid="ignore"):
+                for c, unit in (("n_classrooms", "classroom"), ("n_children", "child")):
+                    if c in size:
+                        row[c] = float(size[c][d])
+                        row[f"inc_effect_per_{unit}"] = mde / size[c][d] if size[c][d] > 0 else np.nan
+                        row[f"inc_cost_per_{unit}"] = mdc / size[c][d] if size[c][d] > 0 else np.nan
             if weights is not None and d != ref:
-                dc_b, de_b = cost_b[d] - cost_b[ref], effect_b[d] - effect_b[ref]
+                dc_b, de_b = cost_b[d], effect_b[d]
                 row["inc_cost_ci_low"], row["inc_cost_ci_high"] = _interval(dc_b, level)
                 row["inc_effect_ci_low"], row["inc_effect_ci_high"] = _interval(de_b, level)
                 if status == "frontier" and quadrant in ("more effective, more costly", "less effective, less costly"):
@@ -374,8 +415,8 @@ def cost_effectiveness(results: pd.DataFrame, reference: str, *, wtp: float = DE
             if decision:
                 row["nmb"] = float(net_monetary_benefit(mdc, mde, wtp))
                 if weights is not None and d != ref:
-                    row["nmb_ci_low"], row["nmb_ci_high"] = _interval(
-                        net_monetary_benefit(cost_b[d] - cost_b[ref], effect_b[d] - effect_b[ref], wtp), level)
+                    row["nmb_ci_low"], row["nmb_ci_high"] = _interval(net_monetary_benefit(cost_b[d], effect_b[d], wtp),
+                                                                      level)
             rows.append(row)
         table = pd.DataFrame(rows)
         # Cheapest first (the convention of a decision table); the reference first among equals.
@@ -402,8 +443,56 @@ def switch_prices(table: pd.DataFrame, effect: str | None = None, by: str = "des
             "best_above": r[by]} for r in rows.to_dict("records") if _name(r["compared_with"]) is not None]
     frame = pd.DataFrame(out, columns=["effect", "from", "to", "wtp", "wtp_ci_low", "wtp_ci_high", "n_pairs",
                                        "best_below", "best_above"])
+    # Designs with identical means (the same design under two names) switch together: one row.
+    frame = frame.drop_duplicates(subset=["from", "wtp"], keep="first").reset_index(drop=True)
     frame.attrs["best_at_zero"] = cheapest
     return frame
+
+
+def what_budget_buys(results: pd.DataFrame, budget: float, reference: str, *, effect: str = DEFAULT_EFFECT,
+                     pairs: Mapping[str, str] | None = None, level: float = 0.95, n_boot: int = N_BOOTSTRAP,
+                     by: str = "design") -> pd.DataFrame:
+    """What ``budget`` dollars buy of each design (``budget.csv``): how many of its cohorts (budget /
+    mean cost of one), the classrooms and children in them, and the extra ``effect`` over each
+    cohort's reference, in total (with the children in the extra classrooms, for a classroom
+    effect: extra classrooms x the cohort's children per classroom). Intervals: bootstrap over the
+    replicate pairs. A design that costs nothing has no row values (any budget buys it without end)."""
+    column = EFFECTS[effect].column
+    cohort = [c for c in COHORT_COLUMNS if c in results]
+    designs, values, inc = _paired(results, reference, pairs, [COST, column, *cohort], by)
+    n = values[COST].shape[1]
+    weights = _resample(n, n_boot) if n > 1 else None
+    rows = []
+    for d, design in enumerate(designs):
+        cost = values[COST][d].mean() if n else np.nan
+        row = {by: design, "budget": budget, "effect": effect, "mean_cost": cost, "n_pairs": n}
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = (values["n_children"][d] / values["n_classrooms"][d]) if len(cohort) == 2 else None
+            if not n or not cost > 0:
+                rows.append(row)
+                continue
+            cohorts = budget / cost
+            estimates = {"cohorts": cohorts, "extra_effect": cohorts * inc[column][d].mean()}
+            for c in cohort:
+                estimates[c] = cohorts * values[c][d].mean()
+            per_class = values["n_children"][d].sum() / values["n_classrooms"][d].sum() if share is not None else np.nan
+            if effect.startswith("classrooms") and share is not None:
+                estimates["children_in_extra_classrooms"] = estimates["extra_effect"] * per_class
+            for name, value in estimates.items():
+                row[name] = float(value)
+            if weights is not None:
+                cost_b = values[COST][d] @ weights.T
+                cohorts_b = budget / cost_b
+                draws = {"cohorts": cohorts_b, "extra_effect": cohorts_b * (inc[column][d] @ weights.T)}
+                for c in cohort:
+                    draws[c] = cohorts_b * (values[c][d] @ weights.T)
+                if "children_in_extra_classrooms" in estimates:
+                    ratio = (values["n_children"][d] @ weights.T) / (values["n_classrooms"][d] @ weights.T)
+                    draws["children_in_extra_classrooms"] = draws["extra_effect"] * ratio
+                for name, sample in draws.items():
+                    row[f"{name}_ci_low"], row[f"{name}_ci_high"] = _interval(sample[np.isfinite(sample)], level)
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def small_n_caution(n: int, method: str = "bootstrap") -> str:
@@ -439,15 +528,21 @@ def prob_best(cost: np.ndarray, effect: np.ndarray, wtps: Sequence[float], *, me
 
 
 def acceptability(results: pd.DataFrame, wtps: Sequence[float], *, effect: str = DEFAULT_EFFECT,
-                  method: str = "bootstrap", n_boot: int = N_BOOTSTRAP, by: str = "design") -> pd.DataFrame:
+                  method: str = "bootstrap", n_boot: int = N_BOOTSTRAP, by: str = "design",
+                  reference: str | None = None, pairs: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The cost-effectiveness acceptability curves and frontier (tidy: wtp, design, prob_best,
     optimal, ceaf): per ``wtp`` and design, the probability that the design has the highest net
     monetary benefit; ``optimal`` marks the design with the highest *mean* net benefit at that
     price (the decision on expected values), and ``ceaf`` is its probability there (the
     acceptability frontier; NaN for the other designs)."""
-    designs = list(dict.fromkeys(results[by]))
-    data = _aligned(results, designs, [COST, EFFECTS[effect].column], by)
-    cost, eff = data[COST], data[EFFECTS[effect].column]
+    column = EFFECTS[effect].column
+    if pairs:  # net benefits over each design's own reference (see cost_effectiveness)
+        designs, _, inc = _paired(results, reference, pairs, [COST, column], by)
+        cost, eff = inc[COST], inc[column]
+    else:  # a common reference: absolute values rank the designs as increments over it would
+        designs = list(dict.fromkeys(results[by]))
+        data = _aligned(results, designs, [COST, column], by)
+        cost, eff = data[COST], data[column]
     wtps = np.asarray(wtps, dtype=np.float64)
     probs = prob_best(cost, eff, wtps, method=method, n_boot=n_boot)
     if cost.shape[1]:

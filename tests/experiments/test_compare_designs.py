@@ -148,3 +148,28 @@ def test_a_variant_of_ones_own_design_file_by_its_label(tmp_path, design_file):
     designs = pd.read_csv(out / "designs.csv").set_index("design")
     assert list(designs.index) == ["next_phase", label]
     assert designs.loc[label, "source"] == "variant" and "followup_support_weeks=26" in designs.loc[label, "overrides"]
+
+
+def test_designs_of_other_cohorts_get_business_as_usual_of_their_own_cohort_and_a_budget_is_spent(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    small, large = "bsc+cohort.n_programs=2", "bsc+cohort.n_programs=3"
+    assert cmd_compare([f"designs=[{small},{large}]", "replications=2", "budget=300000", f"out_dir={out}",
+                        "followup_weeks=8", "executor=serial", "progress=false"]) == 0
+    printed = capsys.readouterr().out
+    results = pd.read_csv(out / "results.csv")
+    own = {small: "business_as_usual+cohort.n_programs=2", large: "business_as_usual+cohort.n_programs=3"}
+    assert set(own.values()) <= set(results["design"])
+    # Same seed, same cohort settings: the design and its own business as usual run the same classrooms.
+    wide = results.pivot(index="replicate", columns="design", values="n_classrooms")
+    for design, ref in own.items():
+        assert (wide[design] == wide[ref]).all()
+    ce = pd.read_csv(out / "cost_effectiveness.csv").query("effect == 'classrooms_sustained'").set_index("design")
+    assert set(ce.index) == {"business_as_usual", small, large}  # the helper references have no row
+    assert ce.loc[small, "paired_with"] == own[small] and ce.loc[small, "same_cohort_share"] == 1
+    assert {"inc_effect_per_classroom", "inc_cost_per_child", "n_children"} <= set(ce.columns)
+    sustained = results.pivot(index="replicate", columns="design", values="n_classrooms_sustained_followup")
+    assert ce.loc[large, "inc_effect"] == pytest.approx((sustained[large] - sustained[own[large]]).mean())
+    assert "runs another cohort than business_as_usual" in printed and "on a common footing" in printed
+    bought = pd.read_csv(out / "budget.csv").set_index("design")
+    assert bought.loc[large, "cohorts"] == pytest.approx(300000 / ce.loc[large, "mean_cost"])
+    assert "what $300,000 buys" in printed

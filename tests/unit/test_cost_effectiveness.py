@@ -199,3 +199,35 @@ def test_a_dominance_on_the_means_that_the_draws_do_not_bear_out_is_not_clear():
 def test_few_replicates_come_with_a_caution():
     assert "only 2 paired replicates" in small_n_caution(2) and "100%" in small_n_caution(2)
     assert small_n_caution(10) == ""
+
+
+def test_a_design_of_another_cohort_is_measured_against_business_as_usual_with_its_cohort():
+    from bsc_sim.cost_effectiveness import what_budget_buys
+
+    rows = []
+    for r in range(4):  # "big" runs a cohort twice the size; "bau_big" is business as usual with it
+        for design, cost, sustained, classrooms in (("bau", 0, 1, 10), ("small", 100, 4, 10),
+                                                    ("bau_big", 0, 3, 20), ("big", 180, 9, 20)):
+            rows.append({"design": design, "replicate": r, "cost_total": cost + (r if cost else 0), "n_classrooms_sustained_followup": sustained,
+                         "n_children_reached_end": 15 * sustained, "n_classrooms_reached_end": sustained,
+                         "n_classrooms": classrooms, "n_children": 15 * classrooms})
+    results = pd.DataFrame(rows)
+    pairs = {"big": "bau_big"}
+    table = cost_effectiveness(results, "bau", pairs=pairs).query("effect == 'classrooms_sustained'").set_index("design")
+    assert "bau_big" not in table.index  # a helper reference gets no row
+    assert table.loc["big", "inc_effect"] == 6 and table.loc["big", "paired_with"] == "bau_big"  # 9 - 3, not 9 - 1
+    assert table.loc["big", "same_cohort_share"] == 1 and table.loc["small", "paired_with"] == "bau"
+    assert table.loc["big", "inc_effect_per_classroom"] == pytest.approx(6 / 20)
+    assert table.loc["small", "inc_cost_per_child"] == pytest.approx(101.5 / 150)
+    # Measured against the common reference instead, the big cohort's own spontaneous gains would be bought.
+    unpaired = cost_effectiveness(results, "bau").query("effect == 'classrooms_sustained'").set_index("design")
+    assert unpaired.loc["big", "inc_effect"] == 8 and unpaired.loc["big", "same_cohort_share"] == 0
+    # What $1,000 buys of the small design: 1000 / 101.5 cohorts, each 3 extra classrooms of 15 children.
+    bought = what_budget_buys(results, 1000, "bau", pairs=pairs).set_index("design")
+    cohorts = 1000 / 101.5
+    assert bought.loc["small", "cohorts"] == pytest.approx(cohorts)
+    assert bought.loc["small", "extra_effect"] == pytest.approx(3 * cohorts)
+    assert bought.loc["small", "children_in_extra_classrooms"] == pytest.approx(45 * cohorts)
+    assert bought.loc["small", "n_classrooms"] == pytest.approx(10 * cohorts)
+    assert bought.loc["small", "cohorts_ci_low"] <= cohorts <= bought.loc["small", "cohorts_ci_high"]
+    assert np.isnan(bought.loc["bau"].get("cohorts", np.nan))  # costs nothing: no count

@@ -24,6 +24,7 @@ from .compare import (
     comparison_specs,
     curve_bands,
     expand_own_labels,
+    own_cohort_references,
     summarize_comparison,
 )
 from .designs import DEFAULT_REFERENCE, matching_reference, resolve_designs
@@ -41,7 +42,7 @@ __all__ = ["run_comparison", "run_sweep", "run_sensitivity"]
 # Analysis files of compare added after the store's list was written: known to the store too, so
 # that publishing accepts them and replacing a store removes them. (To be folded into
 # store.ANALYSIS_FILES.)
-NEW_ANALYSIS_FILES = frozenset({"switch_prices.csv"})
+NEW_ANALYSIS_FILES = frozenset({"switch_prices.csv", "budget.csv"})
 store.ANALYSIS_FILES = store.ANALYSIS_FILES | NEW_ANALYSIS_FILES
 
 
@@ -95,7 +96,7 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
                    executor: ExecutorSpec | None = None, progress: bool = True,
                    checkpoint_every: int | None = None, verbose: bool = True, wait_for_lock: bool = False,
                    memory_limit: int | str | None = "available", overwrite: bool = False,
-                   uncertainty: str | None = None) -> tuple[ExperimentRun, list[str]]:
+                   uncertainty: str | None = None, budget: float | None = None) -> tuple[ExperimentRun, list[str]]:
     """Run ``designs`` on common seeds and measure them against ``reference``.
 
     ``designs`` are names, design files or inline variants (:mod:`.designs`), crossed with the
@@ -103,18 +104,28 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
     ``reference=None`` measures against the first design without cost-effectiveness. Writes
     ``comparison.csv``, ``cost_effectiveness.csv`` (the decision table), ``acceptability.csv``
     (curves and frontier), ``switch_prices.csv``, ``designs.csv`` and the figures, with the net
-    monetary benefit at ``wtp`` dollars per unit of ``effect``.
+    monetary benefit at ``wtp`` dollars per unit of ``effect``, and with ``budget`` (US dollars)
+    ``budget.csv``: what it buys of each design. A design whose cohort differs from the
+    reference's is measured against the reference run with its cohort (:func:`.own_cohort_references`).
     ``uncertainty`` (``parameters`` or a file) also draws uncertain parameters per replicate.
     """
     out_dir = Path(out_dir)
     check_ce_settings(wtp, effect)
+    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, float)) or not 0 < budget < float("inf")):
+        raise ParamError(f"budget = {budget!r}: a budget in US dollars, > 0 (e.g. 500000)")
     designs, reference = expand_own_labels(designs, reference)  # a listed file may be varied by its label
     reference = matching_reference(designs, reference, overrides)
     resolved, ref_label = resolve_designs(designs, reference, cross)
+    pairs: dict[str, str] = {}
+    if ref_label is not None:  # designs of another cohort get a business-as-usual world of their own cohort
+        extra, pairs = own_cohort_references(resolved, ref_label, overrides)
+        resolved = [*resolved, *extra]
     specs = comparison_specs(resolved, replications, seed, overrides)
     labels = [d.label for d in resolved]
     description = {"kind": "compare", "designs": labels, "replications": replications, "seed": seed,
                    "overrides": list(overrides), "reference": ref_label, "design_refs": [d.ref for d in resolved]}
+    if pairs:
+        description["pairs"] = pairs
     specs, description = with_uncertainty(specs, description, uncertainty, overrides=overrides)
     # What one run is, in the words of every table and figure: a cohort, or a whole state.
     description["scope"] = "state" if specs[0].params.system.enabled else "cohort"
@@ -123,12 +134,16 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
     if verbose and ref_label is not None and ref_label not in [str(d) for d in designs]:
         print(f"measuring against {ref_label}, added to the designs and run on the same seeds "
               f"({'the default reference; ' if reference == DEFAULT_REFERENCE else ''}choose another with reference=NAME)")
+    if verbose:
+        for design, own in pairs.items():
+            print(f"{design} runs another cohort than {ref_label}: measured against {own} (its own cohort, "
+                  "the same seeds)")
     with _experiment(specs, out_dir, description, **options) as run:
         written = list(STORE_FILES)
         if not run.ok:
             return run, written
         outcomes = [o for o in summary_outcomes() if o in run.results and o not in PER_RUN_RATIOS]
-        comparison = summarize_comparison(run.results, outcomes, labels, reference=ref_label)
+        comparison = summarize_comparison(run.results, outcomes, labels, reference=ref_label, pairs=pairs)
         from ..model.calendar import build_calendar
 
         # Mark sessions and the end only where every design shares them (business as usual has none).
@@ -151,10 +166,13 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
             from .ce_outputs import cost_effectiveness_outputs
 
             ce = cost_effectiveness_outputs(run.results, ref_label, wtp=wtp, effect=effect,
-                                            uncertainty=description.get("uncertainty"), scope=description["scope"])
+                                            uncertainty=description.get("uncertainty"), scope=description["scope"],
+                                            pairs=pairs, budget=budget)
             files["cost_effectiveness.csv"] = _csv(ce.table)
             files["acceptability.csv"] = _csv(ce.curve)
             files["switch_prices.csv"] = _csv(ce.switches)
+            if ce.budget is not None:
+                files["budget.csv"] = _csv(ce.budget)
             files.update({name: _figure(fig) for name, fig in ce.figures().items()})
         written += publish_analysis(out_dir, files)
     if verbose:

@@ -22,6 +22,7 @@ from ..cost_effectiveness import (
     paired_increments,
     small_n_caution,
     switch_prices,
+    what_budget_buys,
     wtp_grid,
 )
 from ..formatting import interval, number, pct, points, usd, usd_interval
@@ -46,6 +47,8 @@ class CEOutputs:
     effect: str
     method: str
     scope: str = "cohort"        # what one run is: a cohort, or a state (statewide systems)
+    pairs: dict | None = None    # design -> the business-as-usual world of its own cohort
+    budget: pd.DataFrame | None = None  # budget.csv: what a budget buys
 
     def figures(self) -> dict[str, object]:
         """``ce_plane.png`` and ``acceptability.png`` as Figures (only with a design besides the reference)."""
@@ -69,14 +72,17 @@ def ceac_method(uncertainty: str | None) -> str:
 
 
 def cost_effectiveness_outputs(results: pd.DataFrame, reference: str, *, wtp: float, effect: str,
-                               uncertainty: str | None = None, scope: str = "cohort") -> CEOutputs:
-    """The tables of a comparison's cost-effectiveness against ``reference``."""
+                               uncertainty: str | None = None, scope: str = "cohort", pairs: dict | None = None,
+                               budget: float | None = None) -> CEOutputs:
+    """The tables of a comparison's cost-effectiveness against ``reference`` (``pairs``: designs
+    measured against the business-as-usual world of their own cohort instead; ``budget``: what it buys)."""
     method = ceac_method(uncertainty)
-    table = cost_effectiveness(results, reference, wtp=wtp, decision_effect=effect, ceac=method)
+    table = cost_effectiveness(results, reference, wtp=wtp, decision_effect=effect, ceac=method, pairs=pairs)
     grid = wtp_grid(table[table["effect"] == effect], wtp)
-    curve = acceptability(results, grid, effect=effect, method=method)
-    return CEOutputs(table, curve, switch_prices(table, effect), paired_increments(results, reference), reference,
-                     wtp, effect, method, scope)
+    curve = acceptability(results, grid, effect=effect, method=method, reference=reference, pairs=pairs)
+    bought = what_budget_buys(results, budget, reference, effect=effect, pairs=pairs) if budget else None
+    return CEOutputs(table, curve, switch_prices(table, effect), paired_increments(results, reference, pairs=pairs),
+                     reference, wtp, effect, method, scope, pairs or {}, bought)
 
 
 def short_label(label: str, width: int) -> str:
@@ -216,6 +222,11 @@ def format_cost_effectiveness(out: CEOutputs) -> str:
     if caution:
         notes.append(f"CAUTION: {caution}")
     lines += [textwrap.fill(s, CONSOLE_WIDTH, initial_indent="  ", subsequent_indent="    ") for s in notes if s]
+    lines += [textwrap.fill(w, CONSOLE_WIDTH, initial_indent="  ", subsequent_indent="    ")
+              for w in pairing_warnings(main, labels)]
+    lines += format_footing(out, labels, width)
+    if out.budget is not None:
+        lines += format_budget(out, labels, width)
     others = [e for e in dict.fromkeys(t["effect"]) if e != out.effect]
     if others:
         lines += ["", "  the other effects (ICER against the next cheaper design on each effect's own frontier):"]
@@ -230,3 +241,63 @@ def format_cost_effectiveness(out: CEOutputs) -> str:
               "the reference; P(best) = chance of the highest net benefit.")
     lines += ["", textwrap.fill(legend, CONSOLE_WIDTH, initial_indent="  ", subsequent_indent="  ")]
     return "\n".join(lines + _key(labels))
+
+
+def pairing_warnings(table: pd.DataFrame, labels: dict[str, str] | None = None) -> list[str]:
+    """Sentences for designs measured against a world of their own cohort, and for those whose
+    cohort still differs from their reference's in some replicates (the pairing does not hold)."""
+    name = (lambda d: labels.get(d, d)) if labels else (lambda d: d)
+    out = []
+    for r in table.itertuples():
+        if r.paired_with != r.reference:
+            out.append(f"{name(r.design)} runs another cohort than {name(r.reference)}: its increments are over "
+                       f"{name(r.paired_with)}, business as usual with its cohort, on the same seeds.")
+        share = getattr(r, "same_cohort_share", float("nan"))
+        if share == share and share < 1 and r.design != r.paired_with:
+            out.append(f"WARNING: the cohort of {name(r.design)} differs in size from that of {name(r.paired_with)} in "
+                       f"{pct(1 - share, 0)} of the replicates: per-{'state' if False else 'cohort'} increments compare "
+                       "different populations; read them per classroom and per child (below).")
+    return out
+
+
+def format_footing(out: CEOutputs, labels: dict[str, str], width: int) -> list[str]:
+    """The decision effect and cost per classroom and per child of each design's own cohort."""
+    t = out.table
+    main = t[(t["effect"] == out.effect) & (t["design"] != out.reference)]
+    if "n_classrooms" not in t or main.empty:
+        return []
+    eff = EFFECTS[out.effect]
+    lines = ["", f"  on a common footing: per 100 classrooms and per child of each design's own cohort (means over "
+                 f"the replicates)",
+             f"    {'design':<{width}} {'classrooms':>10} {'children':>9} {'extra ' + eff.plural.split()[0] + ' /100 cl.':>26} "
+             f"{'extra cost /classroom':>22} {'extra cost /child':>18}"]
+    for r in main.itertuples():
+        lines.append(f"    {labels[r.design]:<{width}} {number(r.n_classrooms):>10} {number(r.n_children, 0):>9} "
+                     f"{number(100 * r.inc_effect_per_classroom, 1, signed=True):>26} "
+                     f"{usd(r.inc_cost_per_classroom, signed=True):>22} {usd(r.inc_cost_per_child, signed=True):>18}")
+    return lines
+
+
+def format_budget(out: CEOutputs, labels: dict[str, str], width: int) -> list[str]:
+    """What the budget buys of each design, with intervals."""
+    b = out.budget
+    eff = EFFECTS[out.effect]
+    budget = b["budget"].iloc[0]
+    lines = ["", f"  what {usd(budget)} buys (cohorts at each design's mean cost; extra {eff.plural} over each cohort's "
+                 "reference; 95% intervals)",
+             f"    {'design':<{width}} {'cohorts':<20} {'classrooms':>10} {'children':>9} "
+             f"{'extra ' + eff.plural:<24} {'children in them':<20}"]
+
+    def cell(r, name, decimals=1):
+        value = r.get(name, float("nan"))
+        return (f"{number(value, decimals)} "
+                f"{interval(r.get(name + '_ci_low'), r.get(name + '_ci_high'), lambda v: number(v, decimals))}").strip()
+
+    for r in b.to_dict("records"):
+        if r["design"] == out.reference or not r.get("cohorts", float("nan")) == r.get("cohorts", float("nan")):
+            continue
+        children = cell(r, "children_in_extra_classrooms", 0) if "children_in_extra_classrooms" in r else ""
+        lines.append(f"    {labels.get(r['design'], r['design']):<{width}} {cell(r, 'cohorts'):<20} "
+                     f"{number(r.get('n_classrooms'), 0):>10} {number(r.get('n_children'), 0):>9} "
+                     f"{cell(r, 'extra_effect'):<24} {children:<20}"[:CONSOLE_WIDTH])
+    return lines

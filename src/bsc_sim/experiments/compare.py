@@ -18,7 +18,7 @@ from .designs import Design, resolve_design
 from .specs import RunSpec, replicate_seeds
 
 __all__ = ["comparison_specs", "summarize_comparison", "curve_bands", "mean_ci", "KEY_OUTCOMES", "PER_RUN_RATIOS",
-           "expand_own_labels"]
+           "expand_own_labels", "own_cohort_references"]
 
 # The outcomes a planner looks at first (figures); comparison.csv has every summary outcome.
 KEY_OUTCOMES = (
@@ -67,6 +67,48 @@ def expand_own_labels(refs: Sequence[str], reference: str | None = None) -> tupl
         return text
 
     return [expand(t) for t in refs], expand(reference)
+
+
+def _setting_text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def own_cohort_references(resolved: Sequence[Design], ref_label: str, overrides: Sequence[str] = ()
+                          ) -> tuple[list[Design], dict[str, str]]:
+    """Each design whose cohort (size, mix or selection: ``cohort.*``) differs from the reference's
+    gets a business-as-usual world of its own cohort: the reference with the design's cohort
+    settings, run on the same seeds, so that its increments compare the same population.
+
+    Returns the extra reference designs to run (once each) and ``pairs``: design label -> the label
+    of the reference it is measured against (designs with the reference's cohort are not listed).
+    Statewide systems are sized by their own settings and are not paired here.
+    """
+    from dataclasses import fields
+
+    ref = next(d for d in resolved if d.label == ref_label)
+    ref_cohort = ref.params(overrides).cohort
+    labels = {d.label for d in resolved}
+    extra: list[Design] = []
+    pairs: dict[str, str] = {}
+    for design in resolved:
+        if design.label == ref_label:
+            continue
+        params = design.params(overrides)
+        if params.system.enabled or params.cohort == ref_cohort:
+            continue
+        changes = [f"cohort.{f.name}={_setting_text(getattr(params.cohort, f.name))}" for f in fields(params.cohort)
+                   if getattr(params.cohort, f.name) != getattr(ref_cohort, f.name)]
+        label = "+".join([ref_label, *changes])
+        if label not in labels:
+            extra.append(Design(label=label, base=ref.base, overrides=(*ref.overrides, *changes),
+                                description=f"{ref.description} With the cohort of {design.label} "
+                                            f"({', '.join(changes)}): its business-as-usual world.".strip(),
+                                source="variant", path=ref.path, ref=label))
+            labels.add(label)
+        pairs[design.label] = label
+    return extra, pairs
 
 
 def comparison_specs(designs: Sequence[str | Design], replications: int, seed: int,
@@ -136,7 +178,8 @@ def _mean_ci_columns(x: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, ..
 
 
 def summarize_comparison(results: pd.DataFrame, outcomes: Sequence[str], designs: Sequence[str],
-                         level: float = 0.95, by: str = "design", reference: str | None = None) -> pd.DataFrame:
+                         level: float = 0.95, by: str = "design", reference: str | None = None,
+                         pairs: dict[str, str] | None = None) -> pd.DataFrame:
     """Per design and outcome: mean with its interval, and the paired difference from ``reference``
     (default ``designs[0]``).
 
@@ -146,6 +189,7 @@ def summarize_comparison(results: pd.DataFrame, outcomes: Sequence[str], designs
     """
     reference = designs[0] if reference is None else reference
     designs = list(designs)
+    own = [(pairs or {}).get(d, reference) for d in designs]  # each design's own reference (its cohort's)
     frames = []
     for outcome in outcomes:  # one outcome at a time, every design at once
         wide = results.pivot(index="replicate", columns=by, values=outcome)
@@ -154,11 +198,11 @@ def summarize_comparison(results: pd.DataFrame, outcomes: Sequence[str], designs
         n, mean, lo, hi = _mean_ci_columns(x, level)
         n = np.where(present, n, 0)
         frame = pd.DataFrame({by: designs, "outcome": outcome, "n": n, "mean": mean, "ci_low": lo, "ci_high": hi,
-                              "reference": reference})
-        if reference in wide:
-            diff = x - wide[reference].to_numpy(np.float64)[:, None]
+                              "reference": own})
+        if all(r in wide for r in own):
+            diff = x - wide.reindex(columns=own).to_numpy(np.float64)
             dn, dmean, dlo, dhi = _mean_ci_columns(diff, level)
-            skip = np.array([d == reference or not ok for d, ok in zip(designs, present)])
+            skip = np.array([d == r or not ok for d, r, ok in zip(designs, own, present)])
             frame["n_pairs"] = np.where(skip, 0, dn)
             for column, values in (("diff_mean", dmean), ("diff_ci_low", dlo), ("diff_ci_high", dhi)):
                 frame[column] = np.where(skip, np.nan, values)

@@ -174,17 +174,27 @@ def _headline(comparison: pd.DataFrame | None, ce: pd.DataFrame | None,
     return columns, rows
 
 
-def _decision_notes(ce: pd.DataFrame | None) -> list[str]:
-    """Where the best buy changes, the dominances the draws do not bear out, and a caution at small n."""
+def _decision_notes(ce: pd.DataFrame | None, budget: pd.DataFrame | None = None) -> list[str]:
+    """Where the best buy changes, the dominances the draws do not bear out, designs measured against
+    business as usual of their own cohort, what a budget buys, and a caution at small n."""
     from ..cost_effectiveness import small_n_caution, switch_prices
-    from ..experiments.ce_outputs import no_clear_winner, switch_sentence
+    from ..experiments.ce_outputs import no_clear_winner, pairing_warnings, switch_sentence
 
     decision = _decision(ce)
     if decision is None:
         return []
     eff = EFFECTS[decision["effect"].iloc[0]]
+    labels = {d: design_label(d) for d in {*decision["design"], *decision.get("paired_with", pd.Series([])).dropna()}}
     notes = [switch_sentence(switch_prices(ce), eff.unit, design_label)]
-    notes += [n[0].upper() + n[1:] + "." for n in no_clear_winner(decision, {d: design_label(d) for d in decision["design"]})]
+    notes += [n[0].upper() + n[1:] + "." for n in no_clear_winner(decision, labels)]
+    if "paired_with" in decision:
+        notes += pairing_warnings(decision, labels)
+    if budget is not None and "cohorts" in budget:
+        for r in budget.dropna(subset=["cohorts"]).to_dict("records"):
+            ci = interval(r.get("extra_effect_ci_low"), r.get("extra_effect_ci_high"), lambda v: number(v))
+            notes.append(f"{usd(r['budget'])} buys {number(r['cohorts'])} cohorts of {design_label(r['design'])} "
+                         f"({number(r.get('n_classrooms'), 0)} classrooms, {number(r.get('n_children'), 0)} children) and "
+                         f"{number(r['extra_effect'])} {ci} extra {eff.plural}.")
     caution = small_n_caution(int(decision["n_pairs"].max()))
     if caution:
         notes.append("Caution: " + caution + ".")
@@ -379,7 +389,7 @@ def report_context(root: Path, info: dict[str, Any], *, question: str | None = N
         "designs": _designs(root, info) if kind == "compare" else [],
         "summary": _summary_sentence(ce, scope) if kind == "compare" else "", "scope": scope,
         "headline_columns": [], "headline_rows": [], "other_effects": _other_effects(ce),
-        "decision_notes": _decision_notes(ce) if kind == "compare" else [],
+        "decision_notes": _decision_notes(ce, _read_csv(root, "budget.csv")) if kind == "compare" else [],
         "reference": design_label(ce["reference"].iloc[0]) if ce is not None and len(ce) else None,
         "breakdown": _breakdown(results, scope) if kind == "compare" else None,
         "figures": [{"name": name, "caption": caption, "src": _png(root / name)}
