@@ -78,18 +78,25 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--replications", type=int, default=10, help="replicates per design (default 10)")
     ap.add_argument("--executor", default="serial", help="serial (default) or processes")
     ap.add_argument("--override", action="append", default=[], help="a model override, e.g. cohort.n_programs=10")
+    ap.add_argument("--working-tree", action="store_true", help="time src as it is, not HEAD")
     ap.add_argument("--profile", default="", help="write a cProfile of one warm step of this tree here")
     args = ap.parse_args(argv)
     git = lambda *a: subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()  # noqa: E731
     rev, here = git("rev-parse", "--short", args.rev), git("rev-parse", "--short", "HEAD")
     dirty = bool(git("status", "--porcelain", "src"))
     tmp = Path(tempfile.mkdtemp(prefix="bsc-sim-compare-"))
-    tree = tmp / "tree"
+    tree, head = tmp / "tree", tmp / "head"
     subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(tree), rev], cwd=ROOT, check=True)
+    # HEAD in a worktree of its own too, so that edits made while the benchmark runs do not enter it
+    # (--working-tree: time the checkout's src as it is instead).
+    now_src = ROOT / "src"
+    if not args.working_tree:
+        subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(head), "HEAD"], cwd=ROOT, check=True)
+        now_src = head / "src"
     samples: dict[str, dict[str, list[float]]] = {"before": {}, "now": {}}
     try:
         for r in range(args.rounds):
-            for name, src in (("before", tree / "src"), ("now", ROOT / "src")):
+            for name, src in (("before", tree / "src"), ("now", now_src)):
                 out = tmp / f"{name}-{r}"
                 cold = step(src, out, args)
                 warm = step(src, out, args, profile=args.profile if (name == "now" and r == 0) else "")
@@ -101,9 +108,12 @@ def main(argv: list[str] | None = None) -> None:
                 shutil.rmtree(out, ignore_errors=True)
             print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
     finally:
-        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
+        for path in (tree, head):
+            if path.exists():
+                subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=ROOT, check=False)
         shutil.rmtree(tmp, ignore_errors=True)
     n_runs = (len(DESIGNS) + 1) * args.replications
+    dirty = dirty and args.working_tree
     print(f"compare pipeline: HEAD {here}{' (+ uncommitted src edits)' if dirty else ''} against {rev}; "
           f"{args.rounds} alternating rounds; {n_runs} runs ({len(DESIGNS)} designs + reference x "
           f"{args.replications}), executor {args.executor}, overrides {args.override or 'none'}; median seconds")
