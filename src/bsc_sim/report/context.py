@@ -27,7 +27,8 @@ __all__ = ["report_context", "FIGURES"]
 # Figures a store may hold, in the order the report shows them, with a caption.
 FIGURES = {
     "ce_plane.png": "The cost-effectiveness plane",
-    "acceptability.png": "The acceptability curve: which design is the best buy at each price",
+    "acceptability.png": "The acceptability curves and frontier: which design is the best buy at each price, and where "
+                         "the decision changes",
     "differences.png": "Differences from the reference, cohort by cohort",
     "adoption_curves.png": "Classrooms reached over time",
     "sweep.png": "How the outcomes change across the sweep",
