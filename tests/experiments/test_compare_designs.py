@@ -173,3 +173,5 @@ def test_designs_of_other_cohorts_get_business_as_usual_of_their_own_cohort_and_
     bought = pd.read_csv(out / "budget.csv").set_index("design")
     assert bought.loc[large, "cohorts"] == pytest.approx(300000 / ce.loc[large, "mean_cost"])
     assert "what $300,000 buys" in printed
+    tables = printed[printed.index("  design"):printed.index(" runs: ")].splitlines()[:-1]
+    assert max(len(line) for line in tables) <= 120, [line for line in tables if len(line) > 120]

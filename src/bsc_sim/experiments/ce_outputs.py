@@ -135,9 +135,12 @@ def format_comparison(comparison: pd.DataFrame, outcomes: Sequence[str]) -> str:
     designs = list(dict.fromkeys(comparison["design"]))
     labels = _labels(designs, 28)
     width = max([len(v) for v in labels.values()] + [10])
-    reference = comparison["reference"].iloc[0] if len(comparison) else ""
+    reference = comparison["reference"].mode().iloc[0] if len(comparison) else ""
     lines = [f"  {'design':<{width}} {'mean [95% interval]':<34} difference from {short_label(str(reference), 40)} "
              "on the same seeds"]
+    if comparison["reference"].nunique() > 1:
+        lines.append(f"  (a design of another cohort: its difference from {short_label(str(reference), 40)} run with "
+                     "its cohort)")
     for outcome in outcomes:
         rows = comparison[comparison["outcome"] == outcome]
         if rows.empty:
@@ -283,8 +286,8 @@ def format_budget(out: CEOutputs, labels: dict[str, str], width: int) -> list[st
     b = out.budget
     eff = EFFECTS[out.effect]
     budget = b["budget"].iloc[0]
-    lines = ["", f"  what {usd(budget)} buys (cohorts at each design's mean cost; extra {eff.plural} over each cohort's "
-                 "reference; 95% intervals)",
+    lines = ["", f"  what {usd(budget)} buys: cohorts at each design's mean cost; extra {eff.plural} over each",
+             "  cohort's reference; 95% intervals",
              f"    {'design':<{width}} {'cohorts':<20} {'classrooms':>10} {'children':>9} "
              f"{'extra ' + eff.plural:<24} {'children in them':<20}"]
 
