@@ -258,7 +258,7 @@ def pairing_warnings(table: pd.DataFrame, labels: dict[str, str] | None = None) 
         share = getattr(r, "same_cohort_share", float("nan"))
         if share == share and share < 1 and r.design != r.paired_with:
             out.append(f"WARNING: the cohort of {name(r.design)} differs in size from that of {name(r.paired_with)} in "
-                       f"{pct(1 - share, 0)} of the replicates: per-{'state' if False else 'cohort'} increments compare "
+                       f"{pct(1 - share, 0)} of the replicates: per-cohort increments compare "
                        "different populations; read them per classroom and per child (below).")
     return out
 
@@ -270,7 +270,7 @@ def format_footing(out: CEOutputs, labels: dict[str, str], width: int) -> list[s
     if "n_classrooms" not in t or main.empty:
         return []
     eff = EFFECTS[out.effect]
-    lines = ["", f"  on a common footing: per 100 classrooms and per child of each design's own cohort (means over "
+    lines = ["", f"  on a common footing: per 100 classrooms and per child of each design's own {out.scope} (means over "
                  f"the replicates)",
              f"    {'design':<{width}} {'classrooms':>10} {'children':>9} {'extra ' + eff.plural.split()[0] + ' /100 cl.':>26} "
              f"{'extra cost /classroom':>22} {'extra cost /child':>18}"]
