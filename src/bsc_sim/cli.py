@@ -294,7 +294,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "levers": ("bsc_sim.analysis.levers", "cmd_levers", "every design lever against the default design, with intervals"),
     "calibrate": ("bsc_sim.analysis.calibrate", "cmd_calibrate", "fit free parameters to target indicators (Optuna)"),
     "report": ("bsc_sim.report", "cmd_report", "one self-contained HTML page from an experiment store (report.html)"),
-    "optimize": ("bsc_sim.analysis.optimize_report", "cmd_optimize", "the best designs within a budget (Optuna, Pareto front)"),
+    "optimize": ("bsc_sim.analysis.optimize_cli", "cmd_optimize", "the best designs within a budget (Optuna, Pareto front)"),
     "discover": ("bsc_sim.analysis.discover", "cmd_discover", "contexts where one design beats another (PRIM scenario discovery)"),
     "viz": ("bsc_sim.viz", "cmd_viz", "interactive view in the browser (a Solara page over the Mesa model)"),
 }

@@ -515,7 +515,7 @@ def _write(spec, base, out_dir, study, trials, pareto, base_row, n_new, uncertai
         point = {n: row[n] for n in spec.point_names}
         point = {k: (v.item() if hasattr(v, "item") else v) for k, v in point.items()}
         path = designs_dir / f"{row['design']}.yaml"
-        text = design_yaml(row["design"], base.design, point_values(point), design_description(row, spec),
+        text = design_yaml(row["design"], base.design, point_values(point), design_description(row, spec, OBJECTIVES),
                            comment=f"Found by bsc-sim optimize (trial {row['trial']}); levers: "
                                    + ", ".join(f"{k}={v}" for k, v in point.items()))
         atomic_write(path, lambda p, text=text: p.write_text(text))
@@ -548,7 +548,7 @@ def _write(spec, base, out_dir, study, trials, pareto, base_row, n_new, uncertai
     outputs = {
         "trials.csv": lambda p: trials.to_csv(p, index=False),
         "pareto.csv": lambda p: pareto.to_csv(p, index=False),
-        "pareto.png": lambda p: _save(plot_pareto(trials, pareto, base_row, spec), p),
+        "pareto.png": lambda p: _save(plot_pareto(trials, pareto, base_row, spec, OBJECTIVES), p),
         "optimize.json": lambda p: p.write_text(dumps_json(info)),
     }
     for name, write in outputs.items():

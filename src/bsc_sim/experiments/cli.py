@@ -39,6 +39,8 @@ COMMAND_KEYS = {
                        "20000, an assumption)",
                 "effect": "what a design buys, for NMB and the acceptability curve: classrooms_sustained (default), "
                           "children_reached, classrooms_reached",
+                "budget": "a budget in US dollars: what it buys of each design (cohorts, classrooms, children, "
+                          "extra effect) with intervals, in budget.csv",
                 "cross": "cross every design with these levers, e.g. '{collaborative.modality: [in_person, virtual], "
                          "team.n_family: [0, 1]}'",
                 "max_designs": "refuse more designs than this (default 100): a safeguard against a cross= of "
@@ -208,8 +210,8 @@ def cmd_compare(argv: list[str]) -> int:
 
 
 def compare_options(settings: dict[str, Any]) -> dict[str, Any]:
-    """The cost-effectiveness settings of ``compare``: reference, wtp, effect, cross."""
-    from ..analysis.cost_effectiveness import DEFAULT_EFFECT, DEFAULT_WTP
+    """The cost-effectiveness settings of ``compare``: reference, wtp, effect, budget, cross."""
+    from ..cost_effectiveness import DEFAULT_EFFECT, DEFAULT_WTP
     from .designs import DEFAULT_REFERENCE
 
     reference = settings.get("reference", DEFAULT_REFERENCE)
@@ -218,7 +220,13 @@ def compare_options(settings: dict[str, Any]) -> dict[str, Any]:
     cross = settings.get("cross")
     if cross is not None and not isinstance(cross, dict):
         raise ParamError(f"cross = {cross!r}: expected a mapping such as '{{collaborative.modality: [in_person, virtual]}}'")
-    return {"reference": reference, "wtp": settings.get("wtp", DEFAULT_WTP),
+    budget = settings.get("budget")
+    if isinstance(budget, str):
+        try:
+            budget = float(budget.replace(",", "").lstrip("$"))
+        except ValueError:
+            raise ParamError(f"budget = {budget!r}: a budget in US dollars, e.g. budget=500000") from None
+    return {"reference": reference, "wtp": settings.get("wtp", DEFAULT_WTP), "budget": budget,
             "effect": settings.get("effect") or DEFAULT_EFFECT, "cross": cross}
 
 

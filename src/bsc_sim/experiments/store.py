@@ -54,6 +54,14 @@ ANALYSIS_FILES = frozenset({"comparison.csv", "results.csv", "differences.png", 
                             "cost_effectiveness.csv", "acceptability.csv", "designs.csv", "ce_plane.png",
                             "acceptability.png", "report.html"})
 ANALYSIS_FILES |= {"prim_boxes.csv", "prim_peeling.csv", "prim.png", "discover.json"}  # bsc-sim discover (analysis/discover.py)
+ANALYSIS_FILES |= {"switch_prices.csv", "budget.csv"}  # compare's decision table (experiments/ce_outputs.py)
+# A re-analysis of discover with other settings writes its set beside the first, numbered (points-2.csv, ...).
+NUMBERED_ANALYSIS = re.compile(r"(discover|points|prim_boxes|prim_peeling|prim)-\d+\.(json|csv|png)")
+
+
+def is_analysis_file(name: str) -> bool:
+    """Is ``name`` one of the analysis files bsc_sim writes in a store?"""
+    return name in ANALYSIS_FILES or NUMBERED_ANALYSIS.fullmatch(name) is not None
 
 __all__ = ["ExperimentStore", "atomic_write", "specs_frame", "publish_analysis", "finish_publishing"]
 
@@ -71,7 +79,7 @@ def _part_number(name: str) -> int | None:
 
 def publish_analysis(root: Path, writers: Mapping[str, Callable[[Path], object]]) -> list[str]:
     """Write an experiment's analysis files into ``root`` as one set (see the module docstring)."""
-    unknown = set(writers) - ANALYSIS_FILES
+    unknown = {name for name in writers if not is_analysis_file(name)}
     if unknown:  # a replaced store deletes only names it knows
         raise ValueError(f"not an analysis file name: {sorted(unknown)}")
     finish_publishing(root)
@@ -267,13 +275,14 @@ class ExperimentStore:
     def _foreign(self) -> list[str]:
         """Entries of the store that bsc_sim did not write (sorted)."""
         names = [p.name for p in self.root.iterdir()]
-        return sorted(n for n in names if n not in STORE_TABLES | ANALYSIS_FILES
+        return sorted(n for n in names if n not in STORE_TABLES and not is_analysis_file(n)
                       and n not in ("parts", LOCK_FILE, ANALYSIS_STAGING, ANALYSIS_READY) and not n.startswith(".tmp-"))
 
     def _clear(self) -> None:
         """Delete a replaced store: only the names bsc_sim writes (experiment.json first, so an
         interrupted clear leaves an unfinished store, which the next command starts over)."""
-        for name in ("experiment.json", *sorted(STORE_TABLES | ANALYSIS_FILES)):
+        numbered = [p.name for p in self.root.iterdir() if NUMBERED_ANALYSIS.fullmatch(p.name)]
+        for name in ("experiment.json", *sorted(STORE_TABLES | ANALYSIS_FILES), *sorted(numbered)):
             remove_file(self.root, self.root / name)
         for name in (ANALYSIS_STAGING, ANALYSIS_READY):
             remove_tree(self.root, self.root / name)
