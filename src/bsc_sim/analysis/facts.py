@@ -174,7 +174,7 @@ def load_facts(path: str | Path | None = None) -> tuple[Fact, ...]:
             criterion with low > high, a calibration fact without a target, or a duplicate id.
     """
     from ..datafiles import read_yaml_file
-    from .targets import summary_indicators
+    from ..experiments.design import summary_outcomes as summary_indicators  # (targets imports this module)
 
     path = Path(path) if path is not None else default_facts_file()
     shown = f"facts = {str(path)!r}"
@@ -192,16 +192,15 @@ def load_facts(path: str | Path | None = None) -> tuple[Fact, ...]:
     return facts
 
 
-def calibration_targets(ids: Sequence[str], path: str | Path | None = None, design: str = "bsc") -> tuple[Any, ...]:
-    """The fitter's targets for the facts ``ids``, which must all have role ``calibration`` and be
-    read from runs of ``design`` (the design the fitter runs).
+def calibration_targets(ids: Sequence[str], path: str | Path | None = None,
+                        design: str = "bsc") -> tuple[dict[str, Any], ...]:
+    """The fitter's targets for the facts ``ids`` (the fields of :class:`.targets.Target`), which
+    must all have role ``calibration`` and be read from runs of ``design`` (the design the fitter runs).
 
     Raises:
         ParamError: an unknown id, a validation fact (it may never be fitted), or a calibration
             fact whose quantity is not a plain ratio of two summary columns of design ``bsc``.
     """
-    from .targets import Target
-
     facts = {f.id: f for f in load_facts(path)}
     out = []
     for fid in ids:
@@ -215,8 +214,8 @@ def calibration_targets(ids: Sequence[str], path: str | Path | None = None, desi
         if f.model.design != design:
             raise ParamError(f"facts: {fid!r} is read from design {f.model.design!r}, but the calibration runs design {design!r}")
         value, tolerance = f.target  # type: ignore[misc]
-        out.append(Target(indicator=f.model.numerator, per=f.model.denominator, value=value, tolerance=tolerance,
-                          source=f.source, fact=f.id))
+        out.append({"indicator": f.model.numerator, "per": f.model.denominator, "value": value,
+                    "tolerance": tolerance, "source": f.source, "fact": f.id})
     return tuple(out)
 
 

@@ -145,7 +145,7 @@ def spec_from_dict(data: Any, *, overrides: Sequence[str] = (), trials: int | No
 
         design = next((b.split("=", 1)[1].strip() for b in reversed([*base, *overrides])
                        if b.split("=", 1)[0].strip().lstrip("+~") == "design"), "bsc")
-        targets += calibration_targets(fact_ids, facts_file, design)
+        targets += [Target(**fields) for fields in calibration_targets(fact_ids, facts_file, design)]
     elif facts_file is not None:
         raise ParamError(f"facts_file = {facts_file!r}: give the ids of its calibration facts under facts:")
     if not fact_ids and data.get("targets") is None:
