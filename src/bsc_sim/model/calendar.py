@@ -23,11 +23,14 @@ The events (MODEL-BRIEF 4.1), applied by :class:`CalendarPhase`:
 * Coach (MODEL-BRIEF 6, "single coach/consultant"; skipped while a programme is derailed): every visit the coach works with one focus
   teacher, rotating through the programme's teaching staff, on the best-evidenced classroom or
   family practice that teacher does not yet use at fidelity; while coached, the teacher gets full
-  feedback (fidelity ceiling 1) on all of their practices. The coach is paid for every visit.
+  feedback (fidelity ceiling 1) on all of their practices, part of which becomes lasting skill
+  (sustainment), and once at fidelity coaches colleagues (peer feedback). The coach is paid for every visit.
   Individual practice change: no team, no PDSA, no cross-programme learning. What spreads from
   the focus teacher spreads by contagion.
 * Workshop ("one-off training"): in one week teaching and family-services staff may attend;
-  attendees gain some belief and skill, and may start practices at low fidelity. No follow-up.
+  attendees gain some belief and skill and a small lasting gain in fidelity on the classroom and
+  family practices (``training.lasting_gain``, fading like any lasting skill), and may start
+  practices at low fidelity, which then grows toward their own lasting level. No follow-up.
 """
 
 from __future__ import annotations
@@ -411,6 +414,9 @@ class CalendarPhase:
         att = np.flatnonzero(can & (self.support_rng.random(len(can)) < t.attendance))
         st.belief[att] += t.belief_gain * (model.practice_effect - st.belief[att])
         st.skill[att] += t.skill_gain * (1 - st.skill[att])
+        # A small lasting gain on the practices the workshop covers; it fades like any lasting skill.
+        covered = st.eligible[att] & self.classroom_practice[None, :]
+        st.lasting[att] = np.minimum(1.0, st.lasting[att] + t.lasting_gain * covered)
         start = (st.eligible[att] & ~st.use[att] & self.classroom_practice[None, :]
                  & (model.pop.programs.abandoned_until[st.program[att]] <= model.week)
                  & (self.support_rng.random((len(att), len(model.practice_effect))) < t.p_try))

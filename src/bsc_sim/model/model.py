@@ -12,8 +12,9 @@ module of the same name in this package:
 5. **spread** — complex contagion among staff; families take up home practices.
 6. **cross_learning** — beliefs and adaptations move along cross-programme ties; peers' successes
    encourage teams to test.
-7. **sustainment** — fidelity grows toward a ceiling set by feedback, users lapse, practices
-   become embedded.
+7. **sustainment** — fidelity moves toward a ceiling set by each person's lasting skill and the
+   feedback they get; lasting skill grows under feedback and fades without it; users lapse,
+   practices become embedded.
 8. **culture** — the learning culture, QI skill and session momentum rise with reinforcement and
    erode without it.
 9. **measure** — the week's aggregates are recorded.
@@ -58,7 +59,7 @@ from .turnover import Turnover
 # Child streams of the model's generator, one per component; new ones are appended so the older
 # streams keep their numbers.
 STREAMS = ("population", "turnover", "pdsa", "spread", "families", "learning", "supports", "sustain", "disruption",
-           "system", "region_ties")
+           "system", "region_ties", "levels")
 
 
 class BSCModel(mesa.Model):
