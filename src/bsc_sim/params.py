@@ -419,6 +419,7 @@ class Params(Checked):
     seed: int = param(0, unit="-", lo=0, source="-", doc="default random seed of a run (run_sim's seed argument wins)")
     design: str = param("bsc", unit="-", source="design", doc="name of the design (set by configs/design/*.yaml)")
     followup_weeks: int = param(52, unit="weeks", lo=0, source="issue: sustainment is seen in a follow-up year", doc="weeks simulated after the collaborative ends")
+    lag_weeks: int = param(52, unit="weeks", lo=0, source="issue 18: read every outcome a fixed time after the design's own supports end; 12 months, as the retention studies of coaching read it [wolf2019; kraft2014]", doc="the *lag* readings are taken this many weeks after the last week of each programme's own supports (designs without supports: after the collaborative's end week); a single collaborative is simulated past its follow-up until every lag is observed")
     cohort: CohortParams = param(unit="-", source="-", doc="cohort", factory=CohortParams)
     program: ProgramParams = param(unit="-", source="-", doc="programmes", factory=ProgramParams)
     readiness: ReadinessParams = param(unit="-", source="-", doc="readiness", factory=ReadinessParams)
@@ -451,9 +452,35 @@ class Params(Checked):
         return self.collaborative.duration_weeks + self.followup_weeks
 
     @property
+    def last_support_week(self) -> int | None:
+        """Last week of one cohort's collaborative, coaching or workshop support (None: the design has none)."""
+        c, k, t = self.collaborative, self.coaching, self.training
+        weeks = []
+        if c.enabled:
+            weeks.append(c.duration_weeks - 1 + c.followup_support_weeks)
+        if k.enabled and k.weeks > 0:
+            weeks.append((k.weeks - 1) // k.visit_interval_weeks * k.visit_interval_weeks)
+        if t.enabled:
+            weeks.append(t.week)
+        return max(weeks) if weeks else None
+
+    @property
+    def lag_reference_week(self) -> int:
+        """The week the lag is counted from in one cohort's calendar: its last support week, or the
+        collaborative's end week for a design without supports."""
+        last = self.last_support_week
+        return self.collaborative.duration_weeks - 1 if last is None else last
+
+    @property
+    def calendar_weeks(self) -> int:
+        """Weeks of one cohort's calendar: the collaborative and follow-up, extended until the lag
+        reading (``lag_reference_week + lag_weeks``) is observed."""
+        return max(self.collaborative_weeks, self.lag_reference_week + self.lag_weeks + 1)
+
+    @property
     def horizon_weeks(self) -> int:
-        """Weeks simulated: one collaborative's calendar, or the statewide system's horizon."""
-        return self.system.horizon_weeks if self.system.enabled else self.collaborative_weeks
+        """Weeks simulated: one cohort's calendar, or the statewide system's horizon."""
+        return self.system.horizon_weeks if self.system.enabled else self.calendar_weeks
 
     @property
     def practice_names(self) -> tuple[str, ...]:
@@ -503,4 +530,4 @@ def check_consistency(p: Params) -> None:
 
 def group_names() -> list[str]:
     """Names of the parameter groups (top-level dataclass fields that are groups)."""
-    return [f.name for f in fields(Params) if f.name not in ("seed", "design", "followup_weeks")]
+    return [f.name for f in fields(Params) if f.name not in ("seed", "design", "followup_weeks", "lag_weeks")]

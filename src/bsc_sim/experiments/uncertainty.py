@@ -41,7 +41,7 @@ DRAW_TAG = 0x756E63  # "unc"
 
 # Design choices are levers, not uncertainties: an uncertainty file may not draw them.
 LEVER_PREFIXES = ("collaborative.", "team.", "coaching.", "training.")
-LEVER_KEYS = frozenset({"design", "seed", "followup_weeks", "cohort.n_programs", "cohort.selection",
+LEVER_KEYS = frozenset({"design", "seed", "followup_weeks", "lag_weeks", "cohort.n_programs", "cohort.selection",
                         "cohort.applicant_pool_factor"})
 # ... except these, which describe how the world responds to a design, not the design itself.
 WORLD_KEYS = frozenset({"training.lasting_gain", "training.p_try"})

@@ -62,6 +62,11 @@ class Calendar:
     supports_active: np.ndarray       # bool: faculty, calls and data-use support are available
     coach_visit: np.ndarray           # bool
     training: np.ndarray              # bool
+    followup_week: int = -1           # the fixed follow-up reading (-1: the last week)
+
+    def __post_init__(self) -> None:
+        if self.followup_week < 0:
+            object.__setattr__(self, "followup_week", self.horizon - 1)
 
     def events_at(self, week: int) -> list[str]:
         """Names of the events in ``week``."""
@@ -81,7 +86,9 @@ class Calendar:
 
 def build_calendar(p: Params) -> Calendar:
     """The week-by-week calendar of a design (of each cohort, from its start week, in a statewide system)."""
-    c, H = p.collaborative, p.collaborative_weeks
+    # The calendar runs past the follow-up week (collaborative_weeks - 1) when a design's supports end
+    # so late that the lag reading would fall after it (Params.calendar_weeks).
+    c, H = p.collaborative, p.calendar_weeks
     end = c.duration_weeks - 1
     weeks = np.arange(H)
     meeting = np.zeros(H, dtype=bool)
@@ -108,7 +115,7 @@ def build_calendar(p: Params) -> Calendar:
     training = np.zeros(H, dtype=bool)
     if p.training.enabled:
         training[p.training.week] = True
-    return Calendar(H, end, meeting, session, call, congress, supports, coach, training)
+    return Calendar(H, end, meeting, session, call, congress, supports, coach, training, p.collaborative_weeks - 1)
 
 
 class CalendarPhase:

@@ -48,7 +48,7 @@ from .cross_learning import CrossProgramLearning
 from .culture import Culture
 from .disruption import Disruption
 from .measure import Recorder
-from .outcomes import progress_scores
+from .outcomes import progress_scores, summarize
 from .pdsa import PDSAProcess
 from .population import CrossTies, build_population
 from .spread import WithinProgramSpread
@@ -130,6 +130,7 @@ class BSCModel(mesa.Model):
         self.progress_scores = np.ones(self.pop.n_programs, dtype=np.int64)
         self.phase_seconds = dict.fromkeys(self.PHASES, 0.0)
         self.time_phases = time_phases
+        self.followup_summary: dict[str, float] | None = None
         self.program_agents: list[ProgramAgent] = []
         self.staff_agents: list[StaffAgent] = []
         self.family_agents: list[FamilyAgent] = []
@@ -163,6 +164,9 @@ class BSCModel(mesa.Model):
                 self.components[name].step(self)
         if self.week == self.calendar.end_week:
             self._score_progress()
+        if self.week == self.calendar.followup_week < self.calendar.horizon - 1:
+            # The calendar runs on only to observe late lag readings: everything else is read now.
+            self.followup_summary = summarize(self)
         self.week += 1
         self.running = not self.finished
 
