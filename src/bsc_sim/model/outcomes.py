@@ -177,6 +177,7 @@ def lag_summary(model) -> dict[str, float]:
         "frac_classrooms_sustained_lag": _share(rec.sustained_at_lag[seen].sum(), n),
         "n_classrooms_reached_lag": float(rec.reached_at_lag[seen].sum()),
         "n_classrooms_sustained_lag": float(rec.sustained_at_lag[seen].sum()),
+        "n_classrooms_using_lag": float(rec.using_at_lag[seen].sum()),
         "n_children_reached_lag": float(kids[seen & rec.reached_at_lag].sum()),
         "frac_classrooms_lag_observed": _share(n, len(seen)),
         "mean_lag_week": float(lag_weeks.mean()) if len(lag_weeks) else float("nan"),
