@@ -85,12 +85,10 @@ class StaffParams(Checked):
 
     skill_mean: float = param(0.4, unit="index 0-1", **P01, source="assumption", doc="mean QI skill of staff")
     skill_concentration: float = param(6.0, unit="-", lo=0.0, lo_open=True, source="assumption", doc="Beta concentration of QI skill")
-    skill_decay_weekly: float = param(0.015, unit="share of gain/week", **P01, source="mechanisms 1.7 (Tatel & Ackerman): half of a training gain lost after ~6.5-13 months; 0.015/week = half-life ~11 months (mixed tasks)", doc="weekly loss of QI skill above a person's entry level in a week without reinforcement (no meeting, session, congress, call, test, PDSA decision, coaching visit or workshop)")
+    skill_decay_weekly: float = param(0.015, unit="share of gain/week", **P01, source="[tatel2025]: half of a procedural-skill gain is lost after 6.5-13 months without use; 0.015/week = half-life ~11 months (mixed tasks) (range 0.012-0.025)", doc="weekly loss of QI skill above a person's entry level in a week without reinforcement (no meeting, session, congress, call, test, PDSA decision, coaching visit or workshop)")
     threshold_mean: float = param(0.2, unit="share of contacts", **P01, source="DF 6: adoption threshold 0.15-0.2 (Watts window, DF 4.2)", doc="mean adoption threshold (openness is its inverse)")
     threshold_sd: float = param(0.08, unit="share of contacts", **P01, source="assumption; DF 6 gives 0.05-0.35 as the plausible range of the mean", doc="sd of adoption thresholds (clipped normal)")
-    initial_use_prob: float = param(0.05, unit="probability", **P01, source="assumption: low baseline use of the change package", doc="chance an eligible staff member already uses a practice at week 0")
-    initial_fidelity_mean: float = param(0.5, unit="fidelity 0-1", **P01, source="assumption", doc="mean fidelity of baseline users")
-    initial_fidelity_concentration: float = param(6.0, unit="-", lo=0.0, lo_open=True, source="assumption", doc="Beta concentration of baseline users' fidelity")
+    initial_use_prob: float = param(0.05, unit="probability", **P01, source="assumption: some classrooms already use SEL practices like the package's (range 0.02-0.15); no share of classrooms using Pyramid-type practices at baseline was found, and Head Start CLASS emotional support averages 5.4-6.0 of 7 [ohs2019], moderate-to-good", doc="chance an eligible staff member already uses a practice at week 0; a baseline user practises at their own unsupported level (sustain.unsupported_mean), so some are at fidelity")
     belief_prior_mean: float = param(0.55, unit="probability", **P01, source="DF 2.1: IHI starts a BTS only when belief in the changes is moderate to high", doc="mean prior belief that a practice works")
     belief_prior_concentration: float = param(10.0, unit="-", lo=0.0, lo_open=True, source="assumption", doc="Beta concentration of prior beliefs")
 
@@ -270,8 +268,9 @@ class TrainingParams(Checked):
     enabled: bool = param(False, unit="-", source="design", doc="hold a one-off workshop")
     week: int = param(2, unit="week", lo=0, source="assumption", doc="week of the workshop")
     attendance: float = param(0.8, unit="probability", **P01, source="assumption", doc="chance a teaching or family-services staff member attends")
-    p_try: float = param(0.25, unit="probability/practice", **P01, source="assumption", doc="chance an attendee starts each classroom/family practice")
+    p_try: float = param(0.1, unit="probability/practice", **P01, source="assumption (range 0.05-0.25): sized so that a workshop's gain in classrooms reached is a small fraction (about 0.1-0.4) of a coach's, as workshop-only PD has 0-0.2 SD effects on practice [artmanmeeker2014] against 0.49 SD for coaching [kraft2018]", doc="chance an attendee starts each classroom/family practice")
     belief_gain: float = param(0.15, unit="share of gap", **P01, source="assumption", doc="belief moves toward the true effect")
+    lasting_gain: float = param(0.02, unit="fidelity 0-1", **P01, source="assumption (range 0-0.04): workshop-only PD has small effects on practice, 0-0.2 SD (no pooled figure; coaching added to a workshop gave small further gains [artmanmeeker2014]); 0.02 is about 0.1 SD of personal unsupported levels (sd ~0.16)", doc="one-off rise of each attendee's lasting level on every classroom and family practice (it fades with sustain.retained_half_life_weeks)")
     skill_gain: float = param(0.05, unit="share of gap", **P01, source="assumption", doc="QI skill gain")
     hours: float = param(6.0, unit="hours", **NONNEG, source="assumption", doc="workshop length")
 
@@ -314,9 +313,12 @@ class SustainParams(Checked):
     """Fidelity growth, lapse and embedding (MODEL-BRIEF 4.6)."""
 
     fidelity_rate: float = param(0.15, unit="share of gap/week", **P01, source="assumption: about ten weeks from a first try to fidelity with full feedback (practice-based coaching over a term, mechanisms 5.1, 5.7); time-to-fidelity NOT FOUND (mechanisms 5)", doc="weekly fidelity growth while using, x (1.5 - complexity) x (0.5 + skill)")
-    unsupported_ceiling: float = param(0.6, unit="fidelity 0-1", **P01, source="assumption: practice without feedback plateaus below the fidelity criterion", doc="fidelity a user drifts toward with no feedback at all")
-    drift_rate: float = param(0.02, unit="share of gap/week", **P01, source="mechanisms 1.7 (Tatel & Ackerman): half of a trained gain is lost after ~6.5 (accuracy) to 11 (mixed) months without use, 0.025-0.015/week", doc="weekly fall of fidelity toward a lower ceiling once feedback is gone")
-    fidelity_threshold: float = param(0.8, unit="fidelity 0-1", **P01, source="assumption: conventional 80% fidelity criterion", doc="fidelity at which use counts as 'at fidelity'")
+    unsupported_mean: float = param(0.6, unit="fidelity 0-1", **P01, source="assumption (range 0.45-0.75): practice without feedback settles at a personal level, on average below the fidelity criterion (integrity falls within days to weeks once feedback stops [noell1997]); Head Start CLASS emotional support averages 5.4-6.0 of 7 [ohs2019], so unsupported practice is moderate to good", doc="mean of each person's unsupported fidelity level on each practice (Beta): what they practise at with no feedback and no lasting skill gained")
+    unsupported_concentration: float = param(8.0, unit="-", lo=0.0, lo_open=True, source="assumption (range 4-20): CLASS scores of Head Start grantees have sd 0.35-0.45 on a 7-point scale [ohs2019] and classrooms vary more; at 8 about 11% of people practise at fidelity 0.8 unsupported", doc="Beta concentration (a+b) of the personal unsupported levels")
+    drift_rate: float = param(0.1, unit="share of gap/week", **P01, source="[noell1997]: teachers' implementation integrity stayed adequate for days after training and then deteriorated until feedback restored it; weeks, so 0.1/week = half-life ~7 weeks (range 0.05-0.5)", doc="weekly fall of fidelity toward its ceiling when the ceiling is lower (the part that rested on feedback)")
+    internalise_rate: float = param(0.1, unit="share of gap/week", **P01, source="assumption (range 0.03-0.3): practice sustained under feedback over weeks becomes lasting skill; about 8 weeks of coaching (a focus spell) leave most of the gain", doc="weekly rise of a person's lasting level toward their fidelity while fidelity is above it")
+    retained_half_life_weeks: float = param(60.0, unit="weeks", lo=0.0, lo_open=True, source="[tatel2025]: half of a skill gain is lost after 6.5-13 months without use; coached teachers retain 0.3-0.4 [wolf2019], 0.7-1.0 [kraft2014] and about 1.0 [hemmeter2018] of their gains a year on; 60 weeks = 0.55 retained after 52 weeks (range 30-350 weeks = 0.3-0.9)", doc="half-life of lasting skill above a person's unsupported level (it decays toward that level)")
+    fidelity_threshold: float = param(0.8, unit="fidelity 0-1", **P01, source="assumption: the conventional 80% fidelity criterion (range 0.7-0.9)", doc="fidelity at which use counts as 'at fidelity'")
     lapse_weekly: float = param(0.02, unit="probability/week", **P01, source="fitted (configs/calibration/default.yaml: 0.0199, searched 0.003-0.06) to enrolled fidelity (DF 2.3) and sustainment (M 1.2; DF 2.2 Wells 2018)", doc="base lapse hazard of a user")
     w_culture: float = param(1.5, unit="log-hazard per unit", **NONNEG, source="assumption", doc="lapse reduction per unit learning culture")
     w_leadership: float = param(0.5, unit="log-hazard per unit", **NONNEG, source="assumption", doc="lapse reduction per unit leadership support")
@@ -417,6 +419,7 @@ class Params(Checked):
     seed: int = param(0, unit="-", lo=0, source="-", doc="default random seed of a run (run_sim's seed argument wins)")
     design: str = param("bsc", unit="-", source="design", doc="name of the design (set by configs/design/*.yaml)")
     followup_weeks: int = param(52, unit="weeks", lo=0, source="design: sustainment is seen in a follow-up year", doc="weeks simulated after the collaborative ends")
+    lag_weeks: int = param(52, unit="weeks", lo=0, source="design: read every outcome a fixed time after the design's own supports end; 12 months, as the retention studies of coaching read it [wolf2019; kraft2014]", doc="the *lag* readings are taken this many weeks after the last week of each programme's own supports (designs without supports: after the collaborative's end week); a single collaborative is simulated past its follow-up until every lag is observed")
     cohort: CohortParams = param(unit="-", source="-", doc="cohort", factory=CohortParams)
     program: ProgramParams = param(unit="-", source="-", doc="programmes", factory=ProgramParams)
     readiness: ReadinessParams = param(unit="-", source="-", doc="readiness", factory=ReadinessParams)
@@ -449,9 +452,35 @@ class Params(Checked):
         return self.collaborative.duration_weeks + self.followup_weeks
 
     @property
+    def last_support_week(self) -> int | None:
+        """Last week of one cohort's collaborative, coaching or workshop support (None: the design has none)."""
+        c, k, t = self.collaborative, self.coaching, self.training
+        weeks = []
+        if c.enabled:
+            weeks.append(c.duration_weeks - 1 + c.followup_support_weeks)
+        if k.enabled and k.weeks > 0:
+            weeks.append((k.weeks - 1) // k.visit_interval_weeks * k.visit_interval_weeks)
+        if t.enabled:
+            weeks.append(t.week)
+        return max(weeks) if weeks else None
+
+    @property
+    def lag_reference_week(self) -> int:
+        """The week the lag is counted from in one cohort's calendar: its last support week, or the
+        collaborative's end week for a design without supports."""
+        last = self.last_support_week
+        return self.collaborative.duration_weeks - 1 if last is None else last
+
+    @property
+    def calendar_weeks(self) -> int:
+        """Weeks of one cohort's calendar: the collaborative and follow-up, extended until the lag
+        reading (``lag_reference_week + lag_weeks``) is observed."""
+        return max(self.collaborative_weeks, self.lag_reference_week + self.lag_weeks + 1)
+
+    @property
     def horizon_weeks(self) -> int:
-        """Weeks simulated: one collaborative's calendar, or the statewide system's horizon."""
-        return self.system.horizon_weeks if self.system.enabled else self.collaborative_weeks
+        """Weeks simulated: one cohort's calendar, or the statewide system's horizon."""
+        return self.system.horizon_weeks if self.system.enabled else self.calendar_weeks
 
     @property
     def practice_names(self) -> tuple[str, ...]:
@@ -501,4 +530,4 @@ def check_consistency(p: Params) -> None:
 
 def group_names() -> list[str]:
     """Names of the parameter groups (top-level dataclass fields that are groups)."""
-    return [f.name for f in fields(Params) if f.name not in ("seed", "design", "followup_weeks")]
+    return [f.name for f in fields(Params) if f.name not in ("seed", "design", "followup_weeks", "lag_weeks")]

@@ -51,7 +51,9 @@ def test_results_carry_labels_outcomes_and_provenance(specs, tmp_path):
     meta = run.runs.iloc[0]
     assert meta["version"] and json.loads(meta["config_json"])["cohort"]["n_programs"] == 3
     assert set(run.curves["run_id"]) == set(run.results["run_id"])
-    assert run.curves.groupby("run_id").size().eq(specs[0].params.horizon_weeks).all()
+    # One row per simulated week; a design is simulated until its lag reading (issue 18) is observed.
+    weeks = {spec.run_id: spec.params.horizon_weeks for spec in specs}
+    assert run.curves.groupby("run_id").size().to_dict() == {k: weeks[k] for k in set(run.curves["run_id"])}
     stored = pd.read_parquet(tmp_path / "out" / "results.parquet")
     pd.testing.assert_frame_equal(stored, run.results)
 

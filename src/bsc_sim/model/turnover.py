@@ -3,7 +3,8 @@
 Each programme has a persistent annual turnover propensity T (heterogeneous: many centres lose
 nobody, some lose half their staff). Present staff leave with the weekly hazard
 h = 1 - (1 - T)^(1/52). A leaver's slot stays vacant for a geometric number of weeks; the
-newcomer has fresh skill, threshold and beliefs and takes up a practice only if the programme has
+newcomer has fresh skill, threshold, beliefs and unsupported fidelity levels (no lasting skill
+gained yet; drawn from a stream of their own) and takes up a practice only if the programme has
 *embedded* it, with a chance equal to ``onboarding_prob`` x the programme's learning culture
 (colleagues pass practices on only as far as the culture carries them). When the director
 leaves, the learning culture loses a share of its value, the programme's endorsements lapse and
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .population import DIRECTOR, beta_draw
+from .population import DIRECTOR, beta_draw, unsupported_levels
 
 
 def weekly_hazard(annual_rate: np.ndarray | float) -> np.ndarray:
@@ -29,6 +30,7 @@ class Turnover:
 
     def setup(self, model) -> None:
         self.rng = model.streams["turnover"]
+        self.level_rng = model.streams["levels"]   # newcomers' unsupported levels (a stream of their own)
         pop = model.pop
         self.hazard = weekly_hazard(pop.programs.turnover_annual)
         self.family_hazard = float(weekly_hazard(model.params.turnover.family_annual_rate))
@@ -85,6 +87,8 @@ class Turnover:
         onboard = pr.embedded[prog] & st.eligible[slots] & (self.rng.random((n, P)) < p_onboard[:, None])
         st.use[slots] = onboard
         st.fidelity[slots] = np.where(onboard, p.turnover.onboarding_fidelity, 0.0)
+        st.unsupported[slots] = unsupported_levels(p, self.level_rng, (n, P))
+        st.lasting[slots] = st.unsupported[slots]
         if p.team.enabled:
             join = st.team_seat[slots] & (pr.start_week[prog] <= model.week)  # teams meet from the cohort's start
             if p.turnover.team_backfill_uses_leadership:
