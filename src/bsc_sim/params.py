@@ -389,10 +389,10 @@ class SystemParams(Checked):
 class CostParams(Checked):
     """Unit costs in US dollars (all assumptions unless noted)."""
 
-    wage_director: float = param(27.0, unit="USD/hour", **NONNEG, source="[bls2024]: OES May 2023, preschool/childcare administrators ~$26.6 (recalled)", doc="director hourly wage")
+    wage_director: float = param(27.0, unit="USD/hour", **NONNEG, source="[bls2024]: OEWS May 2023, national, SOC 11-9031 Education and Childcare Administrators, Preschool and Daycare: the order of its national median hourly wage (exact figure to be checked against the table)", doc="director hourly wage")
     wage_education_manager: float = param(24.0, unit="USD/hour", **NONNEG, source="assumption", doc="education manager hourly wage")
-    wage_lead_teacher: float = param(18.0, unit="USD/hour", **NONNEG, source="[bls2024]: OES May 2023, preschool teachers ~$18.1 (recalled)", doc="lead teacher hourly wage")
-    wage_assistant_teacher: float = param(15.0, unit="USD/hour", **NONNEG, source="[bls2024]: OES May 2023, childcare workers ~$14.6 (recalled)", doc="assistant teacher hourly wage")
+    wage_lead_teacher: float = param(18.0, unit="USD/hour", **NONNEG, source="[bls2024]: OEWS May 2023, national, SOC 25-2011 Preschool Teachers, Except Special Education: the order of its national median hourly wage (exact figure to be checked against the table)", doc="lead teacher hourly wage")
+    wage_assistant_teacher: float = param(15.0, unit="USD/hour", **NONNEG, source="[bls2024]: OEWS May 2023, national, SOC 39-9011 Childcare Workers: the order of its national median hourly wage (exact figure to be checked against the table)", doc="assistant teacher hourly wage")
     wage_family_services: float = param(20.0, unit="USD/hour", **NONNEG, source="assumption", doc="family-services staff hourly wage")
     family_stipend: float = param(50.0, unit="USD/event", **NONNEG, source="assumption", doc="stipend per session a family member attends")
     substitute_hourly: float = param(20.0, unit="USD/hour", **NONNEG, source="assumption", doc="substitute cover per hour a teacher is away from class")
