@@ -130,3 +130,27 @@ def test_every_bad_design_reference_is_one_line_exit_2_and_nothing_written(tmp_p
     err = _one_line_error(capsys, cmd_compare(argv))
     assert fragment in err
     assert not out.exists()
+
+
+def test_compare_composes_each_design_once(tmp_path, monkeypatch, capsys):
+    """Checking the designs (statewide or not) and building their runs share one Hydra composition
+    per design; outside the command nothing is remembered."""
+    import bsc_sim.experiments.designs as designs
+
+    composed: list[tuple[str, ...]] = []
+    real = designs.load_params
+
+    def counting(overrides):
+        composed.append(tuple(overrides))
+        return real(overrides)
+
+    monkeypatch.setattr(designs, "load_params", counting)
+    argv = ["designs=[bsc,coach]", "replications=1", f"out_dir={tmp_path / 'c'}", "cohort.n_programs=1",
+            "followup_weeks=0", "executor=serial", "progress=false"]
+    assert cmd_compare(argv) == 0
+    assert sorted(o[0] for o in composed) == ["design=bsc", "design=business_as_usual", "design=coach"]
+    composed.clear()
+    designs.resolve_design("bsc").params(["cohort.n_programs=1"])
+    designs.resolve_design("bsc").params(["cohort.n_programs=1"])
+    assert len(composed) == 2
+    capsys.readouterr()

@@ -18,7 +18,7 @@ import pandas as pd
 from ..analysis.cost_effectiveness import DEFAULT_EFFECT, DEFAULT_WTP, EFFECTS
 from ..paramtools import ParamError
 from .compare import KEY_OUTCOMES, PER_RUN_RATIOS, comparison_specs, curve_bands, summarize_comparison
-from .designs import DEFAULT_REFERENCE, matching_reference, resolve_designs
+from .designs import DEFAULT_REFERENCE, composed_once, matching_reference, resolve_designs
 from .design import ExperimentConfig, point_values, summary_outcomes, sweep_specs
 from .executors import ExecutorSpec
 from .runner import ExperimentRun, check_before_writing, run_experiment
@@ -92,9 +92,10 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
     """
     out_dir = Path(out_dir)
     check_ce_settings(wtp, effect)
-    reference = matching_reference(designs, reference, overrides)
-    resolved, ref_label = resolve_designs(designs, reference, cross)
-    specs = comparison_specs(resolved, replications, seed, overrides)
+    with composed_once():  # each design composed by Hydra once: checked, then run
+        reference = matching_reference(designs, reference, overrides)
+        resolved, ref_label = resolve_designs(designs, reference, cross)
+        specs = comparison_specs(resolved, replications, seed, overrides)
     labels = [d.label for d in resolved]
     description = {"kind": "compare", "designs": labels, "replications": replications, "seed": seed,
                    "overrides": list(overrides), "reference": ref_label, "design_refs": [d.ref for d in resolved]}
