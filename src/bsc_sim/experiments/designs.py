@@ -325,6 +325,11 @@ def matching_reference(refs: Sequence[str], reference: str | None, overrides: Se
     of both kinds in one comparison, or a reference of the other kind, are refused in one line.
     The default reference of statewide designs is :data:`STATEWIDE_REFERENCE`.
     """
+    with composed_once():  # the reference is often among the designs: each composed once
+        return _matching_reference(refs, reference, overrides)
+
+
+def _matching_reference(refs: Sequence[str], reference: str | None, overrides: Sequence[str]) -> str | None:
     def is_system(text: str) -> bool:
         return resolve_design(text).params(overrides).system.enabled
 
