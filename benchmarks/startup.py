@@ -3,7 +3,9 @@
     uv run python benchmarks/startup.py                   # this tree and da1b144 (before issue 19)
     uv run python benchmarks/startup.py --rev none --reps 5
 
-Every case is a fresh process, timed by wall clock from this script:
+Every case is a fresh process, timed by wall clock from this script, and by CPU time (user +
+system of the process and the children it waited for; for ``compare``, the command's own process
+up to its first dispatch), which a busy machine disturbs much less than the wall clock:
 
 * ``numpy+pandas``: ``python -c "import numpy, pandas"``, the yardstick;
 * ``import cli``: ``python -c "import bsc_sim.cli"``;
@@ -32,6 +34,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -57,23 +60,30 @@ def dispatch(self):
     real(self)
     if "t" not in first and sum(w.task is not None for w in self._workers) > busy:
         first["t"] = time.time() - start
+        first["cpu"] = time.process_time()
         first["heavy"] = sorted(m for m in ("matplotlib", "scipy.stats", "seaborn", "mesa", "bsc_sim.model")
                                 if m in sys.modules)
 pool.ProcessPool._dispatch = dispatch
 from bsc_sim.cli import main
 code = main(sys.argv[2:])
 print(json.dumps({"first_dispatch": first.get("t"), "whole": time.time() - start, "code": code,
-                  "heavy": first.get("heavy")}))
+                  "cpu_first": first.get("cpu"), "heavy": first.get("heavy")}))
 """
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> float:
-    t0 = time.perf_counter()
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system, the process and the children it waited for)."""
+    cpu0, t0 = _children_cpu(), time.perf_counter()
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} exited {done.returncode}:\n{done.stderr[-2000:]}")
-    return wall
+    return wall, cpu
 
 
 def compare_times(out: Path, env: dict[str, str]) -> dict:
@@ -103,15 +113,16 @@ def one_round(tree: str, src: Path | None, condition: str, scratch: Path, cases:
     py = sys.executable
     for case in cases:
         out = Path(tempfile.mkdtemp(dir=scratch)) / "out"
-        if case == "numpy+pandas":
-            got.setdefault(case, []).append(timed([py, "-c", "import numpy, pandas"], env))
-        elif case == "import cli":
-            got.setdefault(case, []).append(timed([py, "-c", "import bsc_sim.cli"], env))
-        elif case == "run":
-            got.setdefault(case, []).append(timed([str(BSC_SIM), "run", "cohort.n_programs=2", f"out_dir={out}"], env))
+        commands = {"numpy+pandas": [py, "-c", "import numpy, pandas"], "import cli": [py, "-c", "import bsc_sim.cli"],
+                    "run": [str(BSC_SIM), "run", "cohort.n_programs=2", f"out_dir={out}"]}
+        if case in commands:
+            wall, cpu = timed(commands[case], env)
+            got.setdefault(case, []).append(wall)
+            got.setdefault(f"{case} (CPU)", []).append(cpu)
         elif case == "compare":
             t = compare_times(out, env)
             got.setdefault("compare: first dispatch", []).append(t["first_dispatch"])
+            got.setdefault("compare: first dispatch (CPU)", []).append(t["cpu_first"])
             got.setdefault("compare: whole", []).append(t["whole"])
             info.setdefault(key, {})["heavy"] = t["heavy"]
         shutil.rmtree(out.parent, ignore_errors=True)
@@ -180,11 +191,11 @@ def main(argv: list[str] | None = None) -> None:
     print(f"bsc_sim start-up | {platform.node()} | {os.cpu_count()} CPUs | Python {platform.python_version()} | "
           f"{time.strftime('%Y-%m-%d %H:%M')} | load {load0:.1f} -> {os.getloadavg()[0]:.1f} | {minutes:.1f} min")
     print(f"{compiled_share()}; {args.reps} repetitions, median (min-max) wall seconds per fresh process\n")
-    rows = [case for case in ("numpy+pandas", "import cli", "run", "compare: first dispatch", "compare: whole")
-            if any(case in got for got in samples.values())]
+    rows = [case for base in ("numpy+pandas", "import cli", "run", "compare: first dispatch", "compare: whole")
+            for case in (base, f"{base} (CPU)") if any(case in got for got in samples.values())]
     columns = list(samples)
     labels = [f"{tree}, {cond}" for tree, cond in columns]
-    width = max(len(r) for r in [*rows, "run / numpy+pandas"])
+    width = max(len(r) for r in [*rows, "run / numpy+pandas (CPU)"])
     print(f"| {'case':<{width}} | " + " | ".join(labels) + " |")
     print(f"|{'-' * (width + 2)}|" + "|".join("-" * (len(lab) + 1) + ":" for lab in labels) + "|")
     for case in rows:
@@ -194,14 +205,16 @@ def main(argv: list[str] | None = None) -> None:
             cell = f"{statistics.median(xs):.2f} ({min(xs):.2f}-{max(xs):.2f})" if xs else "-"
             cells.append(f"{cell:>{len(lab)}}")
         print(f"| {case:<{width}} | " + " | ".join(cells) + " |")
-    if "numpy+pandas" in rows and "run" in rows:
+    for suffix in ("", " (CPU)"):
+        if f"numpy+pandas{suffix}" not in rows or f"run{suffix}" not in rows:
+            continue
         cells = []
         for key, lab in zip(columns, labels):
-            run, base = samples[key]["run"], samples[key]["numpy+pandas"]
+            run, base = samples[key][f"run{suffix}"], samples[key][f"numpy+pandas{suffix}"]
             per_round = statistics.median(r / b for r, b in zip(run, base))
             cells.append(f"{statistics.median(run) / statistics.median(base):.1f}x (rounds {per_round:.1f}x)"
                          .rjust(len(lab)))
-        print(f"| {'run / numpy+pandas':<{width}} | " + " | ".join(cells) + " |")
+        print(f"| {'run / numpy+pandas' + suffix:<{width}} | " + " | ".join(cells) + " |")
     for key, lab in zip(columns, labels):
         if key in info:
             print(f"\n{lab}: imported by the compare's first dispatch: {', '.join(info[key]['heavy']) or 'none of'} "
