@@ -9,6 +9,9 @@ up to its first dispatch), which a busy machine disturbs much less than the wall
 
 * ``numpy+pandas``: ``python -c "import numpy, pandas"``, the yardstick;
 * ``import cli``: ``python -c "import bsc_sim.cli"``;
+* ``run's imports``: ``python -c "import numpy, pandas, mesa, hydra.compose, matplotlib.figure,
+  pyarrow.parquet"``, the third-party imports ``run`` cannot do without (Mesa brings networkx,
+  scipy.sparse and scipy.spatial): the floor under ``run``;
 * ``run``: ``bsc-sim run cohort.n_programs=2`` into a new directory (the whole command: compose,
   simulate, write the tables and adoption.png);
 * ``compare``: ``bsc-sim compare designs=[bsc] replications=20 executor.workers=2`` (40 runs with
@@ -76,6 +79,9 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+RUN_IMPORTS = "import numpy, pandas, mesa, hydra.compose, matplotlib.figure, pyarrow.parquet"
+
+
 def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Wall seconds and CPU seconds (user + system, the process and the children it waited for)."""
     cpu0, t0 = _children_cpu(), time.perf_counter()
@@ -114,6 +120,7 @@ def one_round(tree: str, src: Path | None, condition: str, scratch: Path, cases:
     for case in cases:
         out = Path(tempfile.mkdtemp(dir=scratch)) / "out"
         commands = {"numpy+pandas": [py, "-c", "import numpy, pandas"], "import cli": [py, "-c", "import bsc_sim.cli"],
+                    "run's imports": [py, "-c", RUN_IMPORTS],
                     "run": [str(BSC_SIM), "run", "cohort.n_programs=2", f"out_dir={out}"]}
         if case in commands:
             wall, cpu = timed(commands[case], env)
@@ -153,8 +160,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--rev", default=BEFORE_ISSUE_19,
                     help=f"an earlier revision to time as well (default {BEFORE_ISSUE_19}; none: this tree only)")
     ap.add_argument("--reps", type=int, default=3, help="repetitions of every case (default 3)")
-    ap.add_argument("--cases", nargs="+", default=["numpy+pandas", "import cli", "run", "compare"],
-                    choices=["numpy+pandas", "import cli", "run", "compare"])
+    cases = ["numpy+pandas", "import cli", "run's imports", "run", "compare"]
+    ap.add_argument("--cases", nargs="+", default=cases, choices=cases)
     ap.add_argument("--conditions", nargs="+", default=["compiled", "source"], choices=["compiled", "source"])
     args = ap.parse_args(argv)
     git = lambda *a: subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()  # noqa: E731
@@ -191,11 +198,12 @@ def main(argv: list[str] | None = None) -> None:
     print(f"bsc_sim start-up | {platform.node()} | {os.cpu_count()} CPUs | Python {platform.python_version()} | "
           f"{time.strftime('%Y-%m-%d %H:%M')} | load {load0:.1f} -> {os.getloadavg()[0]:.1f} | {minutes:.1f} min")
     print(f"{compiled_share()}; {args.reps} repetitions, median (min-max) wall seconds per fresh process\n")
-    rows = [case for base in ("numpy+pandas", "import cli", "run", "compare: first dispatch", "compare: whole")
+    rows = [case for base in ("numpy+pandas", "import cli", "run's imports", "run", "compare: first dispatch",
+                              "compare: whole")
             for case in (base, f"{base} (CPU)") if any(case in got for got in samples.values())]
     columns = list(samples)
     labels = [f"{tree}, {cond}" for tree, cond in columns]
-    width = max(len(r) for r in [*rows, "run / numpy+pandas (CPU)"])
+    width = max(len(r) for r in [*rows, "run's imports / numpy+pandas (CPU)"])
     print(f"| {'case':<{width}} | " + " | ".join(labels) + " |")
     print(f"|{'-' * (width + 2)}|" + "|".join("-" * (len(lab) + 1) + ":" for lab in labels) + "|")
     for case in rows:
@@ -205,16 +213,17 @@ def main(argv: list[str] | None = None) -> None:
             cell = f"{statistics.median(xs):.2f} ({min(xs):.2f}-{max(xs):.2f})" if xs else "-"
             cells.append(f"{cell:>{len(lab)}}")
         print(f"| {case:<{width}} | " + " | ".join(cells) + " |")
-    for suffix in ("", " (CPU)"):
-        if f"numpy+pandas{suffix}" not in rows or f"run{suffix}" not in rows:
-            continue
-        cells = []
-        for key, lab in zip(columns, labels):
-            run, base = samples[key][f"run{suffix}"], samples[key][f"numpy+pandas{suffix}"]
-            per_round = statistics.median(r / b for r, b in zip(run, base))
-            cells.append(f"{statistics.median(run) / statistics.median(base):.1f}x (rounds {per_round:.1f}x)"
-                         .rjust(len(lab)))
-        print(f"| {'run / numpy+pandas' + suffix:<{width}} | " + " | ".join(cells) + " |")
+    for case in ("run's imports", "run"):
+        for suffix in ("", " (CPU)"):
+            if f"numpy+pandas{suffix}" not in rows or f"{case}{suffix}" not in rows:
+                continue
+            cells = []
+            for key, lab in zip(columns, labels):
+                run, base = samples[key][f"{case}{suffix}"], samples[key][f"numpy+pandas{suffix}"]
+                per_round = statistics.median(r / b for r, b in zip(run, base))
+                cells.append(f"{statistics.median(run) / statistics.median(base):.1f}x (rounds {per_round:.1f}x)"
+                             .rjust(len(lab)))
+            print(f"| {f'{case} / numpy+pandas{suffix}':<{width}} | " + " | ".join(cells) + " |")
     for key, lab in zip(columns, labels):
         if key in info:
             print(f"\n{lab}: imported by the compare's first dispatch: {', '.join(info[key]['heavy']) or 'none of'} "
