@@ -160,5 +160,5 @@ def test_the_t_quantile_is_scipy_stats_t_ppf():
     from bsc_sim.experiments.compare import t_quantile
 
     for df in (1, 2, 5, 19, 49, 999):
-        for p in (0.95, 0.975, 0.995):
-            assert t_quantile(p, df) == float(stats.t.ppf(p, df))
+        for level in (0.9, 0.95, 0.99):
+            assert t_quantile(level, df) == float(stats.t.ppf(0.5 + level / 2, df))

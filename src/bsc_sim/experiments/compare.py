@@ -78,17 +78,18 @@ def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[int, float, float, floa
     if n == 1:
         return 1, mean, np.nan, np.nan
     sd = float(x.std(ddof=1))
-    half = t_quantile(0.5 + level / 2, n - 1) * sd / np.sqrt(n)
+    half = t_quantile(level, n - 1) * sd / np.sqrt(n)
     return n, mean, mean - half, mean + half
 
 
 @lru_cache(maxsize=4096)
-def t_quantile(p: float, df: int) -> float:
-    """Student's t quantile: ``scipy.stats.t.ppf(p, df)``, which is ``scipy.special.stdtrit(df, p)``,
-    without importing ``scipy.stats`` (about 0.5 s) or paying its per-call overhead (about 1 ms)."""
+def t_quantile(level: float, df: int) -> float:
+    """The t quantile of a two-sided ``level`` interval: ``scipy.stats.t.ppf(0.5 + level / 2, df)``,
+    which is ``scipy.special.stdtrit``, without importing ``scipy.stats`` (about 0.5 s) or paying
+    its per-call overhead (about 1 ms)."""
     from scipy.special import stdtrit
 
-    return float(stdtrit(df, p))
+    return float(stdtrit(df, 0.5 + level / 2))
 
 
 def summarize_comparison(results: pd.DataFrame, outcomes: Sequence[str], designs: Sequence[str],
