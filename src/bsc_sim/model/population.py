@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from ..params import Params
 from ..spread import SpreadNetwork
 
-# Roles (index into ROLE_NAMES); MODEL-BRIEF 3.
+# Roles (index into ROLE_NAMES): staff at all levels [douglass2019].
 DIRECTOR, EDUCATION_MANAGER, LEAD_TEACHER, ASSISTANT_TEACHER, FAMILY_SERVICES = range(5)
 ROLE_NAMES = ("director", "education_manager", "lead_teacher", "assistant_teacher", "family_services")
 TEACHING_ROLES = (LEAD_TEACHER, ASSISTANT_TEACHER)
@@ -68,6 +68,11 @@ class Counter:
         if self.starts is not None:
             return np.add.reduceat(mask, self.starts, axis=0, dtype=np.int64)
         return group_sum(self.group, mask, self.n_groups).astype(np.int64)
+
+
+def unsupported_levels(p: Params, rng: np.random.Generator, size) -> np.ndarray:
+    """Personal unsupported fidelity levels (``sustain.unsupported_mean``, ``unsupported_concentration``)."""
+    return beta_draw(rng, p.sustain.unsupported_mean, p.sustain.unsupported_concentration, size)
 
 
 def beta_draw(rng: np.random.Generator, mean: float | np.ndarray, concentration: float, size=None) -> np.ndarray:
@@ -133,6 +138,8 @@ class Staff:
     eligible: np.ndarray            # bool (S,P) role can use the practice
     use: np.ndarray                 # bool (S,P) currently using
     fidelity: np.ndarray            # (S,P) 0-1 (0 when not using)
+    unsupported: np.ndarray         # (S,P) the holder's personal unsupported fidelity level (Beta at entry)
+    lasting: np.ndarray             # (S,P) lasting skill: the level fidelity settles at without feedback (>= unsupported)
     belief: np.ndarray              # (S,P) belief that the practice works 0-1
 
 
@@ -265,7 +272,7 @@ def composite_readiness(commitment, efficacy, leadership, data_capacity, time_sl
 
 
 def _draw_readiness(p: Params, rng: np.random.Generator, kind: np.ndarray) -> dict[str, np.ndarray]:
-    """The readiness profile of each applicant (MODEL-BRIEF 3; Weiner 2009) and its turnover propensity."""
+    """The readiness profile of each applicant [weiner2009] and its turnover propensity."""
     r, tp, n = p.readiness, p.turnover, len(kind)
     fcc = kind == FAMILY_CHILD_CARE
     data_mean = np.clip(r.data_capacity_mean + r.head_start_data_shift * (kind == HEAD_START)
@@ -381,7 +388,9 @@ def build_population(p: Params, rng: np.random.Generator) -> Population:
     threshold = np.clip(rng.normal(st.threshold_mean, st.threshold_sd, S), 0.0, 1.0)
     skill = beta_draw(rng, st.skill_mean, st.skill_concentration, S)
     use = eligible & (rng.random((S, P)) < st.initial_use_prob)
-    fidelity = np.where(use, beta_draw(rng, st.initial_fidelity_mean, st.initial_fidelity_concentration, (S, P)), 0.0)
+    # Each person's unsupported level on each practice; baseline users practise at it.
+    unsupported = unsupported_levels(p, rng, (S, P))
+    fidelity = np.where(use, unsupported, 0.0)
     staff = Staff(
         program=program, role=role, classroom=np.asarray(rooms, dtype=np.int64),
         present=np.ones(S, dtype=bool), vacant_until=np.zeros(S, dtype=np.int64),
@@ -389,7 +398,7 @@ def build_population(p: Params, rng: np.random.Generator) -> Population:
         team_seat=np.zeros(S, dtype=bool), reinforced_week=np.full(S, -1, dtype=np.int64),
         threshold=threshold, on_team=np.zeros(S, dtype=bool), coached_until=np.full(S, -1, dtype=np.int64),
         testing=np.zeros((S, P), dtype=bool), eligible=eligible, use=use,
-        fidelity=fidelity, belief=beta_draw(rng, st.belief_prior_mean, st.belief_prior_concentration, (S, P)),
+        fidelity=fidelity, unsupported=unsupported, lasting=unsupported.copy(), belief=beta_draw(rng, st.belief_prior_mean, st.belief_prior_concentration, (S, P)),
     )
     fp = p.families
     eng = beta_draw(rng, fp.engagement_mean, fp.engagement_concentration, F)
@@ -428,7 +437,7 @@ def build_population(p: Params, rng: np.random.Generator) -> Population:
 
 def _add_program_ties(graph: nx.Graph, net, rng: np.random.Generator, s0: int, n_lead_block: int,
                       has_manager: bool, n_rooms: int) -> None:
-    """Within-programme ties (MODEL-BRIEF 3): classroom cliques, the role hierarchy and coworkers.
+    """Within-programme ties: classroom cliques, the role hierarchy and coworkers.
 
     Posts are numbered from ``s0``: director, [education manager], family services, then a lead and
     an assistant teacher per classroom. Coworker ties are an Erdős–Rényi graph over the teaching
