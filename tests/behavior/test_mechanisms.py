@@ -10,11 +10,22 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-from bsc_sim import BSCModel, load_params, run_sim
+from bsc_sim import BSCModel, run_sim
+from bsc_sim import load_params as compose
 from bsc_sim.experiments.specs import replicate_seeds
 
 SEEDS = replicate_seeds(11, 16)
 PRACTICES = ("emotion_coaching", "visual_routines", "friendship_skills", "reflective_supervision", "home_feelings_talk")
+
+
+@lru_cache(maxsize=None)
+def _params(overrides: tuple[str, ...]):
+    return compose(list(overrides))
+
+
+def load_params(overrides=None):
+    """Parameters composed once per test process for the same overrides (Params are frozen)."""
+    return _params(tuple(overrides or ()))
 
 
 @lru_cache(maxsize=None)

@@ -1,5 +1,7 @@
 """Behavioural invariants of the model (covasim style): each test can fail if a process breaks."""
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,6 +9,17 @@ import pytest
 from bsc_sim import BSCModel, load_params, run_sim
 
 SEEDS = range(12)
+
+
+@lru_cache(maxsize=None)
+def _design_run(design: str, seed: int):
+    """One run of a named design, shared by the tests of this file that compare designs."""
+    return run_sim(_design_params(design), seed)
+
+
+@lru_cache(maxsize=None)
+def _design_params(design: str):
+    return load_params([f"design={design}"])
 
 
 def test_no_sessions_no_pdsa_no_spontaneous_means_no_adoption():
@@ -96,14 +109,13 @@ def test_team_composition_follows_the_design():
 
 
 def test_readiness_selection_picks_readier_programmes():
-    open_ = [run_sim(load_params(["design=bsc"]), s).programs["readiness"].mean() for s in SEEDS]
-    chosen = [run_sim(load_params(["design=bsc_readiness_selection"]), s).programs["readiness"].mean() for s in SEEDS]
+    open_ = [_design_run("bsc", s).programs["readiness"].mean() for s in SEEDS]
+    chosen = [_design_run("bsc_readiness_selection", s).programs["readiness"].mean() for s in SEEDS]
     assert np.mean(chosen) > np.mean(open_)
 
 
 def _outcome(design, key, seeds=SEEDS):
-    p = load_params([f"design={design}"])
-    return np.array([run_sim(p, s).summary[key] for s in seeds])
+    return np.array([_design_run(design, s).summary[key] for s in seeds])
 
 
 def test_bsc_reaches_more_classrooms_than_business_as_usual():
@@ -156,9 +168,10 @@ def test_pdsa_waits_for_the_first_session_and_teams_do_not_retest_adopted_practi
 
 
 def test_sustained_means_reached_at_both_end_and_follow_up():
+    params = load_params()
     for seed in range(6):
-        model = BSCModel(load_params(), seed=seed, create_agents=False).run()
-        rec, s = model.components["measure"], run_sim(load_params(), seed).summary
+        model = BSCModel(params, seed=seed, create_agents=False).run()
+        rec, s = model.components["measure"], run_sim(params, seed).summary
         both = (rec.reached_at_end & rec.reached_now).mean()
         assert s["frac_classrooms_sustained_followup"] == pytest.approx(both)
         assert s["frac_classrooms_sustained_followup"] <= min(s["frac_classrooms_reached_end"],
@@ -167,8 +180,8 @@ def test_sustained_means_reached_at_both_end_and_follow_up():
 
 
 def test_data_use_support_is_costed():
-    with_support = run_sim(load_params(), 1).summary["cost_data_support"]
-    without = run_sim(load_params(["design=bsc_no_data_support"]), 1).summary["cost_data_support"]
+    with_support = _design_run("bsc", 1).summary["cost_data_support"]
+    without = _design_run("bsc_no_data_support", 1).summary["cost_data_support"]
     assert with_support > 0 and without == 0
 
 

@@ -175,3 +175,27 @@ def test_designs_of_other_cohorts_get_business_as_usual_of_their_own_cohort_and_
     assert "what $300,000 buys" in printed
     tables = printed[printed.index("  design"):printed.index(" runs: ")].splitlines()[:-1]
     assert max(len(line) for line in tables) <= 120, [line for line in tables if len(line) > 120]
+
+
+def test_compare_composes_each_design_once(tmp_path, monkeypatch, capsys):
+    """Checking the designs (statewide or not) and building their runs share one Hydra composition
+    per design; outside the command nothing is remembered."""
+    import bsc_sim.experiments.designs as designs
+
+    composed: list[tuple[str, ...]] = []
+    real = designs.load_params
+
+    def counting(overrides):
+        composed.append(tuple(overrides))
+        return real(overrides)
+
+    monkeypatch.setattr(designs, "load_params", counting)
+    argv = ["designs=[bsc,coach]", "replications=1", f"out_dir={tmp_path / 'c'}", "cohort.n_programs=1",
+            "followup_weeks=0", "executor=serial", "progress=false"]
+    assert cmd_compare(argv) == 0
+    assert sorted(o[0] for o in composed) == ["design=bsc", "design=business_as_usual", "design=coach"]
+    composed.clear()
+    designs.resolve_design("bsc").params(["cohort.n_programs=1"])
+    designs.resolve_design("bsc").params(["cohort.n_programs=1"])
+    assert len(composed) == 2
+    capsys.readouterr()

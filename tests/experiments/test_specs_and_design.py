@@ -133,3 +133,32 @@ def test_settings_keep_paths_and_names_as_typed():
     assert overrides == ["cohort.n_programs=4"]
     with pytest.raises(ParamError, match="cohort.n_programs=4: unknown setting"):
         parse_settings(["cohort.n_programs=4"], {"out_dir"}, overrides_allowed=False, command="validate")
+
+
+@pytest.mark.parametrize("overrides", [
+    ["cohort.n_programs=1", "followup_weeks=0"],
+    ["design=statewide", "system.n_programs=60", "system.horizon_weeks=60"],
+], ids=["cohort", "state"])
+def test_the_static_outcome_names_are_those_of_a_real_run(overrides):
+    """Experiments check and tabulate outcomes by SUMMARY_OUTCOMES, without running the model;
+    it must name exactly what summarize() reports, in its order, for a cohort and for a state."""
+    from bsc_sim import load_params
+    from bsc_sim.experiments.design import SUMMARY_OUTCOMES, summary_outcomes
+    from bsc_sim.run import run_sim
+
+    summary = run_sim(load_params(overrides), 0).summary
+    assert summary_outcomes() == SUMMARY_OUTCOMES
+    missing = [k for k in summary if k not in SUMMARY_OUTCOMES]
+    stale = [k for k in SUMMARY_OUTCOMES if k not in summary]
+    assert not missing and not stale, f"update SUMMARY_OUTCOMES: add {missing}, remove {stale}"
+    assert tuple(summary) == SUMMARY_OUTCOMES
+
+
+def test_the_t_quantile_is_scipy_stats_t_ppf():
+    from scipy import stats
+
+    from bsc_sim.experiments.compare import t_quantile
+
+    for df in (1, 2, 5, 19, 49, 999):
+        for level in (0.9, 0.95, 0.99):
+            assert t_quantile(level, df) == float(stats.t.ppf(0.5 + level / 2, df))

@@ -112,3 +112,15 @@ def test_run_replaces_its_own_earlier_output_only_with_overwrite(tmp_path, capsy
 
     assert json.loads((out / "meta.json").read_text())["seed"] == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_the_command_line_imports_plotting_and_statistics_only_when_a_command_needs_them():
+    """Start-up (issue 19): importing the command line, or the experiment commands' module, loads
+    no plotting or statistics library; checked in a fresh interpreter."""
+    heavy = ["matplotlib", "scipy", "scipy.stats", "seaborn", "mesa", "bsc_sim.model", "hydra", "optuna", "dask"]
+    code = ("import sys, bsc_sim.cli, bsc_sim.experiments.cli, bsc_sim.experiments.analysis; "
+            f"print([m for m in {heavy!r} if m in sys.modules]); "
+            "import bsc_sim.plotting; print('matplotlib' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    # The check itself can fail: a module that imports matplotlib at the top shows up (True).
+    assert done.stdout.split() == ["[]", "True"]

@@ -89,3 +89,29 @@ def test_new_mechanism_parameters_are_checked_with_one_line_naming_key_and_value
     with pytest.raises(ParamError) as info:
         load_params([override])
     assert fragment in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_composition_is_remembered_only_while_nothing_it_read_changes(tmp_path, monkeypatch):
+    """compose_config() reuses a config composed before with the same overrides, unless a config
+    file changed (even to a value of the same length), and never hands out its own copy."""
+    import shutil
+
+    import bsc_sim.config as config
+
+    root = tmp_path / "configs"
+    shutil.copytree(config.config_dir(), root)
+    monkeypatch.setattr(config, "config_dir", lambda: root)
+    calls = []
+    real_register = config._register_base
+    monkeypatch.setattr(config, "_register_base", lambda: (calls.append(1), real_register()))
+
+    first = config.compose_config(["design=coach"])
+    first["cohort"]["n_programs"] = 999                      # the caller's copy, not the cache's
+    again = config.compose_config(["design=coach"])
+    assert len(calls) == 1 and again["cohort"]["n_programs"] != 999
+    coach = root / "design" / "coach.yaml"
+    text = coach.read_text()
+    assert "design: coach" in text
+    coach.write_text(text.replace("design: coach", "design: coaxh"))   # same length, new content
+    assert config.compose_config(["design=coach"])["design"] == "coaxh" and len(calls) == 2
+    assert load_params(["design=coach", "cohort.n_programs=3"]).cohort.n_programs == 3

@@ -431,7 +431,7 @@ def cmd_calibrate(argv: list[str]) -> int:
         from ..memory import check_memory, limit_setting
 
         out_dir = Path(settings.get("out_dir") or "outputs/calibration")
-        check_calibration_dir(out_dir)  # first: reading the spec runs a tiny probe model
+        check_calibration_dir(out_dir)  # first, before the spec is read
         spec = load_spec(settings.get("targets") or _default_targets(), overrides=overrides,
                          trials=settings.get("trials"), replicates=settings.get("replicates"),
                          seed=settings.get("seed"))

@@ -158,7 +158,7 @@ def _main(command: str, argv: Sequence[str], body: Callable[[dict[str, Any], lis
         from ..config import _check_override_keys
 
         _check_override_keys(overrides)
-        if settings.get("out_dir"):  # before the experiment is even read (that may run a tiny probe model)
+        if settings.get("out_dir"):  # before the experiment is even read
             from .store import ExperimentStore
 
             ExperimentStore(settings["out_dir"]).check_location()

@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -41,7 +43,7 @@ from ..paramtools import ParamError
 from ..params import Params
 
 __all__ = ["Design", "resolve_design", "resolve_designs", "cross_designs", "shipped_description", "DEFAULT_REFERENCE",
-           "STATEWIDE_REFERENCE", "matching_reference"]
+           "STATEWIDE_REFERENCE", "matching_reference", "composed_once"]
 
 DEFAULT_REFERENCE = "business_as_usual"
 # Statewide systems are measured against the same state without collaboratives.
@@ -97,6 +99,28 @@ def count_crossed(n_designs: int, cross: Mapping[str, Any] | None) -> int:
     return n
 
 
+# Parameters composed so far within composed_once(), by (base, overrides, extra).
+_COMPOSED: ContextVar[dict[tuple, Params] | None] = ContextVar("bsc_sim_composed_designs", default=None)
+
+
+@contextmanager
+def composed_once() -> Iterator[None]:
+    """Within the block, :meth:`Design.params` composes each design (with the same overrides) once.
+
+    A command checks its designs (:func:`matching_reference`) and then builds their runs from the
+    same parameters; Hydra's composition costs about 0.1-0.3 s a time. The memory lasts only as
+    long as the outermost block, since the config files may change between commands.
+    """
+    if _COMPOSED.get() is not None:
+        yield
+        return
+    token = _COMPOSED.set({})
+    try:
+        yield
+    finally:
+        _COMPOSED.reset(token)
+
+
 @dataclass(frozen=True)
 class Design:
     """A design to run: a shipped design plus overrides, under a label.
@@ -124,10 +148,16 @@ class Design:
 
         ``Params.design`` is set to the label, so each run's provenance names it.
         """
-        try:
-            params = load_params([f"design={self.base}", *self.overrides, *extra])
-        except ParamError as exc:  # name the reference: the key alone may not say which design it was
-            raise ParamError(f"designs: {self.ref or self.label!r}: {exc}") from None
+        key = (self.base, tuple(self.overrides), tuple(extra))
+        memo = _COMPOSED.get()
+        params = memo.get(key) if memo is not None else None
+        if params is None:
+            try:
+                params = load_params([f"design={self.base}", *self.overrides, *extra])
+            except ParamError as exc:  # name the reference: the key alone may not say which design it was
+                raise ParamError(f"designs: {self.ref or self.label!r}: {exc}") from None
+            if memo is not None:
+                memo[key] = params
         if params.design != self.label:
             params = replace(params, design=self.label)
         return params
@@ -346,6 +376,11 @@ def matching_reference(refs: Sequence[str], reference: str | None, overrides: Se
     of both kinds in one comparison, or a reference of the other kind, are refused in one line.
     The default reference of statewide designs is :data:`STATEWIDE_REFERENCE`.
     """
+    with composed_once():  # the reference is often among the designs: each composed once
+        return _matching_reference(refs, reference, overrides)
+
+
+def _matching_reference(refs: Sequence[str], reference: str | None, overrides: Sequence[str]) -> str | None:
     def is_system(text: str) -> bool:
         return resolve_design(text).params(overrides).system.enabled
 

@@ -30,6 +30,8 @@ ExecutorKind = Literal["serial", "processes", "dask"]
 
 # Workers import these once at start-up rather than for every task (forkserver preload).
 PRELOAD = ["bsc_sim.experiments.worker", "bsc_sim.experiments.runner"]
+# How long to try to reach a Dask scheduler at executor.address before saying it cannot be reached.
+CONNECT_TIMEOUT = "20s"
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ def _dask_executor(spec: ExecutorSpec) -> Iterator[Executor]:
         raise ParamError(f"executor = 'dask': dask.distributed is not installed ({exc})") from None
     if spec.address:
         try:
-            client = Client(spec.address, timeout="20s")
+            client = Client(spec.address, timeout=CONNECT_TIMEOUT)
         except OSError as exc:
             raise ParamError(f"executor.address = {spec.address!r}: cannot reach a Dask scheduler ({exc})") from None
         try:
