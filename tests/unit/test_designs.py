@@ -112,4 +112,6 @@ def test_a_statewide_compare_speaks_of_states(tmp_path, capsys):
     info = json.loads((tmp_path / "c" / "experiment.json").read_text())
     assert info["scope"] == "state" and info["reference"] == "statewide_business_as_usual"
     out = capsys.readouterr().out
-    assert "against statewide_business_as_usual (per state," in out
+    # The decision table says what it measures against and that its figures are per state.
+    assert "measuring against statewide_business_as_usual" in out
+    assert "per state, mean of 2 paired replicates" in out and "per cohort" not in out
