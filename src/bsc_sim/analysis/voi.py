@@ -25,7 +25,8 @@ smoother makes the fitted incremental net benefit at any willingness to pay
 The smoother is a penalised regression spline (a GAM-like ridge regression, numpy only): per
 parameter a linear term and a truncated-cubic spline basis; for two parameters also their tensor
 product, for more their pairwise linear interactions. Two ridge penalties (linear terms, the
-rest) are chosen by generalised cross-validation. The out-of-sample fit is reported as a K-fold
+rest) are chosen by generalised cross-validation, for each target (incremental cost and effect of
+each design) on its own. The out-of-sample fit is reported as a K-fold
 cross-validated R^2 of the incremental net benefit, so a poor metamodel is visible.
 
 Intervals come from a bootstrap over draws (fixed penalties, refitted on each resample).
@@ -211,7 +212,7 @@ class EVPPIResult:
     evpi: np.ndarray            # per wtp
     raw: np.ndarray             # before clipping
     r2_cv: np.ndarray           # cross-validated R^2 of the incremental net benefit, per wtp
-    penalties: tuple[float, float] | None = None
+    penalties: tuple | None = None   # (linear, nonlinear) per target
 
     @property
     def clipped(self) -> np.ndarray:
@@ -277,13 +278,18 @@ def _evppi(effect, cost, X, wtps, *, reference, weights, n_boot, folds, level, s
     dc = (cost[others] - cost[reference]).T
     Y = np.hstack([de, dc])
     smoother = SplineSmoother(X)
-    lam = smoother.choose(Y, w=w)
+    lams = [smoother.choose(Y[:, j], w=w) for j in range(Y.shape[1])]  # each target its own penalties
+
+    def fit(rows: np.ndarray) -> np.ndarray:
+        return np.column_stack([smoother.fit_predict(Y[:, j], rows, rows, lam, w)[:, 0] for j, lam in enumerate(lams)])
+
     all_rows = np.arange(n)
-    fitted = smoother.fit_predict(Y, all_rows, all_rows, lam, w)
+    fitted = fit(all_rows)
     k = len(others)
     raw = evppi_from_fits(fitted[:, :k].T, fitted[:, k:].T, wtps, w)
     total = np.array([evpi(wtp * effect - cost, w) for wtp in wtps])
-    cv = smoother.cv_predictions(Y, folds=folds, w=w, seed=seed)
+    cv = np.column_stack([smoother.cv_predictions(Y[:, j], folds=folds, w=w, seed=seed)[:, 0]
+                          for j in range(Y.shape[1])])
     r2 = np.array([_r2((wtp * de - dc).T, (wtp * cv[:, :k] - cv[:, k:]).T, w) for wtp in wtps])
     low, high = np.full(len(wtps), np.nan), np.full(len(wtps), np.nan)
     if n_boot and n > 3:
@@ -292,14 +298,14 @@ def _evppi(effect, cost, X, wtps, *, reference, weights, n_boot, folds, level, s
         for b in range(n_boot):
             rows = rng.integers(0, n, n)
             wb = w[rows] / w[rows].sum()
-            fb = smoother.fit_predict(Y, rows, rows, lam, w)
+            fb = fit(rows)
             e_b = evppi_from_fits(fb[:, :k].T, fb[:, k:].T, wtps, wb)
             t_b = np.array([evpi((wtp * effect - cost)[:, rows], wb) for wtp in wtps])
             boots[b] = np.clip(e_b, 0.0, t_b)
         alpha = (1 - level) / 2
         low, high = np.quantile(boots, alpha, axis=0), np.quantile(boots, 1 - alpha, axis=0)
     clipped = np.clip(raw, 0.0, total)
-    return EVPPIResult(evppi=clipped, low=low, high=high, evpi=total, raw=raw, r2_cv=r2, penalties=lam)
+    return EVPPIResult(evppi=clipped, low=low, high=high, evpi=total, raw=raw, r2_cv=r2, penalties=tuple(lams))
 
 
 # ---------------------------------------------------------------------------------------------
