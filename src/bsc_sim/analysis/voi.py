@@ -29,6 +29,11 @@ rest) are chosen by generalised cross-validation, for each target (incremental c
 each design) on its own. The out-of-sample fit is reported as a K-fold
 cross-validated R^2 of the incremental net benefit, so a poor metamodel is visible.
 
+A target (one design's incremental cost or effect) that the smoother predicts out of sample no
+better than its mean (cross-validated R^2 <= 0) is taken as constant: the draws cannot show that the
+group moves it, and a fit to noise would only inflate EVPPI. With few draws this can understate a
+real but weak effect; the reported R^2 shows when that may be the case.
+
 Intervals come from a bootstrap over draws (fixed penalties, refitted on each resample).
 EVPPI is clipped to ``[0, EVPI]``; :class:`EVPPIResult` records how much was clipped.
 """
@@ -213,6 +218,7 @@ class EVPPIResult:
     raw: np.ndarray             # before clipping
     r2_cv: np.ndarray           # cross-validated R^2 of the incremental net benefit, per wtp
     penalties: tuple | None = None   # (linear, nonlinear) per target
+    useful: np.ndarray | None = None  # per target: did the smoother beat the mean out of sample?
 
     @property
     def clipped(self) -> np.ndarray:
@@ -280,16 +286,22 @@ def _evppi(effect, cost, X, wtps, *, reference, weights, n_boot, folds, level, s
     smoother = SplineSmoother(X)
     lams = [smoother.choose(Y[:, j], w=w) for j in range(Y.shape[1])]  # each target its own penalties
 
+    cv = np.column_stack([smoother.cv_predictions(Y[:, j], folds=folds, w=w, seed=seed)[:, 0]
+                          for j in range(Y.shape[1])])
+    # A target the smoother predicts out of sample no better than its mean carries no information
+    # the draws can show: use the mean (no value) rather than a fit to noise, which would inflate EVPPI.
+    useful = np.array([_r2(Y[:, j], cv[:, j], w) > 0 for j in range(Y.shape[1])])
+
     def fit(rows: np.ndarray) -> np.ndarray:
-        return np.column_stack([smoother.fit_predict(Y[:, j], rows, rows, lam, w)[:, 0] for j, lam in enumerate(lams)])
+        wr = w[rows] / w[rows].sum()
+        return np.column_stack([smoother.fit_predict(Y[:, j], rows, rows, lam, w)[:, 0] if useful[j]
+                                else np.full(len(rows), Y[rows, j] @ wr) for j, lam in enumerate(lams)])
 
     all_rows = np.arange(n)
     fitted = fit(all_rows)
     k = len(others)
     raw = evppi_from_fits(fitted[:, :k].T, fitted[:, k:].T, wtps, w)
     total = np.array([evpi(wtp * effect - cost, w) for wtp in wtps])
-    cv = np.column_stack([smoother.cv_predictions(Y[:, j], folds=folds, w=w, seed=seed)[:, 0]
-                          for j in range(Y.shape[1])])
     r2 = np.array([_r2((wtp * de - dc).T, (wtp * cv[:, :k] - cv[:, k:]).T, w) for wtp in wtps])
     low, high = np.full(len(wtps), np.nan), np.full(len(wtps), np.nan)
     if n_boot and n > 3:
@@ -305,7 +317,7 @@ def _evppi(effect, cost, X, wtps, *, reference, weights, n_boot, folds, level, s
         alpha = (1 - level) / 2
         low, high = np.quantile(boots, alpha, axis=0), np.quantile(boots, 1 - alpha, axis=0)
     clipped = np.clip(raw, 0.0, total)
-    return EVPPIResult(evppi=clipped, low=low, high=high, evpi=total, raw=raw, r2_cv=r2, penalties=tuple(lams))
+    return EVPPIResult(evppi=clipped, low=low, high=high, evpi=total, raw=raw, r2_cv=r2, penalties=tuple(lams), useful=useful)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -264,8 +264,10 @@ def render_next_phase(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any
         "## The research questions, ranked",
         "",
         f"Per cohort of {meta['classrooms']:.0f} classrooms, and for {scale_note} ({meta['population_how']}). "
-        "R² is the cross-validated fit of the metamodel: near 0 or below, the data cannot tell this group's value "
-        "from noise, and the estimate is an upper bound on a small value rather than a measurement.",
+        "R² is the out-of-sample (cross-validated) fit of the metamodel to the designs' incremental net benefit. "
+        "Near 0 or below, the worlds drawn cannot show how this group moves the choice: where a design's cost or "
+        "effect is predicted no better than by its average, the group is counted as telling nothing about it, "
+        "which may understate a weak effect that more worlds would reveal.",
         "",
         "| rank | question | worth per cohort | interval | worth for the state | R² (cv) |",
         "|---|---|---|---|---|---|",
@@ -280,15 +282,15 @@ def render_next_phase(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any
     lines += ["", "## In plain words", ""]
     for r in est.itertuples():
         share = r.evppi / evpi if evpi > 0 else np.nan
-        if r.evppi_high <= 0.01 * max(evpi, 1e-9) or r.evppi <= 0.005 * max(evpi, 1e-9):
-            why = ("at these prices the choice comes out the same whatever the answer is within its plausible "
-                   "range, so resolving it would not change what a state should do")
-            lines.append(f"- **{r.group}** is worth about nothing (≈ {_usd(r.evppi)} per cohort): {why}.")
-        elif not r.r2_cv > 0.05:
-            lines.append(f"- **{r.group}** shows {_usd(r.evppi)} per cohort ({_usd(r.population_evppi)} for the "
-                         f"state), but its metamodel does not predict out of sample (R² {r.r2_cv:.2f}): with "
-                         f"{meta['n_draws']} worlds its value cannot be told from noise, so read this as an upper "
-                         "bound on a value that may be small.")
+        if not r.r2_cv > 0.05:
+            lines.append(f"- **{r.group}**: with {meta['n_draws']} worlds the model's results do not yet show whether "
+                         f"it matters for the choice (out-of-sample R² {r.r2_cv:.2f}), so its value is not measured "
+                         f"here ({_usd(r.evppi)} per cohort, interval {_usd(r.evppi_low)} to {_usd(r.evppi_high)}); "
+                         "more worlds are needed before ranking it.")
+        elif r.evppi_high <= 0.01 * max(evpi, 1e-9) or r.evppi <= 0.005 * max(evpi, 1e-9):
+            lines.append(f"- **{r.group}** is worth about nothing (≈ {_usd(r.evppi)} per cohort): at these prices "
+                         "the choice comes out the same whatever the answer is within its plausible range, so "
+                         "resolving it would not change what a state should do.")
         else:
             lines.append(f"- Resolving **{r.group}** ({r.question[0].lower() + r.question[1:]}) is worth up to "
                          f"{_usd(r.population_evppi)} for a state of {pop:,.0f} classrooms a year over {years:g} "
