@@ -98,3 +98,34 @@ def test_a_bad_groups_file_is_refused(tmp_path, capsys):
     assert main(["voi", f"out_dir={out}", f"groups={bad}"]) == 2
     assert "readiness.no_such_key" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_the_report_gains_what_to_study_next_from_voi_csv(tmp_path):
+    from bsc_sim.report.context import _study_next
+
+    assert _study_next(tmp_path) is None  # no VOI run, no section
+    groups = [VOIGroup("matters", "q1", ("a.x",)), VOIGroup("unknown", "q3", ("a.y",))]
+    tables = voi_tables(_fake_results(n=40), ["business_as_usual", "bsc", "coach"], "business_as_usual", groups,
+                        ["a.x", "a.z"], wtp=10_000, effect="classrooms_sustained", population=300, years=5, n_boot=20)
+    tables["voi"].to_csv(tmp_path / "voi.csv", index=False)
+    section = _study_next(tmp_path)
+    names = [r["group"] for r in section["rows"]]
+    assert names[0] in ("matters", "all_parameters") and "unknown" in names
+    assert next(r for r in section["rows"] if r["group"] == "unknown")["evppi"] == "not drawn"
+    assert section["n"] == 40 and section["figure"] is None
+
+
+def test_readme_voi_figures_are_those_of_the_generated_page():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text()
+    section = readme[readme.index("### What to study next: `voi`"):readme.index("## Interactive view")]
+    page = (root / "docs" / "next-phase.md").read_text()
+    for figure in re.findall(r"\$\d[\d,]*\d(?:\.\d+)?(?: million)?", section):
+        if figure != "$20,000":
+            assert figure in page, f"README quotes {figure}, not in docs/next-phase.md: re-run bsc-sim voi doc="
+    for r2 in re.findall(r"R² (-?\d\.\d\d)", section):
+        assert f"| {r2} |" in page
+    assert "$20,000 for each classroom sustained" in page and "907 classrooms a year" in page
