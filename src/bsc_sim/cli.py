@@ -21,6 +21,11 @@ SUMMARY_LINES = [
     ("frac_classrooms_reached_end", "classrooms reached when the collaborative ends", "pct"),
     ("frac_classrooms_reached_followup", "classrooms reached at the end of follow-up", "pct"),
     ("frac_classrooms_sustained_followup", "classrooms reached at both end and follow-up", "pct"),
+    ("frac_classrooms_reached_lag", "classrooms reached lag_weeks after the design's supports end", "pct"),
+    ("frac_classrooms_sustained_lag", "classrooms reached at both end and that lag", "pct"),
+    ("frac_classrooms_using_end", "classrooms using a practice (any fidelity) at end", "pct"),
+    ("frac_classrooms_using_followup", "classrooms using a practice at the end of follow-up", "pct"),
+    ("frac_classrooms_using_lag", "classrooms using a practice at the lag", "pct"),
     ("frac_frontline_fidelity_end", "teaching staff at fidelity at end", "pct"),
     ("frac_enrolled_teaching_fidelity_end", "enrolled teaching staff at fidelity at end", "pct"),
     ("frac_nonteam_staff_adopted", "staff beyond the team using a practice at end", "pct"),
@@ -74,7 +79,7 @@ def format_summary(summary: dict[str, float], meta: dict) -> str:
 
 PARAMS_MD_HEADING = """# Parameters
 
-Every parameter of bsc_sim with its default, unit, meaning and source, generated from the field metadata in `src/bsc_sim/params.py` by `bsc-sim params --markdown` (do not edit by hand; regenerate with `uv run bsc-sim params --markdown > docs/parameters.md`). Keys are the dotted names used for Hydra overrides, e.g. `bsc-sim run pdsa.obs_noise_sd=0.2`. Sources cite `domain-facts.md` as "DF <section>"; "assumption" marks a value the literature does not pin down. One model step is one week. The model description is in [ODD.md](ODD.md)."""
+Every parameter of bsc_sim with its default, unit, meaning and source, generated from the field metadata in `src/bsc_sim/params.py` by `bsc-sim params --markdown` (do not edit by hand; regenerate with `uv run bsc-sim params --markdown > docs/parameters.md`). Keys are the dotted names used for Hydra overrides, e.g. `bsc-sim run pdsa.obs_noise_sd=0.2`. Sources cite works by their key in [references.md](references.md), e.g. `[wells2018]`; "assumption" marks a value the literature does not pin down. One model step is one week. The model description is in [ODD.md](ODD.md)."""
 
 
 def params_document() -> str:
@@ -185,7 +190,7 @@ def cmd_run(argv: list[str]) -> int:
     if show:
         print(yaml.safe_dump(resolved, sort_keys=False), end="")
         return 0
-    from .results import check_out_dir
+    from .results import check_out_dir, run_dir_lock
 
     out_dir = Path(cfg.get("out_dir") or f"outputs/{params.design}-seed{params.seed}")
     from .memory import check_memory, limit_setting
@@ -196,10 +201,24 @@ def cmd_run(argv: list[str]) -> int:
     extra_files = ("config.yaml", figure_name, *names_in_run(targets, out_dir))
     try:  # before simulating: never delete what bsc_sim did not write, never fail after the work
         check_out_dir(out_dir, overwrite=overwrite, extra_names=extra_files)
+        for kind, path in targets.items():  # a figure with a directory of its own is written exactly there
+            if path.parent != out_dir and (path.exists() or path.is_symlink()):
+                raise ParamError(f"--{kind} = {str(path)!r}: exists; bsc-sim never replaces a file it did not "
+                                 "write: move it away or choose another name")
         check_memory([params], limit=limit_setting(cfg.get("memory_limit")))
+        with run_dir_lock(out_dir) as created:  # a second run into out_dir refuses at once (issue 17)
+            return _simulate_and_save(params, overrides, resolved, out_dir, figures, targets, figure_name,
+                                      overwrite=overwrite, created=created)
     except ParamError as exc:
         print(f"bsc-sim: error: {exc}", file=sys.stderr)
         return 2
+
+
+def _simulate_and_save(params, overrides: list[str], resolved: dict, out_dir: Path, figures: dict[str, str],
+                       targets: dict[str, Path], figure_name: str, *, overwrite: bool, created: bool) -> int:
+    """The rest of ``bsc-sim run`` once its input is checked and ``out_dir`` is held."""
+    import yaml
+
     from .plotting import plot_adoption
     from .run import run_sim
 
@@ -224,14 +243,10 @@ def cmd_run(argv: list[str]) -> int:
             print("bsc-sim: warning: the recorded run differs from the saved one", file=sys.stderr)
         talk = {targets[k].name: w for k, w in figure_writers(history, targets).items() if targets[k].parent == out_dir}
         result.meta[META_KEY] = list(talk)
-    try:
-        saved = result.save(out_dir, overwrite=overwrite, extras={
-            "config.yaml": lambda path: path.write_text(yaml.safe_dump(resolved, sort_keys=False)),
-            figure_name: lambda path: fig.savefig(path, dpi=110), **talk,
-        })
-    except ParamError as exc:  # out_dir changed while the model ran
-        print(f"bsc-sim: error: {exc}", file=sys.stderr)
-        return 2
+    saved = result.save(out_dir, overwrite=overwrite, created=created, extras={  # ParamError: out_dir changed meanwhile
+        "config.yaml": lambda path: path.write_text(yaml.safe_dump(resolved, sort_keys=False)),
+        figure_name: lambda path: fig.savefig(path, dpi=110), **talk,
+    })
     print(format_summary(result.summary, result.meta))
     files = sorted(p.name for p in saved.iterdir())
     print(f"\nwrote {saved}/: {', '.join(files)}")
@@ -280,13 +295,13 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "compare": ("bsc_sim.experiments.cli", "cmd_compare", "compare designs on common seeds"),
     "sweep": ("bsc_sim.experiments.cli", "cmd_sweep", "grid or Latin-hypercube parameter sweep"),
     "sensitivity": ("bsc_sim.experiments.cli", "cmd_sensitivity", "Morris or Sobol global sensitivity analysis"),
-    "validate": ("bsc_sim.analysis.validation", "cmd_validate", "score the model against stylized facts (docs/validation.md)"),
+    "validate": ("bsc_sim.analysis.validation", "cmd_validate", "judge the registered facts of configs/validation/facts.yaml (docs/validation.md)"),
     "levers": ("bsc_sim.analysis.levers", "cmd_levers", "every design lever against the default design, with intervals"),
     "calibrate": ("bsc_sim.analysis.calibrate", "cmd_calibrate", "fit free parameters to target indicators (Optuna)"),
     "report": ("bsc_sim.report", "cmd_report", "one self-contained HTML page from an experiment store (report.html)"),
-    "optimize": ("bsc_sim.analysis.optimize_report", "cmd_optimize", "the best designs within a budget (Optuna, Pareto front)"),
+    "optimize": ("bsc_sim.analysis.optimize_cli", "cmd_optimize", "the best designs within a budget (Optuna, Pareto front)"),
     "discover": ("bsc_sim.analysis.discover", "cmd_discover", "contexts where one design beats another (PRIM scenario discovery)"),
-    "voi": ("bsc_sim.experiments.voi_run", "cmd_voi", "value of information: which unknowns are worth studying next"),
+    "voi": ("bsc_sim.analysis.voi_cli", "cmd_voi", "value of information: which unknowns are worth studying next"),
     "viz": ("bsc_sim.viz", "cmd_viz", "interactive view in the browser (a Solara page over the Mesa model)"),
 }
 
@@ -321,8 +336,17 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # a full disk, a file system gone read-only: one line naming the path (issue 17)
+        where = f"{exc.filename}: " if exc.filename else ""
+        reason = exc.strerror or (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        print(f"bsc-sim {args.command}: error: cannot write {where}{reason}; nothing that was finished is lost",
+              file=sys.stderr)
+        return 2
     except KeyboardInterrupt as exc:  # a command without its own clean-up message
-        print(f"\nbsc-sim {args.command}: interrupted", file=sys.stderr)
+        from .exits import Terminated
+
+        how = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        print(f"\nbsc-sim {args.command}: {how}", file=sys.stderr)
         return interrupted_code(exc)
 
 

@@ -18,9 +18,50 @@ import yaml
 
 from .paramtools import ParamError
 
-__all__ = ["load_yaml", "read_yaml_file", "refuse_interpolation", "interpolated_keys", "INTERPOLATION"]
+__all__ = ["load_yaml", "read_yaml_file", "refuse_interpolation", "interpolated_keys", "INTERPOLATION",
+           "MAX_YAML_BYTES", "MAX_YAML_NODES"]
 
 INTERPOLATION = "${"
+# A parameter or design file is a few kilobytes; these caps stop a hostile or mistaken file (a
+# "billion laughs" of nested YAML aliases, a 50 MB description) before it is expanded (issue 17).
+MAX_YAML_BYTES = 1_000_000
+MAX_YAML_NODES = 100_000  # values once every alias is expanded
+
+
+def _expanded_size(text: str, where: str) -> None:
+    """Refuse YAML whose aliases expand beyond :data:`MAX_YAML_NODES` values, or refer to themselves.
+
+    The document is composed (a graph in which an alias is a shared node, so this is linear in
+    the text) and its size counted as if every alias were copied out, which is what loading does.
+    """
+    if "*" not in text:  # no alias at all
+        return
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise ParamError(f"{where}: a YAML alias refers to itself (line {node.start_mark.line + 1}); "
+                             "files and values are plain data")
+        active.add(key)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(size(child) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        active.discard(key)
+        sizes[key] = min(total, MAX_YAML_NODES + 1)
+        if total > MAX_YAML_NODES:
+            raise ParamError(f"{where}: its YAML aliases expand to more than {MAX_YAML_NODES:,} values; "
+                             "write the values out (a parameter file is plain data)")
+        return sizes[key]
+
+    if root is not None:
+        size(root)
 
 
 def _first_tag(text: str) -> tuple[str, int] | None:
@@ -39,11 +80,15 @@ def load_yaml(text: str, where: str) -> Any:
         text: the YAML document.
         where: how to name the input in the error (``experiment = 'sweep.yaml'``).
     """
+    if len(text) > MAX_YAML_BYTES:
+        raise ParamError(f"{where}: {len(text):,} characters, more than the {MAX_YAML_BYTES:,} a parameter or design "
+                         "file may have")
     try:
         tag = _first_tag(text)
         if tag is not None:
             raise ParamError(f"{where}: YAML tag {tag[0]!r} on line {tag[1]} is not accepted; "
                              "files and values are plain data")
+        _expanded_size(text, where)
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid YAML"
@@ -53,6 +98,10 @@ def load_yaml(text: str, where: str) -> Any:
 def read_yaml_file(path: str | Path, where: str) -> Any:
     """Read and parse a YAML file as plain data (see :func:`load_yaml`)."""
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_YAML_BYTES:
+            raise ParamError(f"{where}: {size:,} bytes, more than the {MAX_YAML_BYTES:,} a parameter or design file "
+                             "may have")
         text = Path(path).read_text()
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or type(exc).__name__

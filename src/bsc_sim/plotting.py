@@ -83,9 +83,28 @@ def money_axis(ax: Axes, axis: str = "y", *, signed: bool = False, max_ticks: in
     target.set_major_formatter(FuncFormatter(lambda v, _: money(v, signed=signed) if v else "$0"))
 
 
+def share_limits(ax: Axes, axis: str = "y", min_span: float = 0.1) -> None:
+    """Limits of an axis of shares drawn already: never past 0% or 100% (bar a 2-point margin for
+    marks on the edge), and at least ``min_span`` wide, so that a flat line at 100% does not get an
+    axis from 96% to 104%."""
+    lo, hi = ax.get_ylim() if axis == "y" else ax.get_xlim()
+    lo, hi = max(lo, -0.02), min(hi, 1.02)
+    if hi - lo < min_span:
+        middle = (lo + hi) / 2
+        lo, hi = middle - min_span / 2, middle + min_span / 2
+        if hi > 1.02:
+            lo, hi = 1.02 - min_span, 1.02
+        if lo < -0.02:
+            lo, hi = -0.02, -0.02 + min_span
+    (ax.set_ylim if axis == "y" else ax.set_xlim)(lo, hi)
+
+
 def value_axis(ax: Axes, outcome: str, axis: str = "y", *, difference: bool = False) -> None:
-    """Percent axis for shares, currency for costs, plain numbers otherwise."""
+    """Percent axis for shares (kept within 0-100%), currency for costs, plain numbers otherwise.
+    Call it after the data are drawn."""
     if outcome.startswith("frac_"):
+        if not difference:
+            share_limits(ax, axis)
         percent_axis(ax, axis, points=difference)
     elif outcome.startswith("cost_"):
         money_axis(ax, axis, signed=difference)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import math
 import os
 import secrets
 import shutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from .safe_paths import file_id, is_link, is_own_file, real, remove_file, unproven
 
 TABLES = ("timeseries", "program_timeseries", "programs", "events", "costs", "regions")
 
@@ -46,7 +50,7 @@ class RunResult:
         return {name: getattr(self, name) for name in TABLES}
 
     def save(self, out_dir: str | Path, extras: Mapping[str, Callable[[Path], object]] | None = None, *,
-             overwrite: bool = False, into_existing: bool = False) -> Path:
+             overwrite: bool = False, into_existing: bool = False, created: bool = False) -> Path:
         """Write the run to ``out_dir``: Parquet tables, ``summary.json``, ``meta.json`` and ``extras``.
 
         ``extras`` maps file names to writers called with the file's path (the CLI adds the
@@ -60,28 +64,47 @@ class RunResult:
         it) cannot be swapped: there the files are renamed in one by one, ``meta.json`` last.
 
         With ``into_existing`` (a directory bsc_sim's own Hydra multirun created for the job) the
-        files are renamed in one by one, leaving its other contents (``.hydra/``) alone.
+        files are renamed in one by one, leaving its other contents (``.hydra/``) alone. ``created``
+        says that ``out_dir`` is an empty directory this process made (see :func:`run_dir_lock`).
+
+        ``meta.json`` records the device, inode and change time of every file the run wrote (``written_files``):
+        a later ``--overwrite`` replaces only files that still have them (:mod:`bsc_sim.safe_paths`).
+        If ``out_dir`` is a symbolic link, the directory it points to is replaced and the link kept.
         """
         names = [*(f"{name}.parquet" for name in TABLES), "summary.json", "meta.json", *(extras or {})]
-        out = Path(out_dir)
+        given = Path(out_dir)
+        out = _real_if_link(given)  # a link to an earlier run: the run it points to is replaced, the link kept
         if not into_existing:
             state = check_out_dir(out, overwrite=overwrite, extra_names=names)
+            if state == "empty" and created:
+                state = "new"  # the empty directory this process made (and holds locked): swapped in whole
         writers = {f"{name}.parquet": (lambda df: lambda p: df.to_parquet(p, index=False))(df)
                    for name, df in self.tables().items()}
         writers["summary.json"] = lambda p: p.write_text(dumps_json(self.summary))
         writers.update(extras or {})
-        writers["meta.json"] = lambda p: p.write_text(dumps_json(self.meta))  # last: it marks a whole run
+
+        def write_meta(path: Path) -> None:  # last: it marks a whole run, and records what the run wrote
+            self.meta[WRITTEN_KEY] = {name: file_id(path.parent / name) for name in writers if name != "meta.json"}
+            path.write_text(dumps_json(self.meta))
+
+        writers["meta.json"] = write_meta
         if into_existing or state == "empty" or _holds_cwd(out):
             for name, write in writers.items():
                 atomic_write(out / name, write)
-            return out
+            return given
         _swap_in(out, writers, replace=state == "previous")
-        return out
+        return given
 
 
-# Files a bsc_sim run writes; an existing out_dir is replaced only if it holds nothing else.
+# Files a bsc_sim run writes. A run since issue 17 records its files' identities in meta.json
+# (WRITTEN_KEY); an older run's files are recognised by these names (and the talk figures it listed).
 RUN_FILES = frozenset({*(f"{name}.parquet" for name in TABLES), "summary.json", "meta.json",
-                       "config.yaml", "adoption.png"})
+                       "config.yaml", "adoption.png", "coverage.png"})
+WRITTEN_KEY = "written_files"
+
+
+def _real_if_link(path: Path) -> Path:
+    return real(path) if is_link(path) else path
 
 
 def _nearest_existing(path: Path) -> Path:
@@ -100,28 +123,44 @@ def _holds_cwd(path: Path) -> bool:
     return cwd == target or target in cwd.parents
 
 
-def _own_extras(path: Path) -> set[str]:
-    """Names of the extra files an earlier run recorded in its ``meta.json`` as its own (talk figures)."""
+def _read_meta(path: Path) -> dict | None:
+    meta_path = path / "meta.json"
+    if not is_own_file(path, meta_path):
+        return None
     try:
-        meta = json.loads((path / "meta.json").read_text())
-        names = meta.get("talk_figures", []) if isinstance(meta, dict) else []
+        meta = json.loads(meta_path.read_text())
     except (OSError, ValueError):
-        return set()
-    return {n for n in names if isinstance(n, str) and n == Path(n).name}  # plain names in the run folder
+        return None
+    return meta if isinstance(meta, dict) and meta.get("package") == "bsc_sim" else None
+
+
+def _recorded(meta: dict) -> dict[str, list[int]] | None:
+    """The files an earlier run recorded as written by it, with their identities (None: an older run)."""
+    files = meta.get(WRITTEN_KEY)
+    if not isinstance(files, dict):
+        return None
+    return {n: v for n, v in files.items() if isinstance(n, str) and n == Path(n).name and isinstance(v, list)}
+
+
+def _not_the_runs(path: Path, meta: dict) -> list[str]:
+    """Entries of an earlier run's directory that bsc_sim cannot show that run wrote (sorted)."""
+    names = [e.name for e in path.iterdir() if e.name != "meta.json"]
+    recorded = _recorded(meta)
+    legacy = RUN_FILES | {n for n in meta.get("talk_figures", []) if isinstance(n, str) and n == Path(n).name}
+    return unproven(path, names, recorded, allowed=legacy)
 
 
 def is_run_output(path: Path, extra_names: Sequence[str] = ()) -> bool:
-    """True when ``path`` holds an earlier bsc_sim run: its ``meta.json`` says so, and every entry
-    is a file a run writes (``extra_names`` adds the names of this run's extra files; the files
-    the earlier run recorded as its own in ``meta.json`` count too)."""
-    allowed = RUN_FILES | set(extra_names) | _own_extras(path)
+    """True when ``path`` holds an earlier bsc_sim run and nothing else: its ``meta.json`` says so,
+    and every other entry is a file that run wrote (recorded in ``meta.json`` with the same device
+    and inode; for a run older than that record, a plain file with one of a run's names). A file
+    the user put there under a name this run asks for (``--slides talk.png``) is the user's.
+    ``extra_names`` is accepted for compatibility and grants nothing."""
+    meta = _read_meta(path)
     try:
-        entries = list(path.iterdir())
-        meta = json.loads((path / "meta.json").read_text())
-    except (OSError, ValueError):
+        return meta is not None and not _not_the_runs(path, meta)
+    except OSError:
         return False
-    return (isinstance(meta, dict) and meta.get("package") == "bsc_sim"
-            and all(e.name in allowed and e.is_file() and not e.is_symlink() for e in entries))
 
 
 def check_dir_target(path: Path, shown: str) -> Path:
@@ -156,28 +195,38 @@ def check_out_dir(out_dir: str | Path, *, overwrite: bool = False, extra_names: 
     """
     from .paramtools import ParamError
 
-    path = Path(out_dir)
     shown = f"out_dir = {str(out_dir)!r}"
+    path = _real_if_link(Path(out_dir))
     if check_dir_target(path, shown) != path:
         return "new"
-    entries = sorted(e.name for e in path.iterdir())
+    try:
+        entries = sorted(e.name for e in path.iterdir())
+    except OSError as exc:
+        raise ParamError(f"{shown}: cannot be read ({exc.strerror or exc})") from None
     if not entries:
         return "empty"
-    if is_run_output(path, extra_names):
+    meta = _read_meta(path)
+    theirs = _not_the_runs(path, meta) if meta is not None else entries
+    if not theirs:
         if not overwrite:
             raise ParamError(f"{shown}: holds an earlier bsc_sim run; add --overwrite to replace it, "
                              "or choose another out_dir")
-        if not os.access(path, os.W_OK | os.X_OK):
+        swapped = not _holds_cwd(path)  # replaced by a rename in its parent
+        if not os.access(path, os.W_OK | os.X_OK) or (swapped and not os.access(path.parent, os.W_OK | os.X_OK)):
             raise ParamError(f"{shown}: is not writable")
         return "previous"
-    raise ParamError(f"{shown}: is not empty and is not a bsc_sim run's output (it holds {entries[0]!r}"
-                     f"{f' and {len(entries) - 1} more' if len(entries) > 1 else ''}); bsc_sim never writes "
-                     "into or deletes what it did not write: choose a new or empty directory")
+    more = f" and {len(theirs) - 1} more" if len(theirs) > 1 else ""
+    if meta is not None:
+        raise ParamError(f"{shown}: holds {theirs[0]!r}{more}, which is not a bsc_sim run's output (the earlier "
+                         "run there did not write it, or it changed since); bsc_sim never replaces what it did not "
+                         "write: move it away or choose another out_dir")
+    raise ParamError(f"{shown}: is not empty and is not a bsc_sim run's output (it holds {theirs[0]!r}{more}); "
+                     "bsc_sim never writes into or deletes what it did not write: choose a new or empty directory")
 
 
 def _swap_in(out: Path, writers: Mapping[str, Callable[[Path], object]], *, replace: bool) -> None:
     """Write every file into a temporary sibling, then rename it onto ``out`` (new or ours)."""
-    out = out.resolve() if out.name in ("", ".", "..") else out
+    out = out.resolve() if out.name in ("", ".", "..") else _real_if_link(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = make_temp_dir(out.parent, f".{out.name}.")
     try:
@@ -195,17 +244,71 @@ def _swap_in(out: Path, writers: Mapping[str, Callable[[Path], object]], *, repl
 
             raise ParamError(f"out_dir = {str(out)!r}: changed while the run was saved; nothing was replaced")
         os.replace(tmp, out)
-        _remove_run(old / "previous", list(writers))
-        old.rmdir()
+        _remove_run(old / "previous")
+        try:
+            old.rmdir()
+        except OSError:
+            pass
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)  # our own temporary directory only
+        if tmp.is_dir() and not is_link(tmp):
+            shutil.rmtree(tmp, ignore_errors=True)  # our own temporary directory only
 
 
-def _remove_run(path: Path, names: Sequence[str]) -> None:
-    """Delete a replaced run: only files with a run's names, then the (now empty) directory."""
-    for name in RUN_FILES | set(names) | _own_extras(path):
-        (path / name).unlink(missing_ok=True)
-    path.rmdir()  # fails, keeping everything, if anything else appeared
+def _remove_run(path: Path) -> None:
+    """Delete a replaced run: only the files it can be shown to have written, then the directory
+    (left in place, with anything else, if anything else appeared)."""
+    meta = _read_meta(path)
+    recorded = _recorded(meta) if meta else None
+    for entry in sorted(path.iterdir()):
+        if entry.name == "meta.json":
+            continue
+        if recorded is not None:
+            if entry.name in recorded:
+                remove_file(path, entry, recorded[entry.name])
+        elif meta is not None and entry.name not in _not_the_runs(path, meta):  # a run older than the record
+            remove_file(path, entry)
+    remove_file(path, path / "meta.json")
+    try:
+        path.rmdir()
+    except OSError:
+        pass
+
+
+@contextmanager
+def run_dir_lock(out_dir: str | Path) -> Iterator[bool]:
+    """Hold ``out_dir`` (created if new) for one ``bsc-sim run``: an exclusive ``flock`` on the
+    directory itself, so a second run into it refuses at once (issue 17). Yields whether this
+    process created the directory; one it created and left empty is removed again.
+
+    Raises:
+        ParamError: another command holds it, or it cannot be created.
+    """
+    from .paramtools import ParamError
+
+    shown = f"out_dir = {str(out_dir)!r}"
+    root = _real_if_link(Path(out_dir))
+    created = [p for p in (root, *root.parents) if not p.exists() and not p.is_symlink()]
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as exc:
+        raise ParamError(f"{shown}: cannot be created ({exc.strerror or exc})") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ParamError(f"{shown}: another bsc-sim command is writing there; let it finish or choose "
+                             "another out_dir") from None
+        try:
+            yield bool(created)
+        finally:
+            for path in created:  # deepest first; only while empty
+                try:
+                    path.rmdir()
+                except OSError:
+                    break
+    finally:
+        os.close(fd)
 
 
 def _unique_name(directory: Path, prefix: str, suffix: str = "") -> Path:

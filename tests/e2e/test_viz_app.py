@@ -3,6 +3,8 @@ the player's pace, the serve command (a busy port) and the pictures."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -141,7 +143,8 @@ def test_every_team_choice_runs(team):
 
 def test_serve_command_and_errors(capsys):
     cmd = solara_command("127.0.0.1", 8999)
-    assert cmd[1:4] == ["-m", "solara", "run"] and "bsc_sim.viz.app" in cmd and "--production" in cmd
+    assert cmd[1:3] == ["-m", "bsc_sim.viz.child"] and cmd[4] == "run" and "--production" in cmd
+    assert cmd[3] == str(os.getpid()) and "bsc_sim.viz.app" in cmd
     assert cmd[cmd.index("--port") + 1] == "8999" and cmd[cmd.index("--host") + 1] == "127.0.0.1"
     with pytest.raises(SystemExit) as exc:
         cmd_viz(["--help"])
@@ -158,3 +161,99 @@ def test_frontend_packages_are_read_from_solara():
 def test_app_module_imports():
     app = pytest.importorskip("bsc_sim.viz.app")
     assert callable(app.Page)
+
+
+def test_configs_compose_from_many_threads_at_once():
+    """Two browser sessions compose configs in two threads; Hydra's global state must not be shared
+    unsafely (before the lock: 'GlobalHydra is already initialized')."""
+    import threading
+
+    from bsc_sim.config import compose_config
+
+    errors, results = [], []
+    start = threading.Barrier(6)
+
+    def compose(i: int) -> None:
+        start.wait()
+        try:
+            for j in range(4):
+                results.append(compose_config([f"seed={10 * i + j}", "design=coach" if i % 2 else "design=bsc"]))
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(f"{type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=compose, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(r["seed"] for r in results) == sorted(10 * i + j for i in range(6) for j in range(4))
+
+
+@pytest.mark.parametrize("design", ["statewide", "statewide_business_as_usual"])
+def test_a_state_draws_in_the_view(design):
+    """A state has family child care homes: the picture and progress panel of the view draw them."""
+    from bsc_sim.viz.live import LiveNetwork
+    from bsc_sim.viz.panels import progress_png
+
+    model = DesignVizModel(design, 0, base=["system.n_programs=40"])
+    assert 2 in set(model.pop.programs.kind.tolist())
+    live = LiveNetwork(model.layout, model.edges, model.pop.staff.program, model.pop.programs.kind, model.picture(),
+                       width_px=600)
+    for _ in range(3):
+        model.step()
+    assert live.png(model.picture())[:4] == b"\x89PNG"
+    assert progress_png(tuple(int(x) for x in model.progress()), tuple(model.pop.programs.kind), 600, 200)[:4] \
+        == b"\x89PNG"
+
+
+def test_subtitle_says_same_cohort_only_when_it_is():
+    app = pytest.importorskip("bsc_sim.viz.app")
+    bsc, coach = DesignVizModel("bsc", 0, base=[]), DesignVizModel("coach", 0, base=[])
+    large = DesignVizModel("bsc_large_cohort", 0, base=[])
+    assert bsc.same_cohort(coach) and not bsc.same_cohort(large)
+    assert "same cohort" in app._subtitle((bsc, coach), app.TWO)
+    text = app._subtitle((bsc, large), app.TWO)
+    assert "same cohort" not in text and "different cohorts" in text
+    assert f"{bsc.pop.classroom_program.size} classrooms" in text and f"{large.pop.classroom_program.size} classrooms" in text
+
+
+def test_cost_axis_has_distinct_ticks_before_anything_is_spent():
+    from bsc_sim.viz.live import LiveChart
+    from bsc_sim.viz.panels import design_series
+
+    models = [DesignVizModel(d, 0, base=[]) for d in ("bsc", "coach")]
+    chart = LiveChart(design_series(models, "cost_so_far"), 104, [], unit="money", width_px=600, height_px=300)
+    chart.png([m.weekly() for m in models], 0)
+    labels = [t.get_text() for t in chart.ax.get_yticklabels() if t.get_text()]
+    assert len(labels) >= 3 and len(set(labels)) == len(labels), labels
+
+
+def test_a_state_in_the_view_is_regions_by_waves():
+    """A state is shown as regions x waves; the cells add up to the enrolled programmes, and the
+    headline's reach equals the recorded reach."""
+    from bsc_sim.viz import readout
+    from bsc_sim.viz.live import LiveState
+
+    model = BSCVizModel(base=["design=statewide", "system.n_programs=300"])
+    assert model.is_state and not DesignVizModel("bsc", 0, base=[]).is_state
+    cells = model.state_cells()
+    assert set(cells["status"]) == {readout.PLANNED} or model.schedule.cohort_planned.min() == 0
+    for _ in range(60):
+        model.step()
+    cells, outside = model.state_cells(), model.state_outside()
+    enrolled = int((model.schedule.program_cohort >= 0).sum())
+    assert cells["n_programs"].sum() == enrolled and outside["n_programs"].sum() == 300 - enrolled
+    h = model.state_headline()
+    rec = model.components["measure"]
+    assert h.reached_now == int(rec.n_rooms_reached[59].sum()) == cells["reached"].sum() + outside["reached"].sum()
+    assert h.n_started == int((model.schedule.cohort_start <= 59).sum())
+    live = LiveState(cells, outside, model.schedule.n_regions, width_px=500)
+    assert live.png(cells, outside)[:4] == b"\x89PNG"
+
+
+def test_a_state_is_described_as_a_state():
+    model = BSCVizModel(base=["design=statewide", "system.n_programs=300"])
+    text = model.describe_levers()
+    regions = model.params.system.n_regions
+    assert f"a state of 300 programmes in {regions} regions" in text and f"· {LEVERS['n_programs']} programmes" not in text

@@ -21,6 +21,7 @@ import pytest
 
 from bsc_sim.model.outcomes import summarize
 from bsc_sim.viz.app import HEADING, PAGE_TITLE
+from bsc_sim.viz.style import MIN_TEXT_PX
 from bsc_sim.viz.viewmodel import BSCVizModel, DesignVizModel
 
 pytestmark = pytest.mark.e2e
@@ -41,6 +42,36 @@ CLIPPED = """(selectors) => {
       bad.push(`${el.className || el.tagName}: "${text.slice(0, 60)}" (${el.scrollWidth} > ${el.clientWidth})`);
     else if (r.right > window.innerWidth + 1 || r.left < -1)
       bad.push(`${el.className || el.tagName}: "${text.slice(0, 60)}" runs off the screen (${Math.round(r.right)} px)`);
+  }
+  return bad;
+}"""
+# Presenter mode: every piece of text on the page is at least MIN_TEXT_PX tall, in HTML and in the
+# pictures (each picture says its text size in its own pixels, `bsc-font-N`; shown scaled).
+SMALL_TEXT = """(least) => {
+  const bad = [];
+  const walker = document.createTreeWalker(document.querySelector('.bsc-page'), NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, el = node.parentElement;
+    if (!node.textContent.trim() || el.getBoundingClientRect().width === 0) continue;
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    if (size < least) bad.push(`${el.className || el.tagName}: "${node.textContent.trim().slice(0, 40)}" ${size} px`);
+  }
+  for (const img of document.querySelectorAll('.bsc-page img')) {
+    const tag = Array.from(img.classList).find(c => c.startsWith('bsc-font-'));
+    if (!tag) { bad.push(`picture ${img.className} does not say its text size`); continue; }
+    const shown = parseFloat(tag.slice(9)) * img.clientWidth / img.naturalWidth;
+    if (shown < least) bad.push(`picture ${img.className}: text ${shown.toFixed(1)} px`);
+  }
+  return bad;
+}"""
+# Every control (buttons, sliders, drop-downs, the seed) is on screen without scrolling.
+OFF_SCREEN = """() => {
+  const bad = [];
+  for (const el of document.querySelectorAll('.bsc-page .v-btn, .bsc-page [role=slider], .bsc-page .v-select, .bsc-page input')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) continue;
+    if (r.bottom > window.innerHeight + 1 || r.right > window.innerWidth + 1 || r.top < -1)
+      bad.push(`${el.className.toString().slice(0, 40)} "${(el.innerText || el.value || '').slice(0, 20)}" at ${Math.round(r.bottom)} px`);
   }
   return bad;
 }"""
@@ -85,6 +116,23 @@ def _two_designs(page) -> None:
     page.wait_for_selector(".bsc-two .bsc-design img.bsc-picture", timeout=30_000)
 
 
+def _presentable(page) -> None:
+    """Presenter mode: no text under MIN_TEXT_PX (pictures included) and every control on screen."""
+    page.wait_for_function("() => Array.from(document.querySelectorAll('.bsc-page img')).every(i => i.complete)")
+    assert page.evaluate(SMALL_TEXT, MIN_TEXT_PX) == []
+    assert page.evaluate(OFF_SCREEN) == []
+
+
+def test_the_presenter_checks_can_fail(open_page):
+    page = open_page(1366, 768)
+    _presentable(page)
+    page.evaluate("""() => { const d = document.createElement('div'); d.textContent = 'tiny words';
+        d.style.fontSize = '11px'; document.querySelector('.bsc-main').prepend(d);
+        document.querySelector('.bsc-side').style.marginTop = '900px'; }""")
+    assert any("tiny words" in b for b in page.evaluate(SMALL_TEXT, MIN_TEXT_PX))
+    assert page.evaluate(OFF_SCREEN) != []
+
+
 def test_the_clipping_check_can_fail(open_page):
     page = open_page(1366, 768)
     page.evaluate("""() => { const h = document.createElement('h3'); h.id = 'too-long';
@@ -121,6 +169,7 @@ def test_every_screen_and_mode_reads_whole_and_plays_to_the_summary(open_page, w
     seconds = _play_to_the_end(page)
     assert page.evaluate(CLIPPED, TEXT) == []
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    _presentable(page)
     summary = summarize(BSCVizModel(base=[]).run())
     expect(_value(page, "Reached when the collaborative ended")).to_have_text(
         f"{summary['frac_classrooms_reached_end']:.0%}")
@@ -132,6 +181,7 @@ def test_every_screen_and_mode_reads_whole_and_plays_to_the_summary(open_page, w
     seconds_two = _play_to_the_end(page)
     assert page.evaluate(CLIPPED, TEXT) == []
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    _presentable(page)
     for panel, design in zip(page.locator(".bsc-design").all(), ("bsc", "coach")):
         summary = summarize(DesignVizModel(design, 0, base=[]).run())
         expect(panel.locator(".bsc-tile", has_text="Sustained").locator(".bsc-tile-value")).to_have_text(
@@ -220,3 +270,19 @@ def test_side_by_side_runs_two_designs_on_one_seed(open_page):
     page.get_by_role("option", name="one-off training").click()
     expect(designs.locator(".bsc-design-title")).to_have_text(["BSC (default)", "one-off training"], timeout=20_000)
     expect(page.locator(".bsc-tile-week .bsc-tile-value")).to_have_text("0 of 104")
+
+
+def test_browser_zoom_keeps_the_network_wide(chromium, viz_server):
+    """At 150% browser zoom on a 1366x768 screen (911x512 CSS pixels at 1.5 device pixels each) the
+    network picture is at least as wide on screen as without zoom: the panels stack, not shrink."""
+    widths = {}
+    for zoom, (w, h) in ((1.0, (1366, 768)), (1.5, (911, 512))):
+        context = chromium.new_context(viewport={"width": w, "height": h}, device_scale_factor=zoom)
+        try:
+            page = context.new_page()
+            page.goto(viz_server.url, wait_until="domcontentloaded", timeout=60_000)
+            page.wait_for_selector("img.bsc-picture", timeout=60_000)
+            widths[zoom] = zoom * page.locator("img.bsc-picture").first.evaluate("i => i.clientWidth")
+        finally:
+            context.close()
+    assert widths[1.5] >= widths[1.0], widths

@@ -104,6 +104,10 @@ def test_sweep_command_writes_one_long_table(tmp_path, capsys):
     a = table[table["point"] == row.name].set_index("replicate")["frac_pdsa_misread"]
     b = table[table["point"] == ref].set_index("replicate")["frac_pdsa_misread"]
     assert row["diff_mean"] == pytest.approx((a - b).mean())
+    # The console summarises the results: every point, its mean and its difference from the reference.
+    printed = capsys.readouterr().out
+    assert "Sweep: 4 points x 2 replicates" in printed and "(reference)" in printed
+    assert printed.count("modality=virtual, obs_noise_sd=") == 2 * 2  # two points x two outcomes
 
 
 def test_sensitivity_command_writes_indices(tmp_path, capsys):
@@ -122,3 +126,21 @@ def test_sensitivity_command_writes_indices(tmp_path, capsys):
     assert mu["staff_turnover_annual", "costs.coach_hourly"] == 0
     assert mu["cost_total", "costs.coach_hourly"] > 0
     assert (out / "indices.png").exists() and len(pd.read_csv(out / "results.csv")) == 6 * 3
+
+
+def test_curve_bands_give_each_design_and_weeks_mean_interval_and_range():
+    from bsc_sim.experiments.compare import curve_bands
+
+    rng = np.random.default_rng(1)
+    runs = [f"{d}/r{r}" for d in "ab" for r in range(5)]
+    curves = pd.DataFrame([{"run_id": run, "week": w, "frac_classrooms_reached": rng.uniform()}
+                           for run in runs for w in range(3)])
+    specs = pd.DataFrame({"run_id": runs, "design": [r[0] for r in runs]})
+    bands = curve_bands(curves, specs).set_index(["design", "week"])
+    x = curves[curves["run_id"].str.startswith("b/") & (curves["week"] == 2)]["frac_classrooms_reached"].to_numpy()
+    half = stats.t.ppf(0.975, 4) * x.std(ddof=1) / np.sqrt(5)
+    row = bands.loc[("b", 2)]
+    assert row["n"] == 5 and row["mean"] == pytest.approx(x.mean())
+    assert row["ci_high"] - row["mean"] == pytest.approx(half)
+    assert (row["p10"], row["p90"]) == pytest.approx((np.quantile(x, 0.1), np.quantile(x, 0.9)))
+    assert len(bands) == 6

@@ -62,8 +62,13 @@ def test_a_design_file_and_an_inline_variant_run_beside_named_designs(tmp_path, 
     d_cost = (wide["cost_total"]["bsc"] - wide["cost_total"]["business_as_usual"]).mean()
     d_eff = (wide["n_classrooms_reached_end"]["bsc"] - wide["n_classrooms_reached_end"]["business_as_usual"]).mean()
     assert row["inc_cost"] == pytest.approx(d_cost) and row["inc_effect"] == pytest.approx(d_eff)
-    if d_eff > 0:
-        assert row["icer"] == pytest.approx(d_cost / d_eff)
+    if d_eff > 0 and row["status"] == "frontier":
+        assert row["icer_reference"] == pytest.approx(d_cost / d_eff)
+    # The ICER shown is the sequential one, and only on the frontier; rows go cheapest first.
+    for effect, rows in ce.groupby("effect"):
+        assert rows["mean_cost"].is_monotonic_increasing
+        assert rows.loc[rows["status"] != "frontier", ["icer", "icer_reference"]].isna().all().all()
+    assert (out / "switch_prices.csv").is_file()
     sustained = ce[ce["effect"] == "classrooms_sustained"]
     assert sustained["wtp"].eq(20_000).all() and sustained["prob_best"].sum() == pytest.approx(1)
     for name in ("ce_plane.png", "acceptability.png"):
@@ -73,7 +78,11 @@ def test_a_design_file_and_an_inline_variant_run_beside_named_designs(tmp_path, 
     assert set(comparison["reference"]) == {"business_as_usual"}
     assert not comparison["outcome"].str.startswith("cost_per_classroom").any()
     # The console prints dollars as dollars.
-    assert "Cost-effectiveness against business_as_usual" in printed and "e+0" not in printed
+    assert "Decision table:" in printed and "extra effect over business_as_usual" in printed and "e+0" not in printed
+    assert "only 3 paired replicates" in printed  # the caution at small n
+    assert "reference=;" not in printed and "choose another with reference=NAME" in printed
+    tables = printed[printed.index("  design"):printed.index(" runs: ")].splitlines()[:-1]  # up to the run report
+    assert max(len(line) for line in tables) <= 120, [line for line in tables if len(line) > 120]
     assert "$" in printed and "next_phase" in printed
 
 
@@ -83,13 +92,12 @@ def test_reference_wtp_and_cross_settings(tmp_path, capsys):
                         "cross={collaborative.modality: [in_person, virtual]}", "replications=2",
                         f"out_dir={out}", *SMALL]) == 0
     ce = pd.read_csv(out / "cost_effectiveness.csv")
-    assert list(dict.fromkeys(ce["design"])) == ["coach", "bsc+collaborative.modality=in_person",
-                                                 "bsc+collaborative.modality=virtual"]
+    assert set(ce["design"]) == {"coach", "bsc+collaborative.modality=in_person", "bsc+collaborative.modality=virtual"}
     decision = ce[ce["effect"] == "classrooms_reached"]
     assert decision["wtp"].eq(5000).all() and ce.loc[ce["effect"] != "classrooms_reached", "wtp"].isna().all()
-    row = decision.iloc[1]
+    row = decision.set_index("design").loc["bsc+collaborative.modality=virtual"]
     assert row["nmb"] == pytest.approx(5000 * row["inc_effect"] - row["inc_cost"])
-    assert np.isnan(decision.iloc[0]["icer"])  # the reference against itself
+    assert decision.set_index("design").loc["coach", "inc_cost"] == 0  # the reference against itself
 
 
 def _one_line_error(capsys, code: int) -> str:
@@ -130,3 +138,40 @@ def test_every_bad_design_reference_is_one_line_exit_2_and_nothing_written(tmp_p
     err = _one_line_error(capsys, cmd_compare(argv))
     assert fragment in err
     assert not out.exists()
+
+
+def test_a_variant_of_ones_own_design_file_by_its_label(tmp_path, design_file):
+    out = tmp_path / "cmp"
+    label = "next_phase+collaborative.followup_support_weeks=26"
+    assert cmd_compare([f"designs=[{design_file},{label}]", "reference=none", "replications=1",
+                        f"out_dir={out}", *SMALL]) == 0
+    designs = pd.read_csv(out / "designs.csv").set_index("design")
+    assert list(designs.index) == ["next_phase", label]
+    assert designs.loc[label, "source"] == "variant" and "followup_support_weeks=26" in designs.loc[label, "overrides"]
+
+
+def test_designs_of_other_cohorts_get_business_as_usual_of_their_own_cohort_and_a_budget_is_spent(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    small, large = "bsc+cohort.n_programs=2", "bsc+cohort.n_programs=3"
+    assert cmd_compare([f"designs=[{small},{large}]", "replications=2", "budget=300000", f"out_dir={out}",
+                        "followup_weeks=8", "executor=serial", "progress=false"]) == 0
+    printed = capsys.readouterr().out
+    results = pd.read_csv(out / "results.csv")
+    own = {small: "business_as_usual+cohort.n_programs=2", large: "business_as_usual+cohort.n_programs=3"}
+    assert set(own.values()) <= set(results["design"])
+    # Same seed, same cohort settings: the design and its own business as usual run the same classrooms.
+    wide = results.pivot(index="replicate", columns="design", values="n_classrooms")
+    for design, ref in own.items():
+        assert (wide[design] == wide[ref]).all()
+    ce = pd.read_csv(out / "cost_effectiveness.csv").query("effect == 'classrooms_sustained'").set_index("design")
+    assert set(ce.index) == {"business_as_usual", small, large}  # the helper references have no row
+    assert ce.loc[small, "paired_with"] == own[small] and ce.loc[small, "same_cohort_share"] == 1
+    assert {"inc_effect_per_classroom", "inc_cost_per_child", "n_children"} <= set(ce.columns)
+    sustained = results.pivot(index="replicate", columns="design", values="n_classrooms_sustained_followup")
+    assert ce.loc[large, "inc_effect"] == pytest.approx((sustained[large] - sustained[own[large]]).mean())
+    assert "runs another cohort than business_as_usual" in printed and "on a common footing" in printed
+    bought = pd.read_csv(out / "budget.csv").set_index("design")
+    assert bought.loc[large, "cohorts"] == pytest.approx(300000 / ce.loc[large, "mean_cost"])
+    assert "what $300,000 buys" in printed
+    tables = printed[printed.index("  design"):printed.index(" runs: ")].splitlines()[:-1]
+    assert max(len(line) for line in tables) <= 120, [line for line in tables if len(line) > 120]

@@ -58,24 +58,35 @@ def test_the_report_of_a_comparison_holds_its_table_and_nothing_external(store, 
     parser = _Tables()
     parser.feed(html)
     header, *rows = parser.rows
-    statuses = (" extendedly dominated", " dominated", " frontier")
-    by_design = {next(row[0].removesuffix(s) for s in statuses if row[0].endswith(s)): row for row in rows}
+    by_design = {re.split(r" (frontier|D:|ED:)", row[0])[0]: row for row in rows}
     assert set(by_design) == {"business as usual", "BSC (default)", "coach"}
-    assert all(row[0].endswith(("frontier", "dominated")) for row in rows)  # each design's status under its name
+    assert all(re.search(r" (frontier|D: dominated \(\d+% of draws|ED: extendedly dominated \(\d+% of draws)", row[0])
+               for row in rows)  # each design's status under its name, with its probability
     ce = pd.read_csv(store / "cost_effectiveness.csv").query("effect == 'classrooms_sustained'").set_index("design")
     comparison = pd.read_csv(store / "comparison.csv").set_index(["outcome", "design"])
-    # The table's numbers are the store's: total cost, extra cost over the reference, probability of the best buy.
+    # Cheapest first, as a decision table.
+    labels = {"business_as_usual": "business as usual", "bsc": "BSC (default)", "coach": "coach"}
+    assert list(by_design) == [labels[d] for d in ce.sort_values("mean_cost").index]
+    # The table's numbers are the store's: total cost, net benefit, probability of the best buy, and
+    # the ICER against the next cheaper frontier design only where the design is on the frontier.
     for name, label in (("bsc", "BSC (default)"), ("coach", "coach")):
         row = " | ".join(by_design[label])
         assert usd(comparison.loc[("cost_total", name), "mean"]) in row
-        assert usd(ce.loc[name, "inc_cost"], signed=True) in row
+        assert usd(ce.loc[name, "nmb"], signed=True) in row
         assert f"{100 * ce.loc[name, 'prob_best']:.0f}%" in row
+        if ce.loc[name, "status"] == "frontier" and ce.loc[name, "icer"] == ce.loc[name, "icer"]:
+            assert f"{usd(ce.loc[name, 'icer'])} " in row
+        else:
+            assert by_design[label][-3] == "-"
+    assert "only 3 paired replicates" in html  # the caution at small n
     assert any("cost per extra classroom sustained" in h for h in header)
     assert "Which design should the next phase fund?" in html
     for figure in ("fig-ce_plane", "fig-acceptability", "fig-costs", "fig-differences"):
         assert re.search(rf'id="{figure}"><img src="data:image/(png|svg\+xml);base64,', html), figure
     assert not re.search(r"(src|href)=\"(https?:)?//", html) and "http://" not in html and "https://" not in html
     assert "assumption" in html and "costs.faculty_day_rate" in html  # the unit costs, labelled
+    unit_costs = html[html.index('id="cost-assumptions"'):].split("</table>")[0]
+    assert "[RECALL]" not in unit_costs and "[bls2023]" in unit_costs and "SOC 25-2011" in unit_costs  # real citations
     assert "chance only" in html  # seed noise: no parameter uncertainty in these intervals
     assert "replications=3 seed=2" in html  # how to make the same numbers again
 

@@ -51,7 +51,9 @@ def test_results_carry_labels_outcomes_and_provenance(specs, tmp_path):
     meta = run.runs.iloc[0]
     assert meta["version"] and json.loads(meta["config_json"])["cohort"]["n_programs"] == 3
     assert set(run.curves["run_id"]) == set(run.results["run_id"])
-    assert run.curves.groupby("run_id").size().eq(specs[0].params.horizon_weeks).all()
+    # One row per simulated week; a design is simulated until its lag reading (issue 18) is observed.
+    weeks = {spec.run_id: spec.params.horizon_weeks for spec in specs}
+    assert run.curves.groupby("run_id").size().to_dict() == {k: weeks[k] for k in set(run.curves["run_id"])}
     stored = pd.read_parquet(tmp_path / "out" / "results.parquet")
     pd.testing.assert_frame_equal(stored, run.results)
 
@@ -146,8 +148,7 @@ def test_sweep_killed_with_sigkill_resumes_to_identical_results(tmp_path):
     assert _sweep(cfg, reference).wait(timeout=300) == 0
 
     proc = _sweep(cfg, interrupted)
-    deadline = time.time() + 240
-    while _n_done(interrupted) < 6 and proc.poll() is None and time.time() < deadline:
+    while _n_done(interrupted) < 6 and proc.poll() is None:  # until six runs are recorded, or it ended
         time.sleep(0.02)
     assert proc.poll() is None, "the sweep finished before it could be killed"
     proc.send_signal(signal.SIGKILL)

@@ -1,71 +1,134 @@
-"""``bsc-sim validate``: the stylized-fact table is computed from the runs and criteria can fail."""
+"""``bsc-sim validate``: registered facts judged on a draws source; calibration kept apart.
+
+The facts and their criteria come from configs/validation/facts.yaml; these tests check the
+machinery (groups, draws, pooled statistics, PASS/FAIL, the separation of roles), never a result.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pytest
 
-from bsc_sim.analysis.validation import FACTS, _monotone, cmd_validate, share_ci, validation_specs
+from bsc_sim.analysis.facts import Criterion, Fact, Quantity, calibration_targets, load_facts
+from bsc_sim.analysis.validation import (FACTS_COLUMNS, NoDraws, PosteriorDraws, PriorDraws, cmd_validate, groups_of,
+                                         open_draws, render_registered, score, validation_specs)
+from bsc_sim.paramtools import ParamError
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_contrasts_share_the_default_designs_seeds():
-    specs = validation_specs(4, seed=1, sweep_replications=3)
+@pytest.fixture(scope="module")
+def facts():
+    return load_facts()
+
+
+def test_every_group_runs_on_the_same_seeds_and_the_same_drawn_worlds(facts):
+    specs = validation_specs(3, seed=1, facts=facts, draws=open_draws("prior"))
     by = pd.DataFrame([{**s.labels, "seed": s.seed} for s in specs])
-    assert len(specs) == 4 + 4 + 5 * 3 + 5 * 3
-    default_seeds = by[by.contrast == "default"].set_index("replicate")["seed"]
-    for contrast in ("no_cross_learning", "turnover", "readiness"):
-        sub = by[by.contrast == contrast]
-        assert (sub["seed"].to_numpy() == default_seeds.loc[sub["replicate"]].to_numpy()).all()
-    no_cross = next(s for s in specs if s.labels["contrast"] == "no_cross_learning")
-    assert no_cross.params.collaborative.cross_learning is False
-    ready = [s for s in specs if s.labels["contrast"] == "readiness" and s.labels["level"] == 0.7][0]
-    assert ready.params.readiness.data_capacity_mean == ready.params.readiness.time_slack_mean == 0.7
+    assert set(by["group"]) == set(groups_of(facts)) and len(specs) == 3 * len(groups_of(facts))
+    drawn = [c for c in by.columns if "." in c]
+    assert "sustain.lapse_weekly" in drawn
+    for _, rows in by.groupby("replicate"):
+        assert rows["seed"].nunique() == 1 and (rows[drawn].nunique() == 1).all()
+    assert by.groupby("group")["sustain.lapse_weekly"].nunique().min() == 3  # a world per replicate
+    kept6 = next(s for s in specs if "followup_weeks=26" in s.labels["group"])
+    assert kept6.params.followup_weeks == 26
+    assert next(s for s in specs if s.labels["group"] == "design=coach").params.coaching.enabled
 
 
-def test_monotone_criterion_fails_on_a_non_monotone_sweep():
-    levels = [0.1, 0.2, 0.3]
-    rows = [{"contrast": "turnover", "level": lvl, "replicate": r, "y": y + 0.01 * r}
-            for r in range(6) for lvl, y in zip(levels, [0.5, 0.3, 0.4])]
-    verdict = _monotone(pd.DataFrame(rows), "turnover", lambda d: d["y"], -1)
-    assert not verdict.passed and "not monotone" in verdict.note
-    rows = [{"contrast": "turnover", "level": lvl, "replicate": r, "y": y + 0.01 * r}
-            for r in range(6) for lvl, y in zip(levels, [0.5, 0.4, 0.3])]
-    assert _monotone(pd.DataFrame(rows), "turnover", lambda d: d["y"], -1).passed
+def test_posterior_draws_can_be_swapped_in(tmp_path, facts):
+    path = tmp_path / "posterior.csv"
+    pd.DataFrame({"sustain.lapse_weekly": [0.01, 0.03], "weight": [0.0, 1.0]}).to_csv(path, index=False)
+    draws = open_draws(str(path))
+    assert isinstance(draws, PosteriorDraws) and "posterior" in draws.name
+    specs = validation_specs(3, seed=2, facts=facts, draws=draws)
+    assert {s.params.sustain.lapse_weekly for s in specs} == {0.03}  # weight 0 is never drawn
+    assert isinstance(open_draws("none"), NoDraws)
+    for bad, fragment in (("x.txt", "expected prior, none"), (str(tmp_path / "no.csv"), "file not found")):
+        with pytest.raises(ParamError, match=fragment):
+            open_draws(bad)
+    pd.DataFrame({"sustain.lapse_wekly": [0.01]}).to_csv(path, index=False)
+    with pytest.raises(ParamError, match="not a parameter"):
+        open_draws(str(path))
 
 
-def test_wilson_interval():
-    p, lo, hi = share_ci(np.array([True] * 8 + [False] * 2))
-    assert p == 0.8 and lo < 0.8 < hi and 0.44 < lo < 0.5 and 0.94 < hi < 0.97
+def _fact(role="validation", low=0.2, high=0.4, num="n_a", den="n_b"):
+    return Fact("f", role, "s", "[wells2018]", Quantity("bsc", num, den), Criterion(low, high), "why",
+                (0.3, 0.1) if role == "calibration" else None)
 
 
-def test_validate_writes_a_table_computed_from_the_runs(tmp_path, capsys):
+def test_the_statistic_is_a_ratio_of_pooled_sums_and_the_criterion_can_fail():
+    runs = pd.DataFrame({"group": "design=bsc", "n_a": [1.0, 3.0, np.nan], "n_b": [10.0, 0.0, 5.0]})
+    row = score(runs, [_fact()]).iloc[0]
+    assert row["value"] == pytest.approx(0.4) and row["n_runs"] == 2 and row["result"] == "PASS"
+    assert score(runs, [_fact(high=0.39)]).iloc[0]["result"] == "FAIL"
+    runs["frac"] = [0.5, 0.5, 0.5]
+    assert score(runs, [_fact(num="frac * n_b", den="n_b")]).iloc[0]["value"] == pytest.approx(0.5)
+    assert list(score(runs, [_fact()]).columns[:6]) == FACTS_COLUMNS
+
+
+def test_no_validation_fact_reaches_the_fitter(facts):
+    from bsc_sim.analysis.targets import load_spec, spec_from_dict
+    from bsc_sim.config import config_dir
+
+    roles = {f.id: f.role for f in facts}
+    spec = load_spec(config_dir() / "calibration" / "default.yaml")
+    assert spec.targets and all(t.fact is not None and roles[t.fact] == "calibration" for t in spec.targets)
+    for fid in (f.id for f in facts if f.role == "validation"):
+        with pytest.raises(ParamError, match="may never be used to fit"):
+            calibration_targets([fid])
+        with pytest.raises(ParamError, match="may never be used to fit"):
+            spec_from_dict({"parameters": [{"key": "sustain.lapse_weekly", "low": 0.01, "high": 0.03}], "facts": [fid]})
+    empirical = {"parameters": [{"key": "sustain.lapse_weekly", "low": 0.01, "high": 0.03}],
+                 "targets": [{"indicator": "n_programs_improved_end", "per": "n_programs", "value": 0.83, "tolerance": 0.1}]}
+    with pytest.raises(ParamError, match="empirical targets come only from facts with role calibration"):
+        spec_from_dict(empirical)
+
+
+def test_a_bad_facts_file_is_refused_in_one_line(tmp_path):
+    text = (ROOT / "configs" / "validation" / "facts.yaml").read_text()
+    for old, new, fragment in (("role: validation", "role: fitted", "expected calibration or validation"),
+                               ("numerator: n_programs_improved_end", "numerator: n_programs_improvd_end", "not a column"),
+                               ("criterion: {low: 0.72, high: 0.90}", "criterion: {low: 0.92, high: 0.90}", "above high"),
+                               ("numerator: n_programs_improved_end", "numerator: __import__('os')", "only summary columns")):
+        bad = tmp_path / "facts.yaml"
+        bad.write_text(text.replace(old, new, 1))
+        with pytest.raises(ParamError, match=fragment) as err:
+            load_facts(bad)
+        assert "\n" not in str(err.value)
+
+
+def test_validate_writes_facts_csv_with_roles_apart(tmp_path, capsys, facts):
     doc, out = tmp_path / "validation.md", tmp_path / "store"
-    code = cmd_validate(["replications=4", "sweep_replications=2", f"doc={doc}", f"out_dir={out}",
-                         "executor=serial", "progress=false"])
+    code = cmd_validate(["replications=2", f"doc={doc}", f"out_dir={out}", "executor=serial", "progress=false"])
     assert code == 0
-    text = doc.read_text()
-    assert text.count("| **PASS** |") + text.count("| **FAIL** |") == len(FACTS) == 7
-    table = pd.read_csv(out / "validation.csv")
+    table = pd.read_csv(out / "facts.csv")
+    assert list(table.columns[:6]) == FACTS_COLUMNS and set(table["result"]) <= {"PASS", "FAIL"}
+    assert list(table["fact"]) == [f.id for f in facts]
     results = pd.read_parquet(out / "results.parquet")
-    default = results[results.contrast == "default"]
-    # Pooled over runs (people), not a mean of per-run shares.
-    fidelity = default["n_enrolled_teaching_fidelity_end"].sum() / default["n_enrolled_teaching_staff"].sum()
-    row = table.set_index("key").loc["fidelity"]
-    assert row["model"].startswith(f"{100 * fidelity:.0f}%")
-    assert (row["result"] == "PASS") == (0.3 <= fidelity <= 0.7)
-    improved = default["n_programs_improved_end"].sum() / default["n_programs"].sum()
-    row = table.set_index("key").loc["improves"]
-    assert row["model"].startswith(f"{100 * improved:.0f}%") and (row["result"] == "PASS") == (0.6 <= improved <= 0.9)
+    assert "sustain.lapse_weekly" in results.columns  # the prior predictive: parameters were drawn
+    row = table.set_index("fact").loc["qic_improves"]
+    runs = results[results["group"] == "design=bsc"]
+    pooled = runs["n_programs_improved_end"].sum() / runs["n_programs"].sum()
+    assert row["value"] == pytest.approx(pooled) and (row["result"] == "PASS") == (0.72 <= pooled <= 0.90)
+    text = doc.read_text()
+    val, cal = text.index("## Validation facts (never fitted)"), text.index("## Calibration targets")
+    for f in facts:
+        assert (val < text.index(f"**{f.id}**") < cal) == (f.role == "validation")
+    printed = capsys.readouterr().out
+    assert "validation facts (never fitted)" in printed and "calibration targets" in printed
     assert cmd_validate(["replications=1", f"doc={doc}"]) == 2
     assert cmd_validate(["replicatons=5"]) == 2
+    assert cmd_validate(["replications=2", "draws=nope.txt", f"out_dir={tmp_path / 'x'}"]) == 2
 
 
-def test_sustained_counts_the_same_classrooms_among_programmes_that_improved():
-    from bsc_sim.analysis.validation import _sustained
-
-    rows = [{"contrast": "default", "replicate": r, "n_programs_improved_end": 4.0,
-             "n_programs_improved_kept_followup": kept} for r, kept in enumerate([1.0, 1.0, 2.0, 0.0])]
-    verdict = _sustained(pd.DataFrame(rows))
-    assert verdict.passed and verdict.figure.startswith("25%")     # 4 of 16, pooled
-    rows = [{**row, "n_programs_improved_kept_followup": 3.0} for row in rows]
-    assert not _sustained(pd.DataFrame(rows)).passed
+def test_docs_validation_lists_every_registered_fact(facts):
+    text = (ROOT / "docs" / "validation.md").read_text()
+    for f in facts:
+        assert f"**{f.id}**" in text, f"docs/validation.md is stale: {f.id} missing"
+    if "No results yet" in text:
+        assert text == render_registered(facts, text.split("regenerated with `", 1)[1].split("`", 1)[0])

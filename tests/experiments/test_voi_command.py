@@ -6,7 +6,7 @@ import pytest
 
 from bsc_sim.cli import main
 from bsc_sim.experiments.uncertainty import LEVER_PREFIXES, load_uncertainty
-from bsc_sim.experiments.voi_run import VOIGroup, default_population, load_groups, render_next_phase, voi_tables
+from bsc_sim.analysis.voi_cli import VOIGroup, default_population, load_groups, render_next_phase, voi_tables
 
 RESEARCH_QUESTIONS = {"readiness", "data_use", "culture", "learning", "design_adaptations", "sustainment",
                       "coaching", "turnover"}

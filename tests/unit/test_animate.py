@@ -112,7 +112,7 @@ def test_gif_has_one_frame_per_drawn_week(history, tmp_path):
 def test_slide_figure_panels(history, tmp_path):
     fig = slide_figure(history)
     assert len(fig.axes) == 5  # networks at 3 weeks + adoption curves + progress scores
-    assert fig.axes[0].get_title(loc="left").startswith("week 0")
+    assert fig.axes[0].get_title(loc="left").startswith("week 1 ")   # weeks run, as the view counts them
     fig.savefig(tmp_path / "slides.png", dpi=60)
     assert (tmp_path / "slides.png").stat().st_size > 10_000
     assert len(slide_figure(history, weeks=[0, 30]).axes) == 4
@@ -173,3 +173,107 @@ def test_cli_run_refuses_bad_figure_paths(tmp_path, capsys, args, fragment):
     assert main(["run", f"out_dir={out}", *args]) == 2
     assert fragment in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.fixture(scope="module")
+def state_history():
+    """A small state: family child care homes, centres and Head Start sites in regions and waves."""
+    return record_spread(load_params(["design=statewide", "system.n_programs=48"]), seed=1)
+
+
+def test_a_state_has_every_kind_of_programme_labelled(state_history):
+    from bsc_sim.model.population import KIND_NAMES
+    from bsc_sim.viz.drawing import VIEW_KIND_COLORS, VIEW_KIND_LABELS, VIEW_KIND_SHORT
+
+    assert set(np.unique(state_history.kind)) == set(range(len(KIND_NAMES)))   # the crash needed all three
+    for names in (VIEW_KIND_LABELS, VIEW_KIND_SHORT, VIEW_KIND_COLORS):
+        assert len(names) == len(KIND_NAMES) and len(set(names)) == len(names)
+
+
+def test_slides_and_animation_of_a_state(state_history, tmp_path):
+    fig = slide_figure(state_history)
+    assert len(fig.axes) == 5
+    progress = fig.axes[-1]
+    # above BARS_LIMIT programmes the progress panel counts programmes per score (all of them)
+    assert round(sum(p.get_height() for p in progress.patches)) == state_history.n_programs
+    fig.savefig(tmp_path / "state.png", dpi=50)
+    # a state is drawn as regions x waves: one row per region, a cell's text is its share reached
+    assert state_history.is_state and fig.axes[2].get_title(loc="left").endswith("(year 5)")
+    cells, outside = state_history.state_cells(state_history.n_frames - 1)
+    from bsc_sim.viz.readout import PLANNED, WAITING
+
+    shown = [t.get_text() for t in fig.axes[2].texts if t.get_text().endswith("%") or t.get_text() == "wait"]
+    expected = ["wait" if st == WAITING else f"{r / max(n, 1):.0%}"
+                for r, n, st in zip(cells["reached"], cells["n_classrooms"], cells["status"]) if st != PLANNED]
+    assert shown[:len(expected)] == expected and len(shown) == len(expected) + len(outside)
+    gif = animate_spread(state_history, tmp_path / "state.gif", weeks=[0, 100, 259], dpi=30)
+    with Image.open(gif) as im:
+        assert im.n_frames == 3
+
+
+def test_cli_run_writes_slides_of_a_state(tmp_path, capsys):
+    png = tmp_path / "sw.png"
+    run = tmp_path / "run"
+    assert main(["run", "design=statewide", "system.n_programs=60", f"out_dir={run}", "--slides", str(png)]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    assert png.stat().st_size > 10_000 and (run / "summary.json").exists()
+
+
+def test_talk_figures_number_weeks_as_the_view(history):
+    last = history.n_frames - 1
+    assert history.caption(last).startswith(f"week {history.n_frames} ")      # 104 of 104 in the view
+    fig = slide_figure(history)
+    curve = fig.axes[3]
+    xs = np.concatenate([np.asarray(line.get_xdata(), dtype=float) for line in curve.get_lines()[:2]])
+    assert xs.min() == 1 and xs.max() == history.n_frames
+    assert fig.axes[4].get_title(loc="left").endswith(f"(week {history.end_week + 1})")   # 52, as in the view
+
+
+def test_slide_legend_is_off_the_curves_and_the_slide_is_1920x1080(history, tmp_path):
+    fig = slide_figure(history)
+    fig.savefig(tmp_path / "s.png", dpi=150)
+    with Image.open(tmp_path / "s.png") as im:
+        assert im.size == (1920, 1080)
+    renderer = fig.canvas.get_renderer()
+    curve = fig.axes[3]
+    assert curve.get_legend().get_window_extent(renderer).x0 >= curve.get_window_extent(renderer).x1
+
+
+def test_gif_keeps_the_view_colours_exactly(history, tmp_path):
+    from matplotlib.colors import to_rgb
+
+    from bsc_sim.viz.drawing import STATE_COLORS, USING
+
+    last = history.n_frames - 1
+    state = history.state()[last]
+    assert (state == AT_FIDELITY).any() and (state == USING).any()
+    path = animate_spread(history, tmp_path / "c.gif", weeks=[last], size="1920x1080")
+    with Image.open(path) as gif:
+        assert gif.size == (1920, 1080)
+        rgb = np.asarray(gif.convert("RGB")).reshape(-1, 3)
+    for code in (AT_FIDELITY, USING):
+        want = np.round(np.array(to_rgb(STATE_COLORS[code])) * 255).astype(int)
+        assert (rgb == want).all(axis=1).sum() > 50, STATE_COLORS[code]   # the dots keep their exact colour
+
+
+def test_talk_sizes_are_16_9():
+    from bsc_sim.viz.animate import talk_size
+
+    assert talk_size("1920x1080") == (1920, 1080) and talk_size((1280, 720)) == (1280, 720)
+    for bad in ("4k", (1000, 1000)):
+        with pytest.raises(ValueError):
+            talk_size(bad)
+
+
+def test_mp4_through_the_imageio_ffmpeg_wheel_when_it_is_installed(tmp_path, monkeypatch):
+    import types
+
+    calls = []
+    fake = types.SimpleNamespace(get_ffmpeg_exe=lambda: calls.append(1) or "/opt/ffmpeg")
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", fake)
+    available = iter([False, True])   # not on the PATH; found once the wheel's binary is configured
+    monkeypatch.setattr(animation.writers, "is_available", lambda name: next(available))
+    import matplotlib as mpl
+
+    monkeypatch.setitem(mpl.rcParams, "animation.ffmpeg_path", mpl.rcParams["animation.ffmpeg_path"])
+    assert check_animation_path(tmp_path / "spread.mp4").suffix == ".mp4" and calls == [1]

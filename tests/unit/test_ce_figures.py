@@ -61,3 +61,23 @@ def test_the_acceptability_curve_says_how_it_was_estimated():
     assert "bootstrap resamples of the 9 paired replicates" in _texts(fig)
     per_world = plot_acceptability(curve, wtp=20_000, n_pairs=9, method="replicates")
     assert "each one possible world" in _texts(per_world)
+
+
+def test_designs_off_the_frontier_are_drawn_hollow_and_the_curve_shows_the_frontier_and_switches():
+    from matplotlib.colors import to_rgba
+
+    from bsc_sim.cost_effectiveness import switch_prices
+
+    results = _results()
+    table = cost_effectiveness(results, "business_as_usual", wtp=20_000)
+    fig = plot_ce_plane(paired_increments(results, "business_as_usual"), table, wtp=20_000)
+    status = table[table["effect"] == "classrooms_sustained"].set_index("design")["status"]
+    assert (status != "frontier").any() and (status == "frontier").sum() > 1
+    for line in fig.axes[0].get_lines():
+        if line.get_gid() in status.index:
+            hollow = to_rgba(line.get_markerfacecolor()) == to_rgba("white")
+            assert hollow == (status[line.get_gid()] != "frontier"), line.get_gid()
+    curve = acceptability(results, np.linspace(0, 60_000, 13))
+    fig = plot_acceptability(curve, wtp=20_000, n_pairs=9, switches=switch_prices(table))
+    assert any(line.get_gid() == "ceaf" for line in fig.axes[0].get_lines())
+    assert "price at which the best buy changes" in _texts(fig)

@@ -43,6 +43,15 @@ def test_prim_recovers_a_planted_box():
     assert peeling.groupby("box")["chosen"].sum().tolist() == [1]
     first = peeling[peeling["step"] == 0].iloc[0]
     assert first["coverage"] == pytest.approx(1.0) and first["density"] == pytest.approx(y.mean())
+    # The figure's colour bar counts restricted dimensions in whole steps.
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from bsc_sim.analysis.scenario_prim import plot_prim
+
+    fig = plot_prim(boxes, peeling, "planted")
+    ticks = fig.axes[-1].get_yticks()
+    assert len(ticks) and all(float(t).is_integer() for t in ticks)
 
 
 def test_no_box_when_every_point_or_none_is_of_interest():
@@ -156,7 +165,19 @@ def test_discover_end_to_end(tmp_path, capsys):
     for name in ("prim_boxes.csv", "prim_peeling.csv", "prim.png"):
         assert (out / name).exists()
     assert cmd_discover(args) == 0                                          # resumes: nothing re-run
-    assert "32 runs: 32 done (32 found in the store, 0 run now" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "32 runs: 32 done (32 found in the store, 0 run now" in printed
+    assert "bsc minus coach, pooled over the 2 paired replicates of a point, exceeds 0.05 (threshold=)" in printed
+    assert "CAUTION: 8 points x 2 replicates is few" in printed
+    # A re-analysis with another threshold writes beside the first one, never over it.
+    first = (out / "points.csv").read_bytes(), (out / "discover.json").read_text()
+    assert cmd_discover([*args, "threshold=0.1"]) == 0
+    assert ((out / "points.csv").read_bytes(), (out / "discover.json").read_text()) == first
+    assert json.loads((out / "discover-2.json").read_text())["threshold"] == 0.1
+    assert {"points-2.csv", "prim_boxes-2.csv", "prim-2.png"} <= {p.name for p in out.iterdir()}
+    assert "written as points-2.csv" in capsys.readouterr().out
+    assert cmd_discover([*args, "threshold=0.1"]) == 0                     # the same settings: the same files
+    assert not (out / "discover-3.json").exists()
     assert cmd_discover([*args[:-1], "threshold=oops", f"out_dir={tmp_path / 'e'}"]) == 2
     assert not (tmp_path / "e").exists()
 

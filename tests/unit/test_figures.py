@@ -158,3 +158,14 @@ def test_adoption_whole_cohort_line_is_the_summary_share():
 def test_design_labels_are_plain_language():
     assert design_label("business_as_usual") == "business as usual"
     assert all("_" not in design_label(d) for d in DESIGNS)
+
+
+def test_a_one_parameter_sweep_keeps_its_title_and_a_flat_share_stays_within_100_percent():
+    rows = [{"collaborative.n_sessions": n, "replicate": r, "frac_classrooms_reached_end": 1.0, "cost_total": 1000.0 * n}
+            for n in (2, 3, 4) for r in range(3)]
+    fig = plot_sweep(pd.DataFrame(rows), ["collaborative.n_sessions"], ["frac_classrooms_reached_end", "cost_total"])
+    fig.canvas.draw()
+    box = fig._suptitle.get_window_extent()
+    assert box.x0 >= 0 and box.x1 <= fig.bbox.width  # the title fits the figure
+    lo, hi = fig.axes[0].get_ylim()
+    assert 0.85 <= lo < 1.0 and 1.0 < hi <= 1.02  # not 96-104%

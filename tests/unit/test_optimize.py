@@ -17,7 +17,7 @@ from bsc_sim.analysis import optimize as opt
 from bsc_sim.analysis.design_space import (DIMENSIONS, design_yaml, max_followup_support, max_spacing, parse_design_yaml,
                                            point_values)
 from bsc_sim.analysis.optimize import OptimizeSpec, optimize, pareto_front
-from bsc_sim.analysis.optimize_report import cmd_optimize
+from bsc_sim.analysis.optimize_cli import cmd_optimize
 from bsc_sim.config import load_params
 from bsc_sim.experiments.specs import params_with, replicate_seeds
 

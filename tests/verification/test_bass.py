@@ -1,7 +1,7 @@
 """Verification: with only p and q on a complete graph the spread kernel is a discrete-time Bass model.
 
 Source: Bass (1969), *Management Science* 15(5):215-227; closed form, hazard f/(1-F) = p + qF and
-the values p = 0.03, q = 0.38 (Sultan, Farley & Lehmann 1990) from domain-facts.md section 4.1.
+the values p = 0.03, q = 0.38 [sultan1990].
 
 Set-up. N = 1000 agents on a complete graph (ones minus identity), so a non-adopter's share is
 A/(N-1) (self excluded). The threshold term is switched off (``p_threshold=0``). Time is

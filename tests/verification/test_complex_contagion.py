@@ -1,7 +1,7 @@
 """Verification: complex contagions need clustered ties; simple contagions prefer random ones.
 
 Source: Centola, D. & Macy, M. (2007) "Complex contagions and the weakness of long ties", *AJS*
-113(3):702-734 (and Centola 2010, *Science* 329:1194); domain-facts.md section 4.2.
+113(3):702-734 (and Centola 2010, *Science* 329:1194) [centola2007; centola2010].
 
 Set-up. A ring lattice of N = 2,000 nodes, each tied to its 4 nearest neighbours on either side
 (Watts-Strogatz with rewiring probability 0: degree 8, clustering 0.643) against the same

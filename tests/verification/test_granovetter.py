@@ -1,7 +1,7 @@
 """Verification: Granovetter's (1978) threshold model of collective behaviour, exactly.
 
 Source: Granovetter, M. (1978) "Threshold models of collective behavior", *AJS* 83(6):1420-1443;
-domain-facts.md section 4.2: 100 people with thresholds 0, 1, ..., 99 all join; raise the
+[granovetter1978]: 100 people with thresholds 0, 1, ..., 99 all join; raise the
 threshold of the person at 1 and only the instigator acts. The equilibrium is where the
 threshold distribution first crosses the 45-degree line; with normal thresholds of mean 0.25 the
 outcome jumps from a few per cent to everybody as the SD passes about 0.12.
@@ -116,7 +116,7 @@ def test_normal_thresholds_jump_from_few_to_all_as_the_spread_widens(sd, outcome
 
 
 def test_critical_spread_is_near_0_12():
-    # The jump in the large-population equilibrium (domain-facts: about 0.12 in Granovetter).
+    # The jump in the large-population equilibrium (about 0.12 in [granovetter1978]).
     sds = np.round(np.arange(0.05, 0.20, 0.0025), 4)
     outcomes = np.array([equilibrium_share(0.25, s) for s in sds])
     jump = sds[np.argmax(outcomes > 0.5)]

@@ -1,7 +1,7 @@
 """Verification: Watts' (2002) cascade window on Erdős–Rényi graphs, through the spread kernel.
 
 Source: Watts, D. J. (2002) "A simple model of global cascades on random networks", *PNAS*
-99(9):5766-5771; domain-facts.md section 4.2 (window table for phi = 0.18: z ~ 1.0-5.8).
+99(9):5766-5771; the window for phi = 0.18 is z ~ 1.0-5.8 from the cascade condition [watts2002].
 
 Set-up. The kernel with ``p_spontaneous = q_imitation = 0``, ``p_threshold = 1``, ``min_sources =
 1`` and one threshold phi for everybody is Watts' deterministic rule: a node adopts once the
@@ -113,7 +113,7 @@ def cascade_frequency(z: float, phi: float) -> float:
 
 
 def test_window_matches_domain_facts_table():
-    # domain-facts 4.2 (derived there with the same condition): phi 0.18 -> 1.0-5.8; 0.25 -> 1.1-3.9.
+    # From the same cascade condition: phi 0.18 -> 1.0-5.8; 0.25 -> 1.1-3.9.
     lo, hi = cascade_window(0.18)
     assert lo == pytest.approx(1.02, abs=0.01) and hi == pytest.approx(5.76, abs=0.01)
     lo, hi = cascade_window(0.25)

@@ -1,8 +1,9 @@
 """Calibration: fit free parameters to target indicators with Optuna (``bsc-sim calibrate``).
 
 A *targets file* (read and checked by :mod:`.targets`) names the free parameters with their bounds
-and the targets: summary indicators with a value, a tolerance, a weight and a source; with
-``per: OTHER_INDICATOR`` a target is the ratio of pooled sums over replicates.
+and the calibration facts to fit (ids in ``configs/validation/facts.yaml``; validation facts are
+refused); each becomes a target: a summary indicator with a value, a tolerance, a weight and a
+source, and with ``per: OTHER_INDICATOR`` the ratio of pooled sums over replicates.
 
 Method. Every trial runs the same ``replicates`` seeds, spawned from ``SeedSequence(seed)``
 (common random numbers: trials differ only by their parameters, which makes the objective far
@@ -146,7 +147,7 @@ def fit_table(targets: Sequence[Target], samples: np.ndarray, den: np.ndarray | 
         else:
             n, mean, low, high = mean_ci(samples[:, i])
         error = mean - t.value
-        rows.append({"indicator": t.label, "target": t.value, "tolerance": t.tolerance, "weight": t.weight,
+        rows.append({"indicator": t.label, "fact": t.fact or "synthetic", "target": t.value, "tolerance": t.tolerance, "weight": t.weight,
                      "model_mean": mean, "ci95_low": low, "ci95_high": high, "n_replicates": n,
                      "error": error, "z": error / t.tolerance,
                      "within_tolerance": "yes" if abs(error) <= t.tolerance else "no", "source": t.source})
@@ -261,9 +262,9 @@ def _report(spec: CalibrationSpec, fitted: Mapping[str, Any], fit: pd.DataFrame,
         *[f"| `{p.key}` | {p.low:g} | {p.high:g} | {fitted['parameters'][p.key]:.4g} |" for p in spec.parameters],
         "", "Fit of the best parameters, re-run with the same seeds (95 % intervals: a t-interval over "
         "replicates for a mean, a bootstrap over replicates for a pooled ratio):", "",
-        "| indicator | target | tolerance | model mean | 95 % CI | within tolerance | source |",
-        "|---|---|---|---|---|---|---|",
-        *[f"| `{r.indicator}` | {r.target:.3g} | {r.tolerance:.3g} | {r.model_mean:.3g} | "
+        "| fact | indicator | target | tolerance | model mean | 95 % CI | within tolerance | source |",
+        "|---|---|---|---|---|---|---|---|",
+        *[f"| {r.fact} | `{r.indicator}` | {r.target:.3g} | {r.tolerance:.3g} | {r.model_mean:.3g} | "
           f"{r.ci95_low:.3g} – {r.ci95_high:.3g} | {r.within_tolerance} | {r.source} |" for r in fit.itertuples()],
         "", "A good fit does not validate the model: the targets are few, several map loosely onto model "
         "outcomes (see the comments of the targets file), and other parameter sets may fit as well.", "",

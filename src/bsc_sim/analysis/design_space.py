@@ -3,7 +3,8 @@
 Each :class:`Dimension` is one lever of the issue's list (sessions, spacing, modality, team
 composition, cohort size, readiness selection, data-use support, coaching, follow-up support)
 mapped onto the real parameter keys of :mod:`bsc_sim.params`. Team compositions are those of
-the shipped designs (``bsc``, ``bsc_no_families``, ``bsc_teachers_only``, ``bsc_leaders_only``),
+the shipped designs (``bsc``, ``bsc_no_families``, ``bsc_no_leaders``, ``bsc_teachers_only``,
+``bsc_leaders_only``),
 read from their files, so a composition here is always one a planner can also name.
 
 A point of the space (lever name -> value) becomes parameter values with :func:`point_values`
@@ -28,8 +29,8 @@ __all__ = ["Dimension", "DIMENSIONS", "TEAMS", "point_values", "max_spacing", "m
            "parse_design_yaml"]
 
 # Team compositions: name -> the shipped design whose team it is.
-TEAMS = {"all_levels": "bsc", "no_families": "bsc_no_families", "teachers_only": "bsc_teachers_only",
-         "leaders_only": "bsc_leaders_only"}
+TEAMS = {"all_levels": "bsc", "no_families": "bsc_no_families", "no_leaders": "bsc_no_leaders",
+         "teachers_only": "bsc_teachers_only", "leaders_only": "bsc_leaders_only"}
 
 
 @dataclass(frozen=True)

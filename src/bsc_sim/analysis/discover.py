@@ -24,7 +24,8 @@ Method.
 
 Outputs (published together, or not at all): ``discover.json`` (the outcome, threshold and PRIM
 settings this analysis used: they are not part of the runs, so a re-run with others re-analyses
-the same store), ``points.csv`` (per point: context, each design's
+the same store, and writes its files under new names, ``discover-2.json``, ``points-2.csv``, ...,
+beside the earlier analysis instead of over it), ``points.csv`` (per point: context, each design's
 value, the paired difference with its 95% bootstrap interval, whether the first beats the
 second), ``results.csv`` (one row per run), ``prim_boxes.csv``, ``prim_peeling.csv`` and
 ``prim.png``.
@@ -223,6 +224,9 @@ def discover_specs(cfg: DiscoverConfig, points: pd.DataFrame, overrides: Sequenc
     from ..experiments.designs import resolve_design
 
     refs = cfg.design_refs or cfg.designs
+    from ..experiments.designs import matching_reference
+
+    matching_reference(list(refs), None, overrides)  # a state and one cohort are not compared (as in compare)
     bases = {label: resolve_design(ref).params(overrides) for label, ref in zip(cfg.designs, refs)}
     specs = []
     for i, row in enumerate(points.to_dict("records")):
@@ -273,6 +277,37 @@ def point_table(results: pd.DataFrame, cfg: DiscoverConfig) -> pd.DataFrame:
 # The experiment
 
 
+ANALYSIS_NAMES = ("discover.json", "points.csv", "prim_boxes.csv", "prim_peeling.csv", "prim.png")
+
+
+def _suffixed(name: str, k: int) -> str:
+    stem, dot, ext = name.partition(".")
+    return name if k == 1 else f"{stem}-{k}{dot}{ext}"
+
+
+def analysis_names(root: Path, settings: Mapping[str, Any]) -> dict[str, str]:
+    """The file names of this analysis in ``root``: the plain names for the first analysis of a
+    store or one with the same settings (outcome, threshold, PRIM, ...); for a re-analysis with
+    other settings, the first free set ``discover-2.json``, ``points-2.csv``, ... (or the set that
+    already holds these settings), so that an earlier analysis is never overwritten.
+    The store knows these numbered names (``store.NUMBERED_ANALYSIS``), so publishing accepts them
+    and replacing the store removes them."""
+    import json
+
+    k = 1
+    while True:
+        names = {n: _suffixed(n, k) for n in ANALYSIS_NAMES}
+        path = root / names["discover.json"]
+        try:
+            earlier = json.loads(path.read_text()) if path.is_file() else None
+        except (OSError, ValueError):
+            earlier = {}
+        if earlier is None or all(earlier.get(key) == value for key, value in settings.items()):
+            break
+        k += 1
+    return names
+
+
 def run_discover(cfg: DiscoverConfig, out_dir: str | Path, *, overrides: Sequence[str] = (),
                  uncertainty: str | None = None, verbose: bool = True, **options: Any):
     """Run the design pair over the context points, then PRIM; returns (run, written, boxes)."""
@@ -282,6 +317,11 @@ def run_discover(cfg: DiscoverConfig, out_dir: str | Path, *, overrides: Sequenc
     from .scenario_prim import find_boxes, plot_prim
 
     out_dir = Path(out_dir)
+    from ..results import dumps_json
+    import json
+
+    settings = json.loads(dumps_json(cfg.describe()))  # as discover.json holds them
+    names = analysis_names(out_dir, settings)
     points = context_points(cfg)
     specs = discover_specs(cfg, points, overrides)
     description = {"kind": "discover", **cfg.describe(), "overrides": list(overrides)}
@@ -298,31 +338,44 @@ def run_discover(cfg: DiscoverConfig, out_dir: str | Path, *, overrides: Sequenc
                  f"{int(table['first_beats_second'].sum())} of {len(table)} context points, "
                  f"{cfg.replications} paired replicates each")
         # The outcome, threshold and PRIM settings are not part of the runs: a re-run with others
-        # re-analyses the same store, so the analysis records the ones it used.
-        from ..results import dumps_json
-
+        # re-analyses the same store, under new file names (analysis_names), and records the ones it used.
         analysis = {**cfg.describe(), "base_rate": float(table["first_beats_second"].mean()),
                     "n_points_first_beats_second": int(table["first_beats_second"].sum()),
                     "n_boxes": int(boxes["box"].nunique()) if len(boxes) else 0,
                     "uncertainty": description.get("uncertainty", "seed")}
         written += publish_analysis(out_dir, {
-            "discover.json": lambda p: p.write_text(dumps_json(analysis)),
-            "points.csv": _csv(table), "results.csv": _csv(run.results),
-            "prim_boxes.csv": _csv(boxes), "prim_peeling.csv": _csv(peeling),
-            "prim.png": _figure(plot_prim(boxes, peeling, title)),
+            names["discover.json"]: lambda p: p.write_text(dumps_json(analysis)),
+            names["points.csv"]: _csv(table), "results.csv": _csv(run.results),
+            names["prim_boxes.csv"]: _csv(boxes), names["prim_peeling.csv"]: _csv(peeling),
+            names["prim.png"]: _figure(plot_prim(boxes, peeling, title)),
         })
     if verbose:
         print(format_boxes(table, boxes, cfg))
+        if names["discover.json"] != "discover.json":
+            print(f"a re-analysis with other settings than the store's earlier one: written as {names['points.csv']}, "
+                  f"{names['prim_boxes.csv']}, ... beside it (nothing overwritten)")
     return run, written, boxes
 
 
-def format_boxes(table: pd.DataFrame, boxes: pd.DataFrame, cfg: DiscoverConfig) -> str:
+QUASI_P = 0.05  # a box limit whose quasi-p exceeds this may be chance: the console says so
+
+
+def beats_phrase(cfg: DiscoverConfig) -> str:
+    """What "beats" means here: the outcome, which difference, and its threshold."""
     first, second = cfg.designs
+    cost = cfg.outcome != "net_benefit" and _outcome(cfg.outcome).unit == "usd"
+    diff = f"{second} minus {first}" if cost else f"{first} minus {second}"
+    return (f"{first} beats {second} on {cfg.outcome} where {diff}, pooled over the {cfg.replications} paired "
+            f"replicates of a point, exceeds {cfg.threshold:g} (threshold=)")
+
+
+def format_boxes(table: pd.DataFrame, boxes: pd.DataFrame, cfg: DiscoverConfig) -> str:
     share = table["first_beats_second"].mean()
-    lines = [f"{first} beats {second} on {cfg.outcome} at {int(table['first_beats_second'].sum())} of {len(table)} "
+    lines = [f"{beats_phrase(cfg)}:", f"  at {int(table['first_beats_second'].sum())} of {len(table)} "
              f"context points ({100 * share:.0f}%)."]
     if not len(boxes):
         lines.append("No box: PRIM needs points of both kinds.")
+    weak = []
     for b, rows in boxes.groupby("box"):
         r0 = rows.iloc[0]
         lines.append(f"  box {b}: coverage {r0['coverage']:.2f}, density {r0['density']:.2f} "
@@ -332,8 +385,17 @@ def format_boxes(table: pd.DataFrame, boxes: pd.DataFrame, cfg: DiscoverConfig) 
                 lo = "" if np.isnan(r.lower) else f"{r.lower:.3g} <= "
                 hi = "" if np.isnan(r.upper) else f" <= {r.upper:.3g}"
                 qp = np.nanmin([r.qp_lower, r.qp_upper]) if np.isfinite([r.qp_lower, r.qp_upper]).any() else float("nan")
+                flag = "   <- quasi-p > 0.05: may be chance" if qp > QUASI_P else ""
                 lines.append(f"      {lo}{r.dimension}{hi}   (sampled {r.sampled_low:g}-{r.sampled_high:g}; "
-                             f"quasi-p {qp:.2g})")
+                             f"quasi-p {qp:.2g}){flag}")
+                if qp > QUASI_P:
+                    weak.append(f"box {b}: {r.dimension}")
+    if weak:
+        lines.append(f"WARNING: {len(weak)} box limit{'s' if len(weak) > 1 else ''} with quasi-p above {QUASI_P} "
+                     f"({'; '.join(weak)}): a box that random points would often give too; more points (n=) or "
+                     "replicates would tell whether it is real.")
+    if cfg.replications < 10 or len(table) < 30:
+        lines.append(f"CAUTION: {len(table)} points x {cfg.replications} replicates is few; boxes and rates are rough.")
     return "\n".join(lines)
 
 

@@ -2,7 +2,8 @@
 
 For each lever, paired replicates on common seeds (replicate ``r`` of every lever uses the
 seed of replicate ``r`` of ``bsc``) measure its effect on the outcomes a planner weighs
-(classroom reach at the end, classrooms sustained, front-line fidelity, learning culture,
+(classroom reach at the end, classrooms sustained, the same read lag_weeks (52) after each design's own
+supports end, front-line fidelity, learning culture,
 family engagement, cost) and on the intermediate state it acts through (ties formed, test
 success, derailments, ...). Shares are ratios of pooled sums over runs; intervals are
 percentile bootstraps over replicate pairs (:mod:`bsc_sim.analysis.stats`).
@@ -59,8 +60,10 @@ LEVERS: tuple[Lever, ...] = (
           "modality: attendance, learning gain and tie formation (ODD 7.3, 7.11)"),
     Lever("no_families", "teams without a family member", ("design=bsc_no_families",),
           "families on teams raise the fit of change ideas with home and culture (ODD 7.10)"),
-    Lever("teachers_only", "teams of teachers only", ("design=bsc_teachers_only",),
+    Lever("no_leaders", "teams without a leader (teachers take the seats)", ("design=bsc_no_leaders",),
           "no leader on the team: no protected time, no endorsement, little reflective supervision (ODD 7.8, 7.12)"),
+    Lever("teachers_only", "teams of teachers only (no leader and no family member)", ("design=bsc_teachers_only",),
+          "both of the above: no_leaders and no_families together (ODD 7.8, 7.10, 7.12)"),
     Lever("leaders_only", "teams of leaders only", ("design=bsc_leaders_only",),
           "no teacher on the team: classroom tests by non-members, no peer coaching in classrooms (ODD 7.8, 7.12)"),
     Lever("no_cross_learning", "no learning across programmes", ("collaborative.cross_learning=false",),
@@ -83,6 +86,12 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("reach_end", "classrooms reached at the end", "n_classrooms_reached_end", "n_classrooms", "outcome"),
     Outcome("sustained", "classrooms sustained (reached at end and follow-up)", "n_classrooms_sustained_followup",
             "n_classrooms", "outcome"),
+    Outcome("reach_lag", "classrooms reached lag_weeks (52) after the design's own supports end", "n_classrooms_reached_lag",
+            "n_classrooms", "outcome"),
+    Outcome("sustained_lag", "classrooms sustained (reached at end and lag_weeks after supports end)",
+            "n_classrooms_sustained_lag", "n_classrooms", "outcome"),
+    Outcome("using_lag", "classrooms using a practice (any fidelity) lag_weeks after supports end",
+            "n_classrooms_using_lag", "n_classrooms", "outcome"),
     Outcome("frontline_fidelity", "teaching staff at fidelity at the end", "n_teaching_fidelity_end",
             "n_teaching_staff_end", "outcome"),
     Outcome("culture_end", "learning culture at the end (0-1)", "culture_end", None, "outcome", "index"),
@@ -127,6 +136,7 @@ PATHWAY_STATE: dict[str, tuple[str, int]] = {
     "bunched_sessions": ("mean_efficacy_followup", -1),
     "virtual": ("n_cross_ties_formed", -1),
     "no_families": ("mean_fit_family_practices", -1),
+    "no_leaders": ("n_pdsa_cycles", -1),
     "teachers_only": ("n_pdsa_cycles", -1),
     "leaders_only": ("frac_frontline_fidelity_end", -1),  # no teacher on the team to coach colleagues
     "no_cross_learning": ("mean_fit", -1),

@@ -251,8 +251,12 @@ def check_optimize_dir(out_dir: Path) -> None:
     shown = f"out_dir = {str(out_dir)!r}"
     if check_dir_target(out_dir, shown) != out_dir:
         return
+    from ..safe_paths import refuse_links
+
+    refuse_links(out_dir, sorted(p.name for p in out_dir.iterdir()), shown)  # never followed out of out_dir
     foreign = sorted(p.name for p in out_dir.iterdir() if p.name not in OPTIMIZE_FILES and not p.name.startswith(".tmp-"))
     if (out_dir / "designs").is_dir():
+        refuse_links(out_dir / "designs", sorted(p.name for p in (out_dir / "designs").iterdir()), f"{shown} ('designs')")
         foreign += sorted(f"designs/{p.name}" for p in (out_dir / "designs").iterdir()
                           if not (p.name.startswith(("opt_t", ".tmp-")) and p.suffix in (".yaml", "")))
     if foreign:
@@ -270,6 +274,10 @@ def _load_study(spec: OptimizeSpec, out_dir: Path):
         study = optuna.load_study(study_name=STUDY_NAME, storage=_storage(out_dir))
     except KeyError:
         return None
+    except Exception as exc:  # a damaged study.db (sqlalchemy's DatabaseError, optuna's errors): one line
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+        raise ParamError(f"out_dir = {str(out_dir)!r}: {STUDY_FILE} cannot be read ({reason}); bsc_sim does not "
+                         "delete it: move it away to start a new search, or use another out_dir") from None
     if study.user_attrs.get("spec") != spec.identity():
         theirs = json.loads(study.user_attrs.get("spec", "{}"))
         diff = [k for k, v in json.loads(spec.identity()).items() if theirs.get(k) != v]
@@ -282,16 +290,30 @@ def _open_study(spec: OptimizeSpec, out_dir: Path):
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = _load_study(spec, out_dir)
-    n_done = len(study.trials) if study is not None else 0
-    # A fresh sampler seed per session, so a resumed study does not re-propose its first points.
-    sampler_seed = int(np.random.SeedSequence([spec.seed, n_done]).generate_state(1)[0])
-    sampler = optuna.samplers.TPESampler(seed=sampler_seed)  # reads each trial's constraint (set_constraint)
-    study = optuna.create_study(study_name=STUDY_NAME, storage=_storage(out_dir), sampler=sampler,
+    _load_study(spec, out_dir)  # refuses another search's study
+    study = optuna.create_study(study_name=STUDY_NAME, storage=_storage(out_dir), sampler=_sampler(spec, 0),
                                 directions=["maximize"] * len(spec.objectives) + ["minimize"], load_if_exists=True)
     if "spec" not in study.user_attrs:
         study.set_user_attr("spec", spec.identity())
     return study
+
+
+INTERRUPTED = "interrupted"  # user attribute of a trial a killed session left running
+
+
+def _sampler(spec: OptimizeSpec, k: int):
+    """The sampler that proposes the ``k``-th counted trial (issue 17): seeded by the search's seed
+    and ``k`` only, so trial ``k`` is the same point however often the search was interrupted or
+    extended (TPE's proposal depends on its seed and the finished trials, nothing else)."""
+    import optuna
+
+    seed = int(np.random.SeedSequence([spec.seed, k]).generate_state(1)[0])
+    return optuna.samplers.TPESampler(seed=seed)  # reads each trial's constraint (set_constraint)
+
+
+def _counted(study) -> int:
+    """Trials that count towards the next one's seed: all but those an interruption cut short."""
+    return sum(1 for t in study.get_trials(deepcopy=False) if not t.user_attrs.get(INTERRUPTED))
 
 
 def _suggest(trial, dims: Sequence[Dimension], base: Params) -> dict[str, Any]:
@@ -324,13 +346,17 @@ def _search(spec: OptimizeSpec, base: Params, out_dir: Path, executor, uncertain
     from ..experiments.pool import WorkerDied
 
     study = _open_study(spec, out_dir)
-    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        study.tell(t.number, state=TrialState.FAIL)  # left over from an interrupted session
+    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):  # left by an interrupted session
+        study._storage.set_trial_user_attr(t._trial_id, INTERRUPTED, True)
+        study._storage.set_trial_user_attr(t._trial_id, "error", "interrupted before it finished; run again as the "
+                                                                  "next trial")
+        study.tell(t.number, state=TrialState.FAIL)
     seeds = replicate_seeds(spec.seed, spec.replications)
     dims = spec.dimensions
     n_complete = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
     n_new = n_failed = 0
     while n_complete < spec.trials:
+        study.sampler = _sampler(spec, _counted(study))  # the same point for the same trial, interrupted or not
         trial = study.ask()
         point = _suggest(trial, dims, base)
         t0 = time.perf_counter()
@@ -489,17 +515,19 @@ def _write(spec, base, out_dir, study, trials, pareto, base_row, n_new, uncertai
         point = {n: row[n] for n in spec.point_names}
         point = {k: (v.item() if hasattr(v, "item") else v) for k, v in point.items()}
         path = designs_dir / f"{row['design']}.yaml"
-        text = design_yaml(row["design"], base.design, point_values(point), design_description(row, spec),
+        text = design_yaml(row["design"], base.design, point_values(point), design_description(row, spec, OBJECTIVES),
                            comment=f"Found by bsc-sim optimize (trial {row['trial']}); levers: "
                                    + ", ".join(f"{k}={v}" for k, v in point.items()))
         atomic_write(path, lambda p, text=text: p.write_text(text))
         pareto.loc[i, "design_file"] = str(Path("designs") / path.name)
         files.append(path)
         keep.add(path.name)
+    from ..safe_paths import remove_file
+
     if designs_dir.is_dir():  # design files of an earlier front that is no longer on it
         for stale in designs_dir.glob("opt_t*.yaml"):
             if stale.name not in keep:
-                stale.unlink()
+                remove_file(out_dir, stale)  # only a plain file, reached without a link
     n_complete = int((trials["state"] == "COMPLETE").sum())
     info = {
         "question": "the best design within a budget", "budget_usd": spec.budget,
@@ -520,7 +548,7 @@ def _write(spec, base, out_dir, study, trials, pareto, base_row, n_new, uncertai
     outputs = {
         "trials.csv": lambda p: trials.to_csv(p, index=False),
         "pareto.csv": lambda p: pareto.to_csv(p, index=False),
-        "pareto.png": lambda p: _save(plot_pareto(trials, pareto, base_row, spec), p),
+        "pareto.png": lambda p: _save(plot_pareto(trials, pareto, base_row, spec, OBJECTIVES), p),
         "optimize.json": lambda p: p.write_text(dumps_json(info)),
     }
     for name, write in outputs.items():

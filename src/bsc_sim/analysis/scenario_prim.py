@@ -136,16 +136,21 @@ def plot_prim(boxes: pd.DataFrame, peeling: pd.DataFrame, title: str, labels: Ma
             ax.set_axis_off()
         fig.suptitle(title, fontsize=10)
         return fig
+    from matplotlib.colors import BoundaryNorm
+
     markers = "os^D"
+    top = int(max(1, peeling["res_dim"].max()))
+    # Restricted dimensions are whole numbers: one colour per count, a tick per count (not 0.25 steps).
+    norm = BoundaryNorm(np.arange(-0.5, top + 1.5), plt.get_cmap("viridis").N)
     for b, traj in peeling.groupby("box"):
         sc = left.scatter(traj["coverage"], traj["density"], c=traj["res_dim"], cmap="viridis", s=18,
-                          marker=markers[(b - 1) % len(markers)], vmin=0, vmax=max(1, peeling["res_dim"].max()),
-                          label=f"box {b}")
+                          marker=markers[(b - 1) % len(markers)], norm=norm, label=f"box {b}")
         pick = traj[traj["chosen"]]
         left.scatter(pick["coverage"], pick["density"], marker="*", s=220, facecolor="none", edgecolor="tab:red", lw=1.5)
         left.annotate(f"box {b}", (pick["coverage"].iloc[0], pick["density"].iloc[0]), xytext=(6, -12),
                       textcoords="offset points", fontsize=8, color="tab:red")
-    fig.colorbar(sc, ax=left, label="restricted dimensions")
+    bar = fig.colorbar(sc, ax=left, label="restricted dimensions", ticks=range(0, top + 1, max(1, (top + 1) // 8)))
+    bar.ax.minorticks_off()
     left.set_xlabel("coverage (share of the cases of interest inside)")
     left.set_ylabel("density (share of the box that is of interest)")
     left.set_xlim(0, 1.02)

@@ -1,9 +1,13 @@
 """Targets files of ``bsc-sim calibrate``: what to fit (free parameters) and to what (targets).
 
 A targets file (YAML; ``configs/calibration/default.yaml`` is the worked example) holds ``base``
-overrides, ``parameters`` (dotted key, ``low``, ``high``, optional ``log``), ``targets`` (summary
-indicator, ``value``, ``tolerance``, optional ``weight``, ``source`` and ``per``) and optionally
-``trials``, ``replicates`` and ``seed``. This module reads and checks one; :mod:`.calibrate` fits it.
+overrides, ``parameters`` (dotted key, ``low``, ``high``, optional ``log``), ``facts`` (ids of
+facts with role ``calibration`` in the registered facts file, ``configs/validation/facts.yaml`` or
+``facts_file``) and optionally ``trials``, ``replicates`` and ``seed``. Empirical targets come only
+from calibration facts: a validation fact is refused (it may never be fitted). ``targets``
+(summary indicator, ``value``, ``tolerance``, optional ``weight``, ``source`` and ``per``) is
+accepted only for values the model generated itself, each marked ``synthetic: true`` (synthetic
+recovery and re-identification checks). This module reads and checks one; :mod:`.calibrate` fits it.
 """
 
 from __future__ import annotations
@@ -22,9 +26,9 @@ from ..params import Params
 __all__ = ["CalibrationSpec", "FreeParameter", "Target", "load_spec", "spec_from_dict", "validate_spec",
            "summary_indicators", "flat_values", "whole_number"]
 
-SPEC_KEYS = {"base", "parameters", "targets", "trials", "replicates", "seed"}
+SPEC_KEYS = {"base", "parameters", "facts", "facts_file", "targets", "trials", "replicates", "seed"}
 PARAMETER_KEYS = {"key", "low", "high", "log"}
-TARGET_KEYS = {"indicator", "value", "tolerance", "weight", "source", "per"}
+TARGET_KEYS = {"indicator", "value", "tolerance", "weight", "source", "per", "synthetic"}
 NOT_CALIBRATABLE = {"seed", "design"}
 
 
@@ -48,6 +52,7 @@ class Target:
     weight: float = 1.0
     source: str = ""
     per: str | None = None    # the target is sum(indicator) / sum(per) over replicates
+    fact: str | None = None   # the registered calibration fact it comes from (None: synthetic)
 
     @property
     def label(self) -> str:
@@ -130,9 +135,27 @@ def spec_from_dict(data: Any, *, overrides: Sequence[str] = (), trials: int | No
             raise ParamError(f"{key}.log = {log!r}: expected true or false")
         params.append(FreeParameter(key=key, low=_number(p["low"], f"{key}.low"),
                                     high=_number(p["high"], f"{key}.high"), log=log))
-    targets = []
-    for t in _mapping_list(data.get("targets"), "targets", TARGET_KEYS, ("indicator", "value", "tolerance")):
+    targets: list[Target] = []
+    fact_ids = data.get("facts") or []
+    if not isinstance(fact_ids, list) or not all(isinstance(f, str) for f in fact_ids):
+        raise ParamError(f"facts = {fact_ids!r}: expected a list of fact ids")
+    facts_file = data.get("facts_file")
+    if fact_ids:
+        from .facts import calibration_targets
+
+        design = next((b.split("=", 1)[1].strip() for b in reversed([*base, *overrides])
+                       if b.split("=", 1)[0].strip().lstrip("+~") == "design"), "bsc")
+        targets += [Target(**fields) for fields in calibration_targets(fact_ids, facts_file, design)]
+    elif facts_file is not None:
+        raise ParamError(f"facts_file = {facts_file!r}: give the ids of its calibration facts under facts:")
+    if not fact_ids and data.get("targets") is None:
+        raise ParamError("facts: required: the ids of calibration facts of configs/validation/facts.yaml")
+    for t in (_mapping_list(data["targets"], "targets", TARGET_KEYS, ("indicator", "value", "tolerance"))
+              if data.get("targets") is not None else []):
         name = str(t["indicator"])
+        if t.get("synthetic") is not True:
+            raise ParamError(f"{name}: a target without synthetic: true; empirical targets come only from "
+                             "facts with role calibration in configs/validation/facts.yaml (list their ids under facts:)")
         targets.append(Target(indicator=name, value=_number(t["value"], f"{name}.value"),
                               tolerance=_number(t["tolerance"], f"{name}.tolerance"),
                               weight=_number(t.get("weight", 1.0), f"{name}.weight"),

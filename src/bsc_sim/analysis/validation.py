@@ -1,281 +1,285 @@
-"""Pattern-oriented validation: does the model reproduce what is known about real collaboratives?
+"""Registered validation: does the model reproduce what is known, without having been fitted to it?
 
-``bsc-sim validate`` runs the default design with many replicates, plus contrasts (a turnover
-sweep, a readiness sweep, no cross-programme learning), all on common seeds through the
-experiment runner. It then scores each stylized fact of ``domain-facts.md`` against a criterion
-fixed here, before any result is seen, and writes ``docs/validation.md``. A fact the model misses
-is reported as FAIL with the reason; nothing is tuned to pass (Grimm et al. 2005, Science
-310:987, doi:10.1126/science.1116681).
+``bsc-sim validate`` judges the facts registered in ``configs/validation/facts.yaml`` (see
+:mod:`.facts`): each fact's role (``calibration``: used to fit; ``validation``: never used to fit),
+source, model quantity and criterion were committed there before any fitting. The command runs
+every design the facts need, ``replications`` times each, on common replicate seeds through the
+experiment runner, with each replicate's parameters taken from a *draws source*:
+
+* ``draws=prior`` (default): the prior predictive, every replicate drawing the uncertain
+  parameters from an uncertainty file (``configs/uncertainty/default.yaml``, as
+  ``uncertainty=parameters`` does elsewhere);
+* ``draws=PATH.csv`` or ``.parquet``: posterior draws (one column per dotted parameter key, an
+  optional ``weight`` column), one draw per replicate, the same draw for the same replicate in
+  every design (the posterior predictive, once ``configs/posterior/`` exists);
+* ``draws=none``: the defaults, seed noise only (a debugging aid; says so in the output).
+
+Each fact's statistic is a ratio of pooled sums over its design's runs; it PASSES when it lies in
+the registered range. Calibration targets and validation facts are reported apart: agreement
+with a calibration target shows the fit, not validity. A miss is reported as FAIL; nothing is
+tuned to pass (pattern-oriented modelling, [grimm2005]). Directions the code guarantees by
+construction are verification tests (``tests/verification/test_directions.py``), not facts.
+
+Outputs: ``facts.csv`` in ``out_dir`` (columns ``fact, role, source, model, criterion, result``,
+then the numbers behind them) and, with ``doc=docs/validation.md``, the Markdown page.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-from ..config import load_params
-from ..experiments.compare import mean_ci as compare_mean_ci
-from ..experiments.specs import RunSpec, params_with, replicate_seeds
-from .stats import pooled_ratio_ci
+from ..experiments.specs import RunSpec, replicate_seeds
+from ..paramtools import ParamError
+from .facts import Fact, evaluate_fact, load_facts
 
-__all__ = ["FACTS", "Fact", "validation_specs", "score", "render", "cmd_validate"]
+__all__ = ["DrawSource", "PriorDraws", "PosteriorDraws", "NoDraws", "open_draws", "validation_specs", "score",
+           "render", "render_registered", "cmd_validate", "FACTS_COLUMNS", "VERIFICATION"]
 
-TURNOVER_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5)   # annual, spanning DF §3.2's 13-40%
-READINESS_LEVELS = (0.3, 0.4, 0.5, 0.6, 0.7)  # every readiness dimension's mean set to this
-READINESS_KEYS = ("readiness.change_commitment_mean", "readiness.change_efficacy_mean",
-                  "readiness.leadership_support_mean", "readiness.data_capacity_mean", "readiness.time_slack_mean")
-# A programme "improved" when its classroom reach rose by at least the IHI level-3 ("modest
-# improvement") cut-off, progress.modest = 10 points (DF 2.1): the summary's n_programs_improved_end.
-IMPROVED_MIN_GAIN = 0.10
+FACTS_COLUMNS = ["fact", "role", "source", "model", "criterion", "result"]
+# Directions the code guarantees: tested, not counted as validation (see the module docstring).
+VERIFICATION = (
+    ("Higher readiness brings more improvement", "readiness enters as multipliers of the form 0.5 + x",
+     "tests/verification/test_directions.py::test_higher_readiness_brings_more_improvement"),
+    ("Higher staff turnover lowers sustainment", "leavers take their practice with them; newcomers start without it",
+     "tests/verification/test_directions.py::test_higher_turnover_lowers_sustainment"),
+    ("Removing cross-programme learning lowers improvement", "it only adds channels that raise beliefs, fit and cycling",
+     "tests/verification/test_directions.py::test_removing_cross_programme_learning_lowers_improvement"),
+)
+POSTERIOR_TAG = 0x706F7374  # "post": the stream that picks a replicate's posterior draw
 
 
-def validation_specs(replications: int, seed: int, sweep_replications: int | None = None) -> list[RunSpec]:
-    """Default design x ``replications``; the contrasts on the same seeds."""
-    sweep_reps = sweep_replications or max(2, replications // 2)
-    seeds = replicate_seeds(seed, max(replications, sweep_reps))
-    base = load_params(["design=bsc"])
-    groups: list[tuple[str, float | None, object, int]] = [("default", None, base, replications)]
-    groups.append(("no_cross_learning", None, params_with(base, {"collaborative.cross_learning": False}), replications))
-    groups += [("turnover", t, params_with(base, {"turnover.annual_rate_mean": t}), sweep_reps) for t in TURNOVER_LEVELS]
-    groups += [("readiness", r, params_with(base, dict.fromkeys(READINESS_KEYS, r)), sweep_reps)
-               for r in READINESS_LEVELS]
+# -- draws sources ---------------------------------------------------------------------------------
+class DrawSource(Protocol):
+    """Where each replicate's parameters come from (the predictive distribution facts are judged on)."""
+
+    name: str
+
+    def apply(self, specs: Sequence[RunSpec]) -> list[RunSpec]: ...
+
+    def describe(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class NoDraws:
+    name: str = "none (defaults, seed noise only)"
+
+    def apply(self, specs: Sequence[RunSpec]) -> list[RunSpec]:
+        return list(specs)
+
+    def describe(self) -> dict[str, Any]:
+        return {"draws": "none"}
+
+
+@dataclass(frozen=True)
+class PriorDraws:
+    """The prior predictive: each replicate draws the uncertain parameters of an uncertainty file."""
+
+    uncertainty: Any  # experiments.uncertainty.Uncertainty
+
+    @property
+    def name(self) -> str:
+        return f"prior predictive (uncertain parameters drawn from {Path(self.uncertainty.path).name})"
+
+    def apply(self, specs: Sequence[RunSpec]) -> list[RunSpec]:
+        from ..experiments.uncertainty import apply_uncertainty
+
+        return apply_uncertainty(specs, self.uncertainty)
+
+    def describe(self) -> dict[str, Any]:
+        return {"draws": "prior", **self.uncertainty.describe()}
+
+
+@dataclass(frozen=True)
+class PosteriorDraws:
+    """Posterior draws from a table: replicate seed -> one row (weighted if there is a ``weight`` column)."""
+
+    path: str
+    table: pd.DataFrame
+
+    @property
+    def name(self) -> str:
+        return f"posterior predictive ({len(self.table)} draws from {Path(self.path).name})"
+
+    def row(self, seed: int) -> dict[str, Any]:
+        rng = np.random.default_rng(np.random.SeedSequence([POSTERIOR_TAG, int(seed)]))
+        w = self.table["weight"].to_numpy(dtype=np.float64) if "weight" in self.table else None
+        i = int(rng.choice(len(self.table), p=None if w is None else w / w.sum()))
+        return {k: v.item() if hasattr(v, "item") else v for k, v in self.table.drop(columns=["weight"], errors="ignore").iloc[i].items()}
+
+    def apply(self, specs: Sequence[RunSpec]) -> list[RunSpec]:
+        from ..experiments.specs import params_with
+
+        out = []
+        for spec in specs:
+            world = self.row(spec.seed)
+            try:
+                params = params_with(spec.params, world)
+            except ParamError as exc:
+                raise ParamError(f"draws = {self.path!r} (run {spec.run_id}): {exc}") from None
+            out.append(replace(spec, params=params, labels={**spec.labels, **world}))
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        return {"draws": "posterior", "draws_file": self.path, "n_draws": len(self.table)}
+
+
+def open_draws(setting: str | None, uncertainty: str | None = None) -> DrawSource:
+    """``prior`` (default; ``uncertainty`` names another uncertainty file), ``none``, or a path to
+    a table of posterior draws (.csv or .parquet).
+
+    Raises:
+        ParamError: an unknown setting, a missing or empty table, a bad weight column, or a column
+            that is not a parameter.
+    """
+    from ..experiments.uncertainty import load_uncertainty
+
+    setting = "prior" if setting is None else str(setting)
+    if setting == "prior":
+        return PriorDraws(load_uncertainty(uncertainty))
+    if uncertainty is not None:
+        raise ParamError(f"uncertainty = {uncertainty!r}: only with draws=prior")
+    if setting == "none":
+        return NoDraws()
+    path = Path(setting)
+    shown = f"draws = {setting!r}"
+    if path.suffix not in (".csv", ".parquet"):
+        raise ParamError(f"{shown}: expected prior, none, or a .csv/.parquet file of posterior draws")
+    if not path.is_file():
+        raise ParamError(f"{shown}: file not found")
+    try:
+        table = pd.read_csv(path) if path.suffix == ".csv" else pd.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - any unreadable table is bad input
+        raise ParamError(f"{shown}: cannot be read ({type(exc).__name__}: {exc})") from None
+    if table.empty:
+        raise ParamError(f"{shown}: holds no draws")
+    if "weight" in table:
+        w = table["weight"].to_numpy(dtype=np.float64)
+        if not np.all(np.isfinite(w)) or (w < 0).any() or w.sum() <= 0:
+            raise ParamError(f"{shown}: weight must be finite, >= 0 and not all 0")
+    from ..config import known_keys
+
+    known = known_keys()
+    bad = [c for c in table.columns if c != "weight" and c not in known]
+    if bad:
+        raise ParamError(f"{shown}: column {bad[0]!r} is not a parameter")
+    return PosteriorDraws(str(path), table)
+
+
+# -- runs ------------------------------------------------------------------------------------------
+def groups_of(facts: Sequence[Fact]) -> dict[str, tuple[str, ...]]:
+    """Run groups (design + overrides) the facts need, in the facts' order: name -> overrides."""
+    out: dict[str, tuple[str, ...]] = {}
+    for f in facts:
+        out.setdefault(f.model.group, (f"design={f.model.design}", *f.model.overrides))
+    return out
+
+
+def validation_specs(replications: int, seed: int, facts: Sequence[Fact], draws: DrawSource) -> list[RunSpec]:
+    """Every group the facts need x ``replications``, on common replicate seeds, with the draws applied."""
+    from ..config import load_params
+
+    seeds = replicate_seeds(seed, replications)
     specs = []
-    for contrast, level, params, reps in groups:
-        for r in range(reps):
-            tag = contrast if level is None else f"{contrast}={level:g}"
-            specs.append(RunSpec(f"{tag}/r{r:04d}", len(specs), params, seeds[r],
-                                 {"contrast": contrast, "level": np.nan if level is None else level, "replicate": r}))
-    return specs
+    for g, (name, overrides) in enumerate(groups_of(facts).items()):
+        params = load_params(list(overrides))
+        for r in range(replications):
+            specs.append(RunSpec(f"g{g}/r{r:04d}", len(specs), params, seeds[r], {"group": name, "replicate": r}))
+    return draws.apply(specs)
 
 
-# -- statistics ---------------------------------------------------------------------------------
-def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and t-interval over the finite values (the experiment layer's estimator)."""
-    _, m, lo, hi = compare_mean_ci(np.asarray(x, dtype=np.float64), level)
-    return m, lo, hi
+# -- scoring and rendering -------------------------------------------------------------------------
+def _pct(v: float) -> str:
+    return "undefined" if not np.isfinite(v) else f"{100 * v:.0f}%"
 
 
-def share_ci(hits: np.ndarray) -> tuple[float, float, float]:
-    """A share with its Wilson 95% interval."""
-    n, k = len(hits), int(np.sum(hits))
-    p, z = k / n, 1.959963984540054
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return p, centre - half, centre + half
-
-
-def pooled_share(df: pd.DataFrame, num: str, den: str) -> tuple[float, float, float]:
-    """Ratio of pooled sums over runs with a bootstrap interval that resamples whole runs (units
-    within a run, e.g. the programmes of one cohort, are not independent)."""
-    return pooled_ratio_ci(df[num].to_numpy(), df[den].to_numpy())
-
-
-@dataclass(frozen=True)
-class Verdict:
-    figure: str
-    passed: bool
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Fact:
-    """A stylized fact, its source, the criterion (fixed in advance) and how to score the model."""
-
-    key: str
-    statement: str
-    source: str
-    criterion: str
-    evaluate: Callable[[pd.DataFrame], Verdict]
-    if_failed: str = ""
-
-
-def _group(results: pd.DataFrame, contrast: str) -> pd.DataFrame:
-    return results[results["contrast"] == contrast]
-
-
-def _gain(df: pd.DataFrame, when: str = "end") -> pd.Series:
-    return df[f"frac_classrooms_reached_{when}"] - df["frac_classrooms_reached_baseline"]
-
-
-def _fmt(m: float, lo: float, hi: float, pct: bool = True) -> str:
-    f = (lambda v: f"{100 * v:.0f}%") if pct else (lambda v: f"{v:+.3f}")
-    return f"{f(m)} [{f(lo)}, {f(hi)}]"
-
-
-def _improves(results: pd.DataFrame) -> Verdict:
-    df = _group(results, "default")
-    p, lo, hi = pooled_share(df, "n_programs_improved_end", "n_programs")
-    cohort = float(np.mean(_gain(df) >= IMPROVED_MIN_GAIN))
-    return Verdict(_fmt(p, lo, hi) + f" of participating programmes (pooled over {len(df)} cohorts; "
-                   f"{100 * cohort:.0f}% of cohorts as a whole)", 0.6 <= p <= 0.9)
-
-
-def _sustained(results: pd.DataFrame) -> Verdict:
-    df = _group(results, "default")
-    p, lo, hi = pooled_share(df, "n_programs_improved_kept_followup", "n_programs_improved_end")
-    n_improved = int(df["n_programs_improved_end"].sum())
-    return Verdict(_fmt(p, lo, hi) + f" of the {n_improved} programmes that improved", p < 0.5)
-
-
-def _fidelity(results: pd.DataFrame) -> Verdict:
-    df = _group(results, "default")
-    p, lo, hi = pooled_share(df, "n_enrolled_teaching_fidelity_end", "n_enrolled_teaching_staff")
-    a, alo, ahi = pooled_share(df, "n_teaching_fidelity_end", "n_teaching_staff_end")
-    return Verdict(_fmt(p, lo, hi) + " of enrolled teaching staff (all teaching staff: " + _fmt(a, alo, ahi) + ")",
-                   0.3 <= p <= 0.7)
-
-
-def _pdsa(results: pd.DataFrame) -> Verdict:
-    df = _group(results, "default").assign(n_well_run=lambda d: d["frac_pdsa_well_run"] * d["n_pdsa_cycles"])
-    p, lo, hi = pooled_share(df, "n_well_run", "n_pdsa_cycles")
-    return Verdict(_fmt(p, lo, hi) + " of cycles well run", p < 0.5)
-
-
-def _monotone(results: pd.DataFrame, contrast: str, outcome: Callable[[pd.DataFrame], pd.Series],
-              direction: int) -> Verdict:
-    """Means across the sweep move in ``direction`` at every step, and the end-to-end paired
-    difference (same seeds) has a 95% interval that excludes zero."""
-    df = _group(results, contrast).assign(y=lambda d: outcome(d))
-    wide = df.pivot(index="replicate", columns="level", values="y").sort_index(axis=1)
-    means = wide.mean().to_numpy()
-    steps_ok = bool(np.all(direction * np.diff(means) > 0))
-    m, lo, hi = mean_ci((wide.iloc[:, -1] - wide.iloc[:, 0]).to_numpy())
-    ends_ok = direction * lo > 0
-    levels = ", ".join(f"{lvl:g}: {100 * v:.1f}%" for lvl, v in zip(wide.columns, means))
-    return Verdict(f"means {levels}; last - first {_fmt(m, lo, hi, pct=False)}", steps_ok and ends_ok,
-                   "" if steps_ok else "not monotone at every step")
-
-
-def _cross_learning(results: pd.DataFrame) -> Verdict:
-    a = _group(results, "default").set_index("replicate")
-    b = _group(results, "no_cross_learning").set_index("replicate")
-    m, lo, hi = mean_ci((_gain(b) - _gain(a)).dropna().to_numpy())
-    return Verdict(f"change in reach gain {_fmt(m, lo, hi, pct=False)}", hi < 0)
-
-
-FACTS: tuple[Fact, ...] = (
-    Fact("improves", "Most collaboratives improve a process measure",
-         "Wells et al. 2018 (83% of studies; DF §2.2; range 0.6-0.9 in DF §6); Haggstrom et al. 2010 "
-         "(77% of centres improved on proportions; mechanisms 7.4)",
-         f"share of participating programmes whose classroom reach rises by >= {IMPROVED_MIN_GAIN:.0%} points "
-         "(IHI level 3, modest improvement) by the end, pooled over cohorts, lies in [60%, 90%]", _improves,
-         "Too many succeed: nearly every programme gains reach, so no process makes programmes fail "
-         "or drop out."),
-    Fact("sustained", "Sustained improvement 6-24 months later is the exception",
-         "Wells et al. 2018 (8 of 64 studies showed persistence; DF §2.2)",
-         "among programmes that improved, fewer than half keep at least half of the classrooms they gained "
-         "(reached at the end and not at baseline) reached until the end of the 52-week follow-up, pooled",
-         _sustained,
-         "Gains persist: practices embedded by the end are passed to newcomers and the learning culture "
-         "carries fidelity after supports end. Wells also counts studies that did not measure sustainment, "
-         "which the model cannot mimic."),
-    Fact("fidelity", "About half of enrolled front-line staff reach fidelity within 12 months",
-         "NC TF-CBT learning collaborative: 65 of 124 enrolled clinicians (52%; DF §2.3; range 0.3-0.7 in DF §6)",
-         "share of enrolled teaching staff (people on the team during the collaborative, leavers included) "
-         "at fidelity on >= 1 classroom practice when it ends, pooled, lies in [30%, 70%]; the share of all teaching "
-         "staff is reported beside it",
-         _fidelity,
-         "Fidelity rises only where feedback (testing, coaching, team, endorsement) lifts its ceiling "
-         "above the 0.8 criterion."),
-    Fact("pdsa", "PDSA cycles are often not run as designed",
-         "Knudsen et al. 2019 (4% of 120 projects met all four PDSA features; DF §2.2)",
-         "share of cycles both data-driven and iterative, pooled, is below 50%", _pdsa,
-         "The model's 'well run' needs two of Knudsen's four features (data and iteration), so it "
-         "sits well above 4% even when the criterion passes."),
-    Fact("turnover", "Higher staff turnover lowers sustainment",
-         "ECE turnover evidence (DF §3.2); Rodan 2005: low turnover helps organisational learning (DF §4.5)",
-         "across turnover 10-50% a year, mean classrooms sustained falls at every step and the paired "
-         "difference between the ends excludes zero",
-         lambda r: _monotone(r, "turnover", lambda d: d["frac_classrooms_sustained_followup"], -1),
-         "Replicate noise between neighbouring levels; the end-to-end difference is the robust part."),
-    Fact("readiness", "Higher readiness brings more improvement",
-         "Weiner 2009 organisational readiness (DF §4.3)",
-         "with all five readiness means at 0.3-0.7, the mean gain in classroom reach by the end rises "
-         "at every step and the paired end-to-end difference excludes zero",
-         lambda r: _monotone(r, "readiness", lambda d: _gain(d), +1),
-         "Replicate noise between neighbouring levels; the end-to-end difference is the robust part."),
-    Fact("cross_learning", "Removing cross-programme learning lowers improvement",
-         "Nembhard 2009 (teams that improved rated inter-organisational learning higher; DF §2.2)",
-         "paired difference in reach gain (no cross-programme learning minus default) has a 95% "
-         "interval entirely below zero", _cross_learning,
-         "Cross-programme learning moves beliefs (shared results, ties), but within-programme PDSA "
-         "and spread dominate reach in the model; its effect is smaller than replicate noise."),
-)
-
-
-# Why each criterion is measured on its unit (changed on 2026-11-29, before the mechanisms of
-# issue 9 were added, and kept fixed since; the earlier units are in the git history).
-UNITS = (
-    "**Improvement is judged per programme.** IHI judges a collaborative by its teams (the share "
-    "reaching a given level of its 1-5 assessment, DF 2.1), Haggstrom et al. 2010 report the share of "
-    "centres that improved, and the studies Wells et al. 2018 count measured their participating "
-    "organisations; a cohort of eight pooled together almost never fails as a whole, so the earlier "
-    "cohort-level criterion could not speak to the fact. The cohort-level share is shown beside it.",
-    "**Sustainment is persistence of the same classrooms.** Wells et al. ask whether the improvement "
-    "persisted, not whether net reach stayed up; counting classrooms first reached during follow-up "
-    "would credit new gains as sustained ones. A programme sustains when at least half of the "
-    "classrooms it gained by the end are still reached at follow-up.",
-    "**Fidelity is judged among enrolled staff.** The 52% of the TF-CBT collaborative is of the "
-    "clinicians enrolled in it (leavers included in the denominator); the model's analogue is the "
-    "teaching staff who sat on a team during the collaborative, counted as people, not posts. The "
-    "share among all teaching staff is reported beside it.",
-    "**Shares are ratios of pooled sums** over runs (programmes, people or cycles), with bootstrap "
-    "intervals that resample whole runs.",
-)
-
-
-def score(results: pd.DataFrame) -> pd.DataFrame:
+def score(results: pd.DataFrame, facts: Sequence[Fact], draws_name: str = "") -> pd.DataFrame:
+    """One row per fact: the six columns of facts.csv, then the numbers behind them."""
     rows = []
-    for fact in FACTS:
-        v = fact.evaluate(results)
-        note = "" if v.passed else (v.note + "; " if v.note else "") + fact.if_failed
-        rows.append({"key": fact.key, "fact": fact.statement, "source": fact.source, "model": v.figure,
-                     "criterion": fact.criterion, "result": "PASS" if v.passed else "FAIL", "why_not": note})
+    for f in facts:
+        runs = results[results["group"] == f.model.group]
+        v = evaluate_fact(f, runs)
+        model = (f"{_pct(v['value'])} [{_pct(v['ci_low'])}, {_pct(v['ci_high'])}]; runs: 90% between "
+                 f"{_pct(v['run_p05'])} and {_pct(v['run_p95'])} ({v['n_runs']} runs)")
+        crit = f.criterion.text()
+        if f.target is not None:
+            crit += f" (target {f.target[0]:g} +/- {f.target[1]:g})"
+        rows.append({"fact": f.id, "role": f.role, "source": f.source, "model": model, "criterion": crit,
+                     "result": v["result"], "statement": f.statement, "quantity": f.model.describe(),
+                     "reads": f.model.reads, "why": f.why, "value": v["value"], "ci_low": v["ci_low"],
+                     "ci_high": v["ci_high"], "run_p05": v["run_p05"], "run_p95": v["run_p95"],
+                     "n_runs": v["n_runs"], "low": f.criterion.low, "high": f.criterion.high, "draws": draws_name})
     return pd.DataFrame(rows)
 
 
-def render(table: pd.DataFrame, meta: dict) -> str:
-    lines = [
-        "# Validation against stylized facts",
-        "",
-        "Generated by `bsc-sim validate` (do not edit by hand). Shares are ratios of pooled sums over "
-        "runs with 95% bootstrap intervals that resample whole runs; contrasts are paired differences with "
-        "t-intervals. Every "
-        "contrast runs on the same seeds as the default design. Criteria are fixed in "
-        "`src/bsc_sim/analysis/validation.py` and were written before the results were seen; a FAIL is "
-        "reported, not tuned away. The method is pattern-oriented modelling (Grimm et al. 2005); "
-        "sources are in the project's `domain-facts.md` (DF §).",
-        "",
-        f"Run: bsc_sim {meta['version']} at git {meta['git_revision']}, default design `bsc`, "
-        f"{meta['replications']} replicates (contrasts: no cross-programme learning with "
-        f"{meta['replications']}; turnover and readiness sweeps with {meta['sweep_replications']} per level), "
-        f"root seed {meta['seed']}; {meta['n_runs']} runs.",
-        "",
-        f"**{int((table['result'] == 'PASS').sum())} of {len(table)} facts pass.**",
-        "",
-        "| stylized fact | source | model (mean, 95% CI) | criterion | result |",
-        "|---|---|---|---|---|",
+def _table(rows: pd.DataFrame) -> list[str]:
+    out = ["| fact | source | model: pooled value [95% CI]; spread over runs | criterion | result |",
+           "|---|---|---|---|---|"]
+    out += [f"| **{r.fact}**: {r.statement} ({r.reads}) | {r.source} | {r.model} | {r.criterion}. {r.why} | **{r.result}** |"
+            for r in rows.itertuples()]
+    return out
+
+
+def _intro() -> list[str]:
+    return [
+        "# Validation against registered facts", "",
+        "Generated by `bsc-sim validate` (do not edit by hand). Every fact, its role, source, model "
+        "quantity and criterion are registered in `configs/validation/facts.yaml`, committed before any "
+        "fitting (git: \"Register validation facts before fitting\"). **Validation facts** are never used "
+        "to fit; **calibration targets** are what `bsc-sim calibrate` fits, so agreement with them shows "
+        "the fit, not validity. A fact's statistic is a ratio of pooled sums over its design's runs (one "
+        "pooled population of programmes, staff or cycles), with a 95% bootstrap interval that resamples "
+        "runs; the spread over runs (5th-95th percentile of per-run ratios) shows the predictive spread. "
+        "A FAIL is reported, never tuned away; sources are keys of [references.md](references.md).", "",
     ]
-    lines += [f"| {r.fact} | {r.source} | {r.model} | {r.criterion} | **{r.result}** |" for r in table.itertuples()]
-    lines += ["", "## Units of measurement", ""] + [f"- {u}" for u in UNITS]
-    failed = table[table["result"] == "FAIL"]
-    if len(failed):
-        lines += ["", "## Why the model misses", ""]
-        lines += [f"- **{r.fact}.** {r.why_not}" for r in failed.itertuples()]
-    lines += ["", "Re-run: `uv run bsc-sim validate doc=docs/validation.md` (a few minutes on 2 cores; "
-              "resumable; `replications=N` for more).", ""]
+
+
+def _verification() -> list[str]:
+    lines = ["## Moved to verification (not counted)", "",
+             "These directions hold by construction, so the model reproducing them says nothing about "
+             "the world; they are tests that the code does what it says:", ""]
+    lines += [f"- {what}: {why} (`{test}`)." for what, why, test in VERIFICATION]
+    return lines
+
+
+def render(table: pd.DataFrame, meta: dict[str, Any]) -> str:
+    val, cal = table[table["role"] == "validation"], table[table["role"] == "calibration"]
+    lines = _intro() + [
+        f"Run: bsc_sim {meta['version']} at git {meta['git_revision']}; draws: {meta['draws']}; "
+        f"{meta['replications']} replicates per design, root seed {meta['seed']}; {meta['n_runs']} runs.", "",
+        f"**Validation: {int((val['result'] == 'PASS').sum())} of {len(val)} facts pass** "
+        f"(calibration targets: {int((cal['result'] == 'PASS').sum())} of {len(cal)} within range).", "",
+        "## Validation facts (never fitted)", "", *_table(val), "",
+        "## Calibration targets (used to set parameters)", "", *_table(cal), "", *_verification(), "",
+        f"Re-run: `{meta['command']}`", ""]
     return "\n".join(lines)
+
+
+def render_registered(facts: Sequence[Fact], command: str) -> str:
+    """The page before any results exist: the registered facts and criteria only."""
+    def rows(role: str) -> list[str]:
+        out = ["| fact | source | model quantity | criterion |", "|---|---|---|---|"]
+        for f in facts:
+            if f.role == role:
+                crit = f.criterion.text() + (f" (target {f.target[0]:g} +/- {f.target[1]:g})" if f.target else "")
+                out.append(f"| **{f.id}**: {f.statement} ({f.model.reads}) | {f.source} | {f.model.describe()} | {crit}. {f.why} |")
+        return out
+    return "\n".join(_intro() + [
+        "**No results yet for the registered facts.** The model is being changed (issue 18); the table "
+        f"is regenerated with `{command}`.", "",
+        "## Validation facts (never fitted)", "", *rows("validation"), "",
+        "## Calibration targets (used to set parameters)", "", *rows("calibration"), "", *_verification(), ""])
 
 
 def _check_doc(doc: Path) -> None:
     """Before any run: the table's file can be written (not a directory, not under a file)."""
     import os
 
-    from ..paramtools import ParamError
     from ..results import _nearest_existing
 
     shown = f"doc = {str(doc)!r}"
@@ -290,55 +294,76 @@ def _check_doc(doc: Path) -> None:
         raise ParamError(f"{shown}: {str(doc if doc.exists() else base)!r} is not writable")
 
 
+REGENERATE = "uv run bsc-sim validate replications=100 doc=docs/validation.md executor=processes"
+
+
+def _print(table: pd.DataFrame, draws: str) -> None:
+    for role, title in (("validation", f"validation facts (never fitted), judged on the {draws}"),
+                        ("calibration", "calibration targets (fitted: agreement shows the fit, not validity)")):
+        sub = table[table["role"] == role]
+        print(f"\n{title}: {int((sub['result'] == 'PASS').sum())} of {len(sub)} pass")
+        for r in sub.itertuples():
+            print(f"  {r.result}  {r.fact}: {r.model}; criterion {r.criterion}")
+
+
 def cmd_validate(argv: Sequence[str]) -> int:
-    """``bsc-sim validate [replications=100] [seed=0] [out_dir=...] [doc=docs/validation.md] [executor...]``."""
+    """``bsc-sim validate [replications=100] [seed=0] [draws=prior] [facts=...] [doc=...] [executor...]``."""
     from .. import __version__
     from ..exits import DONE, EXIT_HELP, RUNS_FAILED, guarded
     from ..experiments.cli import EXECUTOR_KEYS, _int, parse_settings, run_options
     from ..experiments.runner import run_experiment
     from ..experiments.store import atomic_write
-    from ..paramtools import ParamError
     from ..run import git_revision
 
-    own = {"replications": "replicates of the default design (default 100)",
-           "sweep_replications": "replicates per sweep level (default: half of replications)",
+    own = {"replications": "replicates (draws) of every design the facts need (default 100)",
            "seed": "root seed (default 0)",
-           "doc": "also write the table as Markdown to this file, e.g. doc=docs/validation.md (default: not written)",
+           "draws": "prior (default: the prior predictive, parameters drawn from the uncertainty file) | "
+                    "PATH.csv/.parquet (posterior draws, one per replicate) | none (defaults, seed noise only)",
+           "uncertainty": "with draws=prior: the uncertainty file (default configs/uncertainty/default.yaml)",
+           "facts": "the registered facts file (default configs/validation/facts.yaml)",
+           "doc": "also write the Markdown page to this file, e.g. doc=docs/validation.md (default: not written)",
            **EXECUTOR_KEYS}
     if any(a in ("-h", "--help") for a in argv):
         width = max(map(len, own))
-        print("usage: bsc-sim validate [KEY=VALUE ...]\n\nRun the default design and the contrasts, score "
-              "the stylized facts and write validation.csv to out_dir (default outputs/validation);\nthe "
-              "Markdown table goes to docs/validation.md only when asked: doc=docs/validation.md.\n\nSettings:\n"
+        print("usage: bsc-sim validate [KEY=VALUE ...]\n\nJudge the registered facts (configs/validation/facts.yaml): "
+              "run every design they need on the chosen draws,\nwrite facts.csv (fact, role, source, model, criterion, "
+              "result) to out_dir (default outputs/validation),\nvalidation facts and calibration targets reported "
+              "apart; the Markdown page only when asked: doc=docs/validation.md.\n\nSettings:\n"
               + "\n".join(f"  {k:<{width}}  {v}" for k, v in own.items()) + f"\n\n{EXIT_HELP}")
         return DONE
 
     def body() -> int:
         settings, _ = parse_settings(argv, own, overrides_allowed=False, command="validate")
         reps = _int(settings, "replications", 100)
-        sweep_reps = _int(settings, "sweep_replications", None)
         seed = _int(settings, "seed", 0)
         if reps < 2:
             raise ParamError(f"replications = {reps}: need at least 2 for intervals")
         doc = Path(settings["doc"]) if settings.get("doc") else None
         if doc is not None:
             _check_doc(doc)
-        specs = validation_specs(reps, seed, sweep_reps)
         out_dir = Path(settings.get("out_dir") or "outputs/validation")
-        run = run_experiment(specs, out_dir, description={"kind": "validate", "replications": reps, "seed": seed},
+        from ..experiments.store import ExperimentStore
+
+        ExperimentStore(out_dir).check_location()  # first: reading the facts runs a tiny probe model
+        facts = load_facts(settings.get("facts"))
+        draws = open_draws(None if settings.get("draws") is None else str(settings["draws"]),
+                           None if settings.get("uncertainty") is None else str(settings["uncertainty"]))
+        specs = validation_specs(reps, seed, facts, draws)
+        run = run_experiment(specs, out_dir, description={"kind": "validate", "replications": reps, "seed": seed,
+                                                          "facts": [f.id for f in facts], **draws.describe()},
                              **run_options(settings))
         print(run.report())
         if not run.ok:
             return RUNS_FAILED
-        table = score(run.results)
-        meta = {"version": __version__, "git_revision": git_revision(), "replications": reps,
-                "sweep_replications": sweep_reps or max(2, reps // 2), "seed": seed, "n_runs": len(specs)}
-        atomic_write(out_dir / "validation.csv", lambda p: table.to_csv(p, index=False))
+        table = score(run.results, facts, draws.name)
+        meta = {"version": __version__, "git_revision": git_revision(), "replications": reps, "seed": seed,
+                "n_runs": len(specs), "draws": draws.name,
+                "command": "uv run bsc-sim validate " + " ".join(a for a in argv if not a.startswith(("out_dir=", "progress=")))}
+        atomic_write(out_dir / "facts.csv", lambda p: table.to_csv(p, index=False))
         if doc is not None:
             atomic_write(doc, lambda p: p.write_text(render(table, meta)))
-        for r in table.itertuples():
-            print(f"  {r.result}  {r.fact}: {r.model}")
-        print(f"wrote {out_dir / 'validation.csv'}" + (f" and {doc}" if doc is not None else ""))
+        _print(table, draws.name)
+        print(f"\nwrote {out_dir / 'facts.csv'}" + (f" and {doc}" if doc is not None else ""))
         return DONE
 
     return guarded("validate", body)

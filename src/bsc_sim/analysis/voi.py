@@ -46,7 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .cost_effectiveness import COST, EFFECTS
+from ..cost_effectiveness import COST, EFFECTS
 from .stats import BOOTSTRAP_SEED
 
 __all__ = ["evpi", "evppi", "evppi_from_fits", "SplineSmoother", "EVPPIResult", "net_benefit",

@@ -15,9 +15,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..analysis.cost_effectiveness import DEFAULT_EFFECT, DEFAULT_WTP, EFFECTS
+from ..cost_effectiveness import DEFAULT_EFFECT, DEFAULT_WTP, EFFECTS
+from ..palette import outcome_label
 from ..paramtools import ParamError
-from .compare import KEY_OUTCOMES, PER_RUN_RATIOS, comparison_specs, curve_bands, summarize_comparison
+from .compare import (
+    KEY_OUTCOMES,
+    PER_RUN_RATIOS,
+    comparison_specs,
+    curve_bands,
+    expand_own_labels,
+    own_cohort_references,
+    summarize_comparison,
+)
 from .designs import DEFAULT_REFERENCE, matching_reference, resolve_designs
 from .design import ExperimentConfig, point_values, summary_outcomes, sweep_specs
 from .executors import ExecutorSpec
@@ -66,6 +75,29 @@ def _experiment(specs: Sequence, out_dir: Path, description: dict, *, executor: 
 STORE_FILES = ["results.parquet", "curves.parquet", "runs.parquet", "manifest.json", "experiment.json", "specs.parquet"]
 
 
+@contextmanager
+def _compose_once() -> Iterator[None]:
+    """Within one ``compare``, each set of overrides is composed by Hydra once (about 0.3 s a time):
+    the statewide check, the pairing by cohort and the specs all ask :meth:`.designs.Design.params`
+    for the same parameters. Params are frozen, so sharing them is safe; errors are not kept."""
+    from . import designs as module
+
+    original = module.load_params
+    cache: dict[tuple[str, ...], object] = {}
+
+    def load(overrides=None):
+        key = tuple(overrides or ())
+        if key not in cache:
+            cache[key] = original(list(key))
+        return cache[key]
+
+    module.load_params = load
+    try:
+        yield
+    finally:
+        module.load_params = original
+
+
 def check_ce_settings(wtp: float, effect: str) -> None:
     """One-line errors for a willingness to pay or a decision effect that cannot be used."""
     if isinstance(wtp, bool) or not isinstance(wtp, (int, float)) or not wtp >= 0 or wtp == float("inf"):
@@ -80,37 +112,57 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
                    executor: ExecutorSpec | None = None, progress: bool = True,
                    checkpoint_every: int | None = None, verbose: bool = True, wait_for_lock: bool = False,
                    memory_limit: int | str | None = "available", overwrite: bool = False,
-                   uncertainty: str | None = None) -> tuple[ExperimentRun, list[str]]:
+                   uncertainty: str | None = None, max_designs: int | None = None,
+                   budget: float | None = None) -> tuple[ExperimentRun, list[str]]:
     """Run ``designs`` on common seeds and measure them against ``reference``.
 
     ``designs`` are names, design files or inline variants (:mod:`.designs`), crossed with the
     values of ``cross`` if given; the reference is run too (first) if it is not among them, and
     ``reference=None`` measures against the first design without cost-effectiveness. Writes
-    ``comparison.csv``, ``cost_effectiveness.csv``, ``acceptability.csv``, ``designs.csv`` and
-    the figures, with the net monetary benefit at ``wtp`` dollars per unit of ``effect``.
+    ``comparison.csv``, ``cost_effectiveness.csv`` (the decision table), ``acceptability.csv``
+    (curves and frontier), ``switch_prices.csv``, ``designs.csv`` and the figures, with the net
+    monetary benefit at ``wtp`` dollars per unit of ``effect``, and with ``budget`` (US dollars)
+    ``budget.csv``: what it buys of each design. A design whose cohort differs from the
+    reference's is measured against the reference run with its cohort (:func:`.own_cohort_references`).
     ``uncertainty`` (``parameters`` or a file) also draws uncertain parameters per replicate.
     """
     out_dir = Path(out_dir)
     check_ce_settings(wtp, effect)
-    reference = matching_reference(designs, reference, overrides)
-    resolved, ref_label = resolve_designs(designs, reference, cross)
-    specs = comparison_specs(resolved, replications, seed, overrides)
+    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, float)) or not 0 < budget < float("inf")):
+        raise ParamError(f"budget = {budget!r}: a budget in US dollars, > 0 (e.g. 500000)")
+    designs, reference = expand_own_labels(designs, reference)  # a listed file may be varied by its label
+    with _compose_once():
+        reference = matching_reference(designs, reference, overrides)
+        resolved, ref_label = resolve_designs(designs, reference, cross, replications=replications,
+                                              max_designs=max_designs)  # refuses too many before setting them up
+        pairs: dict[str, str] = {}
+        if ref_label is not None:  # designs of another cohort get a business-as-usual world of their own cohort
+            extra, pairs = own_cohort_references(resolved, ref_label, overrides)
+            resolved = [*resolved, *extra]
+        specs = comparison_specs(resolved, replications, seed, overrides)
     labels = [d.label for d in resolved]
     description = {"kind": "compare", "designs": labels, "replications": replications, "seed": seed,
                    "overrides": list(overrides), "reference": ref_label, "design_refs": [d.ref for d in resolved]}
+    if pairs:
+        description["pairs"] = pairs
     specs, description = with_uncertainty(specs, description, uncertainty, overrides=overrides)
     # What one run is, in the words of every table and figure: a cohort, or a whole state.
     description["scope"] = "state" if specs[0].params.system.enabled else "cohort"
     options = dict(executor=executor, progress=progress, checkpoint_every=checkpoint_every,
                    wait_for_lock=wait_for_lock, memory_limit=memory_limit, overwrite=overwrite)
     if verbose and ref_label is not None and ref_label not in [str(d) for d in designs]:
-        print(f"measuring against {ref_label} (reference=; added to the designs, on the same seeds)")
+        print(f"measuring against {ref_label}, added to the designs and run on the same seeds "
+              f"({'the default reference; ' if reference == DEFAULT_REFERENCE else ''}choose another with reference=NAME)")
+    if verbose:
+        for design, own in pairs.items():
+            print(f"{design} runs another cohort than {ref_label}: measured against {own} (its own cohort, "
+                  "the same seeds)")
     with _experiment(specs, out_dir, description, **options) as run:
         written = list(STORE_FILES)
         if not run.ok:
             return run, written
         outcomes = [o for o in summary_outcomes() if o in run.results and o not in PER_RUN_RATIOS]
-        comparison = summarize_comparison(run.results, outcomes, labels, reference=ref_label)
+        comparison = summarize_comparison(run.results, outcomes, labels, reference=ref_label, pairs=pairs)
         from ..model.calendar import build_calendar
 
         # Mark sessions and the end only where every design shares them (business as usual has none).
@@ -133,9 +185,13 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
             from .ce_outputs import cost_effectiveness_outputs
 
             ce = cost_effectiveness_outputs(run.results, ref_label, wtp=wtp, effect=effect,
-                                            uncertainty=description.get("uncertainty"), scope=description["scope"])
+                                            uncertainty=description.get("uncertainty"), scope=description["scope"],
+                                            pairs=pairs, budget=budget)
             files["cost_effectiveness.csv"] = _csv(ce.table)
             files["acceptability.csv"] = _csv(ce.curve)
+            files["switch_prices.csv"] = _csv(ce.switches)
+            if ce.budget is not None:
+                files["budget.csv"] = _csv(ce.budget)
             files.update({name: _figure(fig) for name, fig in ce.figures().items()})
         written += publish_analysis(out_dir, files)
     if verbose:
@@ -152,7 +208,7 @@ def run_sweep(cfg: ExperimentConfig, out_dir: str | Path, *, overrides: Sequence
               executor: ExecutorSpec | None = None, progress: bool = True,
               checkpoint_every: int | None = None, wait_for_lock: bool = False,
               memory_limit: int | str | None = "available", overwrite: bool = False,
-              uncertainty: str | None = None) -> tuple[ExperimentRun, list[str]]:
+              uncertainty: str | None = None, verbose: bool = True) -> tuple[ExperimentRun, list[str]]:
     """Grid or Latin-hypercube sweep: one long table (``results.csv``), a figure per outcome and,
     for a grid, ``points.csv`` with each point's means and paired differences from the reference."""
     out_dir = Path(out_dir)
@@ -168,13 +224,59 @@ def run_sweep(cfg: ExperimentConfig, out_dir: str | Path, *, overrides: Sequence
             return run, written
         files = {"results.csv": _csv(run.results)}
         keys = [p.key for p in cfg.parameters]
+        points = None
         if cfg.sampler == "grid":  # every grid point shares the replicate seeds: paired differences
-            files["points.csv"] = _csv(summarize_points(run.results, keys, cfg.outcomes, cfg.base_params(overrides)))
+            points = summarize_points(run.results, keys, cfg.outcomes, cfg.base_params(overrides))
+            files["points.csv"] = _csv(points)
         hue = keys[-1] if cfg.sampler == "grid" and len(keys) > 1 and len(point_values(cfg)) <= 60 else None
         shown = [k for k in keys if k != hue] or keys
         files["sweep.png"] = _figure(_figures().plot_sweep(run.results, shown, cfg.outcomes, hue=hue))
         written += publish_analysis(out_dir, files)
+    if verbose:
+        print(format_sweep(run.results, keys, cfg.outcomes, points))
     return run, written
+
+
+def format_sweep(results: pd.DataFrame, keys: Sequence[str], outcomes: Sequence[str],
+                 points: pd.DataFrame | None = None, width: int = 120) -> str:
+    """The console's summary of a sweep: for a grid, each point's mean with its interval and its
+    paired difference from the reference point, per outcome, highest mean first; for a sampled
+    sweep, each outcome's range over the runs and how strongly it moves with each parameter."""
+    from ..formatting import interval
+
+    from .ce_outputs import _value, short_label
+
+    lines = []
+    if points is not None and len(points):
+        ref = points["reference"].iloc[0]
+        described = points.drop_duplicates("point").set_index("point")
+        name = {p: short_label(", ".join(f"{k.rsplit('.', 1)[-1]}={row[k]}" for k in keys), 56)
+                for p, row in described.iterrows()}
+        lines.append(f"Sweep: {len(described)} points x {int(points['n'].max())} replicates (common seeds); mean "
+                     f"[95% interval], and the paired difference from the reference point ({name[ref]})")
+        for outcome in outcomes:
+            rows = points[points["outcome"] == outcome].sort_values("mean", ascending=False)
+            if rows.empty:
+                continue
+            lines.append(outcome_label(outcome))
+            for r in rows.itertuples():
+                mean = f"{_value(outcome, r.mean)} {interval(r.ci_low, r.ci_high, lambda v: _value(outcome, v))}"
+                diff = "(reference)" if r.point == ref else (
+                    f"{_value(outcome, r.diff_mean, difference=True)} "
+                    f"{interval(r.diff_ci_low, r.diff_ci_high, lambda v: _value(outcome, v, difference=True))}")
+                lines.append(f"  {name[r.point]:<56} {mean:<30} {diff}"[:width])
+        return "\n".join(lines)
+    lines.append(f"Sweep: {results['point'].nunique() if 'point' in results else len(results)} sampled points; "
+                 "each outcome's spread over the runs and its rank correlation with each parameter")
+    for outcome in outcomes:
+        y = pd.to_numeric(results[outcome], errors="coerce")
+        lines.append(f"{outcome_label(outcome)}: median {_value(outcome, y.median())}, 10-90% "
+                     f"{_value(outcome, y.quantile(0.1))} to {_value(outcome, y.quantile(0.9))}")
+        for k in keys:
+            x = pd.to_numeric(results[k], errors="coerce") if pd.api.types.is_numeric_dtype(results[k]) else None
+            rho = x.rank().corr(y.rank()) if x is not None else float("nan")
+            lines.append(f"  {k:<50} rank correlation {rho:+.2f}" if rho == rho else f"  {k:<50} (not numeric)")
+    return "\n".join(line[:width] for line in lines)
 
 
 def summarize_points(results: pd.DataFrame, keys: Sequence[str], outcomes: Sequence[str], base) -> pd.DataFrame:

@@ -1,6 +1,6 @@
 """Figures of cost-effectiveness: the cost-effectiveness plane and the acceptability curve.
 
-Both take the tidy tables of :mod:`bsc_sim.analysis.cost_effectiveness` (never a model) and return
+Both take the tidy tables of :mod:`bsc_sim.cost_effectiveness` (never a model) and return
 a Figure; designs keep their colours (:func:`bsc_sim.palette.design_colors`), costs are drawn in
 dollars, and each figure's subtitle says what its marks are and how many replicates stand behind them.
 """
@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ..analysis.cost_effectiveness import EFFECTS
+from ..cost_effectiveness import EFFECTS
 from ..palette import design_colors, design_label
 from ..plotting import money, money_axis, percent_axis, talk_style
 from .figures import _subtitle
@@ -29,9 +29,9 @@ def plot_ce_plane(increments: pd.DataFrame, table: pd.DataFrame, *, wtp: float |
     (``scope``: what one run is, "cohort" or "state", for the axis labels).
 
     Args:
-        increments: :func:`~bsc_sim.analysis.cost_effectiveness.paired_increments` (one row per
+        increments: :func:`~bsc_sim.cost_effectiveness.paired_increments` (one row per
             design, effect and replicate pair).
-        table: :func:`~bsc_sim.analysis.cost_effectiveness.cost_effectiveness`.
+        table: :func:`~bsc_sim.cost_effectiveness.cost_effectiveness`.
         wtp: willingness to pay per unit of ``decision_effect``: drawn as a line on its panel.
         decision_effect: the effect drawn first (and the only one with the wtp line).
     """
@@ -68,10 +68,12 @@ def plot_ce_plane(increments: pd.DataFrame, table: pd.DataFrame, *, wtp: float |
                 if np.isfinite(np.asarray(xerr, dtype=float)).all() and np.isfinite(np.asarray(yerr, dtype=float)).all():
                     ax.errorbar(row["inc_effect"], row["inc_cost"], xerr=xerr, yerr=yerr, color=colours[design],
                                 lw=1.6, capsize=3, zorder=3)
-                ax.plot(row["inc_effect"], row["inc_cost"], "o", ms=11, mec="black", mew=1.2, zorder=4,
-                        color=colours[design] if on_frontier else "white", gid=design if on_frontier else None)
-                if not on_frontier:  # off the frontier: a white ring around a smaller dot of its colour
-                    ax.plot(row["inc_effect"], row["inc_cost"], "o", ms=7, color=colours[design], zorder=5, gid=design)
+                if on_frontier:  # filled in its colour
+                    ax.plot(row["inc_effect"], row["inc_cost"], "o", ms=11, mec="black", mew=1.2, zorder=4,
+                            color=colours[design], gid=design)
+                else:  # off the frontier: hollow, a thick ring of its colour around white
+                    ax.plot(row["inc_effect"], row["inc_cost"], "o", ms=12, mfc="white", mec=colours[design], mew=3.0,
+                            color=colours[design], zorder=4, gid=design)
             frontier = rows[rows["status"] == "frontier"].sort_values("inc_cost")
             if len(frontier) > 1:
                 ax.plot(frontier["inc_effect"], frontier["inc_cost"], color="black", lw=1.8, ls="-", zorder=3.5)
@@ -85,11 +87,15 @@ def plot_ce_plane(increments: pd.DataFrame, table: pd.DataFrame, *, wtp: float |
             ax.set_ylabel(f"extra cost per {scope}")
             ax.set_title(EFFECTS[effect].label if effect in EFFECTS else effect,
                          fontsize=13 if effect == decision_effect else 11.5, wrap=True)
-        handles = [Line2D([], [], marker="o", ls="", ms=10, mec="black", color=colours[d], label=design_label(d))
+        decision = table[table["effect"] == decision_effect].set_index(by)
+        off = [d for d in others if d in decision.index and decision.loc[d, "status"] != "frontier"]
+        handles = [Line2D([], [], marker="o", ls="", ms=10, mec=colours[d], mfc="white", mew=2.6, color=colours[d],
+                          label=f"{design_label(d)} ({decision.loc[d, 'status']})") if d in off else
+                   Line2D([], [], marker="o", ls="", ms=10, mec="black", color=colours[d], label=design_label(d))
                    for d in others]
         handles += [Line2D([], [], color="black", lw=1.8, label="efficiency frontier"),
-                    Line2D([], [], marker="o", ls="", ms=10, mec="black", color="white",
-                           label="hollow: dominated or extendedly dominated")]
+                    Line2D([], [], marker="o", ls="", ms=10, mec="0.3", mfc="white", mew=2.6, color="0.3",
+                           label="hollow ring: dominated (D) or\nextendedly dominated (ED)")]
         if wtp is not None:
             handles.append(Line2D([], [], color="0.45", lw=1.4, ls="--",
                                   label=f"willingness to pay, {money(wtp)} per {EFFECTS[decision_effect].unit}:\n"
@@ -105,9 +111,12 @@ def plot_ce_plane(increments: pd.DataFrame, table: pd.DataFrame, *, wtp: float |
 
 
 def plot_acceptability(curve: pd.DataFrame, *, wtp: float | None = None, effect: str = "classrooms_sustained",
-                       n_pairs: int | None = None, method: str = "bootstrap", by: str = "design") -> Figure:
-    """The cost-effectiveness acceptability curve: per willingness to pay, the probability that
-    each design has the highest net monetary benefit."""
+                       n_pairs: int | None = None, method: str = "bootstrap", by: str = "design",
+                       switches: pd.DataFrame | None = None) -> Figure:
+    """The cost-effectiveness acceptability curves and frontier: per willingness to pay, the
+    probability that each design has the highest net monetary benefit; the frontier (CEAF, where
+    ``curve`` has a ``ceaf`` column) follows the design with the highest mean net benefit, and
+    dotted lines mark the ``switches`` (:func:`~bsc_sim.cost_effectiveness.switch_prices`)."""
     designs = list(dict.fromkeys(curve[by]))
     colours = design_colors(designs)
     unit = EFFECTS[effect].unit if effect in EFFECTS else effect
@@ -117,6 +126,15 @@ def plot_acceptability(curve: pd.DataFrame, *, wtp: float | None = None, effect:
         for design in designs:
             df = curve[curve[by] == design]
             ax.plot(df["wtp"], df["prob_best"], color=colours[design], lw=2.6, label=design_label(design), gid=design)
+        if "ceaf" in curve and curve["ceaf"].notna().any():
+            ceaf = curve.groupby("wtp", sort=True)["ceaf"].max()
+            ax.plot(ceaf.index, ceaf.to_numpy(), color="black", lw=7, alpha=0.18, solid_capstyle="butt", zorder=1,
+                    label="acceptability frontier (the design\nwith the highest mean net benefit)", gid="ceaf")
+        if switches is not None:
+            for k, r in enumerate(switches.to_dict("records")):
+                if np.isfinite(r["wtp"]) and curve["wtp"].min() <= r["wtp"] <= curve["wtp"].max():
+                    ax.axvline(r["wtp"], color="0.45", ls=":", lw=1.4, zorder=1,
+                               label="price at which the best buy changes" if k == 0 else None)
         if wtp is not None:
             ax.axvline(wtp, color="0.3", ls="--", lw=1.3)
             ax.annotate(f"chosen: {money(wtp)}", (wtp, 0.5), xytext=(5, 0), textcoords="offset points",
@@ -136,5 +154,5 @@ def plot_acceptability(curve: pd.DataFrame, *, wtp: float | None = None, effect:
                "is highest")
         _subtitle(fig, "Which design is the best buy, at each price a funder would pay",
                   f"line: probability that the design has the highest net monetary benefit (price x extra {plural} "
-                  f"- extra cost), {how}")
+                  f"- extra cost), {how}; grey band: the acceptability frontier")
     return fig

@@ -39,8 +39,12 @@ COMMAND_KEYS = {
                        "20000, an assumption)",
                 "effect": "what a design buys, for NMB and the acceptability curve: classrooms_sustained (default), "
                           "children_reached, classrooms_reached",
+                "budget": "a budget in US dollars: what it buys of each design (cohorts, classrooms, children, "
+                          "extra effect) with intervals, in budget.csv",
                 "cross": "cross every design with these levers, e.g. '{collaborative.modality: [in_person, virtual], "
                          "team.n_family: [0, 1]}'",
+                "max_designs": "refuse more designs than this (default 100): a safeguard against a cross= of "
+                               "thousands; the refusal states designs x runs",
                 "replications": "seeds per design (default 50)", "seed": "root seed of the replicate seeds (default 0)",
                 **UNCERTAINTY_KEY},
     "sweep": {"experiment": "name in configs/experiment/ or a path to a .yaml file (required)",
@@ -170,8 +174,11 @@ def run_options(settings: dict[str, Any]) -> dict[str, Any]:
     """The settings every experiment command passes to the runner."""
     from ..memory import limit_setting
 
+    every = _int(settings, "checkpoint_every", None)
+    if every is not None and every < 1:  # 0 used to mean the default, silently
+        raise ParamError(f"checkpoint_every = {every}: must be at least 1 (finished runs per checkpoint)")
     return {"executor": _executor(settings), "progress": _bool(settings, "progress", True),
-            "checkpoint_every": _int(settings, "checkpoint_every", None),
+            "checkpoint_every": every,
             "wait_for_lock": _bool(settings, "wait", False), "overwrite": _bool(settings, "overwrite", False),
             "memory_limit": limit_setting(settings.get("memory_limit"))}
 
@@ -195,6 +202,7 @@ def cmd_compare(argv: list[str]) -> int:
         run, written = run_comparison(designs, _int(settings, "replications", 50), _int(settings, "seed", 0),
                                       out_dir, overrides=overrides, **compare_options(settings),
                                       uncertainty=settings.get("uncertainty"),
+                                      max_designs=_int(settings, "max_designs", None),
                                       **run_options(settings))
         return _finish(run, out_dir, written)
 
@@ -202,8 +210,8 @@ def cmd_compare(argv: list[str]) -> int:
 
 
 def compare_options(settings: dict[str, Any]) -> dict[str, Any]:
-    """The cost-effectiveness settings of ``compare``: reference, wtp, effect, cross."""
-    from ..analysis.cost_effectiveness import DEFAULT_EFFECT, DEFAULT_WTP
+    """The cost-effectiveness settings of ``compare``: reference, wtp, effect, budget, cross."""
+    from ..cost_effectiveness import DEFAULT_EFFECT, DEFAULT_WTP
     from .designs import DEFAULT_REFERENCE
 
     reference = settings.get("reference", DEFAULT_REFERENCE)
@@ -212,7 +220,13 @@ def compare_options(settings: dict[str, Any]) -> dict[str, Any]:
     cross = settings.get("cross")
     if cross is not None and not isinstance(cross, dict):
         raise ParamError(f"cross = {cross!r}: expected a mapping such as '{{collaborative.modality: [in_person, virtual]}}'")
-    return {"reference": reference, "wtp": settings.get("wtp", DEFAULT_WTP),
+    budget = settings.get("budget")
+    if isinstance(budget, str):
+        try:
+            budget = float(budget.replace(",", "").lstrip("$"))
+        except ValueError:
+            raise ParamError(f"budget = {budget!r}: a budget in US dollars, e.g. budget=500000") from None
+    return {"reference": reference, "wtp": settings.get("wtp", DEFAULT_WTP), "budget": budget,
             "effect": settings.get("effect") or DEFAULT_EFFECT, "cross": cross}
 
 

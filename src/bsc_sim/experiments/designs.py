@@ -51,6 +51,50 @@ NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 # Strings Hydra reads back as the same string without quotes (anything else is quoted).
 PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
 RESERVED = {"true", "false", "null", "none", "yes", "no", "on", "off", "nan", "inf"}
+# Caps on what a design reference may hold (issue 17): a description goes into every table and
+# report; a comparison of more designs than this is refused unless max_designs= confirms it.
+MAX_DESCRIPTION = 2000
+MAX_DESIGNS = 100
+# Keys a variant or a design file may not set: they would swap the design it starts from (or
+# Hydra's own settings) while the results still carry the first design's label.
+SWAPS_BASE = ("design", "hydra", "defaults")
+
+
+def _key_of(override: str) -> str:
+    return override.lstrip("+~").split("=", 1)[0].strip()
+
+
+def check_variant_keys(text: str, overrides: Sequence[str]) -> None:
+    """Refuse a variant that changes the design it starts from, or sets one key twice (one line)."""
+    seen: set[str] = set()
+    for override in overrides:
+        key = _key_of(override)
+        if key.split(".")[0].split("@")[0] in SWAPS_BASE:
+            raise ParamError(f"designs: {text!r}: {key} cannot be changed in a variant (it would swap the design "
+                             "the variant starts from); name that design instead, e.g. coach+KEY=VALUE")
+        if key in seen:
+            raise ParamError(f"designs: {text!r}: {key} is set twice; give each key once")
+        seen.add(key)
+
+
+def check_design_count(n_designs: int, replications: int, max_designs: int | None) -> None:
+    """Refuse more than ``max_designs`` designs (default :data:`MAX_DESIGNS`) in one line that
+    states designs x runs, before any of them is set up."""
+    cap = MAX_DESIGNS if max_designs is None else max_designs
+    if n_designs > cap:
+        raise ParamError(f"designs: {n_designs:,} designs x {replications:,} replications = "
+                         f"{n_designs * replications:,} runs, more than max_designs={cap:,}; add max_designs="
+                         f"{n_designs} to run them all, or cross fewer values")
+
+
+def count_crossed(n_designs: int, cross: Mapping[str, Any] | None) -> int:
+    """How many designs crossing ``n_designs`` designs with ``cross`` makes (without making them)."""
+    if not isinstance(cross, Mapping) or not cross:
+        return n_designs
+    n = n_designs
+    for values in cross.values():
+        n *= max(len(values) if isinstance(values, list) else 1, 1)
+    return n
 
 
 @dataclass(frozen=True)
@@ -191,8 +235,14 @@ def _from_file(text: str) -> Design:
                          "its own name (design: my_name)")
     description = data.get("description", "")
     if not isinstance(description, str):
-        raise ParamError(f"{where}: description = {description!r}: expected text")
+        raise ParamError(f"{where}: description = {description!r:.60}: expected text")
+    if len(description) > MAX_DESCRIPTION:
+        raise ParamError(f"{where}: description is {len(description):,} characters; at most {MAX_DESCRIPTION:,} "
+                         "(it is printed in every table and report)")
     body = {k: v for k, v in data.items() if k not in ("defaults", "design", *DESIGN_TEXT_KEYS)}
+    for key in body:
+        if str(key).split(".")[0] in SWAPS_BASE:
+            raise ParamError(f"{where}: {key} cannot be set in a design file; its design comes from defaults:")
     overrides = tuple(_flatten(body, known_keys()))
     return Design(label=label, base=base, overrides=overrides, description=" ".join(description.split()),
                   source="file", path=str(path), ref=text)
@@ -241,6 +291,7 @@ def resolve_design(text: str) -> Design:
         design = _from_file(text) if _is_path(text) else _from_name(text)
     else:
         head, overrides = _split_variant(text)
+        check_variant_keys(text, overrides)
         base = _from_file(head) if _is_path(head) else _from_name(head)
         label = "+".join([base.label, *overrides])
         about = f"{base.description} Changed: {', '.join(overrides)}." if base.description else \
@@ -315,7 +366,8 @@ def matching_reference(refs: Sequence[str], reference: str | None, overrides: Se
 
 
 def resolve_designs(refs: Sequence[str], reference: str | None = DEFAULT_REFERENCE,
-                    cross: Mapping[str, Any] | None = None) -> tuple[list[Design], str | None]:
+                    cross: Mapping[str, Any] | None = None, *, replications: int = 1,
+                    max_designs: int | None = None) -> tuple[list[Design], str | None]:
     """Resolve ``designs=`` (and ``cross=``) and the reference; return the designs to run and the
     reference's label.
 
@@ -332,6 +384,8 @@ def resolve_designs(refs: Sequence[str], reference: str | None = DEFAULT_REFEREN
     ref_label = ref_design.label if ref_design else None
     if ref_design is not None and ref_label not in [d.label for d in designs]:
         designs.insert(0, ref_design)
+    skipped = int(ref_label is not None and cross is not None and bool(cross))
+    check_design_count(count_crossed(len(designs) - skipped, cross) + skipped, replications, max_designs)
     if cross:
         designs = cross_designs(designs, cross, skip=ref_label)
     seen: dict[str, str] = {}

@@ -38,8 +38,11 @@ def _subtitle(fig: Figure, title: str, key: str) -> None:
 
     width = max(40, int(fig.get_figwidth() * 13))  # characters of 10.5-point text per line
     lines = [line for part in key.split("\n") for line in textwrap.wrap(part, width)]
+    # The title is wrapped too (bold text at the suptitle's size: about 8 characters per inch), so a
+    # narrow figure does not cut it off.
+    title = "\n".join(textwrap.wrap(title, max(20, int(fig.get_figwidth() * 8))))
     fig.suptitle(title + "\n" * len(lines), x=0.01, ha="left", fontweight="bold")
-    fig.text(0.01, 0.995, "\n\n" + "\n".join(lines), ha="left", va="top", fontsize=10.5, color="0.25",
+    fig.text(0.01, 0.995, "\n\n" * len(title.splitlines()) + "\n".join(lines), ha="left", va="top", fontsize=10.5, color="0.25",
              transform=fig.transFigure)
 
 
@@ -234,7 +237,7 @@ def plot_sweep(results: pd.DataFrame, parameters: Sequence[str], outcomes: Seque
     reps = results["replicate"].nunique() if "replicate" in results else None
     with talk_style():
         fig, axes = plt.subplots(len(outcomes), len(parameters), squeeze=False, layout="constrained",
-                                 figsize=(5.0 * len(parameters), 3.3 * len(outcomes) + 1.4))
+                                 figsize=(max(8.0, 5.0 * len(parameters)), 3.3 * len(outcomes) + 1.4))
         hue_levels, hue_labels = ([None], [""]) if hue is None else _levels(results[hue])[:2]
         per_mark = []
         for i, outcome in enumerate(outcomes):

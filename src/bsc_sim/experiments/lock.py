@@ -67,8 +67,11 @@ def store_lock(out_dir: str | Path, *, wait: bool = False) -> Iterator[None]:
                 _held[key][1] -= 1
         return
     try:
-        fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o666)
+        fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)  # never a link's target
     except OSError as exc:
+        if os.path.islink(root / LOCK_FILE):
+            raise ParamError(f"{shown}: {LOCK_FILE!r} in it is a symbolic link; bsc_sim never follows a link out "
+                             "of out_dir: remove the link or choose another out_dir") from None
         raise ParamError(f"{shown}: cannot be written ({exc.strerror or exc})") from None
     try:
         try:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ import pandas as pd
 
 from ..paramtools import ParamError
 from ..results import _clean, atomic_write, check_dir_target, dumps_json
+from ..safe_paths import is_link, refuse_links, remove_file, remove_tree
 from .lock import LOCK_FILE
 from .specs import RunSpec, fingerprint
 
@@ -49,25 +50,41 @@ STORE_START = ("specs.parquet", "parts")
 STORE_TABLES = frozenset({"experiment.json", "specs.parquet", "manifest.json", "results.parquet", "curves.parquet",
                           "runs.parquet", "failures.csv"})
 ANALYSIS_FILES = frozenset({"comparison.csv", "results.csv", "differences.png", "adoption_curves.png", "points.csv",
-                            "sweep.png", "indices.csv", "indices_second_order.csv", "indices.png", "validation.csv",
+                            "sweep.png", "indices.csv", "indices_second_order.csv", "indices.png", "validation.csv", "facts.csv",
                             "cost_effectiveness.csv", "acceptability.csv", "designs.csv", "ce_plane.png",
                             "acceptability.png", "report.html"})
 ANALYSIS_FILES |= {"prim_boxes.csv", "prim_peeling.csv", "prim.png", "discover.json"}  # bsc-sim discover (analysis/discover.py)
+ANALYSIS_FILES |= {"switch_prices.csv", "budget.csv"}  # compare's decision table (experiments/ce_outputs.py)
+# A re-analysis of discover with other settings writes its set beside the first, numbered (points-2.csv, ...).
+NUMBERED_ANALYSIS = re.compile(r"(discover|points|prim_boxes|prim_peeling|prim)-\d+\.(json|csv|png)")
+
+
+def is_analysis_file(name: str) -> bool:
+    """Is ``name`` one of the analysis files bsc_sim writes in a store?"""
+    return name in ANALYSIS_FILES or NUMBERED_ANALYSIS.fullmatch(name) is not None
 
 __all__ = ["ExperimentStore", "atomic_write", "specs_frame", "publish_analysis", "finish_publishing"]
 
 ANALYSIS_STAGING = ".analysis-staging"
 ANALYSIS_READY = ".analysis-ready"
+# The files bsc_sim writes in parts/ (and its temporary files there and in the store).
+PART_NAME = re.compile(r"(outcomes|curves|runs)-(\d{6})\.parquet")
+TMP_PREFIX = ".tmp-"
+
+
+def _part_number(name: str) -> int | None:
+    match = PART_NAME.fullmatch(name)
+    return int(match.group(2)) if match else None
 
 
 def publish_analysis(root: Path, writers: Mapping[str, Callable[[Path], object]]) -> list[str]:
     """Write an experiment's analysis files into ``root`` as one set (see the module docstring)."""
-    unknown = set(writers) - ANALYSIS_FILES
+    unknown = {name for name in writers if not is_analysis_file(name)}
     if unknown:  # a replaced store deletes only names it knows
         raise ValueError(f"not an analysis file name: {sorted(unknown)}")
     finish_publishing(root)
     staging = root / ANALYSIS_STAGING
-    staging.mkdir()
+    staging.mkdir()  # (a link left there since the check: mkdir fails, nothing followed)
     for name, write in writers.items():
         write(staging / name)
     os.replace(staging, root / ANALYSIS_READY)  # from here on the set is complete
@@ -78,13 +95,23 @@ def publish_analysis(root: Path, writers: Mapping[str, Callable[[Path], object]]
 def finish_publishing(root: Path) -> None:
     """Complete a set whose moves were interrupted; drop one that was not finished being written."""
     ready = root / ANALYSIS_READY
+    refuse_links(root, (ANALYSIS_READY, ANALYSIS_STAGING), f"out_dir = {str(root)!r}")
     if ready.is_dir():
         for path in sorted(ready.iterdir()):
-            os.replace(path, root / path.name)
-        ready.rmdir()
-    staging = root / ANALYSIS_STAGING
-    if staging.is_dir():
-        shutil.rmtree(staging)
+            if not is_link(path):
+                os.replace(path, root / path.name)
+        remove_tree(root, ready)  # (anything else in it was not bsc_sim's analysis)
+    remove_tree(root, root / ANALYSIS_STAGING)
+
+
+def _parquet_readable(path: Path) -> bool:
+    import pyarrow.parquet as pq
+
+    try:
+        pq.read_metadata(path)
+        return True
+    except Exception:
+        return False
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -179,7 +206,26 @@ class ExperimentStore:
         except (OSError, ValueError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
             raise ParamError(f"{shown}: cannot read the store ({reason})") from None
-        return {rid for rid, entry in manifest.items() if entry["status"] == "done"}
+        if not isinstance(manifest, dict) or not all(isinstance(e, dict) and "status" in e for e in manifest.values()):
+            raise ParamError(f"{shown}: manifest.json is not a bsc_sim manifest; move the store away or use another "
+                             "out_dir")
+        damaged = self._damaged_parts(manifest)  # their runs are run again (self-repair)
+        return {rid for rid, entry in manifest.items() if entry["status"] == "done" and entry.get("part") not in damaged}
+
+    def _damaged_parts(self, manifest: Mapping[str, Mapping[str, Any]]) -> set[int]:
+        """Parts the manifest lists whose files are missing or unreadable (a disk fault, a hand edit)."""
+        import pyarrow.parquet as pq
+
+        listed = {e["part"] for e in manifest.values() if e.get("status") == "done" and isinstance(e.get("part"), int)}
+        damaged = set()
+        for part in listed:
+            for table in ("outcomes", "curves", "runs"):
+                try:
+                    pq.read_metadata(self.parts_dir / f"{table}-{part:06d}.parquet")
+                except Exception:  # missing (OSError) or not Parquet (ArrowInvalid)
+                    damaged.add(part)
+                    break
+        return damaged
 
     def check_location(self) -> None:
         """Read-only, and needing no specs: ``out_dir`` can hold a store (a new or empty directory,
@@ -191,6 +237,7 @@ class ExperimentStore:
         """
         shown = f"out_dir = {str(self.root)!r}"
         check_dir_target(self.root, shown)
+        self._refuse_links_and_strangers(shown)
         try:
             if (self.root / "experiment.json").exists():
                 if not os.access(self.root, os.W_OK | os.X_OK):
@@ -205,24 +252,44 @@ class ExperimentStore:
                              f"{f' and {len(foreign) - 1} more' if len(foreign) > 1 else ''}); bsc_sim never writes "
                              "into or deletes what it did not write: use a new or empty directory")
 
+    def _refuse_links_and_strangers(self, shown: str) -> None:
+        """Refuse a store with a symbolic link in it, or a file in ``parts/`` that bsc_sim did not
+        write (issue 17): nothing is ever followed out of ``out_dir`` or deleted that is not ours."""
+        if not self.root.is_dir():
+            return
+        try:
+            refuse_links(self.root, sorted(p.name for p in self.root.iterdir()), shown)
+            if self.parts_dir.is_dir():
+                refuse_links(self.parts_dir, sorted(p.name for p in self.parts_dir.iterdir()), f"{shown} ('parts')")
+                strangers = sorted(p.name for p in self.parts_dir.iterdir()
+                                   if _part_number(p.name) is None and not p.name.startswith(TMP_PREFIX)
+                                   or not p.is_file())
+                if strangers:
+                    raise ParamError(f"{shown}: parts/{strangers[0]!r} is not a file bsc_sim wrote; bsc_sim never "
+                                     "deletes or reads what it did not write: move it out of the store")
+            elif self.parts_dir.exists():
+                raise ParamError(f"{shown}: 'parts' is not a directory; move it away or use another out_dir")
+        except OSError as exc:
+            raise ParamError(f"{shown}: cannot read the store ({exc.strerror or exc})") from None
+
     def _foreign(self) -> list[str]:
         """Entries of the store that bsc_sim did not write (sorted)."""
         names = [p.name for p in self.root.iterdir()]
-        return sorted(n for n in names if n not in STORE_TABLES | ANALYSIS_FILES
+        return sorted(n for n in names if n not in STORE_TABLES and not is_analysis_file(n)
                       and n not in ("parts", LOCK_FILE, ANALYSIS_STAGING, ANALYSIS_READY) and not n.startswith(".tmp-"))
 
     def _clear(self) -> None:
         """Delete a replaced store: only the names bsc_sim writes (experiment.json first, so an
         interrupted clear leaves an unfinished store, which the next command starts over)."""
-        for name in ("experiment.json", *sorted(STORE_TABLES | ANALYSIS_FILES)):
-            (self.root / name).unlink(missing_ok=True)
+        numbered = [p.name for p in self.root.iterdir() if NUMBERED_ANALYSIS.fullmatch(p.name)]
+        for name in ("experiment.json", *sorted(STORE_TABLES | ANALYSIS_FILES), *sorted(numbered)):
+            remove_file(self.root, self.root / name)
         for name in (ANALYSIS_STAGING, ANALYSIS_READY):
-            if (self.root / name).is_dir():
-                shutil.rmtree(self.root / name)
-        if self.parts_dir.is_dir():
+            remove_tree(self.root, self.root / name)
+        if self.parts_dir.is_dir() and not is_link(self.parts_dir):
             for path in self.parts_dir.iterdir():
-                if path.suffix == ".parquet" or path.name.startswith("."):
-                    path.unlink()
+                if _part_number(path.name) is not None or path.name.startswith(TMP_PREFIX):
+                    remove_file(self.root, path)
             self.parts_dir.rmdir()
 
     def open(self, specs: Sequence[RunSpec], description: Mapping[str, Any], *, overwrite: bool = False) -> None:
@@ -250,16 +317,27 @@ class ExperimentStore:
             _write_text(info_path, dumps_json({**description, "fingerprint": fingerprint(specs), "n_runs": len(specs)}))
         self.parts_dir.mkdir(exist_ok=True)
         finish_publishing(self.root)
-        for path in self.root.glob(".tmp-*"):  # temporary files of an interrupted write
-            path.unlink()
+        for path in self.root.glob(f"{TMP_PREFIX}*"):  # temporary files of an interrupted write
+            remove_file(self.root, path)
         manifest_path = self.root / "manifest.json"
         self.manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+        damaged = self._damaged_parts(self.manifest)
+        if damaged:  # forget their runs (run again now) and delete what is left of them (bsc_sim's own files)
+            import sys
+
+            lost = [rid for rid, e in self.manifest.items() if e.get("part") in damaged]
+            print(f"bsc-sim: {len(damaged)} damaged or missing part(s) in {str(self.parts_dir)!r}; their "
+                  f"{len(lost)} runs are run again", file=sys.stderr)
+            for rid in lost:
+                del self.manifest[rid]
+            self._write_manifest()
+        if not _parquet_readable(self.root / "specs.parquet"):  # rewritten: the specs are known
+            _write_parquet(self.root / "specs.parquet", specs_frame(specs))
         listed = {entry["part"] for entry in self.manifest.values() if "part" in entry}
-        for path in self.parts_dir.glob("*.parquet"):  # left by a run killed between part and manifest
-            if int(path.stem.rsplit("-", 1)[1]) not in listed:
-                path.unlink()
-        for path in self.parts_dir.glob(".*"):
-            path.unlink()
+        for path in self.parts_dir.iterdir():  # parts left by a run killed between part and manifest
+            number = _part_number(path.name)
+            if (number is not None and number not in listed) or path.name.startswith(TMP_PREFIX):
+                remove_file(self.root, path)
         self._next_part = max(listed, default=-1) + 1
 
     # -- writing ----------------------------------------------------------------------------
@@ -303,9 +381,18 @@ class ExperimentStore:
                 wanted.setdefault(entry["part"], set()).add(rid)
         frames = []
         for part, ids in sorted(wanted.items()):
-            df = pd.read_parquet(self.parts_dir / f"{table}-{part:06d}.parquet")
+            df = self._read_part(f"{table}-{part:06d}.parquet", pd.read_parquet)
             frames.append(df[df["run_id"].isin(ids)])  # a part may hold runs redone later
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"run_id": []})
+
+    def _read_part(self, name: str, read: Callable[[Path], Any]) -> Any:
+        """Read a part; one damaged past what :meth:`check` can see (its footer reads) is one line."""
+        try:
+            return read(self.parts_dir / name)
+        except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+            first = (str(exc).strip().splitlines() or ["unreadable"])[0][:200]
+            raise ParamError(f"out_dir = {str(self.root)!r}: parts/{name} is damaged ({first}); delete it and re-run "
+                             "the command: its runs are run again") from None
 
     def specs(self) -> pd.DataFrame:
         return pd.read_parquet(self.root / "specs.parquet")
@@ -324,6 +411,9 @@ class ExperimentStore:
         ``curves`` and the provenance table ``runs`` are streamed from the parts to their files a
         few thousand runs at a time, so consolidating never holds them all in memory.
         """
+        return self._consolidate()
+
+    def _consolidate(self) -> dict[str, pd.DataFrame]:
         specs = self.specs()
         outcomes = self._read_parts("outcomes")
         results = specs.merge(outcomes, on="run_id", how="inner", validate="one_to_one")
@@ -336,7 +426,7 @@ class ExperimentStore:
         if len(failures):
             atomic_write(self.root / "failures.csv", lambda p: failures.to_csv(p, index=False))
         elif (self.root / "failures.csv").exists():
-            (self.root / "failures.csv").unlink()
+            remove_file(self.root, self.root / "failures.csv")
         return {"results": results, "failures": failures}
 
     def _stream_in_spec_order(self, table: str, order: Sequence[str], *, by_week: bool = False,
@@ -360,7 +450,7 @@ class ExperimentStore:
                 by_part: dict[int, list[str]] = {}
                 for rid in chunk_ids:
                     by_part.setdefault(part_of[rid], []).append(rid)
-                cache = {p: cache.get(p) or pq.read_table(self.parts_dir / f"{table}-{p:06d}.parquet")
+                cache = {p: cache.get(p) or self._read_part(f"{table}-{p:06d}.parquet", pq.read_table)
                          for p in by_part}
                 # Each part keeps only the runs the manifest credits to it (a run redone later
                 # also sits, stale, in an older part).

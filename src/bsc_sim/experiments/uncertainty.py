@@ -41,8 +41,10 @@ DRAW_TAG = 0x756E63  # "unc"
 
 # Design choices are levers, not uncertainties: an uncertainty file may not draw them.
 LEVER_PREFIXES = ("collaborative.", "team.", "coaching.", "training.")
-LEVER_KEYS = frozenset({"design", "seed", "followup_weeks", "cohort.n_programs", "cohort.selection",
+LEVER_KEYS = frozenset({"design", "seed", "followup_weeks", "lag_weeks", "cohort.n_programs", "cohort.selection",
                         "cohort.applicant_pool_factor"})
+# ... except these, which describe how the world responds to a design, not the design itself.
+WORLD_KEYS = frozenset({"training.lasting_gain", "training.p_try"})
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,7 @@ def load_uncertainty(path: str | Path | None = None) -> Uncertainty:
         where = f"uncertainty.parameters.{key}"
         if key not in defaults or key in ("out_dir", "memory_limit"):
             raise ParamError(f"{where}: unknown parameter (value {spec!r})")
-        if key in LEVER_KEYS or key.startswith(LEVER_PREFIXES):
+        if key not in WORLD_KEYS and (key in LEVER_KEYS or key.startswith(LEVER_PREFIXES)):
             raise ParamError(f"{where}: a design lever, not an uncertainty; vary it with compare, sweep or optimize")
         if not isinstance(spec, Mapping) or set(spec) != {"low", "high", "source"}:
             raise ParamError(f"{where} = {spec!r}: give low:, high: and source: (a citation, or 'assumption')")

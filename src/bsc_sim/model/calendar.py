@@ -23,11 +23,14 @@ The events (MODEL-BRIEF 4.1), applied by :class:`CalendarPhase`:
 * Coach (MODEL-BRIEF 6, "single coach/consultant"; skipped while a programme is derailed): every visit the coach works with one focus
   teacher, rotating through the programme's teaching staff, on the best-evidenced classroom or
   family practice that teacher does not yet use at fidelity; while coached, the teacher gets full
-  feedback (fidelity ceiling 1) on all of their practices. The coach is paid for every visit.
+  feedback (fidelity ceiling 1) on all of their practices, part of which becomes lasting skill
+  (sustainment), and once at fidelity coaches colleagues (peer feedback). The coach is paid for every visit.
   Individual practice change: no team, no PDSA, no cross-programme learning. What spreads from
   the focus teacher spreads by contagion.
 * Workshop ("one-off training"): in one week teaching and family-services staff may attend;
-  attendees gain some belief and skill, and may start practices at low fidelity. No follow-up.
+  attendees gain some belief and skill and a small lasting gain in fidelity on the classroom and
+  family practices (``training.lasting_gain``, fading like any lasting skill), and may start
+  practices at low fidelity, which then grows toward their own lasting level. No follow-up.
 """
 
 from __future__ import annotations
@@ -59,6 +62,11 @@ class Calendar:
     supports_active: np.ndarray       # bool: faculty, calls and data-use support are available
     coach_visit: np.ndarray           # bool
     training: np.ndarray              # bool
+    followup_week: int = -1           # the fixed follow-up reading (-1: the last week)
+
+    def __post_init__(self) -> None:
+        if self.followup_week < 0:
+            object.__setattr__(self, "followup_week", self.horizon - 1)
 
     def events_at(self, week: int) -> list[str]:
         """Names of the events in ``week``."""
@@ -78,7 +86,9 @@ class Calendar:
 
 def build_calendar(p: Params) -> Calendar:
     """The week-by-week calendar of a design (of each cohort, from its start week, in a statewide system)."""
-    c, H = p.collaborative, p.collaborative_weeks
+    # The calendar runs past the follow-up week (collaborative_weeks - 1) when a design's supports end
+    # so late that the lag reading would fall after it (Params.calendar_weeks).
+    c, H = p.collaborative, p.calendar_weeks
     end = c.duration_weeks - 1
     weeks = np.arange(H)
     meeting = np.zeros(H, dtype=bool)
@@ -105,7 +115,7 @@ def build_calendar(p: Params) -> Calendar:
     training = np.zeros(H, dtype=bool)
     if p.training.enabled:
         training[p.training.week] = True
-    return Calendar(H, end, meeting, session, call, congress, supports, coach, training)
+    return Calendar(H, end, meeting, session, call, congress, supports, coach, training, p.collaborative_weeks - 1)
 
 
 class CalendarPhase:
@@ -411,6 +421,9 @@ class CalendarPhase:
         att = np.flatnonzero(can & (self.support_rng.random(len(can)) < t.attendance))
         st.belief[att] += t.belief_gain * (model.practice_effect - st.belief[att])
         st.skill[att] += t.skill_gain * (1 - st.skill[att])
+        # A small lasting gain on the practices the workshop covers; it fades like any lasting skill.
+        covered = st.eligible[att] & self.classroom_practice[None, :]
+        st.lasting[att] = np.minimum(1.0, st.lasting[att] + t.lasting_gain * covered)
         start = (st.eligible[att] & ~st.use[att] & self.classroom_practice[None, :]
                  & (model.pop.programs.abandoned_until[st.program[att]] <= model.week)
                  & (self.support_rng.random((len(att), len(model.practice_effect))) < t.p_try))

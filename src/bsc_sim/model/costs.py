@@ -1,4 +1,4 @@
-"""Cost accounting by category (MODEL-BRIEF 5: staff, faculty, substitute coverage, travel).
+"""Cost accounting by category (staff, faculty, substitute coverage, travel).
 
 Every amount is in US dollars and booked in the week it is incurred, so a planner can see when
 money is spent as well as how much. Unit costs are in :class:`bsc_sim.params.CostParams`.
@@ -105,9 +105,11 @@ class CostLedger:
         if n_new:
             self.add("faculty_training", self.system.faculty_training_cost * n_new)
 
-    def totals(self) -> dict[str, float]:
-        out = {f"cost_{name}": float(v) for name, v in zip(CATEGORIES, self.table.sum(axis=0))}
-        out["cost_total"] = float(self.table.sum())
+    def totals(self, last_week: int | None = None) -> dict[str, float]:
+        """Cost by category and in total, summed over weeks 0 .. ``last_week`` (default: all)."""
+        table = self.table if last_week is None else self.table[: last_week + 1]
+        out = {f"cost_{name}": float(v) for name, v in zip(CATEGORIES, table.sum(axis=0))}
+        out["cost_total"] = float(table.sum())
         return out
 
     def to_frame(self) -> pd.DataFrame:

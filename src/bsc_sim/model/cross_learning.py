@@ -1,4 +1,4 @@
-"""Phase 6, cross_learning: what travels along cross-programme ties each week (MODEL-BRIEF 4.5; ODD 7.11).
+"""Phase 6, cross_learning: what travels along cross-programme ties each week (ODD 7.11; [nembhard2012]).
 
 Ties are formed at learning sessions and the congress and strengthened there and at calls (the
 calendar phase); they live in ``model.pop.ties`` (a sparse edge list, so the weekly product is
@@ -8,10 +8,10 @@ linear in the ties); they decay slowly. Through them, between events:
   programmes have shared (weighted by tie strength);
 * **adaptations**: a programme's local fit of a practice rises toward the better fit that tied
   programmes have found by adapting it (``learning.cross_fit_rate``), so peers' tested change
-  ideas raise the success of a team's own tests (mechanisms 4.6: peers transmit skills);
+  ideas raise the success of a team's own tests ([ramanadhan2010]: peers transmit skills);
 * **encouragement**: ``programs.peer_encouragement`` (0-1) grows with the tie weight to programmes
   that recently shared a successful test; it raises how readily a team starts a cycle
-  (normative pressure and peer recognition, DF 2.2 Zamboni 2020; mechanisms 4.3).
+  (normative pressure and peer recognition, [zamboni2020; kiefe2001]).
 """
 
 from __future__ import annotations

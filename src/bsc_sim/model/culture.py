@@ -1,11 +1,11 @@
 """Phase 8, culture: the learning culture and the capabilities that erode without reinforcement
-(MODEL-BRIEF 4.7; ODD 7.13).
+(ODD 7.13).
 
-* **Learning culture** rises with PDSA cycles whose data were used (mechanisms 7.3: team use of
+* **Learning culture** rises with PDSA cycles whose data were used ([mcintosh2018]: team use of
   data predicts sustainment), with session attendance, and with leaders' support of an active
   team while supports run and the programme is not derailed. It relaxes toward the programme's
   initial culture slowly while the programme's supports run; once they have ended, culture built
-  above the initial level erodes faster (mechanisms 1.7: half of a trained gain is lost in 6.5-13
+  above the initial level erodes faster ([tatel2025]: half of a trained gain is lost in 6.5-13
   months without reinforcement), while a culture pushed below it recovers only slowly.
 * **QI skill** gained at sessions, calls, tests and coaching relaxes toward each person's entry
   skill in every week without such reinforcement (``staff.skill_decay_weekly``).

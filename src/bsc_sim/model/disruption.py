@@ -1,4 +1,4 @@
-"""Phase 3, disruption: programmes derail, recover and drop out (mechanisms 2).
+"""Phase 3, disruption: programmes derail, recover and drop out [butler2014; bartanen2019; boushon2006].
 
 Competing priorities, staffing crises and a director's departure can stop a programme's
 improvement work for a while. Each week a programme that is not derailed becomes derailed with

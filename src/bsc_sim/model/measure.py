@@ -6,8 +6,14 @@ Definitions used throughout:
 * A classroom is **reached** on a classroom-level practice when any present teaching staff member
   in it is at fidelity; a classroom is *reached* when it is reached on at least one classroom-level
   practice. Child-weeks of exposure count the children of reached classrooms each week.
+* A classroom is **using** a practice when any present teaching staff member in it uses a
+  classroom-level practice, at any fidelity.
 * A classroom is **sustained** when it is reached both in the last week of the collaborative and
-  in the last week of follow-up.
+  in the follow-up week (``followup_weeks`` after it).
+* **Lag** readings: each classroom is also read ``lag_weeks`` after the last week of its
+  programme's own supports (collaborative with any follow-up support, coaching, workshop; a design
+  without supports counts from the collaborative's end week), whatever the calendar week; it is
+  *sustained at the lag* when it was reached at its cohort's end and is reached at its lag week.
 * Front-line fidelity: the share of present teaching staff at fidelity on at least one
   classroom-level practice (compare: 52% of clinicians in a 12-month collaborative, DF 2.3).
 * Spread beyond the team: the share of present eligible staff *not* on the team who use at least
@@ -20,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .population import LEVELS, TEACHING_ROLES
+from .system import NEVER
 
 
 class Recorder:
@@ -42,6 +49,7 @@ class Recorder:
         self.n_present = np.zeros((H, M), dtype=np.int32)
         self.n_team = np.zeros((H, M), dtype=np.int32)
         self.n_rooms_reached = np.zeros((H, M), dtype=np.int32)
+        self.n_rooms_using = np.zeros((H, M), dtype=np.int32)   # a classroom practice in use, any fidelity
         self.children_reached = np.zeros((H, M), dtype=np.int64)
         self.engagement = np.zeros((H, M))
         self.cycles = np.zeros((H, M), dtype=np.int32)
@@ -64,6 +72,22 @@ class Recorder:
         self.room_end_week = cohort_end[sch.program_cohort][pop.classroom_program]
         self.reached_at_cohort_end = np.zeros(C, dtype=bool)
         self.n_rooms_sustained = np.zeros((H, M), dtype=np.int32)  # reached at its cohort's end and this week
+        # The fixed follow-up week (the last week unless the calendar runs on to observe a lag).
+        self.followup_week = model.calendar.followup_week
+        self.reached_at_followup = np.zeros(C, dtype=bool)
+        self.followup_state: dict[str, float] = {}
+        # Lag readings: lag_weeks after the programme's own last support week (or after its cohort's
+        # end week when the design has no supports); programmes that never enrol are never read.
+        p = model.params
+        ref = np.where(pop.programs.support_end < NEVER, pop.programs.support_end,
+                       np.r_[sch.cohort_start + p.lag_reference_week, NEVER][sch.program_cohort])
+        lag_week = np.where(ref < NEVER, ref + p.lag_weeks, NEVER)
+        self.program_lag_week = lag_week
+        self.room_lag_week = lag_week[pop.classroom_program]
+        self.reached_at_lag = np.zeros(C, dtype=bool)
+        self.using_at_lag = np.zeros(C, dtype=bool)
+        self.sustained_at_lag = np.zeros(C, dtype=bool)
+        self.children_reached_at_lag = 0
         # Enrolment of teaching staff in the collaborative (on its team at some week up to the end):
         # the hire week of the person enrolled in each post (-1: none), and counts of people.
         self.enrolled_hire = np.full(len(pop.staff.role), -1, dtype=np.int64)
@@ -101,9 +125,22 @@ class Recorder:
         if w == self.end_week:
             self.reached_at_end = reached.copy()
         self.n_rooms_reached[w] = np.bincount(room_prog[reached], minlength=self.M)
+        r_use, k_use = np.nonzero(using[rows][:, self.classroom_practice])
+        room_using = np.zeros(self.C, dtype=bool)
+        room_using[st.classroom[rows[r_use]]] = True
+        self.n_rooms_using[w] = np.bincount(room_prog[room_using], minlength=self.M)
         ending = self.room_end_week == w
         if ending.any():
             self.reached_at_cohort_end[ending] = reached[ending]
+        lagging = self.room_lag_week == w
+        if lagging.any():
+            self.reached_at_lag[lagging] = reached[lagging]
+            self.using_at_lag[lagging] = room_using[lagging]
+            self.sustained_at_lag[lagging] = reached[lagging] & self.reached_at_cohort_end[lagging]
+        if w == self.followup_week:
+            self.reached_at_followup = reached.copy()
+            self.followup_state = {"mean_skill": float(st.skill[st.present].mean()),
+                                   "mean_efficacy": float(pop.programs.efficacy.mean())}
         kept = self.reached_at_cohort_end & reached
         self.n_rooms_sustained[w] = np.bincount(room_prog[kept], minlength=self.M)
         self.children_reached[w] = np.bincount(room_prog[reached], weights=pop.classroom_children[reached], minlength=self.M)

@@ -12,8 +12,9 @@ module of the same name in this package:
 5. **spread** — complex contagion among staff; families take up home practices.
 6. **cross_learning** — beliefs and adaptations move along cross-programme ties; peers' successes
    encourage teams to test.
-7. **sustainment** — fidelity grows toward a ceiling set by feedback, users lapse, practices
-   become embedded.
+7. **sustainment** — fidelity moves toward a ceiling set by each person's lasting skill and the
+   feedback they get; lasting skill grows under feedback and fades without it; users lapse,
+   practices become embedded.
 8. **culture** — the learning culture, QI skill and session momentum rise with reinforcement and
    erode without it.
 9. **measure** — the week's aggregates are recorded.
@@ -47,7 +48,7 @@ from .cross_learning import CrossProgramLearning
 from .culture import Culture
 from .disruption import Disruption
 from .measure import Recorder
-from .outcomes import progress_scores
+from .outcomes import progress_scores, summarize
 from .pdsa import PDSAProcess
 from .population import CrossTies, build_population
 from .spread import WithinProgramSpread
@@ -58,7 +59,7 @@ from .turnover import Turnover
 # Child streams of the model's generator, one per component; new ones are appended so the older
 # streams keep their numbers.
 STREAMS = ("population", "turnover", "pdsa", "spread", "families", "learning", "supports", "sustain", "disruption",
-           "system", "region_ties")
+           "system", "region_ties", "levels")
 
 
 class BSCModel(mesa.Model):
@@ -92,7 +93,7 @@ class BSCModel(mesa.Model):
         self.practice_effect = np.array([x.effect for x in pr])
         self.practice_complexity = np.array([x.complexity for x in pr])
         self.practice_hours = np.array([x.hours_per_week for x in pr])
-        # Rogers attractiveness, equal weights, complexity reversed (DF 4.4): 0 is neutral.
+        # Rogers attractiveness, equal weights, complexity reversed [rogers2003]: 0 is neutral.
         self.practice_attractiveness = np.array([
             np.mean([x.relative_advantage, x.compatibility, 1 - x.complexity, x.trialability, x.observability]) - 0.5
             for x in pr])
@@ -129,6 +130,7 @@ class BSCModel(mesa.Model):
         self.progress_scores = np.ones(self.pop.n_programs, dtype=np.int64)
         self.phase_seconds = dict.fromkeys(self.PHASES, 0.0)
         self.time_phases = time_phases
+        self.followup_summary: dict[str, float] | None = None
         self.program_agents: list[ProgramAgent] = []
         self.staff_agents: list[StaffAgent] = []
         self.family_agents: list[FamilyAgent] = []
@@ -162,6 +164,9 @@ class BSCModel(mesa.Model):
                 self.components[name].step(self)
         if self.week == self.calendar.end_week:
             self._score_progress()
+        if self.week == self.calendar.followup_week < self.calendar.horizon - 1:
+            # The calendar runs on only to observe late lag readings: everything else is read now.
+            self.followup_summary = summarize(self)
         self.week += 1
         self.running = not self.finished
 

@@ -2,10 +2,15 @@
 and the per-programme and PDSA-event tables (the weekly tables come from the measure phase).
 
 "End" is the last week of the collaborative (its congress week; ``collaborative.duration_weeks``
-- 1, used for every design so designs compare at the same time); "follow-up" is the last
-simulated week. "Baseline" is measured at the end of week 0. A classroom is *sustained* when it is
-reached both at the end and at follow-up (``frac_classrooms_sustained_followup``); the share
-reached at follow-up regardless of the end is ``frac_classrooms_reached_followup``.
+- 1, used for every design so designs compare at the same time); "follow-up" is ``followup_weeks``
+later (the last simulated week, unless the calendar runs on to observe a lag). "Baseline" is
+measured at the end of week 0. A classroom is *sustained* when it is reached both at the end and at
+follow-up (``frac_classrooms_sustained_followup``); the share reached at follow-up regardless of the
+end is ``frac_classrooms_reached_followup``. Classrooms *using* a practice use one at any fidelity.
+
+Fixed calendar weeks flatter a design whose supports are still recent; the ``*_lag`` outcomes read
+every classroom ``lag_weeks`` after its own programme's supports ended (measure module), so each
+design is read at the same distance from its own supports. Costs are summed to the follow-up week.
 """
 
 from __future__ import annotations
@@ -40,27 +45,36 @@ def _share(num, den) -> float:
 
 
 def summarize(model) -> dict[str, float]:
-    """The flat dict of scalar outcomes of one run."""
+    """The flat dict of scalar outcomes of one run.
+
+    When the calendar runs past the follow-up week to observe late lag readings, every outcome but
+    the lag readings is the one computed at the follow-up week (``model.followup_summary``), so the
+    extra weeks change nothing else (counts, costs, ties, departures are those up to follow-up).
+    """
+    if getattr(model, "followup_summary", None) is not None and model.week > model.calendar.followup_week:
+        return {**model.followup_summary, **lag_summary(model)}
     rec, p = model.components["measure"], model.params
-    end, last = model.calendar.end_week, model.calendar.horizon - 1
+    end, last = model.calendar.end_week, rec.followup_week
     pdsa = model.components["pdsa"]
     ev = pdsa.events
     n_cycles = len(ev)
     studied = [e for e in ev if e[13] != "fizzled"]
     rooms = rec.n_rooms.sum()
     reach = lambda w: float(rec.n_rooms_reached[w].sum() / rooms)  # noqa: E731
+    using = lambda w: float(rec.n_rooms_using[w].sum() / rooms)  # noqa: E731
     reach0, reach_end, reach_fu = reach(0), reach(end), reach(last)
     gain_end = rec.n_rooms_reached[end] / rec.n_rooms - rec.n_rooms_reached[0] / rec.n_rooms
     gain_fu = rec.n_rooms_reached[last] / rec.n_rooms - rec.n_rooms_reached[0] / rec.n_rooms
     st = model.pop.staff
     # Sustained: reached when the collaborative ended and still reached at the end of follow-up.
     # In a statewide system each classroom counts from its own cohort's end (the same week for one cohort).
-    sustained_rooms = float((rec.reached_at_cohort_end & rec.reached_now).sum())
+    sustained_rooms = float((rec.reached_at_cohort_end & rec.reached_at_followup).sum())
     # Programmes that improved by the end, and of them those that kept at least half of the
     # classrooms they gained (reached at the end, not at baseline) until the end of follow-up.
     room_prog, M = model.pop.classroom_program, rec.M
     gained = np.bincount(room_prog, weights=rec.reached_at_end & ~rec.reached_at_start, minlength=M)
-    kept = np.bincount(room_prog, weights=rec.reached_at_end & ~rec.reached_at_start & rec.reached_now, minlength=M)
+    kept = np.bincount(room_prog, weights=rec.reached_at_end & ~rec.reached_at_start & rec.reached_at_followup,
+                       minlength=M)
     improved = gain_end >= p.progress.modest
     fit = local_fit(p, model.pop)  # at the end of the run
     family = model.pop.practice_level == LEVELS.index("family")
@@ -74,6 +88,10 @@ def summarize(model) -> dict[str, float]:
         "frac_classrooms_reached_end": reach_end,
         "frac_classrooms_reached_followup": reach_fu,
         "frac_classrooms_sustained_followup": sustained_rooms / rooms,
+        "frac_classrooms_using_baseline": using(0),
+        "frac_classrooms_using_end": using(end),
+        "frac_classrooms_using_followup": using(last),
+        **lag_summary(model),
         "frac_programs_improved_end": float(np.mean(gain_end >= p.progress.modest)),
         "frac_programs_improved_followup": float(np.mean(gain_fu >= p.progress.modest)),
         "n_classrooms_reached_baseline": float(rec.n_rooms_reached[0].sum()),
@@ -110,9 +128,9 @@ def summarize(model) -> dict[str, float]:
         "mean_momentum": float(rec.momentum[: end + 1].mean()),
         "mean_fit": float(fit.mean()),
         "mean_fit_family_practices": float(fit[:, family].mean()) if family.any() else float("nan"),
-        "n_pdsa_cycles_followup": float(sum(e[4] > end for e in ev)),
-        "mean_skill_followup": float(model.pop.staff.skill[model.pop.staff.present].mean()),
-        "mean_efficacy_followup": float(model.pop.programs.efficacy.mean()),
+        "n_pdsa_cycles_followup": float(sum(end < e[4] <= last for e in ev)),
+        "mean_skill_followup": rec.followup_state["mean_skill"],
+        "mean_efficacy_followup": rec.followup_state["mean_efficacy"],
         "frac_staff_fidelity_end": _share(rec.n_fidelity[end].sum(), rec.n_eligible[end].sum()),
         "frac_frontline_fidelity_end": _share(rec.frontline[end, 1], rec.frontline[end, 0]),
         "frac_nonteam_staff_adopted": _share(rec.nonteam[end, 1], rec.nonteam[end, 0]),
@@ -132,7 +150,7 @@ def summarize(model) -> dict[str, float]:
         "n_staff_departures": float(model.components["turnover"].departures),
         "staff_turnover_annual": _share(model.components["turnover"].departures, rec.n_present.sum() / 52),
     }
-    costs = model.ledger.totals()
+    costs = model.ledger.totals(last)
     out.update(costs)
     total = costs["cost_total"]
     reached_rooms = reach_end * rooms
@@ -142,13 +160,37 @@ def summarize(model) -> dict[str, float]:
     return out
 
 
+def lag_summary(model) -> dict[str, float]:
+    """Classrooms reached, using and sustained ``lag_weeks`` after their programme's supports ended.
+
+    Only classrooms whose lag week was simulated count (all of them in a single collaborative; in a
+    statewide system, those of cohorts whose lag fell within the horizon: ``frac_classrooms_lag_observed``).
+    """
+    rec = model.components["measure"]
+    seen = rec.room_lag_week < model.calendar.horizon
+    n = float(seen.sum())
+    kids = model.pop.classroom_children
+    lag_weeks = rec.program_lag_week[rec.program_lag_week < model.calendar.horizon]
+    return {
+        "frac_classrooms_reached_lag": _share(rec.reached_at_lag[seen].sum(), n),
+        "frac_classrooms_using_lag": _share(rec.using_at_lag[seen].sum(), n),
+        "frac_classrooms_sustained_lag": _share(rec.sustained_at_lag[seen].sum(), n),
+        "n_classrooms_reached_lag": float(rec.reached_at_lag[seen].sum()),
+        "n_classrooms_sustained_lag": float(rec.sustained_at_lag[seen].sum()),
+        "n_classrooms_using_lag": float(rec.using_at_lag[seen].sum()),
+        "n_children_reached_lag": float(kids[seen & rec.reached_at_lag].sum()),
+        "frac_classrooms_lag_observed": _share(n, len(seen)),
+        "mean_lag_week": float(lag_weeks.mean()) if len(lag_weeks) else float("nan"),
+    }
+
+
 def system_summary(model, total_cost: float) -> dict[str, float]:
     """Scalar outcomes of the system level (issue 11); one region and one cohort for a single collaborative.
 
     Children reached are the children of classrooms reached in the last simulated week.
     """
     sch, rec = model.schedule, model.components["measure"]
-    last = model.calendar.horizon - 1
+    last = rec.followup_week
     enrolled = sch.program_cohort >= 0
     children = float(model.pop.classroom_children.sum())
     kids_reached = float(rec.children_reached[last].sum())

@@ -1,4 +1,4 @@
-"""Phase 4, pdsa: Plan-Do-Study-Act cycles run by improvement teams (MODEL-BRIEF 4.3; Model for Improvement, DF 2.1).
+"""Phase 4, pdsa: Plan-Do-Study-Act cycles run by improvement teams (Model for Improvement, [langley2009]).
 
 A team runs one cycle at a time:
 
@@ -33,7 +33,7 @@ A team runs one cycle at a time:
 
 Every cycle is one row of the event log. A cycle counts as *well run* when it was data-driven
 (the team measured) and iterative (it built on an earlier cycle of the same practice): the
-features Knudsen et al. 2019 found rarely met (DF 2.2).
+features [knudsen2019] found rarely met.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ class PDSAProcess:
         order = np.argsort(st.program, kind="stable")
         self.staff_of = np.split(order, np.cumsum(np.bincount(st.program, minlength=M))[:-1])  # posts per programme
         c = model.params.collaborative
-        # Prework is for forming the team and baseline data; tests of change start at LS1 (DF 2.1).
+        # Prework is for forming the team and baseline data; tests of change start at LS1 [ihind].
         self.first_week = c.prework_weeks if c.enabled and c.n_sessions > 0 else 0
 
     # -- helpers -------------------------------------------------------------------------
@@ -132,7 +132,7 @@ class PDSAProcess:
         since_end = np.maximum(0, w - pr.support_end - 1)
         after = q.post_collaborative_factor * pr.culture / 0.5 * 0.5 ** (since_end / q.taper_half_life_weeks)
         support = np.where(supported(model), 1.0, after)
-        readiness = (pr.commitment + pr.efficacy) / 2  # Weiner 2009: commitment and efficacy (DF 4.3)
+        readiness = (pr.commitment + pr.efficacy) / 2  # [weiner2009]: commitment and efficacy
         momentum = 1.0 - q.momentum_weight + 2.0 * q.momentum_weight * pr.momentum
         peers = 1.0 + model.params.learning.peer_start_boost * pr.peer_encouragement
         leaders = np.where(leader_on_team(model), 1.0, q.no_leader_start_factor)
@@ -255,7 +255,7 @@ class PDSAProcess:
             self.next_scale[m] = min(n_units, int(np.ceil(self.scale[m] * q.scale_factor)))
             return "scale_up"
         if seen == GO:
-            # Only a leader can make a practice the programme's own (MODEL-BRIEF 3: leaders endorse).
+            # Only a leader can make a practice the programme's own (leaders endorse, [aarons2016]).
             pr.endorsed[m, k] = bool(self._leader_here[m])
             self.adopted[m, k] = True
             self.next_practice[m] = -1
@@ -304,7 +304,7 @@ class PDSAProcess:
         decide_at = self.week_start + q.plan_weeks + q.do_weeks + q.study_weeks
         for m in np.flatnonzero((self.stage == STUDY) & (decide_at <= w)):
             self._decide(model, m, members)
-        # Testers keep practising while their test runs (MODEL-BRIEF 4.3 "do").
+        # Testers keep practising while their test runs (the "do" of PDSA, [langley2009]).
         st = model.pop.staff
         st.fidelity += q.fidelity_gain * (1.0 - st.fidelity) * (st.testing & st.use)
         st.reinforced_week[st.testing.any(axis=1)] = w

@@ -70,6 +70,11 @@ class Counter:
         return group_sum(self.group, mask, self.n_groups).astype(np.int64)
 
 
+def unsupported_levels(p: Params, rng: np.random.Generator, size) -> np.ndarray:
+    """Personal unsupported fidelity levels (``sustain.unsupported_mean``, ``unsupported_concentration``)."""
+    return beta_draw(rng, p.sustain.unsupported_mean, p.sustain.unsupported_concentration, size)
+
+
 def beta_draw(rng: np.random.Generator, mean: float | np.ndarray, concentration: float, size=None) -> np.ndarray:
     """Beta draws parameterised by mean and concentration a+b (means at 0 or 1 are degenerate)."""
     mean = np.clip(mean, 1e-6, 1 - 1e-6)
@@ -133,6 +138,8 @@ class Staff:
     eligible: np.ndarray            # bool (S,P) role can use the practice
     use: np.ndarray                 # bool (S,P) currently using
     fidelity: np.ndarray            # (S,P) 0-1 (0 when not using)
+    unsupported: np.ndarray         # (S,P) the holder's personal unsupported fidelity level (Beta at entry)
+    lasting: np.ndarray             # (S,P) lasting skill: the level fidelity settles at without feedback (>= unsupported)
     belief: np.ndarray              # (S,P) belief that the practice works 0-1
 
 
@@ -381,7 +388,9 @@ def build_population(p: Params, rng: np.random.Generator) -> Population:
     threshold = np.clip(rng.normal(st.threshold_mean, st.threshold_sd, S), 0.0, 1.0)
     skill = beta_draw(rng, st.skill_mean, st.skill_concentration, S)
     use = eligible & (rng.random((S, P)) < st.initial_use_prob)
-    fidelity = np.where(use, beta_draw(rng, st.initial_fidelity_mean, st.initial_fidelity_concentration, (S, P)), 0.0)
+    # Each person's unsupported level on each practice; baseline users practise at it.
+    unsupported = unsupported_levels(p, rng, (S, P))
+    fidelity = np.where(use, unsupported, 0.0)
     staff = Staff(
         program=program, role=role, classroom=np.asarray(rooms, dtype=np.int64),
         present=np.ones(S, dtype=bool), vacant_until=np.zeros(S, dtype=np.int64),
@@ -389,7 +398,7 @@ def build_population(p: Params, rng: np.random.Generator) -> Population:
         team_seat=np.zeros(S, dtype=bool), reinforced_week=np.full(S, -1, dtype=np.int64),
         threshold=threshold, on_team=np.zeros(S, dtype=bool), coached_until=np.full(S, -1, dtype=np.int64),
         testing=np.zeros((S, P), dtype=bool), eligible=eligible, use=use,
-        fidelity=fidelity, belief=beta_draw(rng, st.belief_prior_mean, st.belief_prior_concentration, (S, P)),
+        fidelity=fidelity, unsupported=unsupported, lasting=unsupported.copy(), belief=beta_draw(rng, st.belief_prior_mean, st.belief_prior_concentration, (S, P)),
     )
     fp = p.families
     eng = beta_draw(rng, fp.engagement_mean, fp.engagement_concentration, F)

@@ -1,4 +1,4 @@
-"""Phase 5, spread: within programmes (MODEL-BRIEF 4.4), staff contagion and families' home use.
+"""Phase 5, spread: within programmes [centola2007; bass1969], staff contagion and families' home use.
 
 Staff: one call of the public kernel :func:`bsc_sim.spread.contagion_step` (the public, verified kernel) on the
 within-programme staff network, with each person's threshold shifted by the practice's Rogers

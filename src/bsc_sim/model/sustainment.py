@@ -1,24 +1,34 @@
-"""Phase 7, sustainment: fidelity, lapse and embedding (MODEL-BRIEF 4.6; ODD 7.12).
+"""Phase 7, sustainment: fidelity, lasting skill, lapse and embedding (ODD 7.12).
 
-Fidelity of every user moves toward a *ceiling* set by the feedback they get:
-``ceiling = unsupported_ceiling + (1 - unsupported_ceiling) x feedback``, where feedback (0-1) is
-the largest of:
+Every person has, on every practice, a *lasting level* ``L``: the fidelity they keep with no
+feedback at all. It starts at their personal *unsupported level* (Beta with mean
+``unsupported_mean`` and concentration ``unsupported_concentration``, drawn at entry), so some
+people practise at fidelity unsupported and the share who do moves smoothly with the parameters.
+Fidelity moves toward a *ceiling* ``L + (1 - L) x feedback``, where feedback (0-1) is the
+largest of:
 
 * being a tester in a running PDSA cycle or being coached (1);
 * being on a team (1 while the programme's supports run);
 * the programme's endorsement of the practice x its leadership support;
-* a colleague who sits on the team and uses the practice at fidelity among one's contacts
-  (``peer_coaching_feedback``: team members coach colleagues, so fidelity spreads past the team);
+* a colleague among one's contacts who uses the practice at fidelity and sits on the team or was
+  coached (``peer_coaching_feedback``: they coach colleagues, so fidelity spreads past them);
 * reflective supervision actually operating: a leader of the programme uses a programme-level
   practice at fidelity (``supervision_feedback`` for the staff the leaders supervise);
 * the programme's learning culture (x ``culture_feedback``).
 
 After a programme's supports end (the collaborative's end, or its dropout), the team,
 endorsement, peer-coaching and supervision terms (all organisational routines) are multiplied by
-its culture; while it is derailed they are multiplied by
-``disruption.support_factor``. Upward fidelity moves at
-``fidelity_rate x (1.5 - complexity) x (0.5 + skill)`` of the gap per week; downward (feedback
-gone) at the slower ``drift_rate``.
+its culture; while it is derailed they are multiplied by ``disruption.support_factor``. Upward
+fidelity moves at ``fidelity_rate x (1.5 - complexity) x (0.5 + skill)`` of the gap per week;
+downward (feedback gone: the part of fidelity that rested on it) at ``drift_rate``.
+
+Lasting skill: while fidelity is above ``L``, ``L`` rises toward it at ``internalise_rate`` of the
+gap per week (practice under feedback becomes habit); above the unsupported level it decays back
+with half-life ``retained_half_life_weeks`` (skill decay), whether or not the person still uses
+the practice. So coached and team members keep part of what they gained, fading over years;
+feedback that lasts (culture, peers, supervision) keeps lasting skill up. A newcomer starts at
+their own unsupported level (turnover); a workshop raises attendees' lasting levels a little
+(``training.lasting_gain``).
 
 Users lapse with a weekly hazard that falls with the programme's learning culture, leadership
 support, routinisation (the practice is *embedded*: at least ``embed_threshold`` of eligible
@@ -52,13 +62,15 @@ class Sustainment:
         self.leader = np.isin(pop.staff.role, (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES))
         self.teaching = np.isin(pop.staff.role, TEACHING_ROLES)
         # The practice's base success chance in a programme, before local fit (logit).
+        # Weekly decay of lasting skill above the unsupported level (from its half-life).
+        self.decay = 1.0 - 0.5 ** (1.0 / model.params.sustain.retained_half_life_weeks)
         self.base_logit = np.log(np.clip(model.practice_effect, 1e-6, 1 - 1e-6)
                                  / np.clip(1 - model.practice_effect, 1e-6, 1))
 
     def step(self, model) -> None:
         p, st, pr = model.params, model.pop.staff, model.pop.programs
         s, prog, w = p.sustain, st.program, model.week
-        ceiling = s.unsupported_ceiling + (1.0 - s.unsupported_ceiling) * self.feedback(model)
+        ceiling = st.lasting + (1.0 - st.lasting) * self.feedback(model)
         # Only users' fidelity and beliefs move and only users lapse, so the updates are computed at
         # the (person, practice) entries in use (the same numbers as over the whole array).
         r, k = np.nonzero(st.use)
@@ -68,6 +80,7 @@ class Sustainment:
         gap = ceiling[r, k] - st.fidelity[r, k]
         # A weekly step closes at most the whole gap (the growth factor can exceed 1 for fast rates).
         st.fidelity[r, k] += np.where(gap > 0, np.minimum(growth, 1.0), s.drift_rate) * gap
+        self.update_lasting(model)
         # Users learn from use whether the practice works in their programme.
         works = _sigmoid(self.base_logit[None, :] + local_fit(p, model.pop))
         belief = st.belief[r, k] + s.experience_rate * (works[pg, k] - st.belief[r, k])
@@ -85,6 +98,12 @@ class Sustainment:
         st.use[r[hit], k[hit]] = False
         st.fidelity[r[hit], k[hit]] = 0.0
         self.update_embedded(model)
+
+    def update_lasting(self, model) -> None:
+        """Lasting skill rises toward fidelity above it and decays toward the unsupported level."""
+        st, s = model.pop.staff, model.params.sustain
+        above = np.maximum(st.fidelity - st.lasting, 0.0)      # 0 for non-users (fidelity 0)
+        st.lasting += s.internalise_rate * above - self.decay * (st.lasting - st.unsupported)
 
     @staticmethod
     def home_share(model) -> np.ndarray:
@@ -109,8 +128,8 @@ class Sustainment:
         endorse = pr.endorsed * (pr.leadership * carry)[:, None]
         direct = st.testing | (st.coached_until >= w)[:, None]
         at_fid = st.use & (st.fidelity >= s.fidelity_threshold) & st.present[:, None]
-        # Colleagues on the team who practise at fidelity coach their contacts.
-        coaches = (at_fid & st.on_team[:, None]).astype(np.float64)
+        # Colleagues on the team, or coached, who practise at fidelity coach their contacts.
+        coaches = (at_fid & (st.on_team | (st.coached_until >= 0))[:, None]).astype(np.float64)
         coached = (model.pop.staff_network.links @ coaches) > 0
         peer = s.peer_coaching_feedback * coached * carry[prog][:, None]
         # Reflective supervision operating: a leader uses a programme-level practice at fidelity.

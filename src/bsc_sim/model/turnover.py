@@ -1,9 +1,10 @@
-"""Phase 2, turnover: staff and family turnover and hiring (MODEL-BRIEF 4.2; DF 3.2).
+"""Phase 2, turnover: staff and family turnover and hiring [bassok2021; doromal2022].
 
 Each programme has a persistent annual turnover propensity T (heterogeneous: many centres lose
 nobody, some lose half their staff). Present staff leave with the weekly hazard
 h = 1 - (1 - T)^(1/52). A leaver's slot stays vacant for a geometric number of weeks; the
-newcomer has fresh skill, threshold and beliefs and takes up a practice only if the programme has
+newcomer has fresh skill, threshold, beliefs and unsupported fidelity levels (no lasting skill
+gained yet; drawn from a stream of their own) and takes up a practice only if the programme has
 *embedded* it, with a chance equal to ``onboarding_prob`` x the programme's learning culture
 (colleagues pass practices on only as far as the culture carries them). When the director
 leaves, the learning culture loses a share of its value, the programme's endorsements lapse and
@@ -16,11 +17,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .population import DIRECTOR, beta_draw
+from .population import DIRECTOR, beta_draw, unsupported_levels
 
 
 def weekly_hazard(annual_rate: np.ndarray | float) -> np.ndarray:
-    """Weekly hazard equivalent to an annual turnover share (DF 3.2 conversion)."""
+    """Weekly hazard equivalent to an annual turnover share (h = 1 - (1 - T)^(1/52))."""
     return 1.0 - (1.0 - np.asarray(annual_rate, dtype=np.float64)) ** (1.0 / 52.0)
 
 
@@ -29,6 +30,7 @@ class Turnover:
 
     def setup(self, model) -> None:
         self.rng = model.streams["turnover"]
+        self.level_rng = model.streams["levels"]   # newcomers' unsupported levels (a stream of their own)
         pop = model.pop
         self.hazard = weekly_hazard(pop.programs.turnover_annual)
         self.family_hazard = float(weekly_hazard(model.params.turnover.family_annual_rate))
@@ -76,15 +78,17 @@ class Turnover:
         st.reinforced_week[slots] = -1
         st.threshold[slots] = np.clip(self.rng.normal(sp.threshold_mean, sp.threshold_sd, n), 0, 1)
         st.belief[slots] = beta_draw(self.rng, sp.belief_prior_mean, sp.belief_prior_concentration, (n, P))
-        # A new director brings their own leadership support (MODEL-BRIEF 3: leaders' exit is the biggest shock).
+        # A new director brings their own leadership support (a leader's exit is the biggest shock, [bartanen2019]).
         new_leader = prog[st.role[slots] == DIRECTOR]
         pr.leadership[new_leader] = beta_draw(self.rng, p.readiness.leadership_support_mean, p.readiness.concentration,
                                               len(new_leader))
-        # Newcomers learn only what the programme has embedded (MODEL-BRIEF 4.2).
+        # Newcomers learn only what the programme has embedded ([pascoe2021]: turnover loses organisational knowledge).
         p_onboard = p.turnover.onboarding_prob * pr.culture[prog]
         onboard = pr.embedded[prog] & st.eligible[slots] & (self.rng.random((n, P)) < p_onboard[:, None])
         st.use[slots] = onboard
         st.fidelity[slots] = np.where(onboard, p.turnover.onboarding_fidelity, 0.0)
+        st.unsupported[slots] = unsupported_levels(p, self.level_rng, (n, P))
+        st.lasting[slots] = st.unsupported[slots]
         if p.team.enabled:
             join = st.team_seat[slots] & (pr.start_week[prog] <= model.week)  # teams meet from the cohort's start
             if p.turnover.team_backfill_uses_leadership:

@@ -48,6 +48,9 @@ def _store_info(root: Path) -> dict[str, Any]:
         raise ParamError(f"{shown}: cannot read experiment.json ({getattr(exc, 'strerror', None) or exc})") from None
     if not isinstance(info, dict) or "kind" not in info:
         raise ParamError(f"{shown}: experiment.json does not describe an experiment")
+    if not (root / "results.csv").is_file() and info["kind"] not in ("compare", "sweep", "sensitivity"):
+        raise ParamError(f"{shown}: holds a bsc-sim {info['kind']} store, which has no report; report covers the "
+                         "stores of bsc-sim compare, sweep and sensitivity")
     if not (root / "results.csv").is_file():
         raise ParamError(f"{shown}: holds no finished analysis yet (some runs failed or were not run); re-run the "
                          f"bsc-sim {info['kind']} command that made it, then the report")

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..analysis.cost_effectiveness import COST_ITEMS, DEFAULT_EFFECT, EFFECTS, cost_breakdown
+from ..cost_effectiveness import COST_ITEMS, DEFAULT_EFFECT, EFFECTS, cost_breakdown
 from ..formatting import interval, number, pct, usd, usd_interval
 from ..palette import design_label, outcome_label
 
@@ -27,7 +27,8 @@ __all__ = ["report_context", "FIGURES"]
 # Figures a store may hold, in the order the report shows them, with a caption.
 FIGURES = {
     "ce_plane.png": "The cost-effectiveness plane",
-    "acceptability.png": "The acceptability curve: which design is the best buy at each price",
+    "acceptability.png": "The acceptability curves and frontier: which design is the best buy at each price, and where "
+                         "the decision changes",
     "differences.png": "Differences from the reference, cohort by cohort",
     "adoption_curves.png": "Classrooms reached over time",
     "sweep.png": "How the outcomes change across the sweep",
@@ -109,19 +110,39 @@ def _designs(root: Path, info: dict[str, Any]) -> list[dict[str, str]]:
             for r in table.to_dict("records")]
 
 
+def _status_text(r: dict[str, Any]) -> str:
+    """The status under a design's name: "frontier", "D: dominated (97% of draws)", ..."""
+    if r["status"] == "frontier":
+        return "frontier"
+    p = r["p_dominated"] if r["status"] == "D" else 1 - r["p_frontier"]
+    words = {"D": "dominated", "ED": "extendedly dominated"}.get(r["status"], r["status"])
+    clear = "" if bool(r.get("clear", True)) else ", not clear"
+    return f"{r['status']}: {words} ({pct(p, 0)} of draws{clear})" if p == p else f"{r['status']}: {words}"
+
+
+def _decision(ce: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The decision effect's rows of ``cost_effectiveness.csv``, cheapest first; None without one
+    (or for a store written before the decision table had a status code and sequential ICERs)."""
+    if ce is None or not ce["wtp"].notna().any() or "compared_with" not in ce:
+        return None
+    effect = ce.loc[ce["wtp"].notna(), "effect"].iloc[0]
+    return ce[ce["effect"] == effect].sort_values("mean_cost", kind="stable")
+
+
 def _headline(comparison: pd.DataFrame | None, ce: pd.DataFrame | None,
               scope: str = "cohort") -> tuple[list[str], list[dict[str, Any]]]:
-    """Per design: the key outcomes with intervals and, with a reference, what it buys and at what price."""
+    """The decision table: per design, cheapest first, the key outcomes with intervals and, with a
+    reference, what it buys, its status, the ICER against the next cheaper frontier design (none
+    off the frontier), the net benefit and the chance of being the best buy."""
     if comparison is None:
         return [], []
-    designs = list(dict.fromkeys(comparison["design"]))
+    decision = _decision(ce)
+    designs = list(decision["design"]) if decision is not None else list(dict.fromkeys(comparison["design"]))
     columns = [outcome_label(o, short=True) for o in HEADLINE_OUTCOMES if o in set(comparison["outcome"])]
-    decision = ce[ce["effect"] == ce.loc[ce["wtp"].notna(), "effect"].iloc[0]] if ce is not None and ce["wtp"].notna().any() \
-        else None
     if decision is not None:
         eff = EFFECTS[decision["effect"].iloc[0]]
-        columns += [f"extra {eff.plural} per {scope}", f"extra cost per {scope}", f"cost per extra {eff.unit}",
-                    f"net benefit at {usd(decision['wtp'].iloc[0])}", "chance of being the best buy"]
+        columns += [f"extra {eff.plural} per {scope}", f"cost per extra {eff.unit}, against the next cheaper design",
+                    f"net benefit at {usd(decision['wtp'].iloc[0])}", "chance of the best buy"]
     rows = []
     for design in designs:
         cells = []
@@ -132,24 +153,53 @@ def _headline(comparison: pd.DataFrame | None, ce: pd.DataFrame | None,
             r = row.iloc[0]
             fmt = pct if outcome.startswith("frac_") else usd
             cells.append({"value": fmt(r["mean"]), "interval": interval(r["ci_low"], r["ci_high"], fmt)})
+        status = ""
         if decision is not None:
-            r = decision[decision["design"] == design].iloc[0]
+            r = decision[decision["design"] == design].iloc[0].to_dict()
             is_ref = r["quadrant"] == "reference"
+            status = _status_text(r)
+            icer = r["icer"] == r["icer"]
             cells += [
                 {"value": "reference" if is_ref else number(r["inc_effect"], signed=True),
                  "interval": "" if is_ref else interval(r["inc_effect_ci_low"], r["inc_effect_ci_high"],
                                                         lambda v: number(v, signed=True))},
-                {"value": "" if is_ref else usd(r["inc_cost"], signed=True),
-                 "interval": "" if is_ref else usd_interval(r["inc_cost_ci_low"], r["inc_cost_ci_high"], signed=True)},
-                {"value": "" if is_ref else (usd(r["icer"]) if r["icer"] == r["icer"] else r["quadrant"]),
-                 "interval": usd_interval(r["icer_ci_low"], r["icer_ci_high"]) if r["icer"] == r["icer"] else ""},
+                {"value": usd(r["icer"]) if icer else "-",
+                 "interval": usd_interval(r["icer_ci_low"], r["icer_ci_high"]) if icer else "",
+                 "note": f"vs {design_label(r['compared_with'])}" if icer else ""},
                 {"value": "" if is_ref else usd(r["nmb"], signed=True),
                  "interval": "" if is_ref else usd_interval(r["nmb_ci_low"], r["nmb_ci_high"], signed=True)},
                 {"value": pct(r["prob_best"], 0), "interval": ""},
             ]
-        status = decision[decision["design"] == design].iloc[0]["status"] if decision is not None else ""
-        rows.append({"label": design_label(design), "name": design, "cells": cells, "status": status})
+        rows.append({"label": design_label(design), "name": design, "cells": cells, "status": status,
+                     "status_code": status.split(":")[0] if status else ""})
     return columns, rows
+
+
+def _decision_notes(ce: pd.DataFrame | None, budget: pd.DataFrame | None = None) -> list[str]:
+    """Where the best buy changes, the dominances the draws do not bear out, designs measured against
+    business as usual of their own cohort, what a budget buys, and a caution at small n."""
+    from ..cost_effectiveness import small_n_caution, switch_prices
+    from ..experiments.ce_outputs import no_clear_winner, pairing_warnings, switch_sentence
+
+    decision = _decision(ce)
+    if decision is None:
+        return []
+    eff = EFFECTS[decision["effect"].iloc[0]]
+    labels = {d: design_label(d) for d in {*decision["design"], *decision.get("paired_with", pd.Series([])).dropna()}}
+    notes = [switch_sentence(switch_prices(ce), eff.unit, design_label)]
+    notes += [n[0].upper() + n[1:] + "." for n in no_clear_winner(decision, labels)]
+    if "paired_with" in decision:
+        notes += pairing_warnings(decision, labels)
+    if budget is not None and "cohorts" in budget:
+        for r in budget.dropna(subset=["cohorts"]).to_dict("records"):
+            ci = interval(r.get("extra_effect_ci_low"), r.get("extra_effect_ci_high"), lambda v: number(v))
+            notes.append(f"{usd(r['budget'])} buys {number(r['cohorts'])} cohorts of {design_label(r['design'])} "
+                         f"({number(r.get('n_classrooms'), 0)} classrooms, {number(r.get('n_children'), 0)} children) and "
+                         f"{number(r['extra_effect'])} {ci} extra {eff.plural}.")
+    caution = small_n_caution(int(decision["n_pairs"].max()))
+    if caution:
+        notes.append("Caution: " + caution + ".")
+    return [n for n in notes if n]
 
 
 def _other_effects(ce: pd.DataFrame | None) -> list[dict[str, Any]]:
@@ -163,12 +213,15 @@ def _other_effects(ce: pd.DataFrame | None) -> list[dict[str, Any]]:
             continue
         rows = []
         for r in ce[(ce["effect"] == effect) & (ce["quadrant"] != "reference")].to_dict("records"):
-            icer = usd(r["icer"]) if r["icer"] == r["icer"] else r["quadrant"]
+            has = r["icer"] == r["icer"]
             rows.append({"label": design_label(r["design"]), "gain": number(r["inc_effect"], signed=True),
                          "gain_interval": interval(r["inc_effect_ci_low"], r["inc_effect_ci_high"],
                                                    lambda v: number(v, signed=True)),
-                         "icer": icer, "icer_interval": usd_interval(r["icer_ci_low"], r["icer_ci_high"])
-                         if r["icer"] == r["icer"] else "", "status": r["status"]})
+                         "icer": usd(r["icer"]) if has else "-",
+                         "icer_interval": (f"{usd_interval(r['icer_ci_low'], r['icer_ci_high'])} vs "
+                                           f"{design_label(r.get('compared_with') or '?')}") if has else "",
+                         "status": _status_text(r) if "p_dominated" in r else r["status"],
+                         "status_code": str(r["status"]).split()[0]})
         out.append({"label": EFFECTS[effect].label, "unit": EFFECTS[effect].unit, "plural": EFFECTS[effect].plural,
                     "rows": rows})
     return out
@@ -298,22 +351,27 @@ def _compare_question(info: dict[str, Any], ce: pd.DataFrame | None) -> str:
 
 
 def _summary_sentence(ce: pd.DataFrame | None, scope: str = "cohort") -> str:
-    """The best buy at the chosen willingness to pay, in one sentence."""
-    if ce is None or not ce["wtp"].notna().any():
+    """The best buy at the chosen willingness to pay, in one sentence, with n and a caution at small n."""
+    decision = _decision(ce)
+    if decision is None:
         return ""
-    decision = ce[ce["wtp"].notna()]
+    from ..cost_effectiveness import small_n_caution
+
     eff = EFFECTS[decision["effect"].iloc[0]]
     wtp = decision["wtp"].iloc[0]
+    n = int(decision["n_pairs"].max())
     best = decision.loc[decision["nmb"].idxmax()]
     ref = design_label(best["reference"])
+    chance = f"The chance that it is the best buy at that price is {pct(best['prob_best'], 0)} ({n} paired replicates"
+    chance += "; too few for a firm answer)." if small_n_caution(n) else ")."
     if best["quadrant"] == "reference":
         return (f"At {usd(wtp)} per {eff.unit}, no design is worth its extra cost over {ref}: "
-                f"{ref} has the highest net benefit (chance {pct(best['prob_best'], 0)}).")
-    icer = (f", {usd(best['icer'])} per extra {eff.unit} {usd_interval(best['icer_ci_low'], best['icer_ci_high'])}"
-            if best["icer"] == best["icer"] else "")
+                f"{ref} has the highest net benefit. " + chance)
+    icer = (f", {usd(best['icer'])} per extra {eff.unit} {usd_interval(best['icer_ci_low'], best['icer_ci_high'])} "
+            f"against {design_label(best['compared_with'])}" if best["icer"] == best["icer"] else "")
     return (f"At {usd(wtp)} per {eff.unit}, the best buy is {design_label(best['design'])}: "
             f"{number(best['inc_effect'], signed=True)} {eff.plural} per {scope} for {usd(best['inc_cost'], signed=True)} "
-            f"over {ref}{icer}. The chance that it is the best buy at that price is {pct(best['prob_best'], 0)}.")
+            f"over {ref}{icer}. " + chance)
 
 
 def _study_next(root: Path) -> dict[str, Any] | None:
@@ -347,6 +405,7 @@ def report_context(root: Path, info: dict[str, Any], *, question: str | None = N
         "designs": _designs(root, info) if kind == "compare" else [],
         "summary": _summary_sentence(ce, scope) if kind == "compare" else "", "scope": scope,
         "headline_columns": [], "headline_rows": [], "other_effects": _other_effects(ce),
+        "decision_notes": _decision_notes(ce, _read_csv(root, "budget.csv")) if kind == "compare" else [],
         "reference": design_label(ce["reference"].iloc[0]) if ce is not None and len(ce) else None,
         "breakdown": _breakdown(results, scope) if kind == "compare" else None,
         "figures": [{"name": name, "caption": caption, "src": _png(root / name)}
@@ -363,7 +422,8 @@ def report_context(root: Path, info: dict[str, Any], *, question: str | None = N
     if kind != "compare":
         for name, title in (("points.csv", "Each point of the grid, with its difference from the reference point"),
                             ("indices.csv", "Sensitivity indices"), ("indices_second_order.csv", "Interactions"),
-                            ("validation.csv", "Stylized facts")):
+                            ("facts.csv", "Registered facts: calibration targets and validation facts"),
+                            ("validation.csv", "Stylized facts (stores written before facts.csv)")):
             table = _read_csv(root, name)
             if table is not None:
                 context["tables"].append({"title": title, "name": name, "html": _table_html(table),

@@ -29,11 +29,14 @@ from bsc_sim.viz.controls import LeverSelect, LeverSlider, Player
 from bsc_sim.viz.live import Calendar, Series
 from bsc_sim.viz.panels import (
     NETWORK_KEY,
+    TWO_PX,
     Chart,
     Headlines,
     Key,
     NetworkPicture,
     ProgressPanel,
+    StateHeadlines,
+    StatePicture,
     WeekTile,
     _text,
     design_calendars,
@@ -76,9 +79,9 @@ def OneLevers(levers: solara.Reactive[dict], on_lever):
     LeverSelect("Who is on each team", v["team"], teams, lambda x: on_lever("team", x))
     LeverSlider("Staff turnover", v["turnover"], f"{v['turnover']:.0%} a year", 0.0, 0.6, 0.05,
                 lambda x: on_lever("turnover", round(x, 2)))
-    LeverSlider("Capacity to use data", v["data_capacity"], f"{v['data_capacity']:.2f} (0 to 1)", 0.0, 1.0, 0.05,
+    LeverSlider("Capacity to use data", v["data_capacity"], f"{v['data_capacity']:.2f}", 0.0, 1.0, 0.05,
                 lambda x: on_lever("data_capacity", round(x, 2)))
-    LeverSlider("Leadership support", v["leadership"], f"{v['leadership']:.2f} (0 to 1)", 0.0, 1.0, 0.05,
+    LeverSlider("Leadership support", v["leadership"], f"{v['leadership']:.2f}", 0.0, 1.0, 0.05,
                 lambda x: on_lever("leadership", round(x, 2)))
     LeverSlider("Programmes in the cohort", v["n_programs"], str(v["n_programs"]), 2, 30, 1,
                 lambda x: on_lever("n_programs", x), integer=True)
@@ -88,7 +91,7 @@ def OneLevers(levers: solara.Reactive[dict], on_lever):
 @solara.component
 def SeedInput(seed, on_value):
     with solara.Div(classes=["bsc-lever"]):
-        _text("div", "Seed (the same seed gives the same cohort)", ["bsc-label"])
+        _text("div", "Seed (same seed, same cohort)", ["bsc-label"])
         solara.InputText("", value=str(seed), on_value=on_value, continuous_update=False)
 
 
@@ -104,15 +107,22 @@ def TwoLevers(pair: solara.Reactive[dict], on_pair):
 
 @solara.component
 def OneView(model: BSCVizModel, tick: solara.Reactive[int]):
-    Headlines(model, tick)
-    calendars = [Calendar(**model.calendar_marks())]
+    if model.is_state:
+        StateHeadlines(model, tick)
+    else:
+        Headlines(model, tick)
+    calendars = [] if model.is_state else [Calendar(**model.calendar_marks())]  # a state: dozens of cohorts
     names = list(model.params.practices)
     colors = practice_colors(names)
     with solara.Div(classes=["bsc-one"]):
         with solara.Div(classes=["bsc-panel", "bsc-network"]):
-            _text("h3", "Staff and families, programme by programme", ["bsc-panel-title"])
-            NetworkPicture(model, tick)
-            Key(NETWORK_KEY)
+            if model.is_state:
+                _text("h3", "The state, region by region and wave by wave", ["bsc-panel-title"])
+                StatePicture(model, tick)
+            else:
+                _text("h3", "Staff and families, programme by programme", ["bsc-panel-title"])
+                NetworkPicture(model, tick)
+                Key(NETWORK_KEY)
             ProgressPanel(model, tick)
         with solara.Div(classes=["bsc-charts"]):
             Chart("How far it has spread", reach_series(), lambda ms: [ms[0].weekly()] * 3, [model], tick,
@@ -134,15 +144,20 @@ def TwoView(models: tuple, tick: solara.Reactive[int]):
             with solara.Div(classes=["bsc-panel", "bsc-design"]):
                 _text("h2", m.label, ["bsc-design-title"], style=f"border-color: {design_color(m.design)}; "
                                                                  f"color: {design_color(m.design)}")
-                Headlines(m, tick, week=False)
-                NetworkPicture(m, tick, width_px=1000)
-    Key(NETWORK_KEY)
+                if m.is_state:
+                    StateHeadlines(m, tick, week=False)
+                    StatePicture(m, tick, width_px=TWO_PX)
+                else:
+                    Headlines(m, tick, week=False, compact=True)
+                    NetworkPicture(m, tick, width_px=TWO_PX)
+    if not all(m.is_state for m in models):
+        Key(NETWORK_KEY)
     calendars = design_calendars(models)
     with solara.Div(classes=["bsc-two"]):
         Chart("Classrooms reached", design_series(models, "frac_classrooms_reached"),
-              lambda ms: [m.weekly() for m in ms], list(models), tick, calendars, width_px=1000, height_px=330)
+              lambda ms: [m.weekly() for m in ms], list(models), tick, calendars, width_px=TWO_PX, height_px=300)
         Chart("Cost so far", design_series(models, "cost_so_far"), lambda ms: [m.weekly() for m in ms],
-              list(models), tick, calendars, unit="money", width_px=1000, height_px=330)
+              list(models), tick, calendars, unit="money", width_px=TWO_PX, height_px=300)
 
 
 @solara.component
@@ -193,14 +208,13 @@ def Page():
                                        on_value=lambda m: switch(m, levers.value, pair.value, "mode"))
         with solara.Div(classes=["bsc-body"]):
             with solara.Div(classes=["bsc-side"]):
-                with solara.Div(classes=["bsc-card"]):
-                    _text("h3", "Play the two years", ["bsc-panel-title"])
+                with solara.Div(classes=["bsc-card", "bsc-player-card"]):
                     if mode.value == TWO:  # in one-design mode the week leads the headline numbers instead
-                        WeekTile(models[0], tick)
+                        WeekTile(max(models, key=lambda m: m.calendar.horizon), tick)
                     Player(runs, tick, rebuild, lock, playing)
                 with solara.Div(classes=["bsc-card"]):
-                    _text("h3", "Levers (a change starts again at week 0)" if mode.value == ONE
-                          else "Designs (a change starts again at week 0)", ["bsc-panel-title"])
+                    _text("h3", "Levers (restart at week 0)" if mode.value == ONE else "Designs (restart at week 0)",
+                          ["bsc-panel-title"])
                     if mode.value == ONE:
                         OneLevers(levers, lambda k, v: switch(ONE, {**levers.value, k: v}, pair.value, k))
                     else:
@@ -218,8 +232,11 @@ def _subtitle(models: tuple, mode: str) -> str:
     if mode == ONE:
         return models[0].describe_levers()
     a, b = models
-    return (f"{a.label} and {b.label} on the same cohort (seed {a.seed}): the same programmes, staff and families; "
-            "only the design differs")
+    if a.same_cohort(b):
+        return (f"{a.label} and {b.label} on the same cohort (seed {a.seed}): the same programmes, staff and "
+                "families; only the design differs")
+    return (f"{a.label} ({a.cohort_size()}) and {b.label} ({b.cohort_size()}), seed {a.seed}: different cohorts, "
+            "so compare shares, not counts")
 
 
 __all__ = ["HEADING", "PAGE_TITLE", "Page"]

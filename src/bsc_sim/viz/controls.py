@@ -77,14 +77,15 @@ def Player(runs: solara.Reactive[tuple], tick: solara.Reactive[int], rebuild: Ca
         clock = None
         while playing.value and not finished():
             wps = SPEEDS[speed.value]
-            week = runs.value[0].week
+            lead = max(runs.value, key=lambda m: m.calendar.horizon)  # a state (five years) beside a collaborative
+            week = lead.week
             if clock is None or clock.weeks_per_second != wps:
                 clock = PlayClock(wps, week, time.monotonic())
             drawn.clear()
-            advance(min(clock.weeks_due(week, time.monotonic()), runs.value[0].calendar.horizon - week),
+            advance(min(clock.weeks_due(week, time.monotonic()), lead.calendar.horizon - week),
                     while_playing=True)
             drawn.wait(timeout=FRAME_TIMEOUT)  # the frame is drawn, by this thread or the one that was rendering
-            time.sleep(max(MIN_GAP, clock.wait(runs.value[0].week, time.monotonic())))
+            time.sleep(max(MIN_GAP, clock.wait(lead.week, time.monotonic())))
         if playing.value:
             playing.set(False)
 
@@ -109,12 +110,13 @@ def Player(runs: solara.Reactive[tuple], tick: solara.Reactive[int], rebuild: Ca
                           on_click=lambda: advance(1), classes=["bsc-step"])
             solara.Button("Reset", color="primary", outlined=True, on_click=reset, classes=["bsc-reset"])
         with solara.Div(classes=["bsc-speed"]):
-            horizon = runs.value[0].calendar.horizon
-            solara.HTML(tag="div", unsafe_innerHTML=f"Speed: {SPEEDS[speed.value]:g} weeks a second "
-                        f"({horizon} weeks in about {horizon / SPEEDS[speed.value]:.0f} s)", classes=["bsc-label"])
+            horizon = max(m.calendar.horizon for m in runs.value)
+            solara.HTML(tag="div", unsafe_innerHTML=f"Speed: {SPEEDS[speed.value]:g} weeks a second",
+                        classes=["bsc-label"], attributes={"title": f"{horizon} weeks in about "
+                                                                    f"{horizon / SPEEDS[speed.value]:.0f} s"})
             solara.ToggleButtonsSingle(value=speed, values=list(SPEEDS), classes=["bsc-speed-buttons"])
         if done:
-            solara.HTML(tag="div", unsafe_innerHTML="The run is over: Reset starts again at week 0.",
+            solara.HTML(tag="div", unsafe_innerHTML="The run is over: Reset plays it again.",
                         classes=["bsc-note"])
 
 

@@ -18,6 +18,7 @@ from matplotlib.collections import EllipseCollection, LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
+from ..model.population import KIND_NAMES
 from ..palette import (
     KIND_COLORS,
     KIND_LABELS,
@@ -38,8 +39,27 @@ FAMILY_COLORS = ("#efe3cf", "#f28e2b")
 EDGE_COLOR = "#c8c8c8"
 CROSS_TIE_COLOR = "#c51b7d"
 OUTLINE = "#404040"
-STAFF_DIAMETER = 0.22    # layout units (a classroom's two teachers are 0.28 apart)
-FAMILY_DIAMETER = 0.11
+STAFF_DIAMETER = 0.3     # layout units (a classroom's two teachers are 0.38 apart)
+FAMILY_DIAMETER = 0.17
+LABEL_LIMIT = 16         # programmes are labelled (P3 HS) only in cohorts up to this size
+BARS_LIMIT = 40          # up to this many programmes the progress panel has one bar each, else a histogram
+
+# Programme kinds in population.KIND_NAMES order. The shared palette names the first ones; the view
+# adds any kind it does not name yet (a state has family child care homes).
+_MORE_KINDS = {"family_child_care": ("family child care home", "FCC", "#b5651d")}
+
+
+def _kind_style() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    labels, short, colors = list(KIND_LABELS), list(KIND_SHORT), list(KIND_COLORS)
+    for name in KIND_NAMES[len(labels):]:
+        extra = _MORE_KINDS.get(name, (name.replace("_", " "), name[:3].upper(), "#7f7f7f"))
+        labels.append(extra[0])
+        short.append(extra[1])
+        colors.append(extra[2])
+    return tuple(labels), tuple(short), tuple(colors)
+
+
+VIEW_KIND_LABELS, VIEW_KIND_SHORT, VIEW_KIND_COLORS = _kind_style()
 
 
 def node_state(present: np.ndarray, use: np.ndarray, fidelity: np.ndarray, threshold: float) -> np.ndarray:
@@ -120,7 +140,8 @@ def draw_network(ax: Axes, layout: NetworkLayout, edges: np.ndarray, state: np.n
                  program: np.ndarray, kind: np.ndarray | None = None, on_team: np.ndarray | None = None,
                  cross_edges: np.ndarray | None = None, family_home: np.ndarray | None = None,
                  family_on_team: np.ndarray | None = None, labels: bool = True, legend: bool = True,
-                 title: str | None = None, fontsize: float = 10, team_width: float = 2.0) -> NetworkArtists:
+                 title: str | None = None, fontsize: float = 10, team_width: float = 2.0,
+                 label_room: float = 0.5) -> NetworkArtists:
     """Draw staff posts coloured by adoption and families coloured by home use, programme by programme.
 
     Args:
@@ -135,6 +156,7 @@ def draw_network(ax: Axes, layout: NetworkLayout, edges: np.ndarray, state: np.n
         family_home: (F,) families using at least one practice at home; without it no families are drawn.
         fontsize: size of the programme labels and title.
         team_width: outline of team members, in points (thinner for small pictures).
+        label_room: space above the top row of programmes for their labels, in layout units.
     """
     pos = layout.staff
     S = len(pos)
@@ -155,16 +177,17 @@ def draw_network(ax: Axes, layout: NetworkLayout, edges: np.ndarray, state: np.n
     nodes.set_facecolor(np.asarray(STATE_COLORS)[state])
     nodes.set_linewidths(_outline(on_team, S, 0.5, team_width))
     x0, x1, y0, y1 = layout.extent
+    labels = labels and len(layout.centres) <= LABEL_LIMIT
     if labels:
         for m, (x, y) in enumerate(layout.centres):
             k = int(kind[m]) if kind is not None else None
-            tag = f"P{m}" + (f" {KIND_SHORT[k]}" if k is not None else "")
+            tag = f"P{m}" + (f" {VIEW_KIND_SHORT[k]}" if k is not None else "")
             ax.text(x, y + layout.radius[m] + 0.05, tag, ha="center", va="bottom", fontsize=fontsize,
-                    color=KIND_COLORS[k] if k is not None else "black", fontweight="bold")
+                    color=VIEW_KIND_COLORS[k] if k is not None else "black", fontweight="bold")
     ax.set_aspect("equal")
     ax.set_axis_off()
     ax.set_xlim(x0 - 0.1, x1 + 0.1)
-    ax.set_ylim(y0 - 0.1, y1 + (0.5 if labels else 0.1))
+    ax.set_ylim(y0 - 0.1, y1 + (label_room if labels else 0.1))
     if legend:
         ax.legend(handles=network_legend_handles(families is not None), loc="upper left", bbox_to_anchor=(1.0, 1.0),
                   fontsize=fontsize * 0.85, frameon=False)
@@ -203,7 +226,8 @@ def update_network(artists: NetworkArtists, state: np.ndarray, *, on_team: np.nd
 
 
 def draw_adoption(ax: Axes, adoption: pd.DataFrame, *, week: int | None = None, session_weeks: Sequence[int] = (),
-                  end_week: int | None = None, call_weeks: Sequence[int] = (), legend: bool = True):
+                  end_week: int | None = None, call_weeks: Sequence[int] = (), legend: bool = True,
+                  legend_fontsize: float = 9, legend_below: bool = False):
     """Adoption curves per practice: share of eligible staff using (solid) and at fidelity (dashed).
 
     Returns ``(lines, marker)``: the curves (two per practice) and the week marker (or None), so an
@@ -225,22 +249,27 @@ def draw_adoption(ax: Axes, adoption: pd.DataFrame, *, week: int | None = None, 
     mark_calendar(ax, session_weeks, end_week, call_weeks)
     ax.set(xlabel="week", ylabel="share of eligible staff", ylim=(0, 1), xlim=(0, max(int(adoption["week"].max()), 1)))
     percent_axis(ax)
-    if legend:
+    if legend:  # beside the axes, so it never covers the curves or the session lines
         handles, _ = ax.get_legend_handles_labels()
         handles += [Line2D([], [], color="0.3", lw=2, label="using"),
                     Line2D([], [], color="0.3", lw=1.4, ls="--", label="at fidelity")]
         handles += calendar_handles(session_weeks, end_week, call_weeks)
-        ax.legend(handles=handles, fontsize=8, loc="upper left", frameon=False, ncols=2)
+        where = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.13), "ncols": 3} if legend_below else \
+            {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "ncols": 1}
+        ax.legend(handles=handles, fontsize=legend_fontsize, frameon=False, borderaxespad=0.0, **where)
     marker = ax.axvline(week, **NOW_STYLE) if week is not None else None
     return lines, marker
 
 
 def draw_progress(ax: Axes, scores: np.ndarray, kind: np.ndarray | None = None, *, title: str | None = None,
                   fontsize: float = 9):
-    """Team progress score (IHI 1-5) per programme as bars coloured by programme kind."""
+    """Team progress score (IHI 1-5) per programme as bars coloured by programme kind; above
+    ``BARS_LIMIT`` programmes (a state), how many programmes have each score, stacked by kind."""
     scores = np.asarray(scores)
     M = len(scores)
-    colors = [KIND_COLORS[int(k)] for k in kind] if kind is not None else ["0.4"] * M
+    if M > BARS_LIMIT:
+        return _draw_score_counts(ax, scores, kind, title=title, fontsize=fontsize)
+    colors = [VIEW_KIND_COLORS[int(k)] for k in kind] if kind is not None else ["0.4"] * M
     bars = ax.bar(np.arange(M), scores, color=colors, width=0.7)
     ax.set(ylim=(0, 5), yticks=range(1, 6), xlabel="programme", ylabel="progress score (1-5)")
     small = fontsize * (0.8 if M > 12 else 1.0)
@@ -249,10 +278,139 @@ def draw_progress(ax: Axes, scores: np.ndarray, kind: np.ndarray | None = None, 
     ax.grid(axis="y", alpha=0.3)
     ax.grid(axis="x", visible=False)
     if kind is not None:  # outside the axes: bars may reach the top; below when a title takes the top
-        kinds = [Line2D([], [], color=c, lw=6, label=lab) for c, lab in zip(KIND_COLORS, KIND_LABELS)]
+        present = set(int(k) for k in kind)
+        kinds = [Line2D([], [], color=c, lw=6, label=lab)
+                 for k, (c, lab) in enumerate(zip(VIEW_KIND_COLORS, VIEW_KIND_LABELS)) if k in present]
         where = {"loc": "upper right", "bbox_to_anchor": (1.0, -0.2)} if title else \
             {"loc": "lower right", "bbox_to_anchor": (1.0, 1.0)}
         ax.legend(handles=kinds, fontsize=fontsize, frameon=False, ncols=2, borderaxespad=0.1, **where)
     if title:
         ax.set_title(title, fontsize=fontsize + 1, loc="left")
     return bars
+
+
+def _draw_score_counts(ax: Axes, scores: np.ndarray, kind: np.ndarray | None, *, title: str | None,
+                       fontsize: float):
+    """Programmes per progress score (1-5), stacked by kind."""
+    kind = np.zeros(len(scores), dtype=int) if kind is None else np.asarray(kind, dtype=int)
+    bottom = np.zeros(5)
+    bars = []
+    for k in np.unique(kind):
+        counts = np.bincount(np.clip(scores[kind == k], 1, 5) - 1, minlength=5)
+        bars.append(ax.bar(np.arange(1, 6), counts, bottom=bottom, width=0.7, color=VIEW_KIND_COLORS[k],
+                           label=VIEW_KIND_LABELS[k]))
+        bottom = bottom + counts
+    ax.set(xlabel="progress score (1-5)", ylabel="programmes", xticks=range(1, 6))
+    ax.tick_params(labelsize=fontsize)
+    ax.grid(axis="y", alpha=0.3)
+    ax.grid(axis="x", visible=False)
+    ax.legend(fontsize=fontsize * 0.9, frameon=False, loc="upper right")
+    if title:
+        ax.set_title(title, fontsize=fontsize + 1, loc="left")
+    return bars
+
+
+# -- a state: regions x waves ------------------------------------------------------------------
+STATE_FILL_LOW, STATE_FILL_HIGH, STATE_WAIT = "#f2f6fa", "#045a8d", "#e6550d"
+REACH_STEPS = 11  # shades of a cell's share reached (0%, 10%, ..., 100%), so a GIF palette holds them all
+
+
+def reach_ramp() -> list[str]:
+    """The shades a regions x waves cell can take (hex), lightest first."""
+    from matplotlib.colors import LinearSegmentedColormap, to_hex
+
+    cmap = LinearSegmentedColormap.from_list("reach", [STATE_FILL_LOW, STATE_FILL_HIGH], N=REACH_STEPS)
+    return [to_hex(cmap(i)) for i in range(REACH_STEPS)]
+
+
+@dataclass
+class StateGrid:
+    """The artists of a drawn regions x waves grid that change from week to week."""
+
+    boxes: object
+    labels: list
+    n_cells: int
+    title: Text | None = None
+
+    @property
+    def dynamic(self) -> list:
+        return [self.boxes, *self.labels, *([self.title] if self.title is not None else [])]
+
+
+def draw_state_grid(ax: Axes, cells: pd.DataFrame, n_regions: int, *, fontsize: float = 10,
+                    title: str | None = None) -> StateGrid:
+    """A state's regions (rows) x waves (columns, headed by their planned start week) and a last
+    column for the programmes that never enrol; :func:`update_state_grid` colours it for a week.
+
+    ``cells`` is :func:`bsc_sim.viz.readout.state_cells` (any week: only its regions, waves and
+    planned weeks are used here).
+    """
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import Rectangle
+
+    waves = sorted(int(w) for w in cells["wave"].unique())
+    n_cols = len(waves) + 1
+    ax.set_xlim(0, n_cols)
+    ax.set_ylim(n_regions, -0.55)
+    ax.set_axis_off()
+    planned = cells.groupby("wave")["planned"].min()
+    beside = {"xycoords": ("axes fraction", "data"), "textcoords": "offset points", "ha": "right"}
+    ax.annotate("week", (0, -0.12), xytext=(-0.3 * fontsize, 0), va="bottom", fontsize=fontsize, color="0.3", **beside)
+    for j, w in enumerate(waves):
+        ax.text(j + 0.5, -0.12, f"{int(planned[w])}", ha="center", va="bottom", fontsize=fontsize)
+    ax.text(n_cols - 0.5, -0.12, "out", ha="center", va="bottom", fontsize=fontsize, color="0.3")
+    for r in range(n_regions):
+        ax.annotate(f"R{r + 1}", (0, r + 0.5), xytext=(-0.3 * fontsize, 0), va="center", fontsize=fontsize,
+                    fontweight="bold", **beside)
+    spots = [(waves.index(int(w)), int(r)) for r, w in zip(cells["region"], cells["wave"])]
+    spots += [(n_cols - 1, r) for r in range(n_regions)]
+    boxes = PatchCollection([Rectangle((c + 0.05, r + 0.06), 0.9, 0.88) for c, r in spots], linewidths=1.0,
+                            edgecolors="0.8", facecolors="white")
+    ax.add_collection(boxes)
+    labels = [ax.text(c + 0.5, r + 0.5, "", ha="center", va="center", fontsize=fontsize) for c, r in spots]
+    text = ax.set_title(title, fontsize=fontsize * 1.1, loc="left") if title is not None else None
+    return StateGrid(boxes, labels, len(cells), text)
+
+
+def update_state_grid(grid: StateGrid, cells: pd.DataFrame, outside: pd.DataFrame, title: str | None = None) -> None:
+    """Colour the grid for one week: blank until planned, orange outline while waiting for
+    faculty, then filled by the share of the wave's classrooms reached (written in)."""
+    from matplotlib.colors import LinearSegmentedColormap
+
+    from .readout import PLANNED, WAITING
+
+    cmap = LinearSegmentedColormap.from_list("reach", [STATE_FILL_LOW, STATE_FILL_HIGH], N=REACH_STEPS)
+    faces, edges, widths = [], [], []
+    for label, row in zip(grid.labels, cells.itertuples(index=False)):
+        share = row.reached / max(row.n_classrooms, 1)
+        if row.status == PLANNED:
+            faces.append("white"), edges.append("0.8"), widths.append(1.0)
+            label.set_text("")
+        elif row.status == WAITING:
+            faces.append("white"), edges.append(STATE_WAIT), widths.append(3.0)
+            label.set_text("wait")
+            label.set_color(STATE_WAIT)
+        else:
+            faces.append(cmap(share)), edges.append("0.6"), widths.append(1.0)
+            label.set_text(f"{share:.0%}")
+            label.set_color("white" if share > 0.45 else "black")
+    for label, row in zip(grid.labels[grid.n_cells:], outside.itertuples(index=False)):
+        share = row.reached / max(row.n_classrooms, 1)
+        faces.append(cmap(share) if row.n_programs else "white"), edges.append("0.8"), widths.append(1.0)
+        label.set_text(f"{share:.0%}" if row.n_programs else "")
+        label.set_color("0.3")
+    grid.boxes.set_facecolors(faces)
+    grid.boxes.set_edgecolors(edges)
+    grid.boxes.set_linewidths(widths)
+    if title is not None and grid.title is not None:
+        grid.title.set_text(title)
+
+
+def state_legend_handles() -> list:
+    """Legend entries of the regions x waves grid."""
+    from matplotlib.patches import Patch
+
+    return [Patch(facecolor=STATE_FILL_LOW, edgecolor="0.6", label="few of a wave's classrooms reached"),
+            Patch(facecolor=STATE_FILL_HIGH, edgecolor="0.6", label="many reached"),
+            Patch(facecolor="white", edgecolor=STATE_WAIT, linewidth=2.5, label="wave waiting for faculty"),
+            Patch(facecolor="white", edgecolor="0.8", label="wave not started (planned week above)")]

@@ -73,6 +73,21 @@ class SpreadHistory:
     design: str
     meta: dict = field(default_factory=dict)
     call_weeks: list[int] = field(default_factory=list)
+    state_plan: dict | None = None           # a state: its schedule (:func:`.readout.state_plan`)
+    rooms_reached: np.ndarray | None = None  # a state: int (T, M) classrooms reached per programme
+    rooms_sustained: np.ndarray | None = None
+
+    @property
+    def is_state(self) -> bool:
+        """Whether the run is a statewide system (the figures then show regions x waves)."""
+        return self.state_plan is not None
+
+    def state_cells(self, frame: int):
+        """(cells, outside) of a state at ``frame`` (:func:`bsc_sim.viz.readout.cells_from`)."""
+        from .readout import cells_from
+
+        return cells_from(self.state_plan, int(self.weeks[frame]) + 1, self.rooms_reached[frame],
+                          self.rooms_sustained[frame])
 
     @property
     def positions(self) -> np.ndarray:
@@ -143,11 +158,20 @@ class SpreadHistory:
         return int(hits[0])
 
     def caption(self, frame: int) -> str:
-        """'week 21 - learning session 2' style caption of a frame."""
+        """'week 22 - learning session 2' style caption of a frame, with the week counted as the view
+        counts it (weeks run: frame ``t`` is the end of week ``t + 1``; see :func:`shown_week`)."""
         w = int(self.weeks[frame])
+        if self.is_state:  # dozens of cohorts, each in its own phase: the year instead
+            return f"week {shown_week(w)} (year {w // 52 + 1})"
         phase = "collaborative" if w <= self.end_week else "follow-up"
         names = [event_label(e) for e in self.events[frame]]
-        return f"week {w} ({phase})" + (f" - {', '.join(names)}" if names else "")
+        return f"week {shown_week(w)} ({phase})" + (f" - {', '.join(names)}" if names else "")
+
+
+def shown_week(week: int) -> int:
+    """The week as the view and the talk figures show it: weeks run, so the model's week 0 (the
+    first row of ``RunResult.timeseries``) is week 1 and the last of 104 weeks is week 104."""
+    return int(week) + 1
 
 
 def cross_tie_pairs(model: BSCModel) -> np.ndarray:
@@ -199,6 +223,12 @@ def record_spread(params: Params, seed: int | None = None) -> SpreadHistory:
         progress[w] = progress_scores(rec, w, rec.cycles[w], pop.programs.embedded.any(axis=1), params.progress)
         cross.append(cross_tie_pairs(model))
     graph = pop.staff_graph
+    state = {}
+    if params.system.enabled:
+        from .readout import state_plan
+
+        state = {"state_plan": state_plan(model), "rooms_reached": rec.n_rooms_reached[:H].copy(),
+                 "rooms_sustained": rec.n_rooms_sustained[:H].copy()}
     return SpreadHistory(
         weeks=np.arange(H), present=present, on_team=on_team, use=use, fidelity=fidelity, embedded=embedded,
         progress=progress, final_progress=model.progress_scores.copy(), cross_ties=cross,
@@ -212,4 +242,5 @@ def record_spread(params: Params, seed: int | None = None) -> SpreadHistory:
         call_weeks=[int(w) for w in np.flatnonzero(model.calendar.call)],
         meta={"horizon_weeks": H, "n_sessions": params.collaborative.n_sessions,
               "modality": params.collaborative.modality},
+        **state,
     )

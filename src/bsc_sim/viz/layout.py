@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 LEADER_RING = 0.45      # leaders other than the director sit on this circle around the programme's centre
-TEACHER_GAP = 0.14      # half the distance between a classroom's two teachers
-FAMILY_RING = 0.55      # radius of a classroom's ring of families
+TEACHER_GAP = 0.19      # half the distance between a classroom's two teachers
+FAMILY_RING = 0.6       # radius of a classroom's ring of families
 RING_GAP = 0.30         # space between neighbouring classrooms' rings
 CLUSTER_GAP = 0.6       # space between neighbouring programmes
 

@@ -24,10 +24,25 @@ from matplotlib.figure import Figure
 
 from ..palette import CALL_STYLE, END_STYLE, NOW_STYLE, SESSION_STYLE
 from ..plotting import TALK_RC, money_axis, percent_axis
-from .drawing import draw_network, update_network
+from .drawing import (
+    STATE_FILL_HIGH,
+    STATE_FILL_LOW,
+    STATE_WAIT,
+    draw_network,
+    draw_state_grid,
+    update_network,
+    update_state_grid,
+)
 from .layout import NetworkLayout
 
 DPI = 100
+
+
+def points(px: float) -> float:
+    """Matplotlib font size (points) of text ``px`` pixels tall in these pictures."""
+    return px * 72 / DPI
+
+MONEY_START = 1000.0  # top of a cost axis before anything is spent (it grows with the cost)
 
 
 def _png(canvas: FigureCanvasAgg) -> bytes:
@@ -65,21 +80,27 @@ class _Blitted:
 
 
 class LiveNetwork(_Blitted):
-    """The network picture of one model: staff by adoption, families by home use, ties between programmes."""
+    """The network picture of one model: staff by adoption, families by home use, ties between programmes.
+
+    ``font_px`` is the size of the programme labels in the picture's own pixels (the page scales
+    the picture to its column; see :mod:`bsc_sim.viz.panels`).
+    """
 
     def __init__(self, layout: NetworkLayout, edges: np.ndarray, program: np.ndarray, kind: np.ndarray,
                  first: dict[str, np.ndarray], *, width_px: int = 1200, height_px: int | None = None,
-                 fontsize: float = 15) -> None:
-        if height_px is None:  # as tall as the layout needs (programme labels take the top strip)
-            x0, x1, y0, y1 = layout.extent
-            height_px = int(np.clip(width_px * (y1 - y0 + 0.6) / (x1 - x0 + 0.2), 0.35 * width_px, 1.1 * width_px))
+                 font_px: float = 21) -> None:
+        x0, x1, y0, y1 = layout.extent
+        units_per_px = (x1 - x0 + 0.2) / width_px
+        label_room = 0.1 + 1.35 * font_px * units_per_px   # the labels' line above the top row
+        if height_px is None:  # as tall as the layout needs
+            height_px = int(np.clip((y1 - y0 + 0.1 + label_room) / units_per_px, 0.3 * width_px, 1.1 * width_px))
         super().__init__(width_px, height_px)
         with mpl.rc_context(TALK_RC):
             ax = self.fig.add_axes((0.005, 0.005, 0.99, 0.99))
             self.artists = draw_network(ax, layout, edges, first["state"], program=program, kind=kind,
                                         on_team=first["on_team"], cross_edges=first["cross_edges"],
                                         family_home=first["family_home"], family_on_team=first["family_on_team"],
-                                        legend=False, fontsize=fontsize)
+                                        legend=False, fontsize=points(font_px), label_room=label_room)
         self.dynamic = self.artists.dynamic
         self._freeze()
 
@@ -125,13 +146,17 @@ class LiveChart(_Blitted):
     """
 
     def __init__(self, series: Sequence[Series], horizon: int, calendars: Sequence[Calendar], *, unit: str = "share",
-                 ylabel: str = "", width_px: int = 760, height_px: int = 400, ymax: float | None = None) -> None:
+                 ylabel: str = "", width_px: int = 760, height_px: int = 400, ymax: float | None = None,
+                 font_px: float = 21) -> None:
         super().__init__(width_px, height_px)
         self.series, self.unit, self.horizon = list(series), unit, horizon
-        with mpl.rc_context({**TALK_RC, "xtick.labelsize": 15, "ytick.labelsize": 15, "axes.labelsize": 15}):
-            # Margins in pixels (tick labels keep their size whatever the chart's shape).
-            left, bottom = 95 / width_px, 62 / height_px
-            ax = self.fig.add_axes((left, bottom, 1 - left - 15 / width_px, 1 - bottom - 15 / height_px))
+        size = points(font_px)
+        with mpl.rc_context({**TALK_RC, "xtick.labelsize": size, "ytick.labelsize": size, "axes.labelsize": size}):
+            # Margins in pixels, from the text size (tick labels keep their size whatever the chart's shape).
+            left, bottom = (3.6 * font_px + 8) / width_px, (2.5 * font_px + 6) / height_px
+            top, right = 0.6 * font_px / height_px, 0.9 * font_px / width_px
+            ax = self.fig.add_axes((left, bottom, 1 - left - right, 1 - bottom - top))
+            ax.xaxis.labelpad = 1
             self.ax = ax
             self._calendar(ax, calendars)
             self.lines = [ax.plot([], [], color=s.color, lw=s.width, ls=s.style, label=s.label)[0] for s in series]
@@ -144,7 +169,7 @@ class LiveChart(_Blitted):
                 ax.set_ylim(0, 1 if ymax is None else ymax)
                 percent_axis(ax)
             else:
-                ax.set_ylim(0, ymax or 1.0)
+                ax.set_ylim(0, ymax or MONEY_START)   # $0 to $1k before any cost: distinct ticks
                 money_axis(ax)
         self.dynamic = [*self.lines, self.now]
         self._freeze()
@@ -187,3 +212,30 @@ def _nice_ceiling(value: float) -> float:
         if step * magnitude >= target:
             return float(step * magnitude)
     return float(10 * magnitude)
+
+
+class LiveState(_Blitted):
+    """A state's regions (rows) x waves (columns) as cohorts start, enrol and sustain.
+
+    Each cell is one wave of cohorts in one region: blank until its planned week (the column head
+    gives it), outlined orange while it waits for faculty (capacity), then filled by the share of
+    its classrooms reached now (darker is more), with that share written in. The last column is
+    the region's programmes that never enrol. Fed by :func:`bsc_sim.viz.readout.state_cells`;
+    drawn by :func:`bsc_sim.viz.drawing.draw_state_grid`, as in the talk figures.
+    """
+
+    FILL_LOW, FILL_HIGH, WAIT = STATE_FILL_LOW, STATE_FILL_HIGH, STATE_WAIT
+
+    def __init__(self, cells, outside, n_regions: int, *, width_px: int = 820, font_px: float = 24) -> None:
+        height_px = int(1.9 * font_px * (n_regions + 1.6))
+        super().__init__(width_px, height_px)
+        left = 3.6 * font_px / width_px
+        ax = self.fig.add_axes((left, 0.02, 1 - left - 0.01, 0.96))
+        self.grid = draw_state_grid(ax, cells, n_regions, fontsize=points(font_px))
+        self.dynamic = self.grid.dynamic
+        self._freeze()
+
+    def png(self, cells, outside) -> bytes:
+        with self._lock:
+            update_state_grid(self.grid, cells, outside)
+            return self._frame()

@@ -13,10 +13,16 @@ import solara
 from matplotlib.colors import to_hex
 
 from ..palette import END_STYLE, SESSION_STYLE, design_color
-from .drawing import CROSS_TIE_COLOR, FAMILY_COLORS, FAMILY_LABELS, STATE_COLORS, STATE_LABELS
-from .live import Calendar, LiveChart, LiveNetwork, Series
+from .drawing import BARS_LIMIT, CROSS_TIE_COLOR, FAMILY_COLORS, FAMILY_LABELS, STATE_COLORS, STATE_LABELS
+from .live import Calendar, LiveChart, LiveNetwork, LiveState, Series, points
 from .readout import Headline
 from .viewmodel import VizModel
+
+# Pictures are drawn about as wide as they show on a 1920-pixel screen, with text FONT_PX pixels
+# tall; on a 1366-pixel screen the page shows them about 0.7 times as wide, so their text is still
+# at least MIN_TEXT_PX there (the browser test measures it: each picture carries ``bsc-font-N``).
+FONT_PX = 24
+ONE_NETWORK_PX, ONE_CHART_PX, TWO_PX = 820, 640, 720
 
 CLASSROOM_COLOR = "#1f4e9c"
 STAFF_COLOR = "#74a9cf"
@@ -48,18 +54,30 @@ def week_note(h: Headline, events: str) -> str:
 def WeekTile(model: VizModel, tick: solara.Reactive[int]):
     tick.value  # noqa: B018 - subscribe: redraw after every advance
     h = model.headline()
-    Tile("Week", f"{h.week} of {h.horizon}", week_note(h, model.this_week()), classes=["bsc-tile-week"])
+    note = f"year {min(h.week // 52 + 1, h.horizon // 52)} of {h.horizon // 52}" if model.is_state else \
+        week_note(h, model.this_week())
+    Tile("Week", f"{h.week} of {h.horizon}", note, classes=["bsc-tile-week"])
 
 
 @solara.component
-def Headlines(model: VizModel, tick: solara.Reactive[int], week: bool = True):
-    """Week, classrooms reached now and when the collaborative ended, sustained, cost so far."""
+def Headlines(model: VizModel, tick: solara.Reactive[int], week: bool = True, compact: bool = False):
+    """Week, classrooms reached now and when the collaborative ended, sustained, cost so far.
+
+    ``compact`` (two designs side by side, four tiles in half the width): short titles and notes.
+    """
     tick.value  # noqa: B018 - subscribe: redraw after every advance
     h = model.headline()
     end = h.end_week + 1  # weeks are shown 1-based on screen as "weeks run"
     with solara.Div(classes=["bsc-tiles"]):
         if week:
             Tile("Week", f"{h.week} of {h.horizon}", week_note(h, model.this_week()), classes=["bsc-tile-week"])
+        if compact:
+            Tile("Reached now", percent(h.reached_now, h.n_classrooms),
+                 f"{h.reached_now} of {h.n_classrooms}" if h.reached_now is not None else f"of {h.n_classrooms}")
+            Tile("Reached at the end", percent(h.reached_at_end, h.n_classrooms), f"week {end}")
+            Tile("Sustained", percent(h.sustained, h.n_classrooms), "a year on" if h.week >= h.horizon else "so far")
+            Tile("Cost so far", f"${h.cost_so_far:,.0f}", "all costs")
+            return
         Tile("Classrooms reached now", percent(h.reached_now, h.n_classrooms),
              f"{h.reached_now} of {h.n_classrooms} classrooms" if h.reached_now is not None
              else f"of {h.n_classrooms} classrooms; measured after week 1")
@@ -73,18 +91,59 @@ def Headlines(model: VizModel, tick: solara.Reactive[int], week: bool = True):
 
 
 @solara.component
-def NetworkPicture(model: VizModel, tick: solara.Reactive[int], width_px: int = 1200):
-    """The staff network and families of ``model``, recoloured every week (as tall as its layout needs)."""
+def StateHeadlines(model: VizModel, tick: solara.Reactive[int], week: bool = True):
+    """A state's numbers: week, programmes enrolled (cohorts started, waiting), classrooms reached
+    and sustained now, cost so far."""
     tick.value  # noqa: B018 - subscribe: redraw after every advance
-    live = solara.use_memo(lambda: LiveNetwork(model.layout, model.edges, model.pop.staff.program,
-                                               model.pop.programs.kind, model.picture(), width_px=width_px),
-                           [model])
-    png = solara.use_memo(lambda: live.png(model.picture()), [model, model.week])
-    solara.Image(png, width="100%", classes=["bsc-picture"])
+    h = model.state_headline()
+    with solara.Div(classes=["bsc-tiles"]):
+        if week:
+            Tile("Week", f"{h.week} of {h.horizon}", f"year {min(h.week // 52 + 1, h.horizon // 52)} of "
+                 f"{h.horizon // 52}", classes=["bsc-tile-week"])
+        if model.params.collaborative.enabled:
+            Tile("Programmes enrolled", percent(h.n_enrolled, h.n_programs),
+                 f"{h.n_enrolled:,} of {h.n_programs:,} · {h.n_started}/{h.n_cohorts} cohorts"
+                 + (f" · {h.n_waiting} waiting" if h.n_waiting else ""))
+        else:  # business as usual: the waves are the same programmes, with no collaborative
+            Tile("Programmes enrolled", "none", "no collaborative; waves as in the state, unsupported")
+        Tile("Classrooms reached now", percent(h.reached_now, h.n_classrooms),
+             f"{h.reached_now:,} of {h.n_classrooms:,}" if h.reached_now is not None else f"of {h.n_classrooms:,}")
+        Tile("Sustained now", percent(h.sustained_now, h.n_classrooms),
+             "kept since their cohort ended")
+        Tile("Cost so far", f"${h.cost_so_far:,.0f}", "all cohorts, faculty, coordination")
+
+
+STATE_KEY = [("dot", LiveState.FILL_LOW, "few classrooms reached"), ("dot", LiveState.FILL_HIGH, "many reached"),
+             ("ring", LiveState.WAIT, "wave waiting for faculty (capacity)")]
 
 
 @solara.component
-def ProgressPanel(model: VizModel, tick: solara.Reactive[int], width_px: int = 1200, height_px: int = 270):
+def StatePicture(model: VizModel, tick: solara.Reactive[int], width_px: int = ONE_NETWORK_PX):
+    """Regions (rows) x waves (columns, by planned start week) of a state, as cohorts start, enrol and sustain."""
+    tick.value  # noqa: B018 - subscribe: redraw after every advance
+    live = solara.use_memo(lambda: LiveState(model.state_cells(), model.state_outside(), model.schedule.n_regions,
+                                             width_px=width_px, font_px=FONT_PX), [model])
+    png = solara.use_memo(lambda: live.png(model.state_cells(), model.state_outside()), [model, model.week])
+    _text("div", "Regions × waves: share of each wave's classrooms reached now (out: programmes that never enrol)",
+          ["bsc-note"])
+    solara.Image(png, width="100%", classes=["bsc-picture", "bsc-state", f"bsc-font-{FONT_PX}"])
+    Key(STATE_KEY)
+
+
+@solara.component
+def NetworkPicture(model: VizModel, tick: solara.Reactive[int], width_px: int = ONE_NETWORK_PX):
+    """The staff network and families of ``model``, recoloured every week (as tall as its layout needs)."""
+    tick.value  # noqa: B018 - subscribe: redraw after every advance
+    live = solara.use_memo(lambda: LiveNetwork(model.layout, model.edges, model.pop.staff.program,
+                                               model.pop.programs.kind, model.picture(), width_px=width_px,
+                                               font_px=FONT_PX),
+                           [model])
+    png = solara.use_memo(lambda: live.png(model.picture()), [model, model.week])
+    solara.Image(png, width="100%", classes=["bsc-picture", f"bsc-font-{FONT_PX}"])
+
+
+@solara.component
+def ProgressPanel(model: VizModel, tick: solara.Reactive[int], width_px: int = ONE_NETWORK_PX, height_px: int = 210):
     """Each team's IHI-style 1-5 progress score: provisional until the collaborative ends, then final."""
     tick.value  # noqa: B018 - subscribe: redraw after every advance
     scores = tuple(int(x) for x in model.progress())
@@ -93,9 +152,10 @@ def ProgressPanel(model: VizModel, tick: solara.Reactive[int], width_px: int = 1
     png = solara.use_memo(lambda: progress_png(scores, tuple(model.pop.programs.kind), width_px, height_px),
                           [scores, width_px])
     with solara.Div(classes=["bsc-panel"]):
-        _text("h3", f"Team progress scores (1-5): {'final, scored in' if final else 'provisional until'} week {end}",
-              ["bsc-panel-title"])
-        solara.Image(png, width="100%", classes=["bsc-chart"])
+        counts = " (programmes per score)" if len(scores) > BARS_LIMIT else ""
+        _text("h3", f"Team progress scores (1-5){counts}: {'final, scored in' if final else 'provisional until'} "
+                    f"week {end}", ["bsc-panel-title"])
+        solara.Image(png, width="100%", classes=["bsc-chart", f"bsc-font-{FONT_PX}"])
 
 
 def progress_png(scores: tuple[int, ...], kind: tuple[int, ...], width_px: int, height_px: int) -> bytes:
@@ -109,13 +169,15 @@ def progress_png(scores: tuple[int, ...], kind: tuple[int, ...], width_px: int, 
     from ..plotting import TALK_RC
     from .drawing import draw_progress
 
-    with mpl.rc_context({**TALK_RC, "xtick.labelsize": 14, "ytick.labelsize": 14, "axes.labelsize": 14,
-                         "legend.fontsize": 13}):
+    size = points(FONT_PX)
+    with mpl.rc_context({**TALK_RC, "xtick.labelsize": size, "ytick.labelsize": size, "axes.labelsize": size,
+                         "legend.fontsize": size}):
         fig = Figure(figsize=(width_px / 100, height_px / 100), dpi=100)
         FigureCanvasAgg(fig)
-        ax = fig.add_axes((70 / width_px, 40 / height_px, 1 - 85 / width_px, 1 - 80 / height_px))
-        draw_progress(ax, list(scores), list(kind), fontsize=14)
-        ax.set_ylabel("score")
+        ax = fig.add_axes((3.2 * FONT_PX / width_px, 1.6 * FONT_PX / height_px, 1 - 3.8 * FONT_PX / width_px,
+                           1 - 3.3 * FONT_PX / height_px))
+        draw_progress(ax, list(scores), list(kind), fontsize=size)
+        ax.set_ylabel("" if len(scores) > BARS_LIMIT else "score")   # a state: the panel title says "programmes per score"
         ax.set_xlabel("")
         out = io.BytesIO()
         fig.savefig(out, format="png", dpi=100)
@@ -129,8 +191,8 @@ def _swatch(kind: str, color: str, width: float = 3.0) -> str:
         return (f"<svg class='bsc-swatch' viewBox='0 0 20 20'><circle cx='10' cy='10' r='7' fill='{color}' "
                 f"stroke='#404040' stroke-width='1'/></svg>")
     if kind == "ring":
-        return ("<svg class='bsc-swatch' viewBox='0 0 20 20'><circle cx='10' cy='10' r='6.5' fill='white' "
-                "stroke='black' stroke-width='3'/></svg>")
+        return (f"<svg class='bsc-swatch' viewBox='0 0 20 20'><circle cx='10' cy='10' r='6.5' fill='white' "
+                f"stroke='{color}' stroke-width='3'/></svg>")
     if kind == "tick":
         return f"<svg class='bsc-swatch' viewBox='0 0 20 20'><line x1='10' y1='4' x2='10' y2='18' stroke='{color}' stroke-width='2'/></svg>"
     dash = {"dotted": "2 3", "dashed": "6 4"}.get(kind, "none")
@@ -170,21 +232,21 @@ def calendar_key(calendars: Sequence[Calendar]) -> list[tuple[str, str, str]]:
 
 @solara.component
 def Chart(title: str, series: Sequence[Series], tables_of, models: Sequence[VizModel], tick: solara.Reactive[int],
-          calendars: Sequence[Calendar], unit: str = "share", ylabel: str = "", width_px: int = 760,
-          height_px: int = 380):
+          calendars: Sequence[Calendar], unit: str = "share", ylabel: str = "", width_px: int = ONE_CHART_PX,
+          height_px: int = 290):
     """A panel with a title, a time chart of the whole run (lines grow week by week) and its key.
 
     ``tables_of(models)`` returns one table per series (weekly rows up to the current week).
     """
     tick.value  # noqa: B018 - subscribe: redraw after every advance
-    horizon = models[0].calendar.horizon
+    horizon = max(m.calendar.horizon for m in models)   # a state runs five years, a collaborative two
     live = solara.use_memo(lambda: LiveChart(series, horizon, calendars, unit=unit, ylabel=ylabel,
-                                             width_px=width_px, height_px=height_px), [*models])
+                                             width_px=width_px, height_px=height_px, font_px=FONT_PX), [*models])
     week = models[0].week
     png = solara.use_memo(lambda: live.png(tables_of(models), week), [*models, *(m.week for m in models)])
     with solara.Div(classes=["bsc-panel"]):
         _text("h3", title, ["bsc-panel-title"])
-        solara.Image(png, width="100%", classes=["bsc-chart"])
+        solara.Image(png, width="100%", classes=["bsc-chart", f"bsc-font-{FONT_PX}"])
         Key([*(("solid", s.color, s.label) for s in series), *calendar_key(calendars)])
 
 
@@ -202,4 +264,4 @@ def design_series(models: Sequence[VizModel], column: str) -> list[Series]:
 def design_calendars(models: Sequence[VizModel]) -> list[Calendar]:
     """Each design's sessions and calls in its colour (a design without them adds nothing)."""
     return [Calendar(**m.calendar_marks(), color=design_color(getattr(m, "design", "")),
-                     owner=getattr(m, "label", "")) for m in models]
+                     owner=getattr(m, "label", "")) for m in models if not m.is_state]  # a state: dozens of cohorts

@@ -121,3 +121,106 @@ def calendar_marks(model: BSCModel) -> dict[str, list[int]]:
     return {"session_weeks": [w + 1 for w in cal.session_weeks()],
             "call_weeks": [int(w) + 1 for w in np.flatnonzero(cal.call)],
             "visit_weeks": [int(w) + 1 for w in np.flatnonzero(cal.coach_visit)], "end_week": cal.end_week + 1}
+
+
+# -- a state (``system.enabled``): regions x waves ------------------------------------------------
+
+WAITING, PLANNED, RUNNING, AFTER = "waiting for faculty", "planned", "in its collaborative", "after its collaborative"
+
+
+def is_state(model: BSCModel) -> bool:
+    """Whether ``model`` is a statewide system of regions and waves (not one collaborative)."""
+    return bool(model.params.system.enabled)
+
+
+def state_plan(model: BSCModel) -> dict[str, np.ndarray]:
+    """The fixed parts of a state a regions x waves picture needs (schedule and classrooms)."""
+    s = model.schedule
+    return {"program_cohort": s.program_cohort.copy(), "program_region": s.program_region.copy(),
+            "cohort_region": s.cohort_region.copy(), "cohort_wave": s.cohort_wave.copy(),
+            "cohort_planned": s.cohort_planned.copy(), "cohort_start": s.cohort_start.copy(),
+            "cohort_weeks": np.int64(s.template.end_week + 1), "n_rooms": model.components["measure"].n_rooms.copy(),
+            "n_regions": np.int64(s.n_regions)}
+
+
+def cells_from(plan: dict[str, np.ndarray], weeks_run: int, reached: np.ndarray | None,
+               sustained: np.ndarray | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(cells, outside) of a state after ``weeks_run`` weeks, from its plan (:func:`state_plan`)
+    and each programme's classrooms reached and sustained in the latest week (None before any).
+
+    ``cells``: one row per region x wave: ``region, wave, n_programs, n_classrooms, planned,
+    start, end`` (weeks as the view counts them: the first week is 1), ``delay`` (weeks a cohort
+    waited for faculty, largest of the wave), ``status`` (planned, waiting for faculty, in its
+    collaborative, after its collaborative), ``reached`` and ``sustained`` (classrooms reached now,
+    and reached at their cohort's end and still now). ``outside``: per region, the programmes
+    that never enrol (``region, n_programs, n_classrooms, reached``). No loop over programmes.
+    """
+    cohort, rooms = plan["program_cohort"], plan["n_rooms"]
+    reached = np.zeros(len(cohort)) if reached is None else reached
+    sustained = np.zeros(len(cohort)) if sustained is None else sustained
+    enrolled = cohort >= 0
+    c = cohort[enrolled]
+    start = plan["cohort_start"][c]
+    frame = pd.DataFrame({
+        "region": plan["cohort_region"][c], "wave": plan["cohort_wave"][c], "planned": plan["cohort_planned"][c] + 1,
+        "start": start + 1, "delay": start - plan["cohort_planned"][c], "end": start + int(plan["cohort_weeks"]),
+        "n_programs": 1, "n_classrooms": rooms[enrolled], "reached": reached[enrolled],
+        "sustained": sustained[enrolled]})
+    cells = frame.groupby(["region", "wave"], sort=True).agg(
+        n_programs=("n_programs", "sum"), n_classrooms=("n_classrooms", "sum"), planned=("planned", "min"),
+        start=("start", "min"), end=("end", "max"), delay=("delay", "max"), reached=("reached", "sum"),
+        sustained=("sustained", "sum")).reset_index()
+    cells["status"] = np.where(weeks_run < cells["planned"], PLANNED, np.where(
+        weeks_run < cells["start"], WAITING, np.where(weeks_run <= cells["end"], RUNNING, AFTER)))
+    out = ~enrolled
+    outside = pd.DataFrame({"region": plan["program_region"][out], "n_programs": 1, "n_classrooms": rooms[out],
+                            "reached": reached[out]})
+    outside = outside.groupby("region", sort=True).sum().reindex(range(int(plan["n_regions"])), fill_value=0)
+    return cells, outside.rename_axis("region").reset_index()
+
+
+def _latest(model: BSCModel):
+    rec, last = model.components["measure"], model.week - 1
+    return (rec.n_rooms_reached[last], rec.n_rooms_sustained[last]) if last >= 0 else (None, None)
+
+
+def state_cells(model: BSCModel) -> pd.DataFrame:
+    """Regions x waves of a state as it stands (see :func:`cells_from`)."""
+    return cells_from(state_plan(model), model.week, *_latest(model))[0]
+
+
+def state_outside(model: BSCModel) -> pd.DataFrame:
+    """Per region, the programmes that never enrol (see :func:`cells_from`)."""
+    return cells_from(state_plan(model), model.week, *_latest(model))[1]
+
+
+@dataclass(frozen=True)
+class StateHeadline:
+    """The numbers at the top of a state's view."""
+
+    week: int
+    horizon: int
+    n_programs: int
+    n_enrolled: int            # programmes whose cohort has started
+    n_cohorts: int
+    n_started: int
+    n_waiting: int             # cohorts past their planned week, waiting for faculty
+    n_classrooms: int
+    reached_now: int | None
+    sustained_now: int | None  # reached at their cohort's end and still now
+    cost_so_far: float
+
+
+def state_headline(model: BSCModel) -> StateHeadline:
+    s, rec = model.schedule, model.components["measure"]
+    last = model.week - 1
+    started = s.cohort_start <= last
+    waiting = (s.cohort_planned <= last) & ~started
+    in_started = (s.program_cohort >= 0) & started[np.maximum(s.program_cohort, 0)]
+    return StateHeadline(
+        week=model.week, horizon=model.calendar.horizon, n_programs=len(s.program_cohort),
+        n_enrolled=int(in_started.sum()), n_cohorts=s.n_cohorts, n_started=int(started.sum()),
+        n_waiting=int(waiting.sum()), n_classrooms=int(rec.n_rooms.sum()),
+        reached_now=int(rec.n_rooms_reached[last].sum()) if last >= 0 else None,
+        sustained_now=int(rec.n_rooms_sustained[last].sum()) if last >= 0 else None,
+        cost_so_far=float(model.ledger.table[: max(last + 1, 0)].sum()))

@@ -1,7 +1,7 @@
 """``bsc-sim viz``: serve the interactive view (:mod:`bsc_sim.viz.app`) with ``solara run``.
 
-The server is Solara's own (``python -m solara run app.py``), started from the same Python
-environment as a child process; this module never imports Solara itself.
+The server is Solara's own (``solara run``), started from the same Python environment as a
+child process that ends with this one (:mod:`.child`); this module never imports Solara itself.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ OVERRIDES_ENV = "BSC_SIM_VIZ_OVERRIDES"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 APP_MODULE = "bsc_sim.viz.app"
+CHILD_MODULE = "bsc_sim.viz.child"
+MAX_PORT = 65535
 
 
 def app_path() -> Path:
@@ -29,13 +31,18 @@ def app_path() -> Path:
     return Path(__file__).resolve().with_name("app.py")
 
 
-def solara_command(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, dev: bool = False) -> list[str]:
-    """The command that serves the view: ``python -m solara run bsc_sim.viz.app --host H --port N``.
+def solara_command(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, dev: bool = False,
+                   parent: int | None = None) -> list[str]:
+    """The command that serves the view: Solara's ``solara run bsc_sim.viz.app --host H --port N``,
+    started through :mod:`bsc_sim.viz.child` so that it ends when process ``parent`` (default:
+    this one) ends, however that ends.
 
     The app is named as a module (not a file path) so that Solara imports it as part of the
     installed package.
     """
-    cmd = [sys.executable, "-m", "solara", "run", APP_MODULE, "--host", host, "--port", str(port), "--no-open"]
+    parent = os.getpid() if parent is None else parent
+    cmd = [sys.executable, "-m", CHILD_MODULE, str(parent), "run", APP_MODULE, "--host", host, "--port", str(port),
+           "--no-open"]
     if dev:
         cmd.append("--auto-restart")
     else:
@@ -43,8 +50,26 @@ def solara_command(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, dev: b
     return cmd
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """Usage mistakes in one line (``bsc-sim viz: error: ...``) and exit status 2."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see bsc-sim viz --help)\n")
+
+
+def _port(text: str) -> int:
+    """A TCP port: a whole number from 0 (any free port) to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: give a whole number from 0 to {MAX_PORT}") from None
+    if not 0 <= port <= MAX_PORT:
+        raise argparse.ArgumentTypeError(f"{text} is not a port: give 1 to {MAX_PORT}, or 0 for any free port")
+    return port
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="bsc-sim viz",
         description="Serve the interactive view of bsc_sim in the browser (Solara). One collaborative: sliders "
                     "for the levers (learning sessions, modality, team, turnover, data capacity, leadership "
@@ -60,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
                              "the sliders start from its values")
     parser.add_argument("--host", default=DEFAULT_HOST, help=f"interface to listen on (default {DEFAULT_HOST}; "
                                                              "0.0.0.0 exposes the view to the network)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
+    parser.add_argument("--port", type=_port, default=DEFAULT_PORT,
                         help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
     parser.add_argument("--dev", action="store_true", help="Solara development mode: restart when the code changes")
     parser.add_argument("--no-fetch-assets", dest="fetch_assets", action="store_false",
@@ -92,6 +117,21 @@ def port_problem(host: str, port: int) -> str | None:
     spare = next((p for p in range(port + 1, min(port + 50, 65536)) if port_problem(host, p) is None), None)
     hint = f", e.g. bsc-sim viz --port {spare}" if spare else ""
     return f"port {port} on {host} is already in use (another bsc-sim viz?); choose another with --port N{hint}"
+
+
+def exposure_warning(host: str) -> str | None:
+    """What listening on ``host`` means when it is not this machine only (None for loopback)."""
+    import ipaddress
+
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        if host == "localhost":
+            return None
+    return (f"--host {host} opens the view to the network: anyone who can reach this machine on that port can "
+            "use it (each browser tab has its own model and levers; nothing is saved or read from disk); "
+            "use it on a trusted network, e.g. for a workshop room, and stop it with Ctrl-C afterwards")
 
 
 def prepare_assets() -> None:
@@ -128,6 +168,9 @@ def cmd_viz(argv: list[str]) -> int:
         prepare_assets()
     env = {**os.environ, OVERRIDES_ENV: json.dumps(args.overrides)}
     cmd = solara_command(args.host, args.port, dev=args.dev)
+    warning = exposure_warning(args.host)
+    if warning:
+        print(f"bsc-sim viz: warning: {warning}", file=sys.stderr, flush=True)
     shown = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
     print(f"bsc_sim view: http://{shown}:{args.port}  (Ctrl-C to stop)", flush=True)
     proc = subprocess.Popen(cmd, env=env)

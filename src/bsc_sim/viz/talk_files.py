@@ -27,13 +27,13 @@ def names_in_run(targets: Mapping[str, Path], out_dir: Path) -> list[str]:
 
 def figure_writers(history, targets: Mapping[str, Path]) -> dict[str, Callable[[Path], object]]:
     """Writers by kind for :meth:`bsc_sim.results.RunResult.save` extras (called with the file's path)."""
-    from .animate import animate_spread, slide_figure
+    from .animate import SLIDE_DPI, animate_spread, slide_figure
 
     writers: dict[str, Callable[[Path], object]] = {}
     if "animate" in targets:
         writers["animate"] = lambda path: animate_spread(history, path)
     if "slides" in targets:
-        writers["slides"] = lambda path: slide_figure(history).savefig(path, dpi=150)
+        writers["slides"] = lambda path: slide_figure(history).savefig(path, dpi=SLIDE_DPI)
     return writers
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -114,9 +114,33 @@ class VizModel(BSCModel):
     """A :class:`BSCModel` with a fixed picture layout and the readouts the view shows."""
 
     def __init__(self, params: Params, seed: int) -> None:
-        super().__init__(params, seed=seed)
-        self.layout = layout_of(self.pop, PICTURE_ASPECT)
-        self.edges = np.array(list(self.pop.staff_graph.edges()), dtype=np.int64).reshape(-1, 2)
+        # A state has hundreds of thousands of staff and families: no Mesa agent handles for them
+        # (the view reads arrays only; the run is the same either way, as in run_sim).
+        super().__init__(params, seed=seed, create_agents=not params.system.enabled)
+
+    @cached_property
+    def layout(self):
+        """Where the network picture draws each post and family (computed when first drawn)."""
+        return layout_of(self.pop, PICTURE_ASPECT)
+
+    @cached_property
+    def edges(self) -> np.ndarray:
+        """(E, 2) within-programme staff ties."""
+        return np.array(list(self.pop.staff_graph.edges()), dtype=np.int64).reshape(-1, 2)
+
+    @property
+    def is_state(self) -> bool:
+        """A statewide system (regions and waves of cohorts): the view shows the state, not the network."""
+        return readout.is_state(self)
+
+    def state_cells(self) -> pd.DataFrame:
+        return readout.state_cells(self)
+
+    def state_outside(self) -> pd.DataFrame:
+        return readout.state_outside(self)
+
+    def state_headline(self) -> readout.StateHeadline:
+        return readout.state_headline(self)
 
     def step(self) -> None:
         if self.finished:
@@ -147,6 +171,19 @@ class VizModel(BSCModel):
 
     def calendar_marks(self) -> dict[str, list[int]]:
         return readout.calendar_marks(self)
+
+    def same_cohort(self, other: "VizModel") -> bool:
+        """Whether ``other`` has the same programmes, classrooms, staff posts and families (the same
+        seed and cohort settings give the same cohort, whatever the design)."""
+        a, b = self.pop, other.pop
+        return bool(a.n_programs == b.n_programs and np.array_equal(a.programs.kind, b.programs.kind)
+                    and np.array_equal(a.classroom_program, b.classroom_program)
+                    and np.array_equal(a.staff.program, b.staff.program) and np.array_equal(a.staff.role, b.staff.role)
+                    and np.array_equal(a.families.classroom, b.families.classroom))
+
+    def cohort_size(self) -> str:
+        """'8 programmes, 31 classrooms'."""
+        return f"{self.pop.n_programs:,} programmes, {int(self.pop.classroom_program.size):,} classrooms"
 
     def this_week(self) -> str:
         """The calendar events of the latest week run, in plain words ("" if none)."""
@@ -187,9 +224,14 @@ class BSCVizModel(VizModel):
         v = self.levers
         sessions = f"{v['n_sessions']} learning session" + ("s" if v["n_sessions"] != 1 else "")
         spacing = self.params.collaborative.session_spacing_weeks
+        size = f"{v['n_programs']} programmes"
+        if self.is_state:  # the cohort-size lever does not size a state; its system settings do
+            sys_ = self.params.system
+            size = (f"a state of {self.pop.n_programs:,} programmes in {sys_.n_regions} regions, cohorts of "
+                    f"{sys_.cohort_size}")
         return (f"{sessions} ({MODALITY_LABELS.get(v['modality'], v['modality'])}, every {spacing} weeks) · "
                 f"team: {v['team']} · turnover {v['turnover']:.0%} a year · data capacity {v['data_capacity']:.2f}"
-                f" · leadership support {v['leadership']:.2f} · {v['n_programs']} programmes · seed {v['seed']}")
+                f" · leadership support {v['leadership']:.2f} · {size} · seed {v['seed']}")
 
 
 class DesignVizModel(VizModel):

@@ -2,7 +2,7 @@
 
 A value-of-information run is a comparison with ``uncertainty=parameters`` (one drawn world per
 replicate, the same world and seed for every design, through the experiment store, so it resumes
-and runs on any executor) followed by an analysis step (:mod:`bsc_sim.analysis.voi`): per design
+and runs on any executor) followed by an analysis step (:mod:`bsc_sim.analysis.voi`; this module is its command line): per design
 the expected net benefit with its interval, EVPI, and EVPPI for each group of uncertain parameters
 of ``configs/voi/groups.yaml`` (one group per research question) and for each single parameter,
 with the metamodel's cross-validated R^2, at the chosen willingness to pay and across a range of
@@ -35,7 +35,7 @@ MIN_DRAWS = 10
 
 def _register_files() -> None:
     """Let the store publish (and, when replaced, delete) the VOI files."""
-    from . import store
+    from ..experiments import store
 
     store.ANALYSIS_FILES = store.ANALYSIS_FILES | VOI_FILES
 
@@ -122,7 +122,7 @@ def voi_tables(results: pd.DataFrame, designs: Sequence[str], reference: str, gr
     per classroom (over the mean classrooms of a run) times ``population`` classrooms a year times
     ``years``, undiscounted.
     """
-    from ..analysis.voi import N_BOOT_VOI, aligned_draws, evppi, expected_net_benefit, net_benefit
+    from .voi import N_BOOT_VOI, aligned_draws, evppi, expected_net_benefit, net_benefit
 
     n_boot = N_BOOT_VOI if n_boot is None else n_boot
     designs = list(designs)
@@ -178,7 +178,7 @@ def plot_voi(tables: Mapping[str, pd.DataFrame], *, effect: str, wtp: float):
     """EVPPI by group with intervals (left) and EVPPI by willingness to pay (right)."""
     import matplotlib.pyplot as plt
 
-    from ..analysis.cost_effectiveness import EFFECTS
+    from ..cost_effectiveness import EFFECTS
 
     voi = tables["voi"]
     groups = voi[voi["kind"].isin(["group", "all"])].iloc[::-1]
@@ -226,7 +226,7 @@ def _usd(x: float) -> str:
 
 def render_next_phase(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any]) -> str:
     """``docs/next-phase.md``: the research questions ranked by value, every number from ``tables``."""
-    from ..analysis.cost_effectiveness import EFFECTS
+    from ..cost_effectiveness import EFFECTS
 
     voi, designs = tables["voi"], tables["designs"]
     eff = EFFECTS[meta["effect"]]
@@ -346,7 +346,7 @@ OWN_KEYS = {
 
 def _usage() -> str:
     from ..exits import EXIT_HELP
-    from .cli import EXECUTOR_KEYS
+    from ..experiments.cli import EXECUTOR_KEYS
 
     keys = {**OWN_KEYS, **EXECUTOR_KEYS}
     width = max(map(len, keys))
@@ -368,26 +368,26 @@ def _number(settings: Mapping[str, Any], key: str, default: float, *, positive: 
 def cmd_voi(argv: list[str]) -> int:
     import time
 
-    from .cli import _main, compare_options, run_options
+    from ..experiments.cli import _main, compare_options, run_options
 
     if any(a in ("-h", "--help") for a in argv):
         print(_usage())
         return 0
-    from . import cli as cli_module
+    from ..experiments import cli as cli_module
 
     cli_module.COMMAND_KEYS.setdefault("voi", OWN_KEYS)
     cli_module.EXAMPLES.setdefault("voi", "bsc-sim voi 'designs=[bsc,coach]' draws=60 out_dir=outputs/voi")
 
     def body(settings: dict[str, Any], overrides: list[str]) -> int:
         from .. import __version__
-        from ..analysis.validation import _check_doc
+        from .validation import _check_doc
         from ..exits import DONE, RUNS_FAILED
-        from .analysis import check_ce_settings, run_comparison
-        from .cli import _int
-        from .designs import matching_reference, resolve_designs
-        from .lock import store_lock
-        from .store import atomic_write, publish_analysis
-        from .uncertainty import load_uncertainty
+        from ..experiments.analysis import check_ce_settings, run_comparison
+        from ..experiments.cli import _int
+        from ..experiments.designs import matching_reference, resolve_designs
+        from ..experiments.lock import store_lock
+        from ..experiments.store import atomic_write, publish_analysis
+        from ..experiments.uncertainty import load_uncertainty
 
         started = time.perf_counter()
         designs = settings.get("designs", ["bsc", "coach"])

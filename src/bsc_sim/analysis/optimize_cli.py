@@ -1,0 +1,123 @@
+"""The ``bsc-sim optimize`` command: settings, checks, exit codes; the search is :mod:`.optimize`
+and what it shows is :mod:`.optimize_report`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..paramtools import ParamError
+
+__all__ = ["cmd_optimize", "SETTINGS"]
+
+
+SETTINGS = {
+    "budget": "the budget in US dollars for one collaborative (required): its mean total cost over the whole horizon",
+    "objective": "what to maximise, one name or a list: sustained (default), reached, child_weeks, fidelity, "
+                 "frac_sustained, frac_reached; cost is always minimised",
+    "trials": "completed trials wanted in total; a re-run adds only the missing ones (default 40)",
+    "replications": "seeds per trial, the same for every trial (default 8)",
+    "confirm_replications": "new seeds on which the front designs and the base design are re-run (default 30)",
+    "seed": "root seed of the replicate seeds and the sampler (default 0)",
+    "levers": "levers searched (default all): sessions, spacing, modality, team, cohort, selection, data_support, "
+              "coaching, followup_support; the others stay as in the base design",
+    "uncertainty": "seed | parameters | PATH.yaml: also draw the uncertain parameters per replicate (default seed)",
+    "out_dir": "where study.db and the outputs go; re-running there resumes (default outputs/optimize)",
+    "executor": "serial | processes | dask: where each trial's replicates run (default serial)",
+    "executor.workers": "worker processes (default: one per CPU)",
+    "executor.address": "tcp://HOST:PORT of a running Dask scheduler (executor=dask)",
+    "wait": "true: if another command is writing out_dir, wait for it instead of refusing (default false)",
+    "memory_limit": "refuse runs whose estimated memory exceeds this: 8GiB, 500MB; default: the memory available; "
+                    "none: no check",
+}
+
+
+def _usage() -> str:
+    from ..exits import EXIT_HELP
+
+    width = max(map(len, SETTINGS))
+    return "\n".join([
+        "usage: bsc-sim optimize budget=USD [KEY=VALUE ...] [MODEL_OVERRIDE ...]", "",
+        "Search the design levers for the designs that give the most of an outcome for their cost within",
+        "a budget (Optuna multi-objective TPE, budget as a constraint, common seeds, resumable); re-run the",
+        "Pareto front on new seeds and report it with intervals. Writes pareto.csv, pareto.png, trials.csv,",
+        "optimize.json and designs/opt_tNNNN.yaml (design files for bsc-sim compare) to out_dir.", "",
+        "  bsc-sim optimize budget=120000 objective=sustained trials=40 replications=8 out_dir=outputs/optimize", "",
+        "Settings:", *[f"  {k:<{width}}  {v}" for k, v in SETTINGS.items()], "",
+        "Any other KEY=VALUE is a model override applied to every design (e.g. followup_weeks=52).",
+        "out_dir must be new, empty or an earlier search's with the same budget, objectives, seeds and levers.",
+        EXIT_HELP,
+    ])
+
+
+def _names(value: Any, key: str) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ParamError(f"{key} = {value!r}: expected a name or a list such as [sustained,reached]")
+
+
+def cmd_optimize(argv: Sequence[str]) -> int:
+    """``bsc-sim optimize budget=USD ...``: run or resume a search; 2 on bad input."""
+    from ..exits import BAD_INPUT, DONE, report_interrupt
+
+    if any(a in ("-h", "--help") for a in argv):
+        print(_usage())
+        return DONE
+    try:
+        from ..config import _check_override_keys
+        from ..experiments.cli import _bool, parse_settings
+        from ..experiments.executors import ExecutorSpec, open_executor
+        from ..memory import check_memory, limit_setting
+        from .optimize import OptimizeSpec, check_optimize_dir, optimize, validate
+        from ..experiments.specs import params_with
+        from .optimize_report import format_front
+
+        settings, overrides = parse_settings(argv, SETTINGS, command="optimize")
+        _check_override_keys(overrides)
+        out_dir = Path(settings.get("out_dir") or "outputs/optimize")
+        check_optimize_dir(out_dir)
+        if settings.get("budget") is None:
+            raise ParamError("budget: required, in US dollars for one collaborative, e.g. budget=120000")
+        budget = settings["budget"]
+        if isinstance(budget, str):
+            try:
+                budget = float(budget.replace(",", "").lstrip("$"))
+            except ValueError:
+                raise ParamError(f"budget = {budget!r}: give the budget in US dollars, e.g. budget=120000") from None
+        spec = OptimizeSpec(budget=budget, objectives=_names(settings.get("objective"), "objective") or ("sustained",),
+                            trials=settings.get("trials", 40), replications=settings.get("replications", 8),
+                            confirm_replications=settings.get("confirm_replications", 30), seed=settings.get("seed", 0),
+                            levers=_names(settings.get("levers"), "levers"), overrides=tuple(overrides),
+                            uncertainty=settings.get("uncertainty"))
+        base = validate(spec)
+        executor_spec = ExecutorSpec(kind=settings.get("executor") or "serial", workers=settings.get("executor.workers"),
+                                     address=settings.get("executor.address"))
+        wait = _bool(settings, "wait", False)
+        largest = params_with(base, {"cohort.n_programs": 30}) if "cohort" in {d.name for d in spec.dimensions} else base
+        local = 1 if executor_spec.kind == "dask" and executor_spec.address else executor_spec.n_workers
+        check_memory([largest], n_concurrent=local, limit=limit_setting(settings.get("memory_limit")))
+        log = lambda line: print(line, flush=True)  # noqa: E731
+        if executor_spec.kind == "serial":
+            result = optimize(spec, out_dir, log=log, wait_for_lock=wait)
+        else:
+            with open_executor(executor_spec) as ex:
+                result = optimize(spec, out_dir, executor=ex, log=log, wait_for_lock=wait)
+    except ParamError as exc:
+        print(f"bsc-sim optimize: error: {exc}", file=sys.stderr)
+        return BAD_INPUT
+    except KeyboardInterrupt as exc:
+        return report_interrupt("optimize", exc, kept="completed trials are saved in study.db")
+    import json
+
+    base_row = json.loads((result.out_dir / "optimize.json").read_text())["base"]
+    print(f"\n{result.n_new} new trials, {result.n_trials} in total; front of {len(result.pareto)} designs, "
+          f"{len(result.front)} within budget after confirmation")
+    print(format_front(result.pareto, base_row, spec))
+    print(f"\nwrote {result.out_dir}/: {', '.join(result.written)}")
+    return DONE
