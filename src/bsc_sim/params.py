@@ -86,10 +86,10 @@ class StaffParams(Checked):
     skill_mean: float = param(0.4, unit="index 0-1", **P01, source="assumption", doc="mean QI skill of staff")
     skill_concentration: float = param(6.0, unit="-", lo=0.0, lo_open=True, source="assumption", doc="Beta concentration of QI skill")
     skill_decay_weekly: float = param(0.015, unit="share of gain/week", **P01, source="[tatel2025]: half of a procedural-skill gain is lost after 6.5-13 months without use; 0.015/week = half-life ~11 months (mixed tasks) (range 0.012-0.025)", doc="weekly loss of QI skill above a person's entry level in a week without reinforcement (no meeting, session, congress, call, test, PDSA decision, coaching visit or workshop)")
-    threshold_mean: float = param(0.2, unit="share of contacts", **P01, source="DF 6: adoption threshold 0.15-0.2 (Watts window, DF 4.2)", doc="mean adoption threshold (openness is its inverse)")
-    threshold_sd: float = param(0.08, unit="share of contacts", **P01, source="assumption; DF 6 gives 0.05-0.35 as the plausible range of the mean", doc="sd of adoption thresholds (clipped normal)")
+    threshold_mean: float = param(0.2, unit="share of contacts", **P01, source="[watts2002]: adoption thresholds 0.15-0.2 lie in the cascade window", doc="mean adoption threshold (openness is its inverse)")
+    threshold_sd: float = param(0.08, unit="share of contacts", **P01, source="assumption; 0.05-0.35 is the plausible range of the mean [watts2002]", doc="sd of adoption thresholds (clipped normal)")
     initial_use_prob: float = param(0.05, unit="probability", **P01, source="assumption: some classrooms already use SEL practices like the package's (range 0.02-0.15); no share of classrooms using Pyramid-type practices at baseline was found, and Head Start CLASS emotional support averages 5.4-6.0 of 7 [ohs2019], moderate-to-good", doc="chance an eligible staff member already uses a practice at week 0; a baseline user practises at their own unsupported level (sustain.unsupported_mean), so some are at fidelity")
-    belief_prior_mean: float = param(0.55, unit="probability", **P01, source="DF 2.1: IHI starts a BTS only when belief in the changes is moderate to high", doc="mean prior belief that a practice works")
+    belief_prior_mean: float = param(0.55, unit="probability", **P01, source="[ihi2003]: IHI starts a BTS only when belief in the changes is moderate to high", doc="mean prior belief that a practice works")
     belief_prior_concentration: float = param(10.0, unit="-", lo=0.0, lo_open=True, source="assumption", doc="Beta concentration of prior beliefs")
 
 
@@ -249,7 +249,7 @@ class TeamParams(Checked):
 
 @dataclass(frozen=True)
 class CoachingParams(Checked):
-    """A coach/consultant per programme working with one teacher at a time (MODEL-BRIEF 6)."""
+    """A coach/consultant per programme working with one teacher at a time (the single-coach alternative)."""
 
     enabled: bool = param(False, unit="-", source="design", doc="each programme has a coach")
     visit_interval_weeks: int = param(2, unit="weeks", lo=1, source="assumption", doc="weeks between coaching visits")
@@ -263,7 +263,7 @@ class CoachingParams(Checked):
 
 @dataclass(frozen=True)
 class TrainingParams(Checked):
-    """A one-off workshop for teaching and family-services staff (MODEL-BRIEF 6)."""
+    """A one-off workshop for teaching and family-services staff (the one-off training alternative)."""
 
     enabled: bool = param(False, unit="-", source="design", doc="hold a one-off workshop")
     week: int = param(2, unit="week", lo=0, source="assumption", doc="week of the workshop")
@@ -310,27 +310,27 @@ class DisruptionParams(Checked):
 
 @dataclass(frozen=True)
 class SustainParams(Checked):
-    """Fidelity growth, lapse and embedding (MODEL-BRIEF 4.6)."""
+    """Fidelity growth, lasting skill, lapse and embedding (ODD 7.12)."""
 
-    fidelity_rate: float = param(0.15, unit="share of gap/week", **P01, source="assumption: about ten weeks from a first try to fidelity with full feedback (practice-based coaching over a term, mechanisms 5.1, 5.7); time-to-fidelity NOT FOUND (mechanisms 5)", doc="weekly fidelity growth while using, x (1.5 - complexity) x (0.5 + skill)")
+    fidelity_rate: float = param(0.15, unit="share of gap/week", **P01, source="assumption: about ten weeks from a first try to fidelity with full feedback (practice-based coaching over a term [hemmeter2016]); time-to-fidelity was not found", doc="weekly fidelity growth while using, x (1.5 - complexity) x (0.5 + skill)")
     unsupported_mean: float = param(0.6, unit="fidelity 0-1", **P01, source="assumption (range 0.45-0.75): practice without feedback settles at a personal level, on average below the fidelity criterion (integrity falls within days to weeks once feedback stops [noell1997]); Head Start CLASS emotional support averages 5.4-6.0 of 7 [ohs2019], so unsupported practice is moderate to good", doc="mean of each person's unsupported fidelity level on each practice (Beta): what they practise at with no feedback and no lasting skill gained")
     unsupported_concentration: float = param(8.0, unit="-", lo=0.0, lo_open=True, source="assumption (range 4-20): CLASS scores of Head Start grantees have sd 0.35-0.45 on a 7-point scale [ohs2019] and classrooms vary more; at 8 about 11% of people practise at fidelity 0.8 unsupported", doc="Beta concentration (a+b) of the personal unsupported levels")
     drift_rate: float = param(0.1, unit="share of gap/week", **P01, source="[noell1997]: teachers' implementation integrity stayed adequate for days after training and then deteriorated until feedback restored it; weeks, so 0.1/week = half-life ~7 weeks (range 0.05-0.5)", doc="weekly fall of fidelity toward its ceiling when the ceiling is lower (the part that rested on feedback)")
     internalise_rate: float = param(0.1, unit="share of gap/week", **P01, source="assumption (range 0.03-0.3): practice sustained under feedback over weeks becomes lasting skill; about 8 weeks of coaching (a focus spell) leave most of the gain", doc="weekly rise of a person's lasting level toward their fidelity while fidelity is above it")
-    retained_half_life_weeks: float = param(60.0, unit="weeks", lo=0.0, lo_open=True, source="[tatel2025]: half of a skill gain is lost after 6.5-13 months without use; coached teachers retain 0.3-0.4 [wolf2019], 0.7-1.0 [kraft2014] and about 1.0 [hemmeter2018] of their gains a year on; 60 weeks = 0.55 retained after 52 weeks (range 30-350 weeks = 0.3-0.9)", doc="half-life of lasting skill above a person's unsupported level (it decays toward that level)")
+    retained_half_life_weeks: float = param(60.0, unit="weeks", lo=0.0, lo_open=True, source="[tatel2025]: half of a skill gain is lost after 6.5-13 months without use; coached teachers retain 0.3-0.4 [wolf2019], 0.7-1.0 [kraft2014] and about 1.0 [barton2020] (Pyramid Model RCT, Hemmeter et al. 2018) of their gains a year on; 60 weeks = 0.55 retained after 52 weeks (range 30-350 weeks = 0.3-0.9)", doc="half-life of lasting skill above a person's unsupported level (it decays toward that level)")
     fidelity_threshold: float = param(0.8, unit="fidelity 0-1", **P01, source="assumption: the conventional 80% fidelity criterion (range 0.7-0.9)", doc="fidelity at which use counts as 'at fidelity'")
-    lapse_weekly: float = param(0.02, unit="probability/week", **P01, source="fitted (configs/calibration/default.yaml: 0.0199, searched 0.003-0.06) to enrolled fidelity (DF 2.3) and sustainment (M 1.2; DF 2.2 Wells 2018)", doc="base lapse hazard of a user")
+    lapse_weekly: float = param(0.02, unit="probability/week", **P01, source="fitted (configs/calibration/default.yaml: 0.0199, searched 0.003-0.06) to enrolled fidelity [amayajackson2018] and sustainment [wong2022; wells2018]; fitted to the process before issue 18, to be refitted", doc="base lapse hazard of a user")
     w_culture: float = param(1.5, unit="log-hazard per unit", **NONNEG, source="assumption", doc="lapse reduction per unit learning culture")
     w_leadership: float = param(0.5, unit="log-hazard per unit", **NONNEG, source="assumption", doc="lapse reduction per unit leadership support")
     w_routine: float = param(1.0, unit="log-hazard", **NONNEG, source="assumption: routinisation", doc="lapse reduction when the practice is embedded in the programme")
     w_belief: float = param(1.0, unit="log-hazard per unit", **NONNEG, source="assumption", doc="lapse increase per unit belief below 0.5")
-    support_withdrawal: float = param(2.0, unit="x hazard", lo=1.0, source="assumption: supports ending (MODEL-BRIEF 4.6; DF 2.3 Casey: extra support needed to sustain); mechanisms 1.2: 37% still delivering 2 years on", doc="lapse multiplier reached long after collaborative supports end")
-    withdrawal_weeks: float = param(26.0, unit="weeks", lo=0.0, lo_open=True, source="mechanisms 1.7-1.9: skills and supports decay over months after training or consultation ends; assumption", doc="time constant of the rise of the lapse multiplier after supports end: 1 + (support_withdrawal - 1)(1 - exp(-t/this))")
-    experience_rate: float = param(0.02, unit="share of gap/week", **P01, source="assumption: users see whether a practice works in their classroom (MODEL-BRIEF 4.6: sustainment follows results)", doc="weekly move of a user's belief toward the practice's success chance in their programme")
-    culture_feedback: float = param(0.12, unit="feedback per unit culture", **P01, source="fitted (configs/calibration/default.yaml: 0.115, searched 0-1; poorly identified: any value below about 0.4 fits as well); a learning culture gives staff some feedback on their practice by itself (MODEL-BRIEF 4.7)", doc="feedback (0-1) a programme's learning culture gives every staff member: this x culture")
-    peer_coaching_feedback: float = param(0.7, unit="feedback 0-1", **P01, source="mechanisms 4.6: 77% of staff gained skills from peers (Ramanadhan 2010); MODEL-BRIEF 3: capacity built across the organisation; magnitude assumption", doc="feedback to a staff member with a contact on the team who uses the practice at fidelity (colleagues coach colleagues)")
-    supervision_feedback: float = param(0.6, unit="feedback 0-1", **P01, source="assumption: reflective supervision gives staff feedback (effect NOT FOUND, mechanisms 5)", doc="feedback to the staff of a programme whose leaders use a programme-level practice at fidelity (not to the leaders themselves)")
-    w_home_continuity: float = param(1.0, unit="log-hazard per unit", **NONNEG, source="mechanisms 6.4: home-school continuity sustains classroom SEL gains (Bierman 2015); magnitude assumption", doc="lapse reduction of classroom staff per unit share of their classroom's families using a home practice")
+    support_withdrawal: float = param(2.0, unit="x hazard", lo=1.0, source="assumption: supports ending raise lapse (extra support is needed to sustain [ward2008]); 37% still delivering 2 years on [wong2022]", doc="lapse multiplier reached long after collaborative supports end")
+    withdrawal_weeks: float = param(26.0, unit="weeks", lo=0.0, lo_open=True, source="[tatel2025; arthur1998; edmunds2014]: skills and supports decay over months after training or consultation ends; assumption", doc="time constant of the rise of the lapse multiplier after supports end: 1 + (support_withdrawal - 1)(1 - exp(-t/this))")
+    experience_rate: float = param(0.02, unit="share of gap/week", **P01, source="assumption: users see whether a practice works in their classroom (sustainment follows results)", doc="weekly move of a user's belief toward the practice's success chance in their programme")
+    culture_feedback: float = param(0.12, unit="feedback per unit culture", **P01, source="fitted (configs/calibration/default.yaml: 0.115, searched 0-1, to the targets of [amayajackson2018; wong2022] under the process before issue 18, to be refitted; poorly identified: any value below about 0.4 fits as well); a learning culture gives staff some feedback on their practice by itself", doc="feedback (0-1) a programme's learning culture gives every staff member: this x culture")
+    peer_coaching_feedback: float = param(0.7, unit="feedback 0-1", **P01, source="[ramanadhan2010]: 77% of staff gained skills from peers; capacity built across the organisation [douglass2019]; magnitude assumption", doc="feedback to a staff member with a contact on the team who uses the practice at fidelity (colleagues coach colleagues)")
+    supervision_feedback: float = param(0.6, unit="feedback 0-1", **P01, source="assumption: reflective supervision gives staff feedback (its effect was not found)", doc="feedback to the staff of a programme whose leaders use a programme-level practice at fidelity (not to the leaders themselves)")
+    w_home_continuity: float = param(1.0, unit="log-hazard per unit", **NONNEG, source="[bierman2015]: home-school continuity sustains classroom SEL gains; magnitude assumption", doc="lapse reduction of classroom staff per unit share of their classroom's families using a home practice")
     start_fidelity: float = param(0.1, unit="fidelity 0-1", **P01, source="assumption", doc="fidelity of someone who has just started a practice")
     embed_threshold: float = param(0.5, unit="share", **P01, source="assumption", doc="share of eligible staff at fidelity for a practice to count as embedded")
 
@@ -389,10 +389,10 @@ class SystemParams(Checked):
 class CostParams(Checked):
     """Unit costs in US dollars (all assumptions unless noted)."""
 
-    wage_director: float = param(27.0, unit="USD/hour", **NONNEG, source="[bls2024]: OES May 2023, preschool/childcare administrators ~$26.6 (recalled)", doc="director hourly wage")
+    wage_director: float = param(27.0, unit="USD/hour", **NONNEG, source="[bls2024]: OEWS May 2023, national, SOC 11-9031 Education and Childcare Administrators, Preschool and Daycare: the order of its national median hourly wage (exact figure to be checked against the table)", doc="director hourly wage")
     wage_education_manager: float = param(24.0, unit="USD/hour", **NONNEG, source="assumption", doc="education manager hourly wage")
-    wage_lead_teacher: float = param(18.0, unit="USD/hour", **NONNEG, source="[bls2024]: OES May 2023, preschool teachers ~$18.1 (recalled)", doc="lead teacher hourly wage")
-    wage_assistant_teacher: float = param(15.0, unit="USD/hour", **NONNEG, source="[bls2024]: OES May 2023, childcare workers ~$14.6 (recalled)", doc="assistant teacher hourly wage")
+    wage_lead_teacher: float = param(18.0, unit="USD/hour", **NONNEG, source="[bls2024]: OEWS May 2023, national, SOC 25-2011 Preschool Teachers, Except Special Education: the order of its national median hourly wage (exact figure to be checked against the table)", doc="lead teacher hourly wage")
+    wage_assistant_teacher: float = param(15.0, unit="USD/hour", **NONNEG, source="[bls2024]: OEWS May 2023, national, SOC 39-9011 Childcare Workers: the order of its national median hourly wage (exact figure to be checked against the table)", doc="assistant teacher hourly wage")
     wage_family_services: float = param(20.0, unit="USD/hour", **NONNEG, source="assumption", doc="family-services staff hourly wage")
     family_stipend: float = param(50.0, unit="USD/event", **NONNEG, source="assumption", doc="stipend per session a family member attends")
     substitute_hourly: float = param(20.0, unit="USD/hour", **NONNEG, source="assumption", doc="substitute cover per hour a teacher is away from class")

@@ -77,7 +77,7 @@ def coached_retention(overrides):
 
 def test_coached_teachers_keep_lasting_skill_a_year_later_within_the_sourced_range():
     default = coached_retention([])
-    # Coached gains retained a year on: 0.3-0.4 [wolf2019] to 0.7-1.0 [kraft2014], about 1 [hemmeter2018].
+    # Coached gains retained a year on: 0.3-0.4 [wolf2019] to 0.7-1.0 [kraft2014], about 1 [barton2020] (Pyramid Model RCT, Hemmeter et al. 2018).
     assert 0.3 <= default <= 1.0
     assert coached_retention(["sustain.retained_half_life_weeks=30"]) < default < coached_retention(
         ["sustain.retained_half_life_weeks=350"])

@@ -86,7 +86,7 @@ def test_the_report_of_a_comparison_holds_its_table_and_nothing_external(store, 
     assert not re.search(r"(src|href)=\"(https?:)?//", html) and "http://" not in html and "https://" not in html
     assert "assumption" in html and "costs.faculty_day_rate" in html  # the unit costs, labelled
     unit_costs = html[html.index('id="cost-assumptions"'):].split("</table>")[0]
-    assert "[RECALL]" not in unit_costs and "[bls2023]" in unit_costs and "SOC 25-2011" in unit_costs  # real citations
+    assert "[RECALL]" not in unit_costs and "[bls2024]" in unit_costs and "SOC 25-2011" in unit_costs  # real citations
     assert "chance only" in html  # seed noise: no parameter uncertainty in these intervals
     assert "replications=3 seed=2" in html  # how to make the same numbers again
 

@@ -1,17 +1,10 @@
-"""Sources stay inside the repository: every citation is a key of docs/references.md.
-
-Four parameter groups (staff, coaching, training, sustain) and five model modules are being
-rewritten by another branch that cites keys itself; until it is merged their checks are expected
-to fail (xfail, not strict) and the coordinator removes the marks.
-"""
+"""Sources stay inside the repository: every citation is a key of docs/references.md."""
 
 from __future__ import annotations
 
-import ast
 import re
 from pathlib import Path
 
-import pytest
 
 from bsc_sim.paramtools import iter_fields
 from bsc_sim.params import Params
@@ -19,11 +12,6 @@ from bsc_sim.params import Params
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCES = ROOT / "docs" / "references.md"
 
-# Groups and modules owned by the `mechanisms` branch while it rewrites them (see the docstring).
-PENDING_GROUPS = ("staff", "coaching", "training", "sustain")
-PENDING_CLASSES = {"StaffParams", "CoachingParams", "TrainingParams", "SustainParams"}
-PENDING_FILES = {f"src/bsc_sim/model/{m}.py" for m in ("sustainment", "calendar", "population", "outcomes", "measure")}
-PENDING_REASON = "rewritten on the mechanisms branch, which cites keys itself; remove after merging"
 
 # A key: first author's surname (lower case) + year, or "nd" for undated pages, + optional letter.
 KEY = r"[a-z][a-z]*(?:\d{4}|nd)[a-z]?"
@@ -94,69 +82,29 @@ def _source_ok(source: str, keys: dict[str, str]) -> bool:
     return bool(cited_keys(s, frozenset(keys)) & set(keys))
 
 
-def _params_of(group: str | None) -> list[tuple[str, str]]:
-    out = []
-    for key, _, meta in iter_fields(Params):
-        g = key.split(".")[0] if "." in key else None
-        if (group is None and g not in PENDING_GROUPS) or g == group:
-            out.append((key, meta.get("source", "")))
-    return out
+def _params_of() -> list[tuple[str, str]]:
+    return [(key, meta.get("source", "")) for key, _, meta in iter_fields(Params)]
 
 
 def test_every_parameter_cites_a_key_or_says_assumption():
     keys = reference_keys()
-    bad = [f"{k}: {s!r}" for k, s in _params_of(None) if not _source_ok(s, keys)]
+    bad = [f"{k}: {s!r}" for k, s in _params_of() if not _source_ok(s, keys) or OUTSIDE.search(s)]
     assert not bad, "sources without a key of docs/references.md or 'assumption':\n" + "\n".join(bad)
 
 
-@pytest.mark.xfail(reason=PENDING_REASON, strict=False)
-@pytest.mark.parametrize("group", PENDING_GROUPS)
-def test_every_parameter_of_the_pending_groups_cites_a_key(group):
-    keys = reference_keys()
-    bad = [f"{k}: {s!r}" for k, s in _params_of(group)
-           if not _source_ok(s, keys) or OUTSIDE.search(s)]
-    assert not bad, "\n".join(bad)
-
-
-def _pending_lines(path: Path) -> set[int]:
-    """Line numbers of the pending classes in params.py, and of pending groups' rows in parameters.md."""
-    rel = path.relative_to(ROOT).as_posix()
-    text = path.read_text()
-    if rel == "src/bsc_sim/params.py":
-        lines: set[int] = set()
-        for node in ast.parse(text).body:
-            if isinstance(node, ast.ClassDef) and node.name in PENDING_CLASSES:
-                lines |= set(range(node.lineno, node.end_lineno + 1))
-        return lines
-    if rel == "docs/parameters.md":
-        return {i for i, line in enumerate(text.splitlines(), 1)
-                if any(line.startswith(f"| `{g}.") for g in PENDING_GROUPS)}
-    return set()
-
-
-def _outside_citations(pending: bool) -> list[str]:
+def _outside_citations() -> list[str]:
     hits = []
     for path in scanned_files():
         rel = path.relative_to(ROOT).as_posix()
-        skip = _pending_lines(path)
         for i, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
-            if not OUTSIDE.search(line):
-                continue
-            is_pending = rel in PENDING_FILES or i in skip
-            if is_pending == pending:
+            if OUTSIDE.search(line):
                 hits.append(f"{rel}:{i}: {line.strip()[:120]}")
     return hits
 
 
 def test_nothing_cites_a_file_outside_the_repository():
-    hits = _outside_citations(pending=False)
+    hits = _outside_citations()
     assert not hits, "cite a key of docs/references.md instead:\n" + "\n".join(hits)
-
-
-@pytest.mark.xfail(reason=PENDING_REASON, strict=False)
-def test_nothing_in_the_pending_groups_cites_a_file_outside_the_repository():
-    hits = _outside_citations(pending=True)
-    assert not hits, "\n".join(hits)
 
 
 def test_every_cited_key_is_in_the_bibliography():

@@ -35,7 +35,7 @@ def test_default_file_cites_a_source_for_every_range(unc):
     assert len(unc.parameters) >= 5
     for p in unc.parameters:
         assert p.low < p.high and p.source
-        assert re.search(r"\[[a-z]+\d{4}[a-z]?\]", p.source) or "assumption" in p.source or "calibration" in p.source
+        assert re.search(r"\[[a-z]+\d{4}", p.source) or "assumption" in p.source or "calibration" in p.source
     # The sustainment process's uncertain parameters (issue 18) are among them.
     assert {"sustain.unsupported_mean", "sustain.fidelity_threshold", "sustain.retained_half_life_weeks",
             "training.lasting_gain"} <= set(unc.keys)

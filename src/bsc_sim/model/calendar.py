@@ -1,12 +1,12 @@
 """Phase 1, calendar: the collaborative's schedule as data, and the events and supports of each week.
 
-The schedule (IHI BTS timeline, DF 2.1): community meeting (week 0) -> prework -> LS1 -> action
+The schedule (IHI BTS timeline [ihi2003]): community meeting (week 0) -> prework -> LS1 -> action
 period -> LS2 -> ... -> congress (last week of the collaborative) -> follow-up. Calls fall every
 ``call_interval_weeks`` from LS1 until the supports end. Coaching visits and the one-off workshop
 are scheduled here too, so every design's timeline can be printed and tested without running
 the model (:func:`build_calendar`).
 
-The events (MODEL-BRIEF 4.1), applied by :class:`CalendarPhase`:
+The events (ODD 7.1), applied by :class:`CalendarPhase`:
 
 * Community meeting: teams choose the focus together, which raises change commitment.
 * Learning sessions (a dose that fades, ODD 7.3): faculty teach QI skill and the evidence for each
@@ -20,7 +20,7 @@ The events (MODEL-BRIEF 4.1), applied by :class:`CalendarPhase`:
 * Calls: a lighter version of the sharing part of a session, with a little momentum.
 * Congress: sharing without new faculty content.
 * Only programmes still in the collaborative attend; a derailed programme's staff attend less.
-* Coach (MODEL-BRIEF 6, "single coach/consultant"; skipped while a programme is derailed): every visit the coach works with one focus
+* Coach (the single coach/consultant alternative; skipped while a programme is derailed): every visit the coach works with one focus
   teacher, rotating through the programme's teaching staff, on the best-evidenced classroom or
   family practice that teacher does not yet use at fidelity; while coached, the teacher gets full
   feedback (fidelity ceiling 1) on all of their practices, part of which becomes lasting skill

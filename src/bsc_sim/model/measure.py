@@ -1,4 +1,4 @@
-"""Phase 9, measure (MODEL-BRIEF 4.8 and 5): weekly aggregates into preallocated arrays, then tidy tables.
+"""Phase 9, measure: weekly aggregates into preallocated arrays, then tidy tables.
 
 Definitions used throughout:
 
@@ -15,7 +15,7 @@ Definitions used throughout:
   without supports counts from the collaborative's end week), whatever the calendar week; it is
   *sustained at the lag* when it was reached at its cohort's end and is reached at its lag week.
 * Front-line fidelity: the share of present teaching staff at fidelity on at least one
-  classroom-level practice (compare: 52% of clinicians in a 12-month collaborative, DF 2.3).
+  classroom-level practice (compare: 52% of clinicians in a 12-month collaborative [amayajackson2018]).
 * Spread beyond the team: the share of present eligible staff *not* on the team who use at least
   one practice.
 """

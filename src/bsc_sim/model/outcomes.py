@@ -1,4 +1,4 @@
-"""What a finished run reports (MODEL-BRIEF 5): the ``summary`` dict, the IHI-style progress score,
+"""What a finished run reports: the ``summary`` dict, the IHI-style progress score,
 and the per-programme and PDSA-event tables (the weekly tables come from the measure phase).
 
 "End" is the last week of the collaborative (its congress week; ``collaborative.duration_weeks``
@@ -23,7 +23,7 @@ from .population import KIND_NAMES, LEVELS, local_fit
 
 
 def progress_scores(rec, end: int, cycles_by_program: np.ndarray, embedded_any: np.ndarray, pp) -> np.ndarray:
-    """IHI/API-style 1-5 team assessment at the end of the collaborative (DF 2.1).
+    """IHI/API-style 1-5 team assessment at the end of the collaborative [ihi2003].
 
     1 = no activity; 2 = PDSA cycles logged or some gain below "modest"; 3 = modest gain in classroom reach;
     4 = significant gain; 5 = significant gain, high reach and an embedded practice (spread and

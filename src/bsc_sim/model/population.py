@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from ..params import Params
 from ..spread import SpreadNetwork
 
-# Roles (index into ROLE_NAMES); MODEL-BRIEF 3.
+# Roles (index into ROLE_NAMES): staff at all levels [douglass2019].
 DIRECTOR, EDUCATION_MANAGER, LEAD_TEACHER, ASSISTANT_TEACHER, FAMILY_SERVICES = range(5)
 ROLE_NAMES = ("director", "education_manager", "lead_teacher", "assistant_teacher", "family_services")
 TEACHING_ROLES = (LEAD_TEACHER, ASSISTANT_TEACHER)
@@ -272,7 +272,7 @@ def composite_readiness(commitment, efficacy, leadership, data_capacity, time_sl
 
 
 def _draw_readiness(p: Params, rng: np.random.Generator, kind: np.ndarray) -> dict[str, np.ndarray]:
-    """The readiness profile of each applicant (MODEL-BRIEF 3; Weiner 2009) and its turnover propensity."""
+    """The readiness profile of each applicant [weiner2009] and its turnover propensity."""
     r, tp, n = p.readiness, p.turnover, len(kind)
     fcc = kind == FAMILY_CHILD_CARE
     data_mean = np.clip(r.data_capacity_mean + r.head_start_data_shift * (kind == HEAD_START)
@@ -437,7 +437,7 @@ def build_population(p: Params, rng: np.random.Generator) -> Population:
 
 def _add_program_ties(graph: nx.Graph, net, rng: np.random.Generator, s0: int, n_lead_block: int,
                       has_manager: bool, n_rooms: int) -> None:
-    """Within-programme ties (MODEL-BRIEF 3): classroom cliques, the role hierarchy and coworkers.
+    """Within-programme ties: classroom cliques, the role hierarchy and coworkers.
 
     Posts are numbered from ``s0``: director, [education manager], family services, then a lead and
     an assistant teacher per classroom. Coworker ties are an Erdős–Rényi graph over the teaching

@@ -31,6 +31,7 @@ from .serve import OVERRIDES_ENV
 TEAM_DESIGNS = {
     "all levels + family": "bsc",
     "all levels, no family": "bsc_no_families",
+    "no leader, with family": "bsc_no_leaders",
     "leaders only": "bsc_leaders_only",
     "teachers only": "bsc_teachers_only",
 }
