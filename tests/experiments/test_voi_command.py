@@ -129,3 +129,43 @@ def test_readme_voi_figures_are_those_of_the_generated_page():
     for r2 in re.findall(r"R² (-?\d\.\d\d)", section):
         assert f"| {r2} |" in page
     assert "$20,000 for each classroom sustained" in page and "907 classrooms a year" in page
+
+
+def _worlds(tmp_path, n=10, **extra):
+    rng = np.random.default_rng(4)
+    table = pd.DataFrame({"sustain.lapse_weekly": rng.uniform(0.012, 0.032, n),
+                          "turnover.annual_rate_mean": rng.uniform(0.13, 0.4, n), **extra})
+    path = tmp_path / "worlds.csv"
+    table.to_csv(path, index=False)
+    return path, table
+
+
+def test_a_table_of_weighted_worlds_replaces_the_drawn_ones(tmp_path):
+    path, table = _worlds(tmp_path, weight=np.r_[np.zeros(5), np.ones(5)])
+    out = tmp_path / "voi"
+    assert main(["voi", "designs=[bsc]", f"draws={path}", "cohort.n_programs=2", "executor=serial",
+                 "progress=false", f"out_dir={out}"]) == 0
+    results = pd.read_csv(out / "results.csv")
+    for r, row in table.iterrows():  # replicate r ran row r, in every design
+        ran = results[results.replicate == r]
+        assert (ran["sustain.lapse_weekly"] == row["sustain.lapse_weekly"]).all() and len(ran) == 2
+    voi = pd.read_csv(out / "voi.csv").set_index("group")
+    assert voi.loc["sustainment", "n_draws"] == 10 and np.isnan(voi.loc["readiness", "evppi"])
+    designs = pd.read_csv(out / "voi_designs.csv").set_index("design")
+    nb = {d: 20_000 * results[results.design == d]["n_classrooms_sustained_followup"].to_numpy()
+          - results[results.design == d]["cost_total"].to_numpy() for d in ("business_as_usual", "bsc")}
+    assert designs.loc["bsc", "expected_nb"] == pytest.approx(nb["bsc"][5:].mean() - nb["business_as_usual"][5:].mean()
+                                                              + designs.loc["business_as_usual", "expected_nb"])
+
+
+@pytest.mark.parametrize(("extra", "fragment"), [
+    ({"collaborative.n_sessions": 3}, "design lever"),
+    ({"sustain.no_such": 1.0}, "not a model parameter"),
+    ({"weight": -1.0}, "'weight'"),
+])
+def test_a_bad_worlds_table_is_refused(tmp_path, capsys, extra, fragment):
+    path, _ = _worlds(tmp_path, **extra)
+    out = tmp_path / "voi"
+    assert main(["voi", f"draws={path}", f"out_dir={out}"]) == 2
+    assert fragment in capsys.readouterr().err
+    assert not out.exists()

@@ -309,13 +309,16 @@ def _evppi(effect, cost, X, wtps, *, reference, weights, n_boot, folds, level, s
         boots = np.empty((n_boot, len(wtps)))
         for b in range(n_boot):
             rows = rng.integers(0, n, n)
+            if not w[rows].sum() > 0:  # a resample of zero-weight draws only: it says nothing
+                boots[b] = np.nan
+                continue
             wb = w[rows] / w[rows].sum()
             fb = fit(rows)
             e_b = evppi_from_fits(fb[:, :k].T, fb[:, k:].T, wtps, wb)
             t_b = np.array([evpi((wtp * effect - cost)[:, rows], wb) for wtp in wtps])
             boots[b] = np.clip(e_b, 0.0, t_b)
         alpha = (1 - level) / 2
-        low, high = np.quantile(boots, alpha, axis=0), np.quantile(boots, 1 - alpha, axis=0)
+        low, high = np.nanquantile(boots, alpha, axis=0), np.nanquantile(boots, 1 - alpha, axis=0)
     clipped = np.clip(raw, 0.0, total)
     return EVPPIResult(evppi=clipped, low=low, high=high, evpi=total, raw=raw, r2_cv=r2, penalties=tuple(lams), useful=useful)
 
@@ -353,7 +356,8 @@ def expected_net_benefit(nb: np.ndarray, designs: Sequence[str], *, weights: np.
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, n, size=(n_boot, n))
     wb = w[idx]
-    boot = np.einsum("dbn,bn->db", nb[:, idx], wb) / wb.sum(axis=1)
+    keep = wb.sum(axis=1) > 0  # drop resamples of zero-weight draws only
+    boot = np.einsum("dbn,bn->db", nb[:, idx[keep]], wb[keep]) / wb[keep].sum(axis=1)
     alpha = (1 - level) / 2
     best = np.bincount(nb.argmax(axis=0), weights=w, minlength=len(nb))
     rows = []

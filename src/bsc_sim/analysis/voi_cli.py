@@ -112,7 +112,7 @@ def default_population() -> tuple[float, str]:
 
 def voi_tables(results: pd.DataFrame, designs: Sequence[str], reference: str, groups: Sequence[VOIGroup],
                drawn: Sequence[str], *, wtp: float, effect: str, population: float, years: float,
-               wtps: Sequence[float] | None = None, weight: str | None = None,
+               wtps: Sequence[float] | None = None, replicate_weights: np.ndarray | None = None,
                n_boot: int | None = None) -> dict[str, pd.DataFrame]:
     """The VOI tables from a probabilistic comparison's results (one row per design x draw).
 
@@ -127,8 +127,8 @@ def voi_tables(results: pd.DataFrame, designs: Sequence[str], reference: str, gr
     n_boot = N_BOOT_VOI if n_boot is None else n_boot
     designs = list(designs)
     drawn = [k for k in drawn if k in results]
-    effect_arr, cost_arr, draws = aligned_draws(results, designs, effect, drawn, weight=weight)
-    w = draws[weight].to_numpy(np.float64) if weight else None
+    effect_arr, cost_arr, draws = aligned_draws(results, designs, effect, drawn)
+    w = None if replicate_weights is None else np.asarray(replicate_weights, np.float64)[draws["replicate"].to_numpy()]
     ref = designs.index(reference)
     classrooms = float(results["n_classrooms"].mean()) if "n_classrooms" in results else np.nan
     scale = population * years / classrooms if classrooms > 0 else np.nan
@@ -265,9 +265,10 @@ def render_next_phase(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any
         "",
         f"Per cohort of {meta['classrooms']:.0f} classrooms, and for {scale_note} ({meta['population_how']}). "
         "R² is the out-of-sample (cross-validated) fit of the metamodel to the designs' incremental net benefit. "
-        "Near 0 or below, the worlds drawn cannot show how this group moves the choice: where a design's cost or "
-        "effect is predicted no better than by its average, the group is counted as telling nothing about it, "
-        "which may understate a weak effect that more worlds would reveal.",
+        "A low R² alone does not make a value doubtful: net benefit varies mostly by chance between single cohorts, "
+        "and a group can still predict one design's cost or effect well (the coach's hourly price predicts the "
+        "coach's cost). Where a design's cost or effect is predicted no better than by its average out of sample, "
+        "the group is counted as telling nothing about it, which may understate a weak effect.",
         "",
         "| rank | question | worth per cohort | interval | worth for the state | R² (cv) |",
         "|---|---|---|---|---|---|",
@@ -283,22 +284,25 @@ def render_next_phase(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any
     unresolved = []
     for r in est.itertuples():
         share = r.evppi / evpi if evpi > 0 else np.nan
-        if not r.r2_cv > 0.05:
-            unresolved.append(f"**{r.group}** (R² {r.r2_cv:.2f}, {_usd(r.evppi)}, interval up to {_usd(r.evppi_high)})")
-        elif r.evppi_high <= 0.01 * max(evpi, 1e-9) or r.evppi <= 0.005 * max(evpi, 1e-9):
-            lines.append(f"- **{r.group}** is worth about nothing (≈ {_usd(r.evppi)} per cohort): at these prices "
-                         "the choice comes out the same whatever the answer is within its plausible range, so "
-                         "resolving it would not change what a state should do.")
-        else:
+        if r.evppi_low > 0:
+            fit = (f" Most of the spread of net benefit between worlds is chance (R² {r.r2_cv:.2f}); the value comes "
+                   "from the part this group does predict, a design's cost or effect." if not r.r2_cv > 0.05 else "")
             lines.append(f"- Resolving **{r.group}** ({r.question[0].lower() + r.question[1:]}) is worth up to "
                          f"{_usd(r.population_evppi)} for a state of {pop:,.0f} classrooms a year over {years:g} "
                          f"years ({_usd(r.evppi)} per cohort, {share:.0%} of the ceiling; interval "
                          f"{_usd(r.evppi_low)} to {_usd(r.evppi_high)} per cohort). A study that settled it for less "
-                         "could pay for itself; a real study settles it only in part, so it is worth less than this.")
+                         "could pay for itself; a real study settles it only in part, so it is worth less than this."
+                         + fit)
+        elif r.evppi_high <= 0.01 * max(evpi, 1e-9):
+            lines.append(f"- **{r.group}** is worth about nothing (≈ {_usd(r.evppi)} per cohort, at most "
+                         f"{_usd(r.evppi_high)}): at these prices the choice comes out the same whatever the answer "
+                         "is within its plausible range, or its effect is too small to show.")
+        else:
+            unresolved.append(f"**{r.group}** ({_usd(r.evppi)}, interval {_usd(r.evppi_low)} to "
+                              f"{_usd(r.evppi_high)}, R² {r.r2_cv:.2f})")
     if unresolved:
-        lines.append(f"- Not shown by {meta['n_draws']} worlds: {', '.join(unresolved)} per cohort. How these move "
-                     "the choice is too small to stand out from the chance variation of single cohorts: at these "
-                     "prices they are worth little, or more worlds (`draws=`) are needed to show their value.")
+        lines.append(f"- Not settled by {meta['n_draws']} worlds: {', '.join(unresolved)} per cohort. Their intervals "
+                     "reach 0: worth little at these prices, or more worlds (`draws=`) are needed to show their value.")
     singles = voi[voi["kind"] == "parameter"].sort_values("evppi", ascending=False).head(5)
     lines += ["", "## Single parameters with the most value", "",
               "| parameter | worth per cohort | interval | R² (cv) |", "|---|---|---|---|"]
@@ -306,8 +310,9 @@ def render_next_phase(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any
               for r in singles.itertuples()]
     lines += [
         "", "## How these numbers were made", "",
-        f"- {meta['n_draws']} worlds were drawn from the ranges of `{meta['uncertainty_file']}` (each range cites a "
-        "source or says it is an assumption); every design ran in the same world with the same seed.",
+        f"- {meta['n_draws']} worlds came from `{meta['uncertainty_file']}` (an uncertainty file's ranges, each citing "
+        "a source or saying it is an assumption, or a table of worlds); every design ran in the same world with the "
+        "same seed.",
         "- EVPPI by the regression method of [strong2014]: each design's incremental cost and effect against "
         f"`{meta['reference']}` are regressed on the group's parameters across the worlds (a penalised regression "
         "spline, penalties by generalised cross-validation), and the fitted values stand in for the expected net "
@@ -331,7 +336,8 @@ def render_next_phase(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any
 
 OWN_KEYS = {
     "designs": "designs to choose between, e.g. [bsc,coach] (the reference is added)",
-    "draws": f"drawn worlds (replicates; each design runs in each; default 60, at least {MIN_DRAWS})",
+    "draws": f"drawn worlds (replicates; each design runs in each; default 60, at least {MIN_DRAWS}), or PATH.csv: "
+             "a table of worlds, a column per parameter and optionally weight (e.g. posterior draws)",
     "seed": "root seed of the worlds (default 0)",
     "reference": "the design increments are taken against (default business_as_usual; one of the options)",
     "wtp": "willingness to pay in USD per unit of effect (default 20000, an assumption)",
@@ -395,7 +401,18 @@ def cmd_voi(argv: list[str]) -> int:
             designs = [d.strip() for d in designs.split(",") if d.strip()]
         if not isinstance(designs, list) or not designs or not all(isinstance(d, str) for d in designs):
             raise ParamError(f"designs = {designs!r}: expected a list such as [bsc,coach]")
-        draws = _int(settings, "draws", 60)
+        draws = settings.get("draws", 60)
+        table_path, weights = None, None
+        if isinstance(draws, str):  # a table of worlds (e.g. posterior draws, optionally weighted)
+            from ..experiments.uncertainty import load_worlds, world_weights
+
+            table_path = draws
+            if not table_path.endswith(".csv"):
+                raise ParamError(f"draws = {draws!r}: a number of worlds, or a path to a .csv table of them")
+            table = load_worlds(table_path)
+            weights = world_weights(pd.read_csv(table_path), f"draws = {table_path!r}")
+            draws = len(table)
+        draws = _int({"draws": draws}, "draws", 60)
         if draws < MIN_DRAWS:
             raise ParamError(f"draws = {draws}: need at least {MIN_DRAWS} worlds for the regression")
         seed = _int(settings, "seed", 0)
@@ -409,11 +426,18 @@ def cmd_voi(argv: list[str]) -> int:
         if "population" in settings:
             pop_how = "given on the command line"
         years = _number(settings, "years", DEFAULT_YEARS)
-        uncertainty = settings.get("uncertainty") or "parameters"
+        uncertainty = table_path or settings.get("uncertainty") or "parameters"
+        if table_path and settings.get("uncertainty"):
+            raise ParamError(f"uncertainty = {settings['uncertainty']!r}: not with draws = {table_path!r} (the table "
+                             "gives the worlds)")
         if str(uncertainty) == "seed":
             raise ParamError("uncertainty = seed: value of information needs drawn parameters (parameters or a file)")
         groups = load_groups(settings.get("groups"))
-        unc = load_uncertainty(None if uncertainty == "parameters" else uncertainty)
+        if table_path:
+            drawn_keys, unc_path = tuple(table.columns), table_path
+        else:
+            unc = load_uncertainty(None if uncertainty == "parameters" else uncertainty)
+            drawn_keys, unc_path = unc.keys, unc.path
         doc = Path(settings["doc"]) if settings.get("doc") else None
         if doc is not None:
             _check_doc(doc)
@@ -430,8 +454,8 @@ def cmd_voi(argv: list[str]) -> int:
             return RUNS_FAILED
         results = run.results
         labels = list(dict.fromkeys(results["design"]))
-        tables = voi_tables(results, labels, ref_label, groups, unc.keys, wtp=wtp, effect=ce["effect"],
-                            population=population, years=years)
+        tables = voi_tables(results, labels, ref_label, groups, drawn_keys, wtp=wtp, effect=ce["effect"],
+                            population=population, years=years, replicate_weights=weights)
         elapsed = time.perf_counter() - started
         files = {"voi.csv": lambda p: tables["voi"].to_csv(p, index=False),
                  "voi_designs.csv": lambda p: tables["designs"].to_csv(p, index=False),
@@ -457,7 +481,7 @@ def cmd_voi(argv: list[str]) -> int:
                     "population": population, "years": years, "population_how": pop_how,
                     "classrooms": float(voi["classrooms_per_decision"].iloc[0]),
                     "scale": population * years / float(voi["classrooms_per_decision"].iloc[0]),
-                    "uncertainty_file": _shown_path(unc.path)}
+                    "uncertainty_file": _shown_path(unc_path)}
             atomic_write(doc, lambda p: p.write_text(render_next_phase(tables, meta)))
             written.append(str(doc))
         print(f"wrote {out_dir}/: {', '.join(written)}  ({elapsed / 60:.1f} min)")
