@@ -123,7 +123,7 @@ def test_readme_voi_figures_are_those_of_the_generated_page():
     readme = (root / "README.md").read_text()
     section = readme[readme.index("### What to study next: `voi`"):readme.index("## Interactive view")]
     page = (root / "docs" / "next-phase.md").read_text()
-    for figure in re.findall(r"\$\d[\d,]*\d(?:\.\d+)?(?: million)?", section):
+    for figure in re.findall(r"\$\d(?:[\d,]*\d)?(?:\.\d+)?(?: million)?", section):
         if figure != "$20,000":
             assert figure in page, f"README quotes {figure}, not in docs/next-phase.md: re-run bsc-sim voi doc="
     for r2 in re.findall(r"R² (-?\d\.\d\d)", section):
@@ -169,3 +169,8 @@ def test_a_bad_worlds_table_is_refused(tmp_path, capsys, extra, fragment):
     assert main(["voi", f"draws={path}", f"out_dir={out}"]) == 2
     assert fragment in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_every_drawn_parameter_belongs_to_a_group():
+    grouped = {k for g in load_groups() for k in g.parameters}
+    assert set(load_uncertainty().keys) <= grouped, "add the new uncertain parameter to configs/voi/groups.yaml"
