@@ -301,6 +301,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("bsc_sim.report", "cmd_report", "one self-contained HTML page from an experiment store (report.html)"),
     "optimize": ("bsc_sim.analysis.optimize_cli", "cmd_optimize", "the best designs within a budget (Optuna, Pareto front)"),
     "discover": ("bsc_sim.analysis.discover", "cmd_discover", "contexts where one design beats another (PRIM scenario discovery)"),
+    "voi": ("bsc_sim.analysis.voi_cli", "cmd_voi", "value of information: which unknowns are worth studying next"),
     "viz": ("bsc_sim.viz", "cmd_viz", "interactive view in the browser (a Solara page over the Mesa model)"),
 }
 

@@ -81,7 +81,7 @@ def _usage(command: str) -> str:
 
 # Settings whose values are names or paths: kept as typed, never read as YAML (out_dir=2024).
 RAW_KEYS = frozenset({"out_dir", "executor", "executor.address", "experiment", "targets", "doc", "method",
-                      "memory_limit", "reference", "effect", "question", "uncertainty"})
+                      "memory_limit", "reference", "effect", "question", "uncertainty", "groups"})
 
 
 def parse_settings(argv: Sequence[str], known: Iterable[str], *, overrides_allowed: bool = True,

@@ -31,7 +31,8 @@ import numpy as np
 from ..paramtools import ParamError
 from .specs import RunSpec, params_with
 
-__all__ = ["UncertainRange", "Uncertainty", "load_uncertainty", "draw_world", "apply_uncertainty",
+__all__ = ["UncertainRange", "Uncertainty", "load_uncertainty", "draw_world", "apply_uncertainty", "load_worlds",
+           "world_weights", "apply_worlds",
            "with_uncertainty", "default_uncertainty_file", "MODES", "DRAW_TAG"]
 
 MODES = ("seed", "parameters")
@@ -184,7 +185,8 @@ def apply_uncertainty(specs: Sequence[RunSpec], uncertainty: Uncertainty, skip: 
 def with_uncertainty(specs: list[RunSpec], description: dict[str, Any], setting: str | Path | None,
                      *, overrides: Sequence[str] = (), skip: Iterable[str] = ()) -> tuple[list[RunSpec], dict[str, Any]]:
     """An experiment command's hook: ``setting`` is ``seed`` (or None), ``parameters`` (the
-    default file) or a path to an uncertainty file. Returns the specs to run and the description
+    default file), a path to an uncertainty file, or a path to a table of worlds (.csv, one row
+    per replicate: :func:`load_worlds`). Returns the specs to run and the description
     for ``experiment.json``, which records ``"uncertainty": "seed"`` or ``"parameters"`` (with the
     file and its ranges).
 
@@ -195,6 +197,15 @@ def with_uncertainty(specs: list[RunSpec], description: dict[str, Any], setting:
     if setting is None or str(setting) == "seed":
         return specs, {**description, "uncertainty": "seed"}
     setting = str(setting)
+    if setting.endswith(".csv"):  # a table of worlds (e.g. posterior draws): replicate r runs row r
+        table = load_worlds(setting)
+        fixed = {o.split("=", 1)[0].strip() for o in overrides if "=" in o}
+        clash = sorted(fixed & set(table.columns))
+        if clash:
+            raise ParamError(f"{clash[0]}: set on the command line and given by the draws table {setting}; "
+                             "remove one of the two")
+        return apply_worlds(specs, table), {**description, "uncertainty": "parameters", "uncertainty_file": setting,
+                                            "uncertain_parameters": {k: {"source": setting} for k in table.columns}}
     if setting != "parameters" and not setting.endswith((".yaml", ".yml")):
         raise ParamError(f"uncertainty = {setting!r}: expected seed, parameters or a path to a .yaml file")
     uncertainty = load_uncertainty(None if setting == "parameters" else setting)
@@ -207,3 +218,75 @@ def with_uncertainty(specs: list[RunSpec], description: dict[str, Any], setting:
     used = uncertainty.without(skip)
     specs = apply_uncertainty(specs, uncertainty, skip=skip)
     return specs, {**description, **used.describe(), "uncertainty_not_drawn": sorted(skip & set(uncertainty.keys))}
+
+
+WEIGHT = "weight"
+
+
+def load_worlds(path: str | Path) -> Any:
+    """A table of worlds (.csv): one row per world, a column per uncertain parameter (dotted keys,
+    numeric, not design levers) and optionally ``weight`` (e.g. importance weights of a posterior).
+    Returns the parameter columns; read the weights with :func:`world_weights`.
+
+    Raises:
+        ParamError: one line naming the file, column or value that cannot be used.
+    """
+    import pandas as pd
+
+    from ..config import known_keys
+
+    shown = f"draws = {str(path)!r}"
+    if not Path(path).is_file():
+        raise ParamError(f"{shown}: file not found")
+    try:
+        table = pd.read_csv(path)
+    except Exception as exc:  # noqa: BLE001 - any unreadable table is one line
+        raise ParamError(f"{shown}: not a readable CSV table ({exc.__class__.__name__})") from None
+    defaults = known_keys()
+    for column in table.columns:
+        if column == WEIGHT:
+            continue
+        if column not in defaults or column in ("out_dir", "memory_limit"):
+            raise ParamError(f"{shown}: column {column!r} is not a model parameter")
+        if column in LEVER_KEYS or column.startswith(LEVER_PREFIXES):
+            raise ParamError(f"{shown}: column {column!r} is a design lever, not an uncertainty")
+        values = pd.to_numeric(table[column], errors="coerce")
+        if not np.isfinite(values.to_numpy(np.float64)).all():
+            raise ParamError(f"{shown}: column {column!r} has a value that is not a finite number")
+    if len(table) == 0 or not [c for c in table.columns if c != WEIGHT]:
+        raise ParamError(f"{shown}: give at least one row and one parameter column")
+    world_weights(table, shown)
+    return table.drop(columns=[WEIGHT], errors="ignore")
+
+
+def world_weights(table: Any, shown: str = "draws") -> np.ndarray | None:
+    """The ``weight`` column of a worlds table as an array (None without one), checked."""
+    import pandas as pd
+
+    if WEIGHT not in table:
+        return None
+    w = pd.to_numeric(table[WEIGHT], errors="coerce").to_numpy(np.float64)
+    if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
+        raise ParamError(f"{shown}: column 'weight' must hold finite numbers >= 0, not all 0")
+    return w
+
+
+def apply_worlds(specs: Sequence[RunSpec], table: Any) -> list[RunSpec]:
+    """The specs with replicate ``r`` set to row ``r`` of the worlds table (every design the same row)."""
+    from ..config import known_keys
+
+    defaults = known_keys()
+    integer = {k for k in table.columns if isinstance(defaults[k], int) and not isinstance(defaults[k], bool)}
+    rows = table.to_dict("records")
+    out, cache = [], {}
+    for spec in specs:
+        r = int(spec.labels["replicate"])
+        world = {k: int(v) if k in integer else float(v) for k, v in rows[r].items()}
+        key = (id(spec.params), r)
+        if key not in cache:
+            try:
+                cache[key] = params_with(spec.params, world)
+            except ParamError as exc:
+                raise ParamError(f"draws (row {r}): {exc}") from None
+        out.append(replace(spec, params=cache[key], labels={**spec.labels, **world}))
+    return out

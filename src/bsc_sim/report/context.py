@@ -374,6 +374,21 @@ def _summary_sentence(ce: pd.DataFrame | None, scope: str = "cohort") -> str:
             f"over {ref}{icer}. " + chance)
 
 
+def _study_next(root: Path) -> dict[str, Any] | None:
+    """"What to study next" from a ``bsc-sim voi`` run's voi.csv (None without one)."""
+    voi = _read_csv(root, "voi.csv")
+    if voi is None or "kind" not in voi:
+        return None
+    rows = [{"group": r.group, "question": r.question, "evppi": usd(r.evppi) if r.evppi == r.evppi else "not drawn",
+             "interval": usd_interval(r.evppi_low, r.evppi_high) if r.evppi == r.evppi else "",
+             "population": usd(r.population_evppi) if r.evppi == r.evppi else "",
+             "r2": f"{r.r2_cv:.2f}" if r.r2_cv == r.r2_cv else ""}
+            for r in voi[voi["kind"].isin(["group", "all"])].sort_values("evppi", ascending=False).itertuples()]
+    return {"rows": rows, "evpi": usd(voi["evpi"].dropna().iloc[0]), "n": int(voi["n_draws"].iloc[0]),
+            "population": f"{voi['population_classrooms_per_year'].iloc[0]:,.0f}", "years": f"{voi['years'].iloc[0]:g}",
+            "figure": _png(root / "voi.png") if (root / "voi.png").is_file() else None}
+
+
 def report_context(root: Path, info: dict[str, Any], *, question: str | None = None) -> dict[str, Any]:
     """Everything the template shows, for the store at ``root`` whose ``experiment.json`` is ``info``."""
     kind = info.get("kind", "experiment")
@@ -399,6 +414,7 @@ def report_context(root: Path, info: dict[str, Any], *, question: str | None = N
         "wtp": None, "cost_assumptions": [], "other_assumptions": [], "replicates": replicates,
     }
     context["headline_columns"], context["headline_rows"] = _headline(comparison, ce, scope)
+    context["study_next"] = _study_next(root)
     if ce is not None and ce["wtp"].notna().any():
         row = ce[ce["wtp"].notna()].iloc[0]
         context["wtp"] = {"value": usd(row["wtp"]), "unit": EFFECTS[row["effect"]].unit,
