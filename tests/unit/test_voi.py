@@ -112,3 +112,11 @@ def test_tables_align_draws_and_expected_net_benefit():
     table = expected_net_benefit(10000 * effect - cost, ["none", "act"], n_boot=200)
     assert table.loc[1, "expected_nb"] == pytest.approx(10000 * 0.02 - 100)
     assert table.loc[0, "prob_best"] == pytest.approx(1 / 3)  # NB of act: -100, 100, 300
+
+
+def test_the_store_knows_the_voi_files():
+    """A replaced voi store deletes its analysis files, and publishing accepts them."""
+    from bsc_sim.analysis.voi_cli import VOI_FILES
+    from bsc_sim.experiments.store import is_analysis_file
+
+    assert all(is_analysis_file(name) for name in VOI_FILES)

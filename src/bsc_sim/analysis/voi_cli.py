@@ -33,13 +33,6 @@ DEFAULT_YEARS = 5   # assumption: a design choice holds for five years (the stat
 MIN_DRAWS = 10
 
 
-def _register_files() -> None:
-    """Let the store publish (and, when replaced, delete) the VOI files."""
-    from ..experiments import store
-
-    store.ANALYSIS_FILES = store.ANALYSIS_FILES | VOI_FILES
-
-
 @dataclass(frozen=True)
 class VOIGroup:
     name: str
@@ -444,7 +437,6 @@ def cmd_voi(argv: list[str]) -> int:
         reference = matching_reference(designs, ce["reference"], overrides)
         _, ref_label = resolve_designs(designs, reference, None)
         out_dir = Path(settings.get("out_dir") or "outputs/voi")
-        _register_files()
         run, written = run_comparison(designs, draws, seed, out_dir, overrides=overrides, reference=reference,
                                       wtp=wtp, effect=ce["effect"], uncertainty=uncertainty, verbose=False,
                                       **run_options(settings))
