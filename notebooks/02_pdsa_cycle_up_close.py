@@ -85,6 +85,11 @@ plt.show()
 # either direction (a standard deviation of 0.35 on a 0–1 scale: an assumption of the model,
 # since no study pins it down).
 
+# %%
+# the numbers in the text above and in section 4, checked against the model's parameters
+assert (params.pdsa.adopt_threshold, params.pdsa.abandon_threshold) == (0.6, 0.35)
+assert params.pdsa.obs_noise_sd == 0.35 and params.pdsa.abandon_cooldown_weeks == 12
+
 # %% [markdown]
 # ## 2. Measured or judged by impression?
 #

@@ -277,6 +277,12 @@ Markdown(f"for reach, the adoption threshold has mu\\* = {reach.loc['adoption th
 # sharpen the picture, at the cost of more runs. From the command line, the full screening of all
 # parameters in the file is `uv run bsc-sim sensitivity experiment=readiness_screen`.
 
+# %%
+sobol = load_experiment("twelve_sobol")  # the follow-up named in section 5 (not run here)
+sobol_runs = n_runs(SensitivityProblem.from_experiment(sobol), sobol.method, sobol.n) * sobol.replications
+assert sobol_runs == 6656, "section 5 says twelve_sobol.yaml uses 6,656 runs"
+print(f"configs/experiment/twelve_sobol.yaml: {len(sobol.parameters)} parameters, {sobol_runs:,} runs")
+
 # %% [markdown]
 # ## 5. What a screening can and cannot tell us
 #
