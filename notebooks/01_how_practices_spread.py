@@ -107,6 +107,18 @@ plt.show()
 final = curves[curves["week"] == WEEKS]
 final.groupby(["first users", "rule"])["frac_adopted"].mean().unstack().round(2)
 
+# %%
+# The sentences below, checked against the runs above: if the model changes, a stale sentence fails the tests.
+LONE, PAIR = teaching.SEEDING_STRATEGIES["teacher"], teaching.SEEDING_STRATEGIES["classroom"]
+share = final.groupby(["first users", "rule"])["frac_adopted"].mean()
+start = curves[curves["week"] == 0].set_index(["first users", "rule", "rep"])["frac_adopted"]
+grown = (final.set_index(["first users", "rule", "rep"])["frac_adopted"] - start).sort_index()
+took_off = (grown.loc[(PAIR, "complex")] > 0.25).mean()
+assert share[(LONE, "simple")] > 0.95, "simple contagion: one teacher reaches (almost) everyone"
+assert (grown.loc[(LONE, "complex")] == 0).all(), "complex contagion: the practice never leaves a lone teacher"
+assert 0.5 < took_off < 1, "two teachers of a classroom get it going in most programmes, not all"
+print(f"Two first users in one classroom get it going in {took_off:.0%} of the {N_REPS} programmes.")
+
 # %% [markdown]
 # **What this shows.** With simple contagion a single enthusiastic teacher is enough: the practice
 # reaches everyone in a few weeks. With complex contagion the lone teacher changes nothing: no one
@@ -142,6 +154,14 @@ plt.show()
 
 # %%
 sweep.pivot_table(index="threshold", columns="first users", values="frac_adopted").round(2)
+
+# %%
+by_threshold = sweep.pivot_table(index="threshold", columns="first users", values="frac_adopted")
+TWO, LEADERS = teaching.SEEDING_STRATEGIES["two_teachers"], teaching.SEEDING_STRATEGIES["leaders"]
+assert by_threshold.loc[0.1, PAIR] > 0.8 > 0.3 > by_threshold.loc[0.3, PAIR], "a pair of teachers tips between 0.1 and 0.3"
+assert (by_threshold.loc[0.3:, LEADERS] > by_threshold.loc[0.3:, [PAIR, TWO]].max(axis=1)).all(), \
+    "the leaders keep it spreading at higher thresholds than any pair of teachers"
+assert by_threshold[TWO].mean() > by_threshold[PAIR].mean(), "two teachers in different rooms do better than one room's"
 
 # %% [markdown]
 # **What this shows.** Spread does not fade gently as thresholds rise: it **tips**. Below a
@@ -202,6 +222,12 @@ plt.show()
 # %%
 last.groupby(["rule", "p_rewire"])[["frac_adopted", "clustering"]].mean().unstack("rule").round(2)
 
+# %%
+at_year = last.groupby(["rule", "p_rewire"])["frac_adopted"].mean()
+assert at_year[("simple", 0.1)] > 0.95, "simple contagion reaches everyone once a tenth of ties are rewired"
+assert at_year[("complex", 1.0)] < 0.08, "complex contagion stays with the first users (about 5%) when rewired"
+assert at_year[("complex", 0.0)] > 2 * at_year[("complex", 1.0)], "on the tight-knit ring it creeps outward"
+
 # %% [markdown]
 # **What this shows.** The shortcuts that make news travel fast (simple contagion reaches everyone
 # once a tenth of ties are rewired) **stop** a practice that needs reinforcement. On the rewired
@@ -222,6 +248,10 @@ last.groupby(["rule", "p_rewire"])[["frac_adopted", "clustering"]].mean().unstac
 six = teaching.clustering_experiment(params, p_rewire=(0.0, 0.1, 1.0), n_nodes=100, k=6, n_reps=N_REPS,
                                      n_steps=WEEKS, seed=1)
 six[six["step"] == WEEKS].pivot_table(index="p_rewire", columns="rule", values="frac_adopted").round(2)
+
+# %%
+six_year = six[six["step"] == WEEKS].groupby(["rule", "p_rewire"])["frac_adopted"].mean()
+assert six_year[("complex", 1.0)] > six_year[("complex", 0.0)], "with six contacts the result reverses"
 
 # %% [markdown]
 # With six contacts the result **reverses**: complex contagion now spreads further on the random
@@ -258,6 +288,14 @@ half = teaching.weeks_to_reach(leaders, 0.5, by=("first users", "rep"))
 table["programmes where half use it by week 52"] = half["weeks_to_reach"].notna().groupby(half["first users"]).mean()
 table.sort_values("share using at week 13", ascending=False).round(2)
 
+# %%
+DIRECTOR = teaching.SEEDING_STRATEGIES["director"]
+assert table["share using at week 13"].idxmax() == LEADERS and table.loc[LEADERS, "share using at week 13"] > 0.8, \
+    "director + education manager: the fastest start, about nine in ten staff within three months"
+assert table.loc[LONE, "programmes where half use it by week 52"] < 0.5, "a lone teacher: half the staff in < half"
+assert table.loc[DIRECTOR, "share using at week 52"] > table.loc[LONE, "share using at week 52"], \
+    "a lone director does better than a lone teacher by the end of the year"
+
 # %% [markdown]
 # **What this shows.**
 #
@@ -279,6 +317,41 @@ table.sort_values("share using at week 13", ascending=False).round(2)
 # full model a *classroom* practice is used only by teachers, so leaders cannot be "first users" of
 # it; they influence it through **endorsement**, which lowers teachers' thresholds once the team has
 # adopted the practice. Section 3 shows why even a small drop in thresholds can matter.
+
+# %% [markdown]
+# ## Exercises
+#
+# Each exercise has a solution in the hidden cell below it (click the "…" to show it in
+# JupyterLab). Try it first; the solution also checks its own answer.
+#
+# **Exercise 1.** Section 2 started the practice with two teachers of one classroom. Under
+# complex contagion, which of the other first users (`teaching.SEEDING_STRATEGIES`) gets the
+# practice to the most staff after a year? Use `teaching.spread_in_programmes` with
+# `rules=("complex",)`.
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+ex1 = teaching.spread_in_programmes(params, strategies=tuple(teaching.SEEDING_STRATEGIES), rules=("complex",),
+                                    n_reps=N_REPS, n_weeks=WEEKS, seed=1)
+ex1_final = ex1[ex1["week"] == WEEKS].groupby("strategy")["frac_adopted"].mean().sort_values(ascending=False)
+print(ex1_final.rename(index=teaching.SEEDING_STRATEGIES).round(2))
+assert ex1_final.index[0] == "leaders"  # both leaders are tied to every teacher
+assert ex1_final["teacher"] < 0.1       # a lone teacher never finds her two sources
+
+# %% [markdown]
+# **Exercise 2.** The tipping point of section 3 was found with the model's weekly chance of
+# starting, 15%. Does a slower chance move *where* spread tips, or only *how fast* it gets there?
+# Rerun `teaching.threshold_sweep` for one classroom's two teachers with
+# `load_params(["spread.p_threshold=0.05"])` (a 5% weekly chance).
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+slow = load_params(["spread.p_threshold=0.05"])
+ex2 = teaching.threshold_sweep(slow, thresholds=(0.1, 0.2, 0.3), strategies=("classroom",), n_reps=N_REPS,
+                               n_weeks=WEEKS, seed=1).groupby("threshold")[["frac_adopted", "weeks_to_half"]].mean()
+print(ex2.round(2))
+# It still tips between 0.1 and 0.3: the threshold decides *whether*; the weekly chance mostly *when*.
+assert ex2.loc[0.1, "frac_adopted"] > 0.5 > ex2.loc[0.3, "frac_adopted"]
+default_weeks = sweep[(sweep["strategy"] == "classroom") & (sweep["threshold"] == 0.1)]["weeks_to_half"].mean()
+assert ex2.loc[0.1, "weeks_to_half"] > default_weeks  # but it takes longer to get there
 
 # %% [markdown]
 # ## Take-aways

@@ -37,7 +37,7 @@
 # %matplotlib inline
 import matplotlib.pyplot as plt
 import seaborn as sns
-from IPython.display import display
+from IPython.display import Markdown, display
 
 from bsc_sim import load_params, run_sim
 from bsc_sim import teaching
@@ -85,6 +85,11 @@ plt.show()
 # either direction (a standard deviation of 0.35 on a 0–1 scale: an assumption of the model,
 # since no study pins it down).
 
+# %%
+# the numbers in the text above and in section 4, checked against the model's parameters
+assert (params.pdsa.adopt_threshold, params.pdsa.abandon_threshold) == (0.6, 0.35)
+assert params.pdsa.obs_noise_sd == 0.35 and params.pdsa.abandon_cooldown_weeks == 12
+
 # %% [markdown]
 # ## 2. Measured or judged by impression?
 #
@@ -105,12 +110,17 @@ ax.set(title=f"How far off the team was ({len(studied)} cycles in 20 collaborati
 plt.show()
 
 # %%
-studied.groupby("how the team judged").agg(cycles=("error", "size"), mean_size_of_error=("size of error", "mean"),
-                                            share_misread=("misread", "mean")).round(2)
+judged = studied.groupby("how the team judged").agg(cycles=("error", "size"),
+                                                    mean_size_of_error=("size of error", "mean"),
+                                                    share_misread=("misread", "mean"))
+assert judged.loc["by impression", "mean_size_of_error"] > 2 * judged.loc["measured", "mean_size_of_error"]
+assert judged.loc["by impression", "share_misread"] > 2 * judged.loc["measured", "share_misread"]
+judged.round(2)
 
 # %% [markdown]
 # Measured results are usually close to the truth; impressions are much more scattered, and they
-# lead to a misread decision several times as often.
+# lead to a misread decision several times as often (the two `assert` lines above check both
+# statements, so this sentence cannot go stale unnoticed).
 #
 # Note that many results sit at 0 or 1: a first test in a single classroom either works or it does
 # not. A large error is then needed to misread it. Tests in several classrooms give results in
@@ -153,14 +163,26 @@ fig.tight_layout()
 plt.show()
 
 # %%
-runs.summary.groupby("condition", observed=True)[["frac_pdsa_misread", "mean_abs_error", "n_pdsa_cycles",
-                                                  "frac_pdsa_well_run"]].mean().round(3)
+by_condition = runs.summary.groupby("condition", observed=True)[["frac_pdsa_misread", "mean_abs_error",
+                                                                  "n_pdsa_cycles", "frac_pdsa_well_run"]].mean()
+misread = by_condition["frac_pdsa_misread"]
+noise_levels = [c for c in conditions if c != "no data-use support"]
+assert misread["no noise"] == 0, "with perfect data no test is misread"
+assert misread[noise_levels].is_monotonic_increasing, "the misread share rises steadily with noise"
+assert misread["noise 0.7"] >= 0.2, "with very noisy impressions about a quarter or more are misread"
+assert misread["no data-use support"] > misread["noise 0.35 (default)"], "no data-use support: more misreads"
+by_condition.round(3)
 
 # %% [markdown]
 # **What this shows.** The share of misread cycles rises steadily with noise: with perfect data
 # no test is misread, and with very noisy impressions about a quarter or more are. Taking away the
-# collaborative's data-use support raises the misread share by a few percentage points, because
-# teams then measure less often and less precisely.
+# collaborative's data-use support raises the misread share, because teams then measure less often
+# and less precisely:
+
+# %%
+Markdown(f"without data-use support, **{misread['no data-use support']:.1%}** of studied cycles are misread, "
+         f"against **{misread['noise 0.35 (default)']:.1%}** with it (the default), a difference of "
+         f"{100 * (misread['no data-use support'] - misread['noise 0.35 (default)']):.1f} percentage points.")
 
 # %% [markdown]
 # ## 4. What kind of mistakes, and do they matter?
@@ -208,20 +230,72 @@ plt.show()
 outcomes = runs.summary.groupby("condition", observed=True)[["frac_classrooms_reached_end",
                                                              "n_practices_adopted_by_teams"]].mean()
 outcomes["reach difference from no noise"] = diff.groupby("condition", observed=True)["difference"].mean()
+loss = outcomes["reach difference from no noise"]
+assert -0.10 < loss["noise 0.35 (default)"] < 0, "the default noise loses a few points of reach"
+assert loss["noise 0.7"] < loss["noise 0.35 (default)"], "very noisy impressions lose a little more"
+assert outcomes.loc["noise 0.7", "n_practices_adopted_by_teams"] < outcomes.loc["no noise", "n_practices_adopted_by_teams"]
 outcomes.round(3)
 
 # %% [markdown]
 # **What this shows.** Misreads cost something, but less than one might fear. Compared with the
 # same cohorts with perfect data, the default amount of noise loses a few percentage points of
 # classroom reach, and very noisy impressions lose a little more; teams also adopt somewhat fewer
-# practices programme-wide. Taking away data-use support raises the misread share, but compared
-# with the default (its proper comparison, which has the support) its effect on reach is too small
-# to tell apart from zero in 20 runs.
+# practices programme-wide (the asserts above check all three).
 #
+# What about taking away data-use support? Its proper comparison is the default, which has the
+# support and the same noise, cohort for cohort. The paired difference, with its t statistic
+# (the mean difference over its standard error; beyond about ±2.1 for 20 pairs the difference is
+# clear of zero at the 5% level):
+
+# %%
+no_support = teaching.paired_differences(runs.summary, "frac_classrooms_reached_end",
+                                         baseline="noise 0.35 (default)")
+no_support = no_support[no_support["condition"] == "no data-use support"]["difference"]
+t_stat = no_support.mean() / (no_support.std(ddof=1) / len(no_support) ** 0.5)
+verdict = ("clearly below zero: the support's lost measurements cost reach" if t_stat < -2.1 else
+           "clearly above zero" if t_stat > 2.1 else "too small to tell apart from zero")
+Markdown(f"Without data-use support, classroom reach at the end differs from the default by "
+         f"**{100 * no_support.mean():+.1f} percentage points** on average over the same {len(no_support)} cohorts "
+         f"(t = {t_stat:.1f}): {verdict} in {len(no_support)} runs.")
+#
+# %% [markdown]
 # Why not more? Two of the model's assumptions soften the blow: a team that abandons a working
 # practice may test it again after a cool-down of 12 weeks, and most practices in the default
 # change package work in most classrooms, so a mistaken "adopt" is rarely costly. A change package
 # with weaker or riskier practices could make misreads matter more.
+
+# %% [markdown]
+# ## Exercises
+#
+# Each exercise has a solution in the hidden cell below it (click the "…" to show it in
+# JupyterLab). Try it first; the solution also checks its own answer. Both use the runs above, so
+# they take no time.
+#
+# **Exercise 1.** Data-use support is meant to make teams *measure* more often. In `runs.events`,
+# what share of studied cycles (those whose `decision` is not `"fizzled"`) did the team measure
+# (`data_used`), with the default support and without it?
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+ex1 = runs.events[(runs.events["decision"] != "fizzled")
+                  & runs.events["condition"].isin(["noise 0.35 (default)", "no data-use support"])]
+measured_share = ex1.groupby("condition", observed=True)["data_used"].mean()
+print(measured_share.round(2))
+assert measured_share["noise 0.35 (default)"] > measured_share["no data-use support"]
+
+# %% [markdown]
+# **Exercise 2.** Under very noisy impressions (`"noise 0.7"`), are misread cycles more often a
+# working practice dropped or a weak one pushed ahead? Use `teaching.misread_crosstab(high)` from
+# section 4: cells above the diagonal (true band lower than the seen band) are weak practices
+# pushed ahead.
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+ex2 = teaching.misread_crosstab(high)
+bands = list(ex2.index)
+pushed = sum(ex2.iloc[i, j] for i in range(len(bands)) for j in range(len(ex2.columns)) if j > i)
+dropped = sum(ex2.iloc[i, j] for i in range(len(bands)) for j in range(len(ex2.columns)) if j < i)
+print(ex2.round(3))
+print(f"pushed ahead: {pushed:.1%} of cycles; dropped: {dropped:.1%}")
+assert pushed > 0 and dropped > 0  # misreads go both ways (take-away 3)
 
 # %% [markdown]
 # ## Take-aways

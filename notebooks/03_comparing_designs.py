@@ -17,7 +17,7 @@
 # # Comparing collaborative designs
 #
 # *For directors, coaches, trainers and funders. About 15 minutes to read; the notebook runs in
-# well under a minute.*
+# under a minute.*
 #
 # Suppose a state agency has money to help eight early care and education programmes bring
 # social-emotional learning practices into their classrooms. It could
@@ -36,11 +36,12 @@
 # many simulated cohorts per design, averages with **95% intervals**, and **paired differences**
 # between designs. It shows how to read such a comparison, and what it costs per classroom.
 #
-# > **Read the numbers as illustrations, not predictions.** The model is **not calibrated**: most
-# > of its effect sizes are assumptions, and its behaviour with the defaults does not yet match
-# > several patterns seen in real collaboratives (see section 9 of `docs/ODD.md`). The comparison
-# > shows *how* the designs work in the model and *how* to compare designs; the size of each gap is
-# > not a forecast for real programmes.
+# > **Read the numbers as illustrations, not predictions.** Most of the model's effect sizes are
+# > assumptions, only two of its parameters are fitted to data, and the patterns it is checked
+# > against (`docs/validation.md`) come from health care and child welfare as much as from early
+# > care and education (see also section 9 of `docs/ODD.md`). The comparison shows *how* the designs
+# > work in the model and *how* to compare designs; the size of each gap is not a forecast for real
+# > programmes.
 
 # %%
 from pathlib import Path
@@ -49,6 +50,7 @@ from tempfile import TemporaryDirectory
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
+from IPython.display import Markdown
 from IPython.utils.capture import capture_output
 
 from bsc_sim import load_params
@@ -77,7 +79,7 @@ calendar = build_calendar(load_params(["design=bsc"]))  # session weeks and the 
 #
 # One simulated collaborative is one **replicate**: the model draws a cohort of eight programmes
 # (four Head Start, four child care), with their classrooms, staff, readiness and turnover, and runs
-# it for two years (the collaborative year, then a follow-up year without support). Chance plays a
+# it through the support year and a follow-up year without support. Chance plays a
 # part everywhere: who leaves their job, who comes to a session, which PDSA test works. So one
 # replicate is one possible story, and we run many (here 20 per design) and look at the average and
 # at how much the stories vary.
@@ -155,18 +157,35 @@ fig = plot_curve_bands(bands, session_weeks=calendar.session_weeks(), end_week=c
 plt.show()
 
 # %% [markdown]
-# **What this shows.** In the model, the collaborative's reach grows slowly in the first months
-# (practices take time to reach fidelity) and fastest in the second half of the year, and it keeps
-# growing in the follow-up year, after the support has ended. Coaching stays a little below `bsc`
-# during its year, then falls back once the coach stops visiting. The workshop and business as
-# usual barely move. The light bands are wide: under the same design, one cohort of eight
-# programmes can do much better or worse than another.
+# **What this shows.** In the model, reach grows slowly in the first months (practices take time
+# to reach fidelity). What happens once the support ends, design by design (average share of
+# classrooms reached, end of the support year → follow-up):
+
+# %%
+reach_means = results.groupby("design")[["frac_classrooms_reached_end", "frac_classrooms_reached_followup"]] \
+    .mean().loc[DESIGNS]
+spread_end = results.groupby("design")["frac_classrooms_reached_end"].quantile([0.1, 0.9]).unstack().loc[DESIGNS]
+# the sentences around this cell, checked
+assert (reach_means.loc[["bsc", "coach"], "frac_classrooms_reached_end"]
+        > 2 * reach_means.loc[["training", "business_as_usual"], "frac_classrooms_reached_end"].max()).all(), \
+    "the workshop and business as usual reach far fewer classrooms than the collaborative and the coach"
+assert (spread_end[0.9] - spread_end[0.1]).loc["bsc"] > 0.15, "the light bands are wide"
+
+words = {d: ("keeps growing" if f > e + 0.02 else "holds" if f > e - 0.02 else "falls back")
+         for d, (e, f) in reach_means.iterrows()}
+Markdown("\n".join(f"- **{design_label(d)}**: {e:.2f} → {f:.2f} ({words[d]}"
+                    + (", with no support at all)" if d == "business_as_usual" else " after the support ends)")
+                    for d, (e, f) in reach_means.iterrows()))
+
+# %% [markdown]
+# The light bands are wide: under the same design, one cohort of eight programmes can do much
+# better or worse than another.
 #
-# The rise of `bsc` after the collaborative ends is a known property of the uncalibrated model,
-# *not* a finding: in real collaboratives, lasting improvement is the exception (Wells et al. 2018).
-# In the model, the learning culture that the teams built decays only slowly and teams keep running
-# some PDSA cycles, so reach keeps growing (`docs/ODD.md`, section 9.2). Treat the follow-up and
-# sustainment results of `bsc` with particular caution.
+# In the model, what lasts after the support ends is the skill that coaching and the teams' own
+# tests of change leave in staff, the learning culture the teams built (which decays slowly), and
+# the few PDSA cycles teams keep running; a workshop's effect fades. In real collaboratives,
+# lasting improvement is the exception [wells2018]. Treat every follow-up and sustainment result
+# here with particular caution.
 
 # %% [markdown]
 # ## 4. Paired differences: how much better, and how sure?
@@ -184,11 +203,25 @@ plt.show()
 fig = plot_differences(comparison, KEY_OUTCOMES)
 plt.show()
 
+# %%
+shown = comparison[comparison["outcome"].isin(KEY_OUTCOMES) & (comparison["design"] != "bsc")]
+shown = shown.assign(clear=(shown["diff_ci_low"] > 0) | (shown["diff_ci_high"] < 0),
+                     label=shown["outcome"].map({**labels,  # names for the outcomes not in the table above
+                                                 "frac_classrooms_reached_lag": "reached a year after its own support ends",
+                                                 "frac_classrooms_sustained_lag": "sustained a year after its own support ends",
+                                                 "frac_classrooms_using_followup": "classrooms using a practice, follow-up",
+                                                 "frac_classrooms_using_lag": "using, a year after its own support ends"}))
+assert shown[(shown["design"] != "coach") & shown["outcome"].isin(["frac_classrooms_reached_end", "cost_total"])]["clear"].all(), \
+    "the workshop and business as usual reach clearly fewer classrooms at the end, and cost clearly less"
+Markdown("\n".join(
+    f"- **{design_label(d)}**: clear of zero on {', '.join(t[t['clear']]['label']) or 'nothing'}; "
+    f"crosses zero (cannot tell from `bsc` in {N_REPS} replicates) on {', '.join(t[~t['clear']]['label']) or 'nothing'}."
+    for d, t in shown.groupby("design", sort=False)))
+
 # %% [markdown]
-# Here every bar is clear of zero: in the model, each alternative reaches fewer classrooms than the
-# collaborative, has fewer front-line staff at fidelity and lower progress scores, and costs less.
-# Coaching comes closest at the end of the year (about a third fewer classrooms reached) but falls
-# much further behind by the follow-up.
+# In the model, the workshop and business as usual reach clearly fewer classrooms than the
+# collaborative by the end of the year, and cost clearly less; coaching is the design to look at
+# closely, as the list above shows outcome by outcome.
 #
 # Why pair? Much of the variation between replicates comes from the cohort itself: a cohort with
 # high turnover or low readiness does worse under any design. Pairing takes that shared part out.
@@ -203,14 +236,22 @@ pairing = pd.DataFrame({
     "paired interval ±": (reach["diff_ci_high"] - reach["diff_ci_low"]) / 2,
     "interval ± with different programmes (approx.)": (half ** 2 + half["bsc"] ** 2) ** 0.5,
 }).drop(index="bsc")
+pairing["narrower by"] = 1 - pairing["paired interval ±"] / pairing["interval ± with different programmes (approx.)"]
 pairing.round(3)
 
+# %%
+narrow = pairing.loc["coach", "narrower by"]
+assert (pairing["narrower by"] >= 0).all(), "pairing never widens the interval here"
+Markdown(f"Pairing helps only as far as the two designs respond to the same features of a cohort. For `bsc` and "
+         f"`coach` here, it narrows the interval on their difference by "
+         f"**{narrow:.0%}**, which is worth about **{1 / (1 - narrow) ** 2:.1f} times** as many replicates (the "
+         f"width of an interval shrinks with the square root of their number). For the workshop and business as "
+         f"usual it narrows by {pairing.loc['training', 'narrower by']:.0%} and "
+         f"{pairing.loc['business_as_usual', 'narrower by']:.0%}: they reach so few classrooms in any cohort that "
+         f"there is less shared variation to take out.")
+
 # %% [markdown]
-# Pairing helps when the two designs respond to the same features of a cohort. `bsc` and `coach`
-# both do better in some cohorts than in others, so pairing narrows the interval on their
-# difference by about a quarter, which is worth almost twice as many replicates. The workshop
-# and business as usual reach so few classrooms in any cohort that there is little shared variation
-# to take out, and pairing barely helps there. Real studies can rarely pair this way (a programme
+# Real studies can rarely pair this way (a programme
 # cannot both join a collaborative and not join it); simulations can, which is one of their
 # strengths.
 
@@ -243,23 +284,32 @@ plt.show()
 # already uses a practice well, or one who picks it up from a colleague), and a funder should not
 # count those as bought. So each design is measured against business as usual, cohort for cohort:
 # the **extra** cost and the **extra** classrooms, at the end of the collaborative year ("reached")
-# and a year later ("sustained": reached at both times). The cost per extra classroom is the
-# average extra cost divided by the average extra classrooms (a ratio of pooled means; economists
-# call it the ICER), with a 95% interval from resampling the paired cohorts. `bsc-sim compare`
-# writes the same table to `cost_effectiveness.csv`; here we call the package function directly.
+# and a year later ("sustained": reached at both times).
+#
+# Then the designs are lined up by cost, as in a decision table. A design is **dominated** if
+# another costs less and does more; the others form the **efficiency frontier**. For each frontier
+# design, the table gives its **sequential ICER** (incremental cost-effectiveness ratio): the extra
+# cost divided by the extra classrooms **over the next cheaper design on the frontier** (the column
+# "compared with"), a ratio of pooled means, with a 95% interval from resampling the paired cohorts.
+# So the ICER of the most expensive frontier design is the price of the classrooms it adds over the
+# next cheaper option, *not* over business as usual. `bsc-sim compare` writes the same table to
+# `cost_effectiveness.csv` (with the ratio over business as usual in `icer_reference`); here we
+# call the package function directly.
 
 # %%
 ce = cost_effectiveness(results, "business_as_usual", wtp=DEFAULT_WTP)
 ce = ce[(ce["effect"] != "children_reached") & (ce["design"] != "business_as_usual")]
 ce_table = ce.assign(**{
-    "extra classrooms": ce["inc_effect"].round(1),
-    "USD per extra classroom [95% interval]": [
-        f"{usd(i)} {usd_interval(lo, hi)}" if i == i else q
-        for i, lo, hi, q in zip(ce["icer"], ce["icer_ci_low"], ce["icer_ci_high"], ce["quadrant"])],
+    "extra classrooms over business as usual": ce["inc_effect"].round(1),
+    "compared with": ce["compared_with"].fillna("").map(lambda d: design_label(d) if d else "–"),
+    "sequential ICER: USD per extra classroom over 'compared with' [95% interval]": [
+        f"{usd(i)} {usd_interval(lo, hi)}" if i == i else "–"
+        for i, lo, hi in zip(ce["icer"], ce["icer_ci_low"], ce["icer_ci_high"])],
     "when": ce["effect"].map({"classrooms_reached": "reached, end", "classrooms_sustained": "sustained, a year later"}),
 })
 ce_table.pivot(index="design", columns="when",
-               values=["extra classrooms", "USD per extra classroom [95% interval]", "status"]).loc[DESIGNS[:-1]]
+               values=["extra classrooms over business as usual", "status", "compared with",
+                       "sequential ICER: USD per extra classroom over 'compared with' [95% interval]"]).loc[DESIGNS[:-1]]
 
 # %% [markdown]
 # The same numbers as a picture: the **cost-effectiveness plane**. Each panel puts the extra
@@ -275,14 +325,29 @@ fig = plot_ce_plane(paired_increments(results, "business_as_usual"),
 plt.show()
 
 # %% [markdown]
-# **What this shows.** The answer depends on *when* one counts. At the end of the year, coaching
-# reaches fewer extra classrooms than the collaborative, but at about a third of the cost, so in
-# the model each extra classroom reached through coaching is **cheaper**. A year later the picture
-# changes: coached classrooms lapse once the coach stops visiting, so coaching buys no classroom
-# that is still reached a year later, while the collaborative's keep going (the uncalibrated
-# behaviour flagged in section 3). The workshop reaches no classroom beyond those reached anyway:
-# it is dominated on every count. Business as usual costs nothing and is the point every other
-# design is measured from.
+# **What this shows**, read from the table:
+
+# %%
+cost_ratio = results.groupby("design")["cost_total"].mean()
+when_words = {"classrooms_reached": "at the end of the year", "classrooms_sustained": "a year later (sustained)"}
+lines = []
+for effect, t in ce.set_index("design").groupby("effect", sort=False):
+    frontier = t[t["status"] == "frontier"].sort_values("inc_cost")
+    steps = [f"{design_label(d)} adds {r['inc_effect'] - (t.loc[r['compared_with'], 'inc_effect'] if r['compared_with'] in t.index else 0):.1f} "
+             f"classrooms over {design_label(r['compared_with']) if isinstance(r['compared_with'], str) else 'business as usual'}"
+             + (f" at {usd(r['icer'])} each" if r["icer"] == r["icer"] else "") for d, r in frontier.iterrows()]
+    off = ", ".join(f"{design_label(d)} ({r['status']})" for d, r in t[t["status"] != "frontier"].iterrows())
+    lines.append(f"- **{when_words[effect]}**: " + "; ".join(steps) + (f". Off the frontier: {off}." if off else "."))
+assert (ce[ce["design"] == "training"]["status"] != "frontier").all(), "the workshop is off the frontier on every count"
+assert (ce[ce["design"].isin(["bsc", "coach"])]["inc_effect"] > 0).all(), "both buy extra classrooms, end and a year later"
+assert cost_ratio["coach"] < cost_ratio["bsc"] / 2, "coaching costs less than half as much as the collaborative"
+Markdown("\n".join(lines) + f"\n\nCoaching costs {cost_ratio['coach'] / cost_ratio['bsc']:.0%} of the collaborative "
+         "per cohort. Business as usual costs nothing and is the point every other design is measured from.")
+
+# %% [markdown]
+# The answer depends on *when* one counts and on what one is willing to pay per extra classroom:
+# the sequential ICER is the price of the classrooms the more expensive design adds over the
+# cheaper one, and a funder who will pay that price per classroom should choose it.
 #
 # Why not the cost per classroom of each cohort, averaged? `results` has it for every run
 # (`cost_per_classroom_sustained`), but it is undefined for a cohort that sustains no classroom,
@@ -293,8 +358,39 @@ plt.show()
 # per-cohort ratios out.
 
 # %%
-results.groupby("design")["cost_per_classroom_sustained"].agg(["count", "median"]).loc[DESIGNS] \
-    .rename(columns={"count": "cohorts where defined", "median": "median (USD)"})
+per_cohort = results.groupby("design")["cost_per_classroom_sustained"].agg(["count", "median"]).loc[DESIGNS]
+assert per_cohort.loc["business_as_usual", "median"] == 0, "doing nothing gets $0 per classroom"
+assert per_cohort["count"].min() < N_REPS, "some cohort sustains no classroom, and would be dropped"
+per_cohort.rename(columns={"count": "cohorts where defined", "median": "median (USD)"})
+
+# %% [markdown]
+# ## Exercises
+#
+# Each exercise has a solution in the hidden cell below it (click the "…" to show it in
+# JupyterLab). Try it first; the solution also checks its own answer. Both use the runs above.
+#
+# **Exercise 1.** How much of what coaching reaches at the end of its year is still reached at the
+# follow-up? Compute, for `bsc` and `coach`, the average of `frac_classrooms_sustained_followup`
+# divided by the average of `frac_classrooms_reached_end`.
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+kept = (results.groupby("design")["frac_classrooms_sustained_followup"].mean()
+        / results.groupby("design")["frac_classrooms_reached_end"].mean()).loc[["bsc", "coach"]]
+print(kept.round(2))
+assert ((kept > 0) & (kept <= 1)).all()  # sustained classrooms are a subset of those reached at the end
+
+# %% [markdown]
+# **Exercise 2.** A funder will pay at most $5,000 per extra classroom sustained. Which design has
+# the highest net monetary benefit (value of the extra classrooms minus the extra cost, both over
+# business as usual)? Recompute `cost_effectiveness(results, "business_as_usual", wtp=5000)` and
+# look at its `nmb` column.
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+ex2 = cost_effectiveness(results, "business_as_usual", wtp=5000)
+ex2 = ex2[ex2["effect"] == "classrooms_sustained"].set_index("design")
+nmb_by_hand = 5000 * ex2["inc_effect"] - ex2["inc_cost"]
+print(ex2["nmb"].round(0))
+assert (nmb_by_hand - ex2["nmb"]).abs().max() < 1e-6 * ex2["inc_cost"].abs().max() + 1e-9
 
 # %% [markdown]
 # ## Take-aways
@@ -307,9 +403,10 @@ results.groupby("design")["cost_per_classroom_sustained"].agg(["count", "median"
 #   much single cohorts vary (the light bands do) or how right the model is (nothing here does).
 # - Count what a design **buys**: extra classrooms over business as usual, cohort for cohort, and
 #   divide pooled averages (extra cost over extra classrooms), never average per-cohort ratios.
-#   Above all, ask **when**: in the model, coaching is the cheaper way to reach a classroom by the
-#   end of the year, the collaborative the only one of the three that buys classrooms still reached
-#   a year later. `bsc-sim compare` and `bsc-sim report` give these numbers for any designs.
-# - The model is **not calibrated** (`docs/ODD.md`, section 9). In particular, its `bsc` reach keeps
-#   rising after the collaborative ends, which real collaboratives rarely show. The comparison
-#   illustrates mechanisms and methods; it does not predict what a real collaborative would achieve.
+#   Line the designs up by cost and read the **sequential** ICER: the price of what a design adds
+#   over the next cheaper one worth considering. Above all, ask **when**: what a design buys by the
+#   end of its support and what is still there a year later can differ. `bsc-sim compare` and
+#   `bsc-sim report` give these numbers for any designs.
+# - Most of the model's effect sizes are **assumptions** (`docs/ODD.md`, section 9), and its
+#   sustainment in particular rests on few data. The comparison illustrates mechanisms and methods;
+#   it does not predict what a real collaborative would achieve.

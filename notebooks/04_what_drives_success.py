@@ -17,7 +17,7 @@
 # # What drives success
 #
 # *For directors, coaches, trainers and funders. About 15 minutes to read; the notebook runs in
-# about a minute.*
+# under a minute.*
 #
 # Two collaboratives with the same design can end very differently. One cohort's programmes are
 # committed, well led and used to looking at data; another's lose a third of their staff in a year.
@@ -29,7 +29,7 @@
 # depend on most. Trying every combination is impossible, so we **screen**: a cheap experiment that
 # ranks the parameters by how much they move the results, using the **Morris method**.
 #
-# This notebook screens nine conditions of the cohort, for the default collaborative (`bsc`), and
+# This notebook screens seven conditions of the cohort, for the default collaborative (`bsc`), and
 # shows how to read the result and what it can and cannot tell us.
 #
 # > **The model is not calibrated** (`docs/ODD.md`, section 9). A screening tells us what matters
@@ -44,7 +44,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from IPython.display import display
+from IPython.display import Markdown, display
 from IPython.utils.capture import capture_output
 
 from bsc_sim.experiments import ExecutorSpec
@@ -58,17 +58,19 @@ from bsc_sim.plotting import percent_axis
 # %matplotlib inline
 sns.set_theme(style="whitegrid", context="notebook")
 pd.set_option("display.precision", 3)
-N_TRAJ = 16                        # Morris trajectories (section 2)
+N_TRAJ = 8                         # Morris trajectories (section 2); the results' size sets the run time
 EXECUTOR = ExecutorSpec("serial")  # one run after another; ExecutorSpec("processes") uses all cores
 
 # %% [markdown]
 # ## 1. Which conditions, over which ranges?
 #
 # We start from the project's screening experiment, `configs/experiment/readiness_screen.yaml`,
-# and keep nine of its thirteen parameters: the five dimensions of **organisational readiness**
-# (after Weiner 2009), staff **turnover** and how long **vacancies** stay open, how many colleagues
-# a staff member needs to see using a practice before joining in (the adoption **threshold**), and
-# the share of **Head Start** programmes in the cohort. Each is the *average over the cohort's
+# and keep seven of its parameters: four dimensions of **organisational readiness** (after
+# Weiner 2009: commitment, leadership support, data capacity, time), staff **turnover**, how many
+# colleagues a staff member needs to see using a practice before joining in (the adoption
+# **threshold**), and the share of **Head Start** programmes in the cohort. (Fewer parameters and
+# trajectories than a real screening would use, so that the notebook runs in under a minute; the
+# way to read the result does not depend on its size.) Each is the *average over the cohort's
 # programmes*; the programmes still differ around it. The ranges come from that file: the turnover
 # range brackets published figures (13–40% a year), the others span plausible values around each
 # default and are assumptions.
@@ -76,12 +78,10 @@ EXECUTOR = ExecutorSpec("serial")  # one run after another; ExecutorSpec("proces
 # %%
 labels = {
     "readiness.change_commitment_mean": "commitment to the change",
-    "readiness.change_efficacy_mean": "confidence they can do it",
     "readiness.leadership_support_mean": "leadership support",
     "readiness.data_capacity_mean": "capacity to use data",
     "readiness.time_slack_mean": "time to spare",
     "turnover.annual_rate_mean": "staff turnover per year",
-    "turnover.vacancy_weeks_mean": "weeks a vacancy stays open",
     "staff.threshold_mean": "adoption threshold",
     "cohort.frac_head_start": "share of Head Start programmes",
 }
@@ -92,6 +92,7 @@ cfg = screen.with_settings(
     n=N_TRAJ,           # Morris trajectories
     replications=2,     # cohorts (seeds) per parameter setting, averaged
 )
+assert len(cfg.parameters) == len(labels) == 7 and len(screen.parameters) > 7  # "seven of its parameters"
 pd.DataFrame([{"parameter": p.key, "meaning": labels[p.key], "low": p.low, "high": p.high}
               for p in cfg.parameters])
 
@@ -116,8 +117,8 @@ pd.DataFrame([{"parameter": p.key, "meaning": labels[p.key], "low": p.low, "high
 #   parameter's effect depends on where the others are (an **interaction**: turnover may matter more
 #   in programmes with weak leadership) or on where in its own range it is (**non-linearity**).
 #
-# Here: 16 trajectories × (9 parameters + 1) = 160 parameter settings, each run on the same
-# 2 cohorts (seeds), so 320 simulated collaboratives.
+# Here each trajectory has one setting more than there are parameters, and every setting runs on
+# the same 2 cohorts (seeds); the cell prints the count.
 
 # %%
 problem = SensitivityProblem.from_experiment(cfg)
@@ -133,7 +134,7 @@ print(f"done in {run.seconds:.0f} s")
 #
 # The two outcomes are the share of classrooms **reached** at the end of the collaborative year,
 # and the share **sustained** (reached at the end and still reached a year later). For each, the
-# table ranks the nine conditions by mu\*, and the chart shows the same numbers.
+# table ranks the seven conditions by mu\*, and the chart shows the same numbers.
 
 # %%
 outcome_labels = {"frac_classrooms_reached_end": "classrooms reached, end",
@@ -156,7 +157,7 @@ plt.show()
 # finding them is what screening is for.
 #
 # **The error bars** are 95% intervals on mu\* (`mu_star_conf` is their half-width), found by
-# resampling the trajectories. With 16 trajectories they are wide: conditions whose intervals
+# resampling the trajectories. With only a few trajectories they are wide: conditions whose intervals
 # overlap should not be ranked against each other. The robust message is coarse: which conditions
 # sit at the top, and which near zero.
 #
@@ -167,9 +168,17 @@ plt.show()
 # **The hatched bars (sigma)** show how much the elementary effects differ from one setting to
 # another: a sign of **interactions** (turnover may matter more where leadership is weak) or
 # **non-linearity** (an effect that is strong at one end of the range and weak at the other).
-# Here sigma is about as large as mu\* for every condition. Part of that is interaction, but part
-# is chance, as the next section shows, so this screening cannot say which conditions interact.
-# A Sobol' analysis can (section 5).
+# How large is sigma here, compared with mu\*?
+
+# %%
+ratio = (indices["sigma"] / indices["mu_star"]).set_axis(indices["parameter"] + ", " + indices["outcome"].map(outcome_labels))
+Markdown(f"sigma/mu\\* runs from **{ratio.min():.2f}** (*{ratio.idxmin()}*) to **{ratio.max():.2f}** "
+         f"(*{ratio.idxmax()}*); for {(ratio > 0.8).sum()} of the {len(ratio)} condition-outcome pairs sigma is "
+         f"at least 0.8 times mu\\*. Where sigma is small next to mu\\*, the effect is about the same everywhere; "
+         f"where it is comparable, part of that is interaction, but part is chance, as the next section shows, so "
+         f"this screening cannot say which conditions interact. A Sobol' analysis can (section 5).")
+
+# %% [markdown]
 #
 # **The sign (mu)**, in the table and in the bars' colours, is the average *signed* effect:
 # positive if raising the condition mostly raises the result. When mu is about as large as mu\*,
@@ -192,10 +201,11 @@ DELTA = cfg.num_levels / (2 * (cfg.num_levels - 1))  # a Morris step, as a share
 by_cohort = run.results.pivot(index="row", columns="replicate", values=list(cfg.outcomes))
 chance = pd.Series({outcome_labels[outcome]: (by_cohort[outcome][0] - by_cohort[outcome][1]).abs().mean()
                     / np.sqrt(cfg.replications) / DELTA for outcome in cfg.outcomes}, name="chance level of mu*")
+assert (indices["mu_star"] < indices["outcome"].map(outcome_labels).map(chance)).mean() > 0.5
 chance.to_frame()
 
 # %% [markdown]
-# That is as large as most of the bars above. It is an upper bound (common random numbers keep
+# That is as large as most of the bars above (the assert below checks "most"). It is an upper bound (common random numbers keep
 # part of the story), but it means mu\* alone cannot separate a modest effect from chance here.
 #
 # The **sign** helps. Chance pushes an elementary effect up as often as down, so it averages out in
@@ -232,26 +242,46 @@ clear = (indices["mu"].abs() > indices["two_se"]) | (indices["mu_star"] - indice
 indices["reading"] = np.select(
     [clear & (indices["mu"] > indices["two_se"]), clear & (indices["mu"] < -indices["two_se"]), clear],
     ["clear: raising it helps", "clear: raising it hurts", "clear: both ways"], "cannot tell from chance")
-indices.assign(outcome=indices["outcome"].map(outcome_labels)) \
+readings = indices.assign(outcome=indices["outcome"].map(outcome_labels)) \
     .pivot(index="parameter", columns="outcome", values="reading").loc[order[::-1]]
+# the take-aways below, checked: turnover hurts and leadership support helps, for both outcomes
+assert (readings.loc["staff turnover per year"] == "clear: raising it hurts").all()
+assert (readings.loc["leadership support"] == "clear: raising it helps").all()
+readings
 
 # %% [markdown]
-# **Clear is not the same as large.** The adoption threshold pushes reach down consistently, but
-# by little (its mu\* is the smallest of all). That may surprise readers of notebook 01, where the
+# **The adoption threshold matters little here**, for reach at least:
+
+# %%
+reach = indices[indices["outcome"] == cfg.outcomes[0]].set_index("parameter")
+rank = int(reach["mu_star"].rank(ascending=False)["adoption threshold"])
+assert rank > len(reach) / 2, "the threshold's mu* is among the smaller ones"
+Markdown(f"for reach, the adoption threshold has mu\\* = {reach.loc['adoption threshold', 'mu_star']:.3f}, "
+         f"rank {rank} of {len(reach)} (leadership support: {reach.loc['leadership support', 'mu_star']:.3f}), "
+         f"and its reading is *{readings.loc['adoption threshold', outcome_labels[cfg.outcomes[0]]]}*.")
+
+# %% [markdown]
+# That may surprise readers of notebook 01, where the
 # threshold decides how far a practice spreads. In the full model a classroom counts as *reached*
 # only when a teacher uses a practice **at fidelity**, and fidelity grows with feedback and the
 # programme's learning culture, not with the number of colleagues using the practice; so the
 # threshold changes how many staff *try* a practice more than how many classrooms are reached.
 #
-# Two more cautions. Verdicts near the edge (a band just touching zero) are fragile: with 18
-# readings, one or two could be flukes, and rerunning this screening with 20 trajectories instead
-# of 16 moves "time to spare" from "cannot tell" to "clear". And "cannot tell from chance" does not
+# Two more cautions. Verdicts near the edge (a band just touching zero) are fragile: with this
+# many readings, one or two could be flukes, and rerunning the screening with more trajectories
+# can move a condition from "cannot tell" to "clear" or back (exercise 2). And "cannot tell from chance" does not
 # mean "no effect": the condition may matter less than turnover and leadership in the model, or
 # this screening may be too small to see it.
 #
 # More trajectories (`n`), more cohorts per setting (`replications`) or larger cohorts would
 # sharpen the picture, at the cost of more runs. From the command line, the full screening of all
-# thirteen parameters in the file is `uv run bsc-sim sensitivity experiment=readiness_screen`.
+# parameters in the file is `uv run bsc-sim sensitivity experiment=readiness_screen`.
+
+# %%
+sobol = load_experiment("twelve_sobol")  # the follow-up named in section 5 (not run here)
+sobol_runs = n_runs(SensitivityProblem.from_experiment(sobol), sobol.method, sobol.n) * sobol.replications
+assert sobol_runs == 6656, "section 5 says twelve_sobol.yaml uses 6,656 runs"
+print(f"configs/experiment/twelve_sobol.yaml: {len(sobol.parameters)} parameters, {sobol_runs:,} runs")
 
 # %% [markdown]
 # ## 5. What a screening can and cannot tell us
@@ -269,6 +299,34 @@ indices.assign(outcome=indices["outcome"].map(outcome_labels)) \
 # - It tells us about the **model**. Because the model is uncalibrated, a condition that matters
 #   here is a condition whose assumptions deserve checking against data first, not yet a proven
 #   lever for real programmes.
+
+# %% [markdown]
+# ## Exercises
+#
+# Each exercise has a solution in the hidden cell below it (click the "…" to show it in
+# JupyterLab). Try it first; the solution also checks its own answer.
+#
+# **Exercise 1.** Do the two outcomes agree on what matters most? From `indices`, list the two
+# conditions with the largest mu\* for reach and for sustainment.
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+top_two = {outcome_labels[o]: list(t.nlargest(2, "mu_star")["parameter"]) for o, t in indices.groupby("outcome")}
+print(top_two)
+assert set(top_two["classrooms reached, end"]) == set(top_two["classrooms sustained"])
+
+# %% [markdown]
+# **Exercise 2.** How much does the verdict table rest on luck? Without running anything new,
+# count how many condition-outcome pairs are "clear" only because of the mu test, i.e. their mu
+# band is clear of zero but their mu\* interval does not lie above the chance level. (To see verdicts
+# move, rerun sections 2–4 with `N_TRAJ = 16`; it takes about twice as long.)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+mu_clear = indices["mu"].abs() > indices["two_se"]
+star_clear = indices["mu_star"] - indices["mu_star_conf"] > indices["chance_level"]
+only_mu = indices[mu_clear & ~star_clear]
+print(f"{len(only_mu)} of {len(indices)} pairs are clear only by the sign test:")
+print(only_mu[["parameter", "outcome", "mu", "two_se"]].round(3).to_string(index=False))
+assert len(only_mu) >= 1 and (mu_clear | star_clear).sum() == (indices["reading"] != "cannot tell from chance").sum()
 
 # %% [markdown]
 # ## Take-aways

@@ -9,7 +9,12 @@ For each notebook:
 * it holds no model code: no ``def`` or ``class`` anywhere, and imports only ``bsc_sim``, the
   plotting/data libraries in :data:`ALLOWED_IMPORTS` and the standard library (except ``random``,
   whose global generator is unseeded state);
-* it executes top to bottom with nbclient, from the ``notebooks/`` directory, on a kernel that
+* its prose cannot go stale unnoticed: at least :data:`MIN_PROSE_ASSERTS` ``assert`` statements
+  outside the exercise solutions check the claims its text makes (numbers in the text are
+  computed and shown with ``IPython.display.Markdown`` or printed);
+* it has 2-3 exercises, each with a solution cell tagged ``solution`` whose source is hidden in
+  JupyterLab (``jupyter.source_hidden``) and which checks its own answer with an ``assert``;
+* it executes top to bottom with nbclient (solutions included), from the ``notebooks/`` directory, on a kernel that
   runs this test's own interpreter (the project's ``.venv``), without errors, within the time
   budget, and shows at least one figure.
 
@@ -35,6 +40,8 @@ NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 ALLOWED_IMPORTS = {"bsc_sim", "matplotlib", "seaborn", "pandas", "numpy", "IPython"}
 ALLOWED_IMPORTS |= set(sys.stdlib_module_names) - {"random"}  # utilities such as pathlib are not model code
+MIN_PROSE_ASSERTS = 3  # issue 21: every notebook checks at least three of its prose claims
+EXERCISES = (2, 3)     # solutions per notebook, fewest and most
 CELL_TIMEOUT = 120      # seconds per cell: a guard against a hung kernel, not a speed check
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
@@ -111,6 +118,34 @@ def test_no_model_code(path):
     assert not problems, f"{path.name}: {problems}"
 
 
+def _asserts(cell) -> int:
+    return sum(isinstance(node, ast.Assert) for node in ast.walk(ast.parse(_python_source(cell.source))))
+
+
+def _solutions(nb) -> list:
+    return [c for c in nb.cells if c.cell_type == "code" and "solution" in c.metadata.get("tags", [])]
+
+
+@notebooks
+def test_prose_claims_are_asserted(path):
+    """A claim in the text that the model stops supporting fails here, not in front of a room."""
+    nb = nbformat.read(path, as_version=4)
+    solutions = {id(c) for c in _solutions(nb)}
+    n = sum(_asserts(c) for c in nb.cells if c.cell_type == "code" and id(c) not in solutions)
+    assert n >= MIN_PROSE_ASSERTS, f"{path.name} checks {n} prose claims with assert; at least {MIN_PROSE_ASSERTS}"
+
+
+@notebooks
+def test_exercises_have_hidden_checked_solutions(path):
+    nb = nbformat.read(path, as_version=4)  # the .ipynb: what JupyterLab opens
+    solutions = _solutions(nb)
+    assert EXERCISES[0] <= len(solutions) <= EXERCISES[1], f"{path.name} has {len(solutions)} solution cells"
+    shown = [i for i, c in enumerate(solutions) if not c.metadata.get("jupyter", {}).get("source_hidden")]
+    assert not shown, f"{path.name}: solutions {shown} are not hidden (metadata jupyter.source_hidden)"
+    unchecked = [i for i, c in enumerate(solutions) if not _asserts(c)]
+    assert not unchecked, f"{path.name}: solutions {unchecked} check nothing (no assert)"
+
+
 def test_the_checks_catch_problems():
     """The sync and thin-client checks fail on notebooks that break the rules."""
     good = jupytext.reads("# %%\n%matplotlib inline\nfrom bsc_sim import run_sim\nimport pandas as pd\n"
@@ -126,6 +161,10 @@ def test_the_checks_catch_problems():
                             "from pathlib import Path\nx = sorted([2, 1], key=lambda v: -v)\n\n# %%\ny = 1\n",
                             fmt="py:percent")
     assert sync_problems(good, longer)
+    hidden = jupytext.reads('# %% tags=["solution"] jupyter={"source_hidden": true}\nassert 1\n\n# %%\nx = 1\n',
+                            fmt="py:percent")
+    assert [_asserts(c) for c in _solutions(hidden)] == [1]
+    assert hidden.cells[0].metadata["jupyter"]["source_hidden"] is True
 
 
 def _kernel_manager():
