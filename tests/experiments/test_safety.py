@@ -247,7 +247,7 @@ OPT = ["budget=50000", "trials=1", "replications=1", "confirm_replications=2", "
 
 
 def test_optimize_never_writes_or_deletes_through_a_designs_link(tmp_path, capsys):
-    from bsc_sim.analysis.optimize_report import cmd_optimize
+    from bsc_sim.analysis.optimize_cli import cmd_optimize
 
     out = tmp_path / "opt"
     out.mkdir()
@@ -263,7 +263,7 @@ def test_optimize_never_writes_or_deletes_through_a_designs_link(tmp_path, capsy
 
 def test_a_damaged_study_db_is_one_line_and_kept(tmp_path, capsys):
     """Item 11: a corrupt study.db was a traceback."""
-    from bsc_sim.analysis.optimize_report import cmd_optimize
+    from bsc_sim.analysis.optimize_cli import cmd_optimize
 
     out = tmp_path / "opt"
     out.mkdir()
@@ -481,7 +481,7 @@ def test_optimize_extended_or_interrupted_gives_the_uninterrupted_trials(tmp_pat
     import pandas as pd
 
     from bsc_sim.analysis import optimize as opt
-    from bsc_sim.analysis.optimize_report import cmd_optimize
+    from bsc_sim.analysis.optimize_cli import cmd_optimize
 
     whole, extended, killed = tmp_path / "whole", tmp_path / "extended", tmp_path / "killed"
     assert cmd_optimize([*OPT_SEARCH, "trials=4", f"out_dir={whole}"]) == 0
