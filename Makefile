@@ -12,8 +12,13 @@ UV := .tools/bin/uv
 endif
 
 .PHONY: setup run test bench docs notebooks
+# The environment's packages are compiled to bytecode once, here: without it nothing is cached
+# where PYTHONDONTWRITEBYTECODE is set or site-packages is read-only, and every process recompiles
+# its imports (seconds per command and per worker). Not a [tool.uv] setting: that makes every
+# `uv run` re-check all 11,000 files (0.3 s and a line on stderr each time).
 setup:
 	@command -v $(UV) >/dev/null 2>&1 || { $(PY) -m venv .tools && .tools/bin/python -m pip install --quiet "uv>=0.5"; }
+	@$(UV) sync --locked --compile-bytecode --quiet
 
 run: setup
 	$(UV) run --locked bsc-sim run $(ARGS)

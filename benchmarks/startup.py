@@ -19,7 +19,7 @@ up to its first dispatch), which a busy machine disturbs much less than the wall
   a worker (the command's start-up), *whole* the whole command.
 
 Each case runs under two bytecode conditions: *compiled*, the environment as installed (with
-``[tool.uv] compile-bytecode`` its packages are compiled at install time), and *source*, no
+``make setup`` (``uv sync --compile-bytecode``) its packages are compiled once), and *source*, no
 bytecode at all (``PYTHONPYCACHEPREFIX`` pointed at an empty directory that nothing is written
 to), which is what every process paid before. ``PYTHONDONTWRITEBYTECODE=1`` is set in both, so a
 run never leaves bytecode behind for the next one and bsc_sim's own source is compiled by every

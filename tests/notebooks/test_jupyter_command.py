@@ -4,7 +4,7 @@ The documented command runs with ``uv run --isolated``, which builds a throwaway
 ``uv.lock`` as a fresh clone would, without touching the project's ``.venv``: JupyterLab starts on
 ``notebooks/``, serves its page and lists the four notebooks, and ``jupyter nbconvert`` (the other
 Jupyter command people reach for) answers. The throwaway environment is not compiled to bytecode
-(``--no-compile-bytecode``, against the project's ``compile-bytecode = true``): it is used once,
+(``--no-compile-bytecode``, against the compiled environment of ``make setup``): it is used once,
 and compiling its ~12,000 files would cost about 40 s of CPU per test. The README and the Makefile must name the command
 tested here, so the documentation cannot drift from it.
 """
