@@ -1,0 +1,89 @@
+"""flips: the chance one design beats another across drawn worlds, and the parameters that flip it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bsc_sim.flips import FLIP_COLUMNS, choose_pair, flip_sentences, flips, spearman, wilson_interval
+
+
+def _table(n: int = 40, seed: int = 3) -> pd.DataFrame:
+    """Two designs on n worlds: A beats B exactly when ``key`` is below 0.5 (``dummy`` is noise)."""
+    rng = np.random.default_rng(seed)
+    key = rng.uniform(0, 1, n)
+    dummy = rng.uniform(10, 20, n)
+    noise = rng.normal(0, 0.1, n)
+    b = 10 + noise
+    a = b + np.where(key < 0.5, 2.0, -2.0) + rng.uniform(-0.5, 0.5, n)
+    rows = [{"design": d, "replicate": r, "y": v[r], "key": key[r], "dummy": dummy[r]}
+            for d, v in (("A", a), ("B", b)) for r in range(n)]
+    return pd.DataFrame(rows).sample(frac=1, random_state=1)  # row order must not matter
+
+
+def test_a_parameter_that_sets_the_sign_is_found_and_flagged_and_a_dummy_is_not():
+    t = _table()
+    f = flips(t, "A", "B", "y", ["dummy", "key"])
+    truth = float(np.mean(t[t.design == "A"].sort_values("replicate")["key"].to_numpy() < 0.5))
+    assert f.p_a_ahead == pytest.approx(truth)
+    assert f.p_ci[0] < f.p_a_ahead < f.p_ci[1]
+    assert list(f.parameters["parameter"]) == ["key", "dummy"]  # sorted by the gap
+    key = f.parameters.iloc[0]
+    assert key["flips"] and key["p_a_ahead_low"] > 0.8 and key["p_a_ahead_high"] < 0.2
+    assert key["spearman"] < -0.7
+    dummy = f.parameters.iloc[1]
+    assert not dummy["flips"] and abs(dummy["spearman"]) < 0.5
+    # swapping the designs mirrors the answer
+    g = flips(t, "B", "A", "y", ["key"])
+    assert g.p_a_ahead == pytest.approx(1 - f.p_a_ahead)
+    assert g.mean_diff == pytest.approx(-f.mean_diff)
+
+
+def test_one_design_always_ahead_flags_nothing_and_the_interval_excludes_a_coin_toss():
+    t = _table()
+    t.loc[t.design == "A", "y"] += 10
+    f = flips(t, "A", "B", "y", ["key", "dummy"])
+    assert f.p_a_ahead == 1.0 and f.p_ci[0] > 0.5
+    assert f.diff_ci[0] > 0 and not f.parameters["flips"].any()
+
+
+def test_ties_count_half_and_the_table_has_its_columns():
+    t = pd.DataFrame({"design": ["A"] * 4 + ["B"] * 4, "replicate": list(range(4)) * 2,
+                      "y": [1, 2, 3, 4, 1, 1, 5, 5], "k": [0.1, 0.2, 0.8, 0.9] * 2})
+    f = flips(t, "A", "B", "y", ["k", "not_drawn"])
+    assert f.ties == 1 and f.a_ahead == 1.5 and f.p_a_ahead == pytest.approx(0.375)
+    assert list(f.parameters["parameter"]) == ["k"]  # a key absent from the table is skipped
+    table = f.table()
+    assert tuple(table.columns) == FLIP_COLUMNS and len(table) == 1
+    assert table["p_a_ahead_low"].iloc[0] == pytest.approx(0.75) and table["p_a_ahead_high"].iloc[0] == 0.0
+    assert bool(table["flips"].iloc[0])
+
+
+def test_missing_design_or_effect_is_refused():
+    t = _table(6)
+    with pytest.raises(ValueError, match="design 'C'"):
+        flips(t, "A", "C", "y", [])
+    with pytest.raises(ValueError, match="effect column"):
+        flips(t, "A", "B", "nope", [])
+
+
+def test_wilson_and_spearman():
+    lo, hi = wilson_interval(9, 12)
+    assert lo == pytest.approx(0.4677, abs=1e-3) and hi == pytest.approx(0.9111, abs=1e-3)
+    assert wilson_interval(0, 5)[0] == 0.0 and wilson_interval(5, 5)[1] == 1.0
+    assert spearman(np.arange(5), np.arange(5) ** 3) == pytest.approx(1.0)
+    assert np.isnan(spearman(np.ones(5), np.arange(5)))
+
+
+def test_choose_pair_prefers_bsc_against_coach_else_the_two_likeliest_best():
+    assert choose_pair(["business_as_usual", "coach", "bsc"], {"coach": 0.9}) == ("bsc", "coach")
+    assert choose_pair(["x", "y", "z"], {"x": 0.1, "y": 0.3, "z": 0.6}) == ("z", "y")
+    assert choose_pair(["x"], {}) is None
+
+
+def test_sentences_name_the_flipping_parameter():
+    f = flips(_table(), "A", "B", "y", ["dummy", "key"])
+    lines = flip_sentences(f, "sustains more classrooms than")
+    assert lines[0].startswith("A sustains more classrooms than B in ")
+    assert any("key flips it" in s for s in lines) and not any("dummy" in s for s in lines)
