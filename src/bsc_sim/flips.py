@@ -27,6 +27,9 @@ from .formatting import interval, number, pct
 __all__ = ["Flips", "flips", "wilson_interval", "spearman", "FLIP_COLUMNS", "choose_pair", "flip_sentences", "VERBS"]
 
 Z95 = 1.959963984540054
+# Fewer worlds than this in a half and a flip comes with a caution: a share of so few worlds moves by
+# a sixth or more with one world (an ASSUMPTION of where "few" ends, not a test).
+FEW_PER_HALF = 30
 
 # The columns of flips.csv: the pair's summary (repeated on every row), then one row per parameter.
 FLIP_COLUMNS = ("design_a", "design_b", "effect", "n_worlds", "a_ahead", "ties", "p_a_ahead", "p_ci_low",
@@ -165,7 +168,7 @@ def _count(x: float) -> str:
     return f"{x:g}"
 
 
-def flip_sentences(f: Flips, verb: str, *, most: int = 3) -> list[str]:
+def flip_sentences(f: Flips, verb: str, *, most: int = 2) -> list[str]:
     """Plain sentences: how often A is ahead of B (with its interval and the mean paired
     difference), then each parameter that flips the ranking (at most ``most``, largest gap first),
     or the one that moves it most when none does."""
@@ -179,6 +182,12 @@ def flip_sentences(f: Flips, verb: str, *, most: int = 3) -> list[str]:
         lines.append(f"moved within its range, {r.parameter} flips it: {f.design_a} ahead in {pct(r.p_a_ahead_low, 0)} "
                      f"of worlds with it low (<= {r.split_at:.3g}), {pct(r.p_a_ahead_high, 0)} with it high "
                      f"(rank correlation with the difference {r.spearman:+.2f})")
+    n_flip = int(f.parameters["flips"].sum()) if len(f.parameters) else 0
+    if n_flip:
+        half = int(f.parameters[["n_low", "n_high"]].min().min())
+        chance = (f"; with {half} worlds in a half, a flip may be chance (more replications sharpen it)"
+                  if half < FEW_PER_HALF else "")
+        lines.append(f"{n_flip} of {len(f.parameters)} drawn parameters flip it (flips.csv lists them all){chance}")
     if flipping.empty and len(f.parameters) and f.parameters["gap"].notna().any():
         r = f.parameters.iloc[0]
         lines.append(f"no drawn parameter flips it; {r['parameter']} moves it most: {f.design_a} ahead in "

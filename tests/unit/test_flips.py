@@ -87,3 +87,34 @@ def test_sentences_name_the_flipping_parameter():
     lines = flip_sentences(f, "sustains more classrooms than")
     assert lines[0].startswith("A sustains more classrooms than B in ")
     assert any("key flips it" in s for s in lines) and not any("dummy" in s for s in lines)
+
+
+def test_sentences_count_the_flips_and_caution_about_few_worlds():
+    f = flips(_table(12), "A", "B", "y", ["key", "dummy"])
+    lines = flip_sentences(f, "sustains more classrooms than")
+    count = [s for s in lines if "drawn parameters flip it" in s]
+    assert count and count[0].startswith(f"{int(f.parameters['flips'].sum())} of 2 ") and "may be chance" in count[0]
+    many = flip_sentences(flips(_table(80), "A", "B", "y", ["key", "dummy"]), "x")
+    assert not any("may be chance" in s for s in many)
+
+
+def test_compare_with_drawn_worlds_writes_flips_and_says_who_is_ahead(tmp_path, capsys):
+    from bsc_sim.experiments.cli import cmd_compare
+
+    args = ["designs=bsc,coach", "replications=6", "cohort.n_programs=3", "followup_weeks=4", "executor=serial",
+            "progress=false"]
+    assert cmd_compare([*args, "uncertainty=parameters", f"out_dir={tmp_path / 'drawn'}"]) == 0
+    printed = capsys.readouterr().out
+    table = pd.read_csv(tmp_path / "drawn" / "flips.csv")
+    assert tuple(table.columns) == FLIP_COLUMNS
+    assert set(table["design_a"]) == {"bsc"} and set(table["design_b"]) == {"coach"}
+    assert set(table["n_worlds"]) == {6} and table["p_a_ahead"].between(0, 1).all()
+    assert table["gap"].is_monotonic_decreasing and "turnover.annual_rate_mean" in set(table["parameter"])
+    ahead = table["a_ahead"].iloc[0]
+    assert f"bsc sustains more classrooms than coach in {ahead:g} of 6 worlds" in printed
+    assert "seed noise only" not in printed
+    # seed noise only: no flips.csv, and the console says what the intervals reflect
+    assert cmd_compare([*args, f"out_dir={tmp_path / 'seed'}"]) == 0
+    printed = capsys.readouterr().out
+    assert not (tmp_path / "seed" / "flips.csv").exists()
+    assert "sustains more classrooms" not in printed and "intervals reflect seed noise only" in printed
