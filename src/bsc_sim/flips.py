@@ -87,6 +87,18 @@ class Flips:
         rows = self.parameters.to_dict("records") or [{"parameter": ""}]
         return pd.DataFrame([{**head, **r} for r in rows]).reindex(columns=list(FLIP_COLUMNS))
 
+    @classmethod
+    def from_table(cls, table: pd.DataFrame) -> Flips:
+        """The answer back from its ``flips.csv`` (:meth:`table`)."""
+        r = table.iloc[0]
+        params = table.dropna(subset=["parameter"])
+        params = params[params["parameter"].astype(str) != ""]
+        params = params[list(FLIP_COLUMNS[FLIP_COLUMNS.index("parameter"):])].reset_index(drop=True)
+        params["flips"] = params["flips"].astype(str).str.lower().isin(["true", "1"])
+        return cls(str(r["design_a"]), str(r["design_b"]), str(r["effect"]), int(r["n_worlds"]), float(r["a_ahead"]),
+                   int(r["ties"]), float(r["p_a_ahead"]), (float(r["p_ci_low"]), float(r["p_ci_high"])),
+                   float(r["mean_diff"]), (float(r["diff_ci_low"]), float(r["diff_ci_high"])), params)
+
     @property
     def flipping(self) -> pd.DataFrame:
         return self.parameters[self.parameters["flips"]]

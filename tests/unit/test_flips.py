@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bsc_sim.flips import FLIP_COLUMNS, choose_pair, flip_sentences, flips, spearman, wilson_interval
+from bsc_sim.flips import FLIP_COLUMNS, Flips, choose_pair, flip_sentences, flips, spearman, wilson_interval
 
 
 def _table(n: int = 40, seed: int = 3) -> pd.DataFrame:
@@ -113,8 +113,19 @@ def test_compare_with_drawn_worlds_writes_flips_and_says_who_is_ahead(tmp_path, 
     ahead = table["a_ahead"].iloc[0]
     assert f"bsc sustains more classrooms than coach in {ahead:g} of 6 worlds" in printed
     assert "seed noise only" not in printed
+    from bsc_sim.report.build import build_report
+
+    html = build_report(tmp_path / "drawn").read_text()
+    assert '<p id="flips">' in html and f"sustains more classrooms than coach in {ahead:g} of 6 worlds" in html
     # seed noise only: no flips.csv, and the console says what the intervals reflect
     assert cmd_compare([*args, f"out_dir={tmp_path / 'seed'}"]) == 0
     printed = capsys.readouterr().out
     assert not (tmp_path / "seed" / "flips.csv").exists()
     assert "sustains more classrooms" not in printed and "intervals reflect seed noise only" in printed
+
+
+def test_the_answer_survives_its_csv(tmp_path):
+    f = flips(_table(), "A", "B", "y", ["dummy", "key"])
+    f.table().to_csv(tmp_path / "flips.csv", index=False)
+    g = Flips.from_table(pd.read_csv(tmp_path / "flips.csv"))
+    assert flip_sentences(g, "v") == flip_sentences(f, "v")
