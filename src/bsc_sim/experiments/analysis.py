@@ -9,6 +9,7 @@ tables and figures or not at all (:func:`~.store.publish_analysis`).
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -215,8 +216,11 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
             print()
             print(format_flips(flipped, effect))
         elif description.get("uncertainty") == "seed" and len(labels) > 1:
-            print("\n  intervals reflect seed noise only: every replicate used the same parameter values "
-                  "(uncertainty=parameters draws them and says which assumptions flip the ranking)")
+            from .ce_outputs import CONSOLE_WIDTH
+
+            print("\n" + textwrap.fill("intervals reflect seed noise only: every replicate used the same parameter "
+                                       "values (uncertainty=parameters draws them and says which assumptions flip "
+                                       "the ranking)", CONSOLE_WIDTH, initial_indent="  ", subsequent_indent="    "))
     return run, written
 
 
