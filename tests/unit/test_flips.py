@@ -129,3 +129,16 @@ def test_the_answer_survives_its_csv(tmp_path):
     f.table().to_csv(tmp_path / "flips.csv", index=False)
     g = Flips.from_table(pd.read_csv(tmp_path / "flips.csv"))
     assert flip_sentences(g, "v") == flip_sentences(f, "v")
+
+
+def test_compare_with_a_draws_table_flips_on_its_columns(tmp_path, capsys):
+    from bsc_sim.experiments.cli import cmd_compare
+
+    draws = tmp_path / "draws.csv"
+    pd.DataFrame({"turnover.annual_rate_mean": [0.2, 0.3, 0.4, 0.25, 0.35, 0.45]}).to_csv(draws, index=False)
+    assert cmd_compare(["designs=bsc,coach", "replications=6", "cohort.n_programs=3", "followup_weeks=4",
+                        "executor=serial", "progress=false", f"uncertainty={draws}", f"out_dir={tmp_path / 'o'}"]) == 0
+    table = pd.read_csv(tmp_path / "o" / "flips.csv")
+    assert list(table["parameter"]) == ["turnover.annual_rate_mean"]
+    assert table["split_at"].iloc[0] == pytest.approx(0.325) and table[["n_low", "n_high"]].iloc[0].tolist() == [3, 3]
+    assert "sustains more classrooms than coach" in capsys.readouterr().out
