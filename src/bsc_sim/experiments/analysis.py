@@ -9,6 +9,7 @@ tables and figures or not at all (:func:`~.store.publish_analysis`).
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -124,7 +125,9 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
     monetary benefit at ``wtp`` dollars per unit of ``effect``, and with ``budget`` (US dollars)
     ``budget.csv``: what it buys of each design. A design whose cohort differs from the
     reference's is measured against the reference run with its cohort (:func:`.own_cohort_references`).
-    ``uncertainty`` (``parameters`` or a file) also draws uncertain parameters per replicate.
+    ``uncertainty`` (``parameters`` or a file) also draws uncertain parameters per replicate, and
+    then ``flips.csv`` says in what share of the worlds one design beats another and which drawn
+    parameters flip that (:func:`.ce_outputs.flip_outputs`: bsc against coach when both run).
     """
     out_dir = Path(out_dir)
     check_ce_settings(wtp, effect)
@@ -193,14 +196,31 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
             if ce.budget is not None:
                 files["budget.csv"] = _csv(ce.budget)
             files.update({name: _figure(fig) for name, fig in ce.figures().items()})
+        flipped = None
+        if description.get("uncertainty") == "parameters":  # each replicate one drawn world: what flips the ranking
+            from .ce_outputs import flip_outputs
+
+            flipped = flip_outputs(run.results, labels, list(description.get("uncertain_parameters", {})),
+                                   effect=effect, table=ce.table if ce is not None else None)
+            if flipped is not None:
+                files["flips.csv"] = _csv(flipped.table())
         written += publish_analysis(out_dir, files)
     if verbose:
-        from .ce_outputs import format_comparison, format_cost_effectiveness
+        from .ce_outputs import format_comparison, format_cost_effectiveness, format_flips
 
         print(format_comparison(comparison, KEY_OUTCOMES))
         if ce is not None and len(labels) > 1:
             print()
             print(format_cost_effectiveness(ce))
+        if flipped is not None:
+            print()
+            print(format_flips(flipped, effect))
+        elif description.get("uncertainty") == "seed" and len(labels) > 1:
+            from .ce_outputs import CONSOLE_WIDTH
+
+            print("\n" + textwrap.fill("intervals reflect seed noise only: every replicate used the same parameter "
+                                       "values (uncertainty=parameters draws them and says which assumptions flip "
+                                       "the ranking)", CONSOLE_WIDTH, initial_indent="  ", subsequent_indent="    "))
     return run, written
 
 

@@ -29,7 +29,7 @@ from ..formatting import interval, number, pct, points, usd, usd_interval
 from ..palette import outcome_label
 
 __all__ = ["CEOutputs", "cost_effectiveness_outputs", "ceac_method", "format_comparison",
-           "format_cost_effectiveness", "short_label", "CONSOLE_WIDTH"]
+           "format_cost_effectiveness", "short_label", "CONSOLE_WIDTH", "flip_outputs", "format_flips"]
 
 CONSOLE_WIDTH = 120  # the console tables fit this many characters, long design labels shortened
 
@@ -304,3 +304,32 @@ def format_budget(out: CEOutputs, labels: dict[str, str], width: int) -> list[st
                      f"{number(r.get('n_classrooms'), 0):>10} {number(r.get('n_children'), 0):>9} "
                      f"{cell(r, 'extra_effect'):<24} {children:<20}"[:CONSOLE_WIDTH])
     return lines
+
+
+def flip_outputs(results: pd.DataFrame, designs: Sequence[str], keys: Sequence[str], *, effect: str,
+                 table: pd.DataFrame | None = None):
+    """``flips.csv`` for a comparison whose replicates drew their worlds: the pair of
+    :func:`bsc_sim.flips.choose_pair` (bsc against coach when both run; otherwise the two designs
+    most often the best buy at the price, from the decision ``table``) compared on the decision
+    effect, paired by replicate. None with fewer than two designs or no drawn parameter."""
+    from ..flips import choose_pair, flips
+
+    if not keys:
+        return None
+    best = None
+    if table is not None and len(table):
+        rows = table[table["effect"] == effect]
+        best = dict(zip(rows["design"], rows["prob_best"]))
+    pair = choose_pair(list(designs), best)
+    if pair is None:
+        return None
+    return flips(results, pair[0], pair[1], EFFECTS[effect].column, keys)
+
+
+def format_flips(f, effect: str) -> str:
+    """The console's lines about which assumptions flip the pair's ranking, at most :data:`CONSOLE_WIDTH` wide."""
+    from ..flips import VERBS, flip_sentences
+
+    lines = flip_sentences(f, VERBS.get(effect, f"does more on {effect} than"))
+    return "\n".join(textwrap.fill(s, CONSOLE_WIDTH, initial_indent="  " if i else "", subsequent_indent="    ")
+                     for i, s in enumerate(lines))

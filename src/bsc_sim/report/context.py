@@ -202,6 +202,26 @@ def _decision_notes(ce: pd.DataFrame | None, budget: pd.DataFrame | None = None)
     return [n for n in notes if n]
 
 
+def _flips(root: Path, ce: pd.DataFrame | None) -> str:
+    """One paragraph from ``flips.csv`` (compare with drawn worlds): in how many worlds one design
+    beat the other on the decision effect, and which drawn parameters flip that; "" without it."""
+    from dataclasses import replace
+
+    from ..flips import VERBS, Flips, flip_sentences
+
+    table = _read_csv(root, "flips.csv")
+    if table is None or table.empty:
+        return ""
+    f = Flips.from_table(table)
+    f = replace(f, design_a=design_label(f.design_a), design_b=design_label(f.design_b))
+    decision = _decision(ce)
+    effect = decision["effect"].iloc[0] if decision is not None else DEFAULT_EFFECT
+    sentences = flip_sentences(f, VERBS.get(effect, "does more than"))
+    head = ("Each replicate drew its own world (the uncertain parameters within their ranges, the same for every "
+            "design), so which design does more can depend on the world. ")
+    return head + " ".join(s[0].upper() + s[1:] + "." for s in sentences)
+
+
 def _other_effects(ce: pd.DataFrame | None) -> list[dict[str, Any]]:
     """The cost per extra unit of the effects other than the decision effect."""
     if ce is None or not ce["wtp"].notna().any():
@@ -406,6 +426,7 @@ def report_context(root: Path, info: dict[str, Any], *, question: str | None = N
         "summary": _summary_sentence(ce, scope) if kind == "compare" else "", "scope": scope,
         "headline_columns": [], "headline_rows": [], "other_effects": _other_effects(ce),
         "decision_notes": _decision_notes(ce, _read_csv(root, "budget.csv")) if kind == "compare" else [],
+        "flips": _flips(root, ce) if kind == "compare" else "",
         "reference": design_label(ce["reference"].iloc[0]) if ce is not None and len(ce) else None,
         "breakdown": _breakdown(results, scope) if kind == "compare" else None,
         "figures": [{"name": name, "caption": caption, "src": _png(root / name)}
