@@ -24,3 +24,14 @@ def small_params():
 @pytest.fixture
 def seed() -> int:
     return 2
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Tests that draw a pyplot figure and check it without saving leave it open; close them all, so
+    one test process never piles up figures (matplotlib warns past 20)."""
+    yield
+    import sys
+
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
