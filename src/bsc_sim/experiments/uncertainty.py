@@ -168,17 +168,25 @@ def apply_uncertainty(specs: Sequence[RunSpec], uncertainty: Uncertainty, skip: 
         ParamError: a drawn value the parameters refuse in combination with a design.
     """
     skip = set(skip)
+    return _with_worlds(specs, lambda spec: ({k: v for k, v in draw_world(uncertainty, spec.seed).items()
+                                              if k not in skip}, spec.seed, f"uncertainty (run {spec.run_id})"))
+
+
+def _with_worlds(specs: Sequence[RunSpec], world_of) -> list[RunSpec]:
+    """Each spec with its world's values set and recorded as labels. ``world_of(spec)`` gives
+    ``(world, key, shown)``: the parameter values, what identifies the world (specs of one design
+    with the same key share one params object) and how an error names it."""
     out = []
-    cache: dict[tuple[int, int], Any] = {}  # (params object, seed) -> params with the world
+    cache: dict[tuple[int, Any], Any] = {}  # (params object, world key) -> params with the world
     for spec in specs:
-        world = {k: v for k, v in draw_world(uncertainty, spec.seed).items() if k not in skip}
-        key = (id(spec.params), spec.seed)
-        if key not in cache:
+        world, key, shown = world_of(spec)
+        ck = (id(spec.params), key)
+        if ck not in cache:
             try:
-                cache[key] = params_with(spec.params, world)
+                cache[ck] = params_with(spec.params, world)
             except ParamError as exc:
-                raise ParamError(f"uncertainty (run {spec.run_id}): {exc}") from None
-        out.append(replace(spec, params=cache[key], labels={**spec.labels, **world}))
+                raise ParamError(f"{shown}: {exc}") from None
+        out.append(replace(spec, params=cache[ck], labels={**spec.labels, **world}))
     return out
 
 
@@ -278,15 +286,9 @@ def apply_worlds(specs: Sequence[RunSpec], table: Any) -> list[RunSpec]:
     defaults = known_keys()
     integer = {k for k in table.columns if isinstance(defaults[k], int) and not isinstance(defaults[k], bool)}
     rows = table.to_dict("records")
-    out, cache = [], {}
-    for spec in specs:
+
+    def world_of(spec: RunSpec):
         r = int(spec.labels["replicate"])
-        world = {k: int(v) if k in integer else float(v) for k, v in rows[r].items()}
-        key = (id(spec.params), r)
-        if key not in cache:
-            try:
-                cache[key] = params_with(spec.params, world)
-            except ParamError as exc:
-                raise ParamError(f"draws (row {r}): {exc}") from None
-        out.append(replace(spec, params=cache[key], labels={**spec.labels, **world}))
-    return out
+        return {k: int(v) if k in integer else float(v) for k, v in rows[r].items()}, r, f"draws (row {r})"
+
+    return _with_worlds(specs, world_of)
