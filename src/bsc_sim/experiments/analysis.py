@@ -267,6 +267,10 @@ def run_sweep(cfg: ExperimentConfig, out_dir: str | Path, *, overrides: Sequence
         written += publish_analysis(out_dir, files)
     if verbose:
         print(format_sweep(run.results, keys, cfg.outcomes, points))
+        if description["uncertainty"] == "none":
+            from .uncertainty import seed_only_note
+
+            print(f"NOTE: {seed_only_note()}.")
     return run, written
 
 
