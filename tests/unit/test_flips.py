@@ -139,6 +139,8 @@ def test_compare_with_drawn_worlds_writes_flips_and_says_who_is_ahead(tmp_path, 
     assert "sustains more classrooms" not in printed and "intervals show seed noise only" in printed
     assert "no parameter uncertainty was included" in printed
     assert set(pd.read_csv(tmp_path / "seed" / "best.csv")["uncertainty"]) == {"none"}
+    notes = set(pd.read_csv(tmp_path / "seed" / "comparison.csv")["intervals"])
+    assert notes == {"seed noise only (no parameter uncertainty included)"}
 
 
 def test_the_answer_survives_its_csv(tmp_path):

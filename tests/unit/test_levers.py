@@ -73,5 +73,6 @@ def test_levers_command_writes_the_table_and_refuses_unknown_levers(tmp_path, ca
     assert "NOTE: the intervals show seed noise only" in capsys.readouterr().out
     assert "Uncertainty: none. The intervals show seed noise only" in (tmp_path / "seed.md").read_text()
     assert set(pd.read_csv(seed_only / "levers.csv")["uncertainty"]) == {"none"}
+    assert set(pd.read_csv(seed_only / "levers.csv")["intervals"]) == {"seed noise only (no parameter uncertainty included)"}
     assert main(["levers", "levers=[warp_drive]", f"out_dir={tmp_path / 'x'}"]) == 2
     assert "warp_drive" in capsys.readouterr().err and not (tmp_path / "x").exists()

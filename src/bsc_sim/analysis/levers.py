@@ -269,7 +269,7 @@ def cmd_levers(argv: Sequence[str]) -> int:
     from ..experiments.cli import EXECUTOR_KEYS, _int, parse_settings, run_options
     from ..experiments.runner import run_experiment
     from ..experiments.store import atomic_write
-    from ..experiments.uncertainty import seed_only_note, with_uncertainty
+    from ..experiments.uncertainty import intervals_note, seed_only_note, with_uncertainty
     from ..paramtools import ParamError
     from ..run import git_revision
     from .validation import _check_doc
@@ -328,6 +328,7 @@ def cmd_levers(argv: Sequence[str]) -> int:
                 "n_runs": len(specs), "uncertainty": description["uncertainty"], "uncertainty_setting": setting,
                 "uncertainty_file": description.get("uncertainty_file")}
         table["uncertainty"] = description["uncertainty"]
+        table["intervals"] = intervals_note(description["uncertainty"])
         atomic_write(out_dir / "levers.csv", lambda p: table.to_csv(p, index=False))
         if doc is not None:
             atomic_write(doc, lambda p: p.write_text(render(table, meta)))

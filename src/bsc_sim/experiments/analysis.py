@@ -36,7 +36,7 @@ from .sensitivity import SensitivityProblem, analyze, n_runs, row_outcomes, samp
 from .lock import store_lock
 from .store import publish_analysis
 from .uncertainty import DEFAULT as DEFAULT_UNCERTAINTY
-from .uncertainty import DRAWN, with_uncertainty
+from .uncertainty import DRAWN, intervals_note, with_uncertainty
 
 __all__ = ["run_comparison", "run_sweep", "run_sensitivity"]
 
@@ -178,7 +178,8 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
         end_week = calendars[0].end_week if len({c.end_week for c in calendars}) == 1 else None
         bands = curve_bands(run.curves, run.results[["run_id", "design"]])
         files = {
-            "comparison.csv": _csv(comparison),
+            "comparison.csv": _csv(comparison.assign(uncertainty=description["uncertainty"],
+                                                     intervals=intervals_note(description["uncertainty"]))),
             "results.csv": _csv(run.results),
             "designs.csv": _csv(pd.DataFrame([d.describe() for d in resolved])),
             "differences.png": _figure(_figures().plot_differences(comparison, KEY_OUTCOMES)),

@@ -335,7 +335,11 @@ class Ranking:
                  "n_worlds": self.n, "uncertainty": self.uncertainty} for d, p in self.on_effect.items()]
         rows += [{"design": d, "measure": "net_monetary_benefit", "wtp": self.wtp, "prob_best": p, "n_worlds": self.n,
                   "uncertainty": self.uncertainty} for d, p in (self.on_nmb or {}).items()]
-        return pd.DataFrame(rows, columns=["design", "measure", "wtp", "prob_best", "n_worlds", "uncertainty"])
+        from .uncertainty import intervals_note
+
+        out = pd.DataFrame(rows, columns=["design", "measure", "wtp", "prob_best", "n_worlds", "uncertainty"])
+        out["worlds"] = intervals_note(self.uncertainty)
+        return out
 
     @classmethod
     def from_table(cls, table: pd.DataFrame, effect: str) -> Ranking:

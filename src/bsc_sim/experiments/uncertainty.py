@@ -41,7 +41,7 @@ from .specs import RunSpec, params_with
 __all__ = ["UncertainRange", "Uncertainty", "Posterior", "load_uncertainty", "load_posterior", "load_drawn",
            "draw_world", "apply_uncertainty", "load_worlds", "world_weights", "apply_worlds", "with_uncertainty",
            "default_uncertainty_file", "default_posterior_file", "MODES", "DEFAULT", "DRAWN", "DRAW_TAG",
-           "POSTERIOR_TAG", "canonical", "seed_only_note"]
+           "POSTERIOR_TAG", "canonical", "seed_only_note", "intervals_note"]
 
 # What uncertainty= accepts besides a path (.yaml: an uncertainty file; .csv: a table of worlds).
 MODES = ("posterior", "parameters", "none")
@@ -62,6 +62,16 @@ def canonical(setting: str | Path | None) -> str:
         return "none"
     setting = str(setting)
     return ALIASES.get(setting, setting)
+
+
+def intervals_note(kind: str | None) -> str:
+    """What an experiment's intervals carry, for a CSV column beside them (``uncertainty`` as recorded)."""
+    kind = canonical(kind)
+    if kind == "none":
+        return "seed noise only (no parameter uncertainty included)"
+    if kind == "posterior":
+        return "calibrated posterior worlds and seed noise"
+    return "parameter draws and seed noise"
 
 
 def seed_only_note(command: str = "") -> str:
