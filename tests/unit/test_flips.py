@@ -122,7 +122,7 @@ def test_compare_with_drawn_worlds_writes_flips_and_says_who_is_ahead(tmp_path, 
     bc = table[table["design_a"].isin(["bsc", "coach"]) & table["design_b"].isin(["bsc", "coach"])].iloc[0]
     ahead = bc["a_ahead"]
     assert f"{bc['design_a']} sustains more classrooms than {bc['design_b']} in {ahead:g} of 6 worlds" in printed
-    assert "Chance that each design is best, over 6 replicates (each replicate one world drawn from the prior" in printed
+    assert "Chance that each design is best, over 6 replicates (each replicate one drawn world (the prior" in printed
     assert "seed noise only" not in printed
     from bsc_sim.report.build import build_report
 

@@ -312,7 +312,8 @@ def format_budget(out: CEOutputs, labels: dict[str, str], width: int) -> list[st
 # What the worlds of a comparison were, for every sentence that counts them.
 UNCERTAINTY_WORDS = {
     "posterior": "each replicate one world drawn from the calibrated posterior, the same for every design",
-    "parameters": "each replicate one world drawn from the prior ranges, the same for every design",
+    "parameters": "each replicate one drawn world (the prior ranges, or a given file or table), the same for every "
+                  "design",
     "none": "seed noise only: every replicate used the same parameter values, no parameter uncertainty was included",
 }
 
