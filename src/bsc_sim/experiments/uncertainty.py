@@ -74,7 +74,7 @@ def intervals_note(kind: str | None) -> str:
     return "parameter draws and seed noise"
 
 
-def seed_only_note(command: str = "") -> str:
+def seed_only_note() -> str:
     """What every output of an ``uncertainty=none`` study says about its intervals."""
     return ("the intervals show seed noise only: every replicate used the same parameter values, so no "
             "parameter uncertainty was included (uncertainty=posterior, the default, draws a calibrated world per "
@@ -213,7 +213,7 @@ class Posterior:
 
     def world(self, seed: int) -> dict[str, float | int]:
         row = self.values.iloc[self.row_of(seed)]
-        return {k: (int(row[k]) if k in self.integer else float(row[k])) for k in self.keys}
+        return {k: (int(round(float(row[k]))) if k in self.integer else float(row[k])) for k in self.keys}
 
     @property
     def effective_size(self) -> float:
