@@ -174,6 +174,9 @@ def test_posterior_rows_follow_the_weights_are_common_across_designs_and_reprodu
     from dataclasses import replace
 
     assert {replace(post, weights=heavy).row_of(s) for s in range(50)} == {3}
+    # draw_world (optimize's per-seed hook) gives the seed's posterior row, minus the keys left out
+    first = post.keys[0]
+    assert draw_world(post, 5) == post.world(5) and first not in draw_world(post.without([first]), 5)
     specs = comparison_specs(["bsc", "coach"], 5, 1, ["cohort.n_programs=2"])
     drawn, desc = with_uncertainty(specs, {}, "posterior")
     assert desc["uncertainty"] == "posterior" and desc["uncertainty_file"] == str(fixture_posterior)
