@@ -35,3 +35,36 @@ def _close_figures():
 
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
+
+
+FIXTURE_POSTERIOR_WORLDS = 40
+
+
+def write_fixture_posterior(path, n: int = FIXTURE_POSTERIOR_WORLDS, seed: int = 18):
+    """A stand-in posterior in the format of ``configs/posterior/draws.csv``: ``n`` worlds drawn
+    from the prior ranges of ``configs/uncertainty/default.yaml`` with random weights (summing to 1).
+    It is no calibration: tests use it so that they do not depend on the shipped posterior."""
+    import numpy as np
+    import pandas as pd
+
+    from bsc_sim.experiments.uncertainty import draw_world, load_uncertainty
+
+    unc = load_uncertainty()
+    table = pd.DataFrame([draw_world(unc, 10_000 + s) for s in range(n)])
+    w = np.random.default_rng(seed).random(n) + 0.05
+    table["weight"] = w / w.sum()
+    table.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fixture_posterior(tmp_path_factory):
+    """Every test reads the stand-in posterior where ``uncertainty=posterior`` (the default of
+    compare, optimize, discover, levers) and ``validate`` look for ``configs/posterior/draws.csv``."""
+    from bsc_sim.experiments import uncertainty
+
+    path = write_fixture_posterior(tmp_path_factory.mktemp("posterior") / "draws.csv")
+    patch = pytest.MonkeyPatch()
+    patch.setattr(uncertainty, "default_posterior_file", lambda: path)
+    yield path
+    patch.undo()

@@ -1,4 +1,4 @@
-"""Which assumptions flip the ranking of two designs (issue 18).
+"""Which design is best in how many worlds, and which assumptions flip the ranking (issue 18).
 
 When each replicate of a comparison draws its own uncertain parameters (``uncertainty=parameters``
 or a draws table), each replicate is one possible world, and both designs run in it on the same
@@ -11,6 +11,10 @@ difference A - B, and the share of worlds with A ahead among those with the para
 half of its drawn values versus the upper half (split at the median). A parameter *flips* the
 ranking when the two halves fall on different sides of one half (A ahead in most low worlds and
 behind in most high worlds, or the reverse). A tie counts as half a win for each design.
+
+:func:`chance_best` says in what share of the worlds each design does the most (ties shared), and
+:func:`ranking_pairs` picks the pairs a comparison reads flips for: the leader (most often best)
+against every other design, the runner-up first, and bsc against coach when both run.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ import pandas as pd
 from .cost_effectiveness import BOOTSTRAP_SEED, N_BOOTSTRAP
 from .formatting import interval, number, pct
 
-__all__ = ["Flips", "flips", "wilson_interval", "spearman", "FLIP_COLUMNS", "choose_pair", "flip_sentences", "VERBS"]
+__all__ = ["Flips", "flips", "wilson_interval", "spearman", "FLIP_COLUMNS", "choose_pair", "flip_sentences", "VERBS",
+           "chance_best", "ranking_pairs", "all_from_table", "pair_sentence"]
 
 Z95 = 1.959963984540054
 # Fewer worlds than this in a half and a flip comes with a caution: a share of so few worlds moves by
@@ -169,6 +174,64 @@ def choose_pair(designs: Sequence[str], prob_best: dict[str, float] | None = Non
         return preferred
     ranked = sorted(designs, key=lambda x: -(prob_best or {}).get(x, 0.0))
     return (ranked[0], ranked[1]) if len(ranked) >= 2 else None
+
+
+def chance_best(results: pd.DataFrame, designs: Sequence[str], column: str) -> tuple[dict[str, float], int]:
+    """The share of replicates (worlds) in which each design has the highest ``column`` among
+    ``designs``, a tie shared equally; and the number of replicates every design ran. Replicates
+    pair the designs (the same seed, the same world)."""
+    designs = [d for d in dict.fromkeys(designs) if d in set(results["design"])]
+    if not designs or column not in results:
+        return {}, 0
+    wide = (results[results["design"].isin(designs)]
+            .pivot_table(index="replicate", columns="design", values=column, aggfunc="first")
+            .reindex(columns=designs).dropna())
+    if wide.empty:
+        return {d: float("nan") for d in designs}, 0
+    v = wide.to_numpy(float)
+    top = v == v.max(axis=1, keepdims=True)
+    share = (top / top.sum(axis=1, keepdims=True)).mean(axis=0)
+    return {d: float(p) for d, p in zip(designs, share)}, len(wide)
+
+
+def ranking_pairs(designs: Sequence[str], prob_best: dict[str, float],
+                  preferred: tuple[str, str] = ("bsc", "coach")) -> list[tuple[str, str]]:
+    """The pairs whose flips a comparison reports: the leader (highest ``prob_best``, ties in the
+    designs' order) against every other design, most likely best first (so the first pair is the
+    top two); then ``preferred`` (bsc against coach, the issue's question) if both ran and it is
+    not among them already. Empty with fewer than two designs."""
+    designs = list(dict.fromkeys(designs))
+    if len(designs) < 2:
+        return []
+    order = sorted(designs, key=lambda d: -(prob_best.get(d, 0.0) if prob_best.get(d) == prob_best.get(d) else 0.0))
+    leader = order[0]
+    pairs = [(leader, d) for d in order[1:]]
+    if all(p in designs for p in preferred) and not {tuple(preferred), tuple(reversed(preferred))} & set(pairs):
+        pairs.append(tuple(preferred))
+    return pairs
+
+
+def all_from_table(table: pd.DataFrame) -> list[Flips]:
+    """Every pair's answer from ``flips.csv`` (one block of rows per pair, in the file's order)."""
+    out = []
+    keys = table[["design_a", "design_b"]].astype(str).apply(tuple, axis=1)
+    for pair in dict.fromkeys(keys):
+        out.append(Flips.from_table(table[keys == pair].reset_index(drop=True)))
+    return out
+
+
+def pair_sentence(f: Flips, verb: str) -> str:
+    """One sentence for a pair after the first: how often A is ahead, and the parameter that flips
+    it or moves it most."""
+    head = (f"{f.design_a} {verb} {f.design_b} in {_count(f.a_ahead)} of {f.n_worlds} worlds "
+            f"({pct(f.p_a_ahead, 0)} {interval(*f.p_ci, lambda v: pct(v, 0))})")
+    flipping = f.flipping
+    if len(flipping):
+        r = flipping.iloc[0]
+        more = f" and {len(flipping) - 1} more" if len(flipping) > 1 else ""
+        return (f"{head}; {r['parameter']}{more} flip{'' if more else 's'} it ({f.design_a} ahead in "
+                f"{pct(r['p_a_ahead_low'], 0)} of worlds with it low, {pct(r['p_a_ahead_high'], 0)} with it high)")
+    return f"{head}; no drawn parameter flips it"
 
 
 # What "A does more than B" says for each effect of cost_effectiveness.EFFECTS.

@@ -87,8 +87,10 @@ def test_the_report_of_a_comparison_holds_its_table_and_nothing_external(store, 
     assert "assumption" in html and "costs.faculty_day_rate" in html  # the unit costs, labelled
     unit_costs = html[html.index('id="cost-assumptions"'):].split("</table>")[0]
     assert "[RECALL]" not in unit_costs and "[bls2024]" in unit_costs and "SOC 25-2011" in unit_costs  # real citations
-    assert "chance only" in html  # seed noise: no parameter uncertainty in these intervals
-    assert "replications=3 seed=2" in html  # how to make the same numbers again
+    # the default: one posterior world per replicate, and the chance that each design is best
+    assert "include what calibration left uncertain" in html and "seed noise only" not in html
+    assert "the chance that each design gives the most classrooms sustained is" in html
+    assert "replications=3 seed=2 uncertainty=posterior" in html  # how to make the same numbers again
 
 
 def test_the_report_says_when_the_intervals_include_parameter_uncertainty(store, tmp_path):
@@ -101,6 +103,11 @@ def test_the_report_says_when_the_intervals_include_parameter_uncertainty(store,
     (copy / "experiment.json").write_text(json.dumps({**info, "uncertainty": "parameters"}))
     assert cmd_report([f"out_dir={copy}"]) == 0
     assert "include uncertainty about the parameters" in (copy / "report.html").read_text()
+    for kind in ("none", "seed"):  # seed: what stores made before the posterior record
+        (copy / "experiment.json").write_text(json.dumps({**info, "uncertainty": kind}))
+        assert cmd_report([f"out_dir={copy}"]) == 0
+        html = (copy / "report.html").read_text()
+        assert "seed noise only: no parameter uncertainty was included" in html and "uncertainty=none" in html
 
 
 def test_the_report_of_a_sweep_shows_what_it_has(tmp_path):

@@ -494,7 +494,7 @@ def test_optimize_extended_or_interrupted_gives_the_uninterrupted_trials(tmp_pat
     assert cmd_optimize([*OPT_SEARCH, "trials=2", f"out_dir={killed}"]) == 0
     spec = opt.OptimizeSpec(budget=50000, objectives=("sustained",), trials=4, replications=1, confirm_replications=2,
                             seed=0, levers=("sessions", "modality", "coaching"),
-                            overrides=("cohort.n_programs=2", "followup_weeks=8"), uncertainty=None)
+                            overrides=("cohort.n_programs=2", "followup_weeks=8"))  # the CLI default: posterior
     study = opt._open_study(spec, killed)
     study.sampler = opt._sampler(spec, opt._counted(study))
     opt._suggest(study.ask(), spec.dimensions, opt.validate(spec))  # never told: as after kill -9

@@ -48,7 +48,7 @@ def test_posterior_draws_can_be_swapped_in(tmp_path, facts):
     specs = validation_specs(3, seed=2, facts=facts, draws=draws)
     assert {s.params.sustain.lapse_weekly for s in specs} == {0.03}  # weight 0 is never drawn
     assert isinstance(open_draws("none"), NoDraws)
-    for bad, fragment in (("x.txt", "expected prior, none"), (str(tmp_path / "no.csv"), "file not found")):
+    for bad, fragment in (("x.txt", "expected posterior, prior, none"), (str(tmp_path / "no.csv"), "file not found")):
         with pytest.raises(ParamError, match=fragment):
             open_draws(bad)
     pd.DataFrame({"sustain.lapse_wekly": [0.01]}).to_csv(path, index=False)
@@ -110,7 +110,8 @@ def test_validate_writes_facts_csv_with_roles_apart(tmp_path, capsys, facts):
     assert list(table.columns[:6]) == FACTS_COLUMNS and set(table["result"]) <= {"PASS", "FAIL"}
     assert list(table["fact"]) == [f.id for f in facts]
     results = pd.read_parquet(out / "results.parquet")
-    assert "sustain.lapse_weekly" in results.columns  # the prior predictive: parameters were drawn
+    assert "sustain.lapse_weekly" in results.columns  # the posterior predictive (conftest's stand-in): drawn
+    assert table["draws"].str.startswith("posterior predictive (the calibrated posterior").all()
     row = table.set_index("fact").loc["qic_improves"]
     runs = results[results["group"] == "design=bsc"]
     pooled = runs["n_programs_improved_end"].sum() / runs["n_programs"].sum()
@@ -132,3 +133,25 @@ def test_docs_validation_lists_every_registered_fact(facts):
         assert f"**{f.id}**" in text, f"docs/validation.md is stale: {f.id} missing"
     if "No results yet" in text:
         assert text == render_registered(facts, text.split("regenerated with `", 1)[1].split("`", 1)[0])
+
+
+def test_the_default_is_the_posterior_predictive_when_there_is_one_else_the_prior_said_so(tmp_path, monkeypatch,
+                                                                                          facts, fixture_posterior):
+    from bsc_sim.experiments import uncertainty
+
+    draws = open_draws(None)                      # the stand-in posterior of conftest is where the shipped one goes
+    assert isinstance(draws, PosteriorDraws) and draws.calibrated and "calibrated posterior" in draws.name
+    post = uncertainty.load_posterior()
+    specs = validation_specs(2, seed=4, facts=facts, draws=draws)
+    for s in specs:                               # the same world uncertainty=posterior runs for that seed
+        assert s.params.sustain.lapse_weekly == pytest.approx(post.world(s.seed)["sustain.lapse_weekly"])
+    missing = tmp_path / "none" / "draws.csv"
+    monkeypatch.setattr(uncertainty, "default_posterior_file", lambda: missing)
+    fallback = open_draws(None)
+    assert isinstance(fallback, PriorDraws) and f"no calibrated posterior at {missing}" in fallback.name
+    assert fallback.describe()["draws_note"].startswith("no calibrated posterior")
+    with pytest.raises(ParamError, match="draws = posterior: no calibrated posterior .*give draws=prior"):
+        open_draws("posterior")
+    out = tmp_path / "store"
+    assert cmd_validate(["replications=2", f"out_dir={out}", "executor=serial", "progress=false"]) == 0
+    assert set(pd.read_csv(out / "facts.csv")["draws"]) == {fallback.name}

@@ -78,6 +78,7 @@ def test_default_population_is_stated():
     (["years=0"], "years = 0"),
     (["wtp=-1"], "wtp = -1"),
     (["uncertainty=seed"], "uncertainty = seed"),
+    (["uncertainty=none"], "uncertainty = none"),
     (["reference=none"], "reference = none"),
     (["effect=smiles"], "effect = 'smiles'"),
     (["designs=[nosuchdesign]"], "nosuchdesign"),

@@ -192,3 +192,20 @@ def test_discover_refuses_a_directory_that_is_not_its_store(tmp_path, capsys):
     assert cmd_discover(["n=4", "replications=1", "designs=bsc,coach", "turnover.annual_rate_mean=0.3",
                          "executor=serial", f"out_dir={tmp_path / 'x'}"]) == 2
     assert "set by the context" in capsys.readouterr().err and not (tmp_path / "x").exists()
+
+
+def test_discover_draws_posterior_worlds_by_default_and_says_when_it_does_not(tmp_path, capsys):
+    from bsc_sim.experiments.uncertainty import load_posterior
+
+    base = ["n=4", "replications=2", "cohort.n_programs=2", "followup_weeks=4", "executor=serial", "progress=false"]
+    assert cmd_discover([*base, f"out_dir={tmp_path / 'p'}"]) == 0
+    assert "seed noise only" not in capsys.readouterr().out
+    info = json.loads((tmp_path / "p" / "experiment.json").read_text())
+    assert info["uncertainty"] == "posterior" and "turnover.annual_rate_mean" in info["uncertainty_not_drawn"]
+    post = load_posterior()
+    results = pd.read_csv(tmp_path / "p" / "results.csv")
+    for _, r in results.drop_duplicates("seed").iterrows():   # each replicate runs its seed's posterior row
+        assert r["spread.q_imitation"] == pytest.approx(post.world(r["seed"])["spread.q_imitation"])
+    assert cmd_discover([*base, "uncertainty=none", f"out_dir={tmp_path / 'n'}"]) == 0
+    assert "no parameter uncertainty was included" in capsys.readouterr().out
+    assert json.loads((tmp_path / "n" / "discover.json").read_text())["uncertainty"] == "none"

@@ -107,21 +107,40 @@ def test_compare_with_drawn_worlds_writes_flips_and_says_who_is_ahead(tmp_path, 
     printed = capsys.readouterr().out
     table = pd.read_csv(tmp_path / "drawn" / "flips.csv")
     assert tuple(table.columns) == FLIP_COLUMNS
-    assert set(table["design_a"]) == {"bsc"} and set(table["design_b"]) == {"coach"}
+    best = pd.read_csv(tmp_path / "drawn" / "best.csv")
+    on_effect = best[best["measure"] == "n_classrooms_sustained_followup"].set_index("design")["prob_best"]
+    assert set(on_effect.index) == {"business_as_usual", "bsc", "coach"} and on_effect.sum() == pytest.approx(1)
+    leader = on_effect.idxmax()
+    pairs = list(dict.fromkeys(zip(table["design_a"], table["design_b"])))
+    # the leader against each other design (runner-up first), and bsc against coach whoever leads
+    assert {a for a, _ in pairs[:2]} == {leader} and {b for _, b in pairs[:2]} == set(on_effect.index) - {leader}
+    assert on_effect[pairs[0][1]] >= on_effect[pairs[1][1]]
+    assert {("bsc", "coach"), ("coach", "bsc")} & set(pairs)
     assert set(table["n_worlds"]) == {6} and table["p_a_ahead"].between(0, 1).all()
-    assert table["gap"].is_monotonic_decreasing and "turnover.annual_rate_mean" in set(table["parameter"])
-    ahead = table["a_ahead"].iloc[0]
-    assert f"bsc sustains more classrooms than coach in {ahead:g} of 6 worlds" in printed
+    first = table[(table["design_a"] == pairs[0][0]) & (table["design_b"] == pairs[0][1])]
+    assert first["gap"].is_monotonic_decreasing and "turnover.annual_rate_mean" in set(first["parameter"])
+    bc = table[table["design_a"].isin(["bsc", "coach"]) & table["design_b"].isin(["bsc", "coach"])].iloc[0]
+    ahead = bc["a_ahead"]
+    assert f"{bc['design_a']} sustains more classrooms than {bc['design_b']} in {ahead:g} of 6 worlds" in printed
+    assert "Chance that each design is best, over 6 replicates (each replicate one drawn world (the prior" in printed
     assert "seed noise only" not in printed
     from bsc_sim.report.build import build_report
 
     html = build_report(tmp_path / "drawn").read_text()
-    assert '<p id="flips">' in html and f"sustains more classrooms than coach in {ahead:g} of 6 worlds" in html
+    assert '<p id="flips">' in html
+    from bsc_sim.palette import design_label
+
+    assert f"sustains more classrooms than {design_label(bc['design_b'])} in {ahead:g} of 6 worlds" in html
+    assert "the chance that each design gives the most classrooms sustained is" in html
     # seed noise only: no flips.csv, and the console says what the intervals reflect
-    assert cmd_compare([*args, f"out_dir={tmp_path / 'seed'}"]) == 0
+    assert cmd_compare([*args, "uncertainty=none", f"out_dir={tmp_path / 'seed'}"]) == 0
     printed = capsys.readouterr().out
     assert not (tmp_path / "seed" / "flips.csv").exists()
-    assert "sustains more classrooms" not in printed and "intervals reflect seed noise only" in printed
+    assert "sustains more classrooms" not in printed and "intervals show seed noise only" in printed
+    assert "no parameter uncertainty was included" in printed
+    assert set(pd.read_csv(tmp_path / "seed" / "best.csv")["uncertainty"]) == {"none"}
+    notes = set(pd.read_csv(tmp_path / "seed" / "comparison.csv")["intervals"])
+    assert notes == {"seed noise only (no parameter uncertainty included)"}
 
 
 def test_the_answer_survives_its_csv(tmp_path):
@@ -139,6 +158,33 @@ def test_compare_with_a_draws_table_flips_on_its_columns(tmp_path, capsys):
     assert cmd_compare(["designs=bsc,coach", "replications=6", "cohort.n_programs=3", "followup_weeks=4",
                         "executor=serial", "progress=false", f"uncertainty={draws}", f"out_dir={tmp_path / 'o'}"]) == 0
     table = pd.read_csv(tmp_path / "o" / "flips.csv")
-    assert list(table["parameter"]) == ["turnover.annual_rate_mean"]
+    assert set(table["parameter"]) == {"turnover.annual_rate_mean"}
     assert table["split_at"].iloc[0] == pytest.approx(0.325) and table[["n_low", "n_high"]].iloc[0].tolist() == [3, 3]
     assert "sustains more classrooms than coach" in capsys.readouterr().out
+
+
+def test_chance_best_shares_ties_and_the_pairs_start_with_the_top_two():
+    from bsc_sim.flips import chance_best, ranking_pairs
+
+    results = pd.DataFrame({"design": ["a", "b", "c"] * 4, "replicate": np.repeat(range(4), 3),
+                            "y": [3, 1, 0, 3, 1, 0, 1, 2, 0, 2, 2, 0]})
+    probs, n = chance_best(results, ["a", "b", "c"], "y")
+    assert n == 4 and probs == pytest.approx({"a": 0.625, "b": 0.375, "c": 0.0})
+    assert ranking_pairs(["c", "b", "a"], probs) == [("a", "b"), ("a", "c")]
+    assert ranking_pairs(["x", "bsc", "coach"], {"x": 0.6, "bsc": 0.1, "coach": 0.3}) == [
+        ("x", "coach"), ("x", "bsc"), ("bsc", "coach")]
+    assert ranking_pairs(["x"], {"x": 1.0}) == []
+
+
+def test_every_pair_survives_flips_csv(tmp_path):
+    from bsc_sim.flips import all_from_table
+
+    t = _table()
+    t2 = t.copy()
+    t2["design"] = t2["design"].map({"A": "C", "B": "B"})
+    both = pd.concat([t, t2[t2["design"] == "C"]])
+    found = [flips(both, "A", "B", "y", ["key"]), flips(both, "A", "C", "y", ["key"])]
+    pd.concat([f.table() for f in found]).to_csv(tmp_path / "flips.csv", index=False)
+    back = all_from_table(pd.read_csv(tmp_path / "flips.csv"))
+    assert [(f.design_a, f.design_b) for f in back] == [("A", "B"), ("A", "C")]
+    assert [flip_sentences(f, "v") for f in back] == [flip_sentences(f, "v") for f in found]

@@ -62,6 +62,17 @@ def test_levers_command_writes_the_table_and_refuses_unknown_levers(tmp_path, ca
     assert main(args) == 0
     table = pd.read_csv(out / "levers.csv")
     assert set(table["lever"]) == {"virtual", "no_families"} and (table["n_pairs"] == 2).all()
-    assert "## `virtual`" in (tmp_path / "levers.md").read_text()
+    doc = (tmp_path / "levers.md").read_text()
+    assert "## `virtual`" in doc and "Uncertainty: posterior." in doc  # the default: a posterior world per replicate
+    assert set(table["uncertainty"]) == {"posterior"}
+    results = pd.read_parquet(out / "results.parquet")
+    worlds = results.groupby("replicate")["spread.q_imitation"].nunique()
+    assert (worlds == 1).all() and results["spread.q_imitation"].nunique() > 1   # one world per replicate, shared
+    seed_only = tmp_path / "seed_only"
+    assert main([*args[:-2], f"out_dir={seed_only}", f"doc={tmp_path / 'seed.md'}", "uncertainty=none"]) == 0
+    assert "NOTE: the intervals show seed noise only" in capsys.readouterr().out
+    assert "Uncertainty: none. The intervals show seed noise only" in (tmp_path / "seed.md").read_text()
+    assert set(pd.read_csv(seed_only / "levers.csv")["uncertainty"]) == {"none"}
+    assert set(pd.read_csv(seed_only / "levers.csv")["intervals"]) == {"seed noise only (no parameter uncertainty included)"}
     assert main(["levers", "levers=[warp_drive]", f"out_dir={tmp_path / 'x'}"]) == 2
     assert "warp_drive" in capsys.readouterr().err and not (tmp_path / "x").exists()

@@ -60,8 +60,10 @@ def test_a_design_over_budget_on_confirmation_is_never_returned(tmp_path, monkey
 
 def test_the_real_model_returns_only_designs_within_budget(tmp_path):
     # 2-programme cohorts cost about $43,000-$71,000 across these levers (measured): the budget cuts through
+    # uncertainty=none: the measured cost range below is for the default parameter values
     spec = OptimizeSpec(budget=52_000, trials=10, replications=2, confirm_replications=4, seed=1,
-                        levers=("sessions", "modality", "team", "coaching", "followup_support"), overrides=TINY)
+                        levers=("sessions", "modality", "team", "coaching", "followup_support"), overrides=TINY,
+                        uncertainty="none")
     result = optimize(spec, tmp_path / "o")
     trials = result.trials[result.trials["state"] == "COMPLETE"]
     assert trials["within_budget"].any() and not trials["within_budget"].all()
@@ -78,7 +80,7 @@ def test_the_real_model_returns_only_designs_within_budget(tmp_path):
         assert params == params_with(load_params(list(TINY)), point_values(point))
         assert f"trial {row['trial']}" in description and "$" in description
     info = json.loads((tmp_path / "o" / "optimize.json").read_text())
-    assert info["budget_usd"] == 52_000 and info["uncertainty"] == "seed"
+    assert info["budget_usd"] == 52_000 and info["uncertainty"] == "none" and "seed noise only" in info["uncertainty_note"]
     assert (tmp_path / "o" / "pareto.png").stat().st_size > 10_000
 
 
@@ -187,5 +189,9 @@ def test_optimize_with_parameter_uncertainty_records_it(tmp_path):
     assert cmd_optimize(args) == 0
     info = json.loads((out / "optimize.json").read_text())
     assert info["uncertainty"] == "parameters" and "turnover.annual_rate_mean" in info["uncertain_parameters"]
-    # a search without it is another search
+    # a search without it (the default: the posterior) is another search
     assert cmd_optimize([a for a in args if not a.startswith("uncertainty=")]) == 2
+    post = tmp_path / "p"
+    assert cmd_optimize([*[a for a in args if not a.startswith(("uncertainty=", "out_dir="))], f"out_dir={post}"]) == 0
+    info = json.loads((post / "optimize.json").read_text())
+    assert info["uncertainty"] == "posterior" and "spread.q_imitation" in info["uncertain_parameters"]

@@ -84,7 +84,8 @@ def test_skipped_keys_are_not_drawn_and_the_rest_do_not_move(unc):
 def test_with_uncertainty_records_the_mode_and_refuses_clashes(unc, tmp_path):
     specs = comparison_specs(["bsc"], 2, 0, ["cohort.n_programs=2"])
     same, desc = with_uncertainty(specs, {"kind": "compare"}, None)
-    assert same is specs and desc["uncertainty"] == "seed"
+    assert same is specs and desc["uncertainty"] == "none"
+    assert with_uncertainty(specs, {}, "seed")[1]["uncertainty"] == "none"  # the old name, an alias
     drawn, desc = with_uncertainty(specs, {"kind": "compare"}, "parameters")
     assert desc["uncertainty"] == "parameters" and desc["uncertainty_file"].endswith("default.yaml")
     assert set(desc["uncertain_parameters"]) == set(unc.keys)
@@ -122,11 +123,11 @@ def test_compare_with_parameter_uncertainty_end_to_end(tmp_path):
     results = pd.read_csv(out / "results.csv")
     per_rep = results.groupby("replicate")["turnover.annual_rate_mean"].nunique()
     assert (per_rep == 1).all() and results["turnover.annual_rate_mean"].nunique() == 3
-    # the same command with seed uncertainty is another experiment: refused, nothing replaced
+    # the same command with the default (posterior) uncertainty is another experiment: refused, nothing replaced
     assert cmd_compare(args) == 2
     seed_out = tmp_path / "cmp_seed"
-    assert cmd_compare([*args[:-1], f"out_dir={seed_out}"]) == 0
-    assert json.loads((seed_out / "experiment.json").read_text())["uncertainty"] == "seed"
+    assert cmd_compare([*args[:-1], f"out_dir={seed_out}", "uncertainty=seed"]) == 0
+    assert json.loads((seed_out / "experiment.json").read_text())["uncertainty"] == "none"
 
 
 def test_sweep_draws_every_uncertain_parameter_but_the_swept_one(tmp_path):
@@ -157,3 +158,63 @@ def test_optimize_evaluates_each_seed_in_its_own_world(unc):
     by_hand = np.vstack([evaluate(params_with(params, draw_world(unc, s)), [s], cols) for s in seeds])
     np.testing.assert_array_equal(drawn, by_hand)
     assert not np.array_equal(drawn, evaluate(params, seeds, cols))
+
+
+def test_posterior_rows_follow_the_weights_are_common_across_designs_and_reproducible(fixture_posterior):
+    from bsc_sim.experiments.uncertainty import load_posterior
+
+    post = load_posterior()
+    assert post.path == str(fixture_posterior) and abs(post.weights.sum() - 1) < 1e-12
+    rows = np.array([post.row_of(s) for s in range(4000)])
+    assert np.array_equal(rows, [post.row_of(s) for s in range(4000)])            # a function of the seed
+    counts = np.bincount(rows, minlength=len(post.weights)) / len(rows)
+    assert np.abs(counts - post.weights).max() < 0.02                               # rows met as often as weighed
+    heavy = np.zeros(len(post.weights))
+    heavy[3] = 1.0                                                                  # all weight on one row
+    from dataclasses import replace
+
+    assert {replace(post, weights=heavy).row_of(s) for s in range(50)} == {3}
+    # draw_world (optimize's per-seed hook) gives the seed's posterior row, minus the keys left out
+    first = post.keys[0]
+    assert draw_world(post, 5) == post.world(5) and first not in draw_world(post.without([first]), 5)
+    specs = comparison_specs(["bsc", "coach"], 5, 1, ["cohort.n_programs=2"])
+    drawn, desc = with_uncertainty(specs, {}, "posterior")
+    assert desc["uncertainty"] == "posterior" and desc["uncertainty_file"] == str(fixture_posterior)
+    assert desc["posterior_worlds"] == len(post.values) and set(desc["uncertain_parameters"]) == set(post.keys)
+    table = pd.read_csv(fixture_posterior)
+    for spec in drawn:
+        row = table.iloc[post.row_of(spec.seed)]
+        for k in post.keys:
+            assert _value(spec.params, k) == pytest.approx(row[k]) and spec.labels[k] == pytest.approx(row[k])
+    by_rep = {}
+    for spec in drawn:
+        by_rep.setdefault(spec.labels["replicate"], set()).add(tuple(spec.labels[k] for k in post.keys))
+    assert all(len(v) == 1 for v in by_rep.values())                               # one world per replicate
+    assert len({next(iter(v)) for v in by_rep.values()}) > 1                         # not the same for all
+
+
+def test_a_posterior_override_fixes_that_key_and_says_so():
+    specs = comparison_specs(["bsc"], 3, 0, ["cohort.n_programs=2", "turnover.annual_rate_mean=0.31"])
+    drawn, desc = with_uncertainty(specs, {}, "posterior", overrides=["turnover.annual_rate_mean=0.31"])
+    assert desc["uncertainty_not_drawn"] == ["turnover.annual_rate_mean"]
+    assert "turnover.annual_rate_mean" not in desc["uncertain_parameters"]
+    assert all(_value(s.params, "turnover.annual_rate_mean") == 0.31 for s in drawn)
+
+
+@pytest.mark.parametrize("content", [None, "not,a\n1", "turnover.annual_rate_mean,weight\n0.2,-1\n"])
+def test_a_missing_or_broken_posterior_is_one_line_exit_2_and_nothing_written(tmp_path, monkeypatch, content):
+    from bsc_sim.experiments import uncertainty
+    from bsc_sim.experiments.cli import cmd_compare
+
+    path = tmp_path / "posterior" / "draws.csv"
+    if content is not None:
+        path.parent.mkdir()
+        path.write_text(content)
+    monkeypatch.setattr(uncertainty, "default_posterior_file", lambda: path)
+    with pytest.raises(ParamError, match="uncertainty = posterior") as info:
+        uncertainty.load_posterior()
+    assert "\n" not in str(info.value) and "uncertainty=parameters" in str(info.value)
+    out = tmp_path / "cmp"
+    assert cmd_compare(["designs=bsc", "replications=2", "cohort.n_programs=2", "executor=serial",
+                        "progress=false", f"out_dir={out}"]) == 2
+    assert not out.exists()

@@ -12,8 +12,10 @@ Method.
 2. **Runs**: at every point both designs run the same ``replications`` seeds (common random
    numbers: replicate ``r`` of every design and point uses one seed), through the experiment
    runner and store, so executors, resume, failures and the exit-code contract are those of
-   ``compare`` and ``sweep``. With ``uncertainty=parameters`` each replicate also draws the
-   uncertain parameters the context does not set.
+   ``compare`` and ``sweep``. With ``uncertainty=posterior`` (the default) each replicate also
+   runs one world drawn from the calibrated posterior, minus the parameters the context sets (the
+   same world for both designs at a point); ``uncertainty=parameters`` draws them from the prior
+   ranges instead, and ``uncertainty=none`` varies only the seed (the output says so).
 3. **Cases of interest**: a point where the first design beats the second, i.e. where the
    difference in the outcome (first minus second; second minus first for a cost), pooled over the
    point's replicate pairs, exceeds ``threshold``. The outcome is one of the outcomes of
@@ -309,7 +311,7 @@ def analysis_names(root: Path, settings: Mapping[str, Any]) -> dict[str, str]:
 
 
 def run_discover(cfg: DiscoverConfig, out_dir: str | Path, *, overrides: Sequence[str] = (),
-                 uncertainty: str | None = None, verbose: bool = True, **options: Any):
+                 uncertainty: str | None = "posterior", verbose: bool = True, **options: Any):
     """Run the design pair over the context points, then PRIM; returns (run, written, boxes)."""
     from ..experiments.analysis import STORE_FILES, _csv, _experiment, _figure
     from ..experiments.store import publish_analysis
@@ -342,7 +344,7 @@ def run_discover(cfg: DiscoverConfig, out_dir: str | Path, *, overrides: Sequenc
         analysis = {**cfg.describe(), "base_rate": float(table["first_beats_second"].mean()),
                     "n_points_first_beats_second": int(table["first_beats_second"].sum()),
                     "n_boxes": int(boxes["box"].nunique()) if len(boxes) else 0,
-                    "uncertainty": description.get("uncertainty", "seed")}
+                    "uncertainty": description.get("uncertainty", "none")}
         written += publish_analysis(out_dir, {
             names["discover.json"]: lambda p: p.write_text(dumps_json(analysis)),
             names["points.csv"]: _csv(table), "results.csv": _csv(run.results),
@@ -351,6 +353,10 @@ def run_discover(cfg: DiscoverConfig, out_dir: str | Path, *, overrides: Sequenc
         })
     if verbose:
         print(format_boxes(table, boxes, cfg))
+        if description.get("uncertainty") == "none":
+            from ..experiments.uncertainty import seed_only_note
+
+            print(f"NOTE: {seed_only_note()}.")
         if names["discover.json"] != "discover.json":
             print(f"a re-analysis with other settings than the store's earlier one: written as {names['points.csv']}, "
                   f"{names['prim_boxes.csv']}, ... beside it (nothing overwritten)")
@@ -412,7 +418,9 @@ OWN = {
     "n": "context points, by Latin hypercube (default: the file's)",
     "replications": "seeds per point and design, the same at every point (default: the file's)",
     "seed": "root seed of the hypercube and of the replicate seeds (default: the file's)",
-    "uncertainty": "seed | parameters | PATH.yaml: also draw the uncertain parameters the context does not set",
+    "uncertainty": "posterior | parameters | none | PATH.yaml: the world of each replicate, for the parameters the "
+                   "context does not set: drawn from the calibrated posterior (default), from the prior ranges "
+                   "(parameters), or none (seed noise only)",
 }
 
 
@@ -447,7 +455,8 @@ def cmd_discover(argv: Sequence[str]) -> int:
         own = {k: settings[k] for k in ("designs", "outcome", "threshold", "wtp", "n", "replications", "seed")
                if k in settings}
         cfg = load_discover(None if settings.get("config") is None else str(settings["config"]), own)
-        run, written, _ = run_discover(cfg, out_dir, overrides=overrides, uncertainty=settings.get("uncertainty"),
+        run, written, _ = run_discover(cfg, out_dir, overrides=overrides,
+                                       uncertainty=settings.get("uncertainty") or "posterior",
                                        **run_options(settings))
         print(run.report())
         print(f"wrote {out_dir}/: {', '.join(written)}")

@@ -8,6 +8,11 @@ family engagement, cost) and on the intermediate state it acts through (ties for
 success, derailments, ...). Shares are ratios of pooled sums over runs; intervals are
 percentile bootstraps over replicate pairs (:mod:`bsc_sim.analysis.stats`).
 
+With ``uncertainty=posterior`` (the default) replicate ``r`` of every lever also runs one world
+drawn from the calibrated posterior (the same world for the default design and every lever, so the
+pairs stay paired); ``uncertainty=parameters`` draws it from the prior ranges; ``uncertainty=none``
+varies only the seed, and the report and levers.csv then say the intervals show seed noise only.
+
 A lever that moves no outcome is a defect unless the ODD says why; the report flags it.
 """
 
@@ -203,6 +208,21 @@ def _fmt(value: float, unit: str, signed: bool = False) -> str:
     return f"{value:{sign}.3f}"
 
 
+def uncertainty_sentence(meta: dict) -> str:
+    """What the intervals carry, in the words of the uncertainty the run used."""
+    unc = meta.get("uncertainty", "none")
+    if unc == "posterior":
+        return (f"Uncertainty: posterior. Each replicate ran one world drawn from the calibrated posterior "
+                f"(`{meta.get('uncertainty_file', 'configs/posterior/draws.csv')}`), the same world for the default "
+                "design and every lever, so the intervals carry what calibration left uncertain as well as chance.")
+    if unc == "parameters":
+        return (f"Uncertainty: parameters. Each replicate drew the uncertain parameters from the prior ranges of "
+                f"`{meta.get('uncertainty_file', 'configs/uncertainty/default.yaml')}`, the same world for the "
+                "default design and every lever.")
+    return ("Uncertainty: none. The intervals show seed noise only: every replicate used the same parameter values, "
+            "so no parameter uncertainty was included.")
+
+
 def render(table: pd.DataFrame, meta: dict) -> str:
     """``docs/levers.md``: per lever, its pathway and its effects with intervals."""
     lines = [
@@ -217,6 +237,8 @@ def render(table: pd.DataFrame, meta: dict) -> str:
         "",
         f"Run: bsc_sim {meta['version']} at git {meta['git_revision']}, root seed {meta['seed']}, "
         f"{meta['n_runs']} runs.",
+        "",
+        uncertainty_sentence(meta),
         "",
     ]
     for lever_key, df in table.groupby("lever", sort=False):
@@ -233,8 +255,10 @@ def render(table: pd.DataFrame, meta: dict) -> str:
                 diff = f"**{diff}**"
             lines.append(f"| {r.kind} | {r.outcome_label} | {_fmt(r.reference, r.unit)} | {_fmt(r.value, r.unit)} | {diff} |")
         lines.append("")
-    lines += ["Re-run: `uv run bsc-sim levers replications=100 out_dir=outputs/levers doc=docs/levers.md` "
-              "(resumable).", ""]
+    unc = meta.get("uncertainty", "none")
+    setting = "" if unc == "posterior" else f" uncertainty={meta.get('uncertainty_setting', unc)}"
+    lines += [f"Re-run: `uv run bsc-sim levers replications={meta['replications']}{setting} out_dir=outputs/levers "
+              "doc=docs/levers.md` (resumable).", ""]
     return "\n".join(lines)
 
 
@@ -245,6 +269,7 @@ def cmd_levers(argv: Sequence[str]) -> int:
     from ..experiments.cli import EXECUTOR_KEYS, _int, parse_settings, run_options
     from ..experiments.runner import run_experiment
     from ..experiments.store import atomic_write
+    from ..experiments.uncertainty import intervals_note, seed_only_note, with_uncertainty
     from ..paramtools import ParamError
     from ..run import git_revision
     from .validation import _check_doc
@@ -253,6 +278,9 @@ def cmd_levers(argv: Sequence[str]) -> int:
            "seed": "root seed of the replicate seeds (default 0)",
            "levers": f"which levers (default: all): {', '.join(lv.key for lv in LEVERS)}",
            "doc": "also write the report as Markdown to this file, e.g. doc=docs/levers.md (default: not written)",
+           "uncertainty": "posterior | parameters | none | PATH.yaml: the world of each replicate, the same for every "
+                          "lever: drawn from the calibrated posterior (default, configs/posterior/draws.csv), from the "
+                          "prior ranges (parameters), or none (seed noise only)",
            **EXECUTOR_KEYS}
     if any(a in ("-h", "--help") for a in argv):
         width = max(map(len, own))
@@ -285,21 +313,30 @@ def cmd_levers(argv: Sequence[str]) -> int:
         if doc is not None:
             _check_doc(doc)
         specs = lever_specs(levers, reps, seed, overrides)
+        setting = settings.get("uncertainty") or "posterior"
+        lever_keys = {o.split("=", 1)[0] for lv in levers for o in lv.overrides if not o.startswith("design=")}
+        specs, description = with_uncertainty(specs, {"kind": "levers", "replications": reps, "seed": seed,
+                                                      "overrides": list(overrides)}, setting, overrides=overrides,
+                                              skip=lever_keys)
         out_dir = Path(settings.get("out_dir") or "outputs/levers")
-        run = run_experiment(specs, out_dir, description={"kind": "levers", "replications": reps, "seed": seed,
-                                                          "overrides": list(overrides)}, **run_options(settings))
+        run = run_experiment(specs, out_dir, description=description, **run_options(settings))
         print(run.report())
         if not run.ok:
             return RUNS_FAILED
         table = lever_table(run.results, levers)
         meta = {"version": __version__, "git_revision": git_revision(), "replications": reps, "seed": seed,
-                "n_runs": len(specs)}
+                "n_runs": len(specs), "uncertainty": description["uncertainty"], "uncertainty_setting": setting,
+                "uncertainty_file": description.get("uncertainty_file")}
+        table["uncertainty"] = description["uncertainty"]
+        table["intervals"] = intervals_note(description["uncertainty"])
         atomic_write(out_dir / "levers.csv", lambda p: table.to_csv(p, index=False))
         if doc is not None:
             atomic_write(doc, lambda p: p.write_text(render(table, meta)))
         for lever_key, df in table[table["kind"] == "outcome"].groupby("lever", sort=False):
             moved = ", ".join(f"{r.outcome} {_fmt(r.difference, r.unit, True)}" for r in df.itertuples() if r.excludes_zero)
             print(f"  {lever_key:<20} {moved or 'NO OUTCOME MOVED'}")
+        if description["uncertainty"] == "none":
+            print(f"NOTE: {seed_only_note()}.")
         print(f"wrote {out_dir / 'levers.csv'}" + (f" and {doc}" if doc is not None else ""))
         return DONE
 

@@ -93,14 +93,22 @@ class OptimizeSpec:
     seed: int = 0
     levers: tuple[str, ...] | None = None
     overrides: tuple[str, ...] = ()
-    uncertainty: str | None = None          # None/"seed", "parameters" or a path to an uncertainty file
+    uncertainty: str | None = "posterior"   # "posterior", "parameters", a path to an uncertainty file, or None/"none"
 
     def identity(self) -> str:
         """What a resumed study must share (trials and confirm_replications may change)."""
         return json.dumps({"budget": self.budget, "objectives": list(self.objectives),
                            "replications": self.replications, "seed": self.seed,
                            "levers": [d.name for d in self.dimensions], "overrides": list(self.overrides),
-                           "uncertainty": self.uncertainty or "seed"}, sort_keys=True)
+                           # "seed": what studies made before "none" existed record (so they resume)
+                           "uncertainty": "seed" if self.uncertainty_kind == "none" else str(self.uncertainty)},
+                          sort_keys=True)
+
+    @property
+    def uncertainty_kind(self) -> str:
+        from ..experiments.uncertainty import canonical
+
+        return canonical(self.uncertainty)
 
     @property
     def dimensions(self) -> tuple[Dimension, ...]:
@@ -482,13 +490,18 @@ def optimize(spec: OptimizeSpec, out_dir: str | Path, *, executor: Executor | No
     check_optimize_dir(out_dir)
     _load_study(spec, out_dir)  # refuses a foreign study before anything is written
     uncertainty = None
-    if spec.uncertainty not in (None, "seed"):
-        from ..experiments.uncertainty import load_uncertainty
+    if spec.uncertainty_kind != "none":
+        from ..experiments.uncertainty import Posterior, load_drawn
 
-        with_uncertainty([], {}, spec.uncertainty, overrides=spec.overrides)  # checks the setting and clashes
-        uncertainty = load_uncertainty(None if spec.uncertainty == "parameters" else spec.uncertainty)
+        if str(spec.uncertainty).endswith(".csv"):
+            raise ParamError(f"uncertainty = {spec.uncertainty!r}: optimize draws worlds per seed; give posterior, "
+                             "parameters, none or a .yaml uncertainty file")
+        # checks the setting and clashes; with the posterior, an override fixes its key (not drawn)
+        _, described = with_uncertainty([], {}, spec.uncertainty, overrides=spec.overrides)
+        uncertainty = load_drawn(spec.uncertainty)
         searched = set(point_values({d.name: d.choices[0] if d.choices else d.low for d in spec.dimensions}))
-        uncertainty = uncertainty.without(searched)
+        fixed = set(described.get("uncertainty_not_drawn", [])) if isinstance(uncertainty, Posterior) else set()
+        uncertainty = uncertainty.without(searched | fixed)
     with store_lock(out_dir, wait=wait_for_lock):
         study, n_new = _search(spec, base, out_dir, executor, uncertainty, log)
         trials = trials_frame(study, spec)
@@ -502,6 +515,7 @@ def _write(spec, base, out_dir, study, trials, pareto, base_row, n_new, uncertai
     from .. import __version__
     from ..results import dumps_json
     from ..run import git_revision
+    from ..experiments.uncertainty import seed_only_note
     from .optimize_report import design_description, plot_pareto
 
     designs_dir = out_dir / "designs"
@@ -537,9 +551,9 @@ def _write(spec, base, out_dir, study, trials, pareto, base_row, n_new, uncertai
         "trials_complete": n_complete, "trials_total": len(trials), "replications": spec.replications,
         "confirm_replications": spec.confirm_replications, "seed": spec.seed,
         "search_seeds": replicate_seeds(spec.seed, spec.replications),
-        "uncertainty": "seed" if uncertainty is None else "parameters",
-        **({} if uncertainty is None else {"uncertainty_file": uncertainty.path,
-                                           "uncertain_parameters": list(uncertainty.keys)}),
+        "uncertainty": "none" if uncertainty is None else uncertainty.describe()["uncertainty"],
+        **({"uncertainty_note": seed_only_note()} if uncertainty is None else
+           {"uncertainty_file": uncertainty.path, "uncertain_parameters": list(uncertainty.keys)}),
         "front_size": len(pareto), "front_within_budget": int(pareto["within_budget"].sum()) if len(pareto) else 0,
         "base": base_row, "sampler": "optuna TPESampler (multi-objective; constraint: mean cost - budget <= 0)",
         "study": {"name": STUDY_NAME, "storage": STUDY_FILE},

@@ -23,7 +23,9 @@ SETTINGS = {
     "seed": "root seed of the replicate seeds and the sampler (default 0)",
     "levers": "levers searched (default all): sessions, spacing, modality, team, cohort, selection, data_support, "
               "coaching, followup_support; the others stay as in the base design",
-    "uncertainty": "seed | parameters | PATH.yaml: also draw the uncertain parameters per replicate (default seed)",
+    "uncertainty": "posterior | parameters | none | PATH.yaml: the world of each replicate: drawn from the calibrated "
+                   "posterior (default, configs/posterior/draws.csv), from the prior ranges (parameters), or none "
+                   "(seed noise only)",
     "out_dir": "where study.db and the outputs go; re-running there resumes (default outputs/optimize)",
     "executor": "serial | processes | dask: where each trial's replicates run (default serial)",
     "executor.workers": "worker processes (default: one per CPU)",
@@ -94,7 +96,7 @@ def cmd_optimize(argv: Sequence[str]) -> int:
                             trials=settings.get("trials", 40), replications=settings.get("replications", 8),
                             confirm_replications=settings.get("confirm_replications", 30), seed=settings.get("seed", 0),
                             levers=_names(settings.get("levers"), "levers"), overrides=tuple(overrides),
-                            uncertainty=settings.get("uncertainty"))
+                            uncertainty=settings.get("uncertainty") or "posterior")
         base = validate(spec)
         executor_spec = ExecutorSpec(kind=settings.get("executor") or "serial", workers=settings.get("executor.workers"),
                                      address=settings.get("executor.address"))
@@ -119,5 +121,9 @@ def cmd_optimize(argv: Sequence[str]) -> int:
     print(f"\n{result.n_new} new trials, {result.n_trials} in total; front of {len(result.pareto)} designs, "
           f"{len(result.front)} within budget after confirmation")
     print(format_front(result.pareto, base_row, spec))
+    if spec.uncertainty_kind == "none":
+        from ..experiments.uncertainty import seed_only_note
+
+        print(f"NOTE: {seed_only_note()}.")
     print(f"\nwrote {result.out_dir}/: {', '.join(result.written)}")
     return DONE

@@ -6,12 +6,15 @@ source, model quantity and criterion were committed there before any fitting. Th
 every design the facts need, ``replications`` times each, on common replicate seeds through the
 experiment runner, with each replicate's parameters taken from a *draws source*:
 
-* ``draws=prior`` (default): the prior predictive, every replicate drawing the uncertain
-  parameters from an uncertainty file (``configs/uncertainty/default.yaml``, as
-  ``uncertainty=parameters`` does elsewhere);
-* ``draws=PATH.csv`` or ``.parquet``: posterior draws (one column per dotted parameter key, an
-  optional ``weight`` column), one draw per replicate, the same draw for the same replicate in
-  every design (the posterior predictive, once ``configs/posterior/`` exists);
+* ``draws=posterior`` (the default when ``configs/posterior/draws.csv`` exists): the posterior
+  predictive, every replicate running one world of the calibrated posterior, picked by weight from
+  its seed exactly as ``uncertainty=posterior`` picks it elsewhere (the same world for the same
+  seed in every design);
+* ``draws=prior`` (the default when there is no posterior, and the output then says so): the prior
+  predictive, every replicate drawing the uncertain parameters from an uncertainty file
+  (``configs/uncertainty/default.yaml``, as ``uncertainty=parameters`` does elsewhere);
+* ``draws=PATH.csv`` or ``.parquet``: another table of draws (one column per dotted parameter key,
+  an optional ``weight`` column), one draw per replicate, picked the same way;
 * ``draws=none``: the defaults, seed noise only (a debugging aid; says so in the output).
 
 Each fact's statistic is a ratio of pooled sums over its design's runs; it PASSES when it lies in
@@ -51,7 +54,6 @@ VERIFICATION = (
     ("Removing cross-programme learning lowers improvement", "it only adds channels that raise beliefs, fit and cycling",
      "tests/verification/test_directions.py::test_removing_cross_programme_learning_lowers_improvement"),
 )
-POSTERIOR_TAG = 0x706F7374  # "post": the stream that picks a replicate's posterior draw
 
 
 # -- draws sources ---------------------------------------------------------------------------------
@@ -81,10 +83,12 @@ class PriorDraws:
     """The prior predictive: each replicate draws the uncertain parameters of an uncertainty file."""
 
     uncertainty: Any  # experiments.uncertainty.Uncertainty
+    note: str = ""    # why the prior, when it was not asked for (no calibrated posterior)
 
     @property
     def name(self) -> str:
-        return f"prior predictive (uncertain parameters drawn from {Path(self.uncertainty.path).name})"
+        note = f"; {self.note}" if self.note else ""
+        return f"prior predictive (uncertain parameters drawn from {Path(self.uncertainty.path).name}{note})"
 
     def apply(self, specs: Sequence[RunSpec]) -> list[RunSpec]:
         from ..experiments.uncertainty import apply_uncertainty
@@ -92,7 +96,7 @@ class PriorDraws:
         return apply_uncertainty(specs, self.uncertainty)
 
     def describe(self) -> dict[str, Any]:
-        return {"draws": "prior", **self.uncertainty.describe()}
+        return {"draws": "prior", **self.uncertainty.describe(), **({"draws_note": self.note} if self.note else {})}
 
 
 @dataclass(frozen=True)
@@ -101,16 +105,22 @@ class PosteriorDraws:
 
     path: str
     table: pd.DataFrame
+    calibrated: bool = False  # the shipped posterior (configs/posterior/draws.csv)
 
     @property
     def name(self) -> str:
-        return f"posterior predictive ({len(self.table)} draws from {Path(self.path).name})"
+        what = "the calibrated posterior, " if self.calibrated else ""
+        return f"posterior predictive ({what}{len(self.table)} draws from {Path(self.path).name})"
 
     def row(self, seed: int) -> dict[str, Any]:
-        rng = np.random.default_rng(np.random.SeedSequence([POSTERIOR_TAG, int(seed)]))
-        w = self.table["weight"].to_numpy(dtype=np.float64) if "weight" in self.table else None
-        i = int(rng.choice(len(self.table), p=None if w is None else w / w.sum()))
-        return {k: v.item() if hasattr(v, "item") else v for k, v in self.table.drop(columns=["weight"], errors="ignore").iloc[i].items()}
+        """The draw of replicate ``seed``: the row :class:`~bsc_sim.experiments.uncertainty.Posterior`
+        picks (the world ``uncertainty=posterior`` runs for the same seed)."""
+        from ..experiments.uncertainty import Posterior
+
+        values = self.table.drop(columns=["weight"], errors="ignore")
+        w = self.table["weight"].to_numpy(dtype=np.float64) if "weight" in self.table else np.ones(len(values))
+        i = Posterior(values, w / w.sum(), self.path).row_of(seed)
+        return {k: v.item() if hasattr(v, "item") else v for k, v in values.iloc[i].items()}
 
     def apply(self, specs: Sequence[RunSpec]) -> list[RunSpec]:
         from ..experiments.specs import params_with
@@ -126,22 +136,41 @@ class PosteriorDraws:
         return out
 
     def describe(self) -> dict[str, Any]:
-        return {"draws": "posterior", "draws_file": self.path, "n_draws": len(self.table)}
+        return {"draws": "posterior", "draws_file": self.path, "n_draws": len(self.table),
+                "calibrated_posterior": self.calibrated}
 
 
 def open_draws(setting: str | None, uncertainty: str | None = None) -> DrawSource:
-    """``prior`` (default; ``uncertainty`` names another uncertainty file), ``none``, or a path to
-    a table of posterior draws (.csv or .parquet).
+    """``posterior`` (``configs/posterior/draws.csv``; the default when it exists), ``prior`` (the
+    default otherwise, saying so; ``uncertainty`` names another uncertainty file), ``none``, or a
+    path to a table of posterior draws (.csv or .parquet).
 
     Raises:
         ParamError: an unknown setting, a missing or empty table, a bad weight column, or a column
             that is not a parameter.
     """
-    from ..experiments.uncertainty import load_uncertainty
+    from ..experiments.uncertainty import default_posterior_file, load_posterior, load_uncertainty
 
-    setting = "prior" if setting is None else str(setting)
+    note = ""
+    if setting is None:
+        posterior = default_posterior_file()
+        if uncertainty is None and posterior.is_file():
+            setting = "posterior"
+        else:
+            setting = "prior"
+            if uncertainty is None:
+                note = f"no calibrated posterior at {posterior}, so the prior"
+    setting = str(setting)
+    if setting == "posterior":
+        if uncertainty is not None:
+            raise ParamError(f"uncertainty = {uncertainty!r}: only with draws=prior")
+        if not default_posterior_file().is_file():
+            raise ParamError(f"draws = posterior: no calibrated posterior at {default_posterior_file()}; "
+                             "give draws=prior (the prior predictive)")
+        post = load_posterior()  # a broken file: one line naming it
+        return PosteriorDraws(post.path, pd.read_csv(post.path), calibrated=True)
     if setting == "prior":
-        return PriorDraws(load_uncertainty(uncertainty))
+        return PriorDraws(load_uncertainty(uncertainty), note)
     if uncertainty is not None:
         raise ParamError(f"uncertainty = {uncertainty!r}: only with draws=prior")
     if setting == "none":
@@ -149,7 +178,7 @@ def open_draws(setting: str | None, uncertainty: str | None = None) -> DrawSourc
     path = Path(setting)
     shown = f"draws = {setting!r}"
     if path.suffix not in (".csv", ".parquet"):
-        raise ParamError(f"{shown}: expected prior, none, or a .csv/.parquet file of posterior draws")
+        raise ParamError(f"{shown}: expected posterior, prior, none, or a .csv/.parquet file of posterior draws")
     if not path.is_file():
         raise ParamError(f"{shown}: file not found")
     try:
@@ -317,8 +346,10 @@ def cmd_validate(argv: Sequence[str]) -> int:
 
     own = {"replications": "replicates (draws) of every design the facts need (default 100)",
            "seed": "root seed (default 0)",
-           "draws": "prior (default: the prior predictive, parameters drawn from the uncertainty file) | "
-                    "PATH.csv/.parquet (posterior draws, one per replicate) | none (defaults, seed noise only)",
+           "draws": "posterior (default when configs/posterior/draws.csv exists: the posterior predictive, one "
+                    "calibrated world per replicate) | prior (the default otherwise, and said so: parameters drawn "
+                    "from the uncertainty file) | PATH.csv/.parquet (other draws, one per replicate) | none "
+                    "(defaults, seed noise only)",
            "uncertainty": "with draws=prior: the uncertainty file (default configs/uncertainty/default.yaml)",
            "facts": "the registered facts file (default configs/validation/facts.yaml)",
            "doc": "also write the Markdown page to this file, e.g. doc=docs/validation.md (default: not written)",

@@ -338,7 +338,8 @@ OWN_KEYS = {
     "population": "classrooms a year the choice affects (default: the default state's enrolment, see docs)",
     "years": f"years the choice holds (default {DEFAULT_YEARS}, an assumption)",
     "groups": "groups file (default configs/voi/groups.yaml)",
-    "uncertainty": "parameters (default) or PATH.yaml: the uncertain parameters drawn per world",
+    "uncertainty": "parameters (default: the prior ranges), posterior (the calibrated posterior) or PATH.yaml: the "
+                   "uncertain parameters drawn per world",
     "doc": "also write the funder's page, e.g. doc=docs/next-phase.md",
 }
 
@@ -386,7 +387,7 @@ def cmd_voi(argv: list[str]) -> int:
         from ..experiments.designs import matching_reference, resolve_designs
         from ..experiments.lock import store_lock
         from ..experiments.store import atomic_write, publish_analysis
-        from ..experiments.uncertainty import load_uncertainty
+        from ..experiments.uncertainty import load_drawn
 
         started = time.perf_counter()
         designs = settings.get("designs", ["bsc", "coach"])
@@ -423,13 +424,14 @@ def cmd_voi(argv: list[str]) -> int:
         if table_path and settings.get("uncertainty"):
             raise ParamError(f"uncertainty = {settings['uncertainty']!r}: not with draws = {table_path!r} (the table "
                              "gives the worlds)")
-        if str(uncertainty) == "seed":
-            raise ParamError("uncertainty = seed: value of information needs drawn parameters (parameters or a file)")
+        if str(uncertainty) in ("seed", "none"):
+            raise ParamError(f"uncertainty = {uncertainty}: value of information needs drawn parameters (parameters, "
+                             "posterior or a file)")
         groups = load_groups(settings.get("groups"))
         if table_path:
             drawn_keys, unc_path = tuple(table.columns), table_path
         else:
-            unc = load_uncertainty(None if uncertainty == "parameters" else uncertainty)
+            unc = load_drawn(uncertainty)  # the prior ranges (default), the posterior, or a file
             drawn_keys, unc_path = unc.keys, unc.path
         doc = Path(settings["doc"]) if settings.get("doc") else None
         if doc is not None:

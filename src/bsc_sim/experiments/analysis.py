@@ -35,7 +35,8 @@ from .runner import ExperimentRun, check_before_writing, run_experiment
 from .sensitivity import SensitivityProblem, analyze, n_runs, row_outcomes, sample, sensitivity_specs
 from .lock import store_lock
 from .store import publish_analysis
-from .uncertainty import with_uncertainty
+from .uncertainty import DEFAULT as DEFAULT_UNCERTAINTY
+from .uncertainty import DRAWN, intervals_note, with_uncertainty
 
 __all__ = ["run_comparison", "run_sweep", "run_sensitivity"]
 
@@ -113,7 +114,7 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
                    executor: ExecutorSpec | None = None, progress: bool = True,
                    checkpoint_every: int | None = None, verbose: bool = True, wait_for_lock: bool = False,
                    memory_limit: int | str | None = "available", overwrite: bool = False,
-                   uncertainty: str | None = None, max_designs: int | None = None,
+                   uncertainty: str | None = DEFAULT_UNCERTAINTY, max_designs: int | None = None,
                    budget: float | None = None) -> tuple[ExperimentRun, list[str]]:
     """Run ``designs`` on common seeds and measure them against ``reference``.
 
@@ -125,9 +126,11 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
     monetary benefit at ``wtp`` dollars per unit of ``effect``, and with ``budget`` (US dollars)
     ``budget.csv``: what it buys of each design. A design whose cohort differs from the
     reference's is measured against the reference run with its cohort (:func:`.own_cohort_references`).
-    ``uncertainty`` (``parameters`` or a file) also draws uncertain parameters per replicate, and
-    then ``flips.csv`` says in what share of the worlds one design beats another and which drawn
-    parameters flip that (:func:`.ce_outputs.flip_outputs`: bsc against coach when both run).
+    ``uncertainty`` (default ``posterior``: one calibrated world per replicate, the same for every
+    design; ``parameters`` or a file: the prior ranges; ``none``: seed noise only) says what the
+    replicates vary. ``best.csv`` gives the chance that each design is best on the effect and on net
+    benefit at ``wtp``; with drawn worlds ``flips.csv`` says in what share of them the leader beats
+    each other design and which drawn parameters flip that (:func:`.ce_outputs.flip_outputs`).
     """
     out_dir = Path(out_dir)
     check_ce_settings(wtp, effect)
@@ -175,7 +178,8 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
         end_week = calendars[0].end_week if len({c.end_week for c in calendars}) == 1 else None
         bands = curve_bands(run.curves, run.results[["run_id", "design"]])
         files = {
-            "comparison.csv": _csv(comparison),
+            "comparison.csv": _csv(comparison.assign(uncertainty=description["uncertainty"],
+                                                     intervals=intervals_note(description["uncertainty"]))),
             "results.csv": _csv(run.results),
             "designs.csv": _csv(pd.DataFrame([d.describe() for d in resolved])),
             "differences.png": _figure(_figures().plot_differences(comparison, KEY_OUTCOMES)),
@@ -196,14 +200,18 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
             if ce.budget is not None:
                 files["budget.csv"] = _csv(ce.budget)
             files.update({name: _figure(fig) for name, fig in ce.figures().items()})
-        flipped = None
-        if description.get("uncertainty") == "parameters":  # each replicate one drawn world: what flips the ranking
-            from .ce_outputs import flip_outputs
+        from .ce_outputs import flip_outputs, flips_table, ranking_outputs
 
+        ranking = ranking_outputs(run.results, labels, effect=effect, uncertainty=description["uncertainty"],
+                                  table=ce.table if ce is not None else None)
+        if ranking is not None:
+            files["best.csv"] = _csv(ranking.table())
+        flipped = None
+        if description["uncertainty"] in DRAWN:  # each replicate one drawn world: what flips the ranking
             flipped = flip_outputs(run.results, labels, list(description.get("uncertain_parameters", {})),
-                                   effect=effect, table=ce.table if ce is not None else None)
-            if flipped is not None:
-                files["flips.csv"] = _csv(flipped.table())
+                                   effect=effect, table=ce.table if ce is not None else None, ranking=ranking)
+            if flipped:
+                files["flips.csv"] = _csv(flips_table(flipped))
         written += publish_analysis(out_dir, files)
     if verbose:
         from .ce_outputs import format_comparison, format_cost_effectiveness, format_flips
@@ -212,15 +220,21 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
         if ce is not None and len(labels) > 1:
             print()
             print(format_cost_effectiveness(ce))
-        if flipped is not None:
+        if ranking is not None:
+            from .ce_outputs import format_ranking
+
+            print()
+            print(format_ranking(ranking))
+        if flipped:
             print()
             print(format_flips(flipped, effect))
-        elif description.get("uncertainty") == "seed" and len(labels) > 1:
+        elif description["uncertainty"] == "none":
             from .ce_outputs import CONSOLE_WIDTH
+            from .uncertainty import seed_only_note
 
-            print("\n" + textwrap.fill("intervals reflect seed noise only: every replicate used the same parameter "
-                                       "values (uncertainty=parameters draws them and says which assumptions flip "
-                                       "the ranking)", CONSOLE_WIDTH, initial_indent="  ", subsequent_indent="    "))
+            print("\n" + textwrap.fill(seed_only_note()[0].upper() + seed_only_note()[1:] + "; which assumptions flip "
+                                       "the ranking is not known from this run", CONSOLE_WIDTH, initial_indent="  ",
+                                       subsequent_indent="    "))
     return run, written
 
 
@@ -254,6 +268,10 @@ def run_sweep(cfg: ExperimentConfig, out_dir: str | Path, *, overrides: Sequence
         written += publish_analysis(out_dir, files)
     if verbose:
         print(format_sweep(run.results, keys, cfg.outcomes, points))
+        if description["uncertainty"] == "none":
+            from .uncertainty import seed_only_note
+
+            print(f"NOTE: {seed_only_note()}.")
     return run, written
 
 

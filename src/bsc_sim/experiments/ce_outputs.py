@@ -29,7 +29,8 @@ from ..formatting import interval, number, pct, points, usd, usd_interval
 from ..palette import outcome_label
 
 __all__ = ["CEOutputs", "cost_effectiveness_outputs", "ceac_method", "format_comparison",
-           "format_cost_effectiveness", "short_label", "CONSOLE_WIDTH", "flip_outputs", "format_flips"]
+           "format_cost_effectiveness", "short_label", "CONSOLE_WIDTH", "flip_outputs", "format_flips", "Ranking",
+           "ranking_outputs", "format_ranking", "UNCERTAINTY_WORDS"]
 
 CONSOLE_WIDTH = 120  # the console tables fit this many characters, long design labels shortened
 
@@ -68,7 +69,9 @@ def ceac_method(uncertainty: str | None) -> str:
     uncertain parameters (each one possible world, the convention of probabilistic sensitivity
     analysis); otherwise by bootstrap of the replicates' means (seed noise only: how sure we are
     which design's average is best)."""
-    return "replicates" if uncertainty == "parameters" else "bootstrap"
+    from .uncertainty import DRAWN
+
+    return "replicates" if uncertainty in DRAWN else "bootstrap"
 
 
 def cost_effectiveness_outputs(results: pd.DataFrame, reference: str, *, wtp: float, effect: str,
@@ -306,30 +309,129 @@ def format_budget(out: CEOutputs, labels: dict[str, str], width: int) -> list[st
     return lines
 
 
+# What the worlds of a comparison were, for every sentence that counts them.
+UNCERTAINTY_WORDS = {
+    "posterior": "each replicate one world drawn from the calibrated posterior, the same for every design",
+    "parameters": "each replicate one drawn world (the prior ranges, or a given file or table), the same for every "
+                  "design",
+    "none": "seed noise only: every replicate used the same parameter values, no parameter uncertainty was included",
+}
+
+
+@dataclass
+class Ranking:
+    """The chance that each design is best: on the decision effect (share of replicates in which it
+    does the most) and on net monetary benefit at the price (``prob_best`` of the decision table)."""
+
+    effect: str
+    on_effect: dict[str, float]
+    n: int
+    uncertainty: str
+    on_nmb: dict[str, float] | None = None
+    wtp: float | None = None
+
+    def table(self) -> pd.DataFrame:
+        """``best.csv``: one row per design and measure."""
+        rows = [{"design": d, "measure": EFFECTS[self.effect].column, "wtp": float("nan"), "prob_best": p,
+                 "n_worlds": self.n, "uncertainty": self.uncertainty} for d, p in self.on_effect.items()]
+        rows += [{"design": d, "measure": "net_monetary_benefit", "wtp": self.wtp, "prob_best": p, "n_worlds": self.n,
+                  "uncertainty": self.uncertainty} for d, p in (self.on_nmb or {}).items()]
+        from .uncertainty import intervals_note
+
+        out = pd.DataFrame(rows, columns=["design", "measure", "wtp", "prob_best", "n_worlds", "uncertainty"])
+        out["worlds"] = intervals_note(self.uncertainty)
+        return out
+
+    @classmethod
+    def from_table(cls, table: pd.DataFrame, effect: str) -> Ranking:
+        eff = table[table["measure"] != "net_monetary_benefit"]
+        nmb = table[table["measure"] == "net_monetary_benefit"]
+        return cls(effect, dict(zip(eff["design"], eff["prob_best"].astype(float))), int(table["n_worlds"].iloc[0]),
+                   str(table["uncertainty"].iloc[0]),
+                   dict(zip(nmb["design"], nmb["prob_best"].astype(float))) if len(nmb) else None,
+                   float(nmb["wtp"].iloc[0]) if len(nmb) else None)
+
+    @property
+    def leader(self) -> str | None:
+        return max(self.on_effect, key=lambda d: self.on_effect[d]) if self.on_effect else None
+
+
+def ranking_outputs(results: pd.DataFrame, designs: Sequence[str], *, effect: str, uncertainty: str,
+                    table: pd.DataFrame | None = None) -> Ranking | None:
+    """The chance that each of ``designs`` is best on ``effect`` (per replicate) and on net benefit at
+    the price (from the decision ``table``); None with fewer than two designs."""
+    from ..flips import chance_best
+
+    on_effect, n = chance_best(results, designs, EFFECTS[effect].column)
+    if len(on_effect) < 2:
+        return None
+    on_nmb, wtp = None, None
+    if table is not None and len(table):
+        rows = table[(table["effect"] == effect) & table["design"].isin(designs)]
+        if len(rows) > 1 and rows["prob_best"].notna().any():
+            on_nmb = dict(zip(rows["design"], rows["prob_best"].astype(float)))
+            wtp = float(rows["wtp"].dropna().iloc[0]) if rows["wtp"].notna().any() else None
+    return Ranking(effect, on_effect, n, uncertainty, on_nmb, wtp)
+
+
+def format_ranking(r: Ranking) -> str:
+    """The console's lines: each design's chance of being best, on the effect and on net benefit."""
+    eff = EFFECTS[r.effect]
+    labels = _labels(list(r.on_effect), 24)
+    words = UNCERTAINTY_WORDS.get(r.uncertainty, f"uncertainty={r.uncertainty}")
+    lines = [f"Chance that each design is best, over {r.n} replicates ({words}):"]
+
+    def row(probs: dict[str, float]) -> str:
+        ranked = sorted(probs, key=lambda d: -probs[d] if probs[d] == probs[d] else 1.0)
+        return ", ".join(f"{labels.get(d, d)} {pct(probs[d], 0)}" for d in ranked)
+
+    lines.append(f"  most {eff.plural}: {row(r.on_effect)}")
+    if r.on_nmb:
+        how = ("share of the worlds" if r.uncertainty != "none"
+               else "share of bootstrap resamples of the replicates' means")
+        lines.append(f"  highest net benefit at {usd(r.wtp)} per {eff.unit} ({how}): {row(r.on_nmb)}")
+    if r.uncertainty == "none":
+        lines.append("  no parameter uncertainty was included: these chances reflect seed noise only")
+    return "\n".join(textwrap.fill(s, CONSOLE_WIDTH, subsequent_indent="    ") for s in lines)
+
+
 def flip_outputs(results: pd.DataFrame, designs: Sequence[str], keys: Sequence[str], *, effect: str,
-                 table: pd.DataFrame | None = None):
-    """``flips.csv`` for a comparison whose replicates drew their worlds: the pair of
-    :func:`bsc_sim.flips.choose_pair` (bsc against coach when both run; otherwise the two designs
-    most often the best buy at the price, from the decision ``table``) compared on the decision
-    effect, paired by replicate. None with fewer than two designs or no drawn parameter."""
-    from ..flips import choose_pair, flips
+                 table: pd.DataFrame | None = None, ranking: Ranking | None = None):
+    """The pairs of ``flips.csv`` for a comparison whose replicates drew their worlds: the leader
+    (most often best on the decision effect, from ``ranking``; else most often the best buy in the
+    decision ``table``) against every other design, runner-up first, and bsc against coach when both
+    run (:func:`bsc_sim.flips.ranking_pairs`), each compared on the decision effect, paired by
+    replicate. A list of :class:`~bsc_sim.flips.Flips`; None with fewer than two designs or no drawn
+    parameter."""
+    from ..flips import flips, ranking_pairs
 
     if not keys:
         return None
-    best = None
-    if table is not None and len(table):
+    best: dict[str, float] = {}
+    if ranking is not None:
+        best = ranking.on_effect
+    elif table is not None and len(table):
         rows = table[table["effect"] == effect]
         best = dict(zip(rows["design"], rows["prob_best"]))
-    pair = choose_pair(list(designs), best)
-    if pair is None:
+    pairs = ranking_pairs(list(designs), best)
+    if not pairs:
         return None
-    return flips(results, pair[0], pair[1], EFFECTS[effect].column, keys)
+    return [flips(results, a, b, EFFECTS[effect].column, keys) for a, b in pairs]
 
 
-def format_flips(f, effect: str) -> str:
-    """The console's lines about which assumptions flip the pair's ranking, at most :data:`CONSOLE_WIDTH` wide."""
-    from ..flips import VERBS, flip_sentences
+def flips_table(found) -> pd.DataFrame:
+    """``flips.csv``: every pair's rows, the first pair first."""
+    return pd.concat([f.table() for f in found], ignore_index=True)
 
-    lines = flip_sentences(f, VERBS.get(effect, f"does more on {effect} than"))
+
+def format_flips(found, effect: str) -> str:
+    """The console's lines about which assumptions flip the ranking: the first pair (the top two) in
+    full, every other pair in one sentence; at most :data:`CONSOLE_WIDTH` wide."""
+    from ..flips import VERBS, flip_sentences, pair_sentence
+
+    if not isinstance(found, list):
+        found = [found]
+    verb = VERBS.get(effect, f"does more on {effect} than")
+    lines = flip_sentences(found[0], verb) + [pair_sentence(f, verb) for f in found[1:]]
     return "\n".join(textwrap.fill(s, CONSOLE_WIDTH, initial_indent="  " if i else "", subsequent_indent="    ")
                      for i, s in enumerate(lines))

@@ -14,6 +14,7 @@ from typing import Any
 from ..datafiles import load_yaml
 from ..exits import BAD_INPUT, DONE, EXIT_HELP, RUNS_FAILED, report_interrupt
 from ..paramtools import ParamError
+from .uncertainty import DEFAULT as DEFAULT_UNCERTAINTY
 
 EXECUTOR_KEYS = {
     "executor": "serial | processes | dask (default: processes)",
@@ -27,8 +28,14 @@ EXECUTOR_KEYS = {
     "memory_limit": "refuse runs whose estimated memory (all local workers together) exceeds this: 8GiB, 500MB; "
                     "default: the memory available; none: no check",
 }
-UNCERTAINTY_KEY = {"uncertainty": "seed | parameters | PATH.yaml: seed noise only (default), or also draw the uncertain "
-                                  "parameters of configs/uncertainty/default.yaml (or of PATH) per replicate"}
+UNCERTAINTY_KEY = {"uncertainty": "posterior | parameters | none | PATH.yaml | PATH.csv: posterior (default): each "
+                                  "replicate runs one world drawn from the calibrated posterior "
+                                  "(configs/posterior/draws.csv), the same for every design; parameters: drawn from the "
+                                  "prior ranges of configs/uncertainty/default.yaml (or of PATH.yaml); none (or seed): "
+                                  "seed noise only, no parameter uncertainty"}
+SWEEP_UNCERTAINTY_KEY = {"uncertainty": "none | posterior | parameters | PATH.yaml | PATH.csv: none (default): seed noise "
+                                        "only; posterior: one calibrated world per replicate; parameters: the prior "
+                                        "ranges of configs/uncertainty/default.yaml (or of PATH.yaml)"}
 COMMAND_KEYS = {
     "compare": {"designs": "designs to compare: names (bsc-sim designs), paths to design files, inline variants "
                            "(bsc+collaborative.modality=virtual), e.g. [bsc,coach,my_design.yaml]",
@@ -49,7 +56,7 @@ COMMAND_KEYS = {
                 **UNCERTAINTY_KEY},
     "sweep": {"experiment": "name in configs/experiment/ or a path to a .yaml file (required)",
               "replications": "seeds per point (default: the experiment's)", "seed": "root seed (default: the experiment's)",
-              "sampler": "grid | lhs (default: the experiment's)", "n": "points of an lhs sweep", **UNCERTAINTY_KEY},
+              "sampler": "grid | lhs (default: the experiment's)", "n": "points of an lhs sweep", **SWEEP_UNCERTAINTY_KEY},
     "sensitivity": {"experiment": "name in configs/experiment/ or a path to a .yaml file (required)",
                     "method": "morris | sobol (default: the experiment's)",
                     "n": "SALib base sample size N (sobol: a power of 2); rows = N(D+1) morris, N(2D+2) sobol (N(D+2) "
@@ -201,7 +208,7 @@ def cmd_compare(argv: list[str]) -> int:
         out_dir = Path(settings.get("out_dir") or "outputs/compare")
         run, written = run_comparison(designs, _int(settings, "replications", 50), _int(settings, "seed", 0),
                                       out_dir, overrides=overrides, **compare_options(settings),
-                                      uncertainty=settings.get("uncertainty"),
+                                      uncertainty=settings.get("uncertainty") or DEFAULT_UNCERTAINTY,
                                       max_designs=_int(settings, "max_designs", None),
                                       **run_options(settings))
         return _finish(run, out_dir, written)

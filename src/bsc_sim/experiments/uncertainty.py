@@ -1,17 +1,24 @@
-"""Uncertainty that includes the parameters: each replicate draws its own world.
+"""What an experiment's intervals carry: the calibrated posterior, the prior ranges, or chance only.
 
-With ``uncertainty=seed`` (the default) an experiment's intervals reflect only the model's
-stochasticity: every replicate runs the same parameters with another seed. With
-``uncertainty=parameters`` each replicate also draws the parameters that are not known (staff
-turnover, spread rates, lapse, ...) from the ranges of an uncertainty file
-(``configs/uncertainty/default.yaml``; every range cites a source or says "assumption"), so the
-intervals also carry what is not known about the world.
+``uncertainty=posterior`` (the default of compare, optimize, discover, levers and of what the
+report presents): each replicate runs one world drawn from the calibrated posterior
+(``configs/posterior/draws.csv``, one row per world, weighted), so the intervals carry what is
+still not known about the world after calibration as well as chance. ``uncertainty=parameters``
+draws each uncertain parameter uniformly from the ranges of an uncertainty file
+(``configs/uncertainty/default.yaml``; every range cites a source or says "assumption"): the
+prior, before calibration. ``uncertainty=PATH.yaml`` does that for another file and
+``uncertainty=PATH.csv`` runs row ``r`` of a table of worlds in replicate ``r``.
+``uncertainty=none`` (alias ``seed``) runs every replicate with the same parameters and another
+seed: the intervals then show seed noise only, and every output says so.
 
-Common random numbers. The draw of a replicate is a function of its seed only, through a seed
-sequence of its own (``SeedSequence([DRAW_TAG, seed])``, never one of the model's streams).
-Replicate ``r`` has the same seed in every design and sweep point of an experiment, so it meets
-the same world everywhere, and paired differences between designs stay paired; replicates with
-other seeds meet other worlds. The same seed always gives the same draw, on any executor.
+Common random numbers. The world of a replicate is a function of its seed only, through a seed
+sequence of its own (``SeedSequence([DRAW_TAG, seed])`` for the prior, ``SeedSequence([POSTERIOR_TAG,
+seed])`` for the posterior; never one of the model's streams). Replicate ``r`` has the same seed in
+every design and sweep point of an experiment, so it meets the same world everywhere, and paired
+differences between designs stay paired; replicates with other seeds meet other worlds. The same
+seed always gives the same world, on any executor. A posterior replicate picks its row by
+inverse-CDF sampling on the weights (multinomial resampling, one uniform number per replicate), so
+rows are met in proportion to their weights.
 
 Usage: :func:`apply_uncertainty` turns a list of :class:`~.specs.RunSpec` into one whose
 ``params`` carry the drawn values and whose labels (hence the result columns) name them;
@@ -31,14 +38,47 @@ import numpy as np
 from ..paramtools import ParamError
 from .specs import RunSpec, params_with
 
-__all__ = ["UncertainRange", "Uncertainty", "load_uncertainty", "draw_world", "apply_uncertainty", "load_worlds",
-           "world_weights", "apply_worlds",
-           "with_uncertainty", "default_uncertainty_file", "MODES", "DRAW_TAG"]
+__all__ = ["UncertainRange", "Uncertainty", "Posterior", "load_uncertainty", "load_posterior", "load_drawn",
+           "draw_world", "apply_uncertainty", "load_worlds", "world_weights", "apply_worlds", "with_uncertainty",
+           "default_uncertainty_file", "default_posterior_file", "MODES", "DEFAULT", "DRAWN", "DRAW_TAG",
+           "POSTERIOR_TAG", "canonical", "seed_only_note", "intervals_note"]
 
-MODES = ("seed", "parameters")
+# What uncertainty= accepts besides a path (.yaml: an uncertainty file; .csv: a table of worlds).
+MODES = ("posterior", "parameters", "none")
+DEFAULT = "posterior"   # of compare, optimize, discover, levers (and so of what the report presents)
+ALIASES = {"seed": "none"}  # the name of "none" before the posterior existed
+# Recorded "uncertainty" values under which each replicate ran its own world (one possible world
+# per replicate: probabilities are shares of replicates, and flips can be read).
+DRAWN = ("parameters", "posterior")
 # Mixed into the seed sequence of every draw, so that a world never shares a stream with the
 # model run of the same seed (which seeds its generator with the bare seed).
 DRAW_TAG = 0x756E63  # "unc"
+POSTERIOR_TAG = 0x706F73  # "pos": the posterior's row choice, a stream of its own
+
+
+def canonical(setting: str | Path | None) -> str:
+    """The recorded name of an uncertainty setting: ``none`` for None/``seed``/``none``, else as given."""
+    if setting is None:
+        return "none"
+    setting = str(setting)
+    return ALIASES.get(setting, setting)
+
+
+def intervals_note(kind: str | None) -> str:
+    """What an experiment's intervals carry, for a CSV column beside them (``uncertainty`` as recorded)."""
+    kind = canonical(kind)
+    if kind == "none":
+        return "seed noise only (no parameter uncertainty included)"
+    if kind == "posterior":
+        return "calibrated posterior worlds and seed noise"
+    return "parameter draws and seed noise"
+
+
+def seed_only_note() -> str:
+    """What every output of an ``uncertainty=none`` study says about its intervals."""
+    return ("the intervals show seed noise only: every replicate used the same parameter values, so no "
+            "parameter uncertainty was included (uncertainty=posterior, the default, draws a calibrated world per "
+            "replicate)")
 
 # Design choices are levers, not uncertainties: an uncertainty file may not draw them.
 LEVER_PREFIXES = ("collaborative.", "team.", "coaching.", "training.")
@@ -107,7 +147,8 @@ def load_uncertainty(path: str | Path | None = None) -> Uncertainty:
     path = Path(path) if path is not None else default_uncertainty_file()
     shown = f"uncertainty = {str(path)!r}"
     if not path.is_file():
-        raise ParamError(f"{shown}: file not found (give seed, parameters or a path to an uncertainty .yaml file)")
+        raise ParamError(f"{shown}: file not found (give posterior, parameters, none or a path to an uncertainty "
+                         ".yaml file)")
     data = read_yaml_file(path, shown) or {}
     if not isinstance(data, Mapping) or set(data) - {"parameters"}:
         raise ParamError(f"{shown}: expected one top-level key, parameters:")
@@ -143,19 +184,125 @@ def load_uncertainty(path: str | Path | None = None) -> Uncertainty:
     return Uncertainty(tuple(ranges), str(path))
 
 
-def draw_world(uncertainty: Uncertainty, seed: int) -> dict[str, float | int]:
+@dataclass(frozen=True, eq=False)
+class Posterior:
+    """A weighted table of worlds (a calibrated posterior): replicate seed ``s`` runs the row that
+    :meth:`row_of` picks from the weights with its own seeded generator. Quacks like
+    :class:`Uncertainty` (``keys``, ``path``, :meth:`without`, :meth:`describe`) so every command
+    that draws worlds per replicate can use either."""
+
+    values: Any                      # DataFrame: one row per world, a column per parameter
+    weights: np.ndarray              # normalised, one per row
+    path: str
+    dropped: frozenset[str] = frozenset()
+    provenance: dict[str, Any] | None = None
+    integer: frozenset[str] = frozenset()  # columns of integer parameters
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(k for k in self.values.columns if k not in self.dropped)
+
+    def without(self, keys: Iterable[str]) -> Posterior:
+        return replace(self, dropped=self.dropped | set(keys))
+
+    def row_of(self, seed: int) -> int:
+        """The row replicate ``seed`` runs: inverse-CDF of one uniform from ``SeedSequence([POSTERIOR_TAG, seed])``."""
+        u = np.random.default_rng(np.random.SeedSequence([POSTERIOR_TAG, int(seed)])).random()
+        cdf = np.cumsum(self.weights)
+        return int(min(np.searchsorted(cdf, u * cdf[-1], side="right"), len(cdf) - 1))
+
+    def world(self, seed: int) -> dict[str, float | int]:
+        row = self.values.iloc[self.row_of(seed)]
+        return {k: (int(round(float(row[k]))) if k in self.integer else float(row[k])) for k in self.keys}
+
+    @property
+    def effective_size(self) -> float:
+        """Kish's effective number of worlds, 1 / sum(w^2)."""
+        return float(1.0 / np.sum(self.weights ** 2))
+
+    def describe(self) -> dict[str, Any]:
+        out = {"uncertainty": "posterior", "uncertainty_file": self.path, "posterior_worlds": len(self.values),
+               "posterior_effective_worlds": round(self.effective_size, 1),
+               "uncertain_parameters": {k: {"source": "posterior"} for k in self.keys}}
+        if self.provenance:
+            out["posterior_provenance"] = {k: self.provenance[k] for k in ("method", "date", "commit")
+                                           if k in self.provenance}
+        return out
+
+
+def default_posterior_file() -> Path:
+    from ..config import config_dir
+
+    return config_dir() / "posterior" / "draws.csv"
+
+
+def load_posterior(path: str | Path | None = None) -> Posterior:
+    """The calibrated posterior (default ``configs/posterior/draws.csv``, with ``provenance.yaml``
+    beside it if present).
+
+    Raises:
+        ParamError: one line naming ``uncertainty = posterior`` and the file, when it is missing or
+            cannot be used (and what to run instead).
+    """
+    path = Path(path) if path is not None else default_posterior_file()
+    shown = f"uncertainty = posterior ({path})"
+    if not path.is_file():
+        raise ParamError(f"{shown}: no calibrated posterior found; give uncertainty=parameters (the prior ranges) "
+                         "or uncertainty=none (seed noise only)")
+    try:
+        table = load_worlds(path)
+        import pandas as pd
+
+        w = world_weights(pd.read_csv(path), f"draws = {str(path)!r}")
+    except ParamError as exc:
+        raise ParamError(f"{shown}: {exc}; give uncertainty=parameters or uncertainty=none") from None
+    weights = np.full(len(table), 1.0 / len(table)) if w is None else w / w.sum()
+    provenance = None
+    prov_path = path.with_name("provenance.yaml")
+    if prov_path.is_file():
+        from ..datafiles import read_yaml_file
+
+        try:
+            data = read_yaml_file(prov_path, f"posterior provenance = {str(prov_path)!r}")
+            provenance = data if isinstance(data, dict) else None
+        except ParamError:
+            provenance = None
+    from ..config import known_keys
+
+    defaults = known_keys()
+    integer = frozenset(k for k in table.columns if isinstance(defaults[k], int) and not isinstance(defaults[k], bool))
+    return Posterior(table, weights, str(path), provenance=provenance, integer=integer)
+
+
+def load_drawn(setting: str | Path | None) -> Uncertainty | Posterior | None:
+    """What a setting draws per replicate: None for ``none``/``seed``, the posterior, the default
+    uncertainty file (``parameters``) or a given one. (A table ``.csv`` runs row r in replicate r:
+    see :func:`with_uncertainty`.)"""
+    setting = canonical(setting)
+    if setting == "none":
+        return None
+    if setting == "posterior":
+        return load_posterior()
+    if setting != "parameters" and not setting.endswith((".yaml", ".yml")):
+        raise ParamError(f"uncertainty = {setting!r}: expected posterior, parameters, none or a path to a .yaml file")
+    return load_uncertainty(None if setting == "parameters" else setting)
+
+
+def draw_world(uncertainty: Uncertainty | Posterior, seed: int) -> dict[str, float | int]:
     """The uncertain parameters' values for the replicate with ``seed`` (the same seed, the same world).
 
     One uniform number per parameter of the file, in the file's order, from
     ``SeedSequence([DRAW_TAG, seed])``. A parameter left out with :meth:`Uncertainty.without`
     keeps its place in the stream, so the others draw the same values either way.
     """
+    if isinstance(uncertainty, Posterior):
+        return uncertainty.world(seed)
     rng = np.random.default_rng(np.random.SeedSequence([DRAW_TAG, int(seed)]))
     u = rng.random(len(uncertainty.parameters))
     return {p.key: p.from_unit(float(x)) for p, x in zip(uncertainty.parameters, u)}
 
 
-def apply_uncertainty(specs: Sequence[RunSpec], uncertainty: Uncertainty, skip: Iterable[str] = ()) -> list[RunSpec]:
+def apply_uncertainty(specs: Sequence[RunSpec], uncertainty: Uncertainty | Posterior, skip: Iterable[str] = ()) -> list[RunSpec]:
     """The specs with each replicate's drawn world in its ``params`` and labels.
 
     Args:
@@ -192,40 +339,44 @@ def _with_worlds(specs: Sequence[RunSpec], world_of) -> list[RunSpec]:
 
 def with_uncertainty(specs: list[RunSpec], description: dict[str, Any], setting: str | Path | None,
                      *, overrides: Sequence[str] = (), skip: Iterable[str] = ()) -> tuple[list[RunSpec], dict[str, Any]]:
-    """An experiment command's hook: ``setting`` is ``seed`` (or None), ``parameters`` (the
-    default file), a path to an uncertainty file, or a path to a table of worlds (.csv, one row
-    per replicate: :func:`load_worlds`). Returns the specs to run and the description
-    for ``experiment.json``, which records ``"uncertainty": "seed"`` or ``"parameters"`` (with the
-    file and its ranges).
+    """An experiment command's hook: ``setting`` is ``none`` (or None, or its alias ``seed``),
+    ``posterior`` (``configs/posterior/draws.csv``), ``parameters`` (the default uncertainty file),
+    a path to an uncertainty file, or a path to a table of worlds (.csv, one row per replicate:
+    :func:`load_worlds`). Returns the specs to run and the description for ``experiment.json``,
+    which records ``"uncertainty"``: ``none``, ``posterior`` or ``parameters`` (with the file and
+    what it draws).
+
+    A model override of a key the posterior draws fixes it (a context the planner sets) and is
+    recorded under ``uncertainty_not_drawn``; with ``parameters`` or a file it is refused.
 
     Raises:
-        ParamError: an unknown setting, a bad file, or a model override of a key the file draws
-            (the draw would silently replace it).
+        ParamError: an unknown setting, a missing or bad file, or a model override of a key an
+            uncertainty file or table draws (the draw would silently replace it).
     """
-    if setting is None or str(setting) == "seed":
-        return specs, {**description, "uncertainty": "seed"}
-    setting = str(setting)
+    setting = canonical(setting)
+    if setting == "none":
+        return specs, {**description, "uncertainty": "none"}
+    fixed = {o.split("=", 1)[0].strip().lstrip("+~") for o in overrides if "=" in o}
     if setting.endswith(".csv"):  # a table of worlds (e.g. posterior draws): replicate r runs row r
         table = load_worlds(setting)
-        fixed = {o.split("=", 1)[0].strip() for o in overrides if "=" in o}
         clash = sorted(fixed & set(table.columns))
         if clash:
             raise ParamError(f"{clash[0]}: set on the command line and given by the draws table {setting}; "
                              "remove one of the two")
         return apply_worlds(specs, table), {**description, "uncertainty": "parameters", "uncertainty_file": setting,
                                             "uncertain_parameters": {k: {"source": setting} for k in table.columns}}
-    if setting != "parameters" and not setting.endswith((".yaml", ".yml")):
-        raise ParamError(f"uncertainty = {setting!r}: expected seed, parameters or a path to a .yaml file")
-    uncertainty = load_uncertainty(None if setting == "parameters" else setting)
-    fixed = {o.split("=", 1)[0].strip() for o in overrides if "=" in o}
-    clash = sorted(fixed & set(uncertainty.keys))
-    if clash:
-        raise ParamError(f"{clash[0]}: set on the command line and drawn by uncertainty={setting}; "
-                         "remove one of the two")
+    drawn = load_drawn(setting)
     skip = set(skip)
-    used = uncertainty.without(skip)
-    specs = apply_uncertainty(specs, uncertainty, skip=skip)
-    return specs, {**description, **used.describe(), "uncertainty_not_drawn": sorted(skip & set(uncertainty.keys))}
+    if isinstance(drawn, Posterior):
+        skip |= fixed & set(drawn.keys)
+    else:
+        clash = sorted(fixed & set(drawn.keys))
+        if clash:
+            raise ParamError(f"{clash[0]}: set on the command line and drawn by uncertainty={setting}; "
+                             "remove one of the two")
+    used = drawn.without(skip)
+    specs = apply_uncertainty(specs, drawn, skip=skip)
+    return specs, {**description, **used.describe(), "uncertainty_not_drawn": sorted(skip & set(drawn.keys))}
 
 
 WEIGHT = "weight"
@@ -256,7 +407,7 @@ def load_worlds(path: str | Path) -> Any:
             continue
         if column not in defaults or column in ("out_dir", "memory_limit"):
             raise ParamError(f"{shown}: column {column!r} is not a model parameter")
-        if column in LEVER_KEYS or column.startswith(LEVER_PREFIXES):
+        if column not in WORLD_KEYS and (column in LEVER_KEYS or column.startswith(LEVER_PREFIXES)):
             raise ParamError(f"{shown}: column {column!r} is a design lever, not an uncertainty")
         values = pd.to_numeric(table[column], errors="coerce")
         if not np.isfinite(values.to_numpy(np.float64)).all():

@@ -202,24 +202,49 @@ def _decision_notes(ce: pd.DataFrame | None, budget: pd.DataFrame | None = None)
     return [n for n in notes if n]
 
 
-def _flips(root: Path, ce: pd.DataFrame | None) -> str:
-    """One paragraph from ``flips.csv`` (compare with drawn worlds): in how many worlds one design
-    beat the other on the decision effect, and which drawn parameters flip that; "" without it."""
+def _flips(root: Path, ce: pd.DataFrame | None, info: dict[str, Any] | None = None) -> str:
+    """One paragraph: the chance that each design is best (``best.csv``), then from ``flips.csv``
+    (compare with drawn worlds) how often the leader beats each other design on the decision effect
+    and which drawn parameters flip that; with ``uncertainty=none`` that no parameter uncertainty
+    was included. "" when the store has neither file."""
     from dataclasses import replace
 
-    from ..flips import VERBS, Flips, flip_sentences
+    from ..experiments.ce_outputs import UNCERTAINTY_WORDS, Ranking
+    from ..flips import VERBS, all_from_table, flip_sentences, pair_sentence
 
-    table = _read_csv(root, "flips.csv")
-    if table is None or table.empty:
-        return ""
-    f = Flips.from_table(table)
-    f = replace(f, design_a=design_label(f.design_a), design_b=design_label(f.design_b))
     decision = _decision(ce)
     effect = decision["effect"].iloc[0] if decision is not None else DEFAULT_EFFECT
-    sentences = flip_sentences(f, VERBS.get(effect, "does more than"))
-    head = ("Each replicate drew its own world (the uncertain parameters within their ranges, the same for every "
-            "design), so which design does more can depend on the world. ")
-    return head + " ".join(s[0].upper() + s[1:] + "." for s in sentences)
+    kind = (info or {}).get("uncertainty") or "none"
+    kind = "none" if kind == "seed" else kind
+    parts = []
+    best = _read_csv(root, "best.csv")
+    if best is not None and len(best):
+        r = Ranking.from_table(best, effect)
+        eff = EFFECTS[effect]
+
+        def listed(probs: dict[str, float]) -> str:
+            ranked = sorted(probs, key=lambda d: -probs[d] if probs[d] == probs[d] else 1.0)
+            return ", ".join(f"{design_label(d)} {pct(probs[d], 0)}" for d in ranked)
+
+        words = UNCERTAINTY_WORDS.get(r.uncertainty, r.uncertainty)
+        parts.append(f"Over {r.n} replicates ({words}), the chance that each design gives the most "
+                     f"{eff.plural} is: " + listed(r.on_effect) + ".")
+        if r.on_nmb:
+            parts.append(f"The chance that each has the highest net benefit at {usd(r.wtp)} per {eff.unit} is: "
+                         + listed(r.on_nmb) + ".")
+    table = _read_csv(root, "flips.csv")
+    if table is not None and not table.empty:
+        found = [replace(f, design_a=design_label(f.design_a), design_b=design_label(f.design_b))
+                 for f in all_from_table(table)]
+        verb = VERBS.get(effect, "does more than")
+        sentences = flip_sentences(found[0], verb) + [pair_sentence(f, verb) for f in found[1:]]
+        parts.append("Each replicate ran its own world (the uncertain parameters, the same for every design), so "
+                     "which design does more can depend on the world. "
+                     + " ".join(s[0].upper() + s[1:] + "." for s in sentences))
+    elif kind == "none" and parts:
+        parts.append("No parameter uncertainty was included (uncertainty=none): these chances reflect seed noise "
+                     "only, and which assumptions would flip the ranking is not known from this run.")
+    return " ".join(parts)
 
 
 def _other_effects(ce: pd.DataFrame | None) -> list[dict[str, Any]]:
@@ -289,19 +314,39 @@ def _breakdown_figure(wide: pd.DataFrame, designs: list[str], scope: str = "coho
 
 
 def _uncertainty(info: dict[str, Any], n: int | None) -> dict[str, str]:
-    kind = info.get("uncertainty") or "seed"
+    kind = info.get("uncertainty") or "none"
     reps = f"{n} replicates" if n else "the replicates"
+    if kind == "posterior":
+        return {"kind": "parameters", "title": "The intervals include what calibration left uncertain",
+                "text": f"Each of the {reps} ran one world drawn from the calibrated posterior (the uncertain parameters "
+                        "after fitting the model to the calibration targets, the same draw for every design in a "
+                        "replicate) as well as its own seed, so the intervals reflect what is still not known about the "
+                        "world as well as chance. The chances of being best count, for each design, the share of "
+                        "replicates (possible worlds) in which it comes first."}
     if kind == "parameters":
         return {"kind": "parameters", "title": "The intervals include uncertainty about the parameters",
-                "text": f"Each of the {reps} drew the uncertain parameters from their documented ranges (the same "
-                        "draw for every design in a replicate) as well as its own seed, so the intervals reflect what "
-                        "is not known about the world as well as chance. The acceptability curve counts, for each "
-                        "price, the share of replicates (possible worlds) in which each design is the best buy."}
-    return {"kind": "seed", "title": "The intervals reflect chance only, not uncertainty about the parameters",
+                "text": f"Each of the {reps} drew the uncertain parameters from their documented ranges (the prior, "
+                        "before calibration; the same draw for every design in a replicate) as well as its own seed, so "
+                        "the intervals reflect what is not known about the world as well as chance. The acceptability "
+                        "curve counts, for each price, the share of replicates (possible worlds) in which each design "
+                        "is the best buy."}
+    return {"kind": "seed", "title": "The intervals show seed noise only: no parameter uncertainty was included",
             "text": f"Every replicate used the same parameter values and differs only in its seed (which programmes, "
                     f"which staff, who leaves, which tests work). The intervals say how well {reps} pin down the "
                     "model's average at these values; they do not say how uncertain the values themselves are. The "
-                    "assumptions below are taken as true: a planner who doubts one should re-run with it changed."}
+                    "assumptions below are taken as true: a planner who doubts one should re-run with the default "
+                    "uncertainty=posterior, or with it changed."}
+
+
+def _uncertainty_setting(info: dict[str, Any]) -> str:
+    """The ``uncertainty=`` setting that makes the same worlds again (a store from before the posterior
+    that records none was made with ``seed``, now called ``none``)."""
+    kind = info.get("uncertainty") or "none"
+    kind = "none" if kind == "seed" else kind
+    file = str(info.get("uncertainty_file") or "")
+    if kind == "parameters" and file and not file.endswith(("uncertainty/default.yaml", "uncertainty\\default.yaml")):
+        kind = file
+    return f"uncertainty={kind}"
 
 
 def _command(info: dict[str, Any], root: Path, ce: pd.DataFrame | None) -> str:
@@ -316,10 +361,13 @@ def _command(info: dict[str, Any], root: Path, ce: pd.DataFrame | None) -> str:
             parts.append(f"wtp={row['wtp']:g}")
             if row["effect"] != DEFAULT_EFFECT:
                 parts.append(f"effect={row['effect']}")
-        parts += [f"replications={info.get('replications')}", f"seed={info.get('seed')}", *info.get("overrides", [])]
+        parts += [f"replications={info.get('replications')}", f"seed={info.get('seed')}", _uncertainty_setting(info),
+                  *info.get("overrides", [])]
     else:
         parts = [f"bsc-sim {kind} experiment={info.get('experiment', '?')}",
                  *[f"{k}={info[k]}" for k in ("replications", "seed") if k in info], *info.get("overrides", [])]
+        if (info.get("uncertainty") or "none") not in ("none", "seed"):
+            parts.append(_uncertainty_setting(info))
     parts.append(f"out_dir={root}")
     return " ".join(str(p) for p in parts)
 
@@ -426,7 +474,7 @@ def report_context(root: Path, info: dict[str, Any], *, question: str | None = N
         "summary": _summary_sentence(ce, scope) if kind == "compare" else "", "scope": scope,
         "headline_columns": [], "headline_rows": [], "other_effects": _other_effects(ce),
         "decision_notes": _decision_notes(ce, _read_csv(root, "budget.csv")) if kind == "compare" else [],
-        "flips": _flips(root, ce) if kind == "compare" else "",
+        "flips": _flips(root, ce, info) if kind == "compare" else "",
         "reference": design_label(ce["reference"].iloc[0]) if ce is not None and len(ce) else None,
         "breakdown": _breakdown(results, scope) if kind == "compare" else None,
         "figures": [{"name": name, "caption": caption, "src": _png(root / name)}
