@@ -211,7 +211,8 @@ def cmd_run(argv: list[str]) -> int:
 
     targets = figure_targets(figures, out_dir)  # a bare --animate/--slides name goes into out_dir
     figure_name = "coverage.png" if params.system.enabled else "adoption.png"  # a state: coverage over time
-    extra_files = ("config.yaml", figure_name, *names_in_run(targets, out_dir))
+    extra_files = ("config.yaml", figure_name, *(("years.csv",) if params.system.enabled else ()),
+                   *names_in_run(targets, out_dir))
     try:  # before simulating: never delete what bsc_sim did not write, never fail after the work
         check_out_dir(out_dir, overwrite=overwrite, extra_names=extra_files)
         for kind, path in targets.items():  # a figure with a directory of its own is written exactly there
@@ -261,9 +262,18 @@ def _simulate_and_save(params, overrides: list[str], resolved: dict, out_dir: Pa
             print("bsc-sim: warning: the recorded run differs from the saved one", file=sys.stderr)
         talk = {targets[k].name: w for k, w in figure_writers(history, targets).items() if targets[k].parent == out_dir}
         result.meta[META_KEY] = list(talk)
+    state = {}
+    if params.system.enabled:  # issue 22: cost by category, faculty, enrolment and coverage by year
+        import pandas as pd
+
+        from .model.outcomes import years_from_tables
+
+        years = years_from_tables(result.costs, result.regions, pd.DataFrame(result.meta["cohorts"]), params,
+                                  result.meta["horizon_weeks"])
+        state["years.csv"] = lambda path: years.to_csv(path, index=False)
     saved = result.save(out_dir, overwrite=overwrite, created=created, extras={  # ParamError: out_dir changed meanwhile
         "config.yaml": lambda path: path.write_text(yaml.safe_dump(resolved, sort_keys=False)),
-        figure_name: lambda path: fig.savefig(path, dpi=110), **talk,
+        figure_name: lambda path: fig.savefig(path, dpi=110), **state, **talk,
     })
     meta = dict(result.meta)
     if params.system.enabled:

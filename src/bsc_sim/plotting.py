@@ -245,7 +245,8 @@ def plot_coverage(coverage: pd.DataFrame, regions: pd.DataFrame | None = None, *
             tops.append(np.array([baseline]))
         if horizon_weeks is not None:
             ax_state.axvline(horizon_weeks / 52, color="0.75", lw=1)
-        ax_state.set(xlabel="year", ylabel="share of the state", ylim=share_axis_limits(np.concatenate(tops)),
+        low, top = share_axis_limits(np.concatenate(tops))
+        ax_state.set(xlabel="year", ylabel="share of the state", ylim=(low, min(1.0, top * 1.3)),  # room for the legend
                      title="Statewide coverage (end of each quarter)")
         percent_axis(ax_state)
         ax_state.legend(frameon=False, loc="upper left")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from bsc_sim import ParamError, load_params, run_sim
@@ -201,6 +203,11 @@ def test_enrolment_short_of_enrol_frac_is_reported(tmp_path, capsys):
     assert main(["run", *SMALL_STATE, "system.enrol_frac=0.9", "system.cohorts_per_wave=1",
                  "system.wave_interval_weeks=52", "seed=1", f"out_dir={tmp_path / 'short'}"]) == 0
     assert "warning: the schedule enrols" in capsys.readouterr().out
+    # The run also writes the year-by-year table, whose costs add up to the run's total.
+    years = pd.read_csv(tmp_path / "short" / "years.csv")
+    summary = json.loads((tmp_path / "short" / "summary.json").read_text())
+    assert years["cost_total"].sum() == pytest.approx(summary["cost_total"])
+    assert years["n_programs_enrolled_cum"].iloc[-1] == summary["n_programs_enrolled"]
     full = BSCModel(load_params(SMALL_STATE), seed=1, create_agents=False).run()
     assert state_readings(full)["n_programs_enrol_shortfall"] == 0
     assert enrolment_warning(summarize(full), enrolment_target(load_params(SMALL_STATE))) == ""

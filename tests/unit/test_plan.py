@@ -95,6 +95,7 @@ def test_resume_adds_only_the_missing_candidates_and_refuses_another_plan(tmp_pa
     (["target=0.1", "system.horizon_weeks=104"], "system.horizon_weeks=104"),
     (["target=0.1", "system.cohort_size=10"], "system.cohort_size is a lever"),
     (["target=0.1", "draws=/nonexistent/draws.csv"], "file not found"),
+    (["target=0.1", "over=maybe"], "over = 'maybe'"),
 ])
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, capsys, args, match):
     out = tmp_path / "plan"
@@ -134,3 +135,13 @@ def test_the_cluster_estimate_in_the_docs_is_the_measured_one():
     assert bench.doc_block(data) in (root / "docs" / "state-planning.md").read_text()
     e = bench.estimate(data)
     assert e["runs"] == 40 * 8 + 8 and e["batch"] == 2 and e["minutes_low"] <= e["minutes_high"]
+
+
+def test_a_target_over_business_as_usual_is_never_easier_than_the_share_reached(tmp_path):
+    plain = plan(_spec(target=0.05), tmp_path / "plain").plans.set_index("trial")
+    over = plan(_spec(target=0.05, over="bau"), tmp_path / "over").plans.set_index("trial")
+    # The same candidates (same sampler seed, same first proposals), judged on the gain instead.
+    assert list(plain.index) == list(over.index)
+    assert (over["chance_reached"] <= plain.loc[over.index, "chance_reached"]).all()
+    assert (over["goal_mean"] == over["reached_vs_bau_mean"]).all()
+    assert (plain["goal_mean"] == plain["reached_mean"]).all()

@@ -26,6 +26,8 @@ Method.
   mean share reached and minimises the mean total cost, with the target (mean reached >= target)
   as a constraint, or, when ``budget_per_year`` is given, the budget (the costliest year's mean
   cost <= budget) instead. The study lives in ``out_dir/study.db``; re-running resumes it.
+- **over=bau** puts the target on the gain over business as usual (the same state without the
+  collaborative, on the same worlds and seeds), world by world, instead of the share reached.
 - **Recommendation**: the cheapest candidate whose chance of reaching the target is at least
   ``confidence`` (and within the budget, if given); with a budget and no such candidate, the one
   that reaches the most within it. The cheapest candidate for the *sustained* target is flagged
@@ -97,12 +99,13 @@ class PlanSpec:
     overrides: tuple[str, ...] = ()
     draws: str | None = None             # None: the posterior if present, else the prior; "prior"; "none"; a path
     batch: int = 1                       # trials proposed together (more keep a large cluster busy)
+    over: str = "none"                   # "bau": the target is the gain over business as usual, world by world
 
     def identity(self) -> str:
         return json.dumps({"target": self.target, "by_year": self.by_year, "budget_per_year": self.budget_per_year,
                            "replications": self.replications, "seed": self.seed,
                            "levers": [d.name for d in self.dimensions], "overrides": list(self.overrides),
-                           "draws": self.draws or "auto", "batch": self.batch}, sort_keys=True)
+                           "draws": self.draws or "auto", "batch": self.batch, "over": self.over}, sort_keys=True)
 
     @property
     def dimensions(self) -> tuple[Dimension, ...]:
@@ -164,6 +167,8 @@ def validate(spec: PlanSpec) -> Params:
     if spec.budget_per_year is not None:
         _number(spec.budget_per_year, "budget_per_year", 0.0, float("inf"), lo_open=True, hi_open=True)
     _number(spec.confidence, "confidence", 0.0, 1.0, lo_open=True)
+    if spec.over not in ("none", "bau"):
+        raise ParamError(f"over = {spec.over!r}: none (the share reached) or bau (the gain over business as usual)")
     for key in ("trials", "replications", "seed", "batch"):
         _whole(getattr(spec, key), key, 0 if key == "seed" else 1)
     searched = {d.key for d in spec.dimensions}
@@ -325,10 +330,15 @@ def summarize_candidate(spec: PlanSpec, runs: Sequence[dict[str, Any]],
     reached = np.array([r["reached"] for r in runs])
     gain = reached - np.array([r["reached"] for r in bau]) if bau is not None else np.full(n, np.nan)
     sustained = np.array([r["sustained"] for r in runs])
+    if spec.over == "bau" and bau is not None:  # the target is the gain over business as usual, world by world
+        sustained = sustained - np.array([r["sustained"] for r in bau])
+        reached_goal = gain
+    else:
+        reached_goal = reached
     cost = np.array([r["cost_total"] for r in runs])
     years = yearly_mean(runs)
     spend = years["cost_total"].to_numpy()
-    k_r, k_s = int((reached >= spec.target).sum()), int((sustained >= spec.target).sum())
+    k_r, k_s = int((reached_goal >= spec.target).sum()), int((sustained >= spec.target).sum())
     lo_r, hi_r = wilson(k_r, n)
     lo_s, hi_s = wilson(k_s, n)
     n_years = int((spend > 0).sum()) or 1
@@ -337,7 +347,8 @@ def summarize_candidate(spec: PlanSpec, runs: Sequence[dict[str, Any]],
         "reached_p95": float(np.percentile(reached, 95)),
         "reached_vs_bau_mean": float(gain.mean()), "reached_vs_bau_p05": float(np.percentile(gain, 5)),
         "reached_vs_bau_p95": float(np.percentile(gain, 95)),
-        "sustained_mean": float(sustained.mean()),
+        "sustained_mean": float(np.mean([r["sustained"] for r in runs])),
+        "goal_mean": float(reached_goal.mean()),
         "chance_reached": k_r / n, "chance_reached_low": lo_r, "chance_reached_high": hi_r,
         "chance_sustained": k_s / n, "chance_sustained_low": lo_s, "chance_sustained_high": hi_s,
         "cost_total": float(cost.mean()), "cost_total_p05": float(np.percentile(cost, 5)),
@@ -485,8 +496,8 @@ def _search(spec: PlanSpec, base: Params, out_dir: Path, kind: str, worlds: Any,
             if spec.budget_per_year is not None:
                 trial.set_constraint("budget", row["cost_peak_year"] - spec.budget_per_year)
             else:
-                trial.set_constraint("target", spec.target - row["reached_mean"])
-            study.tell(trial, [row["reached_mean"], row["cost_total"]])
+                trial.set_constraint("target", spec.target - row["goal_mean"])
+            study.tell(trial, [row["goal_mean"], row["cost_total"]])
             n_complete += 1
             n_new += 1
             if log:
@@ -578,10 +589,11 @@ def _write(spec, base, out_dir, study, plans, budget, bau_runs, n_new, kind, wor
     bau = summarize_candidate(spec, bau_runs)
     rec = plans[plans["recommended"]].iloc[0].to_dict() if len(plans) and plans["recommended"].any() else None
     info = {
-        "kind": "plan", "question": (f"what it takes to reach {spec.target:.0%} of the state's classrooms by year "
+        "kind": "plan", "question": (f"what it takes to reach {spec.target:.0%} of the state's classrooms "
+                                     f"{'beyond business as usual ' if spec.over == 'bau' else ''}by year "
                                      f"{spec.by_year}" + (f" within ${spec.budget_per_year:,.0f} a year"
                                                           if spec.budget_per_year else "")),
-        "target": spec.target, "by_year": spec.by_year, "budget_per_year": spec.budget_per_year,
+        "target": spec.target, "over": spec.over, "by_year": spec.by_year, "budget_per_year": spec.budget_per_year,
         "confidence": spec.confidence, "base_design": base.design, "overrides": list(spec.overrides),
         "levers": {d.name: {"key": d.key, "label": d.label} for d in spec.dimensions},
         "trials_complete": int(len(plans)), "replications": spec.replications, "seed": spec.seed,

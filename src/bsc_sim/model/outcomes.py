@@ -313,36 +313,52 @@ def coverage(regions: pd.DataFrame) -> pd.DataFrame:
 
 
 def years_table(model) -> pd.DataFrame:
+    """One row per simulated year of a finished model (see :func:`years_from_tables`)."""
+    return years_from_tables(model.ledger.to_frame(), regions_table(model), model.schedule.table(), model.params,
+                             model.components["measure"].H)
+
+
+def years_from_tables(costs: pd.DataFrame, regions: pd.DataFrame, cohorts: pd.DataFrame, params,
+                      n_weeks: int) -> pd.DataFrame:
     """One row per simulated year (52 weeks; the last may be shorter): cost by category (USD, the
     year's sum), cohorts and programmes starting and enrolled so far, the faculty the running cohorts
     need at the year's busiest week and the faculty the regions have then, the full-time coaches the
-    year's coaching hours need, and the shares of the state's classrooms reached and sustained (reached
-    at their cohort's end and still) in the year's last week (issue 22)."""
-    from .costs import CATEGORIES
+    year's coaching hours need, and the shares of the state's classrooms reached and sustained
+    (reached at their cohort's end and still) in the year's last week (issue 22).
 
-    sch, rec, ledger, p = model.schedule, model.components["measure"], model.ledger, model.params
-    H = rec.H
+    Built from a run's tables (``RunResult.costs``, ``.regions``, ``meta["cohorts"]``), so a saved
+    run gives it too: ``bsc-sim run design=statewide`` writes it as ``years.csv``.
+    """
+    from .costs import CATEGORIES
+    from .calendar import build_calendar
+
+    p, s, H = params, params.system, int(n_weeks)
     n_years = -(-H // 52)
     first = np.arange(n_years) * 52
     last = np.minimum(first + 52, H) - 1
-    cost = np.add.reduceat(ledger.table, first, axis=0)                       # (Y, categories)
-    year_of_start = sch.cohort_start // 52
-    starts = np.bincount(year_of_start, minlength=n_years)[:n_years]
-    progs = np.bincount(year_of_start, weights=sch.cohort_size, minlength=n_years)[:n_years]
+    cost = np.zeros((n_years, len(CATEGORIES)))
+    if len(costs):
+        cat = pd.Categorical(costs["category"], categories=list(CATEGORIES)).codes
+        np.add.at(cost, (costs["week"].to_numpy(np.int64) // 52, cat), costs["cost_usd"].to_numpy(np.float64))
+    start = np.asarray(cohorts["start_week"], dtype=np.int64)
+    region = np.asarray(cohorts["region"], dtype=np.int64)
+    size = np.asarray(cohorts["n_programs"], dtype=np.float64)
+    starts = np.bincount(start // 52, minlength=n_years)[:n_years]
+    progs = np.bincount(start // 52, weights=size, minlength=n_years)[:n_years]
     # Faculty busy each week: each region's running cohorts x faculty per cohort / cohorts a faculty leads.
-    busy = busy_weeks(p, sch.template)
+    busy = busy_weeks(p, build_calendar(p))
     weeks = np.arange(H)
     per_cohort = max(1, p.costs.n_faculty)
     need = np.zeros(H)
-    for r in range(sch.n_regions):
-        mine = sch.cohort_start[sch.cohort_region == r]
+    for r in np.unique(region):
+        mine = start[region == r]
         running = ((weeks[:, None] >= mine[None, :]) & (weeks[:, None] < mine[None, :] + busy)).sum(axis=1)
-        need += np.ceil(running * per_cohort / p.system.cohorts_per_faculty)
-    s = p.system
-    have = sch.n_regions * (s.faculty_per_region + np.where(weeks >= s.faculty_training_weeks,
-                                                            s.new_faculty_per_region, 0))
+        need += np.ceil(running * per_cohort / s.cohorts_per_faculty)
+    n_regions = s.n_regions if s.enabled else 1
+    have = n_regions * (s.faculty_per_region + np.where(weeks >= s.faculty_training_weeks, s.new_faculty_per_region, 0))
     coach_hours = cost[:, CATEGORIES.index("coaching")] / p.costs.coach_hourly if p.costs.coach_hourly > 0 else 0.0
-    rooms = float(model.pop.programs.n_classrooms.sum())
+    state = regions.groupby("week")[["n_classrooms", "n_classrooms_reached", "n_classrooms_sustained"]].sum()
+    state = state.reindex(last)
     df = pd.DataFrame({
         "year": np.arange(1, n_years + 1, dtype=np.int64), "first_week": first.astype(np.int64),
         "last_week": last.astype(np.int64),
@@ -352,8 +368,8 @@ def years_table(model) -> pd.DataFrame:
         "faculty_available": np.maximum.reduceat(have, first).astype(np.int64),
         "coaches_needed": np.asarray(coach_hours, dtype=np.float64) / s.coach_hours_per_year
         * 52 / (last - first + 1),
-        "frac_classrooms_reached": rec.n_rooms_reached[last].sum(axis=1) / rooms,
-        "frac_classrooms_sustained": rec.n_rooms_sustained[last].sum(axis=1) / rooms,
+        "frac_classrooms_reached": (state["n_classrooms_reached"] / state["n_classrooms"]).to_numpy(np.float64),
+        "frac_classrooms_sustained": (state["n_classrooms_sustained"] / state["n_classrooms"]).to_numpy(np.float64),
     })
     for k, name in enumerate(CATEGORIES):
         df[f"cost_{name}"] = cost[:, k]
