@@ -50,6 +50,11 @@ def test_plan_writes_plans_with_costs_and_chances_and_a_yearly_budget(tmp_path):
     info = json.loads((out / "plan.json").read_text())
     assert info["worlds"] == "none" and info["recommended"]["plan"] == rec["plan"]
     assert result.n_new == 2
+    # bsc-sim report on the plan's out_dir: a page with the plan section (recommended plan, tables, figure).
+    from bsc_sim.report import build_report
+
+    html = build_report(out).read_text()
+    assert 'id="plan"' in html and rec["plan"] in html and 'id="fig-plan"' in html
 
 
 def test_an_unreachable_target_is_never_called_met(tmp_path):
