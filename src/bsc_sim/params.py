@@ -388,6 +388,9 @@ class SystemParams(Checked):
     region_names: str = param("Western/Central/Northeast/Metro West/Southeast/Boston", unit="-", source="assumption: the six regions of Massachusetts's EEC as recalled (names not verified); regions beyond the list are named 'region N'", doc="names of the regions in order, separated by '/'")
     rural_regions: str = param("", unit="-", source="assumption (the statewide design names Western and Southeast: Western Massachusetts and the Cape and Islands are the state's most rural areas; which regions count as rural is a judgement)", doc="names of the rural regions (from region_names), separated by '/'; empty: none")
     rural_travel_factor: float = param(2.0, unit="x", lo=1.0, source="assumption, range 1.5-3: longer drives to a session in a rural region than the statewide average", doc="multiplier of attendee and faculty travel costs of in-person gatherings in a rural region (virtual sessions have no travel, so they are relatively cheaper there)")
+    coaches_per_region: int = param(0, unit="people", lo=0, source="assumption (design choice); 0 leaves coaching unlimited, as before issue 22", doc="coaches each region has at week 0 when the design coaches (coaching.enabled); with coaches (or new_coaches_per_region) set, a cohort starts only when the region's coaches have the hours its programmes' visits need (coach_hours_per_year / 52 a week each)")
+    new_coaches_per_region: int = param(0, unit="people", lo=0, source="assumption (design choice)", doc="coaches each region hires from week 0; they can coach after coach_hiring_weeks")
+    coach_hiring_weeks: int = param(13, unit="weeks", lo=0, source="assumption, range 8-26: recruiting and onboarding a coach", doc="weeks before a newly hired coach can take programmes")
     coach_hours_per_year: float = param(1500.0, unit="hours/coach/year", lo=1.0, source="assumption, range 1,200-1,800: a full-time coach's billable visit and travel hours", doc="hours a full-time coach gives in a year; coaching hours divided by it give the coaches a year needs (budget_by_year.csv)")
 
 
@@ -534,6 +537,14 @@ def check_consistency(p: Params) -> None:
         if unknown:
             raise ParamError(f"system.rural_regions = {s.rural_regions!r}: {unknown[0]!r} is not a region "
                              f"(system.region_names gives {', '.join(names)})")
+        k = p.coaching
+        if k.enabled and (s.coaches_per_region or s.new_coaches_per_region):
+            need = s.cohort_size * k.hours_per_visit / k.visit_interval_weeks
+            can = (s.coaches_per_region + s.new_coaches_per_region) * s.coach_hours_per_year / 52
+            if can < need:
+                raise ParamError(f"system.coaches_per_region = {s.coaches_per_region}: with system.new_coaches_per_region "
+                                 f"= {s.new_coaches_per_region} a region's coaches give {can:.1f} hours a week, fewer than "
+                                 f"one cohort's visits need ({need:.1f})")
         if s.first_wave_week >= s.horizon_weeks:
             raise ParamError(f"system.first_wave_week = {s.first_wave_week}: after the last simulated week "
                              f"({s.horizon_weeks - 1})")

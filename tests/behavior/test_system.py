@@ -227,3 +227,25 @@ def test_yearly_costs_add_up_to_the_total_and_rural_regions_pay_more_travel():
     travel = lambda m: m.ledger.totals()["cost_travel"]  # noqa: E731
     assert travel(flat) < travel(both)
     assert summarize(flat)["n_classrooms_reached_end"] == summarize(both)["n_classrooms_reached_end"]  # costs only
+
+
+def test_limited_coaches_delay_cohorts_until_hired_coaches_are_ready():
+    coached = [*BUSY_STATE, "coaching.enabled=true"]
+    rng = lambda: np.random.default_rng(0)  # noqa: E731
+    from bsc_sim.model.calendar import build_calendar
+    from bsc_sim.model.population import build_population
+
+    def delays(extra):
+        params = load_params([*coached, *extra])
+        pop = build_population(params, rng())
+        sch = build_schedule(params, pop, build_calendar(params), rng())
+        return sch.cohort_start - sch.cohort_planned
+
+    free = delays([])                                          # coaches not limited: faculty decide
+    one = delays(["system.coaches_per_region=1"])               # 28.8 h a week: one cohort's 18 h at a time
+    hired = delays(["system.coaches_per_region=1", "system.new_coaches_per_region=2", "system.coach_hiring_weeks=13"])
+    assert (free == 0).all() and (one > 0).any()
+    # One coach a region starts fewer cohorts within the horizon (the rest never start) and later.
+    assert len(one) < len(free) and len(one) <= len(hired) and hired.mean() < one.mean()
+    with pytest.raises(ParamError, match="system.coaches_per_region = 1"):   # too few for even one cohort
+        load_params([*coached, "system.coaches_per_region=1", "system.cohort_size=40", "coaching.hours_per_visit=8"])

@@ -155,27 +155,45 @@ def start_weeks(planned: np.ndarray, busy: int, capacity) -> np.ndarray:
             running = [s for s in starts if s <= week < s + busy]
             if len(running) < capacity(week):
                 break
-            # The next week anything changes: a running cohort ends, or capacity grows.
-            week = min(min(s + busy for s in running), capacity.next_change(week))
+            # The next week anything changes: a running cohort ends, or capacity grows (never: it never starts).
+            week = min([*(s + busy for s in running), capacity.next_change(week)])
+            if week >= 10**12:
+                break
         starts.append(week)
     return np.asarray(starts, dtype=np.int64)
 
 
 class RegionCapacity:
-    """Cohorts a region can run at once: its faculty x cohorts per faculty / faculty per cohort."""
+    """Cohorts a region can run at once: its faculty x cohorts per faculty / faculty per cohort, and,
+    when the design coaches and the region's coaches are limited (issue 22), the cohorts whose
+    visits its coaches' weekly hours cover."""
 
     def __init__(self, p: Params) -> None:
-        s = p.system
+        s, k = p.system, p.coaching
         self.per_cohort = max(1, p.costs.n_faculty)
         self.k = s.cohorts_per_faculty
         self.base, self.new, self.ready = s.faculty_per_region, s.new_faculty_per_region, s.faculty_training_weeks
+        self.coached = bool(k.enabled and (s.coaches_per_region or s.new_coaches_per_region))
+        self.coaches, self.new_coaches, self.coaches_ready = (s.coaches_per_region, s.new_coaches_per_region,
+                                                              s.coach_hiring_weeks)
+        self.coach_week = s.coach_hours_per_year / 52
+        self.cohort_coach_hours = s.cohort_size * k.hours_per_visit / max(1, k.visit_interval_weeks)
 
     def __call__(self, week: int) -> int:
         faculty = self.base + (self.new if week >= self.ready else 0)
-        return (faculty * self.k) // self.per_cohort
+        cap = (faculty * self.k) // self.per_cohort
+        if self.coached:
+            coaches = self.coaches + (self.new_coaches if week >= self.coaches_ready else 0)
+            cap = min(cap, int(coaches * self.coach_week // self.cohort_coach_hours))
+        return cap
 
     def next_change(self, week: int) -> int:
-        return self.ready if (week < self.ready and self.new > 0) else 10**12
+        changes = [10**12]
+        if week < self.ready and self.new > 0:
+            changes.append(self.ready)
+        if self.coached and week < self.coaches_ready and self.new_coaches > 0:
+            changes.append(self.coaches_ready)
+        return min(changes)
 
 
 def build_schedule(p: Params, pop: Population, template: Calendar, rng: np.random.Generator) -> Schedule:
