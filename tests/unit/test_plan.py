@@ -150,3 +150,23 @@ def test_a_target_over_business_as_usual_is_never_easier_than_the_share_reached(
     assert (over["chance_reached"] <= plain.loc[over.index, "chance_reached"]).all()
     assert (over["goal_mean"] == over["reached_vs_bau_mean"]).all()
     assert (plain["goal_mean"] == plain["reached_mean"]).all()
+
+
+def test_the_posterior_is_the_default_when_present_else_the_prior(tmp_path, monkeypatch):
+    import shutil
+
+    import bsc_sim.config as config
+
+    real = config.config_dir()
+    fake = tmp_path / "configs"
+    (fake / "uncertainty").mkdir(parents=True)
+    shutil.copy(real / "uncertainty" / "default.yaml", fake / "uncertainty" / "default.yaml")
+    monkeypatch.setattr(config, "config_dir", lambda: fake)
+    kind, worlds = pl.choose_worlds(_spec(draws=None))
+    assert kind == "prior" and "system.cohort_size" not in worlds.keys
+    (fake / "posterior").mkdir()
+    pd.DataFrame({"sustain.lapse_weekly": [0.015, 0.02, 0.03], "weight": [0.2, 0.3, 0.5]}).to_csv(
+        fake / "posterior" / "draws.csv", index=False)
+    kind, worlds = pl.choose_worlds(_spec(draws=None, replications=4))
+    assert kind == "posterior" and len(worlds) == 4 and set(worlds["_row"]) <= {0, 1, 2}
+    assert pl.choose_worlds(_spec(draws="prior"))[0] == "prior"
