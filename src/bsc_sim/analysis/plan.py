@@ -453,7 +453,9 @@ def _search(spec: PlanSpec, base: Params, out_dir: Path, kind: str, worlds: Any,
 
     study = _open_study(spec, out_dir)
     # Business as usual (the same state with no collaborative) on the same worlds and seeds, first.
-    bau_overrides = [o for o in base_overrides(spec) if not o.startswith("design=")]
+    # The design's own keys (sessions, teams, coaching, workshops) stay out: business as usual has none.
+    design_keys = ("design=", "collaborative.", "team.", "coaching.", "training.")
+    bau_overrides = [o for o in base_overrides(spec) if not o.strip().startswith(design_keys)]
     bau_params = load_params([f"design={BAU_DESIGN}", *bau_overrides])
     bau_runs = _reference(study, "reference/bau", bau_params, replicate_seeds(spec.seed, spec.replications), kind,
                           worlds, spec, executor)
