@@ -88,7 +88,7 @@ def cmd_plan(argv: Sequence[str]) -> int:
         from ..experiments.cli import _bool, parse_settings
         from ..experiments.executors import ExecutorSpec, open_executor
         from ..memory import check_memory, limit_setting
-        from .plan import PlanSpec, base_overrides, check_plan_dir, plan, validate
+        from .plan import PlanSpec, check_plan_dir, plan, validate
 
         settings, overrides = parse_settings(argv, SETTINGS, command="plan")
         for key in RAW:  # names and paths, not YAML
