@@ -14,7 +14,7 @@ from bsc_sim.cli import enrolment_warning, main
 from bsc_sim.model import BSCModel
 from bsc_sim.model.outcomes import cohort_followup_weeks, coverage, state_readings, summarize, years_table
 from bsc_sim.model.population import FAMILY_CHILD_CARE, LEAD_TEACHER
-from bsc_sim.model.system import build_schedule, enrolment_target
+from bsc_sim.model.system import build_schedule, enrolment_target, state_weeks
 
 # A system of one region and one cohort of today's eight programmes (4 HS + 4 centres), open
 # enrolment, over today's horizon, without the system's own cost items.
@@ -249,3 +249,11 @@ def test_limited_coaches_delay_cohorts_until_hired_coaches_are_ready():
     assert len(one) < len(free) and len(one) <= len(hired) and hired.mean() < one.mean()
     with pytest.raises(ParamError, match="system.coaches_per_region = 1"):   # too few for even one cohort
         load_params([*coached, "system.coaches_per_region=1", "system.cohort_size=40", "coaching.hours_per_visit=8"])
+
+
+@pytest.mark.parametrize("extra", [[], ["system.n_regions=2", "system.cohorts_per_wave=1"],
+                                   ["system.n_regions=2", "system.faculty_per_region=2", "system.cohorts_per_faculty=1"],
+                                   ["system.follow_every_cohort=false"]])
+def test_the_weeks_a_state_simulates_follow_from_its_parameters_alone(extra):
+    params = load_params([*SMALL_STATE, *extra])
+    assert state_weeks(params) == BSCModel(params, seed=3, create_agents=False).calendar.horizon

@@ -196,6 +196,39 @@ class RegionCapacity:
         return min(changes)
 
 
+def region_plan(p: Params, n_enrol: int, busy: int, capacity) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Waves, planned and actual start weeks of the cohorts of a region that enrols ``n_enrol``
+    programmes (a function of the parameters only: which programmes enrol is drawn elsewhere)."""
+    s = p.system
+    n_cohorts = -(-n_enrol // s.cohort_size)
+    wave = np.arange(n_cohorts) // s.cohorts_per_wave
+    planned = s.first_wave_week + wave * s.wave_interval_weeks
+    return wave, planned, start_weeks(planned, busy, capacity)
+
+
+def state_weeks(p: Params) -> int:
+    """Weeks a statewide run simulates (``calendar.horizon``), from the parameters alone: the planning
+    horizon, or until the last cohort that starts within it has run its calendar
+    (``system.follow_every_cohort``). Region sizes and cohort starts do not depend on the seed."""
+    from .calendar import build_calendar
+
+    s = p.system
+    if not s.enabled:
+        return p.horizon_weeks
+    template = build_calendar(p)
+    busy, capacity = busy_weeks(p, template), RegionCapacity(p)
+    sizes = np.bincount(np.arange(s.n_programs) % s.n_regions, minlength=s.n_regions)
+    last = -1
+    for n in sizes:
+        start = region_plan(p, int(round(s.enrol_frac * n)), busy, capacity)[2]
+        start = start[start < s.horizon_weeks]
+        if len(start):
+            last = max(last, int(start.max()))
+    if not s.follow_every_cohort or last < 0:
+        return s.horizon_weeks
+    return max(s.horizon_weeks, last + template.horizon)
+
+
 def build_schedule(p: Params, pop: Population, template: Calendar, rng: np.random.Generator) -> Schedule:
     """Regions, enrolment, cohorts and waves of the state, and each cohort's start week."""
     s = p.system
@@ -217,12 +250,10 @@ def build_schedule(p: Params, pop: Population, template: Calendar, rng: np.rando
         n_target += n_enrol
         key = -readiness[members] if s.selection == "readiness" else order_noise[members]
         enrolled = members[np.argsort(key, kind="stable")[:n_enrol]]
-        n_cohorts = -(-n_enrol // s.cohort_size)
+        wave, planned, start = region_plan(p, n_enrol, busy, capacity)
+        n_cohorts = len(wave)
         if n_cohorts == 0:
             continue
-        wave = np.arange(n_cohorts) // s.cohorts_per_wave
-        planned = s.first_wave_week + wave * s.wave_interval_weeks
-        start = start_weeks(planned, busy, capacity)
         k0 = len(c_start)
         cohort_of[enrolled] = k0 + np.arange(n_enrol) // s.cohort_size
         c_region += [r] * n_cohorts
