@@ -290,6 +290,15 @@ def _breakdown_figure(wide: pd.DataFrame, designs: list[str], scope: str = "coho
 
 def _uncertainty(info: dict[str, Any], n: int | None) -> dict[str, str]:
     kind = info.get("uncertainty") or "seed"
+    if info.get("kind") == "plan":  # bsc-sim plan: worlds drawn from the posterior, the prior, or none
+        worlds = {"posterior": "rows of the posterior (configs/posterior/draws.csv), drawn by their weights",
+                  "table": "rows of the table of worlds given (draws=), drawn by their weights",
+                  "prior": "draws from the prior ranges of configs/uncertainty/default.yaml",
+                  "none": "the same parameters (seeds only)"}.get(info.get("worlds", ""), "?")
+        return {"kind": kind, "title": f"Each candidate ran on the same {info.get('replications', '?')} worlds",
+                "text": f"The worlds are {worlds}, each with its own seed and the same for every candidate and for "
+                        "business as usual. A chance is the share of those worlds in which a candidate met the "
+                        "target; its 95% interval (Wilson) says how little a few worlds pin it down."}
     reps = f"{n} replicates" if n else "the replicates"
     if kind == "parameters":
         return {"kind": "parameters", "title": "The intervals include uncertainty about the parameters",
