@@ -170,3 +170,21 @@ def test_the_posterior_is_the_default_when_present_else_the_prior(tmp_path, monk
     kind, worlds = pl.choose_worlds(_spec(draws=None, replications=4))
     assert kind == "posterior" and len(worlds) == 4 and set(worlds["_row"]) <= {0, 1, 2}
     assert pl.choose_worlds(_spec(draws="prior"))[0] == "prior"
+
+
+def test_confirmation_reruns_the_recommended_plan_on_new_worlds(tmp_path, capsys):
+    out = tmp_path / "plan"
+    args = ["target=0.1", "by_year=2", "trials=2", "replications=2", "draws=prior", *TINY,
+            "levers=[cohorts_per_wave,faculty,enrol_frac]", f"out_dir={out}"]
+    assert cmd_plan([*args, "confirm=2"]) == 0
+    assert "on 2 new worlds" in capsys.readouterr().out
+    plans = pd.read_csv(out / "plans.csv")
+    rec = plans[plans["recommended"]].iloc[0]
+    assert rec["confirm_cost_total"] > 0 and 0 <= rec["confirm_chance_reached"] <= 1
+    assert plans.loc[~(plans["recommended"] | plans["cheapest_sustained"]), "confirm_cost_total"].isna().all()
+    # The yearly budget is the confirmation's: its costs add up to the confirmed total, not the search's.
+    budget = pd.read_csv(out / "budget_by_year.csv")
+    assert budget["cost_total"].sum() == pytest.approx(rec["confirm_cost_total"], rel=1e-9)
+    assert rec["confirm_cost_total"] != rec["cost_total"]  # other worlds, other seeds
+    info = json.loads((out / "plan.json").read_text())
+    assert info["confirm"] == 2 and not set(info["confirm_seeds"]) & set(info["seeds"])

@@ -100,6 +100,7 @@ class PlanSpec:
     draws: str | None = None             # None: the posterior if present, else the prior; "prior"; "none"; a path
     batch: int = 1                       # trials proposed together (more keep a large cluster busy)
     over: str = "none"                   # "bau": the target is the gain over business as usual, world by world
+    confirm: int = 0                     # new worlds on which the recommended plans are re-run (0: none)
 
     def identity(self) -> str:
         return json.dumps({"target": self.target, "by_year": self.by_year, "budget_per_year": self.budget_per_year,
@@ -169,8 +170,8 @@ def validate(spec: PlanSpec) -> Params:
     _number(spec.confidence, "confidence", 0.0, 1.0, lo_open=True)
     if spec.over not in ("none", "bau"):
         raise ParamError(f"over = {spec.over!r}: none (the share reached) or bau (the gain over business as usual)")
-    for key in ("trials", "replications", "seed", "batch"):
-        _whole(getattr(spec, key), key, 0 if key == "seed" else 1)
+    for key in ("trials", "replications", "seed", "batch", "confirm"):
+        _whole(getattr(spec, key), key, 0 if key in ("seed", "confirm") else 1)
     searched = {d.key for d in spec.dimensions}
     for text in spec.overrides:
         key = text.split("=", 1)[0].strip()
@@ -215,8 +216,10 @@ def check_plan_dir(out_dir: Path) -> None:
 # Worlds and one run
 
 
-def choose_worlds(spec: PlanSpec) -> tuple[str, Any]:
-    """The worlds of the search: ("posterior"/"table", DataFrame of rows), ("prior", Uncertainty) or ("none", None)."""
+def choose_worlds(spec: PlanSpec, n: int | None = None, stream: int = 0) -> tuple[str, Any]:
+    """The worlds of the search: ("posterior"/"table", DataFrame of rows), ("prior", Uncertainty) or
+    ("none", None). ``n`` rows (default ``replications``) from the table, drawn from ``stream`` (the
+    search's 0, the confirmation's 1: other rows, drawn apart)."""
     from ..config import config_dir
     from ..experiments.uncertainty import load_uncertainty, load_worlds, world_weights
 
@@ -229,9 +232,10 @@ def choose_worlds(spec: PlanSpec) -> tuple[str, Any]:
         return "prior", load_uncertainty(None).without(LEVER_KEYS)
     table = load_worlds(path)
     weights = world_weights(pd.read_csv(path), f"draws = {str(path)!r}")
-    rng = np.random.default_rng(np.random.SeedSequence([0x706C616E, spec.seed]))  # "plan"
+    n = spec.replications if n is None else n
+    rng = np.random.default_rng(np.random.SeedSequence([0x706C616E, spec.seed, *([stream] if stream else [])]))
     p = None if weights is None else weights / weights.sum()
-    rows = rng.choice(len(table), size=spec.replications, replace=len(table) < spec.replications or p is not None, p=p)
+    rows = rng.choice(len(table), size=n, replace=len(table) < n or p is not None, p=p)
     keep = [c for c in table.columns if c not in LEVER_KEYS]
     worlds = table.iloc[rows][keep].reset_index(drop=True)
     worlds["_row"] = rows
@@ -557,6 +561,43 @@ def budget_frame(study, plans: pd.DataFrame) -> pd.DataFrame:
     return years
 
 
+def confirm_plans(spec: PlanSpec, base: Params, study, plans: pd.DataFrame, budget: pd.DataFrame, executor,
+                  log) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Re-run the recommended plan and the cheapest sustained one, and business as usual, on
+    ``confirm`` new worlds with new seeds (the replicates after the search's): choosing the best of
+    noisy candidates flatters it, and these runs do not. Adds ``confirm_*`` columns to those rows and
+    takes the recommended plan's yearly budget from them. Kept in the study, so a resumed plan reuses them."""
+    from ..config import load_params
+
+    kind, worlds = choose_worlds(spec, n=spec.confirm, stream=1)
+    seeds = replicate_seeds(spec.seed, spec.replications + spec.confirm)[spec.replications:]
+    tag = f"confirm/{spec.confirm}"
+    design_keys = ("design=", "collaborative.", "team.", "coaching.", "training.")
+    bau_params = load_params([f"design={BAU_DESIGN}", *(o for o in base_overrides(spec)
+                                                          if not o.strip().startswith(design_keys))])
+    bau = _reference(study, f"{tag}/bau", bau_params, seeds, kind, worlds, spec, executor)
+    plans = plans.copy()
+    for flag in ("recommended", "cheapest_sustained"):
+        for i in plans.index[plans[flag]]:
+            trial = int(plans.at[i, "trial"])
+            point = study.trials[trial].user_attrs["point"]
+            runs = _reference(study, f"{tag}/{trial}", params_with(base, lever_values(point)), seeds, kind, worlds,
+                              spec, executor)
+            row = summarize_candidate(spec, runs, bau)
+            for key in ("reached_mean", "reached_vs_bau_mean", "sustained_mean", "chance_reached",
+                        "chance_reached_low", "chance_reached_high", "chance_sustained", "chance_sustained_low",
+                        "chance_sustained_high", "cost_total", "cost_peak_year"):
+                plans.loc[i, f"confirm_{key}"] = row[key]
+            if flag == "recommended":
+                budget = yearly_mean(runs)
+                budget.insert(0, "plan", f"plan_t{trial:04d}")
+            if log:
+                log(f"confirmed plan_t{trial:04d} on {spec.confirm} new worlds: reached {row['reached_mean']:.1%}, "
+                    f"chance {row['chance_reached']:.0%} [{row['chance_reached_low']:.0%}, "
+                    f"{row['chance_reached_high']:.0%}], cost ${row['cost_total']:,.0f}")
+    return plans, budget
+
+
 # ----------------------------------------------------------------------------------------------
 # The whole command
 
@@ -579,6 +620,8 @@ def plan(spec: PlanSpec, out_dir: str | Path, *, executor: Executor | None = Non
         study, n_new, bau_runs = _search(spec, base, out_dir, kind, worlds, executor, log)
         plans = plans_frame(study, spec)
         budget = budget_frame(study, plans)
+        if spec.confirm and len(plans):
+            plans, budget = confirm_plans(spec, base, study, plans, budget, executor, log)
         return _write(spec, base, out_dir, study, plans, budget, bau_runs, n_new, kind, worlds)
 
 
@@ -605,7 +648,9 @@ def _write(spec, base, out_dir, study, plans, budget, bau_runs, n_new, kind, wor
         "business_as_usual": {"design": BAU_DESIGN, "reached_mean": bau["reached_mean"],
                               "sustained_mean": bau["sustained_mean"], "reached_baseline":
                                   float(np.mean([r["reached_baseline"] for r in bau_runs]))},
-        "recommended": rec, "n_new": n_new,
+        "recommended": rec, "n_new": n_new, "confirm": spec.confirm,
+        **({"confirm_seeds": replicate_seeds(spec.seed, spec.replications + spec.confirm)[spec.replications:]}
+           if spec.confirm else {}),
         "sampler": "optuna TPESampler (multi-objective: max mean reached, min mean total cost; constraint: "
                    + ("costliest year <= budget_per_year)" if spec.budget_per_year else "mean reached >= target)"),
         "package": "bsc_sim", "version": __version__, "git_revision": git_revision(),

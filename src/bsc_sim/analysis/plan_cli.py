@@ -20,6 +20,8 @@ SETTINGS = {
     "confidence": "the chance of meeting the target a plan needs to be recommended (default 0.8)",
     "trials": "candidate schedules evaluated in total; a re-run adds only the missing ones (default 40)",
     "replications": "worlds (parameter draws, each with its own seed) every candidate runs on (default 8)",
+    "confirm": "new worlds on which the recommended plan (and the cheapest sustained one) is re-run, for an "
+               "unbiased chance and its yearly budget (default 0: none)",
     "seed": "root seed of the worlds' seeds and of the sampler (default 0)",
     "levers": "levers searched (default all): cohorts_per_wave, wave_interval, cohort_size, faculty, hire, "
               "enrol_frac, selection, followup_support, modality",
@@ -104,7 +106,7 @@ def cmd_plan(argv: Sequence[str]) -> int:
                         replications=settings.get("replications", 8), seed=settings.get("seed", 0),
                         levers=_names(settings.get("levers"), "levers"), overrides=tuple(overrides),
                         draws=settings.get("draws"), batch=settings.get("batch", 1),
-                        over=str(settings.get("over") or "none"))
+                        over=str(settings.get("over") or "none"), confirm=settings.get("confirm", 0))
         base = validate(spec)
         out_dir = Path(settings.get("out_dir") or "outputs/plan")
         check_plan_dir(out_dir)
@@ -152,6 +154,12 @@ def format_plan(result) -> str:
                  f"{100 * rec['reached_vs_bau_mean']:+.1f} points on business as usual")
     lines.append(f"  sustained (a follow-up year after each cohort): {rec['sustained_mean']:.1%}; chance of >= "
                  f"{info['target']:.0%}: {rec['chance_sustained']:.0%}")
+    confirmed = rec.get("confirm_chance_reached")
+    if confirmed is not None and confirmed == confirmed:  # re-run on new worlds (NaN: not confirmed)
+        lines.append(f"  on {info['confirm']} new worlds: reached {rec['confirm_reached_mean']:.1%}, chance "
+                     f"{rec['confirm_chance_reached']:.0%} [{rec['confirm_chance_reached_low']:.0%}, "
+                     f"{rec['confirm_chance_reached_high']:.0%}], cost ${rec['confirm_cost_total']:,.0f} "
+                     "(the yearly budget below is from these runs)")
     lines.append(f"  cost ${rec['cost_total']:,.0f} in all (5-95% ${rec['cost_total_p05']:,.0f}-"
                  f"${rec['cost_total_p95']:,.0f}); costliest year ${rec['cost_peak_year']:,.0f}; "
                  f"faculty at the busiest week {rec['faculty_peak']:.0f}")
