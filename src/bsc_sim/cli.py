@@ -74,7 +74,20 @@ def format_summary(summary: dict[str, float], meta: dict) -> str:
     lines = [head, ""] + [f"  {label:<{width}}  {_fmt(summary[key], kind)}" for key, label, kind in SUMMARY_LINES]
     if summary.get("n_cohorts", 1) != 1 or summary.get("n_regions", 1) != 1:  # a statewide system (issue 11)
         lines += ["", "  system"] + [f"  {label:<{width}}  {_fmt(summary[key], kind)}" for key, label, kind in SYSTEM_LINES]
+        warning = enrolment_warning(summary, meta.get("enrol_target"))
+        if warning:
+            lines.append(f"  {warning}")
     return "\n".join(lines)
+
+
+def enrolment_warning(summary: dict[str, float], target: int | None) -> str:
+    """A warning when a state enrolled fewer programmes than ``system.enrol_frac`` invites (issue 22)."""
+    if target is None or summary.get("n_programs_enrolled", target) >= target:
+        return ""
+    got = int(summary["n_programs_enrolled"])
+    return (f"warning: the schedule enrols {got:,} programmes, {target - got:,} short of the {target:,} that "
+            "system.enrol_frac invites: cohorts planned after system.horizon_weeks never start (more cohorts per "
+            "wave, shorter wave intervals or more faculty would start them)")
 
 
 PARAMS_MD_HEADING = """# Parameters
@@ -198,7 +211,8 @@ def cmd_run(argv: list[str]) -> int:
 
     targets = figure_targets(figures, out_dir)  # a bare --animate/--slides name goes into out_dir
     figure_name = "coverage.png" if params.system.enabled else "adoption.png"  # a state: coverage over time
-    extra_files = ("config.yaml", figure_name, *names_in_run(targets, out_dir))
+    extra_files = ("config.yaml", figure_name, *(("years.csv",) if params.system.enabled else ()),
+                   *names_in_run(targets, out_dir))
     try:  # before simulating: never delete what bsc_sim did not write, never fail after the work
         check_out_dir(out_dir, overwrite=overwrite, extra_names=extra_files)
         for kind, path in targets.items():  # a figure with a directory of its own is written exactly there
@@ -229,7 +243,12 @@ def _simulate_and_save(params, overrides: list[str], resolved: dict, out_dir: Pa
         from .model.outcomes import coverage
         from .plotting import plot_coverage
 
-        fig = plot_coverage(coverage(result.regions), result.regions, title=title)
+        from .params import region_names
+
+        fig = plot_coverage(coverage(result.regions), result.regions, title=title,
+                            region_names=region_names(params.system),
+                            baseline=result.summary["frac_classrooms_reached_baseline"],
+                            horizon_weeks=params.system.horizon_weeks)
     else:
         fig = plot_adoption(result.timeseries, result.program_timeseries, result.programs,
                             session_weeks=result.meta["session_weeks"], end_week=result.meta["end_week"], title=title)
@@ -243,11 +262,25 @@ def _simulate_and_save(params, overrides: list[str], resolved: dict, out_dir: Pa
             print("bsc-sim: warning: the recorded run differs from the saved one", file=sys.stderr)
         talk = {targets[k].name: w for k, w in figure_writers(history, targets).items() if targets[k].parent == out_dir}
         result.meta[META_KEY] = list(talk)
+    state = {}
+    if params.system.enabled:  # issue 22: cost by category, faculty, enrolment and coverage by year
+        import pandas as pd
+
+        from .model.outcomes import years_from_tables
+
+        years = years_from_tables(result.costs, result.regions, pd.DataFrame(result.meta["cohorts"]), params,
+                                  result.meta["horizon_weeks"])
+        state["years.csv"] = lambda path: years.to_csv(path, index=False)
     saved = result.save(out_dir, overwrite=overwrite, created=created, extras={  # ParamError: out_dir changed meanwhile
         "config.yaml": lambda path: path.write_text(yaml.safe_dump(resolved, sort_keys=False)),
-        figure_name: lambda path: fig.savefig(path, dpi=110), **talk,
+        figure_name: lambda path: fig.savefig(path, dpi=110), **state, **talk,
     })
-    print(format_summary(result.summary, result.meta))
+    meta = dict(result.meta)
+    if params.system.enabled:
+        from .model.system import enrolment_target
+
+        meta["enrol_target"] = enrolment_target(params)
+    print(format_summary(result.summary, meta))
     files = sorted(p.name for p in saved.iterdir())
     print(f"\nwrote {saved}/: {', '.join(files)}")
     if history is not None:  # figures given with a directory of their own
@@ -302,6 +335,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "optimize": ("bsc_sim.analysis.optimize_cli", "cmd_optimize", "the best designs within a budget (Optuna, Pareto front)"),
     "discover": ("bsc_sim.analysis.discover", "cmd_discover", "contexts where one design beats another (PRIM scenario discovery)"),
     "voi": ("bsc_sim.analysis.voi_cli", "cmd_voi", "value of information: which unknowns are worth studying next"),
+    "plan": ("bsc_sim.analysis.plan_cli", "cmd_plan", "a state's schedule, yearly budget and its chance of reaching a share of classrooms"),
     "viz": ("bsc_sim.viz", "cmd_viz", "interactive view in the browser (a Solara page over the Mesa model)"),
 }
 

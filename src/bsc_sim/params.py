@@ -383,6 +383,15 @@ class SystemParams(Checked):
     region_new_ties: float = param(0.3, unit="ties/attendee/session", **NONNEG, source="assumption: most cross-programme ties form within a cohort, some within a region", doc="new ties per session attendee to team members of other started cohorts of the same region")
     region_coordination_weekly: float = param(300.0, unit="USD/region/week", **NONNEG, source="assumption: a regional coordinator's time", doc="cost of coordinating a region in each week one of its cohorts has supports")
     faculty_travel_per_session: float = param(150.0, unit="USD/faculty/session", **NONNEG, source="assumption: faculty travel to the region", doc="travel of each faculty member to an in-person session, congress or community meeting of a cohort")
+    # Issue 22: following every cohort, regions with names and rurality, and the people a state must staff.
+    follow_every_cohort: bool = param(True, unit="-", source="design (issue 22): a state reads each cohort's follow-up as one collaborative's", doc="simulate past horizon_weeks until every cohort that started within it has run its whole calendar (collaborative, follow-up and lag reading); horizon_weeks still bounds when cohorts may start. Off: every calendar is cut off at horizon_weeks")
+    region_names: str = param("Western/Central/Northeast/Metro West/Southeast/Boston", unit="-", source="assumption: the six regions of Massachusetts's EEC as recalled (names not verified); regions beyond the list are named 'region N'", doc="names of the regions in order, separated by '/'")
+    rural_regions: str = param("", unit="-", source="assumption (the statewide design names Western and Southeast: Western Massachusetts and the Cape and Islands are the state's most rural areas; which regions count as rural is a judgement)", doc="names of the rural regions (from region_names), separated by '/'; empty: none")
+    rural_travel_factor: float = param(2.0, unit="x", lo=1.0, source="assumption, range 1.5-3: longer drives to a session in a rural region than the statewide average", doc="multiplier of attendee and faculty travel costs of in-person gatherings in a rural region (virtual sessions have no travel, so they are relatively cheaper there)")
+    coaches_per_region: int = param(0, unit="people", lo=0, source="assumption (design choice); 0 leaves coaching unlimited, as before issue 22", doc="coaches each region has at week 0 when the design coaches (coaching.enabled); with coaches (or new_coaches_per_region) set, a cohort starts only when the region's coaches have the hours its programmes' visits need (coach_hours_per_year / 52 a week each)")
+    new_coaches_per_region: int = param(0, unit="people", lo=0, source="assumption (design choice)", doc="coaches each region hires from week 0; they can coach after coach_hiring_weeks")
+    coach_hiring_weeks: int = param(13, unit="weeks", lo=0, source="assumption, range 8-26: recruiting and onboarding a coach", doc="weeks before a newly hired coach can take programmes")
+    coach_hours_per_year: float = param(1500.0, unit="hours/coach/year", lo=1.0, source="assumption, range 1,200-1,800: a full-time coach's billable visit and travel hours", doc="hours a full-time coach gives in a year; coaching hours divided by it give the coaches a year needs (budget_by_year.csv)")
 
 
 @dataclass(frozen=True)
@@ -523,9 +532,28 @@ def check_consistency(p: Params) -> None:
         if p.costs.n_faculty > have:
             raise ParamError(f"costs.n_faculty = {p.costs.n_faculty}: more faculty per cohort than a region has "
                              f"(system.faculty_per_region + system.new_faculty_per_region = {have})")
+        names = [n.strip() for n in s.region_names.split("/") if n.strip()]
+        unknown = [r for r in s.rural_regions.split("/") if r.strip() and r.strip() not in names]
+        if unknown:
+            raise ParamError(f"system.rural_regions = {s.rural_regions!r}: {unknown[0]!r} is not a region "
+                             f"(system.region_names gives {', '.join(names)})")
+        k = p.coaching
+        if k.enabled and (s.coaches_per_region or s.new_coaches_per_region):
+            need = s.cohort_size * k.hours_per_visit / k.visit_interval_weeks
+            can = (s.coaches_per_region + s.new_coaches_per_region) * s.coach_hours_per_year / 52
+            if can < need:
+                raise ParamError(f"system.coaches_per_region = {s.coaches_per_region}: with system.new_coaches_per_region "
+                                 f"= {s.new_coaches_per_region} a region's coaches give {can:.1f} hours a week, fewer than "
+                                 f"one cohort's visits need ({need:.1f})")
         if s.first_wave_week >= s.horizon_weeks:
             raise ParamError(f"system.first_wave_week = {s.first_wave_week}: after the last simulated week "
                              f"({s.horizon_weeks - 1})")
+
+
+def region_names(s: SystemParams) -> list[str]:
+    """The names of the ``s.n_regions`` regions: those of ``s.region_names``, then 'region N'."""
+    given = [n.strip() for n in s.region_names.split("/") if n.strip()]
+    return [given[r] if r < len(given) else f"region {r + 1}" for r in range(s.n_regions)]
 
 
 def group_names() -> list[str]:

@@ -217,7 +217,9 @@ def share_axis_limits(values: np.ndarray) -> tuple[float, float]:
     return 0.0, min(1.0, max(0.1, top * 1.15))
 
 
-def plot_coverage(coverage: pd.DataFrame, regions: pd.DataFrame | None = None, *, title: str = "") -> Figure:
+def plot_coverage(coverage: pd.DataFrame, regions: pd.DataFrame | None = None, *, title: str = "",
+                  region_names: Sequence[str] = (), baseline: float | None = None,
+                  horizon_weeks: int | None = None) -> Figure:
     """Statewide coverage over time (issue 11): shares of the state's programmes enrolled and of its
     classrooms reached and sustained, by quarter; and, when ``regions`` is given, classrooms reached by region.
 
@@ -225,6 +227,9 @@ def plot_coverage(coverage: pd.DataFrame, regions: pd.DataFrame | None = None, *
         coverage: :func:`bsc_sim.model.outcomes.coverage` of a run's ``regions`` table.
         regions: ``RunResult.regions`` (region x wave x quarter), for the right-hand panel.
         title: figure title (say which design and seed).
+        region_names: names of the regions in order (default "region N").
+        baseline: the share of classrooms reached in week 0, drawn as a line (issue 22).
+        horizon_weeks: the last week cohorts may start, marked (the run goes on to follow them up).
     """
     with talk_style():
         fig = Figure(figsize=(13, 5.8), layout="constrained")
@@ -234,16 +239,29 @@ def plot_coverage(coverage: pd.DataFrame, regions: pd.DataFrame | None = None, *
                                   ("frac_classrooms_reached", "classrooms reached", "-"),
                                   ("frac_classrooms_sustained", "classrooms sustained since their cohort ended", ":")):
             ax_state.plot(years, coverage[col], style, lw=2.5, label=label)
-        ax_state.set(xlabel="year", ylabel="share of the state", ylim=(0, 1), title="Statewide coverage (end of each quarter)")
+        tops = [coverage[c].to_numpy(np.float64) for c in ("frac_programs_enrolled", "frac_classrooms_reached")]
+        if baseline is not None:
+            ax_state.axhline(baseline, color="0.5", lw=1.2, ls="-.", label="classrooms reached at baseline (week 0)")
+            tops.append(np.array([baseline]))
+        if horizon_weeks is not None:
+            ax_state.axvline(horizon_weeks / 52, color="0.75", lw=1)
+        low, top = share_axis_limits(np.concatenate(tops))
+        ax_state.set(xlabel="year", ylabel="share of the state", ylim=(low, min(1.0, top * 1.3)),  # room for the legend
+                     title="Statewide coverage (end of each quarter)")
         percent_axis(ax_state)
         ax_state.legend(frameon=False, loc="upper left")
         if regions is not None:
             by = regions[regions["region"] >= 0].groupby(["region", "quarter"], sort=True)[
                 ["week", "n_classrooms", "n_classrooms_reached"]].agg(
                 {"week": "first", "n_classrooms": "sum", "n_classrooms_reached": "sum"}).reset_index()
+            shares = []
             for r, d in by.groupby("region"):
-                ax_region.plot(d["week"] / 52, d["n_classrooms_reached"] / d["n_classrooms"], lw=1.8, label=f"region {r}")
-            ax_region.set(xlabel="year", ylabel="share of the region's classrooms reached", title="By region")
+                name = region_names[r] if r < len(region_names) else f"region {r + 1}"
+                share = d["n_classrooms_reached"] / d["n_classrooms"]
+                shares.append(share.to_numpy(np.float64))
+                ax_region.plot(d["week"] / 52, share, lw=1.8, label=name)
+            ax_region.set(xlabel="year", ylabel="share of the region's classrooms reached", title="By region",
+                          ylim=share_axis_limits(np.concatenate(shares)) if shares else (0, 1))
             percent_axis(ax_region)
             ax_region.legend(frameon=False, ncols=2, loc="upper left")
         total = coverage["cum_cost_usd"].iloc[-1] if len(coverage) else 0.0

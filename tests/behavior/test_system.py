@@ -1,18 +1,20 @@
-"""The statewide system (issue 11): regions, cohorts in waves, faculty capacity, FCC homes, costs."""
+"""The statewide system (issues 11, 22): regions, cohorts in waves, faculty capacity, FCC homes, costs, follow-up."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from bsc_sim import ParamError, load_params, run_sim
-from bsc_sim.cli import main
+from bsc_sim.cli import enrolment_warning, main
 from bsc_sim.model import BSCModel
-from bsc_sim.model.outcomes import coverage
+from bsc_sim.model.outcomes import cohort_followup_weeks, coverage, state_readings, summarize, years_table
 from bsc_sim.model.population import FAMILY_CHILD_CARE, LEAD_TEACHER
-from bsc_sim.model.system import build_schedule
+from bsc_sim.model.system import build_schedule, enrolment_target, state_weeks
 
 # A system of one region and one cohort of today's eight programmes (4 HS + 4 centres), open
 # enrolment, over today's horizon, without the system's own cost items.
@@ -168,3 +170,90 @@ def test_a_very_large_single_cohort_draws_ties_from_a_pool_between_programmes():
     assert (ties.program[ties.a] != ties.program[ties.b]).all() and (ties.a < ties.b).all()
     # About session_new_ties (2) new ties per attendee, each pair counted once: between 0.5 and 2 per attendee.
     assert 0.5 * attended < ties.n_formed < 2.0 * attended
+
+
+# -- issue 22: every cohort followed, enrolment against its target, costs by year, rural travel ----------------------
+
+def test_every_cohort_is_followed_to_its_own_follow_up_and_the_state_reads_it_so():
+    params = load_params([*SMALL_STATE, "system.n_regions=2", "system.cohorts_per_wave=1", "system.wave_interval_weeks=26"])
+    model = BSCModel(params, seed=2, create_agents=False).run()
+    s, extra = summarize(model), state_readings(model)
+    last_start = int(model.schedule.cohort_start.max())
+    assert last_start > 0 and model.calendar.horizon == last_start + params.calendar_weeks > params.horizon_weeks
+    assert extra["frac_classrooms_followup_observed"] == 1.0 and extra["n_weeks_simulated"] == model.calendar.horizon
+    assert model.calendar.end_week < model.calendar.followup_week  # follow-up differs from the end
+    # "Sustained" counts each classroom from its cohort's end to its cohort's follow-up, as for one collaborative.
+    fu = cohort_followup_weeks(model)
+    rec = model.components["measure"]
+    ok = fu < rec.H
+    assert s["n_classrooms_sustained_followup"] == rec.n_rooms_sustained[fu[ok], np.flatnonzero(ok)].sum()
+    # Cut off at the horizon instead, later cohorts' follow-ups go unseen.
+    cut = BSCModel(load_params([*SMALL_STATE, "system.n_regions=2", "system.cohorts_per_wave=1",
+                                "system.follow_every_cohort=false"]), seed=2, create_agents=False).run()
+    assert cut.calendar.horizon == params.horizon_weeks and state_readings(cut)["frac_classrooms_followup_observed"] < 1
+
+
+def test_enrolment_short_of_enrol_frac_is_reported(tmp_path, capsys):
+    short_params = load_params([*SMALL_STATE, "system.enrol_frac=0.9", "system.cohorts_per_wave=1",
+                                "system.wave_interval_weeks=52"])
+    short = BSCModel(short_params, seed=1, create_agents=False).run()
+    extra = state_readings(short)
+    assert extra["n_programs_enrol_shortfall"] > 0 and extra["n_programs_enrol_target"] == enrolment_target(short_params)
+    assert summarize(short)["frac_programs_enrolled"] < extra["frac_programs_enrol_target"] == pytest.approx(0.9, abs=0.01)
+    assert main(["run", *SMALL_STATE, "system.enrol_frac=0.9", "system.cohorts_per_wave=1",
+                 "system.wave_interval_weeks=52", "seed=1", f"out_dir={tmp_path / 'short'}"]) == 0
+    assert "warning: the schedule enrols" in capsys.readouterr().out
+    # The run also writes the year-by-year table, whose costs add up to the run's total.
+    years = pd.read_csv(tmp_path / "short" / "years.csv")
+    summary = json.loads((tmp_path / "short" / "summary.json").read_text())
+    assert years["cost_total"].sum() == pytest.approx(summary["cost_total"])
+    assert years["n_programs_enrolled_cum"].iloc[-1] == summary["n_programs_enrolled"]
+    full = BSCModel(load_params(SMALL_STATE), seed=1, create_agents=False).run()
+    assert state_readings(full)["n_programs_enrol_shortfall"] == 0
+    assert enrolment_warning(summarize(full), enrolment_target(load_params(SMALL_STATE))) == ""
+
+
+def test_yearly_costs_add_up_to_the_total_and_rural_regions_pay_more_travel():
+    params = load_params([*SMALL_STATE, "system.n_regions=2"])
+    model = BSCModel(params, seed=1, create_agents=False).run()
+    years = years_table(model)
+    assert years["cost_total"].sum() == pytest.approx(model.ledger.table.sum())
+    assert len(years) == -(-model.calendar.horizon // 52) and (years["faculty_needed_peak"] <= years["faculty_available"]).all()
+    assert model.schedule.region_names == ("Western", "Central")
+    flat = BSCModel(load_params([*SMALL_STATE, "system.n_regions=2", "system.rural_regions=Central"]), seed=1,
+                    create_agents=False).run()
+    both = BSCModel(load_params([*SMALL_STATE, "system.n_regions=2", "system.rural_regions=Western/Central"]), seed=1,
+                    create_agents=False).run()
+    travel = lambda m: m.ledger.totals()["cost_travel"]  # noqa: E731
+    assert travel(flat) < travel(both)
+    assert summarize(flat)["n_classrooms_reached_end"] == summarize(both)["n_classrooms_reached_end"]  # costs only
+
+
+def test_limited_coaches_delay_cohorts_until_hired_coaches_are_ready():
+    coached = [*BUSY_STATE, "coaching.enabled=true"]
+    rng = lambda: np.random.default_rng(0)  # noqa: E731
+    from bsc_sim.model.calendar import build_calendar
+    from bsc_sim.model.population import build_population
+
+    def delays(extra):
+        params = load_params([*coached, *extra])
+        pop = build_population(params, rng())
+        sch = build_schedule(params, pop, build_calendar(params), rng())
+        return sch.cohort_start - sch.cohort_planned
+
+    free = delays([])                                          # coaches not limited: faculty decide
+    one = delays(["system.coaches_per_region=1"])               # 28.8 h a week: one cohort's 18 h at a time
+    hired = delays(["system.coaches_per_region=1", "system.new_coaches_per_region=2", "system.coach_hiring_weeks=13"])
+    assert (free == 0).all() and (one > 0).any()
+    # One coach a region starts fewer cohorts within the horizon (the rest never start) and later.
+    assert len(one) < len(free) and len(one) <= len(hired) and hired.mean() < one.mean()
+    with pytest.raises(ParamError, match="system.coaches_per_region = 1"):   # too few for even one cohort
+        load_params([*coached, "system.coaches_per_region=1", "system.cohort_size=40", "coaching.hours_per_visit=8"])
+
+
+@pytest.mark.parametrize("extra", [[], ["system.n_regions=2", "system.cohorts_per_wave=1"],
+                                   ["system.n_regions=2", "system.faculty_per_region=2", "system.cohorts_per_faculty=1"],
+                                   ["system.follow_every_cohort=false"]])
+def test_the_weeks_a_state_simulates_follow_from_its_parameters_alone(extra):
+    params = load_params([*SMALL_STATE, *extra])
+    assert state_weeks(params) == BSCModel(params, seed=3, create_agents=False).calendar.horizon

@@ -21,7 +21,9 @@ ERRORS = ("Traceback", "IndexError", "Error:")
 def test_a_state_beside_business_as_usual(open_page):
     from playwright.sync_api import expect
 
-    horizon = load_params(["design=statewide"]).horizon_weeks
+    from bsc_sim.model.system import state_weeks
+
+    horizon = state_weeks(load_params(["design=statewide"]))  # every cohort followed to its follow-up
     page = open_page(1366, 768)
     page.get_by_role("button", name="two designs side by side").click()
     page.wait_for_selector(".bsc-two .bsc-design img.bsc-picture", timeout=60_000)

@@ -180,7 +180,7 @@ def validate(spec: OptimizeSpec) -> Params:
     base = load_params(list(spec.overrides))
     if base.system.enabled:  # the levers here are one collaborative's; a state's are system.* keys
         raise ParamError(f"design = {base.design!r}: a statewide system; optimize searches the levers of one "
-                         "collaborative (its budget is one cohort's); vary system.* keys with bsc-sim sweep")
+                         "collaborative (its budget is one cohort's); a state's schedule and yearly budget: bsc-sim plan")
     if "sessions" not in {d.name for d in spec.dimensions} and "spacing" in {d.name for d in spec.dimensions}:
         if max_spacing(base, base.collaborative.n_sessions) < 4:
             raise ParamError("levers: spacing cannot vary with this many sessions")

@@ -57,6 +57,7 @@ ANALYSIS_FILES |= {"prim_boxes.csv", "prim_peeling.csv", "prim.png", "discover.j
 ANALYSIS_FILES |= {"switch_prices.csv", "budget.csv"}  # compare's decision table (experiments/ce_outputs.py)
 ANALYSIS_FILES |= {"flips.csv", "best.csv"}  # compare: the chance each design is best; what flips it (bsc_sim/flips.py)
 ANALYSIS_FILES |= {"voi.csv", "voi_designs.csv", "voi_wtp.csv", "voi.png"}  # bsc-sim voi (analysis/voi_cli.py)
+ANALYSIS_FILES |= {"plans.csv", "budget_by_year.csv", "plan.png", "plan.json"}  # bsc-sim plan (analysis/plan.py)
 # A re-analysis of discover with other settings writes its set beside the first, numbered (points-2.csv, ...).
 NUMBERED_ANALYSIS = re.compile(r"(discover|points|prim_boxes|prim_peeling|prim)-\d+\.(json|csv|png)")
 

@@ -37,6 +37,12 @@ class CostLedger:
         self.program_col = np.where(schedule.program_cohort >= 0, schedule.program_cohort, self.K)
         self.cohort_region = schedule.cohort_region
         self.system = params.system
+        # Travel of in-person gatherings, by cohort: x system.rural_travel_factor in a rural region (issue 22).
+        self.travel_factor = np.ones(self.K + 1)
+        if params.system.enabled and self.K:
+            rural = {r.strip() for r in params.system.rural_regions.split("/") if r.strip()}
+            is_rural = np.array([schedule.region_name(int(r)) in rural for r in schedule.cohort_region])
+            self.travel_factor[:-1] = np.where(is_rural, params.system.rural_travel_factor, 1.0)
 
     def add(self, category: str, amount: float, cohort: int = -1) -> None:
         """Book ``amount`` to ``category`` this week and to ``cohort`` (-1: no cohort)."""
@@ -70,10 +76,11 @@ class CostLedger:
         self.add("family_stipends", self.c.family_stipend * len(families), cohort)
         self.add("faculty", faculty_days * self.c.faculty_day_rate, cohort)
         if in_person:
-            self.add("travel", self.c.travel_per_attendee * (len(slots) + len(families)), cohort)
+            far = self.travel_factor[cohort]
+            self.add("travel", self.c.travel_per_attendee * (len(slots) + len(families)) * far, cohort)
             self.add("venue", self.c.venue_per_session, cohort)
             if self.system.enabled:
-                self.add("travel", self.system.faculty_travel_per_session * faculty_days, cohort)
+                self.add("travel", self.system.faculty_travel_per_session * faculty_days * far, cohort)
 
     def call(self, model, slots, cohort: int = 0) -> None:
         self.staff_hours(model, slots, self.c.call_hours, cover=False)
@@ -89,7 +96,7 @@ class CostLedger:
     def community_meeting(self, cohort: int = 0) -> None:
         self.add("community_meeting", self.c.community_meeting_cost, cohort)
         if self.system.enabled:
-            self.add("travel", self.system.faculty_travel_per_session * self.c.n_faculty, cohort)
+            self.add("travel", self.system.faculty_travel_per_session * self.c.n_faculty * self.travel_factor[cohort], cohort)
 
     def coordination(self, model, cohort_supported: np.ndarray) -> None:
         """Regional coordination: each region with a cohort whose supports run this week (issue 11)."""

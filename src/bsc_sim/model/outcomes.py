@@ -20,6 +20,7 @@ import pandas as pd
 
 from .pdsa import DECISIONS, EVENT_COLUMNS
 from .population import KIND_NAMES, LEVELS, local_fit
+from .system import NEVER, busy_weeks
 
 
 def progress_scores(rec, end: int, cycles_by_program: np.ndarray, embedded_any: np.ndarray, pp) -> np.ndarray:
@@ -67,8 +68,12 @@ def summarize(model) -> dict[str, float]:
     gain_fu = rec.n_rooms_reached[last] / rec.n_rooms - rec.n_rooms_reached[0] / rec.n_rooms
     st = model.pop.staff
     # Sustained: reached when the collaborative ended and still reached at the end of follow-up.
-    # In a statewide system each classroom counts from its own cohort's end (the same week for one cohort).
-    sustained_rooms = float((rec.reached_at_cohort_end & rec.reached_at_followup).sum())
+    # In a statewide system each classroom counts from its own cohort's end to its own cohort's
+    # follow-up (followup_weeks later), as in one collaborative (issue 22).
+    if p.system.enabled:
+        sustained_rooms = float(cohort_followup_sustained(model)[0])
+    else:
+        sustained_rooms = float((rec.reached_at_cohort_end & rec.reached_at_followup).sum())
     # Programmes that improved by the end, and of them those that kept at least half of the
     # classrooms they gained (reached at the end, not at baseline) until the end of follow-up.
     room_prog, M = model.pop.classroom_program, rec.M
@@ -184,6 +189,24 @@ def lag_summary(model) -> dict[str, float]:
     }
 
 
+def cohort_followup_weeks(model) -> np.ndarray:
+    """(M,) each programme's own follow-up week: its cohort's end week + ``followup_weeks`` (``NEVER``
+    for programmes that never enrol)."""
+    sch = model.schedule
+    end = sch.cohort_start + sch.template.end_week + model.params.followup_weeks
+    return np.r_[end, NEVER][sch.program_cohort]
+
+
+def cohort_followup_sustained(model) -> tuple[int, int]:
+    """Classrooms reached at their cohort's end and again at their cohort's follow-up week, and the
+    classrooms whose follow-up week was simulated (a state cut off at its horizon misses some)."""
+    rec = model.components["measure"]
+    fu = cohort_followup_weeks(model)
+    seen = np.flatnonzero(fu < rec.H)
+    sustained = int(rec.n_rooms_sustained[fu[seen], seen].sum())
+    return sustained, int(model.pop.programs.n_classrooms[seen].sum())
+
+
 def system_summary(model, total_cost: float) -> dict[str, float]:
     """Scalar outcomes of the system level (issue 11); one region and one cohort for a single collaborative.
 
@@ -206,6 +229,28 @@ def system_summary(model, total_cost: float) -> dict[str, float]:
         "n_children_reached_followup": kids_reached,
         "frac_children_reached_followup": _share(kids_reached, children),
         "cost_per_child_reached": total_cost / kids_reached if kids_reached > 0 else float("nan"),
+    }
+
+
+def state_readings(model) -> dict[str, float]:
+    """What a state planner reads beyond the summary (issue 22; the summary's keys stay those of one
+    collaborative): enrolment the schedule meant (``system.enrol_frac`` of each region) against what
+    started, classrooms reached in the last week cohorts may start (``system.horizon_weeks`` - 1),
+    the share of enrolled classrooms whose own follow-up week was simulated, and the weeks simulated."""
+    sch, rec, s = model.schedule, model.components["measure"], model.params.system
+    enrolled = sch.program_cohort >= 0
+    target = float(sch.n_enrol_target if sch.n_enrol_target >= 0 else enrolled.sum())
+    at = (min(s.horizon_weeks, rec.H) if s.enabled else rec.H) - 1
+    rooms = float(model.pop.programs.n_classrooms.sum())
+    enrolled_rooms = float(model.pop.programs.n_classrooms[enrolled].sum())
+    return {
+        "n_programs_enrol_target": target,
+        "frac_programs_enrol_target": _share(target, len(enrolled)),
+        "n_programs_enrol_shortfall": target - float(enrolled.sum()),
+        "frac_classrooms_enrolled": _share(enrolled_rooms, rooms),
+        "frac_classrooms_reached_horizon": _share(float(rec.n_rooms_reached[at].sum()), rooms),
+        "frac_classrooms_followup_observed": _share(float(cohort_followup_sustained(model)[1]), enrolled_rooms),
+        "n_weeks_simulated": float(rec.H),
     }
 
 
@@ -264,6 +309,71 @@ def coverage(regions: pd.DataFrame) -> pd.DataFrame:
     df["frac_classrooms_reached"] = df["n_classrooms_reached"] / df["n_classrooms"]
     df["frac_classrooms_sustained"] = df["n_classrooms_sustained"] / df["n_classrooms"]
     df["cum_cost_usd"] = df["cost_usd"].cumsum()
+    return df
+
+
+def years_table(model) -> pd.DataFrame:
+    """One row per simulated year of a finished model (see :func:`years_from_tables`)."""
+    return years_from_tables(model.ledger.to_frame(), regions_table(model), model.schedule.table(), model.params,
+                             model.components["measure"].H)
+
+
+def years_from_tables(costs: pd.DataFrame, regions: pd.DataFrame, cohorts: pd.DataFrame, params,
+                      n_weeks: int) -> pd.DataFrame:
+    """One row per simulated year (52 weeks; the last may be shorter): cost by category (USD, the
+    year's sum), cohorts and programmes starting and enrolled so far, the faculty the running cohorts
+    need at the year's busiest week and the faculty the regions have then, the full-time coaches the
+    year's coaching hours need, and the shares of the state's classrooms reached and sustained
+    (reached at their cohort's end and still) in the year's last week (issue 22).
+
+    Built from a run's tables (``RunResult.costs``, ``.regions``, ``meta["cohorts"]``), so a saved
+    run gives it too: ``bsc-sim run design=statewide`` writes it as ``years.csv``.
+    """
+    from .costs import CATEGORIES
+    from .calendar import build_calendar
+
+    p, s, H = params, params.system, int(n_weeks)
+    n_years = -(-H // 52)
+    first = np.arange(n_years) * 52
+    last = np.minimum(first + 52, H) - 1
+    cost = np.zeros((n_years, len(CATEGORIES)))
+    if len(costs):
+        cat = pd.Categorical(costs["category"], categories=list(CATEGORIES)).codes
+        np.add.at(cost, (costs["week"].to_numpy(np.int64) // 52, cat), costs["cost_usd"].to_numpy(np.float64))
+    start = np.asarray(cohorts["start_week"], dtype=np.int64)
+    region = np.asarray(cohorts["region"], dtype=np.int64)
+    size = np.asarray(cohorts["n_programs"], dtype=np.float64)
+    starts = np.bincount(start // 52, minlength=n_years)[:n_years]
+    progs = np.bincount(start // 52, weights=size, minlength=n_years)[:n_years]
+    # Faculty busy each week: each region's running cohorts x faculty per cohort / cohorts a faculty leads.
+    busy = busy_weeks(p, build_calendar(p))
+    weeks = np.arange(H)
+    per_cohort = max(1, p.costs.n_faculty)
+    need = np.zeros(H)
+    for r in np.unique(region):
+        mine = start[region == r]
+        running = ((weeks[:, None] >= mine[None, :]) & (weeks[:, None] < mine[None, :] + busy)).sum(axis=1)
+        need += np.ceil(running * per_cohort / s.cohorts_per_faculty)
+    n_regions = s.n_regions if s.enabled else 1
+    have = n_regions * (s.faculty_per_region + np.where(weeks >= s.faculty_training_weeks, s.new_faculty_per_region, 0))
+    coach_hours = cost[:, CATEGORIES.index("coaching")] / p.costs.coach_hourly if p.costs.coach_hourly > 0 else 0.0
+    state = regions.groupby("week")[["n_classrooms", "n_classrooms_reached", "n_classrooms_sustained"]].sum()
+    state = state.reindex(last)
+    df = pd.DataFrame({
+        "year": np.arange(1, n_years + 1, dtype=np.int64), "first_week": first.astype(np.int64),
+        "last_week": last.astype(np.int64),
+        "n_cohorts_started": starts.astype(np.int64), "n_programs_starting": progs.astype(np.int64),
+        "n_programs_enrolled_cum": np.cumsum(progs).astype(np.int64),
+        "faculty_needed_peak": np.maximum.reduceat(need, first).astype(np.int64),
+        "faculty_available": np.maximum.reduceat(have, first).astype(np.int64),
+        "coaches_needed": np.asarray(coach_hours, dtype=np.float64) / s.coach_hours_per_year
+        * 52 / (last - first + 1),
+        "frac_classrooms_reached": (state["n_classrooms_reached"] / state["n_classrooms"]).to_numpy(np.float64),
+        "frac_classrooms_sustained": (state["n_classrooms_sustained"] / state["n_classrooms"]).to_numpy(np.float64),
+    })
+    for k, name in enumerate(CATEGORIES):
+        df[f"cost_{name}"] = cost[:, k]
+    df["cost_total"] = cost.sum(axis=1)
     return df
 
 

@@ -15,7 +15,8 @@ __all__ = ["build_report", "render_report", "cmd_report", "REPORT_FILE"]
 REPORT_FILE = "report.html"
 USAGE = f"""usage: bsc-sim report out_dir=PATH [question=TEXT]
 
-Turn the experiment store at PATH (written by bsc-sim compare, sweep or sensitivity) into one
+Turn the experiment store at PATH (written by bsc-sim compare, sweep or sensitivity, or the out_dir
+of bsc-sim plan, whose report has a plan section) into one
 self-contained page, PATH/report.html: the question, the designs compared, the headline table
 with intervals, the cost-effectiveness plane and acceptability curve, the cost breakdown, the
 assumptions behind the numbers, and how they were made. Figures are embedded; the page fetches
@@ -39,6 +40,8 @@ def _store_info(root: Path) -> dict[str, Any]:
     if not root.is_dir():
         raise ParamError(f"{shown}: is a file, not an experiment store")
     info_path = root / "experiment.json"
+    if not info_path.is_file() and (root / "plan.json").is_file() and (root / "plans.csv").is_file():
+        info_path = root / "plan.json"   # a bsc-sim plan's out_dir (issue 22)
     if not info_path.is_file():
         raise ParamError(f"{shown}: is not an experiment store (no experiment.json); give the out_dir of a "
                          "bsc-sim compare, sweep or sensitivity")
@@ -48,6 +51,8 @@ def _store_info(root: Path) -> dict[str, Any]:
         raise ParamError(f"{shown}: cannot read experiment.json ({getattr(exc, 'strerror', None) or exc})") from None
     if not isinstance(info, dict) or "kind" not in info:
         raise ParamError(f"{shown}: experiment.json does not describe an experiment")
+    if info["kind"] == "plan":
+        return info
     if not (root / "results.csv").is_file() and info["kind"] not in ("compare", "sweep", "sensitivity"):
         raise ParamError(f"{shown}: holds a bsc-sim {info['kind']} store, which has no report; report covers the "
                          "stores of bsc-sim compare, sweep and sensitivity")

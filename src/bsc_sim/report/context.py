@@ -315,6 +315,15 @@ def _breakdown_figure(wide: pd.DataFrame, designs: list[str], scope: str = "coho
 
 def _uncertainty(info: dict[str, Any], n: int | None) -> dict[str, str]:
     kind = info.get("uncertainty") or "none"
+    if info.get("kind") == "plan":  # bsc-sim plan: worlds drawn from the posterior, the prior, or none
+        worlds = {"posterior": "rows of the posterior (configs/posterior/draws.csv), drawn by their weights",
+                  "table": "rows of the table of worlds given (draws=), drawn by their weights",
+                  "prior": "draws from the prior ranges of configs/uncertainty/default.yaml",
+                  "none": "the same parameters (seeds only)"}.get(info.get("worlds", ""), "?")
+        return {"kind": kind, "title": f"Each candidate ran on the same {info.get('replications', '?')} worlds",
+                "text": f"The worlds are {worlds}, each with its own seed and the same for every candidate and for "
+                        "business as usual. A chance is the share of those worlds in which a candidate met the "
+                        "target; its 95% interval (Wilson) says how little a few worlds pin it down."}
     reps = f"{n} replicates" if n else "the replicates"
     if kind == "posterior":
         return {"kind": "parameters", "title": "The intervals include what calibration left uncertain",
@@ -363,6 +372,10 @@ def _command(info: dict[str, Any], root: Path, ce: pd.DataFrame | None) -> str:
                 parts.append(f"effect={row['effect']}")
         parts += [f"replications={info.get('replications')}", f"seed={info.get('seed')}", _uncertainty_setting(info),
                   *info.get("overrides", [])]
+    elif kind == "plan":
+        parts = ["bsc-sim plan", *[f"{k}={info[k]}" for k in ("target", "by_year", "budget_per_year", "confidence",
+                                                              "replications", "seed") if info.get(k) is not None],
+                 f"trials={info.get('trials_complete')}", *info.get("overrides", [])]
     else:
         parts = [f"bsc-sim {kind} experiment={info.get('experiment', '?')}",
                  *[f"{k}={info[k]}" for k in ("replications", "seed") if k in info], *info.get("overrides", [])]
@@ -457,6 +470,44 @@ def _study_next(root: Path) -> dict[str, Any] | None:
             "figure": _png(root / "voi.png") if (root / "voi.png").is_file() else None}
 
 
+def _plan(root: Path) -> dict[str, Any] | None:
+    """The plan section from a ``bsc-sim plan`` out_dir's plans.csv (None without one): the recommended
+    schedule with its chance, the cheapest candidates, and its yearly budget (budget_by_year.csv)."""
+    plans = _read_csv(root, "plans.csv")
+    if plans is None or "chance_reached" not in plans:
+        return None
+    info = json.loads((root / "plan.json").read_text()) if (root / "plan.json").is_file() else {}
+    levers = list(info.get("levers", {})) or [c for c in plans.columns[2:] if c in (
+        "cohorts_per_wave", "wave_interval", "cohort_size", "faculty", "hire", "enrol_frac", "selection",
+        "followup_support", "modality")]
+    target, year, conf = info.get("target"), info.get("by_year"), info.get("confidence", 0.8)
+    rec = plans[plans["recommended"]] if "recommended" in plans else plans.iloc[:0]
+    sentence = "No candidate is within the budget."
+    if len(rec):
+        r = rec.iloc[0]
+        sure = r["chance_reached"] >= conf
+        sentence = (f"{'Recommended' if sure else f'No candidate met the target with a {conf:.0%} chance; the most likely is'} "
+                    f"{r['plan']} ({', '.join(f'{k} {r[k]}' for k in levers)}): it reaches {r['reached_mean']:.1%} of the "
+                    f"state's classrooms by year {year} ({100 * r['reached_vs_bau_mean']:+.1f} points on business as usual), with a "
+                    f"{r['chance_reached']:.0%} chance of at least {target:.0%} (95% interval {r['chance_reached_low']:.0%}-"
+                    f"{r['chance_reached_high']:.0%} over {int(r['n_worlds'])} worlds), and sustains {r['sustained_mean']:.1%}; "
+                    f"it costs {usd(r['cost_total'])} in all, {usd(r['cost_peak_year'])} in its costliest year.")
+        if r["enrolled"] + 1e-9 < r["enrol_target"]:
+            sentence += (f" Its schedule enrols {r['enrolled']:.1%} of programmes, short of the {r['enrol_target']:.1%} it "
+                         "invites: cohorts planned after the horizon never start.")
+    cols = ["plan", *levers, "reached_mean", "reached_vs_bau_mean", "chance_reached", "sustained_mean",
+            "chance_sustained", "cost_total", "cost_peak_year", "faculty_peak"]
+    table = plans.sort_values("cost_total")[[c for c in cols if c in plans]]
+    budget = _read_csv(root, "budget_by_year.csv")
+    bcols = [c for c in ("year", "cost_total", "faculty_needed_peak", "faculty_available", "coaches_needed",
+                         "n_programs_enrolled_cum", "frac_classrooms_reached", "frac_classrooms_sustained")
+             if budget is not None and c in budget]
+    return {"sentence": sentence, "question": info.get("question", ""), "n": len(plans),
+            "table": _table_html(table, limit=20),
+            "budget": _table_html(budget[bcols]) if budget is not None and len(budget) else "",
+            "figure": _png(root / "plan.png") if (root / "plan.png").is_file() else None}
+
+
 def report_context(root: Path, info: dict[str, Any], *, question: str | None = None) -> dict[str, Any]:
     """Everything the template shows, for the store at ``root`` whose ``experiment.json`` is ``info``."""
     kind = info.get("kind", "experiment")
@@ -467,7 +518,7 @@ def report_context(root: Path, info: dict[str, Any], *, question: str | None = N
     replicates = int(results["replicate"].nunique()) if results is not None and "replicate" in results else None
     context: dict[str, Any] = {
         "kind": kind, "title": {"compare": "Comparing designs", "sweep": "A parameter sweep",
-                                "sensitivity": "Which parameters matter"}.get(kind, "An experiment"),
+                                "sensitivity": "Which parameters matter", "plan": "A state's plan"}.get(kind, "An experiment"),
         "question": question or (info.get("question") if kind != "compare" else None)
         or (_compare_question(info, ce) if kind == "compare" else "What the experiment shows"),
         "designs": _designs(root, info) if kind == "compare" else [],
@@ -484,6 +535,7 @@ def report_context(root: Path, info: dict[str, Any], *, question: str | None = N
     }
     context["headline_columns"], context["headline_rows"] = _headline(comparison, ce, scope)
     context["study_next"] = _study_next(root)
+    context["plan"] = _plan(root)
     if ce is not None and ce["wtp"].notna().any():
         row = ce[ce["wtp"].notna()].iloc[0]
         context["wtp"] = {"value": usd(row["wtp"]), "unit": EFFECTS[row["effect"]].unit,
