@@ -61,6 +61,23 @@ def _figure(fig) -> Callable[[Path], object]:
     return write
 
 
+FIGURES = "bsc_sim.experiments.figures"
+
+
+def _drawn(pool, job: tuple[str, str, tuple, dict]) -> Callable[[Path], object]:
+    """The writer of a figure job (:mod:`.render`): drawn now, here, without a pool; with one, handed
+    to an idle worker at once (the workers draw side by side while this process goes on with the
+    tables) and its PNG written when the analysis is published."""
+    if pool is None:
+        from .render import figure
+
+        return _figure(figure(*job))
+    from .runner import call
+
+    future = pool.submit(call, "bsc_sim.experiments.render", "png", *job)
+    return lambda path: path.write_bytes(future.result())
+
+
 @contextmanager
 def _experiment(specs: Sequence, out_dir: Path, description: dict, *, executor: ExecutorSpec | None,
                 progress: bool, checkpoint_every: int | None, wait_for_lock: bool, memory_limit: int | str | None,
@@ -209,10 +226,10 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
             "comparison.csv": _csv(comparison),
             "results.csv": _csv(run.results),
             "designs.csv": _csv(pd.DataFrame([d.describe() for d in resolved])),
-            "differences.png": _figure(_figures().plot_differences(comparison, KEY_OUTCOMES)),
-            "adoption_curves.png": _figure(_figures().plot_curve_bands(
-                bands, session_weeks=sessions, end_week=end_week,
-                title=f"Classrooms reached over time ({replications} replicates per design)")),
+            "differences.png": _drawn(pool, (FIGURES, "plot_differences", (comparison, KEY_OUTCOMES), {})),
+            "adoption_curves.png": _drawn(pool, (FIGURES, "plot_curve_bands", (bands,), dict(
+                session_weeks=sessions, end_week=end_week,
+                title=f"Classrooms reached over time ({replications} replicates per design)"))),
         }
         ce = None
         if ref_label is not None:
@@ -226,7 +243,7 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
             files["switch_prices.csv"] = _csv(ce.switches)
             if ce.budget is not None:
                 files["budget.csv"] = _csv(ce.budget)
-            files.update({name: _figure(fig) for name, fig in ce.figures().items()})
+            files.update({name: _drawn(pool, job) for name, job in ce.figure_jobs().items()})
         flipped = None
         if description.get("uncertainty") == "parameters":  # each replicate one drawn world: what flips the ranking
             from .ce_outputs import flip_outputs
