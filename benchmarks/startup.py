@@ -82,7 +82,7 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-RUN_IMPORTS = "import numpy, pandas, mesa, hydra.compose, matplotlib.figure, pyarrow.parquet"
+RUN_IMPORTS = "import numpy, pandas, mesa, matplotlib.figure, pyarrow.parquet"
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
