@@ -9,9 +9,9 @@ up to its first dispatch), which a busy machine disturbs much less than the wall
 
 * ``numpy+pandas``: ``python -c "import numpy, pandas"``, the yardstick;
 * ``import cli``: ``python -c "import bsc_sim.cli"``;
-* ``run's imports``: ``python -c "import numpy, pandas, mesa, hydra.compose, matplotlib.figure,
-  pyarrow.parquet"``, the third-party imports ``run`` cannot do without (Mesa brings networkx,
-  scipy.sparse and scipy.spatial): the floor under ``run``;
+* ``run's imports``: ``python -c "import numpy, pandas, mesa, matplotlib.figure, pyarrow.parquet"``,
+  the third-party imports ``run`` cannot do without (Mesa brings networkx, scipy.sparse and
+  scipy.spatial; Hydra is not among them since a kept composition needs none): the floor under ``run``;
 * ``run``: ``bsc-sim run cohort.n_programs=2`` into a new directory (the whole command: compose,
   simulate, write the tables and adoption.png), with the composed config kept on disk by an
   earlier command (``BSC_SIM_CACHE_DIR`` at a directory of this benchmark, filled in the warm-up
