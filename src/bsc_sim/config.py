@@ -303,8 +303,8 @@ def _read_cached(key: tuple[str, tuple[str, ...]]) -> dict[str, Any] | None:
         if not isinstance(kept, dict) or kept.get("stamp") != stamp or not isinstance(kept.get("config"), dict):
             return None
         data = kept["config"]
-    except (OSError, ValueError, TypeError, AttributeError):
-        return None
+    except (OSError, ValueError, TypeError, AttributeError, RuntimeError, KeyError):
+        return None  # (RuntimeError: no home directory to find a cache in)
     if any(True for _ in interpolated_keys(data)):
         return None  # never written so; a file edited by hand is not trusted
     return data
@@ -334,7 +334,7 @@ def _write_cached(key: tuple[str, tuple[str, ...]], data: dict[str, Any]) -> Non
         kept = sorted(path.parent.glob("*.json"), key=lambda p: p.stat().st_mtime_ns)
         for old in kept[:max(0, len(kept) - _CACHE_MAX_FILES)]:
             old.unlink(missing_ok=True)
-    except (OSError, ValueError, TypeError):
+    except (OSError, ValueError, TypeError, RuntimeError):
         return
 
 

@@ -170,3 +170,18 @@ def test_run_settings_set_after_composing_equal_hydras_reading(tmp_path, monkeyp
     model, settings = config._split_settings(["out_dir=outputs/x", "seed=3"])
     assert model == ["seed=3"] and settings == {"out_dir": "outputs/x"}
     assert config._split_settings(["out_dir=a/b", "out_dir=c/d"]) == (["out_dir=a/b", "out_dir=c/d"], {})
+
+
+def test_without_a_home_directory_configs_are_composed_as_ever(tmp_path, monkeypatch):
+    """No cache directory can be found (no $HOME, no setting): nothing is kept, nothing fails."""
+    from pathlib import Path
+
+    config, _ = _copied_configs(tmp_path, monkeypatch)
+    monkeypatch.delenv(config.CACHE_ENV)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert config.compose_config(["design=coach", "seed=4"])["seed"] == 4
