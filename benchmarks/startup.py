@@ -9,11 +9,14 @@ up to its first dispatch), which a busy machine disturbs much less than the wall
 
 * ``numpy+pandas``: ``python -c "import numpy, pandas"``, the yardstick;
 * ``import cli``: ``python -c "import bsc_sim.cli"``;
-* ``run's imports``: ``python -c "import numpy, pandas, mesa, hydra.compose, matplotlib.figure,
-  pyarrow.parquet"``, the third-party imports ``run`` cannot do without (Mesa brings networkx,
-  scipy.sparse and scipy.spatial): the floor under ``run``;
+* ``run's imports``: ``python -c "import numpy, pandas, mesa, matplotlib.figure, pyarrow.parquet"``,
+  the third-party imports ``run`` cannot do without (Mesa brings networkx, scipy.sparse and
+  scipy.spatial; Hydra is not among them since a kept composition needs none): the floor under ``run``;
 * ``run``: ``bsc-sim run cohort.n_programs=2`` into a new directory (the whole command: compose,
-  simulate, write the tables and adoption.png);
+  simulate, write the tables and adoption.png), with the composed config kept on disk by an
+  earlier command (``BSC_SIM_CACHE_DIR`` at a directory of this benchmark, filled in the warm-up
+  round; a tree without that cache composes every time);
+* ``run, composing``: the same with ``BSC_SIM_CACHE_DIR=none`` (Hydra composes, as on a first run);
 * ``compare``: ``bsc-sim compare designs=[bsc] replications=20 executor.workers=2`` (40 runs with
   the reference): *first dispatch* is the time from the process's start to the first run handed to
   a worker (the command's start-up), *whole* the whole command.
@@ -79,7 +82,7 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-RUN_IMPORTS = "import numpy, pandas, mesa, hydra.compose, matplotlib.figure, pyarrow.parquet"
+RUN_IMPORTS = "import numpy, pandas, mesa, matplotlib.figure, pyarrow.parquet"
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
@@ -102,7 +105,8 @@ def compare_times(out: Path, env: dict[str, str]) -> dict:
 
 
 def environment(src: Path | None, condition: str, empty_cache: Path) -> dict[str, str]:
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg"}
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg",
+           "BSC_SIM_CACHE_DIR": str(empty_cache.parent / "config-cache")}
     env.pop("PYTHONPYCACHEPREFIX", None)
     if condition == "source":
         env["PYTHONPYCACHEPREFIX"] = str(empty_cache)
@@ -122,8 +126,9 @@ def one_round(tree: str, src: Path | None, condition: str, scratch: Path, cases:
         commands = {"numpy+pandas": [py, "-c", "import numpy, pandas"], "import cli": [py, "-c", "import bsc_sim.cli"],
                     "run's imports": [py, "-c", RUN_IMPORTS],
                     "run": [str(BSC_SIM), "run", "cohort.n_programs=2", f"out_dir={out}"]}
+        commands["run, composing"] = commands["run"]
         if case in commands:
-            wall, cpu = timed(commands[case], env)
+            wall, cpu = timed(commands[case], {**env, "BSC_SIM_CACHE_DIR": "none"} if case == "run, composing" else env)
             got.setdefault(case, []).append(wall)
             got.setdefault(f"{case} (CPU)", []).append(cpu)
         elif case == "compare":
@@ -160,7 +165,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--rev", default=BEFORE_ISSUE_19,
                     help=f"an earlier revision to time as well (default {BEFORE_ISSUE_19}; none: this tree only)")
     ap.add_argument("--reps", type=int, default=3, help="repetitions of every case (default 3)")
-    cases = ["numpy+pandas", "import cli", "run's imports", "run", "compare"]
+    cases = ["numpy+pandas", "import cli", "run's imports", "run", "run, composing", "compare"]
     ap.add_argument("--cases", nargs="+", default=cases, choices=cases)
     ap.add_argument("--conditions", nargs="+", default=["compiled", "source"], choices=["compiled", "source"])
     args = ap.parse_args(argv)
@@ -198,12 +203,12 @@ def main(argv: list[str] | None = None) -> None:
     print(f"bsc_sim start-up | {platform.node()} | {os.cpu_count()} CPUs | Python {platform.python_version()} | "
           f"{time.strftime('%Y-%m-%d %H:%M')} | load {load0:.1f} -> {os.getloadavg()[0]:.1f} | {minutes:.1f} min")
     print(f"{compiled_share()}; {args.reps} repetitions, median (min-max) wall seconds per fresh process\n")
-    rows = [case for base in ("numpy+pandas", "import cli", "run's imports", "run", "compare: first dispatch",
-                              "compare: whole")
+    rows = [case for base in ("numpy+pandas", "import cli", "run's imports", "run", "run, composing",
+                              "compare: first dispatch", "compare: whole")
             for case in (base, f"{base} (CPU)") if any(case in got for got in samples.values())]
     columns = list(samples)
     labels = [f"{tree}, {cond}" for tree, cond in columns]
-    width = max(len(r) for r in [*rows, "run's imports / numpy+pandas (CPU)"])
+    width = max(len(r) for r in [*rows, "run, composing / numpy+pandas (CPU)"])
     print(f"| {'case':<{width}} | " + " | ".join(labels) + " |")
     print(f"|{'-' * (width + 2)}|" + "|".join("-" * (len(lab) + 1) + ":" for lab in labels) + "|")
     for case in rows:
@@ -213,7 +218,7 @@ def main(argv: list[str] | None = None) -> None:
             cell = f"{statistics.median(xs):.2f} ({min(xs):.2f}-{max(xs):.2f})" if xs else "-"
             cells.append(f"{cell:>{len(lab)}}")
         print(f"| {case:<{width}} | " + " | ".join(cells) + " |")
-    for case in ("run's imports", "run"):
+    for case in ("run's imports", "run", "run, composing"):
         for suffix in ("", " (CPU)"):
             if f"numpy+pandas{suffix}" not in rows or f"{case}{suffix}" not in rows:
                 continue

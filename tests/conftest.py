@@ -10,6 +10,23 @@ matplotlib.use("Agg")
 from bsc_sim import load_params  # noqa: E402
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _composition_cache(tmp_path_factory):
+    """Compositions kept on disk (bsc_sim.config) go to a directory of this session, never the
+    user's cache (subprocesses started by tests inherit the setting)."""
+    import os
+
+    from bsc_sim.config import CACHE_ENV
+
+    old = os.environ.get(CACHE_ENV)
+    os.environ[CACHE_ENV] = str(tmp_path_factory.mktemp("bsc-sim-cache"))
+    yield
+    if old is None:
+        os.environ.pop(CACHE_ENV, None)
+    else:
+        os.environ[CACHE_ENV] = old
+
+
 @pytest.fixture(scope="session")
 def default_params():
     return load_params()

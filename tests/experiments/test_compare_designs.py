@@ -199,3 +199,32 @@ def test_compare_composes_each_design_once(tmp_path, monkeypatch, capsys):
     designs.resolve_design("bsc").params(["cohort.n_programs=1"])
     assert len(composed) == 2
     capsys.readouterr()
+
+
+def test_with_worker_processes_the_coordinator_imports_neither_model_nor_matplotlib_and_writes_the_same_files(
+        tmp_path):
+    """With the processes executor the workers draw the figures and give the calendars, so the
+    coordinator never imports the model or matplotlib; every file equals the serial executor's, byte
+    for byte (figures included)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from bsc_sim.cli import main; code = main(sys.argv[1:]); "
+            "print([m for m in ('matplotlib', 'bsc_sim.model', 'mesa') if m in sys.modules]); sys.exit(code)")
+    outputs = {}
+    for kind in ("serial", "processes"):
+        out = tmp_path / kind
+        args = ["compare", "designs=[bsc,coach]", "replications=3", "cohort.n_programs=3", "followup_weeks=8",
+                f"executor={kind}", "executor.workers=2", "progress=false", f"out_dir={out}"]
+        done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                              env={**os.environ, "MPLBACKEND": "Agg"}, timeout=600)
+        assert done.returncode == 0, done.stderr
+        outputs[kind] = (out, done.stdout.strip().splitlines()[-1])
+    assert outputs["processes"][1] == "[]"
+    assert "matplotlib" in outputs["serial"][1]  # the serial coordinator draws (and runs the model) itself
+    names = sorted(p.name for p in outputs["serial"][0].iterdir() if p.suffix in (".csv", ".png"))
+    assert "differences.png" in names and "ce_plane.png" in names
+    assert names == sorted(p.name for p in outputs["processes"][0].iterdir() if p.suffix in (".csv", ".png"))
+    for name in names:
+        assert (outputs["serial"][0] / name).read_bytes() == (outputs["processes"][0] / name).read_bytes(), name

@@ -213,3 +213,19 @@ def test_an_existing_dask_cluster_by_address_gives_the_same_results(specs, tmp_p
         run = run_experiment(specs, tmp_path / "remote", executor=remote, progress=False)
     for a, b in zip(_deterministic(serial), _deterministic(run)):
         pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_finished_store_starts_no_workers(specs, tmp_path, monkeypatch):
+    """Re-running a finished experiment (to redo its analysis) opens no executor: nothing is left to
+    run, and starting worker processes would be the slowest part of it."""
+    import bsc_sim.experiments.runner as runner
+
+    first = run_experiment(specs[:2], tmp_path / "out", executor=ExecutorSpec("serial"), progress=False)
+
+    def refuse(spec):
+        raise AssertionError("an executor was opened for a finished store")
+
+    monkeypatch.setattr(runner, "open_executor", refuse)
+    again = run_experiment(specs[:2], tmp_path / "out", executor=ExecutorSpec("processes", workers=2), progress=False)
+    assert again.ok and again.n_ran == 0 and again.n_skipped == 2
+    pd.testing.assert_frame_equal(again.results, first.results)

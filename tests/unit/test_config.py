@@ -115,3 +115,73 @@ def test_a_composition_is_remembered_only_while_nothing_it_read_changes(tmp_path
     coach.write_text(text.replace("design: coach", "design: coaxh"))   # same length, new content
     assert config.compose_config(["design=coach"])["design"] == "coaxh" and len(calls) == 2
     assert load_params(["design=coach", "cohort.n_programs=3"]).cohort.n_programs == 3
+
+
+def _copied_configs(tmp_path, monkeypatch):
+    import shutil
+
+    import bsc_sim.config as config
+
+    root = tmp_path / "configs"
+    shutil.copytree(config.config_dir(), root)
+    monkeypatch.setattr(config, "config_dir", lambda: root)
+    monkeypatch.setenv(config.CACHE_ENV, str(tmp_path / "cache"))
+    return config, root
+
+
+def test_a_composition_kept_on_disk_is_used_without_hydra_and_never_when_stale(tmp_path, monkeypatch):
+    """A later process (here: the memory cleared) gets the same config from disk without composing;
+    after a config file changes it composes again; a damaged file is ignored; `none` keeps nothing."""
+    config, root = _copied_configs(tmp_path, monkeypatch)
+    composed = []
+    real = config._compose
+    monkeypatch.setattr(config, "_compose", lambda overrides: (composed.append(list(overrides)), real(overrides))[1])
+    overrides = ["design=coach", "cohort.n_programs=3", "collaborative.modality=virtual"]
+    first = config.compose_config(overrides)
+    assert composed == [overrides] and len(list((tmp_path / "cache" / "compose").glob("*.json"))) == 1
+    config._COMPOSED.clear()
+    again = config.compose_config(overrides)
+    assert len(composed) == 1 and config._same(again, first)            # from disk, the same types too
+    coach = root / "design" / "coach.yaml"
+    coach.write_text(coach.read_text().replace("design: coach", "design: coaxh"))
+    config._COMPOSED.clear()
+    assert config.compose_config(overrides)["design"] == "coaxh" and len(composed) == 2
+    for kept in (tmp_path / "cache" / "compose").glob("*.json"):
+        kept.write_text(kept.read_text()[:-20])                          # cut short: not JSON any more
+    config._COMPOSED.clear()
+    assert config._same(config.compose_config(overrides), config._compose(overrides)) and len(composed) == 4
+    monkeypatch.setenv(config.CACHE_ENV, "none")
+    config._COMPOSED.clear()
+    config.compose_config(["design=training"])
+    assert config.cache_dir() is None and len(composed) == 5
+
+
+@pytest.mark.parametrize("value", ["outputs/coach20", "/tmp/a-b.c/d", "./out", "out", "a.b-c", "Null2", "e5",
+                                   "8GiB", "500MB", "none", "null", "true", "1e3", "12", "'quoted'", "inf"])
+def test_run_settings_set_after_composing_equal_hydras_reading(tmp_path, monkeypatch, value):
+    """out_dir and memory_limit with plain values are set after composing (a new out_dir needs no new
+    composition); the result equals Hydra's own reading of the override, types included."""
+    config, _ = _copied_configs(tmp_path, monkeypatch)
+    for key in ("out_dir", "memory_limit"):
+        overrides = ["design=coach", f"{key}={value}"]
+        hydra_reading = config._compose(overrides)
+        config._COMPOSED.clear()
+        assert config._same(config.compose_config(overrides), hydra_reading)
+    model, settings = config._split_settings(["out_dir=outputs/x", "seed=3"])
+    assert model == ["seed=3"] and settings == {"out_dir": "outputs/x"}
+    assert config._split_settings(["out_dir=a/b", "out_dir=c/d"]) == (["out_dir=a/b", "out_dir=c/d"], {})
+
+
+def test_without_a_home_directory_configs_are_composed_as_ever(tmp_path, monkeypatch):
+    """No cache directory can be found (no $HOME, no setting): nothing is kept, nothing fails."""
+    from pathlib import Path
+
+    config, _ = _copied_configs(tmp_path, monkeypatch)
+    monkeypatch.delenv(config.CACHE_ENV)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert config.compose_config(["design=coach", "seed=4"])["seed"] == 4

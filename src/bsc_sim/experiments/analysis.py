@@ -62,16 +62,67 @@ def _figure(fig) -> Callable[[Path], object]:
     return write
 
 
+FIGURES = "bsc_sim.experiments.figures"
+
+
+def _drawn(pool, job: tuple[str, str, tuple, dict]) -> Callable[[Path], object]:
+    """The writer of a figure job (:mod:`.render`): drawn now, here, without a pool; with one, handed
+    to an idle worker at once (the workers draw side by side while this process goes on with the
+    tables) and its PNG written when the analysis is published."""
+    if pool is None:
+        from .render import figure
+
+        return _figure(figure(*job))
+    from .runner import call
+
+    future = pool.submit(call, "bsc_sim.experiments.render", "png", *job)
+    return lambda path: path.write_bytes(future.result())
+
+
 @contextmanager
 def _experiment(specs: Sequence, out_dir: Path, description: dict, *, executor: ExecutorSpec | None,
                 progress: bool, checkpoint_every: int | None, wait_for_lock: bool, memory_limit: int | str | None,
-                overwrite: bool) -> Iterator[ExperimentRun]:
+                overwrite: bool, pool=None) -> Iterator[ExperimentRun]:
     """Refuse a bad ``out_dir`` or too large runs read-only, then hold the store's lock through the
-    runs and the analysis done in the block."""
+    runs and the analysis done in the block (on ``pool`` if one is open already)."""
     check_before_writing(specs, out_dir, executor or ExecutorSpec(), memory_limit, overwrite=overwrite)
     with store_lock(out_dir, wait=wait_for_lock):
         yield run_experiment(specs, out_dir, executor=executor, description=description, progress=progress,
-                             checkpoint_every=checkpoint_every, memory_limit=memory_limit, overwrite=overwrite)
+                             checkpoint_every=checkpoint_every, memory_limit=memory_limit, overwrite=overwrite,
+                             pool=pool)
+
+
+@contextmanager
+def _local_pool(specs: Sequence, out_dir: Path, executor: ExecutorSpec | None, overwrite: bool) -> Iterator:
+    """The local worker pool, opened here when runs are left to do, so that the analysis can also ask
+    its workers (which have the model imported) instead of importing the model in this process;
+    None for the serial and Dask executors and for a finished store (no workers needed)."""
+    from .store import ExperimentStore
+
+    executor = executor or ExecutorSpec()
+    if executor.kind != "processes" or len(ExperimentStore(out_dir).check(specs, overwrite=overwrite)) == len(specs):
+        yield None
+        return
+    from .executors import open_executor
+
+    with open_executor(executor) as pool:
+        yield pool
+
+
+def _calendar_marks(pool, params: Sequence) -> Callable[[], tuple[list[int], int | None]]:
+    """Sessions and end week shared by ``params`` (see :func:`.worker.calendar_marks`): asked of a
+    worker of ``pool`` at once (it answers while runs go on), else computed here when needed."""
+    if pool is None:
+        def here():
+            from .worker import calendar_marks
+
+            return calendar_marks(params)
+
+        return here
+    from .runner import call
+
+    future = pool.submit(call, "bsc_sim.experiments.worker", "calendar_marks", list(params))
+    return future.result
 
 
 STORE_FILES = ["results.parquet", "curves.parquet", "runs.parquet", "manifest.json", "experiment.json", "specs.parquet"]
@@ -163,29 +214,26 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
         for design, own in pairs.items():
             print(f"{design} runs another cohort than {ref_label}: measured against {own} (its own cohort, "
                   "the same seeds)")
-    with _experiment(specs, out_dir, description, **options) as run:
+    with _local_pool(specs, out_dir, executor, overwrite) as pool, \
+            _experiment(specs, out_dir, description, pool=pool, **options) as run:
+        # Mark sessions and the end only where every design shares them (business as usual has none).
+        marks = _calendar_marks(pool, [specs[d * replications].params for d in range(len(resolved))])
         written = list(STORE_FILES)
         if not run.ok:
             return run, written
         outcomes = [o for o in summary_outcomes() if o in run.results and o not in PER_RUN_RATIOS]
         comparison = summarize_comparison(run.results, outcomes, labels, reference=ref_label, pairs=pairs)
-        from ..model.calendar import build_calendar
-
-        # Mark sessions and the end only where every design shares them (business as usual has none).
-        calendars = [build_calendar(specs[d * replications].params) for d in range(len(resolved))]
-        sessions = calendars[0].session_weeks() if all(c.session_weeks() == calendars[0].session_weeks()
-                                                       for c in calendars) else []
-        end_week = calendars[0].end_week if len({c.end_week for c in calendars}) == 1 else None
+        sessions, end_week = marks()
         bands = curve_bands(run.curves, run.results[["run_id", "design"]])
         files = {
             "comparison.csv": _csv(comparison.assign(uncertainty=description["uncertainty"],
                                                      intervals=intervals_note(description["uncertainty"]))),
             "results.csv": _csv(run.results),
             "designs.csv": _csv(pd.DataFrame([d.describe() for d in resolved])),
-            "differences.png": _figure(_figures().plot_differences(comparison, KEY_OUTCOMES)),
-            "adoption_curves.png": _figure(_figures().plot_curve_bands(
-                bands, session_weeks=sessions, end_week=end_week,
-                title=f"Classrooms reached over time ({replications} replicates per design)")),
+            "differences.png": _drawn(pool, (FIGURES, "plot_differences", (comparison, KEY_OUTCOMES), {})),
+            "adoption_curves.png": _drawn(pool, (FIGURES, "plot_curve_bands", (bands,), dict(
+                session_weeks=sessions, end_week=end_week,
+                title=f"Classrooms reached over time ({replications} replicates per design)"))),
         }
         ce = None
         if ref_label is not None:
@@ -199,7 +247,7 @@ def run_comparison(designs: Sequence[str], replications: int, seed: int, out_dir
             files["switch_prices.csv"] = _csv(ce.switches)
             if ce.budget is not None:
                 files["budget.csv"] = _csv(ce.budget)
-            files.update({name: _figure(fig) for name, fig in ce.figures().items()})
+            files.update({name: _drawn(pool, job) for name, job in ce.figure_jobs().items()})
         from .ce_outputs import flip_outputs, flips_table, ranking_outputs
 
         ranking = ranking_outputs(run.results, labels, effect=effect, uncertainty=description["uncertainty"],

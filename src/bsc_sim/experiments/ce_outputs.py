@@ -53,15 +53,22 @@ class CEOutputs:
 
     def figures(self) -> dict[str, object]:
         """``ce_plane.png`` and ``acceptability.png`` as Figures (only with a design besides the reference)."""
-        from .ce_figures import plot_acceptability, plot_ce_plane
+        from .render import figure
 
+        return {name: figure(*job) for name, job in self.figure_jobs().items()}
+
+    def figure_jobs(self) -> dict[str, tuple[str, str, tuple, dict]]:
+        """How to draw :meth:`figures`: (module, function, args, keyword args) per file, plain data
+        that a worker process can draw from (:mod:`.render`) without this object's methods."""
         if self.table["design"].nunique() < 2:
             return {}
         n = int(self.table["n_pairs"].max())
-        return {"ce_plane.png": plot_ce_plane(self.increments, self.table, wtp=self.wtp, decision_effect=self.effect,
-                                               scope=self.scope),
-                "acceptability.png": plot_acceptability(self.curve, wtp=self.wtp, effect=self.effect, n_pairs=n,
-                                                        method=self.method, switches=self.switches)}
+        module = "bsc_sim.experiments.ce_figures"
+        return {"ce_plane.png": (module, "plot_ce_plane", (self.increments, self.table),
+                                 {"wtp": self.wtp, "decision_effect": self.effect, "scope": self.scope}),
+                "acceptability.png": (module, "plot_acceptability", (self.curve,),
+                                      {"wtp": self.wtp, "effect": self.effect, "n_pairs": n, "method": self.method,
+                                       "switches": self.switches})}
 
 
 def ceac_method(uncertainty: str | None) -> str:

@@ -22,7 +22,7 @@ from .pool import WorkerDied
 from .specs import RunSpec
 from .store import ExperimentStore
 
-__all__ = ["ExperimentRun", "run_experiment", "execute_batch", "check_before_writing"]
+__all__ = ["ExperimentRun", "run_experiment", "execute_batch", "check_before_writing", "call"]
 
 
 @dataclass
@@ -77,6 +77,14 @@ def execute_batch(specs: Sequence[RunSpec], task: Callable[[RunSpec], dict[str, 
     if task is None:
         from .worker import execute as task
     return [task(spec) for spec in specs]
+
+
+def call(module: str, function: str, *args: Any) -> Any:
+    """``module.function(*args)``, importing ``module`` where this runs: a task for a worker that the
+    coordinator can send without importing ``module`` itself (e.g. the model)."""
+    import importlib
+
+    return getattr(importlib.import_module(module), function)(*args)
 
 
 def _progress(total: int, initial: int, desc: str, enabled: bool):
@@ -156,15 +164,20 @@ def run_experiment(
     store = ExperimentStore(out_dir)
     check_before_writing(specs, out_dir, executor, memory_limit, overwrite=overwrite)
     t0 = time.perf_counter()
-    with (nullcontext(pool) if pool is not None else open_executor(executor)) as ex, \
+    # Workers are started only when something is left to run (a finished store needs none), and
+    # before the store is written, so an executor that cannot start leaves nothing behind.
+    anything_to_run = len(store.check(specs, overwrite=overwrite)) < len(specs)
+    with (nullcontext(pool) if pool is not None or not anything_to_run else open_executor(executor)) as ex, \
             store_lock(out_dir, wait=wait_for_lock):
         done = store.check(specs, overwrite=overwrite)  # again, now that no other process can change it
         store.open(specs, {"created_by": "bsc_sim", **(description or {})}, overwrite=overwrite)
         todo = [s for s in specs if s.run_id not in done]
         n_retried = 0
         if todo:
-            with _progress(len(specs), len(specs) - len(todo), str((description or {}).get("kind", "runs")),
-                           progress) as bar:
+            # (ex is None only if the store lost runs since the first look: open the workers now)
+            with (nullcontext(ex) if ex is not None else open_executor(executor)) as ex, \
+                    _progress(len(specs), len(specs) - len(todo), str((description or {}).get("kind", "runs")),
+                              progress) as bar:
                 n_retried = _dispatch(ex, executor, todo, store, {s.run_id: s for s in specs}, bar, task,
                                       every=checkpoint_every or max(10, len(specs) // 50),
                                       seconds=checkpoint_seconds, max_attempts=max_attempts)

@@ -9,15 +9,17 @@ from __future__ import annotations
 import json
 import time
 import traceback
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from ..params import Params
 from ..results import RunResult
 from ..run import run_sim
 from .specs import RunSpec
 
-__all__ = ["execute", "cohort_curves", "CURVE_COLUMNS"]
+__all__ = ["execute", "cohort_curves", "calendar_marks", "CURVE_COLUMNS"]
 
 # Weekly cohort-level series kept per run (for adoption curves with bands).
 CURVE_COLUMNS = ("frac_classrooms_reached", "mean_culture", "mean_family_engagement")
@@ -54,3 +56,16 @@ def execute(spec: RunSpec) -> dict[str, Any]:
     except Exception as exc:  # noqa: BLE001 - a failing run must not stop the experiment
         return {"run_id": spec.run_id, "status": "failed", "error": f"{type(exc).__name__}: {exc}",
                 "traceback": traceback.format_exc(), "seconds": time.perf_counter() - t0}
+
+
+def calendar_marks(params: Sequence[Params]) -> tuple[list[int], int | None]:
+    """The session weeks and the end week that every one of ``params`` shares ([] and None where
+    they differ), for marking the calendar on a comparison's curves. Asked of a worker (which has
+    the model imported) when a pool is open, so the coordinator need not import the model."""
+    from ..model.calendar import build_calendar
+
+    calendars = [build_calendar(p) for p in params]
+    sessions = calendars[0].session_weeks() if all(c.session_weeks() == calendars[0].session_weeks()
+                                                   for c in calendars) else []
+    end_week = calendars[0].end_week if len({c.end_week for c in calendars}) == 1 else None
+    return [int(w) for w in sessions], (None if end_week is None else int(end_week))
