@@ -215,7 +215,9 @@ def test_with_worker_processes_the_coordinator_imports_neither_model_nor_matplot
     outputs = {}
     for kind in ("serial", "processes"):
         out = tmp_path / kind
+        # Prior worlds (not the shipped posterior): drawn worlds, flips and rankings without depending on a file.
         args = ["compare", "designs=[bsc,coach]", "replications=3", "cohort.n_programs=3", "followup_weeks=8",
+                "uncertainty=parameters",
                 f"executor={kind}", "executor.workers=2", "progress=false", f"out_dir={out}"]
         done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
                               env={**os.environ, "MPLBACKEND": "Agg"}, timeout=600)
