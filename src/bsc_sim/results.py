@@ -38,7 +38,7 @@ PROGRAM_TIMESERIES_DTYPES: dict[str, Any] = {
 }
 WIDE_DTYPES = {"timeseries": TIMESERIES_DTYPES, "program_timeseries": PROGRAM_TIMESERIES_DTYPES}
 # Rows per Parquet row group when a weekly table is streamed (whole weeks; at least one week).
-ROWS_PER_GROUP = 2**19
+ROWS_PER_GROUP = 2**18
 
 
 class LazyTable:

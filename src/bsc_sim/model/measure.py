@@ -46,6 +46,19 @@ def count_dtype(bound: int) -> type:
     return np.int64
 
 
+def _columns(mask: np.ndarray) -> slice | np.ndarray:
+    """The columns where ``mask`` holds: a slice when they are contiguous (indexing gives a view)."""
+    cols = np.flatnonzero(mask)
+    if len(cols) and (np.diff(cols) == 1).all():
+        return slice(int(cols[0]), int(cols[-1]) + 1)
+    return cols
+
+
+def _any(a: np.ndarray) -> np.ndarray:
+    """Rows of ``a`` (N, K) with any True (``a.any(axis=1)`` without its Python wrapper)."""
+    return np.logical_or.reduce(a, axis=1)
+
+
 class Recorder:
     """Collects the weekly state of every programme and practice."""
 
@@ -100,8 +113,9 @@ class Recorder:
         self._fam_buf = np.zeros((F, int(self.family_practice.sum())), dtype=bool)
         self._fid_buf = np.zeros((S, P), dtype=bool)
         self._room_children = room_children.astype(room_t)
-        self._classroom_cols = np.flatnonzero(self.classroom_practice)
-        self._family_cols = np.flatnonzero(self.family_practice)
+        self._classroom_cols = _columns(self.classroom_practice)   # a slice when contiguous (a view, no copy)
+        self._family_cols = _columns(self.family_practice)
+        self._family_den = np.maximum(self.n_families, 1)
         self.end_week = model.calendar.end_week
         self.n_families_home_any_end = 0                     # families using >= 1 home practice, end week
         self.reached_at_start = np.zeros(C, dtype=bool)      # per classroom, set in week 0
@@ -164,10 +178,10 @@ class Recorder:
         B[:, 3 * P] = present
         np.logical_and(present, st.on_team, out=B[:, 3 * P + 1])
         teaching = np.logical_and(self.teach, present, out=B[:, 3 * P + 2])
-        frontline_fid = np.logical_and(teaching, at_fid[:, self._classroom_cols].any(axis=1), out=B[:, 3 * P + 3])
+        frontline_fid = np.logical_and(teaching, _any(at_fid[:, self._classroom_cols]), out=B[:, 3 * P + 3])
         nonteam = np.logical_and(present, self.eligible_any, out=B[:, 3 * P + 4])
         nonteam &= ~st.on_team
-        np.logical_and(nonteam, using.any(axis=1), out=B[:, 3 * P + 5])
+        np.logical_and(nonteam, _any(using), out=B[:, 3 * P + 5])
         counts = self._count_staff(B)
         self.staff_counts[w] = counts[:, :3 * P + 2]
         self.state_counts[w] = counts[:, 3 * P + 2:].sum(axis=0)
@@ -178,9 +192,9 @@ class Recorder:
         rows = self.teach_rows
         r, k = np.nonzero(at_fid[rows])
         R[self._teach_room[r], k] = 1
-        reached = R[:, self._classroom_cols].any(axis=1)
+        reached = _any(R[:, self._classroom_cols])
         room_using = np.zeros(self.C, dtype=bool)
-        room_using[self._teach_room[using[rows][:, self._classroom_cols].any(axis=1)]] = True
+        room_using[self._teach_room[_any(using[rows][:, self._classroom_cols])]] = True
         self.reached_now = reached
         if w == 0:
             self.reached_at_start = reached.copy()
@@ -205,11 +219,11 @@ class Recorder:
         self.room_counts[w] = self._count_rooms(R)
         # Families: home use of family-level practices (only those columns of home_use are ever set).
         if self.has_family_practice:
-            np.take(fam.home_use, self._family_cols, axis=1, out=self._fam_buf)
-            self.n_families_home[w][:, self.family_practice] = self._count_families(self._fam_buf)
+            self._fam_buf[:] = fam.home_use[:, self._family_cols]
+            self.n_families_home[w][:, self._family_cols] = self._count_families(self._fam_buf)
         if w == self.end_week:
             self.n_families_home_any_end = int(fam.home_use.any(axis=1).sum())
-        self.engagement[w] = np.bincount(fam.program, weights=fam.engagement, minlength=self.M) / np.maximum(self.n_families, 1)
+        np.divide(np.bincount(fam.program, weights=fam.engagement, minlength=self.M), self._family_den, out=self.engagement[w])
         self.culture[w] = programs.culture
         self.momentum[w] = programs.momentum
         self.derailed[w] = programs.derailed
@@ -219,17 +233,19 @@ class Recorder:
         else:
             self.cycles[w] = programs.new_cycles_logged  # every logged cycle
         if w <= self.end_week:
-            self._enrol(st, frontline_fid, w == self.end_week)
+            self._enrol(st, teaching & B[:, 3 * P + 1], frontline_fid, w == self.end_week)
 
-    def _enrol(self, st, frontline_fid: np.ndarray, is_end: bool) -> None:
+    def _enrol(self, st, teaching_on_team: np.ndarray, frontline_fid: np.ndarray, is_end: bool) -> None:
         """Track the people (not posts) who were on the team as teaching staff during the collaborative.
 
         A post's occupant is identified by its hire week; a vacancy lasts at least a week, so a
-        departure is always seen here before the post is refilled.
+        departure is always seen here before the post is refilled. ``teaching_on_team``: present
+        teaching staff on the team this week.
         """
-        left = (self.enrolled_hire >= 0) & (~st.present | (st.hired_week != self.enrolled_hire))
-        self.enrolled_hire[left] = -1
-        new = self.teach & st.present & st.on_team & (self.enrolled_hire < 0)
+        hire = self.enrolled_hire
+        left = (hire >= 0) & ~(st.present & (st.hired_week == hire))
+        hire[left] = -1
+        new = teaching_on_team & (hire < 0)
         self.enrolled_hire[new] = st.hired_week[new]
         self.n_enrolled += int(new.sum())
         if is_end:
