@@ -24,9 +24,8 @@ enough for the largest programme (int16 for any programme below 32,768 staff, cl
 children), so a state of 8,700 programmes over 260 weeks keeps them in about 0.1 GiB. The tidy
 tables are :class:`~bsc_sim.results.LazyTable` objects: built only when a caller asks for them,
 or written to Parquet a few weeks at a time (narrow dtypes) without ever holding the whole table.
-Each week's counts are written straight into those arrays (no per-week copies of whole tables);
-static lookups (teaching posts' classrooms, the weeks in which cohorts end or lag readings fall)
-are prepared once.
+Each week's counts come from a few fused reductions over preallocated buffers (one for staff rows,
+one for classrooms), not one call per count.
 """
 
 from __future__ import annotations
@@ -55,13 +54,6 @@ def _columns(mask: np.ndarray) -> slice | np.ndarray:
     return cols
 
 
-def _count(flat: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    """Sums of ``values`` (booleans or integers) by the group of each element in ``flat`` (its
-    flattened layout), as float64 holding exact integers: one ``bincount``, faster than a
-    segmented reduction over a state's thousands of small programmes."""
-    return np.bincount(flat, weights=values.ravel(), minlength=n)
-
-
 def _any(a: np.ndarray) -> np.ndarray:
     """Rows of ``a`` (N, K) with any True (``a.any(axis=1)`` without its Python wrapper)."""
     return np.logical_or.reduce(a, axis=1)
@@ -87,9 +79,9 @@ class Recorder:
         room_children = pop.classroom_children
         staff_t = count_dtype(per_program(st.program))
         room_t = count_dtype(max(per_program(pop.classroom_program), per_program(pop.classroom_program, room_children)))
-        # Staff rows by programme: eligible, using, at fidelity (P columns each), present, on the team
-        # and present; then four counts over the state (teaching present, of whom at fidelity;
-        # non-team eligible present, of whom using).
+        # Staff rows: eligible, using, at fidelity (P columns each), present, on the team and present;
+        # then four counts summed over the state (teaching present, of whom at fidelity; non-team
+        # eligible present, of whom using).
         self.staff_counts = np.zeros((H, M, 3 * P + 2), dtype=staff_t)
         self.n_eligible = self.staff_counts[:, :, :P]
         self.n_using = self.staff_counts[:, :, P:2 * P]
@@ -114,14 +106,13 @@ class Recorder:
         self.derailed = np.zeros((H, M), dtype=bool)
         self.in_collaborative = np.zeros((H, M), dtype=bool)
         self.cycles = np.zeros((H, M), dtype=np.int32)
-        self._room_fid = np.zeros((C, P), dtype=bool)           # reused every week
-        # Flat (programme, column) indices of staff, classroom and family rows (static: rows keep
-        # their programme): a count by programme and practice is then one bincount.
-        n_fam = self._n_family_practices = int(self.family_practice.sum())
-        self._staff_flat = (st.program[:, None] * P + np.arange(P)).ravel()
-        self._room_flat = (pop.classroom_program[:, None] * P + np.arange(P)).ravel()
-        self._family_flat = (fam.program[:, None] * n_fam + np.arange(n_fam)).ravel()
-        self._room_children = room_children
+        # Buffers reused every week (no weekly temporaries of these sizes).
+        S, F = len(st.role), len(fam.program)
+        self._staff_buf = np.zeros((S, 3 * P + 6), dtype=bool)
+        self._room_buf = np.zeros((C, P + 4), dtype=room_t)
+        self._fam_buf = np.zeros((F, int(self.family_practice.sum())), dtype=bool)
+        self._fid_buf = np.zeros((S, P), dtype=bool)
+        self._room_children = room_children.astype(room_t)
         self._classroom_cols = _columns(self.classroom_practice)   # a slice when contiguous (a view, no copy)
         self._family_cols = _columns(self.family_practice)
         self._family_den = np.maximum(self.n_families, 1)
@@ -175,34 +166,33 @@ class Recorder:
     def step(self, model) -> None:
         w, pop, s = model.week, model.pop, model.params.sustain
         st, fam, programs = pop.staff, pop.families, pop.programs
-        P, M = self.P, self.M
-        # Staff rows: eligible, using, at fidelity, each counted by programme (one reduction over
-        # contiguous rows each: a single wide reduction is slower for a state's many programmes).
+        P = self.P
+        # Staff rows: one boolean buffer, one reduction by programme.
+        B = self._staff_buf
+        elig, using, at_fid = B[:, :P], B[:, P:2 * P], B[:, 2 * P:3 * P]
         present = st.present
-        elig = st.eligible & present[:, None]
-        using = elig & st.use
-        at_fid = using & (st.fidelity >= s.fidelity_threshold)
-        counts = self.staff_counts[w]
-        count, flat, n = _count, self._staff_flat, M * P
-        counts[:, :P] = count(flat, elig, n).reshape(M, P)
-        counts[:, P:2 * P] = count(flat, using, n).reshape(M, P)
-        counts[:, 2 * P:3 * P] = count(flat, at_fid, n).reshape(M, P)
-        counts[:, 3 * P] = count(st.program, present, M)
-        team = present & st.on_team
-        counts[:, 3 * P + 1] = count(st.program, team, M)
-        teaching = self.teach & present
-        frontline_fid = teaching & _any(at_fid[:, self._classroom_cols])
-        nonteam = present & self.eligible_any & ~st.on_team
-        self.state_counts[w] = (np.count_nonzero(teaching), np.count_nonzero(frontline_fid),
-                                np.count_nonzero(nonteam), np.count_nonzero(nonteam & _any(using)))
+        np.logical_and(st.eligible, present[:, None], out=elig)
+        np.logical_and(elig, st.use, out=using)
+        np.greater_equal(st.fidelity, s.fidelity_threshold, out=self._fid_buf)
+        np.logical_and(using, self._fid_buf, out=at_fid)
+        B[:, 3 * P] = present
+        np.logical_and(present, st.on_team, out=B[:, 3 * P + 1])
+        teaching = np.logical_and(self.teach, present, out=B[:, 3 * P + 2])
+        frontline_fid = np.logical_and(teaching, _any(at_fid[:, self._classroom_cols]), out=B[:, 3 * P + 3])
+        nonteam = np.logical_and(present, self.eligible_any, out=B[:, 3 * P + 4])
+        nonteam &= ~st.on_team
+        np.logical_and(nonteam, _any(using), out=B[:, 3 * P + 5])
+        counts = self._count_staff(B)
+        self.staff_counts[w] = counts[:, :3 * P + 2]
+        self.state_counts[w] = counts[:, 3 * P + 2:].sum(axis=0)
         # Classrooms: reached per practice when any teaching staff member in the room is at
-        # fidelity; then reached, using, sustained and children reached, each counted by programme.
+        # fidelity; then reached, using, sustained and children reached, one reduction by programme.
+        R = self._room_buf
+        R.fill(0)
         rows = self.teach_rows
-        room_fid = self._room_fid
-        room_fid.fill(False)
         r, k = np.nonzero(at_fid[rows])
-        room_fid[self._teach_room[r], k] = True
-        reached = _any(room_fid[:, self._classroom_cols])
+        R[self._teach_room[r], k] = 1
+        reached = _any(R[:, self._classroom_cols])
         room_using = np.zeros(self.C, dtype=bool)
         room_using[self._teach_room[_any(using[rows][:, self._classroom_cols])]] = True
         self.reached_now = reached
@@ -222,20 +212,18 @@ class Recorder:
             self.reached_at_followup = reached.copy()
             self.followup_state = {"mean_skill": float(st.skill[st.present].mean()),
                                    "mean_efficacy": float(programs.efficacy.mean())}
-        rooms, room_prog = self.room_counts[w], pop.classroom_program
-        rooms[:, :P] = count(self._room_flat, room_fid, n).reshape(M, P)
-        rooms[:, P] = count(room_prog, reached, M)
-        rooms[:, P + 1] = count(room_prog, room_using, M)
-        rooms[:, P + 2] = count(room_prog, self.reached_at_cohort_end & reached, M)
-        rooms[:, P + 3] = count(room_prog, self._room_children * reached, M)
+        R[:, P] = reached
+        R[:, P + 1] = room_using
+        np.logical_and(self.reached_at_cohort_end, reached, out=R[:, P + 2], casting="unsafe")
+        np.multiply(self._room_children, reached, out=R[:, P + 3])
+        self.room_counts[w] = self._count_rooms(R)
         # Families: home use of family-level practices (only those columns of home_use are ever set).
         if self.has_family_practice:
-            n_fam = self._n_family_practices
-            self.n_families_home[w][:, self._family_cols] = count(
-                self._family_flat, fam.home_use[:, self._family_cols], M * n_fam).reshape(M, n_fam)
+            self._fam_buf[:] = fam.home_use[:, self._family_cols]
+            self.n_families_home[w][:, self._family_cols] = self._count_families(self._fam_buf)
         if w == self.end_week:
             self.n_families_home_any_end = int(fam.home_use.any(axis=1).sum())
-        np.divide(np.bincount(fam.program, weights=fam.engagement, minlength=M), self._family_den, out=self.engagement[w])
+        np.divide(np.bincount(fam.program, weights=fam.engagement, minlength=self.M), self._family_den, out=self.engagement[w])
         self.culture[w] = programs.culture
         self.momentum[w] = programs.momentum
         self.derailed[w] = programs.derailed
@@ -245,7 +233,7 @@ class Recorder:
         else:
             self.cycles[w] = programs.new_cycles_logged  # every logged cycle
         if w <= self.end_week:
-            self._enrol(st, teaching & team, frontline_fid, w == self.end_week)
+            self._enrol(st, teaching & B[:, 3 * P + 1], frontline_fid, w == self.end_week)
 
     def _enrol(self, st, teaching_on_team: np.ndarray, frontline_fid: np.ndarray, is_end: bool) -> None:
         """Track the people (not posts) who were on the team as teaching staff during the collaborative.
