@@ -1,6 +1,6 @@
 """The memory guard: estimate a run's peak memory from its parameters, before anything is allocated.
 
-A run's memory grows with four sizes, all known from the parameters alone:
+A run's memory grows with these sizes, all known from the parameters alone:
 
 * people: staff posts S and families F, each with per-practice state arrays, plus the within-
   programme staff network (a networkx graph, a few hundred bytes per tie);
@@ -8,14 +8,19 @@ A run's memory grows with four sizes, all known from the parameters alone:
   attendee forms per event (a few per session), with the weekly CSR product and its right-hand
   side: a few KiB per seat at most, linear in T (until issue 11 a dense T x T matrix, 36 GiB at
   10,000 programmes);
-* weeks x programmes x practices: the recorder's preallocated counters and the result tables
-  built from them (about 10 columns of 8 bytes per row, with pandas' temporaries);
-* weeks x programmes: per-programme weekly series.
+* weeks x programmes x practices: the recorder's counts, kept in int16 (issue 19);
+* weeks x programmes: the recorder's per-programme weekly series (float64 culture, momentum and
+  engagement, a few flags and counts);
+* the result tables built from them: an experiment's worker builds the week x programme table
+  whole (for its cohort curves); ``bsc-sim run`` of a state streams both weekly tables to Parquet
+  in row groups (``bsc_sim.results.ROWS_PER_GROUP`` rows; ``streamed=True``), and of a single
+  collaborative builds both whole (for its figure).
 
-The coefficients come from ``benchmarks/memory_per_run.py`` (``tracemalloc`` peaks at 8 to 400
-programmes, with and without teams, 3 and 5 practices, 104 and 208 weeks): each is rounded up and
-the total multiplied by a safety factor, so the estimate stays above every measured peak (see
-the table in benchmarks/README.md). Sizes that are random in the model (classrooms per
+The coefficients come from ``benchmarks/memory_per_run.py`` (``tracemalloc`` peaks of single
+collaboratives) and ``benchmarks/state_memory.py`` (peak resident size of whole statewide runs,
+2,000 to 30,000 programmes): each is rounded up and the total multiplied by a small safety
+factor, so the estimate stays above every measured peak and, for a state, within 1.5 times of it
+(see the tables in benchmarks/README.md). Sizes that are random in the model (classrooms per
 programme) are taken at their mean plus four standard deviations.
 
 The limit defaults to the memory available now (``MemAvailable`` on Linux, physical memory on
@@ -33,18 +38,22 @@ from typing import Any
 from .paramtools import ParamError
 from .params import Params
 
-__all__ = ["run_sizes", "estimate_run_bytes", "available_bytes", "parse_size", "format_size", "check_memory",
+__all__ = ["run_sizes", "estimate_run_bytes", "table_bytes", "available_bytes", "parse_size", "format_size", "check_memory",
            "limit_setting", "AVAILABLE", "WORKER_BASE_BYTES"]
 
-# Measured per-unit costs (bytes), rounded up; see the module docstring.
-# Measured at 1,600 programmes: 0.95 GB for 6,400 team seats (23 B a pair), 243 MB without teams
-# for 141,000 people and 832,000 week-programme-practice cells (about 550 B and 200 B each).
-PER_PERSON = 800                 # staff post or family: state arrays, Mesa handle, network node and ties
-PER_TEAM_SEAT = 4096             # its ties (edge list and CSR copy, ~16 a seat at most) and cross-learning rows
-PER_WEEK_PROGRAM_PRACTICE = 250  # recorder counters, timeseries table rows and their pandas temporaries
-PER_WEEK_PROGRAM = 250           # per-programme weekly series and their table
+# Measured per-unit costs (bytes), rounded up; see the module docstring. Issue 19 measured a state of
+# 8,700 programmes (277,000 people, 2.26 M week-programme cells, 11.3 M with practices): 0.09 GiB
+# to build (about 350 B a person, team seats included), 0.2 GiB of recorder arrays (12.4 B a
+# week-programme-practice cell, 30 B a week-programme cell) and 0.16 GiB for the worker's week x
+# programme table (76 B a row).
+PER_PERSON = 320                 # staff post or family: state arrays, network node and ties, weekly temporaries
+PER_TEAM_SEAT = 2048             # its ties (edge list and CSR copy, ~16 a seat at most) and cross-learning rows
+PER_WEEK_PROGRAM_PRACTICE = 16   # recorder counts (int16: 3 staff, 1 classroom, 1 family count and their share of the rest)
+PER_WEEK_PROGRAM = 32            # recorder's per-programme weekly series
+TABLE_ROW = 250                  # a built week x programme x practice row (10 columns) with its temporaries
+PROGRAM_TABLE_ROW = 100          # a built week x programme row (12 columns) with its temporaries
 RUN_BASE = 16 * 2**20            # what any run allocates, however small (Mesa model, calendar, tables)
-SAFETY = 1.5
+SAFETY = 1.1
 # A worker process before its first run (interpreter, numpy, pandas, networkx, Mesa, bsc_sim), as
 # measured by ru_maxrss (about 175 MiB); counted once per local worker.
 WORKER_BASE_BYTES = 200 * 2**20
@@ -72,14 +81,35 @@ def run_sizes(params: Params) -> dict[str, int]:
             "team_seats": min(m * team + n_fcc, staff), "practices": len(params.practices), "weeks": params.horizon_weeks}
 
 
-def estimate_run_bytes(params: Params) -> int:
-    """A conservative estimate of one run's peak memory beyond the worker's own (bytes)."""
+def table_bytes(params: Params, z: dict[str, int] | None = None, *, streamed: bool = False) -> int:
+    """Memory of the result tables a run holds at once (see the module docstring).
+
+    A single collaborative's two weekly tables are counted whole (``bsc-sim run`` draws them). A
+    state's are counted a row group at a time when ``streamed`` (``bsc-sim run`` writes them to
+    Parquet without building them), else as the week x programme table an experiment's worker builds.
+    """
+    from .results import ROWS_PER_GROUP
+
+    z = z or run_sizes(params)
+    cells, rows = z["weeks"] * z["programs"] * z["practices"], z["weeks"] * z["programs"]
+    if not params.system.enabled:
+        return TABLE_ROW * cells + PROGRAM_TABLE_ROW * rows
+    return TABLE_ROW * min(cells, ROWS_PER_GROUP) if streamed else PROGRAM_TABLE_ROW * rows
+
+
+def estimate_run_bytes(params: Params, *, streamed: bool = False) -> int:
+    """A conservative estimate of one run's peak memory beyond the worker's own (bytes).
+
+    ``streamed``: the run's weekly tables go to disk without being built whole (``bsc-sim run``);
+    otherwise a state's week x programme table is counted, as an experiment's worker builds it.
+    """
     z = run_sizes(params)
     total = (RUN_BASE
              + PER_PERSON * (z["staff"] + z["families"])
              + PER_TEAM_SEAT * z["team_seats"]
              + PER_WEEK_PROGRAM_PRACTICE * z["weeks"] * z["programs"] * z["practices"]
-             + PER_WEEK_PROGRAM * z["weeks"] * z["programs"])
+             + PER_WEEK_PROGRAM * z["weeks"] * z["programs"]
+             + table_bytes(params, z, streamed=streamed))
     return int(SAFETY * total)
 
 
@@ -127,7 +157,7 @@ def _dominant_key(params: Params) -> str:
     """The setting to name in the message: the one that makes this run large."""
     z = run_sizes(params)
     ties = PER_TEAM_SEAT * z["team_seats"]
-    series = PER_WEEK_PROGRAM_PRACTICE * z["weeks"] * z["programs"] * z["practices"]
+    series = PER_WEEK_PROGRAM_PRACTICE * z["weeks"] * z["programs"] * z["practices"] + table_bytes(params, z)
     if params.system.enabled:
         return f"system.n_programs = {params.system.n_programs}"
     if series > ties and z["weeks"] > 4 * 52:
@@ -143,12 +173,14 @@ def limit_setting(value: Any) -> int | str | None:
     return AVAILABLE if value is None else parse_size(value)
 
 
-def check_memory(params: Iterable[Params], *, n_concurrent: int = 1, limit: int | str | None = AVAILABLE) -> int:
+def check_memory(params: Iterable[Params], *, n_concurrent: int = 1, limit: int | str | None = AVAILABLE,
+                 streamed: bool = False) -> int:
     """Refuse, before anything is allocated, runs that would not fit; return the largest estimate.
 
     ``n_concurrent`` runs (one per local worker) may be in memory at once, each in a worker
     process of about :data:`WORKER_BASE_BYTES`. ``limit`` is a number of bytes,
-    :data:`AVAILABLE` (:func:`available_bytes`) or None (no check).
+    :data:`AVAILABLE` (:func:`available_bytes`) or None (no check). ``streamed``: the runs write
+    their weekly tables to disk without building them (``bsc-sim run``; see :func:`estimate_run_bytes`).
 
     Raises:
         ParamError: one line naming the key that makes a run large, the estimate and the limit.
@@ -159,7 +191,7 @@ def check_memory(params: Iterable[Params], *, n_concurrent: int = 1, limit: int 
         if id(p) in seen:  # specs of one point share their Params object
             continue
         seen.add(id(p))
-        need = estimate_run_bytes(p)
+        need = estimate_run_bytes(p, streamed=streamed)
         if need > largest:
             largest, worst = need, p
     if worst is None or limit is None:

@@ -14,11 +14,90 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .safe_paths import file_id, is_link, is_own_file, real, remove_file, unproven
 
 TABLES = ("timeseries", "program_timeseries", "programs", "events", "costs", "regions")
+
+# The columns and in-memory dtypes of the two weekly tables. On disk their integer columns may be
+# narrower (int16 weeks, int32 programme ids, counts as wide as the run needs); load_result widens
+# them back, so a table read from disk equals the one run_sim returned.
+TIMESERIES_DTYPES: dict[str, Any] = {
+    "week": np.int64, "program_id": np.int64, "practice": "category",
+    "n_eligible": np.int32, "n_using": np.int32, "n_fidelity": np.int32,
+    "frac_staff_using": np.float64, "frac_staff_fidelity": np.float64,
+    "frac_classrooms_fidelity": np.float64, "frac_families_home_use": np.float64,
+}
+PROGRAM_TIMESERIES_DTYPES: dict[str, Any] = {
+    "week": np.int64, "program_id": np.int64, "culture": np.float64, "momentum": np.float64,
+    "derailed": np.bool_, "in_collaborative": np.bool_, "n_staff_present": np.int32, "n_team_present": np.int32,
+    "cum_pdsa_cycles": np.int32, "frac_classrooms_reached": np.float64, "mean_family_engagement": np.float64,
+    "cum_child_weeks_reached": np.int64,
+}
+WIDE_DTYPES = {"timeseries": TIMESERIES_DTYPES, "program_timeseries": PROGRAM_TIMESERIES_DTYPES}
+# Rows per Parquet row group when a weekly table is streamed (whole weeks; at least one week).
+ROWS_PER_GROUP = 2**18
+
+
+class LazyTable:
+    """A weekly table kept as the run's count arrays and built only when needed.
+
+    :meth:`frame` builds the whole table (``dtypes``); :meth:`write_parquet` writes it a few weeks
+    at a time as row groups with the narrower integer types of ``narrow``, so a state's tens of
+    millions of rows never sit in memory at once. Subclasses give ``n_weeks``, ``rows_per_week``,
+    ``dtypes``, ``narrow`` and :meth:`columns`; they hold arrays only, so they pickle.
+    """
+
+    n_weeks: int
+    rows_per_week: int
+    dtypes: dict[str, Any] = {}
+    narrow: dict[str, Any] = {}
+
+    def columns(self, w0: int, w1: int) -> dict[str, Any]:
+        """The table's columns for weeks ``w0`` to ``w1 - 1`` (in-memory dtypes)."""
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        return self.n_weeks * self.rows_per_week
+
+    def frame(self, w0: int = 0, w1: int | None = None) -> pd.DataFrame:
+        cols = self.columns(w0, self.n_weeks if w1 is None else w1)
+        return pd.DataFrame(cols, copy=False)  # fresh columns: no need to consolidate them into blocks
+
+    def narrow_frames(self, rows_per_group: int | None = None) -> Iterator[pd.DataFrame]:
+        """The table in pieces of whole weeks (about ``rows_per_group`` rows, default
+        :data:`ROWS_PER_GROUP`), integers narrowed."""
+        step = max(1, (rows_per_group or ROWS_PER_GROUP) // max(self.rows_per_week, 1))
+        for w0 in range(0, max(self.n_weeks, 1), step):
+            cols = self.columns(w0, min(self.n_weeks, w0 + step))
+            for name, dtype in self.narrow.items():
+                cols[name] = cols[name].astype(dtype)
+            yield pd.DataFrame(cols, copy=False)
+
+    def write_parquet(self, path: Path, rows_per_group: int | None = None) -> None:
+        """Write the table to ``path``: one ``to_parquet`` when it fits in one row group, else streamed."""
+        pieces = self.narrow_frames(rows_per_group)
+        first = next(pieces)
+        if len(first) == len(self):
+            first.to_parquet(path, index=False)
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(first, preserve_index=False)
+        with pq.ParquetWriter(path, table.schema) as writer:
+            writer.write_table(table)
+            del first, table
+            for piece in pieces:
+                writer.write_table(pa.Table.from_pandas(piece, preserve_index=False))
+
+
+def _widen(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    """A weekly table read from disk with the dtypes run_sim gives it (integers stored narrower)."""
+    wide = {c: d for c, d in WIDE_DTYPES.get(name, {}).items() if c in df and d != "category" and df[c].dtype != d}
+    return df.astype(wide) if wide else df
 
 
 @dataclass
@@ -35,6 +114,10 @@ class RunResult:
         meta: package version, resolved config, seed, git revision, timings.
         regions: region x wave x quarter (programmes enrolled, classrooms reached and sustained,
             children reached, cost); one region and wave for a single collaborative (issue 11).
+
+    ``timeseries`` and ``program_timeseries`` may be given as :class:`LazyTable` (``run_sim`` does):
+    the table is built the first time it is read, and :meth:`save` streams it to Parquet without
+    building it at all (issue 19: a state's week x programme x practice table was the run's peak).
     """
 
     timeseries: pd.DataFrame
@@ -48,6 +131,13 @@ class RunResult:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in TABLES}
+
+    def _table_or_source(self, name: str) -> pd.DataFrame | LazyTable:
+        return self.__dict__.get(f"_{name}", None) if name in LAZY_TABLES else getattr(self, name)
+
+    def is_built(self, name: str) -> bool:
+        """Whether table ``name`` is in memory (a lazy weekly table not yet read is not)."""
+        return isinstance(self._table_or_source(name), pd.DataFrame)
 
     def save(self, out_dir: str | Path, extras: Mapping[str, Callable[[Path], object]] | None = None, *,
              overwrite: bool = False, into_existing: bool = False, created: bool = False) -> Path:
@@ -78,8 +168,7 @@ class RunResult:
             state = check_out_dir(out, overwrite=overwrite, extra_names=names)
             if state == "empty" and created:
                 state = "new"  # the empty directory this process made (and holds locked): swapped in whole
-        writers = {f"{name}.parquet": (lambda df: lambda p: df.to_parquet(p, index=False))(df)
-                   for name, df in self.tables().items()}
+        writers = {f"{name}.parquet": _table_writer(self._table_or_source(name)) for name in TABLES}
         writers["summary.json"] = lambda p: p.write_text(dumps_json(self.summary))
         writers.update(extras or {})
 
@@ -94,6 +183,34 @@ class RunResult:
             return given
         _swap_in(out, writers, replace=state == "previous")
         return given
+
+
+LAZY_TABLES = ("timeseries", "program_timeseries")
+
+
+def _lazy_table(name: str) -> property:
+    key = f"_{name}"
+
+    def get(self: RunResult) -> pd.DataFrame:
+        value = self.__dict__[key]
+        if isinstance(value, LazyTable):
+            value = self.__dict__[key] = value.frame()  # built once, kept; the arrays are let go
+        return value
+
+    def set(self: RunResult, value: pd.DataFrame | LazyTable) -> None:
+        self.__dict__[key] = value
+
+    return property(get, set, doc=f"The {name} table (built on first use when the run gave it lazily).")
+
+
+for _name in LAZY_TABLES:
+    setattr(RunResult, _name, _lazy_table(_name))
+
+
+def _table_writer(table: pd.DataFrame | LazyTable) -> Callable[[Path], object]:
+    if isinstance(table, LazyTable):
+        return table.write_parquet
+    return lambda path: table.to_parquet(path, index=False)
 
 
 # Files a bsc_sim run writes. A run since issue 17 records its files' identities in meta.json
@@ -371,7 +488,8 @@ def load_result(out_dir: str | Path) -> RunResult:
     """Read a saved run back."""
     out = Path(out_dir)
     # Runs saved before issue 11 have no regions table.
-    tables = {name: pd.read_parquet(out / f"{name}.parquet") for name in TABLES if (out / f"{name}.parquet").exists()}
+    tables = {name: _widen(name, pd.read_parquet(out / f"{name}.parquet"))
+              for name in TABLES if (out / f"{name}.parquet").exists()}
     summary = {k: (float("nan") if v is None else v) for k, v in json.loads((out / "summary.json").read_text()).items()}
     meta = json.loads((out / "meta.json").read_text())
     return RunResult(**tables, summary=summary, meta=meta)

@@ -51,3 +51,14 @@ def test_parse_size(text, expected):
 def test_parse_size_rejects_nonsense_in_one_line(text):
     with pytest.raises(ParamError, match="memory_limit = "):
         parse_size(text)
+
+
+def test_a_streamed_state_is_estimated_without_its_whole_tables():
+    """bsc-sim run writes a state's weekly tables a row group at a time (issue 19); a worker builds
+    the week x programme table. Either way a state of 87,000 programmes fits in 8 GiB."""
+    state = load_params(["design=statewide", "system.n_programs=87000"])
+    streamed, built = estimate_run_bytes(state, streamed=True), estimate_run_bytes(state)
+    assert streamed < built < 8 * 2**30
+    assert check_memory([state], limit=streamed + 1, streamed=True) == streamed
+    cohort = load_params(["cohort.n_programs=40"])  # a single collaborative's tables are built whole either way
+    assert estimate_run_bytes(cohort, streamed=True) == estimate_run_bytes(cohort)

@@ -1,4 +1,4 @@
-"""Phase 9, measure: weekly aggregates into preallocated arrays, then tidy tables.
+"""Phase 9, measure: weekly aggregates into preallocated narrow arrays, then tidy tables on demand.
 
 Definitions used throughout:
 
@@ -18,6 +18,14 @@ Definitions used throughout:
   classroom-level practice (compare: 52% of clinicians in a 12-month collaborative [amayajackson2018]).
 * Spread beyond the team: the share of present eligible staff *not* on the team who use at least
   one practice.
+
+Storage (issue 19): the week x programme x practice counts are kept in integer arrays just wide
+enough for the largest programme (int16 for any programme below 32,768 staff, classrooms or
+children), so a state of 8,700 programmes over 260 weeks keeps them in about 0.1 GiB. The tidy
+tables are :class:`~bsc_sim.results.LazyTable` objects: built only when a caller asks for them,
+or written to Parquet a few weeks at a time (narrow dtypes) without ever holding the whole table.
+Each week's counts come from a few fused reductions over preallocated buffers (one for staff rows,
+one for classrooms), not one call per count.
 """
 
 from __future__ import annotations
@@ -25,8 +33,30 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..results import PROGRAM_TIMESERIES_DTYPES, TIMESERIES_DTYPES, LazyTable
 from .population import LEVELS, TEACHING_ROLES
 from .system import NEVER
+
+
+def count_dtype(bound: int) -> type:
+    """The narrowest signed integer type that holds every count up to ``bound`` exactly."""
+    for dtype in (np.int16, np.int32):
+        if bound <= np.iinfo(dtype).max:
+            return dtype
+    return np.int64
+
+
+def _columns(mask: np.ndarray) -> slice | np.ndarray:
+    """The columns where ``mask`` holds: a slice when they are contiguous (indexing gives a view)."""
+    cols = np.flatnonzero(mask)
+    if len(cols) and (np.diff(cols) == 1).all():
+        return slice(int(cols[0]), int(cols[-1]) + 1)
+    return cols
+
+
+def _any(a: np.ndarray) -> np.ndarray:
+    """Rows of ``a`` (N, K) with any True (``a.any(axis=1)`` without its Python wrapper)."""
+    return np.logical_or.reduce(a, axis=1)
 
 
 class Recorder:
@@ -34,32 +64,58 @@ class Recorder:
 
     def setup(self, model) -> None:
         pop, H = model.pop, model.calendar.horizon
+        st, fam = pop.staff, pop.families
         M, P, C = pop.n_programs, len(model.practice_effect), len(pop.classroom_program)
         self.H, self.M, self.P, self.C = H, M, P, C
-        shape = (H, M, P)
-        self.n_eligible = np.zeros(shape, dtype=np.int32)
-        self.n_using = np.zeros(shape, dtype=np.int32)
-        self.n_fidelity = np.zeros(shape, dtype=np.int32)
-        self.n_rooms_fidelity = np.zeros(shape, dtype=np.int32)
-        self.n_families_home = np.zeros(shape, dtype=np.int32)
-        self.culture = np.zeros((H, M))
-        self.momentum = np.zeros((H, M))
-        self.derailed = np.zeros((H, M), dtype=bool)
-        self.in_collaborative = np.zeros((H, M), dtype=bool)
-        self.n_present = np.zeros((H, M), dtype=np.int32)
-        self.n_team = np.zeros((H, M), dtype=np.int32)
-        self.n_rooms_reached = np.zeros((H, M), dtype=np.int32)
-        self.n_rooms_using = np.zeros((H, M), dtype=np.int32)   # a classroom practice in use, any fidelity
-        self.children_reached = np.zeros((H, M), dtype=np.int64)
-        self.engagement = np.zeros((H, M))
-        self.cycles = np.zeros((H, M), dtype=np.int32)
-        self.nonteam = np.zeros((H, 2), dtype=np.int64)    # non-team eligible present staff, of whom using >=1
-        self.frontline = np.zeros((H, 2), dtype=np.int64)  # present teaching staff, of whom >=1 classroom practice at fidelity
-        self.teach = np.isin(pop.staff.role, TEACHING_ROLES)
+        self.teach = np.isin(st.role, TEACHING_ROLES)
         self.classroom_practice = pop.practice_level == LEVELS.index("classroom")
         self.family_practice = pop.practice_level == LEVELS.index("family")
-        self.n_families = np.bincount(pop.families.program, minlength=M)
+        self.has_family_practice = bool(self.family_practice.any())
+        self.n_families = np.bincount(fam.program, minlength=M)
         self.n_rooms = np.maximum(pop.programs.n_classrooms, 1).astype(np.float64)
+        # Counts per programme never exceed its staff posts, classrooms (or their children) and
+        # families, so each block is kept in the narrowest integer type that holds them exactly.
+        per_program = lambda group, w=None: int(np.bincount(group, weights=w, minlength=M).max(initial=0))  # noqa: E731
+        room_children = pop.classroom_children
+        staff_t = count_dtype(per_program(st.program))
+        room_t = count_dtype(max(per_program(pop.classroom_program), per_program(pop.classroom_program, room_children)))
+        # Staff rows: eligible, using, at fidelity (P columns each), present, on the team and present;
+        # then four counts summed over the state (teaching present, of whom at fidelity; non-team
+        # eligible present, of whom using).
+        self.staff_counts = np.zeros((H, M, 3 * P + 2), dtype=staff_t)
+        self.n_eligible = self.staff_counts[:, :, :P]
+        self.n_using = self.staff_counts[:, :, P:2 * P]
+        self.n_fidelity = self.staff_counts[:, :, 2 * P:3 * P]
+        self.n_present = self.staff_counts[:, :, 3 * P]
+        self.n_team = self.staff_counts[:, :, 3 * P + 1]
+        self.state_counts = np.zeros((H, 4), dtype=np.int64)
+        self.frontline = self.state_counts[:, 0:2]  # present teaching staff, of whom >=1 classroom practice at fidelity
+        self.nonteam = self.state_counts[:, 2:4]    # non-team eligible present staff, of whom using >=1
+        # Classroom rows: reached on each practice (P), reached, using a classroom practice at any
+        # fidelity, sustained (reached at its cohort's end and this week), children if reached.
+        self.room_counts = np.zeros((H, M, P + 4), dtype=room_t)
+        self.n_rooms_fidelity = self.room_counts[:, :, :P]
+        self.n_rooms_reached = self.room_counts[:, :, P]
+        self.n_rooms_using = self.room_counts[:, :, P + 1]
+        self.n_rooms_sustained = self.room_counts[:, :, P + 2]
+        self.children_reached = self.room_counts[:, :, P + 3]
+        self.n_families_home = np.zeros((H, M, P), dtype=count_dtype(int(self.n_families.max(initial=0))))
+        self.culture = np.zeros((H, M))
+        self.momentum = np.zeros((H, M))
+        self.engagement = np.zeros((H, M))
+        self.derailed = np.zeros((H, M), dtype=bool)
+        self.in_collaborative = np.zeros((H, M), dtype=bool)
+        self.cycles = np.zeros((H, M), dtype=np.int32)
+        # Buffers reused every week (no weekly temporaries of these sizes).
+        S, F = len(st.role), len(fam.program)
+        self._staff_buf = np.zeros((S, 3 * P + 6), dtype=bool)
+        self._room_buf = np.zeros((C, P + 4), dtype=room_t)
+        self._fam_buf = np.zeros((F, int(self.family_practice.sum())), dtype=bool)
+        self._fid_buf = np.zeros((S, P), dtype=bool)
+        self._room_children = room_children.astype(room_t)
+        self._classroom_cols = _columns(self.classroom_practice)   # a slice when contiguous (a view, no copy)
+        self._family_cols = _columns(self.family_practice)
+        self._family_den = np.maximum(self.n_families, 1)
         self.end_week = model.calendar.end_week
         self.n_families_home_any_end = 0                     # families using >= 1 home practice, end week
         self.reached_at_start = np.zeros(C, dtype=bool)      # per classroom, set in week 0
@@ -71,7 +127,6 @@ class Recorder:
         cohort_end = np.r_[sch.cohort_start + sch.template.end_week, -1]
         self.room_end_week = cohort_end[sch.program_cohort][pop.classroom_program]
         self.reached_at_cohort_end = np.zeros(C, dtype=bool)
-        self.n_rooms_sustained = np.zeros((H, M), dtype=np.int32)  # reached at its cohort's end and this week
         # The fixed follow-up week (the last week unless the calendar runs on to observe a lag).
         self.followup_week = model.calendar.followup_week
         self.reached_at_followup = np.zeros(C, dtype=bool)
@@ -88,15 +143,21 @@ class Recorder:
         self.using_at_lag = np.zeros(C, dtype=bool)
         self.sustained_at_lag = np.zeros(C, dtype=bool)
         self.children_reached_at_lag = 0
+        # The weeks in which some classroom's cohort ends or its lag reading falls (checked by a set
+        # lookup each week instead of two comparisons over every classroom).
+        self._ending_weeks = {int(w) for w in np.unique(self.room_end_week)}
+        self._lag_weeks = {int(w) for w in np.unique(self.room_lag_week) if w < NEVER}
         # Enrolment of teaching staff in the collaborative (on its team at some week up to the end):
         # the hire week of the person enrolled in each post (-1: none), and counts of people.
-        self.enrolled_hire = np.full(len(pop.staff.role), -1, dtype=np.int64)
+        self.enrolled_hire = np.full(len(st.role), -1, dtype=np.int64)
         self.n_enrolled = 0                                   # teaching staff ever enrolled (leavers too)
         self.n_enrolled_fidelity_end = 0                      # of them, present at fidelity at the end
-        self.eligible_any = pop.staff.eligible.any(axis=1)   # static: roles never change
+        self.eligible_any = st.eligible.any(axis=1)           # static: roles never change
         self.teach_rows = np.flatnonzero(self.teach)
+        self._teach_room = st.classroom[self.teach_rows]      # static: posts keep their classroom
         # Counters by programme of staff, classroom and family rows, keyed by their (fixed) group array.
         self.counters = {id(c.group): c for c in (pop.count_staff, pop.count_rooms, pop.count_families)}
+        self._count_staff, self._count_rooms, self._count_families = pop.count_staff, pop.count_rooms, pop.count_families
 
     def _by_program(self, program: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Count ``mask`` (N, P) per (programme, practice)."""
@@ -104,119 +165,183 @@ class Recorder:
 
     def step(self, model) -> None:
         w, pop, s = model.week, model.pop, model.params.sustain
-        st, fam = pop.staff, pop.families
-        elig = st.eligible & st.present[:, None]
-        using = elig & st.use
-        at_fid = using & (st.fidelity >= s.fidelity_threshold)
-        self.n_eligible[w] = self._by_program(st.program, elig)
-        self.n_using[w] = self._by_program(st.program, using)
-        self.n_fidelity[w] = self._by_program(st.program, at_fid)
-        # Classrooms reached per practice: any teaching staff at fidelity in the room.
+        st, fam, programs = pop.staff, pop.families, pop.programs
+        P = self.P
+        # Staff rows: one boolean buffer, one reduction by programme.
+        B = self._staff_buf
+        elig, using, at_fid = B[:, :P], B[:, P:2 * P], B[:, 2 * P:3 * P]
+        present = st.present
+        np.logical_and(st.eligible, present[:, None], out=elig)
+        np.logical_and(elig, st.use, out=using)
+        np.greater_equal(st.fidelity, s.fidelity_threshold, out=self._fid_buf)
+        np.logical_and(using, self._fid_buf, out=at_fid)
+        B[:, 3 * P] = present
+        np.logical_and(present, st.on_team, out=B[:, 3 * P + 1])
+        teaching = np.logical_and(self.teach, present, out=B[:, 3 * P + 2])
+        frontline_fid = np.logical_and(teaching, _any(at_fid[:, self._classroom_cols]), out=B[:, 3 * P + 3])
+        nonteam = np.logical_and(present, self.eligible_any, out=B[:, 3 * P + 4])
+        nonteam &= ~st.on_team
+        np.logical_and(nonteam, _any(using), out=B[:, 3 * P + 5])
+        counts = self._count_staff(B)
+        self.staff_counts[w] = counts[:, :3 * P + 2]
+        self.state_counts[w] = counts[:, 3 * P + 2:].sum(axis=0)
+        # Classrooms: reached per practice when any teaching staff member in the room is at
+        # fidelity; then reached, using, sustained and children reached, one reduction by programme.
+        R = self._room_buf
+        R.fill(0)
         rows = self.teach_rows
-        room_fid = np.zeros((self.C, self.P), dtype=bool)
         r, k = np.nonzero(at_fid[rows])
-        room_fid[st.classroom[rows[r]], k] = True
-        room_prog = pop.classroom_program
-        self.n_rooms_fidelity[w] = self._by_program(room_prog, room_fid)
-        reached = room_fid[:, self.classroom_practice].any(axis=1)
+        R[self._teach_room[r], k] = 1
+        reached = _any(R[:, self._classroom_cols])
+        room_using = np.zeros(self.C, dtype=bool)
+        room_using[self._teach_room[_any(using[rows][:, self._classroom_cols])]] = True
         self.reached_now = reached
         if w == 0:
             self.reached_at_start = reached.copy()
         if w == self.end_week:
             self.reached_at_end = reached.copy()
-        self.n_rooms_reached[w] = np.bincount(room_prog[reached], minlength=self.M)
-        r_use, k_use = np.nonzero(using[rows][:, self.classroom_practice])
-        room_using = np.zeros(self.C, dtype=bool)
-        room_using[st.classroom[rows[r_use]]] = True
-        self.n_rooms_using[w] = np.bincount(room_prog[room_using], minlength=self.M)
-        ending = self.room_end_week == w
-        if ending.any():
+        if w in self._ending_weeks:
+            ending = self.room_end_week == w
             self.reached_at_cohort_end[ending] = reached[ending]
-        lagging = self.room_lag_week == w
-        if lagging.any():
+        if w in self._lag_weeks:
+            lagging = self.room_lag_week == w
             self.reached_at_lag[lagging] = reached[lagging]
             self.using_at_lag[lagging] = room_using[lagging]
             self.sustained_at_lag[lagging] = reached[lagging] & self.reached_at_cohort_end[lagging]
         if w == self.followup_week:
             self.reached_at_followup = reached.copy()
             self.followup_state = {"mean_skill": float(st.skill[st.present].mean()),
-                                   "mean_efficacy": float(pop.programs.efficacy.mean())}
-        kept = self.reached_at_cohort_end & reached
-        self.n_rooms_sustained[w] = np.bincount(room_prog[kept], minlength=self.M)
-        self.children_reached[w] = np.bincount(room_prog[reached], weights=pop.classroom_children[reached], minlength=self.M)
-        if self.family_practice.any():  # only family-level columns of home_use are ever set
-            self.n_families_home[w][:, self.family_practice] = self._by_program(fam.program, fam.home_use[:, self.family_practice])
+                                   "mean_efficacy": float(programs.efficacy.mean())}
+        R[:, P] = reached
+        R[:, P + 1] = room_using
+        np.logical_and(self.reached_at_cohort_end, reached, out=R[:, P + 2], casting="unsafe")
+        np.multiply(self._room_children, reached, out=R[:, P + 3])
+        self.room_counts[w] = self._count_rooms(R)
+        # Families: home use of family-level practices (only those columns of home_use are ever set).
+        if self.has_family_practice:
+            self._fam_buf[:] = fam.home_use[:, self._family_cols]
+            self.n_families_home[w][:, self._family_cols] = self._count_families(self._fam_buf)
         if w == self.end_week:
             self.n_families_home_any_end = int(fam.home_use.any(axis=1).sum())
-        self.engagement[w] = np.bincount(fam.program, weights=fam.engagement, minlength=self.M) / np.maximum(self.n_families, 1)
-        self.culture[w] = pop.programs.culture
-        self.momentum[w] = pop.programs.momentum
-        self.derailed[w] = pop.programs.derailed
-        self.in_collaborative[w] = pop.programs.in_collaborative
-        self.n_present[w] = np.bincount(st.program[st.present], minlength=self.M)
-        self.n_team[w] = np.bincount(st.program[st.present & st.on_team], minlength=self.M)
-        self.cycles[w] = (self.cycles[w - 1] if w else 0) + pop.programs.new_cycles_logged  # every logged cycle
-        teaching = self.teach & st.present
-        frontline_fid = teaching & at_fid[:, self.classroom_practice].any(axis=1)
-        self.frontline[w] = teaching.sum(), frontline_fid.sum()
+        np.divide(np.bincount(fam.program, weights=fam.engagement, minlength=self.M), self._family_den, out=self.engagement[w])
+        self.culture[w] = programs.culture
+        self.momentum[w] = programs.momentum
+        self.derailed[w] = programs.derailed
+        self.in_collaborative[w] = programs.in_collaborative
+        if w:
+            np.add(self.cycles[w - 1], programs.new_cycles_logged, out=self.cycles[w], casting="unsafe")
+        else:
+            self.cycles[w] = programs.new_cycles_logged  # every logged cycle
         if w <= self.end_week:
-            self._enrol(st, frontline_fid, w == self.end_week)
-        nonteam = st.present & ~st.on_team & self.eligible_any
-        self.nonteam[w] = nonteam.sum(), (nonteam & using.any(axis=1)).sum()
+            self._enrol(st, teaching & B[:, 3 * P + 1], frontline_fid, w == self.end_week)
 
-    def _enrol(self, st, frontline_fid: np.ndarray, is_end: bool) -> None:
+    def _enrol(self, st, teaching_on_team: np.ndarray, frontline_fid: np.ndarray, is_end: bool) -> None:
         """Track the people (not posts) who were on the team as teaching staff during the collaborative.
 
         A post's occupant is identified by its hire week; a vacancy lasts at least a week, so a
-        departure is always seen here before the post is refilled.
+        departure is always seen here before the post is refilled. ``teaching_on_team``: present
+        teaching staff on the team this week.
         """
-        left = (self.enrolled_hire >= 0) & (~st.present | (st.hired_week != self.enrolled_hire))
-        self.enrolled_hire[left] = -1
-        new = self.teach & st.present & st.on_team & (self.enrolled_hire < 0)
+        hire = self.enrolled_hire
+        left = (hire >= 0) & ~(st.present & (st.hired_week == hire))
+        hire[left] = -1
+        new = teaching_on_team & (hire < 0)
         self.enrolled_hire[new] = st.hired_week[new]
         self.n_enrolled += int(new.sum())
         if is_end:
             self.n_enrolled_fidelity_end = int(((self.enrolled_hire >= 0) & frontline_fid).sum())
 
     # -- tables --------------------------------------------------------------------------
+    def timeseries_table(self, practice_names) -> TimeseriesTable:
+        """The week x programme x practice table, built on demand (:class:`TimeseriesTable`)."""
+        return TimeseriesTable(self, practice_names)
+
+    def program_timeseries_table(self) -> ProgramTimeseriesTable:
+        """The week x programme table, built on demand (:class:`ProgramTimeseriesTable`)."""
+        return ProgramTimeseriesTable(self)
+
     def timeseries(self, practice_names) -> pd.DataFrame:
         """Tidy week x programme x practice table."""
-        H, M, P = self.H, self.M, self.P
-        week = np.repeat(np.arange(H, dtype=np.int64), M * P)
-        prog = np.tile(np.repeat(np.arange(M, dtype=np.int64), P), H)
-        prac = np.tile(np.arange(P), H * M)
-        n_rooms = np.broadcast_to(self.n_rooms[None, :, None], (H, M, P)).ravel()
-        level = np.asarray(self.classroom_practice | self.family_practice)
-        elig, use, fid = (a.ravel().copy() for a in (self.n_eligible, self.n_using, self.n_fidelity))
-        rooms_fid = self.n_rooms_fidelity.ravel().astype(np.float64)
-        rooms_fid[~level[prac]] = np.nan
-        fam = self.n_families_home.ravel().astype(np.float64)
+        return self.timeseries_table(practice_names).frame()
+
+    def program_timeseries(self) -> pd.DataFrame:
+        """Tidy week x programme table."""
+        return self.program_timeseries_table().frame()
+
+
+class TimeseriesTable(LazyTable):
+    """Week x programme x practice: staff eligible, using and at fidelity, classrooms and families.
+
+    Holds the recorder's count arrays (not the model); rows are week-major, then programme, then
+    practice. Shares are undefined (NaN) where the denominator is zero or the practice is not of
+    the level (classrooms: classroom and family practices; families: family practices).
+    """
+
+    dtypes = TIMESERIES_DTYPES
+
+    def __init__(self, rec: Recorder, practice_names) -> None:
+        self.n_weeks, self.rows_per_week = rec.H, rec.M * rec.P
+        self.M, self.P = rec.M, rec.P
+        self.names = list(practice_names)
+        self.n_eligible, self.n_using, self.n_fidelity = rec.n_eligible, rec.n_using, rec.n_fidelity
+        self.n_rooms_fidelity, self.n_families_home = rec.n_rooms_fidelity, rec.n_families_home
+        self.n_rooms, self.n_families = rec.n_rooms, rec.n_families
+        self.level = np.asarray(rec.classroom_practice | rec.family_practice)
+        self.family_practice = rec.family_practice
+        self.narrow = {"week": count_dtype(rec.H), "program_id": count_dtype(rec.M),
+                       **dict.fromkeys(("n_eligible", "n_using", "n_fidelity"), rec.staff_counts.dtype)}
+
+    def columns(self, w0: int, w1: int) -> dict[str, np.ndarray]:
+        M, P = self.M, self.P
+        prac = np.tile(np.arange(P), (w1 - w0) * M)
+        prog = np.tile(np.repeat(np.arange(M, dtype=np.int64), P), w1 - w0)
+        part = lambda a, dtype: a[w0:w1].ravel().astype(dtype)  # noqa: E731 - always a fresh copy
+        elig, use, fid = (part(a, np.int32) for a in (self.n_eligible, self.n_using, self.n_fidelity))
+        n_rooms = np.tile(np.repeat(self.n_rooms, P), w1 - w0)
+        rooms_fid = part(self.n_rooms_fidelity, np.float64)
+        rooms_fid[~self.level[prac]] = np.nan
+        fam = part(self.n_families_home, np.float64)
         fam[~self.family_practice[prac]] = np.nan
         with np.errstate(invalid="ignore", divide="ignore"):
-            df = pd.DataFrame({
-                "week": week,
+            return {
+                "week": np.repeat(np.arange(w0, w1, dtype=np.int64), M * P),
                 "program_id": prog,
-                "practice": pd.Categorical.from_codes(prac, categories=list(practice_names)),
+                "practice": pd.Categorical.from_codes(prac, categories=self.names),
                 "n_eligible": elig, "n_using": use, "n_fidelity": fid,
                 "frac_staff_using": np.where(elig > 0, use / np.maximum(elig, 1), np.nan),
                 "frac_staff_fidelity": np.where(elig > 0, fid / np.maximum(elig, 1), np.nan),
                 "frac_classrooms_fidelity": rooms_fid / n_rooms,
                 "frac_families_home_use": fam / np.maximum(self.n_families[prog], 1),
-            }, copy=False)  # fresh columns: no need to consolidate them into blocks (seconds for a state)
-        return df
+            }
 
-    def program_timeseries(self) -> pd.DataFrame:
-        """Tidy week x programme table."""
-        H, M = self.H, self.M
-        week, prog = (a.ravel() for a in np.meshgrid(np.arange(H), np.arange(M), indexing="ij"))
-        rooms = self.n_rooms
-        return pd.DataFrame({
-            "week": week.astype(np.int64), "program_id": prog.astype(np.int64),
-            "culture": self.culture.ravel(), "momentum": self.momentum.ravel(),
-            "derailed": self.derailed.ravel(), "in_collaborative": self.in_collaborative.ravel(),
-            "n_staff_present": self.n_present.ravel(),
-            "n_team_present": self.n_team.ravel(), "cum_pdsa_cycles": self.cycles.ravel(),
-            "frac_classrooms_reached": (self.n_rooms_reached / rooms[None, :]).ravel(),
-            "mean_family_engagement": self.engagement.ravel(),
-            "cum_child_weeks_reached": np.cumsum(self.children_reached, axis=0).ravel(),
-        })
+
+class ProgramTimeseriesTable(LazyTable):
+    """Week x programme: culture, momentum, headcount, team, PDSA cycles, reach, engagement."""
+
+    dtypes = PROGRAM_TIMESERIES_DTYPES
+
+    def __init__(self, rec: Recorder) -> None:
+        self.n_weeks, self.rows_per_week, self.M = rec.H, rec.M, rec.M
+        self.series = {"culture": rec.culture, "momentum": rec.momentum, "derailed": rec.derailed,
+                       "in_collaborative": rec.in_collaborative, "n_staff_present": rec.n_present,
+                       "n_team_present": rec.n_team, "cum_pdsa_cycles": rec.cycles,
+                       "n_rooms_reached": rec.n_rooms_reached, "mean_family_engagement": rec.engagement}
+        self.children_reached = rec.children_reached
+        self.n_rooms = rec.n_rooms
+        self.narrow = {"week": count_dtype(rec.H), "program_id": count_dtype(rec.M),
+                       **dict.fromkeys(("n_staff_present", "n_team_present"), rec.staff_counts.dtype)}
+
+    def columns(self, w0: int, w1: int) -> dict[str, np.ndarray]:
+        s, M = self.series, self.M
+        part = lambda name: s[name][w0:w1].ravel().astype(self.dtypes[name])  # noqa: E731
+        # Cumulative child-weeks: the sum of the weeks before w0, then the running sum from there.
+        before = self.children_reached[:w0].sum(axis=0, dtype=np.int64)
+        return {
+            "week": np.repeat(np.arange(w0, w1, dtype=np.int64), M),
+            "program_id": np.tile(np.arange(M, dtype=np.int64), w1 - w0),
+            **{name: part(name) for name in ("culture", "momentum", "derailed", "in_collaborative", "n_staff_present",
+                                             "n_team_present", "cum_pdsa_cycles")},
+            "frac_classrooms_reached": (s["n_rooms_reached"][w0:w1] / self.n_rooms[None, :]).ravel(),
+            "mean_family_engagement": part("mean_family_engagement"),
+            "cum_child_weeks_reached": (before + np.cumsum(self.children_reached[w0:w1], axis=0, dtype=np.int64)).ravel(),
+        }

@@ -1,0 +1,22 @@
+"""Figures quoted from generated benchmark tables cannot drift from them (issue 19)."""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_state_memory_rows_in_the_benchmarks_readme_are_the_generated_ones():
+    generated = [line for line in (ROOT / "benchmarks" / "state_memory.md").read_text().splitlines()
+                 if line.startswith("| ") and not line.startswith("| tree")]
+    readme = (ROOT / "benchmarks" / "README.md").read_text()
+    start = readme.index("<!-- state_memory.md -->")
+    quoted = [line for line in readme[start:readme.index("<!-- /state_memory.md -->")].splitlines()
+              if line.startswith("| ") and not line.startswith("| tree")]
+    assert generated and quoted == generated, "re-run benchmarks/state_memory.py --out and paste its rows"
+    # Every figure the top-level README quotes for a state's memory is in the generated rows.
+    top = (ROOT / "README.md").read_text()
+    section = top[top.index("<!-- state memory -->"):top.index("<!-- /state memory -->")]
+    cells = {cell.strip() for line in generated for cell in line.split("|")}
+    words = [word.strip("*(),;") for word in section.split()]
+    figures = [w for w in words if w.replace(".", "").replace(",", "").isdigit() and ("." in w or "," in w)]
+    assert figures and all(f in cells for f in figures), (figures, cells)
