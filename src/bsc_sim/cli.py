@@ -219,7 +219,7 @@ def cmd_run(argv: list[str]) -> int:
             if path.parent != out_dir and (path.exists() or path.is_symlink()):
                 raise ParamError(f"--{kind} = {str(path)!r}: exists; bsc-sim never replaces a file it did not "
                                  "write: move it away or choose another name")
-        check_memory([params], limit=limit_setting(cfg.get("memory_limit")))
+        check_memory([params], limit=limit_setting(cfg.get("memory_limit")), streamed=True)  # run streams a state's tables
         with run_dir_lock(out_dir) as created:  # a second run into out_dir refuses at once (issue 17)
             return _simulate_and_save(params, overrides, resolved, out_dir, figures, targets, figure_name,
                                       overwrite=overwrite, created=created)

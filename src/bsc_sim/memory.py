@@ -78,7 +78,16 @@ def run_sizes(params: Params) -> dict[str, int]:
             + t.n_family_services) if t.enabled else 0
     return {"programs": m_all, "classrooms": rooms + n_fcc, "staff": staff,
             "families": rooms * kids + n_fcc * pp.children_per_family_child_care,
-            "team_seats": min(m * team + n_fcc, staff), "practices": len(params.practices), "weeks": params.horizon_weeks}
+            "team_seats": min(m * team + n_fcc, staff), "practices": len(params.practices), "weeks": _weeks(params)}
+
+
+def _weeks(params: Params) -> int:
+    """Weeks the run simulates: a state follows its last cohort past the planning horizon."""
+    if not params.system.enabled:
+        return params.horizon_weeks
+    from .model.system import state_weeks  # only for states: the coordinator of a compare stays model-free
+
+    return state_weeks(params)
 
 
 def table_bytes(params: Params, z: dict[str, int] | None = None, *, streamed: bool = False) -> int:
