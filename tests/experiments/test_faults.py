@@ -318,8 +318,8 @@ def test_a_huge_cohort_is_refused_before_anything_is_allocated(tmp_path, monkeyp
     monkeypatch.setattr(population, "build_population", no_build)
     _no_runs(monkeypatch)
     tracemalloc.start()
-    for argv in (["run", "cohort.n_programs=100000", f"out_dir={tmp_path / 'a'}"],
-                 ["compare", "designs=[bsc]", "replications=2", "cohort.n_programs=100000",
+    for argv in (["run", "cohort.n_programs=1000000", f"out_dir={tmp_path / 'a'}"],
+                 ["compare", "designs=[bsc]", "replications=2", "cohort.n_programs=1000000",
                   f"out_dir={tmp_path / 'b'}", "executor=serial"],
                  ["run", "cohort.n_programs=500", "memory_limit=100MB", f"out_dir={tmp_path / 'c'}"]):
         assert main(argv) == 2
@@ -444,6 +444,6 @@ def test_multirun_refuses_a_huge_cohort_before_any_job(tmp_path, monkeypatch, ca
 
     _no_runs(monkeypatch)
     monkeypatch.chdir(tmp_path)
-    assert main(["run", "-m", "cohort.n_programs=8,100000"]) == 2
-    assert "cohort.n_programs = 100000" in capsys.readouterr().err
+    assert main(["run", "-m", "cohort.n_programs=8,1000000"]) == 2
+    assert "cohort.n_programs = 1000000" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
