@@ -22,6 +22,11 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+try:  # the C kernels behind scipy's sparse products, called without its per-call Python overhead
+    from scipy.sparse import _sparsetools
+except ImportError:  # pragma: no cover - a scipy without the private module: use the public operator
+    _sparsetools = None
+
 __all__ = ["SpreadNetwork", "adoption_hazard", "contagion_step", "simulate_contagion"]
 
 
@@ -61,14 +66,42 @@ class SpreadNetwork:
         x = adopted.astype(np.float64)
         if active is not None:
             x = x * (active[:, None] if x.ndim == 2 else active)
-            strength = self.weights @ active.astype(np.float64)
+            strength = csr_product(self.weights, active.astype(np.float64))
         else:
             strength = self.strength
-        weighted = self.weights @ x
-        count = self.links @ x
+        weighted = csr_product(self.weights, x)
+        count = csr_product(self.links, x)
         denom = strength[:, None] if x.ndim == 2 else strength
         share = np.divide(weighted, denom, out=np.zeros_like(weighted), where=denom > 0)
         return share, count
+
+
+def csr_product(matrix: sp.csr_array, x: np.ndarray) -> np.ndarray:
+    """``matrix @ x`` for a float64 CSR ``matrix`` and float64 ``x`` (N,) or (N, K), bit for bit.
+
+    It calls the kernel scipy's ``@`` calls (``csr_matvec`` / ``csr_matvecs``: each row's sum in
+    CSR order) on a zeroed output, as scipy does, without the 10-15 µs of Python around it.
+    """
+    if matrix.format != "csr":
+        return matrix @ x
+    return csr_product_parts(matrix.indptr, matrix.indices, matrix.data, matrix.shape, x)
+
+
+def csr_product_parts(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, shape: tuple[int, int],
+                      x: np.ndarray) -> np.ndarray:
+    """:func:`csr_product` of the CSR matrix given by its arrays (``indices`` sorted or not, no duplicates needed)."""
+    n_row, n_col = shape
+    if (_sparsetools is None or data.dtype != np.float64 or x.dtype != np.float64 or x.ndim not in (1, 2)
+            or x.shape[0] != n_col or indptr.dtype != indices.dtype or len(indptr) != n_row + 1):
+        return sp.csr_array((data, indices, indptr), shape=shape) @ x
+    x = np.ascontiguousarray(x)
+    if x.ndim == 1:
+        y = np.zeros(n_row)
+        _sparsetools.csr_matvec(n_row, n_col, indptr, indices, data, x, y)
+        return y
+    y = np.zeros((n_row, x.shape[1]))
+    _sparsetools.csr_matvecs(n_row, n_col, x.shape[1], indptr, indices, data, x.ravel(), y.ravel())
+    return y
 
 
 def adoption_hazard(share, count, threshold, *, p_spontaneous=0.0, q_imitation=0.0, p_threshold=1.0, min_sources=1):

@@ -37,15 +37,19 @@ class CrossProgramLearning:
         result = pr.shared_result
         P = result.shape[1]
         fresh = (model.week - pr.shared_week) <= p.learning.result_memory_weeks
-        known = fresh[ties.program].astype(np.float64)             # (T, P)
-        success = (fresh & (result >= p.pdsa.adopt_threshold)).any(axis=1).astype(np.float64)
+        success = (fresh & (result >= p.pdsa.adopt_threshold)).any(axis=1)
+        # Everything that travels along ties, per programme, gathered to the seats in one take:
+        # known (T, P), known x result, fit, a column of ones, the programme's recent success.
+        per_program = np.empty((M, 3 * P + 2))
+        per_program[:, :P] = fresh
+        np.multiply(fresh, result, out=per_program[:, P:2 * P])
+        per_program[:, 2 * P:3 * P] = pr.fit
+        per_program[:, 3 * P] = 1.0
+        per_program[:, 3 * P + 1] = success
         # One product for everything that travels along ties (a sparse product sums in a fixed
         # order; a dense BLAS product may round differently on another CPU, and the same seed must
         # give the same results on every machine of a cluster).
-        w = ties.matrix()
-        rhs = np.hstack([known, known * result[ties.program], pr.fit[ties.program],
-                         np.ones((len(ties.slots), 1)), success[ties.program][:, None]])
-        out = w @ rhs
+        out = ties.product(per_program[ties.program])
         weight, signal, fit_sum = out[:, :P], out[:, P:2 * P], out[:, 2 * P:3 * P]
         strength, cheer = out[:, 3 * P], out[:, 3 * P + 1]
         mean = np.divide(signal, weight, out=np.zeros_like(signal), where=weight > 0)

@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..params import Params
-from ..spread import SpreadNetwork
+from ..spread import SpreadNetwork, csr_product_parts
 
 # Roles (index into ROLE_NAMES): staff at all levels [douglass2019].
 DIRECTOR, EDUCATION_MANAGER, LEAD_TEACHER, ASSISTANT_TEACHER, FAMILY_SERVICES = range(5)
@@ -241,6 +241,14 @@ class CrossTies:
             self._csr = (self.topology, indptr, cols[order], edge[order])
         _, indptr, indices, edge = self._csr
         return sp.csr_array((self.w[edge], indices, indptr), shape=(T, T))
+
+    def product(self, x: np.ndarray) -> np.ndarray:
+        """``self.matrix() @ x`` for float64 ``x`` (T, K), by the same CSR kernel, without building the matrix."""
+        T = self.n_seats
+        if self._csr is None or self._csr[0] != self.topology:
+            self.matrix()
+        _, indptr, indices, edge = self._csr
+        return csr_product_parts(indptr, indices, self.w[edge], (T, T), x)
 
     def n_ties(self) -> int:
         return int((self.w > 0).sum())
@@ -489,6 +497,8 @@ def form_teams(p: Params, pop: Population, rng: np.random.Generator) -> None:
 def family_on_team(pop: Population) -> np.ndarray:
     """(M,) a family member sits on the programme's team this week (families' seats are never vacant)."""
     fam = pop.families
+    if pop.count_families is not None and pop.count_families.starts is not None:
+        return pop.count_families(fam.on_team) > 0
     return np.bincount(fam.program[fam.on_team], minlength=pop.n_programs) > 0
 
 
@@ -500,10 +510,14 @@ def local_fit(p: Params, pop: Population) -> np.ndarray:
     family member on the team brings to family-facing and, less, classroom practices.
     """
     fp = p.families
-    level = pop.practice_level
-    family_gain = np.where(level == LEVELS.index("family"), fp.team_fit_family,
-                           np.where(level == LEVELS.index("classroom"), fp.team_fit_classroom, 0.0))
-    return np.minimum(pop.programs.fit, p.pdsa.max_fit) + family_on_team(pop)[:, None] * family_gain[None, :]
+    key = (fp.team_fit_family, fp.team_fit_classroom)
+    cached = getattr(pop, "_family_gain", None)
+    if cached is None or cached[0] != key:
+        level = pop.practice_level
+        cached = key, np.where(level == LEVELS.index("family"), fp.team_fit_family,
+                               np.where(level == LEVELS.index("classroom"), fp.team_fit_classroom, 0.0))
+        pop._family_gain = cached
+    return np.minimum(pop.programs.fit, p.pdsa.max_fit) + family_on_team(pop)[:, None] * cached[1][None, :]
 
 
 def supported(model) -> np.ndarray:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .population import LEVELS, TEACHING_ROLES, local_fit
+from .population import LEVELS, TEACHING_ROLES, group_sum, local_fit
 from ..spread import contagion_step
 
 
@@ -28,24 +28,52 @@ class WithinProgramSpread:
         self.rng = model.streams["spread"]
         self.family_rng = model.streams["families"]
         pop = model.pop
+        st, fam = pop.staff, pop.families
         self.family_practice = pop.practice_level == LEVELS.index("family")
-        self.teaching = np.isin(pop.staff.role, TEACHING_ROLES)
+        self.family_cols = np.flatnonzero(self.family_practice)
+        self.teaching = np.isin(st.role, TEACHING_ROLES)
         s, pr = model.params.spread, pop.programs
         # The parts of the threshold shift that never change: Rogers attractiveness and time cost.
         self.static_shift = (s.w_attractiveness * model.practice_attractiveness[None, :]
                              - s.w_time_cost * model.practice_hours[None, :] * (1.0 - pr.time_slack[pop.staff.program])[:, None])
+        # Teaching posts are laid out classroom by classroom and every classroom has one, so counts of
+        # teaching staff by classroom are one add.reduceat over their rows (else bincount).
+        C = len(pop.classroom_program)
+        self.teach_rows = np.flatnonzero(self.teaching)
+        room = st.classroom[self.teach_rows]
+        self.room_starts = None
+        if len(room) and room[0] == 0 and room[-1] == C - 1 and np.isin(np.diff(room), (0, 1)).all():
+            self.room_starts = np.r_[0, np.flatnonzero(np.diff(room)) + 1]
+        self.teach_room = room
+        self.fam_room = fam.classroom
+        P = len(model.practice_effect)
+        self._shift = np.empty((len(st.role), P))
+        self._prog_terms = np.empty((pop.n_programs, 2 * P + 1))
 
     def effective_threshold(self, model) -> np.ndarray:
         """Each person's threshold for each practice this week (S, P), clipped to [0, 1]."""
         s, st, pr = model.params.spread, model.pop.staff, model.pop.programs
-        prog = st.program
+        P = st.belief.shape[1]
         # Belief and culture are centred on 0.5 (neutral), so they shift thresholds both ways.
-        shift = (s.w_endorsement * (pr.endorsed * pr.leadership[:, None])[prog]
-                 + s.w_belief * (st.belief - 0.5)
-                 + s.w_culture * (pr.culture[prog] - 0.5)[:, None]
-                 + s.w_fit * local_fit(model.params, model.pop)[prog]
-                 + self.static_shift)
-        return np.clip(st.threshold[:, None] - shift, 0.0, 1.0)
+        # The programme-level terms are formed per programme and gathered to staff in one take
+        # (each element is the same product as when gathered first).
+        terms = self._prog_terms
+        np.multiply(pr.endorsed, pr.leadership[:, None], out=terms[:, :P])
+        terms[:, :P] *= s.w_endorsement
+        np.multiply(s.w_fit, local_fit(model.params, model.pop), out=terms[:, P:2 * P])
+        np.subtract(pr.culture, 0.5, out=terms[:, 2 * P])
+        terms[:, 2 * P] *= s.w_culture
+        per_staff = terms[st.program]
+        shift = self._shift
+        np.subtract(st.belief, 0.5, out=shift)
+        shift *= s.w_belief
+        np.add(per_staff[:, :P], shift, out=shift)
+        shift += per_staff[:, 2 * P:]
+        shift += per_staff[:, P:2 * P]
+        shift += self.static_shift
+        out = np.subtract(st.threshold[:, None], shift)
+        np.maximum(out, 0.0, out=out)
+        return np.minimum(out, 1.0, out=out)
 
     def step(self, model) -> None:
         s, st = model.params.spread, model.pop.staff
@@ -62,21 +90,33 @@ class WithinProgramSpread:
     def _families(self, model) -> None:
         fp, fam, st = model.params.families, model.pop.families, model.pop.staff
         C = len(model.pop.classroom_program)
-        teach = self.teaching & st.present
-        n_teach = np.bincount(st.classroom[teach], minlength=C)
-        cols = np.flatnonzero(self.family_practice)
-        promote = np.zeros((C, len(cols)))
-        for j, k in enumerate(cols):
-            promote[:, j] = np.bincount(st.classroom[teach & st.use[:, k]], minlength=C)
-        promote = np.divide(promote, n_teach[:, None], out=np.zeros_like(promote), where=n_teach[:, None] > 0)
-        team_room = np.bincount(fam.classroom[fam.on_team], minlength=C) > 0
-        target = np.clip(fam.engagement_base + fp.boost_promoted * (promote.max(axis=1, initial=0) > 0)[fam.classroom]
-                         + fp.boost_team_family * team_room[fam.classroom], 0.0, 1.0)
-        fam.engagement += fp.engagement_rate * (target - fam.engagement)
+        cols = self.family_cols
+        rows = self.teach_rows
+        present = st.present[rows]
+        # Teaching staff present in each classroom, and of them those who promote each family practice.
+        counts = np.empty((len(rows), len(cols) + 1))
+        counts[:, 0] = present
+        np.logical_and(st.use[rows][:, cols], present[:, None], out=counts[:, 1:], casting="unsafe")
+        if self.room_starts is not None:
+            by_room = np.add.reduceat(counts, self.room_starts, axis=0)
+        else:
+            by_room = group_sum(self.teach_room, counts, C)
+        n_teach, promote = by_room[:, :1], by_room[:, 1:]
+        promote = np.divide(promote, n_teach, out=np.zeros_like(promote), where=n_teach > 0)
+        team_room = np.bincount(self.fam_room[fam.on_team], minlength=C) > 0
+        room = self.fam_room
+        promoted = (promote.max(axis=1, initial=0) > 0)
+        target = fam.engagement_base + fp.boost_promoted * promoted[room]
+        target += fp.boost_team_family * team_room[room]
+        np.maximum(target, 0.0, out=target)
+        np.minimum(target, 1.0, out=target)
+        target -= fam.engagement
+        target *= fp.engagement_rate
+        fam.engagement += target
         if not len(cols):
             return
         u = self.family_rng.random((len(fam.program), len(cols)))
         home = fam.home_use[:, cols]
-        take = ~home & (u < fp.p_uptake * fam.engagement[:, None] * promote[fam.classroom])
+        take = ~home & (u < fp.p_uptake * fam.engagement[:, None] * promote[room])
         drop = home & (u < fp.home_lapse)
         fam.home_use[:, cols] = (home & ~drop) | take
