@@ -76,10 +76,20 @@ class Disruption:
         self.n_dropped += len(programs)
 
 
+def leader_posts(model) -> np.ndarray:
+    """(S,) posts that lead a programme's team: directors, education managers and a family child care
+    home's provider (issue 11: one provider, no hierarchy). Roles never change, so it is built once per model."""
+    posts = getattr(model, "_leader_posts", None)
+    if posts is None:
+        st = model.pop.staff
+        own = model.pop.programs.kind[st.program] == FAMILY_CHILD_CARE
+        posts = (st.role == DIRECTOR) | (st.role == EDUCATION_MANAGER) | own
+        model._leader_posts = posts
+    return posts
+
+
 def leader_on_team(model) -> np.ndarray:
     """(M,) a director or education manager is present on the programme's team this week."""
     st, M = model.pop.staff, model.pop.n_programs
-    # A family child care home's provider leads it (issue 11: one provider, no hierarchy).
-    own = model.pop.programs.kind[st.program] == FAMILY_CHILD_CARE
-    leaders = st.present & st.on_team & ((st.role == DIRECTOR) | (st.role == EDUCATION_MANAGER) | own)
+    leaders = st.present & st.on_team & leader_posts(model)
     return np.bincount(st.program[leaders], minlength=M) > 0
