@@ -63,16 +63,20 @@ class SpreadNetwork:
             active: optional bool (N,) of nodes that exist now; inactive contacts are ignored
                 in both the numerator and the denominator of the share.
         """
-        x = adopted.astype(np.float64)
         if active is not None:
-            x = x * (active[:, None] if x.ndim == 2 else active)
+            mask = active[:, None] if adopted.ndim == 2 else active
+            # For 0/1 adoption the masked product is the same 0/1 floats, formed without mixed types.
+            x = (adopted & mask if adopted.dtype == bool else adopted.astype(np.float64) * mask).astype(np.float64)
             strength = csr_product(self.weights, active.astype(np.float64))
         else:
+            x = adopted.astype(np.float64)
             strength = self.strength
         weighted = csr_product(self.weights, x)
         count = csr_product(self.links, x)
         denom = strength[:, None] if x.ndim == 2 else strength
-        share = np.divide(weighted, denom, out=np.zeros_like(weighted), where=denom > 0)
+        if (strength > 0).all():  # the common case: a plain division gives the same floats
+            return weighted / denom, count
+        share = np.divide(weighted, denom, out=np.zeros(weighted.shape), where=denom > 0)
         return share, count
 
 

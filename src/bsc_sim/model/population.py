@@ -497,8 +497,6 @@ def form_teams(p: Params, pop: Population, rng: np.random.Generator) -> None:
 def family_on_team(pop: Population) -> np.ndarray:
     """(M,) a family member sits on the programme's team this week (families' seats are never vacant)."""
     fam = pop.families
-    if pop.count_families is not None and pop.count_families.starts is not None:
-        return pop.count_families(fam.on_team) > 0
     return np.bincount(fam.program[fam.on_team], minlength=pop.n_programs) > 0
 
 

@@ -81,11 +81,20 @@ class WithinProgramSpread:
             model.pop.staff_network, st.use, self.rng,
             threshold=self.effective_threshold(model), p_spontaneous=s.p_spontaneous,
             q_imitation=s.q_imitation, p_threshold=s.p_threshold, min_sources=s.min_sources,
-            eligible=st.eligible & (model.pop.programs.abandoned_until <= model.week)[st.program], active=st.present,
+            eligible=self.eligible_now(model), active=st.present,
         )
         st.use |= new
         st.fidelity[new] = model.params.sustain.start_fidelity
         self._families(model)
+
+    @staticmethod
+    def eligible_now(model) -> np.ndarray:
+        """(S, P) eligible for the practice and not in a programme that abandoned it within the cool-down."""
+        st, pr = model.pop.staff, model.pop.programs
+        cooling = pr.abandoned_until > model.week
+        if not cooling.any():
+            return st.eligible
+        return st.eligible & ~cooling[st.program]
 
     def _families(self, model) -> None:
         fp, fam, st = model.params.families, model.pop.families, model.pop.staff
@@ -94,18 +103,23 @@ class WithinProgramSpread:
         rows = self.teach_rows
         present = st.present[rows]
         # Teaching staff present in each classroom, and of them those who promote each family practice.
-        counts = np.empty((len(rows), len(cols) + 1))
+        counts = np.empty((len(rows), len(cols) + 1), dtype=bool)
         counts[:, 0] = present
-        np.logical_and(st.use[rows][:, cols], present[:, None], out=counts[:, 1:], casting="unsafe")
+        np.logical_and(st.use[rows[:, None], cols[None, :]], present[:, None], out=counts[:, 1:])
         if self.room_starts is not None:
-            by_room = np.add.reduceat(counts, self.room_starts, axis=0)
+            by_room = np.add.reduceat(counts.view(np.uint8), self.room_starts, axis=0, dtype=np.int64)
         else:
-            by_room = group_sum(self.teach_room, counts, C)
-        n_teach, promote = by_room[:, :1], by_room[:, 1:]
-        promote = np.divide(promote, n_teach, out=np.zeros_like(promote), where=n_teach > 0)
+            by_room = group_sum(self.teach_room, counts, C).astype(np.int64)
+        # The share of a classroom's present teaching staff who promote (0 without any: then no promoter).
+        promote = by_room[:, 1:] / np.maximum(by_room[:, :1], 1)
         team_room = np.bincount(self.fam_room[fam.on_team], minlength=C) > 0
         room = self.fam_room
-        promoted = (promote.max(axis=1, initial=0) > 0)
+        single = len(cols) == 1
+        if single:
+            promote = promote[:, 0]
+            promoted = promote > 0
+        else:
+            promoted = promote.max(axis=1, initial=0) > 0
         target = fam.engagement_base + fp.boost_promoted * promoted[room]
         target += fp.boost_team_family * team_room[room]
         np.maximum(target, 0.0, out=target)
@@ -115,8 +129,21 @@ class WithinProgramSpread:
         fam.engagement += target
         if not len(cols):
             return
-        u = self.family_rng.random((len(fam.program), len(cols)))
-        home = fam.home_use[:, cols]
-        take = ~home & (u < fp.p_uptake * fam.engagement[:, None] * promote[room])
+        F = len(fam.program)
+        if single:  # one column: the same draws, as a vector
+            u = self.family_rng.random(F)
+            home = fam.home_use[:, cols[0]]
+            chance = fp.p_uptake * fam.engagement
+            chance *= promote[room]
+        else:
+            u = self.family_rng.random((F, len(cols)))
+            home = fam.home_use[:, cols]
+            chance = fp.p_uptake * fam.engagement[:, None] * promote[room]
+        take = u < chance
+        take &= ~home
         drop = home & (u < fp.home_lapse)
-        fam.home_use[:, cols] = (home & ~drop) | take
+        new = (home & ~drop) | take
+        if single:
+            fam.home_use[:, cols[0]] = new
+        else:
+            fam.home_use[:, cols] = new
