@@ -134,16 +134,35 @@ def contagion_step(
     ``adopted``. ``eligible`` masks nodes that may adopt; ``active`` masks nodes that exist.
     One uniform draw per (node, practice) is taken from ``rng`` every step, whatever the
     rates, so runs that differ only in rates share their random numbers.
+
+    ``threshold`` may also be a function of flat indices into ``adopted`` that returns the
+    thresholds of those entries. With scalar rates and ``min_sources >= 1`` it is then called
+    only for the entries that may adopt and have an adopting contact: without one the share is 0,
+    the threshold term cannot fire and every such entry has the same hazard, so the result is
+    the same as with the whole array, at a fraction of the work when few are exposed.
     """
     share, count = network.exposure(adopted, active)
-    hazard = adoption_hazard(share, count, threshold, p_spontaneous=p_spontaneous, q_imitation=q_imitation,
-                             p_threshold=p_threshold, min_sources=min_sources)
     can = ~adopted
     if eligible is not None:
         can &= eligible
     if active is not None:
         can &= active[:, None] if adopted.ndim == 2 else active
-    return can & (rng.random(adopted.shape) < hazard)
+    rates = dict(p_spontaneous=p_spontaneous, q_imitation=q_imitation, p_threshold=p_threshold, min_sources=min_sources)
+    if not callable(threshold):
+        hazard = adoption_hazard(share, count, threshold, **rates)
+        return can & (rng.random(adopted.shape) < hazard)
+    u = rng.random(adopted.shape)
+    if any(np.ndim(v) for v in rates.values()) or min_sources < 1:
+        everything = np.arange(adopted.size).reshape(adopted.shape)
+        return can & (u < adoption_hazard(share, count, threshold(everything), **rates))
+    # Unexposed entries: share 0 and no source, so only the spontaneous and imitation terms act.
+    unexposed = adoption_hazard(0.0, 0.0, 1.0, **rates)
+    new = can & (u < unexposed)
+    exposed = (can & (count > 0)).reshape(-1).nonzero()[0]
+    if len(exposed):
+        hazard = adoption_hazard(share.take(exposed), count.take(exposed), threshold(exposed), **rates)
+        new.reshape(-1, copy=False)[exposed] = u.take(exposed) < hazard
+    return new
 
 
 def simulate_contagion(

@@ -75,11 +75,36 @@ class WithinProgramSpread:
         np.maximum(out, 0.0, out=out)
         return np.minimum(out, 1.0, out=out)
 
+    def threshold_at(self, model):
+        """The function of flat (S x P) indices that gives :meth:`effective_threshold` at those entries
+        (the same floats, element by element), for the kernel to call where exposure makes it matter."""
+        s, st, pr = model.params.spread, model.pop.staff, model.pop.programs
+        P = st.belief.shape[1]
+        endorse = pr.endorsed * pr.leadership[:, None]
+        endorse *= s.w_endorsement
+        fit = s.w_fit * local_fit(model.params, model.pop)
+        culture = s.w_culture * (pr.culture - 0.5)
+
+        def at(flat: np.ndarray) -> np.ndarray:
+            shape, flat = flat.shape, flat.reshape(-1)
+            i = flat // P
+            prog = st.program[i]
+            pk = prog * P + (flat - i * P)
+            shift = s.w_belief * (st.belief.take(flat) - 0.5)
+            shift += endorse.take(pk)
+            shift += culture[prog]
+            shift += fit.take(pk)
+            shift += self.static_shift.take(flat)
+            out = st.threshold[i] - shift
+            np.maximum(out, 0.0, out=out)
+            return np.minimum(out, 1.0, out=out).reshape(shape)
+        return at
+
     def step(self, model) -> None:
         s, st = model.params.spread, model.pop.staff
         new = contagion_step(
             model.pop.staff_network, st.use, self.rng,
-            threshold=self.effective_threshold(model), p_spontaneous=s.p_spontaneous,
+            threshold=self.threshold_at(model), p_spontaneous=s.p_spontaneous,
             q_imitation=s.q_imitation, p_threshold=s.p_threshold, min_sources=s.min_sources,
             eligible=self.eligible_now(model), active=st.present,
         )
