@@ -85,3 +85,27 @@ def test_calendar_agenda_matches_the_schedule(overrides):
         got = dict(events) | dict(supports)
         for name in ("community_meeting", "session_number", "congress", "call", "coach_visit", "training"):
             assert np.array_equal(got.get(name, np.zeros(0, dtype=np.int64)), sch.cohorts_with(name, w)), (w, name)
+
+
+def test_families_of_a_large_state_only_where_anything_can_change(monkeypatch):
+    """The families' step for large states (only live families) gives the run the same numbers."""
+    import bsc_sim.model.spread as spread_phase
+
+    def final(large):
+        monkeypatch.setattr(spread_phase, "LARGE", large)
+        model = BSCModel(load_params(["cohort.n_programs=12"]), seed=4, create_agents=False).run()
+        fam = model.pop.families
+        return fam.engagement.copy(), fam.home_use.copy(), model.pop.staff.use.copy()
+
+    plain, live = final(10**9), final(0)
+    assert all(np.array_equal(a, b) for a, b in zip(plain, live))
+    assert plain[1].any()  # some families took the practice up, so the comparison can fail
+
+
+def test_feedback_at_entries_equals_the_whole_array(mid_run):
+    sust, st = mid_run.components["sustainment"], mid_run.pop.staff
+    full = sust.feedback(mid_run)
+    r, k = np.nonzero(np.ones_like(st.use))
+    assert np.array_equal(sust.feedback_at(mid_run, r, k, r * st.use.shape[1] + k), full.ravel())
+    r, k = st.use.nonzero()
+    assert len(r) and np.array_equal(sust.feedback_at(mid_run, r, k, r * st.use.shape[1] + k), full[r, k])

@@ -21,6 +21,10 @@ from .population import LEVELS, TEACHING_ROLES, group_sum, local_fit
 from ..spread import contagion_step
 
 
+# From this many families on, the families' step works only on those it can change (identical results).
+LARGE = 4096
+
+
 class WithinProgramSpread:
     """Staff adoption by complex contagion and family uptake of home practices."""
 
@@ -145,6 +149,9 @@ class WithinProgramSpread:
             promoted = promote > 0
         else:
             promoted = promote.max(axis=1, initial=0) > 0
+        F = len(fam.program)
+        if single and F >= LARGE:
+            return self._families_live(model, promote, promoted, team_room)
         target = fam.engagement_base + fp.boost_promoted * promoted[room]
         target += fp.boost_team_family * team_room[room]
         np.maximum(target, 0.0, out=target)
@@ -154,7 +161,6 @@ class WithinProgramSpread:
         fam.engagement += target
         if not len(cols):
             return
-        F = len(fam.program)
         if single:  # one column: the same draws, as a vector
             u = self.family_rng.random(F)
             home = fam.home_use[:, cols[0]]
@@ -172,3 +178,38 @@ class WithinProgramSpread:
             fam.home_use[:, cols[0]] = new
         else:
             fam.home_use[:, cols] = new
+
+    def _families_live(self, model, promote: np.ndarray, promoted: np.ndarray, team_room: np.ndarray) -> None:
+        """:meth:`_families` for one home practice, computed only for the families it can change.
+
+        A family in a classroom with no promoter and no team family, whose engagement sits at its
+        base and who does not use the practice at home, keeps everything: its target is its base,
+        its chance of uptake is 0 and it has nothing to lapse. (Most families of a state are such,
+        in programmes that never enrol.) Its uniform number is drawn all the same.
+        """
+        fp, fam = model.params.families, model.pop.families
+        room, c = self.fam_room, self.family_cols[0]
+        home = fam.home_use[:, c]
+        live = ~(promoted | team_room)[room]
+        np.logical_not(live, out=live)
+        live |= home
+        live |= fam.engagement != fam.engagement_base
+        idx = live.nonzero()[0]
+        r = room[idx]
+        target = fam.engagement_base[idx] + fp.boost_promoted * promoted[r]
+        target += fp.boost_team_family * team_room[r]
+        np.maximum(target, 0.0, out=target)
+        np.minimum(target, 1.0, out=target)
+        engagement = fam.engagement[idx]
+        target -= engagement
+        target *= fp.engagement_rate
+        engagement += target
+        fam.engagement[idx] = engagement
+        u = self.family_rng.random(len(fam.program))[idx]
+        had = home[idx]
+        chance = fp.p_uptake * engagement
+        chance *= promote[r]
+        take = u < chance
+        take &= ~had
+        drop = had & (u < fp.home_lapse)
+        fam.home_use[idx, c] = (had & ~drop) | take

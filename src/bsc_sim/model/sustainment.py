@@ -87,7 +87,6 @@ class Sustainment:
         p, st, pr = model.params, model.pop.staff, model.pop.programs
         s, prog, w = p.sustain, st.program, model.week
         P = st.use.shape[1]
-        fb = self.feedback(model)
         # Only users' fidelity and beliefs move and only users lapse, so the updates are computed at
         # the (person, practice) entries in use (the same numbers as over the whole array), by flat index.
         r, k = st.use.nonzero()
@@ -95,7 +94,7 @@ class Sustainment:
         pg = prog[r]
         pk = pg * P + k
         lasting = st.lasting.take(flat)
-        ceiling = lasting + (1.0 - lasting) * fb.take(flat)
+        ceiling = lasting + (1.0 - lasting) * self.feedback_at(model, r, k, flat)
         # Multiplier is ~1 for a practice of middling complexity (0.5) and a typical skill (0.4-0.5).
         growth = self.growth_rate[k] * (0.5 + st.skill)[r]
         fidelity = _flat(st.fidelity)
@@ -174,6 +173,29 @@ class Sustainment:
         fb = np.maximum(per_staff[:, :P], np.maximum(team, np.maximum(per_staff[:, P + 2], supervision))[:, None])
         np.maximum(fb, peer, out=fb)
         direct = st.testing | (st.coached_until >= w)[:, None]
+        return np.maximum(fb, direct, out=fb)
+
+    def feedback_at(self, model, r: np.ndarray, k: np.ndarray, flat: np.ndarray) -> np.ndarray:
+        """:meth:`feedback` at the entries (``r``, ``k``), flat index ``flat`` (the same floats, element by element)."""
+        p, st, pr = model.params, model.pop.staff, model.pop.programs
+        s, prog, w = p.sustain, st.program, model.week
+        M, P = pr.endorsed.shape
+        carry = np.where(supported(model), 1.0, pr.culture) * np.where(pr.derailed, p.disruption.support_factor, 1.0)
+        at_fid = st.use & (st.fidelity >= s.fidelity_threshold)
+        at_fid &= st.present[:, None]
+        coaches = (at_fid & (st.on_team | (st.coached_until >= 0))[:, None]).astype(np.float64)
+        coached = csr_product(model.pop.staff_network.links, coaches).take(flat) > 0
+        cols = self.program_cols
+        leads = at_fid[:, cols[0]] if len(cols) == 1 else at_fid[:, cols].any(axis=1)
+        supervising = np.bincount(prog[leads & self.leader], minlength=M) > 0
+        pg = prog[r]
+        c = carry[pg]
+        fb = (pr.endorsed * (pr.leadership * carry)[:, None]).take(pg * P + k)
+        np.maximum(fb, c * st.on_team[r], out=fb)
+        np.maximum(fb, (s.culture_feedback * pr.culture)[pg], out=fb)
+        np.maximum(fb, s.supervision_feedback * (supervising * carry)[pg] * self.not_leader[r], out=fb)
+        np.maximum(fb, s.peer_coaching_feedback * coached * c, out=fb)
+        direct = st.testing.take(flat) | (st.coached_until[r] >= w)
         return np.maximum(fb, direct, out=fb)
 
     @staticmethod
