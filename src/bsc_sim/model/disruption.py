@@ -34,6 +34,8 @@ class Disruption:
         st, M = model.pop.staff, model.pop.n_programs
         self.n_posts = np.maximum(np.bincount(st.program, minlength=M), 1)
         self.n_dropped = 0
+        d = model.params.disruption
+        self.slack_term = d.w_slack * 2 * (0.5 - model.pop.programs.time_slack)   # time slack never changes
 
     def step(self, model) -> None:
         d, pr, st = model.params.disruption, model.pop.programs, model.pop.staff
@@ -43,8 +45,8 @@ class Disruption:
         pr.director_left[:] = False
         if not d.enabled:
             return
-        vacant = 1.0 - np.bincount(st.program[st.present], minlength=M) / self.n_posts
-        log_h = (d.w_vacancy * vacant + d.w_slack * 2 * (0.5 - pr.time_slack)
+        vacant = 1.0 - model.pop.count_staff(st.present) / self.n_posts
+        log_h = (d.w_vacancy * vacant + self.slack_term
                  - d.w_leadership * 2 * (pr.leadership - 0.5))
         hazard = np.minimum(1.0, d.base_weekly * np.exp(log_h))
         recover = pr.derailed & (u_recover < 1.0 / d.mean_weeks)

@@ -77,7 +77,10 @@ def unsupported_levels(p: Params, rng: np.random.Generator, size) -> np.ndarray:
 
 def beta_draw(rng: np.random.Generator, mean: float | np.ndarray, concentration: float, size=None) -> np.ndarray:
     """Beta draws parameterised by mean and concentration a+b (means at 0 or 1 are degenerate)."""
-    mean = np.clip(mean, 1e-6, 1 - 1e-6)
+    if isinstance(mean, float):  # a scalar: the same clip without numpy's per-call overhead
+        mean = min(max(mean, 1e-6), 1 - 1e-6)
+    else:
+        mean = np.clip(mean, 1e-6, 1 - 1e-6)
     return rng.beta(mean * concentration, (1 - mean) * concentration, size=size)
 
 
