@@ -106,6 +106,7 @@ class PDSAProcess:
         # Posts that lead a programme's team (see :func:`.disruption.leader_on_team`), and static factors.
         self.leader_post = leader_posts(model)
         self.slack_factor = 0.5 + pop.programs.time_slack
+        self.logit_effect = [_logit(e) for e in model.practice_effect]   # each practice's, as _decide computed it
         c = model.params.collaborative
         # Prework is for forming the team and baseline data; tests of change start at LS1 [ihind].
         self.first_week = c.prework_weeks if c.enabled and c.n_sessions > 0 else 0
@@ -184,7 +185,7 @@ class PDSAProcess:
             first = self.first_classroom[m]
             order = self.program_rng[m].permutation(n)
             mine = self.team_room[first + order]
-            rooms = first + np.r_[order[mine], order[~mine]][: min(self.scale[m], n)]
+            rooms = first + np.concatenate((order[mine], order[~mine]))[: min(self.scale[m], n)]
             lead, asst = self.lead_of[rooms], self.asst_of[rooms]
             # The team member in the room tests; otherwise the lead teacher, or the assistant when
             # the lead post is vacant.
@@ -209,7 +210,7 @@ class PDSAProcess:
         # A tester is the person who began the test: a newcomer in the same post is not one.
         keep = st.present[testers] & (st.hired_week[testers] <= self.week_start[m] + q.plan_weeks)
         testers, new = testers[keep], new[keep]
-        logit = (_logit(model.practice_effect[k]) + q.beta_skill * 2 * (st.skill[testers] - 0.5)
+        logit = (self.logit_effect[k] + q.beta_skill * 2 * (st.skill[testers] - 0.5)
                  + q.beta_leadership * 2 * (pr.leadership[m] - 0.5) + q.beta_attractiveness * model.practice_attractiveness[k]
                  + self._fit[m, k] + q.beta_momentum * 2 * (pr.momentum[m] - 0.5))
         rng = self.program_rng[m]
@@ -231,7 +232,7 @@ class PDSAProcess:
             decision = self._act(model, m, k, seen, testers, new, n_units)
             # Team members and testers update their belief toward what they saw; the team tells the
             # programme's other staff, whose beliefs move less.
-            rows = np.unique(np.r_[team_here, testers])
+            rows = np.unique(np.concatenate((team_here, testers)))
             mine = self.staff_of[m]
             self._mark[rows] = True
             colleagues = mine[st.present[mine] & ~self._mark[mine]]
