@@ -127,6 +127,7 @@ def contagion_step(
     min_sources=1,
     eligible: np.ndarray | None = None,
     active: np.ndarray | None = None,
+    draws: np.ndarray | None = None,
 ) -> np.ndarray:
     """New adopters after one synchronous step (bool, same shape as ``adopted``).
 
@@ -140,6 +141,9 @@ def contagion_step(
     only for the entries that may adopt and have an adopting contact: without one the share is 0,
     the threshold term cannot fire and every such entry has the same hazard, so the result is
     the same as with the whole array, at a fraction of the work when few are exposed.
+
+    ``draws``, a float64 array of ``adopted``'s shape, receives the uniform draws (the same
+    numbers), so a caller that steps every week can reuse one buffer instead of a new array.
     """
     share, count = network.exposure(adopted, active)
     can = ~adopted
@@ -148,10 +152,12 @@ def contagion_step(
     if active is not None:
         can &= active[:, None] if adopted.ndim == 2 else active
     rates = dict(p_spontaneous=p_spontaneous, q_imitation=q_imitation, p_threshold=p_threshold, min_sources=min_sources)
+    if draws is None or draws.shape != adopted.shape or draws.dtype != np.float64:
+        draws = np.empty(adopted.shape)
+    u = rng.random(out=draws)
     if not callable(threshold):
         hazard = adoption_hazard(share, count, threshold, **rates)
-        return can & (rng.random(adopted.shape) < hazard)
-    u = rng.random(adopted.shape)
+        return can & (u < hazard)
     if any(np.ndim(v) for v in rates.values()) or min_sources < 1:
         everything = np.arange(adopted.size).reshape(adopted.shape)
         return can & (u < adoption_hazard(share, count, threshold(everything), **rates))

@@ -52,6 +52,8 @@ class WithinProgramSpread:
         self.fam_room = fam.classroom
         P = len(model.practice_effect)
         self._shift = np.empty((len(st.role), P))
+        self._draws = np.empty((len(st.role), P))            # the week's uniform draws, one buffer reused
+        self._family_draws = np.empty((len(fam.program), len(self.family_cols)))
         self._prog_terms = np.empty((pop.n_programs, 2 * P + 1))
 
     def effective_threshold(self, model) -> np.ndarray:
@@ -110,7 +112,7 @@ class WithinProgramSpread:
             model.pop.staff_network, st.use, self.rng,
             threshold=self.threshold_at(model), p_spontaneous=s.p_spontaneous,
             q_imitation=s.q_imitation, p_threshold=s.p_threshold, min_sources=s.min_sources,
-            eligible=self.eligible_now(model), active=st.present,
+            eligible=self.eligible_now(model), active=st.present, draws=self._draws,
         )
         st.use |= new
         st.fidelity[new] = model.params.sustain.start_fidelity
@@ -162,12 +164,12 @@ class WithinProgramSpread:
         if not len(cols):
             return
         if single:  # one column: the same draws, as a vector
-            u = self.family_rng.random(F)
+            u = self.family_rng.random(out=self._family_draws)[:, 0]   # the same draws as random(F)
             home = fam.home_use[:, cols[0]]
             chance = fp.p_uptake * fam.engagement
             chance *= promote[room]
         else:
-            u = self.family_rng.random((F, len(cols)))
+            u = self.family_rng.random(out=self._family_draws)
             home = fam.home_use[:, cols]
             chance = fp.p_uptake * fam.engagement[:, None] * promote[room]
         take = u < chance
@@ -205,7 +207,7 @@ class WithinProgramSpread:
         target *= fp.engagement_rate
         engagement += target
         fam.engagement[idx] = engagement
-        u = self.family_rng.random(len(fam.program))[idx]
+        u = self.family_rng.random(out=self._family_draws)[idx, 0]
         had = home[idx]
         chance = fp.p_uptake * engagement
         chance *= promote[r]

@@ -82,6 +82,7 @@ class Sustainment:
         self.has_room = st.classroom >= 0
         self.room = np.maximum(st.classroom, 0)
         self.room_children = np.maximum(pop.classroom_children, 1)
+        self._draws = np.empty(st.use.shape)   # the week's uniform draws, one buffer reused
 
     def step(self, model) -> None:
         p, st, pr = model.params, model.pop.staff, model.pop.programs
@@ -109,7 +110,7 @@ class Sustainment:
         belief = b + s.experience_rate * (works.take(pk) - b)
         _flat(st.belief)[flat] = belief
         # Lapse (one draw for every entry each week, used or not, so the stream never depends on use).
-        u = self.rng.random(st.use.shape)
+        u = self.rng.random(out=self._draws)
         per_program = (-s.w_culture * pr.culture - s.w_leadership * pr.leadership)[:, None] - s.w_routine * pr.embedded
         log_h = (per_program.take(pk) + s.w_belief * np.maximum(0.0, 0.5 - belief)
                  - (s.w_home_continuity * self.home_share(model) * self.teaching)[r])

@@ -36,13 +36,14 @@ class Turnover:
         self.staff_hazard = self.hazard[pop.staff.program]      # propensities never change: per post, once
         self.family_hazard = float(weekly_hazard(model.params.turnover.family_annual_rate))
         self.departures = 0
+        self._draws = np.empty((2, len(pop.staff.role)))           # the week's uniform draws, buffers reused
+        self._family_draws = np.empty(len(pop.families.program))
         self.departures_by_program = np.zeros(pop.n_programs, dtype=np.int64)
 
     def step(self, model) -> None:
         p, st, pr = model.params, model.pop.staff, model.pop.programs
         tp = p.turnover
-        S = len(st.role)
-        u_leave, u_team = self.rng.random((2, S))   # the same numbers as two draws of S
+        u_leave, u_team = self.rng.random(out=self._draws)   # the same numbers as two draws of S
         # Leavers.
         leave = u_leave < self.staff_hazard
         leave &= st.present
@@ -102,8 +103,7 @@ class Turnover:
 
     def _families(self, model) -> None:
         p, fam, pr = model.params, model.pop.families, model.pop.programs
-        F = len(fam.program)
-        u = self.rng.random(F)
+        u = self.rng.random(out=self._family_draws)
         out = (u < self.family_hazard).nonzero()[0]
         if not len(out):
             return
