@@ -83,6 +83,7 @@ class PDSAProcess:
         self.data_hours = 0.0                             # staff hours spent collecting cycles' data
         self.team_room = np.zeros(len(pop.classroom_program), dtype=bool)  # classrooms with a teacher on the team
         self.testers: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._data_now = self._fit = None
         self.events: list[tuple] = []
         # Static lookups.
         n_cls = pop.programs.n_classrooms
@@ -128,6 +129,12 @@ class PDSAProcess:
         support = c.data_use_support * model.params.pdsa.data_support_gain * supported(model)
         return np.minimum(1.0, model.pop.programs.data_capacity + support)
 
+    def _data(self, model) -> np.ndarray:
+        """This week's effective data capacity (M,), computed once."""
+        if self._data_now is None:
+            self._data_now = self.data_capacity(model)
+        return self._data_now
+
     def _start_cycles(self, model, n_team: np.ndarray, members: np.ndarray) -> None:
         p, pr, st = model.params, model.pop.programs, model.pop.staff
         q = p.pdsa
@@ -149,7 +156,7 @@ class PDSAProcess:
             peers = 1.0 + model.params.learning.peer_start_boost * pr.peer_encouragement[c]
             leaders = np.where(self._leader_here[c], 1.0, q.no_leader_start_factor)
             # The (0.5 + x) factors (assumption) make each readiness term scale the rate from x0.5 to x1.5.
-            rate = (q.p_start_weekly * (0.5 + readiness) * self.slack_factor[c] * (0.5 + self._data_now[c])
+            rate = (q.p_start_weekly * (0.5 + readiness) * self.slack_factor[c] * (0.5 + self._data(model)[c])
                     * np.minimum(1.0, n_team[c] / self.seats[c]) * support * momentum * peers * leaders * ~pr.derailed[c])
             start = c[u[c] < rate]
         else:
@@ -216,7 +223,7 @@ class PDSAProcess:
         rng = self.program_rng[m]
         success = rng.random(len(testers)) < _sigmoid(logit)
         n_units = self.n_units[m, k]
-        data = self._data_now[m]
+        data = self._data(model)[m]
         data_used = bool(rng.random() < data)
         noise = rng.normal(0.0, q.obs_noise_sd * ((1.0 - data) if data_used else 1.0))
         iterative = bool(self.cycles_on[m, k] >= 1)
@@ -300,9 +307,9 @@ class PDSAProcess:
         if not model.params.team.enabled:
             return
         q, w = model.params.pdsa, model.week
-        # Once per week, shared by every decision.
-        self._data_now = self.data_capacity(model)
-        self._fit = local_fit(model.params, model.pop)
+        # Once per week, shared by every decision; worked out when first needed (nothing this phase
+        # does before then changes them).
+        self._data_now = self._fit = None
         n_team, members = self._team_presence(model)   # and the leaders on the team (_leader_here)
         rel = w - self.week_start
         begin = ((self.stage == PLAN) & (rel >= q.plan_weeks)).nonzero()[0]
@@ -314,7 +321,10 @@ class PDSAProcess:
             self.stage[m] = DO
             self._begin_do(model, m)
         self.stage[(self.stage == DO) & (rel >= q.plan_weeks + q.do_weeks)] = STUDY
-        for m in ((self.stage == STUDY) & (rel >= q.plan_weeks + q.do_weeks + q.study_weeks)).nonzero()[0]:
+        deciding = ((self.stage == STUDY) & (rel >= q.plan_weeks + q.do_weeks + q.study_weeks)).nonzero()[0]
+        if len(deciding):
+            self._fit = local_fit(model.params, model.pop)
+        for m in deciding:
             self._decide(model, m, members)
         # Testers keep practising while their test runs (the "do" of PDSA, [langley2009]).
         st = model.pop.staff

@@ -86,12 +86,13 @@ class WithinProgramSpread:
         (the same floats, element by element), for the kernel to call where exposure makes it matter."""
         s, st, pr = model.params.spread, model.pop.staff, model.pop.programs
         P = st.belief.shape[1]
-        endorse = pr.endorsed * pr.leadership[:, None]
-        endorse *= s.w_endorsement
-        fit = s.w_fit * local_fit(model.params, model.pop)
-        culture = s.w_culture * (pr.culture - 0.5)
 
         def at(flat: np.ndarray) -> np.ndarray:
+            # The programme-level terms, formed when (and only if) the kernel asks.
+            endorse = pr.endorsed * pr.leadership[:, None]
+            endorse *= s.w_endorsement
+            fit = s.w_fit * local_fit(model.params, model.pop)
+            culture = s.w_culture * (pr.culture - 0.5)
             shape, flat = flat.shape, flat.reshape(-1)
             i = flat // P
             prog = st.program[i]
