@@ -524,4 +524,9 @@ def local_fit(p: Params, pop: Population) -> np.ndarray:
 def supported(model) -> np.ndarray:
     """(M,) the programme has the collaborative's supports this week: its cohort's supports are
     active (the collaborative or its follow-up support) and the programme has not left (ODD 3, "Supports")."""
-    return model.schedule.program_supported(model.week) & model.pop.programs.in_collaborative
+    w, sch = model.week, model.schedule
+    cached = model.__dict__.get("_program_supported")   # a schedule never changes: once per week
+    if cached is None or cached[0] != w or cached[1] is not sch:
+        cached = w, sch, sch.program_supported(w)
+        model._program_supported = cached
+    return cached[2] & model.pop.programs.in_collaborative
