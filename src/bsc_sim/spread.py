@@ -158,7 +158,7 @@ def contagion_step(
     if not callable(threshold):
         hazard = adoption_hazard(share, count, threshold, **rates)
         return can & (u < hazard)
-    if any(np.ndim(v) for v in rates.values()) or min_sources < 1:
+    if not all(isinstance(v, (int, float, np.number)) for v in rates.values()) or min_sources < 1:
         everything = np.arange(adopted.size).reshape(adopted.shape)
         return can & (u < adoption_hazard(share, count, threshold(everything), **rates))
     # Unexposed entries: share 0 and no source, so only the spontaneous and imitation terms act.

@@ -515,10 +515,12 @@ def local_fit(p: Params, pop: Population) -> np.ndarray:
     cached = getattr(pop, "_family_gain", None)
     if cached is None or cached[0] != key:
         level = pop.practice_level
-        cached = key, np.where(level == LEVELS.index("family"), fp.team_fit_family,
-                               np.where(level == LEVELS.index("classroom"), fp.team_fit_classroom, 0.0))
+        gain = np.where(level == LEVELS.index("family"), fp.team_fit_family,
+                        np.where(level == LEVELS.index("classroom"), fp.team_fit_classroom, 0.0))
+        # Row 0: no family on the team (False x gain), row 1: a family (True x gain), picked per programme.
+        cached = key, np.stack([False * gain, True * gain])
         pop._family_gain = cached
-    return np.minimum(pop.programs.fit, p.pdsa.max_fit) + family_on_team(pop)[:, None] * cached[1][None, :]
+    return np.minimum(pop.programs.fit, p.pdsa.max_fit) + cached[1][family_on_team(pop).view(np.int8)]
 
 
 def supported(model) -> np.ndarray:
