@@ -27,6 +27,25 @@ try:  # the C kernels behind scipy's sparse products, called without its per-cal
 except ImportError:  # pragma: no cover - a scipy without the private module: use the public operator
     _sparsetools = None
 
+
+def _kernel_works() -> bool:
+    """The private kernels answer as scipy's own product does (checked once; else the public operator)."""
+    if _sparsetools is None:
+        return False
+    W = sp.csr_array(np.array([[0.0, 2.0, 0.5], [1.0, 0.0, 0.0], [0.25, 0.0, 3.0]]))
+    x = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    try:
+        y, v = np.zeros((3, 2)), np.zeros(3)
+        _sparsetools.csr_matvecs(3, 3, 2, W.indptr, W.indices, W.data, x.ravel(), y.ravel())
+        _sparsetools.csr_matvec(3, 3, W.indptr, W.indices, W.data, x[:, 0].copy(), v)
+    except Exception:  # noqa: BLE001 - any failure means: do not use them
+        return False
+    return bool(np.array_equal(y, W @ x) and np.array_equal(v, W @ x[:, 0]))
+
+
+if not _kernel_works():  # pragma: no cover
+    _sparsetools = None
+
 __all__ = ["SpreadNetwork", "adoption_hazard", "contagion_step", "simulate_contagion"]
 
 
@@ -163,11 +182,12 @@ def contagion_step(
         return can & (u < adoption_hazard(share, count, threshold(everything), **rates))
     # Unexposed entries: share 0 and no source, so only the spontaneous and imitation terms act.
     unexposed = adoption_hazard(0.0, 0.0, 1.0, **rates)
-    new = can & (u < unexposed)
-    exposed = (can & (count > 0)).reshape(-1).nonzero()[0]
+    new = np.empty(adopted.shape, dtype=bool)   # C order, so its flat view below is a view
+    np.logical_and(can, u < unexposed, out=new)
+    exposed = (can & (count > 0)).ravel().nonzero()[0]
     if len(exposed):
         hazard = adoption_hazard(share.take(exposed), count.take(exposed), threshold(exposed), **rates)
-        new.reshape(-1, copy=False)[exposed] = u.take(exposed) < hazard
+        new.reshape(-1)[exposed] = u.take(exposed) < hazard
     return new
 
 

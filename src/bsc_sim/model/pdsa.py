@@ -41,7 +41,7 @@ from __future__ import annotations
 import numpy as np
 
 from .disruption import leader_posts
-from .population import (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES, LEVELS, TEACHING_ROLES, group_sum, local_fit,
+from .population import (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES, LEVELS, TEACHING_ROLES, flat_view, group_sum, local_fit,
                          supported)
 
 IDLE, PLAN, DO, STUDY = 0, 1, 2, 3
@@ -332,7 +332,7 @@ class PDSAProcess:
         if len(r):
             flat = r * st.testing.shape[1] + k
             flat = flat[st.use.take(flat)]
-            fidelity = st.fidelity.reshape(-1, copy=False)
+            fidelity = flat_view(st.fidelity)
             f = fidelity[flat]
             fidelity[flat] = f + q.fidelity_gain * (1.0 - f)
             st.reinforced_week[r] = w

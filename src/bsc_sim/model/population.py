@@ -37,6 +37,14 @@ ELIGIBLE_ROLES = {
 }
 
 
+def flat_view(a: np.ndarray) -> np.ndarray:
+    """A flat view of a C-contiguous array, for writing by flat index (refuses rather than copy,
+    so a write can never land in a copy)."""
+    if not a.flags.c_contiguous:
+        raise ValueError("expected a C-contiguous state array")
+    return a.reshape(-1)
+
+
 def group_sum(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
     """Sum the rows of ``values`` (N,) or (N, P) by ``group`` (N,) into (n_groups,) or (n_groups, P).
 

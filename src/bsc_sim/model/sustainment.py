@@ -44,17 +44,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..spread import csr_product
-from .population import (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES, LEVELS, TEACHING_ROLES, local_fit,
-                         supported)
+from .population import (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES, LEVELS, TEACHING_ROLES, flat_view,
+                         local_fit, supported)
 
 
 def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
-
-
-def _flat(a: np.ndarray) -> np.ndarray:
-    """A flat view of a C-contiguous array (raises rather than copy, so writes always land)."""
-    return a.reshape(-1, copy=False)
 
 
 class Sustainment:
@@ -98,7 +93,7 @@ class Sustainment:
         ceiling = lasting + (1.0 - lasting) * self.feedback_at(model, r, k, flat)
         # Multiplier is ~1 for a practice of middling complexity (0.5) and a typical skill (0.4-0.5).
         growth = self.growth_rate[k] * (0.5 + st.skill)[r]
-        fidelity = _flat(st.fidelity)
+        fidelity = flat_view(st.fidelity)
         f = fidelity[flat]
         gap = ceiling - f
         # A weekly step closes at most the whole gap (the growth factor can exceed 1 for fast rates).
@@ -108,7 +103,7 @@ class Sustainment:
         works = _sigmoid(self.base_logit[None, :] + local_fit(p, model.pop))
         b = st.belief.take(flat)
         belief = b + s.experience_rate * (works.take(pk) - b)
-        _flat(st.belief)[flat] = belief
+        flat_view(st.belief)[flat] = belief
         # Lapse (one draw for every entry each week, used or not, so the stream never depends on use).
         u = self.rng.random(out=self._draws)
         per_program = (-s.w_culture * pr.culture - s.w_leadership * pr.leadership)[:, None] - s.w_routine * pr.embedded
@@ -120,7 +115,7 @@ class Sustainment:
         # People testing a change in a running PDSA cycle keep using it until the team decides.
         hit = flat[(u.take(flat) < hazard) & ~st.testing.take(flat)]
         if len(hit):
-            _flat(st.use)[hit] = False
+            flat_view(st.use)[hit] = False
             fidelity[hit] = 0.0
         self.update_embedded(model)
 
