@@ -2,12 +2,16 @@
 
     uv run python benchmarks/against_revision.py                 # against be013af (before issue 9)
     uv run python benchmarks/against_revision.py --rev HEAD~3 --rounds 6
+    uv run python benchmarks/against_revision.py --rev 96ae942 --statewide 2   # also the default state
 
 The earlier revision's source is checked out into a temporary git worktree. Rounds alternate
 between the two trees (each in a fresh interpreter with the same virtual environment), so a load
 that drifts during the session hits both alike. Each round times ``run_sim`` of the default design
 and of a 100-programme cohort; the report gives the median seconds per run of each tree and their
-ratio. Nothing here asserts a time: the figures go in benchmarks/README.md.
+ratio, for the whole ``run_sim`` and for its weeks alone (``meta['seconds_run']``: the model's
+phases, without building it or its tables). With ``--statewide R`` it then times R alternating
+rounds of one statewide run each (``design=statewide``, seed 1, 8,700 programmes, 260 weeks;
+about 20 s per run). Nothing here asserts a time: the figures go in benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -35,13 +39,29 @@ out = {}
 for label, overrides, n in (("default", [], n_default), ("cohort_100", ["cohort.n_programs=100"], n_cohort)):
     params = load_params(overrides)
     run_sim(params, 10_000)  # warm-up, not counted
-    times = []
+    times, weeks = [], []
     for seed in range(first_seed, first_seed + n):
         t0 = time.perf_counter()
-        run_sim(params, seed)
+        result = run_sim(params, seed)
         times.append(time.perf_counter() - t0)
+        if "seconds_run" in result.meta:
+            weeks.append(result.meta["seconds_run"])
     out[label] = times
+    if weeks:
+        out[label + ":weeks"] = weeks
 print(json.dumps(out))
+"""
+
+STATE_WORKER = r"""
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+import bsc_sim
+assert bsc_sim.__file__.startswith(sys.argv[1]), bsc_sim.__file__
+from bsc_sim import load_params, run_sim
+params = load_params(["design=statewide"])
+t0 = time.perf_counter()
+result = run_sim(params, 1)
+print(json.dumps({"statewide": [time.perf_counter() - t0], "statewide:weeks": [result.meta["seconds_run"]]}))
 """
 
 
@@ -57,6 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--rounds", type=int, default=4, help="alternating rounds (default 4)")
     ap.add_argument("--default-runs", type=int, default=10, help="default-design runs per round (default 10)")
     ap.add_argument("--cohort-runs", type=int, default=2, help="100-programme runs per round (default 2)")
+    ap.add_argument("--statewide", type=int, default=0, help="alternating rounds of one statewide run each (default 0)")
     args = ap.parse_args(argv)
     rev = subprocess.run(["git", "rev-parse", "--short", args.rev], cwd=ROOT, capture_output=True, text=True,
                          check=True).stdout.strip()
@@ -73,15 +94,25 @@ def main(argv: list[str] | None = None) -> None:
                 for label, times in got.items():
                     samples[name].setdefault(label, []).extend(times)
             print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
+        for r in range(args.statewide):
+            for name, src in (("before", tree / "src"), ("now", ROOT / "src")):
+                done = subprocess.run([sys.executable, "-c", STATE_WORKER, str(src)], capture_output=True, text=True,
+                                      check=True)
+                for label, times in json.loads(done.stdout.strip().splitlines()[-1]).items():
+                    samples[name].setdefault(label, []).extend(times)
+            print(f"statewide round {r + 1}/{args.statewide} done", file=sys.stderr)
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"bsc_sim speed: HEAD {here} against {rev}, {args.rounds} alternating rounds, "
           f"median seconds per run_sim (warm-up excluded)")
-    print(f"{'case':<12} {'before':>9} {'now':>9} {'now/before':>11}  runs each")
-    for label in ("default", "cohort_100"):
+    print(f"{'case':<18} {'before':>9} {'now':>9} {'now/before':>11}  runs each")
+    labels = ("default", "default:weeks", "cohort_100", "cohort_100:weeks", "statewide", "statewide:weeks")
+    for label in labels:
+        if label not in samples["now"] or label not in samples["before"]:
+            continue  # an earlier revision without meta['seconds_run'] has no ':weeks' rows
         before, now = statistics.median(samples["before"][label]), statistics.median(samples["now"][label])
-        print(f"{label:<12} {before:>9.3f} {now:>9.3f} {now / before:>10.2f}x  {len(samples['now'][label])}")
+        print(f"{label:<18} {before:>9.3f} {now:>9.3f} {now / before:>10.2f}x  {len(samples['now'][label])}")
 
 
 if __name__ == "__main__":

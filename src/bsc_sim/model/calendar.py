@@ -145,27 +145,51 @@ class CalendarPhase:
         self.table[st.program[order], col] = order
         # Practices a coach or workshop addresses: classroom- and family-level (teachers promote the latter).
         self.classroom_practice = np.isin(model.pop.practice_level, (LEVELS.index("classroom"), LEVELS.index("family")))
+        self.agenda = self._agenda(sch, model.calendar.horizon)
+
+    EVENTS = ("community_meeting", "session_number", "congress", "call")
+    SUPPORTS = ("coach_visit", "training")
+
+    @staticmethod
+    def _agenda(sch, horizon: int) -> dict[int, tuple[np.ndarray, list, list]]:
+        """The schedule's events, week by week, worked out once (the schedule is fixed before week 0):
+        {week: (starting cohorts, [(event, cohorts)...], [(support, cohorts)...])} for weeks with any.
+        The cohorts are what ``sch.cohorts_with(name, week)`` gives, in cohort order."""
+        t = sch.template
+        rel = np.arange(horizon)[:, None] - sch.cohort_start[None, :]          # (H, K)
+        valid = (rel >= 0) & (rel < t.horizon)
+        rel = np.clip(rel, 0, max(t.horizon - 1, 0))
+        flags = {name: (getattr(t, name)[rel] != 0) & valid for name in CalendarPhase.EVENTS + CalendarPhase.SUPPORTS}
+        starts = np.arange(horizon)[:, None] == sch.cohort_start[None, :]
+        busy = starts.any(axis=1)
+        for x in flags.values():
+            busy |= x.any(axis=1)
+        agenda = {}
+        for w in np.flatnonzero(busy):
+            events = [(name, np.flatnonzero(flags[name][w])) for name in CalendarPhase.EVENTS]
+            supports = [(name, np.flatnonzero(flags[name][w])) for name in CalendarPhase.SUPPORTS]
+            agenda[int(w)] = (np.flatnonzero(starts[w]), [(n, k) for n, k in events if len(k)],
+                              [(n, k) for n, k in supports if len(k)])
+        return agenda
 
     def step(self, model) -> None:
         sch, w = model.schedule, model.week
         model.pop.programs.new_session_dose[:] = 0
-        starting = np.flatnonzero(sch.cohort_start == w)
-        if len(starting):
+        starting, events, supports = self.agenda.get(w, (None, (), ()))
+        if starting is not None and len(starting):
             self._start_cohorts(model, starting)
-        for name, event in (("community_meeting", self.community_meeting), ("session_number", self.learning_session),
-                            ("congress", self.congress), ("call", self.call)):
-            ks = sch.cohorts_with(name, w)
-            if len(ks):
-                event(model, ks)
+        for name, ks in events:
+            getattr(self, self.HANDLERS[name])(model, ks)
         supported_now = supported(model)
         if supported_now.any():
             model.ledger.data_support(model, supported_now)
         if model.params.system.enabled:
             model.ledger.coordination(model, sch.cohort_supported(w)[:-1])
-        for name, event in (("coach_visit", self.coach_visits), ("training", self.workshop)):
-            ks = sch.cohorts_with(name, w)
-            if len(ks):
-                event(model, self._in_cohorts(model, ks))
+        for name, ks in supports:
+            getattr(self, self.HANDLERS[name])(model, self._in_cohorts(model, ks))
+
+    HANDLERS = {"community_meeting": "community_meeting", "session_number": "learning_session", "congress": "congress",
+                "call": "call", "coach_visit": "coach_visits", "training": "workshop"}
 
     @staticmethod
     def _start_cohorts(model, ks: np.ndarray) -> None:

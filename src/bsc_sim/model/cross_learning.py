@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .population import group_sum
 
 
 class CrossProgramLearning:
@@ -37,28 +36,35 @@ class CrossProgramLearning:
         result = pr.shared_result
         P = result.shape[1]
         fresh = (model.week - pr.shared_week) <= p.learning.result_memory_weeks
-        known = fresh[ties.program].astype(np.float64)             # (T, P)
-        success = (fresh & (result >= p.pdsa.adopt_threshold)).any(axis=1).astype(np.float64)
+        # Everything that travels along ties, per programme, gathered to the seats in one take:
+        # known (T, P), known x result, fit, a column of ones, the programme's recent success.
+        per_program = np.empty((M, 3 * P + 2))
+        per_program[:, :P] = fresh
+        np.multiply(fresh, result, out=per_program[:, P:2 * P])
+        per_program[:, 2 * P:3 * P] = pr.fit
+        per_program[:, 3 * P] = 1.0
+        success = result >= p.pdsa.adopt_threshold
+        success &= fresh
+        per_program[:, 3 * P + 1] = success.any(axis=1)
         # One product for everything that travels along ties (a sparse product sums in a fixed
         # order; a dense BLAS product may round differently on another CPU, and the same seed must
         # give the same results on every machine of a cluster).
-        w = ties.matrix()
-        rhs = np.hstack([known, known * result[ties.program], pr.fit[ties.program],
-                         np.ones((len(ties.slots), 1)), success[ties.program][:, None]])
-        out = w @ rhs
-        weight, signal, fit_sum = out[:, :P], out[:, P:2 * P], out[:, 2 * P:3 * P]
-        strength, cheer = out[:, 3 * P], out[:, 3 * P + 1]
-        mean = np.divide(signal, weight, out=np.zeros_like(signal), where=weight > 0)
+        out = ties.product(per_program[ties.program])
+        weight, signal = out[:, :P], out[:, P:2 * P]
+        # Where no tie reports on a practice (weight 0) the signal is 0 too: the mean is 0 there.
+        mean = signal / np.where(weight > 0, weight, 1.0)
         rows = ties.slots
         here = st.present[rows] & st.on_team[rows]
         # Influence saturates once a unit of tie weight reports on a practice (assumption).
         st.belief[rows] += here[:, None] * p.learning.cross_rate * np.minimum(weight, 1.0) * (mean - st.belief[rows])
+        # Per programme, over its present team seats: the tie-weighted fit of contacts' programmes (P
+        # columns), the tie strength and the encouragement. Absent seats add exact zeros (all terms >= 0).
+        by_seat = out[:, 2 * P:] * here[:, None]
+        flat = (ties.program[:, None] * (P + 2) + np.arange(P + 2)).ravel()
+        sums = np.bincount(flat, weights=by_seat.ravel(), minlength=M * (P + 2)).reshape(M, P + 2)
+        total, exposure = sums[:, P], sums[:, P + 1]
         # Adaptations: each programme's fit moves toward the tie-weighted fit of its contacts' programmes.
-        prog = ties.program[here]
-        total = np.bincount(prog, weights=strength[here], minlength=M)
-        peer_fit = np.divide(group_sum(prog, fit_sum[here], M), total[:, None], out=np.zeros_like(pr.fit),
-                             where=total[:, None] > 0)
+        peer_fit = sums[:, :P] / np.where(total > 0, total, 1.0)[:, None]
         pr.fit += p.learning.cross_fit_rate * np.minimum(total, 1.0)[:, None] * np.maximum(0.0, peer_fit - pr.fit)
         # Encouragement from programmes that recently shared a successful test.
-        exposure = np.bincount(prog, weights=cheer[here], minlength=M)
         pr.peer_encouragement[:] = 1.0 - np.exp(-exposure)

@@ -34,6 +34,8 @@ class Disruption:
         st, M = model.pop.staff, model.pop.n_programs
         self.n_posts = np.maximum(np.bincount(st.program, minlength=M), 1)
         self.n_dropped = 0
+        d = model.params.disruption
+        self.slack_term = d.w_slack * 2 * (0.5 - model.pop.programs.time_slack)   # time slack never changes
 
     def step(self, model) -> None:
         d, pr, st = model.params.disruption, model.pop.programs, model.pop.staff
@@ -43,8 +45,8 @@ class Disruption:
         pr.director_left[:] = False
         if not d.enabled:
             return
-        vacant = 1.0 - np.bincount(st.program[st.present], minlength=M) / self.n_posts
-        log_h = (d.w_vacancy * vacant + d.w_slack * 2 * (0.5 - pr.time_slack)
+        vacant = 1.0 - model.pop.count_staff(st.present) / self.n_posts
+        log_h = (d.w_vacancy * vacant + self.slack_term
                  - d.w_leadership * 2 * (pr.leadership - 0.5))
         hazard = np.minimum(1.0, d.base_weekly * np.exp(log_h))
         recover = pr.derailed & (u_recover < 1.0 / d.mean_weeks)
@@ -76,10 +78,20 @@ class Disruption:
         self.n_dropped += len(programs)
 
 
+def leader_posts(model) -> np.ndarray:
+    """(S,) posts that lead a programme's team: directors, education managers and a family child care
+    home's provider (issue 11: one provider, no hierarchy). Roles never change, so it is built once per model."""
+    posts = getattr(model, "_leader_posts", None)
+    if posts is None:
+        st = model.pop.staff
+        own = model.pop.programs.kind[st.program] == FAMILY_CHILD_CARE
+        posts = (st.role == DIRECTOR) | (st.role == EDUCATION_MANAGER) | own
+        model._leader_posts = posts
+    return posts
+
+
 def leader_on_team(model) -> np.ndarray:
     """(M,) a director or education manager is present on the programme's team this week."""
     st, M = model.pop.staff, model.pop.n_programs
-    # A family child care home's provider leads it (issue 11: one provider, no hierarchy).
-    own = model.pop.programs.kind[st.program] == FAMILY_CHILD_CARE
-    leaders = st.present & st.on_team & ((st.role == DIRECTOR) | (st.role == EDUCATION_MANAGER) | own)
+    leaders = st.present & st.on_team & leader_posts(model)
     return np.bincount(st.program[leaders], minlength=M) > 0

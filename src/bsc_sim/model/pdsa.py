@@ -40,8 +40,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .disruption import leader_on_team
-from .population import (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES, LEVELS, TEACHING_ROLES, group_sum, local_fit,
+from .disruption import leader_posts
+from .population import (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES, LEVELS, TEACHING_ROLES, flat_view, group_sum, local_fit,
                          supported)
 
 IDLE, PLAN, DO, STUDY = 0, 1, 2, 3
@@ -83,6 +83,7 @@ class PDSAProcess:
         self.data_hours = 0.0                             # staff hours spent collecting cycles' data
         self.team_room = np.zeros(len(pop.classroom_program), dtype=bool)  # classrooms with a teacher on the team
         self.testers: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._data_now = self._fit = None
         self.events: list[tuple] = []
         # Static lookups.
         n_cls = pop.programs.n_classrooms
@@ -103,22 +104,36 @@ class PDSAProcess:
         self.no_leader_posts = np.array([len(x) == 0 for x in self.leaders])
         order = np.argsort(st.program, kind="stable")
         self.staff_of = np.split(order, np.cumsum(np.bincount(st.program, minlength=M))[:-1])  # posts per programme
+        # Posts that lead a programme's team (see :func:`.disruption.leader_on_team`), and static factors.
+        self.leader_post = leader_posts(model)
+        self.slack_factor = 0.5 + pop.programs.time_slack
+        self.logit_effect = [_logit(e) for e in model.practice_effect]   # each practice's, as _decide computed it
         c = model.params.collaborative
         # Prework is for forming the team and baseline data; tests of change start at LS1 [ihind].
         self.first_week = c.prework_weeks if c.enabled and c.n_sessions > 0 else 0
 
     # -- helpers -------------------------------------------------------------------------
     def _team_presence(self, model) -> tuple[np.ndarray, np.ndarray]:
-        st, M = model.pop.staff, model.pop.n_programs
-        members = st.present & st.on_team
-        n = np.bincount(st.program[members], minlength=M)
-        return n, members
+        """Present team members per programme, the (S,) mask of them; sets ``_leader_here`` (M,)."""
+        st = model.pop.staff
+        both = np.empty((len(st.role), 2), dtype=bool)
+        members = np.logical_and(st.present, st.on_team, out=both[:, 0])
+        np.logical_and(members, self.leader_post, out=both[:, 1])
+        counts = model.pop.count_staff(both)
+        self._leader_here = counts[:, 1] > 0
+        return counts[:, 0], members
 
     def data_capacity(self, model) -> np.ndarray:
         """Effective data capacity per programme: own capacity plus data-use support while supported."""
         c = model.params.collaborative
         support = c.data_use_support * model.params.pdsa.data_support_gain * supported(model)
         return np.minimum(1.0, model.pop.programs.data_capacity + support)
+
+    def _data(self, model) -> np.ndarray:
+        """This week's effective data capacity (M,), computed once."""
+        if self._data_now is None:
+            self._data_now = self.data_capacity(model)
+        return self._data_now
 
     def _start_cycles(self, model, n_team: np.ndarray, members: np.ndarray) -> None:
         p, pr, st = model.params, model.pop.programs, model.pop.staff
@@ -128,18 +143,24 @@ class PDSAProcess:
         begun = w >= pr.start_week + self.first_week   # tests of change start at the cohort's first session
         if not begun.any():
             return
-        # After its supports end, a team keeps cycling only as its culture carries it, and less and less.
-        since_end = np.maximum(0, w - pr.support_end - 1)
-        after = q.post_collaborative_factor * pr.culture / 0.5 * 0.5 ** (since_end / q.taper_half_life_weeks)
-        support = np.where(supported(model), 1.0, after)
-        readiness = (pr.commitment + pr.efficacy) / 2  # [weiner2009]: commitment and efficacy
-        momentum = 1.0 - q.momentum_weight + 2.0 * q.momentum_weight * pr.momentum
-        peers = 1.0 + model.params.learning.peer_start_boost * pr.peer_encouragement
-        leaders = np.where(leader_on_team(model), 1.0, q.no_leader_start_factor)
-        # The (0.5 + x) factors (assumption) make each readiness term scale the rate from x0.5 to x1.5.
-        rate = (q.p_start_weekly * (0.5 + readiness) * (0.5 + pr.time_slack) * (0.5 + self._data_now)
-                * np.minimum(1.0, n_team / self.seats) * support * momentum * peers * leaders * ~pr.derailed)
-        start = np.flatnonzero((self.stage == IDLE) & (n_team > 0) & (u < rate) & begun)
+        # The start rate is computed only for idle teams with someone present (the same numbers,
+        # element by element, as over every programme; the others cannot start).
+        c = ((self.stage == IDLE) & (n_team > 0) & begun).nonzero()[0]
+        if len(c):
+            # After its supports end, a team keeps cycling only as its culture carries it, and less and less.
+            since_end = np.maximum(0, w - pr.support_end[c] - 1)
+            after = q.post_collaborative_factor * pr.culture[c] / 0.5 * 0.5 ** (since_end / q.taper_half_life_weeks)
+            support = np.where(supported(model)[c], 1.0, after)
+            readiness = (pr.commitment[c] + pr.efficacy[c]) / 2  # [weiner2009]: commitment and efficacy
+            momentum = 1.0 - q.momentum_weight + 2.0 * q.momentum_weight * pr.momentum[c]
+            peers = 1.0 + model.params.learning.peer_start_boost * pr.peer_encouragement[c]
+            leaders = np.where(self._leader_here[c], 1.0, q.no_leader_start_factor)
+            # The (0.5 + x) factors (assumption) make each readiness term scale the rate from x0.5 to x1.5.
+            rate = (q.p_start_weekly * (0.5 + readiness) * self.slack_factor[c] * (0.5 + self._data(model)[c])
+                    * np.minimum(1.0, n_team[c] / self.seats[c]) * support * momentum * peers * leaders * ~pr.derailed[c])
+            start = c[u[c] < rate]
+        else:
+            start = c
         M, P = len(self.stage), st.belief.shape[1]
         uniform = self.start_rng.random((M, P))  # drawn every week: the stream does not depend on starts
         if not len(start):
@@ -171,7 +192,7 @@ class PDSAProcess:
             first = self.first_classroom[m]
             order = self.program_rng[m].permutation(n)
             mine = self.team_room[first + order]
-            rooms = first + np.r_[order[mine], order[~mine]][: min(self.scale[m], n)]
+            rooms = first + np.concatenate((order[mine], order[~mine]))[: min(self.scale[m], n)]
             lead, asst = self.lead_of[rooms], self.asst_of[rooms]
             # The team member in the room tests; otherwise the lead teacher, or the assistant when
             # the lead post is vacant.
@@ -196,13 +217,13 @@ class PDSAProcess:
         # A tester is the person who began the test: a newcomer in the same post is not one.
         keep = st.present[testers] & (st.hired_week[testers] <= self.week_start[m] + q.plan_weeks)
         testers, new = testers[keep], new[keep]
-        logit = (_logit(model.practice_effect[k]) + q.beta_skill * 2 * (st.skill[testers] - 0.5)
+        logit = (self.logit_effect[k] + q.beta_skill * 2 * (st.skill[testers] - 0.5)
                  + q.beta_leadership * 2 * (pr.leadership[m] - 0.5) + q.beta_attractiveness * model.practice_attractiveness[k]
                  + self._fit[m, k] + q.beta_momentum * 2 * (pr.momentum[m] - 0.5))
         rng = self.program_rng[m]
         success = rng.random(len(testers)) < _sigmoid(logit)
         n_units = self.n_units[m, k]
-        data = self._data_now[m]
+        data = self._data(model)[m]
         data_used = bool(rng.random() < data)
         noise = rng.normal(0.0, q.obs_noise_sd * ((1.0 - data) if data_used else 1.0))
         iterative = bool(self.cycles_on[m, k] >= 1)
@@ -218,7 +239,7 @@ class PDSAProcess:
             decision = self._act(model, m, k, seen, testers, new, n_units)
             # Team members and testers update their belief toward what they saw; the team tells the
             # programme's other staff, whose beliefs move less.
-            rows = np.unique(np.r_[team_here, testers])
+            rows = np.unique(np.concatenate((team_here, testers)))
             mine = self.staff_of[m]
             self._mark[rows] = True
             colleagues = mine[st.present[mine] & ~self._mark[mine]]
@@ -286,12 +307,12 @@ class PDSAProcess:
         if not model.params.team.enabled:
             return
         q, w = model.params.pdsa, model.week
-        # Once per week, shared by every decision.
-        self._data_now = self.data_capacity(model)
-        self._fit = local_fit(model.params, model.pop)
-        self._leader_here = leader_on_team(model)
-        n_team, members = self._team_presence(model)
-        begin = np.flatnonzero((self.stage == PLAN) & (self.week_start + q.plan_weeks <= w))
+        # Once per week, shared by every decision; worked out when first needed (nothing this phase
+        # does before then changes them).
+        self._data_now = self._fit = None
+        n_team, members = self._team_presence(model)   # and the leaders on the team (_leader_here)
+        rel = w - self.week_start
+        begin = ((self.stage == PLAN) & (rel >= q.plan_weeks)).nonzero()[0]
         if len(begin):
             st = model.pop.staff
             self.team_room[:] = False  # classrooms with a present teacher on the team, once a week
@@ -299,13 +320,20 @@ class PDSAProcess:
         for m in begin:
             self.stage[m] = DO
             self._begin_do(model, m)
-        for m in np.flatnonzero((self.stage == DO) & (self.week_start + q.plan_weeks + q.do_weeks <= w)):
-            self.stage[m] = STUDY
-        decide_at = self.week_start + q.plan_weeks + q.do_weeks + q.study_weeks
-        for m in np.flatnonzero((self.stage == STUDY) & (decide_at <= w)):
+        self.stage[(self.stage == DO) & (rel >= q.plan_weeks + q.do_weeks)] = STUDY
+        deciding = ((self.stage == STUDY) & (rel >= q.plan_weeks + q.do_weeks + q.study_weeks)).nonzero()[0]
+        if len(deciding):
+            self._fit = local_fit(model.params, model.pop)
+        for m in deciding:
             self._decide(model, m, members)
         # Testers keep practising while their test runs (the "do" of PDSA, [langley2009]).
         st = model.pop.staff
-        st.fidelity += q.fidelity_gain * (1.0 - st.fidelity) * (st.testing & st.use)
-        st.reinforced_week[st.testing.any(axis=1)] = w
+        r, k = st.testing.nonzero()
+        if len(r):
+            flat = r * st.testing.shape[1] + k
+            flat = flat[st.use.take(flat)]
+            fidelity = flat_view(st.fidelity)
+            f = fidelity[flat]
+            fidelity[flat] = f + q.fidelity_gain * (1.0 - f)
+            st.reinforced_week[r] = w
         self._start_cycles(model, n_team, members)

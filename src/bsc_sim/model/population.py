@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..params import Params
-from ..spread import SpreadNetwork
+from ..spread import SpreadNetwork, csr_product_parts
 
 # Roles (index into ROLE_NAMES): staff at all levels [douglass2019].
 DIRECTOR, EDUCATION_MANAGER, LEAD_TEACHER, ASSISTANT_TEACHER, FAMILY_SERVICES = range(5)
@@ -35,6 +35,14 @@ ELIGIBLE_ROLES = {
     "program": (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES),
     "family": (LEAD_TEACHER, ASSISTANT_TEACHER, FAMILY_SERVICES),  # staff who promote it to families
 }
+
+
+def flat_view(a: np.ndarray) -> np.ndarray:
+    """A flat view of a C-contiguous array, for writing by flat index (refuses rather than copy,
+    so a write can never land in a copy)."""
+    if not a.flags.c_contiguous:
+        raise ValueError("expected a C-contiguous state array")
+    return a.reshape(-1)
 
 
 def group_sum(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
@@ -77,7 +85,10 @@ def unsupported_levels(p: Params, rng: np.random.Generator, size) -> np.ndarray:
 
 def beta_draw(rng: np.random.Generator, mean: float | np.ndarray, concentration: float, size=None) -> np.ndarray:
     """Beta draws parameterised by mean and concentration a+b (means at 0 or 1 are degenerate)."""
-    mean = np.clip(mean, 1e-6, 1 - 1e-6)
+    if isinstance(mean, float):  # a scalar: the same clip without numpy's per-call overhead
+        mean = min(max(mean, 1e-6), 1 - 1e-6)
+    else:
+        mean = np.clip(mean, 1e-6, 1 - 1e-6)
     return rng.beta(mean * concentration, (1 - mean) * concentration, size=size)
 
 
@@ -241,6 +252,14 @@ class CrossTies:
             self._csr = (self.topology, indptr, cols[order], edge[order])
         _, indptr, indices, edge = self._csr
         return sp.csr_array((self.w[edge], indices, indptr), shape=(T, T))
+
+    def product(self, x: np.ndarray) -> np.ndarray:
+        """``self.matrix() @ x`` for float64 ``x`` (T, K), by the same CSR kernel, without building the matrix."""
+        T = self.n_seats
+        if self._csr is None or self._csr[0] != self.topology:
+            self.matrix()
+        _, indptr, indices, edge = self._csr
+        return csr_product_parts(indptr, indices, self.w[edge], (T, T), x)
 
     def n_ties(self) -> int:
         return int((self.w > 0).sum())
@@ -500,13 +519,24 @@ def local_fit(p: Params, pop: Population) -> np.ndarray:
     family member on the team brings to family-facing and, less, classroom practices.
     """
     fp = p.families
-    level = pop.practice_level
-    family_gain = np.where(level == LEVELS.index("family"), fp.team_fit_family,
-                           np.where(level == LEVELS.index("classroom"), fp.team_fit_classroom, 0.0))
-    return np.minimum(pop.programs.fit, p.pdsa.max_fit) + family_on_team(pop)[:, None] * family_gain[None, :]
+    key = (fp.team_fit_family, fp.team_fit_classroom)
+    cached = getattr(pop, "_family_gain", None)
+    if cached is None or cached[0] != key:
+        level = pop.practice_level
+        gain = np.where(level == LEVELS.index("family"), fp.team_fit_family,
+                        np.where(level == LEVELS.index("classroom"), fp.team_fit_classroom, 0.0))
+        # Row 0: no family on the team (False x gain), row 1: a family (True x gain), picked per programme.
+        cached = key, np.stack([False * gain, True * gain])
+        pop._family_gain = cached
+    return np.minimum(pop.programs.fit, p.pdsa.max_fit) + cached[1][family_on_team(pop).view(np.int8)]
 
 
 def supported(model) -> np.ndarray:
     """(M,) the programme has the collaborative's supports this week: its cohort's supports are
     active (the collaborative or its follow-up support) and the programme has not left (ODD 3, "Supports")."""
-    return model.schedule.program_supported(model.week) & model.pop.programs.in_collaborative
+    w, sch = model.week, model.schedule
+    cached = model.__dict__.get("_program_supported")   # a schedule never changes: once per week
+    if cached is None or cached[0] != w or cached[1] is not sch:
+        cached = w, sch, sch.program_supported(w)
+        model._program_supported = cached
+    return cached[2] & model.pop.programs.in_collaborative

@@ -43,8 +43,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .population import (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES, LEVELS, TEACHING_ROLES, local_fit,
-                         supported)
+from ..spread import csr_product
+from .population import (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES, LEVELS, TEACHING_ROLES, flat_view,
+                         local_fit, supported)
 
 
 def _sigmoid(x):
@@ -57,46 +58,65 @@ class Sustainment:
     def setup(self, model) -> None:
         self.rng = model.streams["sustain"]
         pop = model.pop
+        s = model.params.sustain
         self.program_practice = pop.practice_level == LEVELS.index("program")
         self.family_practice = pop.practice_level == LEVELS.index("family")
+        self.program_cols = np.flatnonzero(self.program_practice)
+        self.family_cols = np.flatnonzero(self.family_practice)
         self.leader = np.isin(pop.staff.role, (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES))
+        self.not_leader = ~self.leader
         self.teaching = np.isin(pop.staff.role, TEACHING_ROLES)
         # The practice's base success chance in a programme, before local fit (logit).
         # Weekly decay of lasting skill above the unsupported level (from its half-life).
         self.decay = 1.0 - 0.5 ** (1.0 / model.params.sustain.retained_half_life_weeks)
         self.base_logit = np.log(np.clip(model.practice_effect, 1e-6, 1 - 1e-6)
                                  / np.clip(1 - model.practice_effect, 1e-6, 1))
+        # Static per-practice growth factor and per-post classroom lookups.
+        self.growth_rate = s.fidelity_rate * (1.5 - model.practice_complexity)
+        st = pop.staff
+        self.has_room = st.classroom >= 0
+        self.room = np.maximum(st.classroom, 0)
+        self.room_children = np.maximum(pop.classroom_children, 1)
+        self._draws = np.empty(st.use.shape)   # the week's uniform draws, one buffer reused
 
     def step(self, model) -> None:
         p, st, pr = model.params, model.pop.staff, model.pop.programs
         s, prog, w = p.sustain, st.program, model.week
-        ceiling = st.lasting + (1.0 - st.lasting) * self.feedback(model)
+        P = st.use.shape[1]
         # Only users' fidelity and beliefs move and only users lapse, so the updates are computed at
-        # the (person, practice) entries in use (the same numbers as over the whole array).
-        r, k = np.nonzero(st.use)
+        # the (person, practice) entries in use (the same numbers as over the whole array), by flat index.
+        r, k = st.use.nonzero()
+        flat = r * P + k
         pg = prog[r]
+        pk = pg * P + k
+        lasting = st.lasting.take(flat)
+        ceiling = lasting + (1.0 - lasting) * self.feedback_at(model, r, k, flat)
         # Multiplier is ~1 for a practice of middling complexity (0.5) and a typical skill (0.4-0.5).
-        growth = s.fidelity_rate * (1.5 - model.practice_complexity)[k] * (0.5 + st.skill)[r]
-        gap = ceiling[r, k] - st.fidelity[r, k]
+        growth = self.growth_rate[k] * (0.5 + st.skill)[r]
+        fidelity = flat_view(st.fidelity)
+        f = fidelity[flat]
+        gap = ceiling - f
         # A weekly step closes at most the whole gap (the growth factor can exceed 1 for fast rates).
-        st.fidelity[r, k] += np.where(gap > 0, np.minimum(growth, 1.0), s.drift_rate) * gap
+        fidelity[flat] = f + np.where(gap > 0, np.minimum(growth, 1.0), s.drift_rate) * gap
         self.update_lasting(model)
         # Users learn from use whether the practice works in their programme.
         works = _sigmoid(self.base_logit[None, :] + local_fit(p, model.pop))
-        belief = st.belief[r, k] + s.experience_rate * (works[pg, k] - st.belief[r, k])
-        st.belief[r, k] = belief
+        b = st.belief.take(flat)
+        belief = b + s.experience_rate * (works.take(pk) - b)
+        flat_view(st.belief)[flat] = belief
         # Lapse (one draw for every entry each week, used or not, so the stream never depends on use).
-        u = self.rng.random(st.use.shape)
-        log_h = (-s.w_culture * pr.culture[pg] - s.w_leadership * pr.leadership[pg]
-                 - s.w_routine * pr.embedded[pg, k] + s.w_belief * np.maximum(0.0, 0.5 - belief)
+        u = self.rng.random(out=self._draws)
+        per_program = (-s.w_culture * pr.culture - s.w_leadership * pr.leadership)[:, None] - s.w_routine * pr.embedded
+        log_h = (per_program.take(pk) + s.w_belief * np.maximum(0.0, 0.5 - belief)
                  - (s.w_home_continuity * self.home_share(model) * self.teaching)[r])
         since_end = np.maximum(0, w - pr.support_end)
         withdrawal = 1.0 + (s.support_withdrawal - 1.0) * (1.0 - np.exp(-since_end / s.withdrawal_weeks))
         hazard = s.lapse_weekly * np.exp(log_h) * withdrawal[pg]
         # People testing a change in a running PDSA cycle keep using it until the team decides.
-        hit = (u[r, k] < hazard) & ~st.testing[r, k]
-        st.use[r[hit], k[hit]] = False
-        st.fidelity[r[hit], k[hit]] = 0.0
+        hit = flat[(u.take(flat) < hazard) & ~st.testing.take(flat)]
+        if len(hit):
+            flat_view(st.use)[hit] = False
+            fidelity[hit] = 0.0
         self.update_embedded(model)
 
     def update_lasting(self, model) -> None:
@@ -105,46 +125,84 @@ class Sustainment:
         above = np.maximum(st.fidelity - st.lasting, 0.0)      # 0 for non-users (fidelity 0)
         st.lasting += s.internalise_rate * above - self.decay * (st.lasting - st.unsupported)
 
-    @staticmethod
-    def home_share(model) -> np.ndarray:
+    def home_share(self, model) -> np.ndarray:
         """(S,) share of the families of each staff member's classroom who use a home practice."""
         pop = model.pop
-        fam, st = pop.families, pop.staff
+        fam = pop.families
         C = len(pop.classroom_program)
-        family_cols = np.flatnonzero(pop.practice_level == LEVELS.index("family"))  # the only columns ever set
-        using = np.bincount(fam.classroom, weights=fam.home_use[:, family_cols].any(axis=1), minlength=C)
-        share = using / np.maximum(pop.classroom_children, 1)
-        return np.where(st.classroom >= 0, share[np.maximum(st.classroom, 0)], 0.0)
+        cols = self.family_cols  # the only columns ever set
+        home = fam.home_use[:, cols[0]] if len(cols) == 1 else fam.home_use[:, cols].any(axis=1)
+        using = np.bincount(fam.classroom, weights=home, minlength=C)
+        share = using / self.room_children
+        return np.where(self.has_room, share[self.room], 0.0)
 
     def feedback(self, model) -> np.ndarray:
         """Feedback each person gets on each practice this week, 0-1, shape (S, P)."""
         p, st, pr = model.params, model.pop.staff, model.pop.programs
         s, prog, w = p.sustain, st.program, model.week
+        M, P = pr.endorsed.shape
         is_supported = supported(model)
         # Once the faculty leave, team routines and leaders' follow-through on endorsed practices
         # continue only as far as the programme's learning culture carries them; a crisis blunts both.
         carry = np.where(is_supported, 1.0, pr.culture) * np.where(pr.derailed, p.disruption.support_factor, 1.0)
-        team = carry[prog] * st.on_team
-        endorse = pr.endorsed * (pr.leadership * carry)[:, None]
-        direct = st.testing | (st.coached_until >= w)[:, None]
-        at_fid = st.use & (st.fidelity >= s.fidelity_threshold) & st.present[:, None]
+        at_fid = st.use & (st.fidelity >= s.fidelity_threshold)
+        at_fid &= st.present[:, None]
         # Colleagues on the team, or coached, who practise at fidelity coach their contacts.
         coaches = (at_fid & (st.on_team | (st.coached_until >= 0))[:, None]).astype(np.float64)
-        coached = (model.pop.staff_network.links @ coaches) > 0
-        peer = s.peer_coaching_feedback * coached * carry[prog][:, None]
+        coached = csr_product(model.pop.staff_network.links, coaches) > 0
         # Reflective supervision operating: a leader uses a programme-level practice at fidelity.
-        supervising = np.bincount(prog[(at_fid[:, self.program_practice].any(axis=1)) & self.leader],
-                                  minlength=model.pop.n_programs) > 0
-        supervision = s.supervision_feedback * (supervising * carry)[prog] * ~self.leader  # leaders supervise the others
-        culture = s.culture_feedback * pr.culture[prog]
-        fb = np.maximum(endorse[prog], np.maximum(team, np.maximum(culture, supervision))[:, None])
-        return np.maximum(np.maximum(fb, peer), direct)
+        cols = self.program_cols
+        leads = at_fid[:, cols[0]] if len(cols) == 1 else at_fid[:, cols].any(axis=1)
+        supervising = np.bincount(prog[leads & self.leader], minlength=M) > 0
+        # The programme-level terms, gathered to staff in one take: endorsement x leadership (P
+        # columns), carry, supervision operating x carry, culture feedback.
+        terms = np.empty((M, P + 3))
+        np.multiply(pr.endorsed, (pr.leadership * carry)[:, None], out=terms[:, :P])
+        terms[:, P] = carry
+        np.multiply(supervising, carry, out=terms[:, P + 1])
+        np.multiply(s.culture_feedback, pr.culture, out=terms[:, P + 2])
+        per_staff = terms[prog]
+        team = per_staff[:, P] * st.on_team
+        supervision = s.supervision_feedback * per_staff[:, P + 1] * self.not_leader  # leaders supervise the others
+        peer = s.peer_coaching_feedback * coached * per_staff[:, P:P + 1]
+        # The largest of the terms (a maximum is exact, so its order does not matter).
+        fb = np.maximum(per_staff[:, :P], np.maximum(team, np.maximum(per_staff[:, P + 2], supervision))[:, None])
+        np.maximum(fb, peer, out=fb)
+        direct = st.testing | (st.coached_until >= w)[:, None]
+        return np.maximum(fb, direct, out=fb)
+
+    def feedback_at(self, model, r: np.ndarray, k: np.ndarray, flat: np.ndarray) -> np.ndarray:
+        """:meth:`feedback` at the entries (``r``, ``k``), flat index ``flat`` (the same floats, element by element)."""
+        p, st, pr = model.params, model.pop.staff, model.pop.programs
+        s, prog, w = p.sustain, st.program, model.week
+        M, P = pr.endorsed.shape
+        carry = np.where(supported(model), 1.0, pr.culture) * np.where(pr.derailed, p.disruption.support_factor, 1.0)
+        at_fid = st.use & (st.fidelity >= s.fidelity_threshold)
+        at_fid &= st.present[:, None]
+        coaches = (at_fid & (st.on_team | (st.coached_until >= 0))[:, None]).astype(np.float64)
+        coached = csr_product(model.pop.staff_network.links, coaches).take(flat) > 0
+        cols = self.program_cols
+        leads = at_fid[:, cols[0]] if len(cols) == 1 else at_fid[:, cols].any(axis=1)
+        supervising = np.bincount(prog[leads & self.leader], minlength=M) > 0
+        pg = prog[r]
+        c = carry[pg]
+        fb = (pr.endorsed * (pr.leadership * carry)[:, None]).take(pg * P + k)
+        np.maximum(fb, c * st.on_team[r], out=fb)
+        np.maximum(fb, (s.culture_feedback * pr.culture)[pg], out=fb)
+        np.maximum(fb, s.supervision_feedback * (supervising * carry)[pg] * self.not_leader[r], out=fb)
+        np.maximum(fb, s.peer_coaching_feedback * coached * c, out=fb)
+        direct = st.testing.take(flat) | (st.coached_until[r] >= w)
+        return np.maximum(fb, direct, out=fb)
 
     @staticmethod
     def update_embedded(model) -> None:
         st, pr, s = model.pop.staff, model.pop.programs, model.params.sustain
-        M, P = pr.embedded.shape
-        elig = st.eligible & st.present[:, None]
-        at_fid = elig & st.use & (st.fidelity >= s.fidelity_threshold)
-        n_elig, n_fid = model.pop.count_staff(elig), model.pop.count_staff(at_fid)
+        P = pr.embedded.shape[1]
+        both = np.empty((len(st.role), 2 * P), dtype=bool)
+        elig, at_fid = both[:, :P], both[:, P:]
+        np.logical_and(st.eligible, st.present[:, None], out=elig)
+        np.logical_and(elig, st.use, out=at_fid)
+        at_fid &= st.fidelity >= s.fidelity_threshold
+        counts = model.pop.count_staff(both)
+        n_elig, n_fid = counts[:, :P], counts[:, P:]
         pr.embedded[:] = (n_elig > 0) & (n_fid >= s.embed_threshold * n_elig)

@@ -33,18 +33,21 @@ class Turnover:
         self.level_rng = model.streams["levels"]   # newcomers' unsupported levels (a stream of their own)
         pop = model.pop
         self.hazard = weekly_hazard(pop.programs.turnover_annual)
+        self.staff_hazard = self.hazard[pop.staff.program]      # propensities never change: per post, once
         self.family_hazard = float(weekly_hazard(model.params.turnover.family_annual_rate))
         self.departures = 0
+        self._draws = np.empty((2, len(pop.staff.role)))           # the week's uniform draws, buffers reused
+        self._family_draws = np.empty(len(pop.families.program))
         self.departures_by_program = np.zeros(pop.n_programs, dtype=np.int64)
 
     def step(self, model) -> None:
         p, st, pr = model.params, model.pop.staff, model.pop.programs
         tp = p.turnover
-        S = len(st.role)
-        u_leave, u_team = self.rng.random(S), self.rng.random(S)
+        u_leave, u_team = self.rng.random(out=self._draws)   # the same numbers as two draws of S
         # Leavers.
-        leave = st.present & (u_leave < self.hazard[st.program])
-        out = np.flatnonzero(leave)
+        leave = u_leave < self.staff_hazard
+        leave &= st.present
+        out = leave.nonzero()[0]
         if len(out):
             st.present[out] = False
             st.on_team[out] = False
@@ -60,8 +63,11 @@ class Turnover:
             pr.director_left[lost_leader] = True
             self.departures += len(out)
             np.add.at(self.departures_by_program, st.program[out], 1)
-        # Hires into vacancies whose wait is over.
-        hire = np.flatnonzero(~st.present & ~leave & (st.vacant_until <= model.week))
+        # Hires into vacancies whose wait is over (this week's leavers wait at least a week).
+        hire = (st.vacant_until <= model.week)
+        hire &= ~st.present
+        hire &= ~leave
+        hire = hire.nonzero()[0]
         if len(hire):
             self._hire(model, hire, u_team[hire])
         self._families(model)
@@ -97,9 +103,8 @@ class Turnover:
 
     def _families(self, model) -> None:
         p, fam, pr = model.params, model.pop.families, model.pop.programs
-        F = len(fam.program)
-        u = self.rng.random(F)
-        out = np.flatnonzero(u < self.family_hazard)
+        u = self.rng.random(out=self._family_draws)
+        out = (u < self.family_hazard).nonzero()[0]
         if not len(out):
             return
         fp = p.families

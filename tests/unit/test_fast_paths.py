@@ -1,0 +1,111 @@
+"""The model's fast paths (issue 19) give the same numbers as the plain expressions they replace."""
+
+import networkx as nx
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from bsc_sim import load_params
+from bsc_sim.model import BSCModel
+from bsc_sim.spread import SpreadNetwork, contagion_step, csr_product
+
+
+@pytest.fixture(scope="module")
+def mid_run():
+    """A default run stopped in week 40, after sessions, turnover and abandoned tests."""
+    model = BSCModel(load_params(), seed=2, create_agents=False)
+    for _ in range(40):
+        model.step()
+    return model
+
+
+def test_csr_product_is_scipy_bit_for_bit():
+    rng = np.random.default_rng(1)
+    W = sp.random_array((60, 60), density=0.1, rng=rng, format="csr")
+    for x in (rng.random(60), rng.random((60, 4)), (rng.random((60, 3)) < 0.3).astype(np.float64)):
+        assert np.array_equal(csr_product(W, x), W @ x)
+    with pytest.raises(ValueError):          # a wrong length is refused, never read past the end
+        csr_product(W, np.ones(59))
+
+
+def test_threshold_function_equals_the_whole_array(mid_run):
+    spread = mid_run.components["spread"]
+    full = spread.effective_threshold(mid_run)
+    at = spread.threshold_at(mid_run)
+    idx = np.arange(full.size)
+    assert np.array_equal(at(idx), full.ravel())
+    assert np.array_equal(at(idx.reshape(full.shape)), full)
+    assert np.array_equal(at(idx[::7]), full.ravel()[::7])
+
+
+@pytest.mark.parametrize("rates", [
+    dict(p_spontaneous=0.01, q_imitation=0.2, p_threshold=0.5, min_sources=2),
+    dict(p_spontaneous=0.0, q_imitation=0.0, p_threshold=1.0, min_sources=1),
+    dict(p_spontaneous=np.full(5, 0.02), q_imitation=0.1, p_threshold=0.7, min_sources=1),   # array rates: fallback
+])
+def test_kernel_with_a_threshold_function_draws_the_same(mid_run, rates):
+    st, net = mid_run.pop.staff, mid_run.pop.staff_network
+    thr = mid_run.components["spread"].effective_threshold(mid_run)
+    at = mid_run.components["spread"].threshold_at(mid_run)
+    kw = dict(eligible=st.eligible, active=st.present, **rates)
+    a = contagion_step(net, st.use, np.random.default_rng(5), threshold=thr, **kw)
+    b = contagion_step(net, st.use, np.random.default_rng(5), threshold=at, **kw)
+    assert np.array_equal(a, b)
+    if np.ndim(rates["p_spontaneous"]) == 0:
+        # The function is asked only about entries that can adopt and have an adopting contact.
+        asked = []
+        contagion_step(net, st.use, np.random.default_rng(5), threshold=lambda f: asked.append(f) or thr.ravel()[f], **kw)
+        _, count = net.exposure(st.use, st.present)
+        ok = (~st.use & st.eligible & st.present[:, None] & (count > 0)).ravel()
+        assert len(asked) == 1 and ok[asked[0]].all() and len(asked[0]) == ok.sum() > 0
+
+
+def test_kernel_threshold_function_on_a_small_world():
+    net = SpreadNetwork(nx.watts_strogatz_graph(300, 6, 0.1, seed=3))
+    rng = np.random.default_rng(0)
+    adopted = rng.random((300, 2)) < 0.1
+    thr = rng.random((300, 2)) * 0.5
+    for seed in range(5):
+        a = contagion_step(net, adopted, np.random.default_rng(seed), threshold=thr, p_spontaneous=0.01, q_imitation=0.1,
+                           min_sources=2)
+        b = contagion_step(net, adopted, np.random.default_rng(seed), threshold=lambda f: thr.ravel()[f],
+                           p_spontaneous=0.01, q_imitation=0.1, min_sources=2)
+        assert np.array_equal(a, b)
+        adopted |= a
+
+
+@pytest.mark.parametrize("overrides", [[], ["design=coach"], ["design=training"],
+                                       ["design=statewide", "system.n_programs=200", "system.horizon_weeks=120"]])
+def test_calendar_agenda_matches_the_schedule(overrides):
+    model = BSCModel(load_params(overrides), seed=1, create_agents=False)
+    sch, agenda = model.schedule, model.components["calendar"].agenda
+    for w in range(model.calendar.horizon):
+        starting, events, supports = agenda.get(w, (np.zeros(0, dtype=np.int64), [], []))
+        assert np.array_equal(starting, np.flatnonzero(sch.cohort_start == w))
+        got = dict(events) | dict(supports)
+        for name in ("community_meeting", "session_number", "congress", "call", "coach_visit", "training"):
+            assert np.array_equal(got.get(name, np.zeros(0, dtype=np.int64)), sch.cohorts_with(name, w)), (w, name)
+
+
+def test_families_of_a_large_state_only_where_anything_can_change(monkeypatch):
+    """The families' step for large states (only live families) gives the run the same numbers."""
+    import bsc_sim.model.spread as spread_phase
+
+    def final(large):
+        monkeypatch.setattr(spread_phase, "LARGE", large)
+        model = BSCModel(load_params(["cohort.n_programs=12"]), seed=4, create_agents=False).run()
+        fam = model.pop.families
+        return fam.engagement.copy(), fam.home_use.copy(), model.pop.staff.use.copy()
+
+    plain, live = final(10**9), final(0)
+    assert all(np.array_equal(a, b) for a, b in zip(plain, live))
+    assert plain[1].any()  # some families took the practice up, so the comparison can fail
+
+
+def test_feedback_at_entries_equals_the_whole_array(mid_run):
+    sust, st = mid_run.components["sustainment"], mid_run.pop.staff
+    full = sust.feedback(mid_run)
+    r, k = np.nonzero(np.ones_like(st.use))
+    assert np.array_equal(sust.feedback_at(mid_run, r, k, r * st.use.shape[1] + k), full.ravel())
+    r, k = st.use.nonzero()
+    assert len(r) and np.array_equal(sust.feedback_at(mid_run, r, k, r * st.use.shape[1] + k), full[r, k])
