@@ -106,3 +106,12 @@ def test_spec_refuses_validation_facts_and_unknown_parameters(tmp_path):
     cfg.write_text("facts: [team_dropout]\ncalibrated: [sustain.no_such]\n")
     with pytest.raises(A.ParamError, match="sustain.no_such"):
         A.load_abc_spec(cfg)
+
+
+def test_two_processes_give_the_same_posterior_twice(tmp_path):
+    spec = A.AbcSpec(**{**toy_spec(population=(30, 30)).__dict__, "processes": 2})
+    obs = A.observed(spec.facts)
+    one = A.posterior_table(A.run_abc(spec, Toy(spec), obs, tmp_path / "a.db"), spec)
+    two = A.posterior_table(A.run_abc(spec, Toy(spec), obs, tmp_path / "b.db"), spec)
+    pd.testing.assert_frame_equal(one, two)
+    assert len(one) == 30

@@ -14,10 +14,11 @@ sampling noise of a study of about that many programmes and staff. The distance 
 simulated and the observed study is ``sqrt(sum_f ((sim_f - target_f) / tolerance_f)^2)`` over the
 facts: each fact counts in units of its registered tolerance.
 
-Reproducibility. pyabc draws from numpy's global generator; generation ``t`` reseeds it from
-``SeedSequence([seed, t])`` and runs on one core (``SingleCoreSampler``), so the same settings give
-the same posterior, and a run interrupted between generations resumes (the pyabc database in
-``out_dir``) and gives the same result as an uninterrupted one.
+Reproducibility. pyabc draws from numpy's global generator. Each generation's particles are split
+in fixed shares among ``processes`` workers, each seeding numpy from the root seed, the generation
+and its number (:func:`_split_sampler`), so the same settings give the same posterior whatever the
+timing, and a run interrupted between generations resumes (the pyabc database in ``out_dir``) and
+gives the same result as an uninterrupted one.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ class AbcSpec:
     alpha: float = 0.5                       # epsilon of generation t >= 1: this quantile of the last distances
     minimum_epsilon: float = 0.0             # stop earlier once epsilon is below this
     seed: int = 0
+    processes: int = 1                       # worker processes; part of the result's identity (fixed shares)
     path: str = ""
 
     @property
@@ -84,7 +86,8 @@ class AbcSpec:
                 "prior": {p.key: [p.low, p.high] for p in self.uncertainty.parameters},
                 "calibrated": list(self.calibrated), "design": list(self.design),
                 "seeds_per_particle": self.seeds_per_particle, "population": list(self.population),
-                "alpha": self.alpha, "minimum_epsilon": self.minimum_epsilon, "seed": self.seed}
+                "alpha": self.alpha, "minimum_epsilon": self.minimum_epsilon, "seed": self.seed,
+                "processes": self.processes}
 
 
 def default_abc_file() -> Path:
@@ -116,7 +119,7 @@ def load_abc_spec(path: str | Path | None = None, *, facts_file: str | Path | No
         raise ParamError(f"{shown}: file not found")
     data = read_yaml_file(path, shown) or {}
     known = {"facts", "calibrated", "design", "seeds_per_particle", "population", "alpha", "minimum_epsilon", "seed",
-             "screen"}
+             "processes", "screen"}
     for k in data:
         if k not in known:
             raise ParamError(f"{shown}: {k}: unknown key; known: {', '.join(sorted(known))}")
@@ -157,7 +160,8 @@ def load_abc_spec(path: str | Path | None = None, *, facts_file: str | Path | No
                    design=(f"design={fdesign}", *fover),
                    seeds_per_particle=_int(data.get("seeds_per_particle", 5), "seeds_per_particle"),
                    population=population, alpha=float(alpha), minimum_epsilon=float(min_eps),
-                   seed=_int(data.get("seed", 0), "seed", 0), path=str(path))
+                   seed=_int(data.get("seed", 0), "seed", 0), processes=_int(data.get("processes", 1), "processes"),
+                   path=str(path))
 
 
 def screen_settings(path: str | Path | None = None) -> dict[str, Any]:
@@ -247,6 +251,67 @@ def _db_url(db: Path) -> str:
     return "sqlite:///" + text
 
 
+def _split_sampler(processes: int, root: int):
+    """A pyabc sampler whose particles do not depend on timing: the ``n`` particles of a
+    generation are split in fixed shares among ``processes`` forked workers, worker ``k`` seeding
+    numpy from ``SeedSequence([root, t, k])`` and sampling its share until accepted (as
+    pyabc's single-core sampler does), and the shares are joined in worker order."""
+    import multiprocessing
+    import pickle
+
+    import pyabc
+
+    class SplitSampler(pyabc.sampler.Sampler):
+        def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False,
+                                    ana_vars=None):
+            shares = [n // processes + (1 if k < n % processes else 0) for k in range(processes)]
+
+            def work(k: int):
+                np.random.seed(int(np.random.SeedSequence([root, t, k]).generate_state(1)[0]))
+                sample, count = self._create_empty_sample(), 0
+                while sample.n_accepted < shares[k]:
+                    sample.append(simulate_one())
+                    count += 1
+                return sample, count
+
+            if processes == 1:
+                parts = [work(0)]
+            else:
+                ctx = multiprocessing.get_context("fork")
+                pipes, procs = [], []
+                for k in range(processes):
+                    recv, send = ctx.Pipe(duplex=False)
+
+                    def child(k=k, send=send):
+                        try:
+                            send.send_bytes(pickle.dumps(("ok", work(k))))
+                        except BaseException as exc:  # noqa: BLE001 - reported to the parent
+                            send.send_bytes(pickle.dumps(("error", repr(exc))))
+                    proc = ctx.Process(target=child, daemon=True)
+                    proc.start()
+                    pipes.append(recv)
+                    procs.append(proc)
+                parts = []
+                try:
+                    for recv in pipes:
+                        status, value = pickle.loads(recv.recv_bytes())
+                        if status != "ok":
+                            raise RuntimeError(f"an ABC worker failed: {value}")
+                        parts.append(value)
+                finally:
+                    for proc in procs:
+                        if proc.is_alive():
+                            proc.terminate()
+                        proc.join()
+            sample = parts[0][0]
+            for other, _ in parts[1:]:
+                sample = sample + other
+            self.nr_evaluations_ = sum(c for _, c in parts)
+            return sample
+
+    return SplitSampler()
+
+
 def run_abc(spec: AbcSpec, simulate: Callable[[Mapping[str, float]], Mapping[str, float]], obs: Mapping[str, float],
             db: Path, log: Callable[[str], None] | None = None,
             dist: Callable[[Mapping[str, float], Mapping[str, float]], float] | None = None):
@@ -274,8 +339,7 @@ def run_abc(spec: AbcSpec, simulate: Callable[[Mapping[str, float]], Mapping[str
         # uninterrupted one (in memory the order of a population differs from the stored one).
         # Epsilon: infinite at t = 0 (a prior sample), else the alpha quantile of the distances of
         # generation t - 1 as stored.
-        sampler = pyabc.sampler.SingleCoreSampler()
-        sampler.show_progress = False
+        sampler = _split_sampler(spec.processes, int(np.random.SeedSequence([spec.seed, 0x73706C]).generate_state(1)[0]))
         abc = pyabc.ABCSMC(simulate, prior, dist or distance(spec.facts),
                            population_size=pyabc.populationstrategy.ListPopulationSize(list(spec.population)),
                            eps=pyabc.epsilon.QuantileEpsilon(initial_epsilon=float("inf") if t == 0 else "from_sample",
@@ -540,6 +604,8 @@ SETTINGS = {
     "population": "particles per generation, comma-separated (default: the config's)",
     "seeds_per_particle": "model runs pooled into one simulated study (default: the config's)",
     "seed": "root seed (default: the config's)",
+    "processes": "worker processes; each samples a fixed share of every generation, so the result depends on this "
+                 "number but not on timing (default: the config's)",
     "sets": "known worlds checked by check=reidentify (default: 20)",
 }
 ABC_FILES = frozenset({DB_FILE, f"{DB_FILE}-journal", SPEC_FILE, "draws.csv", "particles.csv", "narrowing.csv",
@@ -621,7 +687,8 @@ def _provenance(spec: AbcSpec, history, draws: pd.DataFrame, pred: pd.DataFrame,
         "made_by": "bsc-sim calibrate " + " ".join(argv),
         "commit": git_revision(), "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "method": f"ABC-SMC (pyabc {pyabc.__version__}): uniform priors of the calibrated parameters, "
-                  "multivariate normal transition, quantile epsilon, single-core sampler; nuisance parameters "
+                  "multivariate normal transition, quantile epsilon, each generation split in fixed shares among "
+                  f"{spec.processes} seeded worker process(es); nuisance parameters "
                   "drawn from their priors inside each simulation and recorded",
         "facts": [{"id": f.id, "target": f.target[0], "tolerance": f.target[1], "source": f.source}  # type: ignore[index]
                   for f in spec.facts],
@@ -754,9 +821,11 @@ def cmd_abc(argv: list[str]) -> int:
         seed = settings.get("seed")
         if seed is not None:
             seed = _int(seed, "seed", 0)
+        procs = settings.get("processes")
         spp = settings.get("seeds_per_particle")
         spec = load_abc_spec(settings.get("config"), population=_population(settings.get("population")),
-                             seeds_per_particle=None if spp is None else _int(spp, "seeds_per_particle"), seed=seed)
+                             seeds_per_particle=None if spp is None else _int(spp, "seeds_per_particle"), seed=seed,
+                             processes=None if procs is None else _int(procs, "processes"))
         sets = _int(settings.get("sets", 20), "sets") if settings.get("sets") is not None else 20
         with store_lock(out_dir):
             if name == "abc":
