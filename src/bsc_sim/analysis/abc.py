@@ -838,5 +838,5 @@ def cmd_abc(argv: list[str]) -> int:
         print(f"bsc-sim calibrate: error: {exc}", file=sys.stderr)
         return BAD_INPUT
     except KeyboardInterrupt as exc:
-        return report_interrupt("calibrate", exc, kept=f"finished generations are kept in {DB_FILE}; re-run to resume")
+        return report_interrupt("calibrate", exc, kept=f"finished generations are kept in {DB_FILE}")
     return 0
