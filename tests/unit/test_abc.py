@@ -115,3 +115,55 @@ def test_two_processes_give_the_same_posterior_twice(tmp_path):
     two = A.posterior_table(A.run_abc(spec, Toy(spec), obs, tmp_path / "b.db"), spec)
     pd.testing.assert_frame_equal(one, two)
     assert len(one) == 30
+
+
+POSTERIOR = ROOT / "configs" / "posterior"
+DOC = ROOT / "docs" / "calibration.md"
+
+
+def test_docs_calibration_tables_are_those_of_the_shipped_files():
+    tables = A.docs_tables(POSTERIOR)
+    assert "screen" in tables
+    shown = A.generated_sections(DOC)
+    for name, table in tables.items():
+        assert shown.get(name) == table, f"docs/calibration.md: table {name} is stale; run bsc-sim calibrate method=docs"
+
+
+def test_docs_tables_change_when_the_draws_change(tmp_path):
+    # the staleness check above can fail: other draws give another narrowing table
+    import shutil
+
+    if not (POSTERIOR / "draws.csv").exists():
+        pytest.skip("no posterior shipped yet")
+    for name in ("draws.csv", "provenance.yaml"):
+        shutil.copy(POSTERIOR / name, tmp_path / name)
+    draws = pd.read_csv(tmp_path / "draws.csv")
+    draws["weight"] = np.r_[1.0, np.zeros(len(draws) - 1)]
+    draws.to_csv(tmp_path / "draws.csv", index=False)
+    assert A.docs_tables(tmp_path)["narrowing"] != A.docs_tables(POSTERIOR)["narrowing"]
+
+
+def test_shipped_posterior_is_whole_worlds_with_weights():
+    from bsc_sim.experiments.uncertainty import load_uncertainty, load_worlds, world_weights
+
+    if not (POSTERIOR / "draws.csv").exists():
+        pytest.skip("no posterior shipped yet")
+    table = pd.read_csv(POSTERIOR / "draws.csv")
+    unc = load_uncertainty()
+    assert list(table.columns) == [*unc.keys, "weight"]
+    assert len(table) >= 1000
+    assert world_weights(table).sum() == pytest.approx(1.0)
+    for p in unc.parameters:
+        assert table[p.key].between(p.low, p.high).all(), p.key
+    assert list(load_worlds(POSTERIOR / "draws.csv").columns) == list(unc.keys)
+
+
+def test_calibrated_parameters_are_the_screens_choice():
+    screen = pd.read_csv(POSTERIOR / "screen.csv")
+    spec = A.load_abc_spec()
+    assert set(screen.loc[screen["calibrate"], "parameter"]) == set(spec.calibrated)
+    again = A.select_parameters(pd.DataFrame(
+        [{"outcome": "fact:f", "parameter": r.parameter, "mu_star_rel": r.facts} for r in screen.itertuples()]
+        + [{"outcome": "bsc:o", "parameter": r.parameter, "mu_star_rel": r.planners} for r in screen.itertuples()]),
+        **{k: v for k, v in A.screen_settings().items() if k in ("fact_share", "planner_share", "max_parameters")})
+    assert set(again.loc[again["calibrate"], "parameter"]) == set(spec.calibrated)

@@ -592,15 +592,91 @@ def coverage_markdown(table: pd.DataFrame) -> str:
 
 
 # ----------------------------------------------------------------------------------------------
+# Generated documentation (docs/calibration.md): tables between <!-- begin:NAME --> and <!-- end:NAME -->
+
+
+def default_posterior_dir() -> Path:
+    from ..config import config_dir
+
+    return config_dir() / "posterior"
+
+
+def docs_tables(posterior_dir: str | Path | None = None) -> dict[str, str]:
+    """The generated tables of docs/calibration.md, from the shipped files of ``posterior_dir``
+    (default ``configs/posterior``): screen.csv, draws.csv + provenance.yaml, reidentification.csv."""
+    import yaml
+
+    d = Path(posterior_dir) if posterior_dir is not None else default_posterior_dir()
+    out: dict[str, str] = {}
+    if (d / "screen.csv").exists():
+        out["screen"] = screen_markdown(pd.read_csv(d / "screen.csv"))
+    if (d / "draws.csv").exists() and (d / "provenance.yaml").exists():
+        prov = yaml.safe_load((d / "provenance.yaml").read_text())
+        draws = pd.read_csv(d / "draws.csv")
+        unc = load_uncertainty(None)
+        out["narrowing"] = narrowing_markdown(narrowing(draws, unc, prov["settings"]["calibrated"]))
+        out["predictive"] = predictive_markdown(pd.DataFrame(prov["posterior_predictive"]))
+        gens = ["| generation | epsilon | particles | simulations | accepted | seconds |", "|---|---|---|---|---|---|"]
+        for g in prov["generations"]:
+            sec = "" if g.get("seconds") is None else f"{g['seconds']:.0f}"
+            gens.append(f"| {g['t']} | {g['epsilon']:.3g} | {g['particles']} | {g['simulations']} | "
+                        f"{g['acceptance']:.0%} | {sec} |")
+        gens += ["", f"{prov['total_simulations']} simulated studies, {prov['total_model_runs']} model runs, "
+                     f"{prov['total_seconds'] / 60:.0f} minutes in all; {prov['draws']} draws in draws.csv "
+                     f"(commit {str(prov['commit'])[:12]}, {prov['date']})."]
+        out["generations"] = "\n".join(gens)
+    if (d / "reidentification.csv").exists():
+        cov = pd.read_csv(d / "reidentification.csv")
+        first = cov.iloc[0]
+        out["reidentification"] = (coverage_markdown(cov) + f"\n\nPopulations {first['population']}, "
+                                   f"{int(first['seeds_per_particle'])} runs per simulated study.")
+    return out
+
+
+def write_docs(doc: str | Path, posterior_dir: str | Path | None = None) -> list[str]:
+    """Rewrite the generated tables of ``doc``; returns the names rewritten.
+
+    Raises:
+        ParamError: ``doc`` does not exist or lacks a table's markers.
+    """
+    from ..experiments.store import atomic_write
+
+    doc = Path(doc)
+    if not doc.is_file():
+        raise ParamError(f"doc = {str(doc)!r}: file not found")
+    text = doc.read_text()
+    tables = docs_tables(posterior_dir)
+    for name, table in tables.items():
+        begin, end = f"<!-- begin:{name} -->", f"<!-- end:{name} -->"
+        if begin not in text or end not in text:
+            raise ParamError(f"doc = {str(doc)!r}: no {begin} ... {end} markers")
+        head, rest = text.split(begin, 1)
+        _, tail = rest.split(end, 1)
+        text = f"{head}{begin}\n{table}\n{end}{tail}"
+    atomic_write(doc, lambda p: p.write_text(text))
+    return list(tables)
+
+
+def generated_sections(doc: str | Path) -> dict[str, str]:
+    """The tables currently between the markers of ``doc`` (for the staleness test)."""
+    import re
+
+    text = Path(doc).read_text()
+    return {m.group(1): m.group(2).strip("\n") for m in re.finditer(r"<!-- begin:(\w+) -->\n(.*?)<!-- end:\1 -->", text, re.S)}
+
+
+# ----------------------------------------------------------------------------------------------
 # Command line: bsc-sim calibrate method=screen|abc, bsc-sim calibrate check=reidentify
 
 SETTINGS = {
-    "method": "abc: ABC-SMC posterior (pyabc); screen: Morris screen of the uncertain parameters",
+    "method": "abc: ABC-SMC posterior (pyabc); screen: Morris screen of the uncertain parameters; "
+              "docs: rewrite the generated tables of doc= from posterior_dir",
+    "doc": "with method=docs: the page to rewrite (default: docs/calibration.md)",
     "check": "reidentify: re-run the calibration on pseudo-observed studies of known worlds (coverage)",
     "config": "ABC settings (default: configs/calibration/abc.yaml)",
     "out_dir": "where the pyabc database and the results go (default: outputs/abc, outputs/screen, outputs/reidentify)",
-    "posterior_dir": "also publish draws.csv and provenance.yaml (method=abc) or reidentification.csv "
-                     "(check=reidentify) here, e.g. configs/posterior (default: nowhere)",
+    "posterior_dir": "also publish draws.csv and provenance.yaml (method=abc), screen.csv (method=screen) or "
+                     "reidentification.csv (check=reidentify) here, e.g. configs/posterior (default: nowhere)",
     "population": "particles per generation, comma-separated (default: the config's)",
     "seeds_per_particle": "model runs pooled into one simulated study (default: the config's)",
     "seed": "root seed (default: the config's)",
@@ -759,7 +835,7 @@ def _cmd_abc(spec: AbcSpec, out_dir: Path, posterior_dir: Path | None, argv: Seq
         f"provenance.yaml, generations.csv, {DB_FILE}")
 
 
-def _cmd_screen(spec: AbcSpec, settings: Mapping[str, Any], out_dir: Path, log) -> None:
+def _cmd_screen(spec: AbcSpec, settings: Mapping[str, Any], out_dir: Path, posterior_dir: Path | None, log) -> None:
     from ..experiments.store import atomic_write
 
     s = screen_settings(spec.path)
@@ -773,6 +849,9 @@ def _cmd_screen(spec: AbcSpec, settings: Mapping[str, Any], out_dir: Path, log) 
     atomic_write(out_dir / "selection.csv", lambda p: selection.to_csv(p, index=False))
     log(screen_markdown(selection))
     log(f"wrote {out_dir}/: morris.csv, selection.csv")
+    if posterior_dir is not None:
+        _publish(posterior_dir, {"screen.csv": out_dir / "selection.csv"})
+        log(f"published screen.csv to {posterior_dir}/")
 
 
 def _cmd_reidentify(spec: AbcSpec, sets: int, out_dir: Path, posterior_dir: Path | None, log) -> None:
@@ -808,16 +887,18 @@ def cmd_abc(argv: list[str]) -> int:
         method, check = settings.get("method"), settings.get("check")
         if (method is None) == (check is None):
             raise ParamError("give method=abc, method=screen or check=reidentify")
-        if method is not None and method not in ("abc", "screen"):
-            raise ParamError(f"method = {method!r}: expected abc or screen (or leave it out for the Optuna fit)")
+        if method is not None and method not in ("abc", "screen", "docs"):
+            raise ParamError(f"method = {method!r}: expected abc, screen or docs (or leave it out for the Optuna fit)")
+        if method == "docs":
+            names = write_docs(settings.get("doc") or "docs/calibration.md", settings.get("posterior_dir"))
+            log(f"rewrote {', '.join(names)} in {settings.get('doc') or 'docs/calibration.md'}")
+            return 0
         if check is not None and check != "reidentify":
             raise ParamError(f"check = {check!r}: expected reidentify")
         name = method or "reidentify"
         out_dir = Path(settings.get("out_dir") or f"outputs/{name}")
         _check_dir(out_dir)
         posterior_dir = Path(settings["posterior_dir"]) if settings.get("posterior_dir") else None
-        if posterior_dir is not None and name == "screen":
-            raise ParamError("posterior_dir: method=screen publishes nothing; leave it out")
         seed = settings.get("seed")
         if seed is not None:
             seed = _int(seed, "seed", 0)
@@ -831,7 +912,7 @@ def cmd_abc(argv: list[str]) -> int:
             if name == "abc":
                 _cmd_abc(spec, out_dir, posterior_dir, argv, log)
             elif name == "screen":
-                _cmd_screen(spec, settings, out_dir, log)
+                _cmd_screen(spec, settings, out_dir, posterior_dir, log)
             else:
                 _cmd_reidentify(spec, sets, out_dir, posterior_dir, log)
     except ParamError as exc:

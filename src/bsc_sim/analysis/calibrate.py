@@ -425,7 +425,7 @@ def cmd_calibrate(argv: list[str]) -> int:
     (:func:`bsc_sim.analysis.abc.cmd_abc`); ``method=optuna`` (or no method) is the point fit.
     """
     argv = list(argv)
-    if any(a.startswith(("method=abc", "method=screen", "check=")) for a in argv):
+    if any(a.startswith(("method=abc", "method=screen", "method=docs", "check=")) for a in argv):
         from .abc import cmd_abc
 
         return cmd_abc(argv)
