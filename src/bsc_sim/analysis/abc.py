@@ -733,25 +733,29 @@ def _population(text: Any) -> tuple[int, ...] | None:
         raise ParamError(f"population = {text!r}: expected whole numbers separated by commas") from None
 
 
-def _identity_check(spec: AbcSpec, out_dir: Path, extra: Mapping[str, Any]) -> None:
+def _identity_check(spec: AbcSpec, out_dir: Path, extra: Mapping[str, Any], finished: int = 0) -> None:
+    """Refuse an ``out_dir`` holding a calibration with other settings. The populations of
+    generations not yet run (from ``finished`` on) may change: a generation depends only on the
+    settings, its own population and the generations before it."""
+    from ..experiments.store import atomic_write
+
     path = out_dir / SPEC_FILE
     ident = json.loads(json.dumps({**spec.identity(), **extra}))
     if path.exists():
-        if json.loads(path.read_text()) != ident:
+        old = json.loads(path.read_text())
+        same = ({k: v for k, v in old.items() if k != "population"} == {k: v for k, v in ident.items() if k != "population"}
+                and old.get("population", [])[:finished] == ident["population"][:finished]
+                and len(ident["population"]) >= finished)
+        if not same:
             raise ParamError(f"out_dir = {str(out_dir)!r}: holds a calibration with other settings; use another out_dir")
-    else:
-        from ..experiments.store import atomic_write
-
-        atomic_write(path, lambda p: p.write_text(json.dumps(ident, indent=1)))
+    atomic_write(path, lambda p: p.write_text(json.dumps(ident, indent=1)))
 
 
 def _provenance(spec: AbcSpec, history, draws: pd.DataFrame, pred: pd.DataFrame, timings: Sequence[float],
-                argv: Sequence[str]) -> dict[str, Any]:
+                argv: Sequence[str], commit: str | None) -> dict[str, Any]:
     import datetime
 
     import pyabc
-
-    from ..run import git_revision
 
     pops = history.get_all_populations()
     pops = pops[pops["t"] >= 0]
@@ -761,7 +765,7 @@ def _provenance(spec: AbcSpec, history, draws: pd.DataFrame, pred: pd.DataFrame,
             for r in pops.itertuples()]
     return {
         "made_by": "bsc-sim calibrate " + " ".join(argv),
-        "commit": git_revision(), "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "commit": commit, "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "method": f"ABC-SMC (pyabc {pyabc.__version__}): uniform priors of the calibrated parameters, "
                   "multivariate normal transition, quantile epsilon, each generation split in fixed shares among "
                   f"{spec.processes} seeded worker process(es); nuisance parameters "
@@ -804,9 +808,12 @@ def _publish(posterior_dir: Path, files: Mapping[str, Path]) -> None:
 def _cmd_abc(spec: AbcSpec, out_dir: Path, posterior_dir: Path | None, argv: Sequence[str], log) -> None:
     from ..experiments.store import atomic_write
 
-    _identity_check(spec, out_dir, {"method": "abc"})
+    from ..run import git_revision
+
     timings_file = out_dir / "generations.csv"
     timings = list(pd.read_csv(timings_file)["seconds"]) if timings_file.exists() else []
+    _identity_check(spec, out_dir, {"method": "abc"}, finished=len(timings))
+    commit = git_revision()  # the code that runs (read now: the checkout may move on while this runs)
 
     def timed_log(line: str) -> None:
         log(line)
@@ -820,7 +827,7 @@ def _cmd_abc(spec: AbcSpec, out_dir: Path, posterior_dir: Path | None, argv: Seq
     draws = particles[[*spec.uncertainty.keys, WEIGHT]]
     pred = predictive_table(particles, spec.facts)
     table = narrowing(draws, spec.uncertainty, spec.calibrated)
-    prov = _provenance(spec, history, draws, pred, timings, argv)
+    prov = _provenance(spec, history, draws, pred, timings, argv, commit)
     atomic_write(out_dir / "particles.csv", lambda p: particles.to_csv(p, index=False))
     atomic_write(out_dir / "draws.csv", lambda p: draws.to_csv(p, index=False, float_format="%.8g"))
     atomic_write(out_dir / "narrowing.csv", lambda p: table.to_csv(p, index=False))
