@@ -85,6 +85,19 @@ def test_reidentification_covers_the_truth_and_detects_a_wrong_simulator(tmp_pat
     assert np.mean(rows) <= 0.5
 
 
+def test_reidentification_on_a_bank_of_prior_simulations(tmp_path):
+    spec = toy_spec(population=(300,))
+    bank = A.posterior_table(A.run_abc(spec, Toy(spec), A.observed(spec.facts), tmp_path / "a.db"), spec, t=0)
+    rows = A.reidentify_from_bank(spec, bank, sets=60, alpha=0.2)
+    cov = A.coverage_table(rows).set_index("parameter")
+    assert cov.loc["all", "sets"] == 60 and 0.75 <= cov.loc["all", "covered"] <= 1.0
+    assert cov.loc["a.x", "width_ratio"] < 0.6        # x is identified by f1, so its intervals are narrow
+    # the check can fail: pseudo-observed studies from a simulator biased by 3 tolerances on f1
+    biased = bank.assign(**{"stat:f1": bank["stat:f1"] + 0.3})
+    bad = A.coverage_table(A.reidentify_from_bank(spec, bank, alpha=0.2, observed_stats=biased)).set_index("parameter")
+    assert bad.loc["a.x", "covered"] < 0.7
+
+
 def test_command_refuses_bad_input(tmp_path, capsys):
     from bsc_sim.analysis.calibrate import cmd_calibrate
 

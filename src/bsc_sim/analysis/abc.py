@@ -568,6 +568,40 @@ def reidentify(spec: AbcSpec, simulate: Callable[[Mapping[str, float]], Mapping[
     return pd.DataFrame(rows)
 
 
+def reidentify_from_bank(spec: AbcSpec, bank: pd.DataFrame, *, sets: int | None = None, alpha: float | None = None,
+                         seed: int = 0, observed_stats: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Re-identification on a bank of prior simulations (generation 0 of a run: worlds drawn from
+    the prior, each with its simulated study). Each of ``sets`` bank members (a seeded choice; all
+    by default) is a known world whose simulated study is the pseudo-observed data; the others are
+    the prior sample, and the calibration's first step is re-run against it: accept the worlds
+    whose distance is within the ``alpha`` quantile (default: the spec's) of the others' distances,
+    and read the 90 % credible interval of each calibrated parameter from them. ``observed_stats``
+    (rows aligned with the bank) replaces the pseudo-observed studies, e.g. to test the check
+    against studies from another simulator."""
+    alpha = spec.alpha if alpha is None else alpha
+    tol = np.array([f.target[1] for f in spec.facts])  # type: ignore[index]
+    cols = [f"{STAT}{f.id}" for f in spec.facts]
+    z = bank[cols].to_numpy(float) / tol  # the distance of :func:`distance`
+    z_obs = z if observed_stats is None else observed_stats[cols].to_numpy(float) / tol
+    n = len(bank)
+    order = np.random.default_rng(np.random.SeedSequence([seed, 0x62616E6B])).permutation(n)
+    chosen = order[: (n if sets is None else min(sets, n))]
+    rows = []
+    for i in chosen:
+        dist = np.sqrt(((z - z_obs[i]) ** 2).sum(axis=1))
+        dist[i] = np.inf
+        eps = np.quantile(dist[np.isfinite(dist)], alpha)
+        accepted = bank[(dist <= eps)]
+        for k in spec.calibrated:
+            x = accepted[k].to_numpy(float)
+            lo, hi = credible_interval(x, np.ones(len(x)))
+            truth = float(bank[k].iloc[i])
+            rows.append({"set": int(i), "parameter": k, "truth": truth, "ci90_low": lo, "ci90_high": hi,
+                         "covered": bool(lo <= truth <= hi), "n_accepted": len(x),
+                         "width_ratio": (hi - lo) / (CI_LEVEL * (spec.ranges[k].high - spec.ranges[k].low))})
+    return pd.DataFrame(rows)
+
+
 def _save_progress(work_dir: Path, table: pd.DataFrame) -> None:
     from ..experiments.store import atomic_write
 
@@ -628,7 +662,7 @@ def docs_tables(posterior_dir: str | Path | None = None) -> dict[str, str]:
     if (d / "reidentification.csv").exists():
         cov = pd.read_csv(d / "reidentification.csv")
         first = cov.iloc[0]
-        out["reidentification"] = (coverage_markdown(cov) + f"\n\nPopulations {first['population']}, "
+        out["reidentification"] = (coverage_markdown(cov) + f"\n\nHow: {first['method']}; "
                                    f"{int(first['seeds_per_particle'])} runs per simulated study.")
     return out
 
@@ -682,7 +716,9 @@ SETTINGS = {
     "seed": "root seed (default: the config's)",
     "processes": "worker processes; each samples a fixed share of every generation, so the result depends on this "
                  "number but not on timing (default: the config's)",
-    "sets": "known worlds checked by check=reidentify (default: 20)",
+    "sets": "known worlds checked by check=reidentify (default: 20; with bank=, all of the bank's)",
+    "bank": "with check=reidentify: the out_dir of a finished method=abc run; its prior generation's simulated "
+            "worlds are the known worlds and the prior sample (leave one out), instead of new simulations",
 }
 ABC_FILES = frozenset({DB_FILE, f"{DB_FILE}-journal", SPEC_FILE, "draws.csv", "particles.csv", "narrowing.csv",
                        "predictive.csv", "generations.csv", "provenance.yaml", "morris.csv", "selection.csv",
@@ -861,16 +897,31 @@ def _cmd_screen(spec: AbcSpec, settings: Mapping[str, Any], out_dir: Path, poste
         log(f"published screen.csv to {posterior_dir}/")
 
 
-def _cmd_reidentify(spec: AbcSpec, sets: int, out_dir: Path, posterior_dir: Path | None, log) -> None:
+def _cmd_reidentify(spec: AbcSpec, sets: int | None, out_dir: Path, posterior_dir: Path | None, log,
+                    bank: Path | None = None) -> None:
     from ..experiments.store import atomic_write
 
-    _identity_check(spec, out_dir, {"check": "reidentify", "sets": sets})
-    done_file = out_dir / "reidentify.csv"
-    done = pd.read_csv(done_file) if done_file.exists() else None
     t0 = time.perf_counter()
-    rows = reidentify(spec, FactSimulator(spec), sets=sets, work_dir=out_dir, seed=spec.seed, log=log, done=done)
+    if bank is not None:
+        import pyabc
+
+        db = bank / DB_FILE
+        if not db.is_file():
+            raise ParamError(f"bank = {str(bank)!r}: no {DB_FILE} of a method=abc run there")
+        prior = posterior_table(pyabc.History(_db_url(db), _id=1), spec, t=0)
+        rows = reidentify_from_bank(spec, prior, sets=sets, seed=spec.seed)
+        atomic_write(out_dir / "reidentify.csv", lambda p: rows.to_csv(p, index=False))
+        how = (f"leave-one-out on the {len(prior)} prior simulations of {bank}, accepting the {spec.alpha:g} quantile "
+               f"of distances (about {int(rows['n_accepted'].median())} worlds)")
+    else:
+        sets = 20 if sets is None else sets
+        _identity_check(spec, out_dir, {"check": "reidentify", "sets": sets})
+        done_file = out_dir / "reidentify.csv"
+        done = pd.read_csv(done_file) if done_file.exists() else None
+        rows = reidentify(spec, FactSimulator(spec), sets=sets, work_dir=out_dir, seed=spec.seed, log=log, done=done)
+        how = f"ABC-SMC re-run per set, populations {','.join(map(str, spec.population))}"
     cov = coverage_table(rows)
-    cov["population"] = ",".join(map(str, spec.population))
+    cov["method"] = how
     cov["seeds_per_particle"] = spec.seeds_per_particle
     atomic_write(out_dir / "reidentification.csv", lambda p: cov.to_csv(p, index=False))
     log(coverage_markdown(cov))
@@ -914,14 +965,17 @@ def cmd_abc(argv: list[str]) -> int:
         spec = load_abc_spec(settings.get("config"), population=_population(settings.get("population")),
                              seeds_per_particle=None if spp is None else _int(spp, "seeds_per_particle"), seed=seed,
                              processes=None if procs is None else _int(procs, "processes"))
-        sets = _int(settings.get("sets", 20), "sets") if settings.get("sets") is not None else 20
+        sets = _int(settings["sets"], "sets") if settings.get("sets") is not None else None
+        bank = Path(settings["bank"]) if settings.get("bank") else None
+        if bank is not None and check is None:
+            raise ParamError("bank: only with check=reidentify")
         with store_lock(out_dir):
             if name == "abc":
                 _cmd_abc(spec, out_dir, posterior_dir, argv, log)
             elif name == "screen":
                 _cmd_screen(spec, settings, out_dir, posterior_dir, log)
             else:
-                _cmd_reidentify(spec, sets, out_dir, posterior_dir, log)
+                _cmd_reidentify(spec, sets, out_dir, posterior_dir, log, bank=bank)
     except ParamError as exc:
         print(f"bsc-sim calibrate: error: {exc}", file=sys.stderr)
         return BAD_INPUT
