@@ -180,3 +180,16 @@ def test_calibrated_parameters_are_the_screens_choice():
         + [{"outcome": "bsc:o", "parameter": r.parameter, "mu_star_rel": r.planners} for r in screen.itertuples()]),
         **{k: v for k, v in A.screen_settings().items() if k in ("fact_share", "planner_share", "max_parameters")})
     assert set(again.loc[again["calibrate"], "parameter"]) == set(spec.calibrated)
+
+
+def test_docs_claim_about_improvement_kept_holds_for_the_shipped_posterior():
+    import yaml
+
+    if not (POSTERIOR / "provenance.yaml").exists():
+        pytest.skip("no posterior shipped yet")
+    pred = {r["fact"]: r for r in yaml.safe_load((POSTERIOR / "provenance.yaml").read_text())["posterior_predictive"]}
+    claim = "improvement kept a year after supports\nend stays far above its target"
+    if claim in DOC.read_text():
+        kept = pred["improvement_kept_1y"]
+        assert kept["share_in_criterion"] < 0.2 and kept["predictive_median"] > kept["criterion_high"]
+        assert pred["team_dropout"]["share_in_criterion"] > 0.5

@@ -256,7 +256,7 @@ def load_worlds(path: str | Path) -> Any:
             continue
         if column not in defaults or column in ("out_dir", "memory_limit"):
             raise ParamError(f"{shown}: column {column!r} is not a model parameter")
-        if column in LEVER_KEYS or column.startswith(LEVER_PREFIXES):
+        if column not in WORLD_KEYS and (column in LEVER_KEYS or column.startswith(LEVER_PREFIXES)):
             raise ParamError(f"{shown}: column {column!r} is a design lever, not an uncertainty")
         values = pd.to_numeric(table[column], errors="coerce")
         if not np.isfinite(values.to_numpy(np.float64)).all():
