@@ -397,6 +397,8 @@ def _usage() -> str:
         "report.md and study.db to out_dir.", "",
         "  bsc-sim calibrate targets=configs/calibration/default.yaml trials=60 replicates=8 \\",
         "                    out_dir=outputs/calibration executor=processes",
+        "", "method=abc | method=screen | check=reidentify: the Bayesian calibration instead (ABC-SMC posterior,",
+        "Morris screen, re-identification check): bsc-sim calibrate method=abc --help",
         "", "Settings:", *[f"  {k:<{width}}  {v}" for k, v in SETTINGS.items()], "",
         "Any other KEY=VALUE is a model override (Hydra syntax) added to the file's base overrides.",
         "out_dir must be new, empty or an earlier calibration's; any path works (spaces, '?', '%').",
@@ -417,7 +419,17 @@ def _parse(argv: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
 
 
 def cmd_calibrate(argv: list[str]) -> int:
-    """``bsc-sim calibrate [KEY=VALUE ...]``: run or resume a calibration; 2 on bad input."""
+    """``bsc-sim calibrate [KEY=VALUE ...]``: run or resume a calibration; 2 on bad input.
+
+    With ``method=abc``, ``method=screen`` or ``check=reidentify`` it is the Bayesian calibration
+    (:func:`bsc_sim.analysis.abc.cmd_abc`); ``method=optuna`` (or no method) is the point fit.
+    """
+    argv = list(argv)
+    if any(a.startswith(("method=abc", "method=screen", "method=docs", "check=")) for a in argv):
+        from .abc import cmd_abc
+
+        return cmd_abc(argv)
+    argv = [a for a in argv if a != "method=optuna"]
     if any(a in ("-h", "--help") for a in argv):
         print(_usage())
         return 0
