@@ -278,6 +278,10 @@ def _cache_file(key: tuple[str, tuple[str, ...]]) -> tuple[Path, dict[str, Any]]
     return where / "compose" / f"{name}.json", stamp
 
 
+def _is_cache_name(stem: str) -> bool:
+    return len(stem) == 64 and all(c in "0123456789abcdef" for c in stem)
+
+
 def _same(a: Any, b: Any) -> bool:
     """Equal values of the same types all the way down, keys in the same order (the order of the
     practices is the order of the model's arrays); 1 and 1.0 differ, NaN equals NaN."""
@@ -331,7 +335,9 @@ def _write_cached(key: tuple[str, tuple[str, ...]], data: dict[str, Any]) -> Non
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        kept = sorted(path.parent.glob("*.json"), key=lambda p: p.stat().st_mtime_ns)
+        # Only files this cache names (64 hex digits): anything else a user keeps there is never deleted.
+        kept = sorted((p for p in path.parent.glob("*.json") if _is_cache_name(p.stem) and not p.is_symlink()),
+                      key=lambda p: p.stat().st_mtime_ns)
         for old in kept[:max(0, len(kept) - _CACHE_MAX_FILES)]:
             old.unlink(missing_ok=True)
     except (OSError, ValueError, TypeError, RuntimeError):

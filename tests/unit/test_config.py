@@ -156,6 +156,25 @@ def test_a_composition_kept_on_disk_is_used_without_hydra_and_never_when_stale(t
     assert config.cache_dir() is None and len(composed) == 5
 
 
+def test_pruning_the_kept_compositions_deletes_only_files_the_cache_named(tmp_path, monkeypatch):
+    """Past its size the cache drops its oldest compositions, never a file of someone else's that
+    happens to sit in its folder (nor what a link there points to)."""
+    config, _ = _copied_configs(tmp_path, monkeypatch)
+    folder = tmp_path / "cache" / "compose"
+    folder.mkdir(parents=True)
+    theirs = folder / "notes.json"
+    theirs.write_text("{}")
+    outside = tmp_path / "precious.json"
+    outside.write_text("{}")
+    link = folder / ("a" * 64 + ".json")
+    link.symlink_to(outside)
+    monkeypatch.setattr(config, "_CACHE_MAX_FILES", 0)
+    config._COMPOSED.clear()
+    config.compose_config(["design=coach", "cohort.n_programs=2"])
+    assert theirs.exists() and outside.exists() and link.is_symlink()
+    assert not [p for p in folder.glob("*.json") if p not in (theirs, link)]   # its own file was pruned
+
+
 @pytest.mark.parametrize("value", ["outputs/coach20", "/tmp/a-b.c/d", "./out", "out", "a.b-c", "Null2", "e5",
                                    "8GiB", "500MB", "none", "null", "true", "1e3", "12", "'quoted'", "inf"])
 def test_run_settings_set_after_composing_equal_hydras_reading(tmp_path, monkeypatch, value):
