@@ -1,6 +1,6 @@
 """``bsc-sim voi``: which unknowns are worth resolving before choosing a design.
 
-A value-of-information run is a comparison with ``uncertainty=parameters`` (one drawn world per
+A value-of-information run is a comparison with ``uncertainty=posterior`` (default) or ``parameters`` (one drawn world per
 replicate, the same world and seed for every design, through the experiment store, so it resumes
 and runs on any executor) followed by an analysis step (:mod:`bsc_sim.analysis.voi`; this module is its command line): per design
 the expected net benefit with its interval, EVPI, and EVPPI for each group of uncertain parameters
@@ -232,6 +232,7 @@ def render_next_phase(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any
     best = designs.sort_values("expected_nb", ascending=False).iloc[0]
     pop, years = meta["population"], meta["years"]
     scale_note = f"{pop:,.0f} classrooms a year for {years:g} years"
+    posterior = bool(meta.get("posterior"))
     lines = [
         "# What to study next: the value of information",
         "",
@@ -303,9 +304,10 @@ def render_next_phase(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any
               for r in singles.itertuples()]
     lines += [
         "", "## How these numbers were made", "",
-        f"- {meta['n_draws']} worlds came from `{meta['uncertainty_file']}` (an uncertainty file's ranges, each citing "
-        "a source or saying it is an assumption, or a table of worlds); every design ran in the same world with the "
-        "same seed.",
+        f"- {meta['n_draws']} worlds came from `{meta['uncertainty_file']}` (" + (
+            "rows of the calibrated posterior, drawn by their weights: see docs/calibration.md"
+            if posterior else "an uncertainty file's ranges, each citing a source or saying it is an assumption, or a "
+            "table of worlds") + "); every design ran in the same world with the same seed.",
         "- EVPPI by the regression method of [strong2014]: each design's incremental cost and effect against "
         f"`{meta['reference']}` are regressed on the group's parameters across the worlds (a penalised regression "
         "spline, penalties by generalised cross-validation), and the fitted values stand in for the expected net "
@@ -317,8 +319,10 @@ def render_next_phase(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any
         f"- The population value assumes the per-classroom value of a cohort of {meta['classrooms']:.0f} classrooms "
         f"holds for every classroom the choice affects ({scale_note}), undiscounted; the cohort mix of the designs "
         "compared is not the state's mix.",
-        "- The ranges are prior ranges, not a posterior fitted to data; where they are assumptions, the value of "
-        "information is only as good as they are.",
+        ("- The worlds are the posterior after the calibration facts; it is only as good as those facts, the "
+         "prior ranges it started from and the model's fit to them (docs/calibration.md)." if posterior else
+         "- The ranges are prior ranges, not a posterior fitted to data; where they are assumptions, the value of "
+         "information is only as good as they are."),
         "",
     ]
     return "\n".join(lines)
@@ -338,7 +342,7 @@ OWN_KEYS = {
     "population": "classrooms a year the choice affects (default: the default state's enrolment, see docs)",
     "years": f"years the choice holds (default {DEFAULT_YEARS}, an assumption)",
     "groups": "groups file (default configs/voi/groups.yaml)",
-    "uncertainty": "parameters (default: the prior ranges), posterior (the calibrated posterior) or PATH.yaml: the "
+    "uncertainty": "posterior (default: the calibrated posterior), parameters (the prior ranges) or PATH.yaml: the "
                    "uncertain parameters drawn per world",
     "doc": "also write the funder's page, e.g. doc=docs/next-phase.md",
 }
@@ -353,7 +357,7 @@ def _usage() -> str:
     return "\n".join(["usage: bsc-sim voi [KEY=VALUE ...] [MODEL_OVERRIDE ...]", "",
                       "  bsc-sim voi 'designs=[bsc,coach]' draws=60 out_dir=outputs/voi doc=docs/next-phase.md", "",
                       "Expected value of perfect (EVPI) and partial perfect information (EVPPI) per research "
-                      "question,", "from a comparison that draws one world per replicate (uncertainty=parameters).",
+                      "question,", "from a comparison that draws one world per replicate (uncertainty=posterior by default, or parameters).",
                       "", "Settings:"] + [f"  {k:<{width}}  {v}" for k, v in keys.items()] + ["", EXIT_HELP])
 
 
@@ -420,7 +424,8 @@ def cmd_voi(argv: list[str]) -> int:
         if "population" in settings:
             pop_how = "given on the command line"
         years = _number(settings, "years", DEFAULT_YEARS)
-        uncertainty = table_path or settings.get("uncertainty") or "parameters"
+        # The calibrated posterior by default: what is still worth learning after the calibration facts.
+        uncertainty = table_path or settings.get("uncertainty") or "posterior"
         if table_path and settings.get("uncertainty"):
             raise ParamError(f"uncertainty = {settings['uncertainty']!r}: not with draws = {table_path!r} (the table "
                              "gives the worlds)")
@@ -431,7 +436,7 @@ def cmd_voi(argv: list[str]) -> int:
         if table_path:
             drawn_keys, unc_path = tuple(table.columns), table_path
         else:
-            unc = load_drawn(uncertainty)  # the prior ranges (default), the posterior, or a file
+            unc = load_drawn(uncertainty)  # the posterior (default), the prior ranges, or a file
             drawn_keys, unc_path = unc.keys, unc.path
         doc = Path(settings["doc"]) if settings.get("doc") else None
         if doc is not None:
@@ -475,7 +480,7 @@ def cmd_voi(argv: list[str]) -> int:
                     "population": population, "years": years, "population_how": pop_how,
                     "classrooms": float(voi["classrooms_per_decision"].iloc[0]),
                     "scale": population * years / float(voi["classrooms_per_decision"].iloc[0]),
-                    "uncertainty_file": _shown_path(unc_path)}
+                    "uncertainty_file": _shown_path(unc_path), "posterior": str(uncertainty) == "posterior"}
             atomic_write(doc, lambda p: p.write_text(render_next_phase(tables, meta)))
             written.append(str(doc))
         print(f"wrote {out_dir}/: {', '.join(written)}  ({elapsed / 60:.1f} min)")
