@@ -182,14 +182,23 @@ def test_calibrated_parameters_are_the_screens_choice():
     assert set(again.loc[again["calibrate"], "parameter"]) == set(spec.calibrated)
 
 
-def test_docs_claim_about_improvement_kept_holds_for_the_shipped_posterior():
+def test_docs_claims_about_the_fit_hold_for_the_shipped_posterior():
     import yaml
 
     if not (POSTERIOR / "provenance.yaml").exists():
         pytest.skip("no posterior shipped yet")
     pred = {r["fact"]: r for r in yaml.safe_load((POSTERIOR / "provenance.yaml").read_text())["posterior_predictive"]}
-    claim = "improvement kept a year after supports\nend stays far above its target"
-    if claim in DOC.read_text():
-        kept = pred["improvement_kept_1y"]
-        assert kept["share_in_criterion"] < 0.2 and kept["predictive_median"] > kept["criterion_high"]
-        assert pred["team_dropout"]["share_in_criterion"] > 0.5
+    text = " ".join(DOC.read_text().split())
+    claim = ("Fidelity at the end and improvement kept a year on each lie inside their criteria in under half of "
+             "the posterior's simulated studies")
+    assert claim in text, "docs/calibration.md: the claim this test checks is gone; update the test with the text"
+    assert pred["improvement_kept_1y"]["share_in_criterion"] < 0.5
+    assert pred["enrolled_fidelity_12m"]["share_in_criterion"] < 0.5
+    assert pred["team_dropout"]["share_in_criterion"] > 0.5          # "Team dropout is reproduced"
+    import pandas as pd
+
+    draws = pd.read_csv(POSTERIOR / "draws.csv")
+    lapse = yaml.safe_load((POSTERIOR / "provenance.yaml").read_text())["settings"]["prior"]["sustain.lapse_weekly"]
+    median = draws.sort_values("sustain.lapse_weekly")
+    median = float(median["sustain.lapse_weekly"][median["weight"].cumsum() >= 0.5 * median["weight"].sum()].iloc[0])
+    assert median > (lapse[0] + lapse[1]) / 2                          # "in the upper part of its range"
