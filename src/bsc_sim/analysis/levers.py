@@ -208,9 +208,22 @@ def _fmt(value: float, unit: str, signed: bool = False) -> str:
     return f"{value:{sign}.3f}"
 
 
+def _shown(path: object, default: str) -> str:
+    """A file as a reader of the page can find it: relative to the repository, else its name."""
+    from ..config import config_dir
+
+    if not path:
+        return default
+    try:
+        return str(Path(str(path)).resolve().relative_to(config_dir().resolve().parent))
+    except ValueError:
+        return Path(str(path)).name
+
+
 def uncertainty_sentence(meta: dict) -> str:
     """What the intervals carry, in the words of the uncertainty the run used."""
     unc = meta.get("uncertainty", "none")
+    meta = {**meta, "uncertainty_file": _shown(meta.get("uncertainty_file"), "")} if meta.get("uncertainty_file") else meta
     if unc == "posterior":
         return (f"Uncertainty: posterior. Each replicate ran one world drawn from the calibrated posterior "
                 f"(`{meta.get('uncertainty_file', 'configs/posterior/draws.csv')}`), the same world for the default "
