@@ -121,6 +121,10 @@ def test_spec_refuses_validation_facts_and_unknown_parameters(tmp_path):
         A.load_abc_spec(cfg)
 
 
+# The sampler forks (pyabc's simulate_one is a closure, not picklable, as in pyabc's own multicore
+# samplers). `bsc-sim calibrate` forks from a single-threaded process; a pytest-xdist worker has
+# execnet's threads, which is what Python warns about here.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded, use of fork:DeprecationWarning")
 def test_two_processes_give_the_same_posterior_twice(tmp_path):
     spec = A.AbcSpec(**{**toy_spec(population=(30, 30)).__dict__, "processes": 2})
     obs = A.observed(spec.facts)
