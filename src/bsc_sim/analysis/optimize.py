@@ -252,24 +252,39 @@ OPTIMIZE_FILES = frozenset({STUDY_FILE, f"{STUDY_FILE}-journal", "pareto.csv", "
                             "optimize.json", "designs", ".lock"})
 
 
-def check_optimize_dir(out_dir: Path) -> None:
-    """Read-only, before anything runs: ``out_dir`` is new, empty or an earlier search's."""
+def foreign_in_study_dir(out_dir: Path, allowed: frozenset[str]) -> tuple[str, list[str]] | None:
+    """Read-only: None when ``out_dir`` is not (yet) a directory to check, else its shown name and
+    the names in it that are not ``allowed`` (links anywhere in it are refused first: never followed)."""
     from ..results import check_dir_target
+    from ..safe_paths import refuse_links
 
     shown = f"out_dir = {str(out_dir)!r}"
     if check_dir_target(out_dir, shown) != out_dir:
-        return
+        return None
+    names = sorted(p.name for p in out_dir.iterdir())
+    refuse_links(out_dir, names, shown)
+    return shown, [n for n in names if n not in allowed and not n.startswith(".tmp-")]
+
+
+def refuse_foreign(shown: str, foreign: list[str], who: str, earlier: str) -> None:
+    if foreign:
+        raise ParamError(f"{shown}: holds {foreign[0]!r}{f' and {len(foreign) - 1} more' if len(foreign) > 1 else ''}, "
+                         f"which {who} did not write; use a new or empty directory, or an earlier {earlier}'s")
+
+
+def check_optimize_dir(out_dir: Path) -> None:
+    """Read-only, before anything runs: ``out_dir`` is new, empty or an earlier search's."""
     from ..safe_paths import refuse_links
 
-    refuse_links(out_dir, sorted(p.name for p in out_dir.iterdir()), shown)  # never followed out of out_dir
-    foreign = sorted(p.name for p in out_dir.iterdir() if p.name not in OPTIMIZE_FILES and not p.name.startswith(".tmp-"))
+    found = foreign_in_study_dir(out_dir, OPTIMIZE_FILES)
+    if found is None:
+        return
+    shown, foreign = found
     if (out_dir / "designs").is_dir():
         refuse_links(out_dir / "designs", sorted(p.name for p in (out_dir / "designs").iterdir()), f"{shown} ('designs')")
         foreign += sorted(f"designs/{p.name}" for p in (out_dir / "designs").iterdir()
                           if not (p.name.startswith(("opt_t", ".tmp-")) and p.suffix in (".yaml", "")))
-    if foreign:
-        raise ParamError(f"{shown}: holds {foreign[0]!r}{f' and {len(foreign) - 1} more' if len(foreign) > 1 else ''}, "
-                         "which bsc_sim did not write; use a new or empty directory, or an earlier search's")
+    refuse_foreign(shown, foreign, "bsc_sim", "search")
 
 
 def _load_study(spec: OptimizeSpec, out_dir: Path):

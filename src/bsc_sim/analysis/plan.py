@@ -198,18 +198,11 @@ PLAN_FILES = frozenset({STUDY_FILE, f"{STUDY_FILE}-journal", "plans.csv", "budge
 
 def check_plan_dir(out_dir: Path) -> None:
     """Read-only, before anything runs: ``out_dir`` is new, empty or an earlier plan's."""
-    from ..results import check_dir_target
-    from ..safe_paths import refuse_links
+    from .optimize import foreign_in_study_dir, refuse_foreign
 
-    shown = f"out_dir = {str(out_dir)!r}"
-    if check_dir_target(out_dir, shown) != out_dir:
-        return
-    names = sorted(p.name for p in out_dir.iterdir())
-    refuse_links(out_dir, names, shown)
-    foreign = [n for n in names if n not in PLAN_FILES and not n.startswith(".tmp-")]
-    if foreign:
-        raise ParamError(f"{shown}: holds {foreign[0]!r}{f' and {len(foreign) - 1} more' if len(foreign) > 1 else ''}, "
-                         "which bsc-sim plan did not write; use a new or empty directory, or an earlier plan's")
+    found = foreign_in_study_dir(out_dir, PLAN_FILES)
+    if found is not None:
+        refuse_foreign(*found, "bsc-sim plan", "plan")
 
 
 # ----------------------------------------------------------------------------------------------
