@@ -330,7 +330,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "sensitivity": ("bsc_sim.experiments.cli", "cmd_sensitivity", "Morris or Sobol global sensitivity analysis"),
     "validate": ("bsc_sim.analysis.validation", "cmd_validate", "judge the registered facts of configs/validation/facts.yaml (docs/validation.md)"),
     "levers": ("bsc_sim.analysis.levers", "cmd_levers", "every design lever against the default design, with intervals"),
-    "calibrate": ("bsc_sim.analysis.calibrate", "cmd_calibrate", "fit free parameters to target indicators (Optuna)"),
+    "calibrate": ("bsc_sim.analysis.calibrate", "cmd_calibrate",
+                  "the calibrated posterior (ABC-SMC, method=abc; Morris screen, method=screen; "
+                  "re-identification, check=reidentify) or a point fit of free parameters (Optuna)"),
     "report": ("bsc_sim.report", "cmd_report", "one self-contained HTML page from an experiment store (report.html)"),
     "optimize": ("bsc_sim.analysis.optimize_cli", "cmd_optimize", "the best designs within a budget (Optuna, Pareto front)"),
     "discover": ("bsc_sim.analysis.discover", "cmd_discover", "contexts where one design beats another (PRIM scenario discovery)"),
