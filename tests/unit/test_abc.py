@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from bsc_sim.analysis import abc as A
+from bsc_sim.analysis import abc_checks as C
 from bsc_sim.analysis.facts import Criterion, Fact, Quantity
 from bsc_sim.experiments.uncertainty import UncertainRange, Uncertainty
 
@@ -62,7 +63,7 @@ def test_abc_toy_narrows_records_whole_worlds_and_is_reproducible(tmp_path):
 
 def test_reidentification_covers_the_truth_and_detects_a_wrong_simulator(tmp_path):
     spec = toy_spec(population=(40, 40, 40))
-    good = A.coverage_table(A.reidentify(spec, Toy(spec), sets=8, work_dir=tmp_path, seed=1))
+    good = C.coverage_table(C.reidentify(spec, Toy(spec), sets=8, work_dir=tmp_path, seed=1))
     overall = good.set_index("parameter").loc["all"]
     assert overall["sets"] == 8 and overall["covered"] >= 0.7
     assert (tmp_path / "reidentify.csv").exists() and not list(tmp_path.glob("reid-*.db"))
@@ -88,13 +89,13 @@ def test_reidentification_covers_the_truth_and_detects_a_wrong_simulator(tmp_pat
 def test_reidentification_on_a_bank_of_prior_simulations(tmp_path):
     spec = toy_spec(population=(300,))
     bank = A.posterior_table(A.run_abc(spec, Toy(spec), A.observed(spec.facts), tmp_path / "a.db"), spec, t=0)
-    rows = A.reidentify_from_bank(spec, bank, sets=60, alpha=0.2)
-    cov = A.coverage_table(rows).set_index("parameter")
+    rows = C.reidentify_from_bank(spec, bank, sets=60, alpha=0.2)
+    cov = C.coverage_table(rows).set_index("parameter")
     assert cov.loc["all", "sets"] == 60 and 0.75 <= cov.loc["all", "covered"] <= 1.0
     assert cov.loc["a.x", "width_ratio"] < 0.6        # x is identified by f1, so its intervals are narrow
     # the check can fail: pseudo-observed studies from a simulator biased by 3 tolerances on f1
     biased = bank.assign(**{"stat:f1": bank["stat:f1"] + 0.3})
-    bad = A.coverage_table(A.reidentify_from_bank(spec, bank, alpha=0.2, observed_stats=biased)).set_index("parameter")
+    bad = C.coverage_table(C.reidentify_from_bank(spec, bank, alpha=0.2, observed_stats=biased)).set_index("parameter")
     assert bad.loc["a.x", "covered"] < 0.7
 
 
@@ -139,9 +140,9 @@ DOC = ROOT / "docs" / "calibration.md"
 
 
 def test_docs_calibration_tables_are_those_of_the_shipped_files():
-    tables = A.docs_tables(POSTERIOR)
+    tables = C.docs_tables(POSTERIOR)
     assert "screen" in tables
-    shown = A.generated_sections(DOC)
+    shown = C.generated_sections(DOC)
     for name, table in tables.items():
         assert shown.get(name) == table, f"docs/calibration.md: table {name} is stale; run bsc-sim calibrate method=docs"
 
@@ -157,7 +158,7 @@ def test_docs_tables_change_when_the_draws_change(tmp_path):
     draws = pd.read_csv(tmp_path / "draws.csv")
     draws["weight"] = np.r_[1.0, np.zeros(len(draws) - 1)]
     draws.to_csv(tmp_path / "draws.csv", index=False)
-    assert A.docs_tables(tmp_path)["narrowing"] != A.docs_tables(POSTERIOR)["narrowing"]
+    assert C.docs_tables(tmp_path)["narrowing"] != C.docs_tables(POSTERIOR)["narrowing"]
 
 
 def test_shipped_posterior_is_whole_worlds_with_weights():
@@ -179,7 +180,7 @@ def test_calibrated_parameters_are_the_screens_choice():
     screen = pd.read_csv(POSTERIOR / "screen.csv")
     spec = A.load_abc_spec()
     assert set(screen.loc[screen["calibrate"], "parameter"]) == set(spec.calibrated)
-    again = A.select_parameters(pd.DataFrame(
+    again = C.select_parameters(pd.DataFrame(
         [{"outcome": "fact:f", "parameter": r.parameter, "mu_star_rel": r.facts} for r in screen.itertuples()]
         + [{"outcome": "bsc:o", "parameter": r.parameter, "mu_star_rel": r.planners} for r in screen.itertuples()]),
         **{k: v for k, v in A.screen_settings().items() if k in ("fact_share", "planner_share", "max_parameters")})

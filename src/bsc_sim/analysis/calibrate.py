@@ -422,11 +422,11 @@ def cmd_calibrate(argv: list[str]) -> int:
     """``bsc-sim calibrate [KEY=VALUE ...]``: run or resume a calibration; 2 on bad input.
 
     With ``method=abc``, ``method=screen`` or ``check=reidentify`` it is the Bayesian calibration
-    (:func:`bsc_sim.analysis.abc.cmd_abc`); ``method=optuna`` (or no method) is the point fit.
+    (:func:`bsc_sim.analysis.abc_cli.cmd_abc`); ``method=optuna`` (or no method) is the point fit.
     """
     argv = list(argv)
     if any(a.startswith(("method=abc", "method=screen", "method=docs", "check=")) for a in argv):
-        from .abc import cmd_abc
+        from .abc_cli import cmd_abc
 
         return cmd_abc(argv)
     argv = [a for a in argv if a != "method=optuna"]
