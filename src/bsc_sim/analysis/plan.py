@@ -56,11 +56,11 @@ from ..experiments.specs import params_with, replicate_seeds
 from ..paramtools import ParamError
 from ..params import Params
 from .design_space import Dimension
+from .plan_checks import PLAN_FILES, STUDY_FILE, base_overrides, check_plan_dir, validate  # noqa: F401 (re-exported)
 
 __all__ = ["LEVERS", "PlanSpec", "PlanResult", "plan", "validate", "check_plan_dir", "plan_values", "PLAN_FILES"]
 
 STUDY_NAME = "bsc_sim_plan"
-STUDY_FILE = "study.db"
 POSTERIOR = Path("configs") / "posterior" / "draws.csv"
 BAU_DESIGN = "statewide_business_as_usual"
 
@@ -128,81 +128,6 @@ class PlanResult:
     n_new: int
     written: list[str]
     info: dict[str, Any]
-
-
-# ----------------------------------------------------------------------------------------------
-# Checks
-
-
-def _number(value: Any, key: str, lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False) -> float:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    ok = ok and (value > lo if lo_open else value >= lo) and (value < hi if hi_open else value <= hi)
-    if not ok:
-        raise ParamError(f"{key} = {value!r}: must be a number {'>' if lo_open else '>='} {lo:g} and "
-                         f"{'<' if hi_open else '<='} {hi:g}")
-    return float(value)
-
-
-def _whole(value: Any, key: str, lo: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < lo:
-        raise ParamError(f"{key} = {value!r}: must be a whole number >= {lo}")
-    return value
-
-
-def base_overrides(spec: PlanSpec) -> list[str]:
-    """The model overrides of the search: ``design=statewide`` unless another design is named, the
-    spec's overrides, and the planning horizon of ``by_year`` years."""
-    keys = [o.split("=", 1)[0].strip() for o in spec.overrides]
-    design = [] if "design" in keys else ["design=statewide"]
-    return [*design, *spec.overrides, f"system.horizon_weeks={52 * spec.by_year}"]
-
-
-def validate(spec: PlanSpec) -> Params:
-    """Check the settings and return the base parameters; one line naming the bad key and value."""
-    from ..config import load_params
-
-    _number(spec.target, "target", 0.0, 1.0, lo_open=True, hi_open=True)
-    _whole(spec.by_year, "by_year", 1)
-    if spec.by_year > 20:
-        raise ParamError(f"by_year = {spec.by_year!r}: plan at most 20 years ahead")
-    if spec.budget_per_year is not None:
-        _number(spec.budget_per_year, "budget_per_year", 0.0, float("inf"), lo_open=True, hi_open=True)
-    _number(spec.confidence, "confidence", 0.0, 1.0, lo_open=True)
-    if spec.over not in ("none", "bau"):
-        raise ParamError(f"over = {spec.over!r}: none (the share reached) or bau (the gain over business as usual)")
-    for key in ("trials", "replications", "seed", "batch", "confirm"):
-        _whole(getattr(spec, key), key, 0 if key in ("seed", "confirm") else 1)
-    searched = {d.key for d in spec.dimensions}
-    for text in spec.overrides:
-        key = text.split("=", 1)[0].strip()
-        if key == "seed":
-            raise ParamError(f"{text}: seeds come from seed= and replications=")
-        if key == "system.horizon_weeks":
-            raise ParamError(f"{text}: the planning horizon is by_year= (cohorts start within it)")
-        if key in searched:
-            raise ParamError(f"{text}: {key} is a lever the plan sets; leave it out of levers=[...] to fix it")
-    base = load_params(base_overrides(spec))
-    if not base.system.enabled:
-        raise ParamError(f"design = {base.design!r}: not a statewide design; plan searches a state's schedule "
-                         "(design=statewide, or a design with system.enabled=true)")
-    if spec.draws not in (None, "prior", "none"):
-        from ..experiments.uncertainty import load_worlds
-
-        load_worlds(spec.draws)
-    return base
-
-
-PLAN_FILES = frozenset({STUDY_FILE, f"{STUDY_FILE}-journal", "plans.csv", "budget_by_year.csv", "plan.png",
-                        "plan.json", "report.html", ".lock"})
-
-
-def check_plan_dir(out_dir: Path) -> None:
-    """Read-only, before anything runs: ``out_dir`` is new, empty or an earlier plan's."""
-    from .optimize import foreign_in_study_dir, refuse_foreign
-
-    found = foreign_in_study_dir(out_dir, PLAN_FILES)
-    if found is not None:
-        refuse_foreign(*found, "bsc-sim plan", "plan")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -619,6 +544,8 @@ def plan(spec: PlanSpec, out_dir: str | Path, *, executor: Executor | None = Non
 
 
 def _write(spec, base, out_dir, study, plans, budget, bau_runs, n_new, kind, worlds) -> PlanResult:
+    from .plan_figure import plot_plan, save_figure as _save_figure
+
     from .. import __version__
     from ..experiments.store import atomic_write
     from ..results import dumps_json
@@ -655,106 +582,11 @@ def _write(spec, base, out_dir, study, plans, budget, bau_runs, n_new, kind, wor
     outputs = {
         "plans.csv": lambda p: plans.to_csv(p, index=False),
         "budget_by_year.csv": lambda p: budget.to_csv(p, index=False),
-        "plan.png": lambda p: _save(plot_plan(plans, budget, bau_runs, spec, coverage_rec), p),
+        "plan.png": lambda p: _save_figure(plot_plan(plans, budget, bau_runs, spec, coverage_rec,
+                                                         bau_years=yearly_mean(bau_runs)), p),
         "plan.json": lambda p: p.write_text(dumps_json(info)),
     }
     for name, write in outputs.items():
         atomic_write(out_dir / name, write)
     return PlanResult(plans=plans, budget=budget, out_dir=out_dir, n_new=n_new,
                       written=[*outputs, STUDY_FILE], info=info)
-
-
-def _save(fig, path: Path) -> None:
-    fig.savefig(path, dpi=110, format="png")
-
-
-# ----------------------------------------------------------------------------------------------
-# The figure
-
-
-def plot_plan(plans: pd.DataFrame, budget: pd.DataFrame, bau_runs, spec: PlanSpec, years=None):
-    """Left: each candidate's chance of reaching the target against its total cost (the recommended
-    one ringed). Right: the recommended plan's yearly budget by cost category, with the shares
-    reached by year against business as usual."""
-    from matplotlib.figure import Figure
-
-    from ..plotting import money, percent_axis, talk_style
-
-    with talk_style():
-        fig = Figure(figsize=(18, 5.6), layout="constrained")
-        ax_c, ax_t, ax_b = fig.subplots(1, 3)
-        if len(plans):
-            x = plans["cost_total"] / 1e6
-            ax_c.errorbar(x, plans["chance_reached"], yerr=[plans["chance_reached"] - plans["chance_reached_low"],
-                                                            plans["chance_reached_high"] - plans["chance_reached"]],
-                          fmt="o", ms=6, alpha=0.75, capsize=2, label=f"reached >= {spec.target:.0%} by year {spec.by_year}")
-            ax_c.plot(x, plans["chance_sustained"], "s", ms=5, alpha=0.6, label="sustained (one follow-up year on)")
-            rec = plans[plans["recommended"]]
-            if len(rec):
-                ax_c.plot(rec["cost_total"] / 1e6, rec["chance_reached"], "o", ms=16, mfc="none", mec="k", mew=2,
-                          label="recommended")
-            ax_c.axhline(spec.confidence, color="0.5", ls=":", lw=1.5)
-            ax_c.text(x.min(), spec.confidence, f" wanted chance {spec.confidence:.0%}", va="bottom", color="0.4",
-                      fontsize=10)
-        ax_c.set(xlabel="total cost, all cohorts to their follow-up (US$ millions)",
-                 ylabel="chance of meeting the target", ylim=(-0.05, 1.05),
-                 title=f"Candidate schedules ({len(plans)}), each over {spec.replications} worlds")
-        percent_axis(ax_c)
-        ax_c.legend(frameon=False, loc="lower right", fontsize=10)
-        _plot_coverage(ax_t, budget, bau_runs, spec)
-        if len(budget):
-            cats = [c for c in budget.columns if c.startswith("cost_") and c not in ("cost_total", "cost_total_p05",
-                                                                                     "cost_total_p95")]
-            cats = [c for c in cats if budget[c].sum() > 0]
-            cats = sorted(cats, key=lambda c: -budget[c].sum())
-            shown, rest = cats[:6], cats[6:]
-            bottom = np.zeros(len(budget))
-            for c in shown:
-                ax_b.bar(budget["year"], budget[c] / 1e6, bottom=bottom, label=c.removeprefix("cost_").replace("_", " "))
-                bottom += budget[c].to_numpy() / 1e6
-            if rest:
-                other = budget[rest].sum(axis=1).to_numpy() / 1e6
-                ax_b.bar(budget["year"], other, bottom=bottom, label="other", color="0.7")
-            ax_b.errorbar(budget["year"], budget["cost_total"] / 1e6,
-                          yerr=[(budget["cost_total"] - budget["cost_total_p05"]) / 1e6,
-                                (budget["cost_total_p95"] - budget["cost_total"]) / 1e6],
-                          fmt="none", ecolor="k", capsize=3)
-            if spec.budget_per_year:
-                ax_b.axhline(spec.budget_per_year / 1e6, color="C3", ls="--", lw=1.5, label="budget per year")
-            ax_b.set(xlabel="year", ylabel="cost (US$ millions)",
-                     title=f"{budget['plan'].iloc[0]}: yearly budget (5-95% of worlds)")
-            ax_b.set_xticks(budget["year"])
-            ax_b.legend(frameon=False, fontsize=9, loc="upper right")
-            total = budget["cost_total"].sum()
-            fig.text(0.99, 0.995, f"Recommended plan: {money(total)} in all", ha="right", va="top", fontsize=10.5,
-                     color="0.3")
-        else:
-            ax_b.text(0.5, 0.5, "no candidate within the budget", ha="center", va="center", transform=ax_b.transAxes)
-            ax_b.set_axis_off()
-        fig.suptitle(f"bsc-sim plan: {spec.target:.0%} of the state's classrooms reached by year {spec.by_year}",
-                     x=0.01, ha="left")
-    return fig
-
-
-def _plot_coverage(ax, budget: pd.DataFrame, bau_runs, spec: PlanSpec) -> None:
-    """Share of the state's classrooms reached at the end of each year: the recommended plan, business
-    as usual and the baseline (week 0), means over the same worlds; the axis fits the data."""
-    from ..plotting import percent_axis, share_axis_limits
-
-    bau = yearly_mean(bau_runs)
-    base = float(np.mean([r["reached_baseline"] for r in bau_runs]))
-    tops = [bau["frac_classrooms_reached"].to_numpy(), np.array([base, spec.target])]
-    ax.plot(bau["year"], bau["frac_classrooms_reached"], "s--", lw=2, color="0.45", label="business as usual")
-    if len(budget):
-        ax.plot(budget["year"], budget["frac_classrooms_reached"], "o-", lw=2.5, color="C0",
-                label="recommended plan: reached")
-        ax.plot(budget["year"], budget["frac_classrooms_sustained"], "o:", lw=2, color="C2",
-                label="of them sustained since their cohort ended")
-        tops.append(budget["frac_classrooms_reached"].to_numpy())
-    ax.axhline(base, color="0.6", lw=1, ls="-.", label="baseline (week 0)")
-    ax.axhline(spec.target, color="C3", lw=1.2, ls=":", label=f"target {spec.target:.0%}")
-    ax.axvline(spec.by_year, color="0.75", lw=1)
-    ax.set(xlabel="end of year", ylabel="share of the state's classrooms", ylim=share_axis_limits(np.concatenate(tops)),
-           title=f"Coverage by year (cohorts start until year {spec.by_year})")
-    percent_axis(ax)
-    ax.legend(frameon=False, fontsize=9, loc="upper left")
