@@ -38,12 +38,13 @@ from ..exits import BAD_INPUT, EXIT_HELP, report_interrupt
 from ..experiments.store import atomic_write
 from ..paramtools import ParamError
 from ..params import Params
+from .optuna_study import STUDY_FILE, TrialTally, error_text, fail_interrupted, open_study, seeded_tpe, storage
 from .targets import CalibrationSpec, Target, flat_values, load_spec, validate_spec, whole_number
 
 __all__ = ["CalibrationResult", "evaluate", "objective", "fit_table", "calibrate", "cmd_calibrate", "STUDY_NAME"]
 
 STUDY_NAME = "bsc_sim_calibration"
-STUDY_FILE = "study.db"
+OTHER_CALIBRATION = "other parameters, targets, base, replicates or seed"  # what a refused study.db may differ in
 NAN_PENALTY = 1e6  # objective contribution (x weight) of a target whose indicator is undefined in every replicate
 @dataclass
 class CalibrationResult:
@@ -167,17 +168,6 @@ def _distributions(spec: CalibrationSpec, base: Params) -> dict[str, Any]:
             else FloatDistribution(p.low, p.high, log=p.log) for p in spec.parameters}
 
 
-def _storage(out_dir: Path):
-    """The study's SQLite storage. The file's path never passes through a URL, where '?', '%', '#'
-    or braces in a directory name would be read as URL syntax (query, escapes, a format field)."""
-    import sqlite3
-
-    import optuna
-
-    path = str((out_dir / STUDY_FILE).resolve())
-    return optuna.storages.RDBStorage("sqlite://", engine_kwargs={"creator": lambda: sqlite3.connect(path)})
-
-
 # What a calibration's out_dir may hold: its own files only (see check_calibration_dir).
 CALIBRATION_FILES = frozenset({STUDY_FILE, f"{STUDY_FILE}-journal", "fitted.json", "fit.csv", "trials.csv",
                                "report.md", ".lock"})
@@ -208,26 +198,19 @@ def _finished_trials(spec: CalibrationSpec, out_dir: Path) -> int:
     if not (out_dir / STUDY_FILE).exists():
         return 0
     try:
-        study = optuna.load_study(study_name=STUDY_NAME, storage=_storage(out_dir))
+        study = optuna.load_study(study_name=STUDY_NAME, storage=storage(out_dir))
     except KeyError:  # a database without our study
         return 0
     if study.user_attrs.get("spec") != spec.identity():
-        raise ParamError(f"out_dir = {str(out_dir)!r}: holds a calibration with other parameters, targets, base, "
-                         f"replicates or seed; use another out_dir")
+        raise ParamError(f"out_dir = {str(out_dir)!r}: holds a calibration with {OTHER_CALIBRATION}; use another out_dir")
     return sum(t.state.is_finished() for t in study.trials)
 
 
 def _open_study(spec: CalibrationSpec, out_dir: Path, n_finished: int):
     """Create or load the study; the sampler is seeded from the root seed and the trials already run."""
-    import optuna
-
     # A fresh sampler seed per session, so a resumed study does not re-propose its first points.
-    sampler_seed = int(np.random.SeedSequence([spec.seed, n_finished]).generate_state(1)[0])
-    study = optuna.create_study(study_name=STUDY_NAME, storage=_storage(out_dir), direction="minimize",
-                                sampler=optuna.samplers.TPESampler(seed=sampler_seed), load_if_exists=True)
-    if "spec" not in study.user_attrs:
-        study.set_user_attr("spec", spec.identity())
-    return study
+    return open_study(out_dir, STUDY_NAME, spec.identity(), "calibration", directions=["minimize"],
+                      sampler=seeded_tpe(spec.seed, n_finished), other=OTHER_CALIBRATION)
 
 
 def _replicate_means(targets: Sequence[Target], samples: np.ndarray, den: np.ndarray) -> dict[str, float | None]:
@@ -302,46 +285,36 @@ def calibrate(spec: CalibrationSpec, out_dir: str | Path, *, executor: Executor 
 
 def _calibrate(spec: CalibrationSpec, base: Params, out_dir: Path, executor: Executor | None,
                log: Callable[[str], None] | None) -> CalibrationResult:
-    import optuna
-    from optuna.trial import TrialState
-
     from .. import __version__
     from ..results import dumps_json
     from ..run import git_revision
 
     from ..experiments.pool import WorkerDied
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
     n_finished = _finished_trials(spec, out_dir)
     study = _open_study(spec, out_dir, n_finished)
-    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        study.tell(t.number, state=TrialState.FAIL)  # left over from an interrupted session
+    fail_interrupted(study, mark=False)  # left over from an interrupted session
     seeds = replicate_seeds(spec.seed, spec.replicates)
     columns = target_columns(spec.targets)
     dists = _distributions(spec, base)
-    n_complete = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
-    n_new, n_failed = 0, 0
-    while n_complete < spec.trials:
+    tally = TrialTally(study, spec.trials, "parameters")
+    while tally.missing > 0:
         trial = study.ask(dists)
         values = {k: trial.params[k] for k in dists}
         t0 = time.perf_counter()
         try:
             samples, den = split_columns(spec.targets, evaluate(base, values, seeds, columns, executor))
         except (ParamError, WorkerDied) as exc:  # an invalid combination of valid values; a worker died
-            trial.set_user_attr("error", f"{type(exc).__name__}: {exc}")
-            study.tell(trial, state=TrialState.FAIL)
-            n_failed += 1
-            if n_failed > max(10, spec.trials):
-                raise ParamError(f"parameters: {n_failed} trials failed, last with: {exc}") from None
+            tally.fail(trial, error_text(exc))
+            tally.refuse_if_failing(exc)
             continue
         value = objective(spec.targets, samples, den)
         trial.set_user_attr("means", _replicate_means(spec.targets, samples, den))
-        study.tell(trial, value)
-        n_complete += 1
-        n_new += 1
+        tally.tell(trial, value)
         if log:
             log(f"trial {trial.number}: objective {value:.4g} (best {study.best_value:.4g}) "
-                f"[{n_complete}/{spec.trials}, {time.perf_counter() - t0:.1f} s]")
+                f"[{tally.complete}/{spec.trials}, {time.perf_counter() - t0:.1f} s]")
+    n_complete, n_new = tally.complete, tally.new
 
     best = study.best_trial
     best_values = {k: best.params[k] for k in dists}
@@ -438,9 +411,7 @@ def cmd_calibrate(argv: list[str]) -> int:
         for key in ("trials", "replicates", "seed", "executor.workers"):
             if key in settings and settings[key] is not None:
                 whole_number(settings[key], key, 0 if key == "seed" else 1)
-        from ..experiments.cli import _bool
-        from ..experiments.executors import ExecutorSpec, open_executor
-        from ..memory import check_memory, limit_setting
+        from .optuna_study import run_search
 
         out_dir = Path(settings.get("out_dir") or "outputs/calibration")
         check_calibration_dir(out_dir)  # first, before the spec is read
@@ -448,18 +419,7 @@ def cmd_calibrate(argv: list[str]) -> int:
                          trials=settings.get("trials"), replicates=settings.get("replicates"),
                          seed=settings.get("seed"))
         base = validate_spec(spec)  # before a worker pool starts
-        executor_spec = ExecutorSpec(kind=settings.get("executor") or "serial",
-                                     workers=settings.get("executor.workers"),
-                                     address=settings.get("executor.address"))
-        wait = _bool(settings, "wait", False)
-        local = 1 if executor_spec.kind == "dask" and executor_spec.address else executor_spec.n_workers
-        check_memory([base], n_concurrent=local, limit=limit_setting(settings.get("memory_limit")))
-        log = lambda line: print(line, flush=True)  # noqa: E731
-        if executor_spec.kind == "serial":
-            result = calibrate(spec, out_dir, log=log, wait_for_lock=wait)
-        else:
-            with open_executor(executor_spec) as ex:
-                result = calibrate(spec, out_dir, executor=ex, log=log, wait_for_lock=wait)
+        result = run_search(calibrate, spec, out_dir, settings, base)
     except ParamError as exc:
         print(f"bsc-sim calibrate: error: {exc}", file=sys.stderr)
         return BAD_INPUT

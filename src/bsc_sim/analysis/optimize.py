@@ -49,13 +49,14 @@ from ..experiments.specs import params_with, replicate_seeds
 from ..experiments.store import atomic_write
 from ..paramtools import ParamError
 from ..params import Params
+from .optuna_study import (INTERRUPTED, STUDY_FILE, TrialTally, counted, error_text, fail_interrupted,  # noqa: F401
+                           foreign_in_study_dir, load_study, open_study, refuse_foreign, seeded_tpe)
 from .design_space import Dimension, choose_dimensions, design_yaml, max_followup_support, max_spacing, point_values
 from .stats import paired_ratio_difference, pooled_ratio, pooled_ratio_ci
 
 __all__ = ["Objective", "OBJECTIVES", "OptimizeSpec", "OptimizeResult", "optimize", "pareto_front", "STUDY_NAME"]
 
 STUDY_NAME = "bsc_sim_optimize"
-STUDY_FILE = "study.db"
 COST = "cost_total"
 
 
@@ -242,34 +243,8 @@ def pareto_front(points: pd.DataFrame, objectives: Sequence[str], cost: str = CO
 # The study
 
 
-def _storage(out_dir: Path):
-    from .calibrate import _storage as calibrate_storage
-
-    return calibrate_storage(out_dir)
-
-
 OPTIMIZE_FILES = frozenset({STUDY_FILE, f"{STUDY_FILE}-journal", "pareto.csv", "pareto.png", "trials.csv",
                             "optimize.json", "designs", ".lock"})
-
-
-def foreign_in_study_dir(out_dir: Path, allowed: frozenset[str]) -> tuple[str, list[str]] | None:
-    """Read-only: None when ``out_dir`` is not (yet) a directory to check, else its shown name and
-    the names in it that are not ``allowed`` (links anywhere in it are refused first: never followed)."""
-    from ..results import check_dir_target
-    from ..safe_paths import refuse_links
-
-    shown = f"out_dir = {str(out_dir)!r}"
-    if check_dir_target(out_dir, shown) != out_dir:
-        return None
-    names = sorted(p.name for p in out_dir.iterdir())
-    refuse_links(out_dir, names, shown)
-    return shown, [n for n in names if n not in allowed and not n.startswith(".tmp-")]
-
-
-def refuse_foreign(shown: str, foreign: list[str], who: str, earlier: str) -> None:
-    if foreign:
-        raise ParamError(f"{shown}: holds {foreign[0]!r}{f' and {len(foreign) - 1} more' if len(foreign) > 1 else ''}, "
-                         f"which {who} did not write; use a new or empty directory, or an earlier {earlier}'s")
 
 
 def check_optimize_dir(out_dir: Path) -> None:
@@ -289,54 +264,22 @@ def check_optimize_dir(out_dir: Path) -> None:
 
 def _load_study(spec: OptimizeSpec, out_dir: Path):
     """The existing study of ``spec`` in ``out_dir`` (None if there is none); refuse another's."""
-    import optuna
-
-    if not (out_dir / STUDY_FILE).exists():
-        return None
-    try:
-        study = optuna.load_study(study_name=STUDY_NAME, storage=_storage(out_dir))
-    except KeyError:
-        return None
-    except Exception as exc:  # a damaged study.db (sqlalchemy's DatabaseError, optuna's errors): one line
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
-        raise ParamError(f"out_dir = {str(out_dir)!r}: {STUDY_FILE} cannot be read ({reason}); bsc_sim does not "
-                         "delete it: move it away to start a new search, or use another out_dir") from None
-    if study.user_attrs.get("spec") != spec.identity():
-        theirs = json.loads(study.user_attrs.get("spec", "{}"))
-        diff = [k for k, v in json.loads(spec.identity()).items() if theirs.get(k) != v]
-        raise ParamError(f"out_dir = {str(out_dir)!r}: holds a search with another {diff[0] if diff else 'setting'} "
-                         f"({theirs.get(diff[0]) if diff else '?'}); use another out_dir")
-    return study
+    return load_study(out_dir, STUDY_NAME, spec.identity(), "search")
 
 
 def _open_study(spec: OptimizeSpec, out_dir: Path):
-    import optuna
-
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    _load_study(spec, out_dir)  # refuses another search's study
-    study = optuna.create_study(study_name=STUDY_NAME, storage=_storage(out_dir), sampler=_sampler(spec, 0),
-                                directions=["maximize"] * len(spec.objectives) + ["minimize"], load_if_exists=True)
-    if "spec" not in study.user_attrs:
-        study.set_user_attr("spec", spec.identity())
-    return study
-
-
-INTERRUPTED = "interrupted"  # user attribute of a trial a killed session left running
+    return open_study(out_dir, STUDY_NAME, spec.identity(), "search", sampler=_sampler(spec, 0),
+                      directions=["maximize"] * len(spec.objectives) + ["minimize"])
 
 
 def _sampler(spec: OptimizeSpec, k: int):
     """The sampler that proposes the ``k``-th counted trial (issue 17): seeded by the search's seed
     and ``k`` only, so trial ``k`` is the same point however often the search was interrupted or
-    extended (TPE's proposal depends on its seed and the finished trials, nothing else)."""
-    import optuna
-
-    seed = int(np.random.SeedSequence([spec.seed, k]).generate_state(1)[0])
-    return optuna.samplers.TPESampler(seed=seed)  # reads each trial's constraint (set_constraint)
+    extended."""
+    return seeded_tpe(spec.seed, k)
 
 
-def _counted(study) -> int:
-    """Trials that count towards the next one's seed: all but those an interruption cut short."""
-    return sum(1 for t in study.get_trials(deepcopy=False) if not t.user_attrs.get(INTERRUPTED))
+_counted = counted  # trials that count towards the next one's seed (all but the interrupted)
 
 
 def _suggest(trial, dims: Sequence[Dimension], base: Params) -> dict[str, Any]:
@@ -364,45 +307,33 @@ def _suggest(trial, dims: Sequence[Dimension], base: Params) -> dict[str, Any]:
 
 def _search(spec: OptimizeSpec, base: Params, out_dir: Path, executor, uncertainty, log) -> tuple[Any, int]:
     """Run the missing trials; return the study and the number of new ones."""
-    from optuna.trial import TrialState
-
     from ..experiments.pool import WorkerDied
 
     study = _open_study(spec, out_dir)
-    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):  # left by an interrupted session
-        study._storage.set_trial_user_attr(t._trial_id, INTERRUPTED, True)
-        study._storage.set_trial_user_attr(t._trial_id, "error", "interrupted before it finished; run again as the "
-                                                                  "next trial")
-        study.tell(t.number, state=TrialState.FAIL)
+    fail_interrupted(study, error="interrupted before it finished; run again as the next trial")
     seeds = replicate_seeds(spec.seed, spec.replications)
     dims = spec.dimensions
-    n_complete = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
-    n_new = n_failed = 0
-    while n_complete < spec.trials:
-        study.sampler = _sampler(spec, _counted(study))  # the same point for the same trial, interrupted or not
+    tally = TrialTally(study, spec.trials, "levers")
+    while tally.missing > 0:
+        study.sampler = _sampler(spec, counted(study))  # the same point for the same trial, interrupted or not
         trial = study.ask()
         point = _suggest(trial, dims, base)
         t0 = time.perf_counter()
         try:
             raw = evaluate(params_with(base, point_values(point)), seeds, spec.columns(), executor, uncertainty)
         except (ParamError, WorkerDied) as exc:
-            trial.set_user_attr("error", f"{type(exc).__name__}: {exc}")
-            study.tell(trial, state=TrialState.FAIL)
-            n_failed += 1
-            if n_failed > max(10, spec.trials):
-                raise ParamError(f"levers: {n_failed} trials failed, last with: {exc}") from None
+            tally.fail(trial, error_text(exc))
+            tally.refuse_if_failing(exc)
             continue
         values = objective_values(spec, raw)
         trial.set_user_attr("means", values)
         trial.set_constraint("budget", values[COST] - spec.budget)  # feasible when <= 0
-        study.tell(trial, [values[o] for o in spec.objectives] + [values[COST]])
-        n_complete += 1
-        n_new += 1
+        tally.tell(trial, [values[o] for o in spec.objectives] + [values[COST]])
         if log:
             within = "within budget" if values[COST] <= spec.budget else "OVER budget"
             log(f"trial {trial.number}: {spec.objectives[0]} {values[spec.objectives[0]]:.3g}, "
-                f"cost ${values[COST]:,.0f} ({within}) [{n_complete}/{spec.trials}, {time.perf_counter() - t0:.1f} s]")
-    return study, n_new
+                f"cost ${values[COST]:,.0f} ({within}) [{tally.complete}/{spec.trials}, {time.perf_counter() - t0:.1f} s]")
+    return study, tally.new
 
 
 def trials_frame(study, spec: OptimizeSpec) -> pd.DataFrame:

@@ -73,10 +73,9 @@ def cmd_optimize(argv: Sequence[str]) -> int:
         return DONE
     try:
         from ..config import _check_override_keys
-        from ..experiments.cli import _bool, parse_settings
-        from ..experiments.executors import ExecutorSpec, open_executor
-        from ..memory import check_memory, limit_setting
+        from ..experiments.cli import parse_settings
         from .optimize import OptimizeSpec, check_optimize_dir, optimize, validate
+        from .optuna_study import run_search
         from ..experiments.specs import params_with
         from .optimize_report import format_front
 
@@ -98,18 +97,8 @@ def cmd_optimize(argv: Sequence[str]) -> int:
                             levers=_names(settings.get("levers"), "levers"), overrides=tuple(overrides),
                             uncertainty=settings.get("uncertainty") or "posterior")
         base = validate(spec)
-        executor_spec = ExecutorSpec(kind=settings.get("executor") or "serial", workers=settings.get("executor.workers"),
-                                     address=settings.get("executor.address"))
-        wait = _bool(settings, "wait", False)
         largest = params_with(base, {"cohort.n_programs": 30}) if "cohort" in {d.name for d in spec.dimensions} else base
-        local = 1 if executor_spec.kind == "dask" and executor_spec.address else executor_spec.n_workers
-        check_memory([largest], n_concurrent=local, limit=limit_setting(settings.get("memory_limit")))
-        log = lambda line: print(line, flush=True)  # noqa: E731
-        if executor_spec.kind == "serial":
-            result = optimize(spec, out_dir, log=log, wait_for_lock=wait)
-        else:
-            with open_executor(executor_spec) as ex:
-                result = optimize(spec, out_dir, executor=ex, log=log, wait_for_lock=wait)
+        result = run_search(optimize, spec, out_dir, settings, largest)
     except ParamError as exc:
         print(f"bsc-sim optimize: error: {exc}", file=sys.stderr)
         return BAD_INPUT

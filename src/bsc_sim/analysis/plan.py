@@ -56,6 +56,7 @@ from ..experiments.specs import params_with, replicate_seeds
 from ..paramtools import ParamError
 from ..params import Params
 from .design_space import Dimension
+from .optuna_study import TrialTally, counted, error_text, fail_interrupted, load_study, open_study, seeded_tpe
 from .plan_checks import PLAN_FILES, STUDY_FILE, base_overrides, check_plan_dir, validate  # noqa: F401 (re-exported)
 
 __all__ = ["LEVERS", "PlanSpec", "PlanResult", "plan", "validate", "check_plan_dir", "plan_values", "PLAN_FILES"]
@@ -291,50 +292,16 @@ def summarize_candidate(spec: PlanSpec, runs: Sequence[dict[str, Any]],
 # The study
 
 
-def _storage(out_dir: Path):
-    from .calibrate import _storage as calibrate_storage
-
-    return calibrate_storage(out_dir)
-
-
 def _open_study(spec: PlanSpec, out_dir: Path):
-    import optuna
-
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    _load_study(spec, out_dir)
-    study = optuna.create_study(study_name=STUDY_NAME, storage=_storage(out_dir), directions=["maximize", "minimize"],
-                                load_if_exists=True)
-    if "spec" not in study.user_attrs:
-        study.set_user_attr("spec", spec.identity())
-    return study
+    return open_study(out_dir, STUDY_NAME, spec.identity(), "plan", directions=["maximize", "minimize"])
 
 
 def _load_study(spec: PlanSpec, out_dir: Path):
-    import optuna
-
-    if not (out_dir / STUDY_FILE).exists():
-        return None
-    try:
-        study = optuna.load_study(study_name=STUDY_NAME, storage=_storage(out_dir))
-    except KeyError:
-        return None
-    except Exception as exc:  # noqa: BLE001 - a damaged study.db: one line, nothing deleted
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
-        raise ParamError(f"out_dir = {str(out_dir)!r}: {STUDY_FILE} cannot be read ({reason}); bsc_sim does not "
-                         "delete it: move it away to start a new plan, or use another out_dir") from None
-    if study.user_attrs.get("spec") != spec.identity():
-        theirs = json.loads(study.user_attrs.get("spec", "{}"))
-        diff = [k for k, v in json.loads(spec.identity()).items() if theirs.get(k) != v]
-        raise ParamError(f"out_dir = {str(out_dir)!r}: holds a plan with another {diff[0] if diff else 'setting'} "
-                         f"({theirs.get(diff[0]) if diff else '?'}); use another out_dir")
-    return study
+    return load_study(out_dir, STUDY_NAME, spec.identity(), "plan")
 
 
 def _sampler(spec: PlanSpec, k: int):
-    import optuna
-
-    seed = int(np.random.SeedSequence([spec.seed, 0x706C616E, k]).generate_state(1)[0])
-    return optuna.samplers.TPESampler(seed=seed)
+    return seeded_tpe(spec.seed, 0x706C616E, k)
 
 
 def _suggest(trial, dims: Sequence[Dimension]) -> dict[str, Any]:
@@ -368,8 +335,6 @@ def _reference(study, key: str, params: Params, seeds, kind, worlds, spec, execu
 
 def _search(spec: PlanSpec, base: Params, out_dir: Path, kind: str, worlds: Any, executor, log
             ) -> tuple[Any, int, list[dict[str, Any]]]:
-    from optuna.trial import TrialState
-
     from ..config import load_params
     from ..experiments.pool import WorkerDied
 
@@ -381,26 +346,20 @@ def _search(spec: PlanSpec, base: Params, out_dir: Path, kind: str, worlds: Any,
     bau_params = load_params([f"design={BAU_DESIGN}", *bau_overrides])
     bau_runs = _reference(study, "reference/bau", bau_params, replicate_seeds(spec.seed, spec.replications), kind,
                           worlds, spec, executor)
-    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):  # left by an interrupted session
-        study._storage.set_trial_user_attr(t._trial_id, "interrupted", True)
-        study.tell(t.number, state=TrialState.FAIL)
+    fail_interrupted(study)  # left by an interrupted session
     seeds = replicate_seeds(spec.seed, spec.replications)
-    n_complete = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
-    n_new = n_failed = 0
-    while n_complete < spec.trials:
-        counted = sum(1 for t in study.get_trials(deepcopy=False) if not t.user_attrs.get("interrupted"))
-        study.sampler = _sampler(spec, counted)
+    tally = TrialTally(study, spec.trials, "levers")
+    while tally.missing > 0:
+        study.sampler = _sampler(spec, counted(study))
         batch = []
-        for _ in range(min(spec.batch, spec.trials - n_complete)):
+        for _ in range(min(spec.batch, tally.missing)):
             trial = study.ask()
             point = _suggest(trial, spec.dimensions)
             try:
                 params = params_with(base, lever_values(point))
                 runs = [(params_with(params, world_values(kind, worlds, r, s)), s) for r, s in enumerate(seeds)]
             except ParamError as exc:
-                trial.set_user_attr("error", str(exc))
-                study.tell(trial, state=TrialState.FAIL)
-                n_failed += 1
+                tally.fail(trial, str(exc))
                 continue
             futures = ([executor.submit(plan_values, p, s, spec.by_year) for p, s in runs] if executor is not None
                        else None)
@@ -410,9 +369,7 @@ def _search(spec: PlanSpec, base: Params, out_dir: Path, kind: str, worlds: Any,
                 values = ([f.result() for f in futures] if futures is not None
                           else [plan_values(p, s, spec.by_year) for p, s in runs])
             except (ParamError, WorkerDied) as exc:
-                trial.set_user_attr("error", f"{type(exc).__name__}: {exc}")
-                study.tell(trial, state=TrialState.FAIL)
-                n_failed += 1
+                tally.fail(trial, error_text(exc))
                 continue
             row = summarize_candidate(spec, values, bau_runs)
             trial.set_user_attr("summary", row)
@@ -421,19 +378,15 @@ def _search(spec: PlanSpec, base: Params, out_dir: Path, kind: str, worlds: Any,
                 trial.set_constraint("budget", row["cost_peak_year"] - spec.budget_per_year)
             else:
                 trial.set_constraint("target", spec.target - row["goal_mean"])
-            study.tell(trial, [row["goal_mean"], row["cost_total"]])
-            n_complete += 1
-            n_new += 1
+            tally.tell(trial, [row["goal_mean"], row["cost_total"]])
             if log:
                 log(f"trial {trial.number}: reached {row['reached_mean']:.1%} ({100 * row['reached_vs_bau_mean']:+.1f} points on "
                     f"business as usual; chance {row['chance_reached']:.0%} of "
                     f">= {spec.target:.0%}), sustained {row['sustained_mean']:.1%}, cost ${row['cost_total']:,.0f} "
-                    f"(peak year ${row['cost_peak_year']:,.0f}) [{n_complete}/{spec.trials}, "
+                    f"(peak year ${row['cost_peak_year']:,.0f}) [{tally.complete}/{spec.trials}, "
                     f"{time.perf_counter() - t0:.1f} s]")
-        if n_failed > max(10, spec.trials):
-            raise ParamError(f"levers: {n_failed} trials failed, last with: "
-                             f"{study.trials[-1].user_attrs.get('error', '?')}")
-    return study, n_new, bau_runs
+        tally.refuse_if_failing(lambda: study.trials[-1].user_attrs.get("error", "?"))
+    return study, tally.new, bau_runs
 
 
 def plans_frame(study, spec: PlanSpec) -> pd.DataFrame:

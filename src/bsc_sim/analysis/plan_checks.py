@@ -19,8 +19,7 @@ from ..experiments.specs import params_with, replicate_seeds
 from ..paramtools import ParamError
 from ..params import Params
 from .design_space import Dimension
-
-STUDY_FILE = "study.db"
+from .optuna_study import STUDY_FILE, foreign_in_study_dir, refuse_foreign
 
 
 def _number(value: Any, key: str, lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False) -> float:
@@ -87,8 +86,6 @@ PLAN_FILES = frozenset({STUDY_FILE, f"{STUDY_FILE}-journal", "plans.csv", "budge
 
 def check_plan_dir(out_dir: Path) -> None:
     """Read-only, before anything runs: ``out_dir`` is new, empty or an earlier plan's."""
-    from .optimize import foreign_in_study_dir, refuse_foreign
-
     found = foreign_in_study_dir(out_dir, PLAN_FILES)
     if found is not None:
         refuse_foreign(*found, "bsc-sim plan", "plan")

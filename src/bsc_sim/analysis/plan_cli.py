@@ -87,9 +87,8 @@ def cmd_plan(argv: Sequence[str]) -> int:
         return DONE
     try:
         from ..config import _check_override_keys
-        from ..experiments.cli import _bool, parse_settings
-        from ..experiments.executors import ExecutorSpec, open_executor
-        from ..memory import check_memory, limit_setting
+        from ..experiments.cli import parse_settings
+        from .optuna_study import run_search
         from .plan import PlanSpec, check_plan_dir, plan, validate
 
         settings, overrides = parse_settings(argv, SETTINGS, command="plan")
@@ -110,17 +109,7 @@ def cmd_plan(argv: Sequence[str]) -> int:
         base = validate(spec)
         out_dir = Path(settings.get("out_dir") or "outputs/plan")
         check_plan_dir(out_dir)
-        executor_spec = ExecutorSpec(kind=settings.get("executor") or "serial", workers=settings.get("executor.workers"),
-                                     address=settings.get("executor.address"))
-        wait = _bool(settings, "wait", False)
-        local = 1 if executor_spec.kind == "dask" and executor_spec.address else executor_spec.n_workers
-        check_memory([base], n_concurrent=local, limit=limit_setting(settings.get("memory_limit")))
-        log = lambda line: print(line, flush=True)  # noqa: E731
-        if executor_spec.kind == "serial":
-            result = plan(spec, out_dir, log=log, wait_for_lock=wait)
-        else:
-            with open_executor(executor_spec) as ex:
-                result = plan(spec, out_dir, executor=ex, log=log, wait_for_lock=wait)
+        result = run_search(plan, spec, out_dir, settings, base)
     except ParamError as exc:
         print(f"bsc-sim plan: error: {exc}", file=sys.stderr)
         return BAD_INPUT
