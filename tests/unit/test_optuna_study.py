@@ -120,3 +120,28 @@ def test_run_search_runs_serially_with_the_lock_wait_and_refuses_bad_settings_fi
         with pytest.raises(ParamError):
             S.run_search(search, "spec", "out", bad, base)
     assert len(calls) == 1
+
+
+def test_a_search_command_shows_help_refuses_in_one_line_and_reports_an_interruption(capsys):
+    from bsc_sim.exits import Terminated
+
+    shown = []
+
+    def run(argv):
+        if "bad" in argv:
+            raise ParamError("bad = 1: must be good")
+        if "stop" in argv:
+            raise KeyboardInterrupt()
+        if "term" in argv:
+            raise Terminated()
+        return list(argv)
+
+    def command(*argv):
+        return S.search_command("demo", argv, lambda: "usage: demo", run, shown.append, kept="the trials are kept")
+
+    assert command("--help") == 0 and capsys.readouterr().out == "usage: demo\n"
+    assert command("bad") == 2 and capsys.readouterr().err == "bsc-sim demo: error: bad = 1: must be good\n"
+    assert command("stop") == 130 and "the trials are kept" in capsys.readouterr().err
+    assert command("term") == 143
+    assert shown == []
+    assert command("x=1") == 0 and shown == [["x=1"]]

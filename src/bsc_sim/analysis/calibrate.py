@@ -22,7 +22,6 @@ tolerance), ``trials.csv`` (every trial: state, objective, parameters, indicator
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
@@ -34,11 +33,11 @@ import numpy as np
 import pandas as pd
 
 from ..experiments.specs import params_with, replicate_seeds
-from ..exits import BAD_INPUT, EXIT_HELP, report_interrupt
+from ..exits import EXIT_HELP
 from ..experiments.store import atomic_write
 from ..paramtools import ParamError
 from ..params import Params
-from .optuna_study import STUDY_FILE, TrialTally, error_text, fail_interrupted, open_study, seeded_tpe, storage
+from .optuna_study import RUN_SETTINGS, STUDY_FILE, TrialTally, error_text, fail_interrupted, open_study, seeded_tpe, storage
 from .targets import CalibrationSpec, Target, flat_values, load_spec, validate_spec, whole_number
 
 __all__ = ["CalibrationResult", "evaluate", "objective", "fit_table", "calibrate", "cmd_calibrate", "STUDY_NAME"]
@@ -352,12 +351,7 @@ SETTINGS = {
     "replicates": "seeds per trial, the same for every trial (default: file's, else 4)",
     "seed": "root seed of the replicate seeds and the sampler (default: file's, else 0)",
     "out_dir": "where study.db and the report go (default: outputs/calibration)",
-    "executor": "serial | processes | dask: where each trial's replicates run (default: serial)",
-    "executor.workers": "worker processes (default: one per CPU)",
-    "executor.address": "tcp://HOST:PORT of a running Dask scheduler (executor=dask)",
-    "wait": "true: if another calibration is writing out_dir, wait for it instead of refusing (default: false)",
-    "memory_limit": "refuse runs whose estimated memory exceeds this: 8GiB, 500MB; default: the memory available; "
-                    "none: no check",
+    **RUN_SETTINGS,
 }
 
 
@@ -403,28 +397,28 @@ def cmd_calibrate(argv: list[str]) -> int:
 
         return cmd_abc(argv)
     argv = [a for a in argv if a != "method=optuna"]
-    if any(a in ("-h", "--help") for a in argv):
-        print(_usage())
-        return 0
-    try:
-        settings, overrides = _parse(argv)
-        for key in ("trials", "replicates", "seed", "executor.workers"):
-            if key in settings and settings[key] is not None:
-                whole_number(settings[key], key, 0 if key == "seed" else 1)
-        from .optuna_study import run_search
+    from .optuna_study import search_command
 
-        out_dir = Path(settings.get("out_dir") or "outputs/calibration")
-        check_calibration_dir(out_dir)  # first, before the spec is read
-        spec = load_spec(settings.get("targets") or _default_targets(), overrides=overrides,
-                         trials=settings.get("trials"), replicates=settings.get("replicates"),
-                         seed=settings.get("seed"))
-        base = validate_spec(spec)  # before a worker pool starts
-        result = run_search(calibrate, spec, out_dir, settings, base)
-    except ParamError as exc:
-        print(f"bsc-sim calibrate: error: {exc}", file=sys.stderr)
-        return BAD_INPUT
-    except KeyboardInterrupt as exc:
-        return report_interrupt("calibrate", exc, kept="completed trials are saved in study.db")
+    return search_command("calibrate", argv, _usage, _run, _show, kept="completed trials are saved in study.db")
+
+
+def _run(argv: Sequence[str]) -> CalibrationResult:
+    from .optuna_study import run_search
+
+    settings, overrides = _parse(argv)
+    for key in ("trials", "replicates", "seed", "executor.workers"):
+        if key in settings and settings[key] is not None:
+            whole_number(settings[key], key, 0 if key == "seed" else 1)
+    out_dir = Path(settings.get("out_dir") or "outputs/calibration")
+    check_calibration_dir(out_dir)  # first, before the spec is read
+    spec = load_spec(settings.get("targets") or _default_targets(), overrides=overrides,
+                     trials=settings.get("trials"), replicates=settings.get("replicates"),
+                     seed=settings.get("seed"))
+    base = validate_spec(spec)  # before a worker pool starts
+    return run_search(calibrate, spec, out_dir, settings, base)
+
+
+def _show(result: CalibrationResult) -> None:
     print(f"\n{result.n_new} new trials, {result.n_trials} in total; best trial {result.best_trial}, "
           f"objective {result.objective:.4g}")
     for key, value in result.best.items():
@@ -432,5 +426,3 @@ def cmd_calibrate(argv: list[str]) -> int:
     print(result.fit[["indicator", "target", "model_mean", "ci95_low", "ci95_high", "within_tolerance"]]
           .to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print(f"\nwrote {result.out_dir}/: {', '.join(result.written)}")
-    return 0
-

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,8 +49,8 @@ from ..experiments.specs import params_with, replicate_seeds
 from ..experiments.store import atomic_write
 from ..paramtools import ParamError
 from ..params import Params
-from .optuna_study import (INTERRUPTED, STUDY_FILE, TrialTally, counted, error_text, fail_interrupted,  # noqa: F401
-                           foreign_in_study_dir, load_study, open_study, refuse_foreign, seeded_tpe)
+from .optuna_study import (STUDY_FILE, TrialTally, counted, error_text, fail_interrupted, foreign_in_study_dir,
+                           load_study, open_study, refuse_foreign, seeded_tpe)
 from .design_space import Dimension, choose_dimensions, design_yaml, max_followup_support, max_spacing, point_values
 from .stats import paired_ratio_difference, pooled_ratio, pooled_ratio_ci
 

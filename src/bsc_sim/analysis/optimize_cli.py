@@ -3,12 +3,12 @@ and what it shows is :mod:`.optimize_report`."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from ..paramtools import ParamError
+from .optuna_study import RUN_SETTINGS
 
 __all__ = ["cmd_optimize", "SETTINGS"]
 
@@ -27,12 +27,7 @@ SETTINGS = {
                    "posterior (default, configs/posterior/draws.csv), from the prior ranges (parameters), or none "
                    "(seed noise only)",
     "out_dir": "where study.db and the outputs go; re-running there resumes (default outputs/optimize)",
-    "executor": "serial | processes | dask: where each trial's replicates run (default serial)",
-    "executor.workers": "worker processes (default: one per CPU)",
-    "executor.address": "tcp://HOST:PORT of a running Dask scheduler (executor=dask)",
-    "wait": "true: if another command is writing out_dir, wait for it instead of refusing (default false)",
-    "memory_limit": "refuse runs whose estimated memory exceeds this: 8GiB, 500MB; default: the memory available; "
-                    "none: no check",
+    **RUN_SETTINGS,
 }
 
 
@@ -66,46 +61,46 @@ def _names(value: Any, key: str) -> tuple[str, ...] | None:
 
 def cmd_optimize(argv: Sequence[str]) -> int:
     """``bsc-sim optimize budget=USD ...``: run or resume a search; 2 on bad input."""
-    from ..exits import BAD_INPUT, DONE, report_interrupt
+    from .optuna_study import search_command
 
-    if any(a in ("-h", "--help") for a in argv):
-        print(_usage())
-        return DONE
-    try:
-        from ..config import _check_override_keys
-        from ..experiments.cli import parse_settings
-        from .optimize import OptimizeSpec, check_optimize_dir, optimize, validate
-        from .optuna_study import run_search
-        from ..experiments.specs import params_with
-        from .optimize_report import format_front
+    return search_command("optimize", argv, _usage, _run, _show, kept="completed trials are saved in study.db")
 
-        settings, overrides = parse_settings(argv, SETTINGS, command="optimize")
-        _check_override_keys(overrides)
-        out_dir = Path(settings.get("out_dir") or "outputs/optimize")
-        check_optimize_dir(out_dir)
-        if settings.get("budget") is None:
-            raise ParamError("budget: required, in US dollars for one collaborative, e.g. budget=120000")
-        budget = settings["budget"]
-        if isinstance(budget, str):
-            try:
-                budget = float(budget.replace(",", "").lstrip("$"))
-            except ValueError:
-                raise ParamError(f"budget = {budget!r}: give the budget in US dollars, e.g. budget=120000") from None
-        spec = OptimizeSpec(budget=budget, objectives=_names(settings.get("objective"), "objective") or ("sustained",),
-                            trials=settings.get("trials", 40), replications=settings.get("replications", 8),
-                            confirm_replications=settings.get("confirm_replications", 30), seed=settings.get("seed", 0),
-                            levers=_names(settings.get("levers"), "levers"), overrides=tuple(overrides),
-                            uncertainty=settings.get("uncertainty") or "posterior")
-        base = validate(spec)
-        largest = params_with(base, {"cohort.n_programs": 30}) if "cohort" in {d.name for d in spec.dimensions} else base
-        result = run_search(optimize, spec, out_dir, settings, largest)
-    except ParamError as exc:
-        print(f"bsc-sim optimize: error: {exc}", file=sys.stderr)
-        return BAD_INPUT
-    except KeyboardInterrupt as exc:
-        return report_interrupt("optimize", exc, kept="completed trials are saved in study.db")
+
+def _run(argv: Sequence[str]):
+    from ..config import _check_override_keys
+    from ..experiments.cli import parse_settings
+    from ..experiments.specs import params_with
+    from .optimize import OptimizeSpec, check_optimize_dir, optimize, validate
+    from .optuna_study import run_search
+
+    settings, overrides = parse_settings(argv, SETTINGS, command="optimize")
+    _check_override_keys(overrides)
+    out_dir = Path(settings.get("out_dir") or "outputs/optimize")
+    check_optimize_dir(out_dir)
+    if settings.get("budget") is None:
+        raise ParamError("budget: required, in US dollars for one collaborative, e.g. budget=120000")
+    budget = settings["budget"]
+    if isinstance(budget, str):
+        try:
+            budget = float(budget.replace(",", "").lstrip("$"))
+        except ValueError:
+            raise ParamError(f"budget = {budget!r}: give the budget in US dollars, e.g. budget=120000") from None
+    spec = OptimizeSpec(budget=budget, objectives=_names(settings.get("objective"), "objective") or ("sustained",),
+                        trials=settings.get("trials", 40), replications=settings.get("replications", 8),
+                        confirm_replications=settings.get("confirm_replications", 30), seed=settings.get("seed", 0),
+                        levers=_names(settings.get("levers"), "levers"), overrides=tuple(overrides),
+                        uncertainty=settings.get("uncertainty") or "posterior")
+    base = validate(spec)
+    largest = params_with(base, {"cohort.n_programs": 30}) if "cohort" in {d.name for d in spec.dimensions} else base
+    return spec, run_search(optimize, spec, out_dir, settings, largest)
+
+
+def _show(found) -> None:
     import json
 
+    from .optimize_report import format_front
+
+    spec, result = found
     base_row = json.loads((result.out_dir / "optimize.json").read_text())["base"]
     print(f"\n{result.n_new} new trials, {result.n_trials} in total; front of {len(result.pareto)} designs, "
           f"{len(result.front)} within budget after confirmation")
@@ -115,4 +110,3 @@ def cmd_optimize(argv: Sequence[str]) -> int:
 
         print(f"NOTE: {seed_only_note()}.")
     print(f"\nwrote {result.out_dir}/: {', '.join(result.written)}")
-    return DONE

@@ -21,17 +21,19 @@ here:
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..paramtools import ParamError
-from ..params import Params
+
+if TYPE_CHECKING:
+    from ..params import Params
 
 __all__ = ["STUDY_FILE", "INTERRUPTED", "storage", "foreign_in_study_dir", "refuse_foreign", "load_study",
-           "open_study", "seeded_tpe", "counted", "fail_interrupted", "TrialTally", "error_text", "run_search"]
+           "open_study", "seeded_tpe", "counted", "fail_interrupted", "TrialTally", "error_text", "RUN_SETTINGS",
+           "run_search", "search_command"]
 
 STUDY_FILE = "study.db"
 INTERRUPTED = "interrupted"  # user attribute of a trial a killed session left running
@@ -136,6 +138,7 @@ def seeded_tpe(*words: int):
     """A TPE sampler seeded from whole numbers only (e.g. the search's seed and a trial count): TPE's
     proposal depends on its seed and the finished trials, nothing else. It reads each trial's
     constraint (``trial.set_constraint``)."""
+    import numpy as np
     import optuna
 
     return optuna.samplers.TPESampler(seed=int(np.random.SeedSequence(list(words)).generate_state(1)[0]))
@@ -204,7 +207,17 @@ def error_text(exc: BaseException) -> str:
 
 
 # ----------------------------------------------------------------------------------------------
-# The command
+# The commands
+
+# The settings run_search reads, as every search command's help shows them.
+RUN_SETTINGS = {
+    "executor": "serial | processes | dask: where each trial's runs go (default serial)",
+    "executor.workers": "worker processes (default: one per CPU)",
+    "executor.address": "tcp://HOST:PORT of a running Dask scheduler (executor=dask)",
+    "wait": "true: if another command is writing out_dir, wait for it instead of refusing (default false)",
+    "memory_limit": "refuse runs whose estimated memory exceeds this: 8GiB, 500MB; default: the memory available; "
+                    "none: no check",
+}
 
 
 def run_search(search: Callable[..., R], spec: Any, out_dir: Path, settings: dict[str, Any],
@@ -227,3 +240,25 @@ def run_search(search: Callable[..., R], spec: Any, out_dir: Path, settings: dic
         return search(spec, out_dir, log=log, wait_for_lock=wait)
     with open_executor(executor_spec) as ex:
         return search(spec, out_dir, executor=ex, log=log, wait_for_lock=wait)
+
+
+def search_command(command: str, argv: Sequence[str], usage: Callable[[], str], run: Callable[[Sequence[str]], R],
+                   show: Callable[[R], None], kept: str) -> int:
+    """How ``bsc-sim COMMAND`` runs a search: ``--help`` prints ``usage()``; ``run(argv)`` reads the
+    settings and runs the search, where bad input is one line on stderr and exit 2 (before anything
+    is written) and an interruption exit 130 or 143 saying what was ``kept``; then ``show`` prints
+    what ``run`` returned."""
+    from ..exits import BAD_INPUT, DONE, report_interrupt
+
+    if any(a in ("-h", "--help") for a in argv):
+        print(usage())
+        return DONE
+    try:
+        found = run(argv)
+    except ParamError as exc:
+        print(f"bsc-sim {command}: error: {exc}", file=sys.stderr)
+        return BAD_INPUT
+    except KeyboardInterrupt as exc:
+        return report_interrupt(command, exc, kept=kept)
+    show(found)
+    return DONE

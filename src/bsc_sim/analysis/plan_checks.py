@@ -3,22 +3,12 @@ out_dir (see :mod:`.plan`)."""
 
 from __future__ import annotations
 
-import json
 import math
-import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
-from ..experiments.specs import params_with, replicate_seeds
 from ..paramtools import ParamError
 from ..params import Params
-from .design_space import Dimension
 from .optuna_study import STUDY_FILE, foreign_in_study_dir, refuse_foreign
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from ..paramtools import ParamError
+from .optuna_study import RUN_SETTINGS
 
 __all__ = ["cmd_plan", "SETTINGS"]
 
@@ -29,12 +29,7 @@ SETTINGS = {
              "configs/posterior/draws.csv when it exists, else prior",
     "batch": "candidates proposed and run together (default 1; use workers / replications on a cluster)",
     "out_dir": "where study.db and the outputs go; re-running there resumes (default outputs/plan)",
-    "executor": "serial | processes | dask (default serial)",
-    "executor.workers": "worker processes (default: one per CPU)",
-    "executor.address": "tcp://HOST:PORT of a running Dask scheduler (executor=dask)",
-    "wait": "true: if another command is writing out_dir, wait for it instead of refusing (default false)",
-    "memory_limit": "refuse runs whose estimated memory exceeds this: 8GiB, 500MB; default: the memory available; "
-                    "none: no check",
+    **RUN_SETTINGS,
 }
 RAW = {"draws", "levers", "over"}
 
@@ -80,44 +75,41 @@ def _usd(value: Any, key: str) -> Any:
 
 def cmd_plan(argv: Sequence[str]) -> int:
     """``bsc-sim plan target=SHARE ...``: run or resume a plan search; 2 on bad input."""
-    from ..exits import BAD_INPUT, DONE, report_interrupt
+    from .optuna_study import search_command
 
-    if any(a in ("-h", "--help") for a in argv):
-        print(_usage())
-        return DONE
-    try:
-        from ..config import _check_override_keys
-        from ..experiments.cli import parse_settings
-        from .optuna_study import run_search
-        from .plan import PlanSpec, check_plan_dir, plan, validate
+    return search_command("plan", argv, _usage, _run, _show, kept="completed candidates are saved in study.db")
 
-        settings, overrides = parse_settings(argv, SETTINGS, command="plan")
-        for key in RAW:  # names and paths, not YAML
-            raw = [a.partition("=")[2] for a in argv if a.partition("=")[0] == key]
-            if raw:
-                settings[key] = raw[-1] or None
-        _check_override_keys(overrides)
-        if settings.get("target") is None:
-            raise ParamError("target: required, the share of the state's classrooms to reach, e.g. target=0.10")
-        spec = PlanSpec(target=settings["target"], by_year=settings.get("by_year", 5),
-                        budget_per_year=_usd(settings.get("budget_per_year"), "budget_per_year"),
-                        confidence=settings.get("confidence", 0.8), trials=settings.get("trials", 40),
-                        replications=settings.get("replications", 8), seed=settings.get("seed", 0),
-                        levers=_names(settings.get("levers"), "levers"), overrides=tuple(overrides),
-                        draws=settings.get("draws"), batch=settings.get("batch", 1),
-                        over=str(settings.get("over") or "none"), confirm=settings.get("confirm", 0))
-        base = validate(spec)
-        out_dir = Path(settings.get("out_dir") or "outputs/plan")
-        check_plan_dir(out_dir)
-        result = run_search(plan, spec, out_dir, settings, base)
-    except ParamError as exc:
-        print(f"bsc-sim plan: error: {exc}", file=sys.stderr)
-        return BAD_INPUT
-    except KeyboardInterrupt as exc:
-        return report_interrupt("plan", exc, kept="completed candidates are saved in study.db")
+
+def _run(argv: Sequence[str]):
+    from ..config import _check_override_keys
+    from ..experiments.cli import parse_settings
+    from .optuna_study import run_search
+    from .plan import PlanSpec, check_plan_dir, plan, validate
+
+    settings, overrides = parse_settings(argv, SETTINGS, command="plan")
+    for key in RAW:  # names and paths, not YAML
+        raw = [a.partition("=")[2] for a in argv if a.partition("=")[0] == key]
+        if raw:
+            settings[key] = raw[-1] or None
+    _check_override_keys(overrides)
+    if settings.get("target") is None:
+        raise ParamError("target: required, the share of the state's classrooms to reach, e.g. target=0.10")
+    spec = PlanSpec(target=settings["target"], by_year=settings.get("by_year", 5),
+                    budget_per_year=_usd(settings.get("budget_per_year"), "budget_per_year"),
+                    confidence=settings.get("confidence", 0.8), trials=settings.get("trials", 40),
+                    replications=settings.get("replications", 8), seed=settings.get("seed", 0),
+                    levers=_names(settings.get("levers"), "levers"), overrides=tuple(overrides),
+                    draws=settings.get("draws"), batch=settings.get("batch", 1),
+                    over=str(settings.get("over") or "none"), confirm=settings.get("confirm", 0))
+    base = validate(spec)
+    out_dir = Path(settings.get("out_dir") or "outputs/plan")
+    check_plan_dir(out_dir)
+    return run_search(plan, spec, out_dir, settings, base)
+
+
+def _show(result) -> None:
     print("\n" + format_plan(result))
     print(f"\nwrote {result.out_dir}/: {', '.join(result.written)}")
-    return DONE
 
 
 def format_plan(result) -> str:
