@@ -145,3 +145,24 @@ def test_a_search_command_shows_help_refuses_in_one_line_and_reports_an_interrup
     assert command("term") == 143
     assert shown == []
     assert command("x=1") == 0 and shown == [["x=1"]]
+
+
+@pytest.mark.parametrize("hostile", ["damaged", "link"])
+def test_calibrate_refuses_a_damaged_study_db_or_a_link_in_one_line_and_keeps_them(tmp_path, capsys, hostile):
+    from bsc_sim.analysis.calibrate import cmd_calibrate
+
+    out = tmp_path / "cal"
+    out.mkdir()
+    elsewhere = tmp_path / "elsewhere.csv"
+    elsewhere.write_text("theirs")
+    if hostile == "damaged":
+        (out / S.STUDY_FILE).write_bytes(b"not a database" * 50)
+    else:
+        (out / "fit.csv").symlink_to(elsewhere)
+    before = sorted((p.name, p.is_symlink(), p.read_bytes()) for p in out.iterdir())
+    assert cmd_calibrate([f"out_dir={out}", "trials=1", "replicates=1", "cohort.n_programs=2"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and err.startswith("bsc-sim calibrate: error: out_dir = ")
+    assert ("study.db cannot be read" if hostile == "damaged" else "symbolic link") in err
+    assert sorted((p.name, p.is_symlink(), p.read_bytes()) for p in out.iterdir()) == before
+    assert elsewhere.read_text() == "theirs"

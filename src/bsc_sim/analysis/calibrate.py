@@ -37,7 +37,8 @@ from ..exits import EXIT_HELP
 from ..experiments.store import atomic_write
 from ..paramtools import ParamError
 from ..params import Params
-from .optuna_study import RUN_SETTINGS, STUDY_FILE, TrialTally, error_text, fail_interrupted, open_study, seeded_tpe, storage
+from .optuna_study import (RUN_SETTINGS, STUDY_FILE, TrialTally, error_text, fail_interrupted, foreign_in_study_dir,
+                           load_study, open_study, refuse_foreign, seeded_tpe)
 from .targets import CalibrationSpec, Target, flat_values, load_spec, validate_spec, whole_number
 
 __all__ = ["CalibrationResult", "evaluate", "objective", "fit_table", "calibrate", "cmd_calibrate", "STUDY_NAME"]
@@ -176,33 +177,18 @@ def check_calibration_dir(out_dir: Path) -> None:
     """Read-only, before anything runs: ``out_dir`` is new, empty, or an earlier calibration's.
 
     Raises:
-        ParamError: it is a file, lies under one, cannot be written, or holds other files.
+        ParamError: it is a file, lies under one, cannot be written, holds a link or other files.
     """
-    from ..results import check_dir_target
-
-    shown = f"out_dir = {str(out_dir)!r}"
-    if check_dir_target(out_dir, shown) != out_dir:
-        return
-    foreign = sorted(p.name for p in out_dir.iterdir() if p.name not in CALIBRATION_FILES
-                     and not p.name.startswith(".tmp-"))
-    if foreign:
-        raise ParamError(f"{shown}: holds {foreign[0]!r}{f' and {len(foreign) - 1} more' if len(foreign) > 1 else ''}, "
-                         "which bsc_sim did not write; use a new or empty directory, or an earlier calibration's")
+    found = foreign_in_study_dir(out_dir, CALIBRATION_FILES)
+    if found is not None:
+        refuse_foreign(*found, "bsc_sim", "calibration")
 
 
 def _finished_trials(spec: CalibrationSpec, out_dir: Path) -> int:
-    """Finished trials of the study in ``out_dir`` (0 if none); refuses a study of another spec."""
-    import optuna
-
-    if not (out_dir / STUDY_FILE).exists():
-        return 0
-    try:
-        study = optuna.load_study(study_name=STUDY_NAME, storage=storage(out_dir))
-    except KeyError:  # a database without our study
-        return 0
-    if study.user_attrs.get("spec") != spec.identity():
-        raise ParamError(f"out_dir = {str(out_dir)!r}: holds a calibration with {OTHER_CALIBRATION}; use another out_dir")
-    return sum(t.state.is_finished() for t in study.trials)
+    """Finished trials of the study in ``out_dir`` (0 if none); refuses a study of another spec or
+    a study.db that cannot be read."""
+    study = load_study(out_dir, STUDY_NAME, spec.identity(), "calibration", other=OTHER_CALIBRATION)
+    return 0 if study is None else sum(t.state.is_finished() for t in study.trials)
 
 
 def _open_study(spec: CalibrationSpec, out_dir: Path, n_finished: int):
