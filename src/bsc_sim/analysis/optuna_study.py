@@ -15,8 +15,9 @@ here:
 - **Trial bookkeeping** (:func:`fail_interrupted`, :class:`TrialTally`): trials a killed session
   left running are told failed; the tally counts completed, new and failed trials and refuses a
   search in which most trials fail.
-- **The command** (:func:`run_search`): the executor, the memory check and the lock wait that the
-  three commands read from the same settings.
+- **The commands** (:func:`search_command`, :func:`run_search`, :data:`RUN_SETTINGS`): help, a
+  one-line refusal (exit 2) or an interruption (130, 143), and the executor, memory check and lock
+  wait that the three commands read from the same settings.
 """
 
 from __future__ import annotations
