@@ -166,3 +166,11 @@ def test_calibrate_refuses_a_damaged_study_db_or_a_link_in_one_line_and_keeps_th
     assert ("study.db cannot be read" if hostile == "damaged" else "symbolic link") in err
     assert sorted((p.name, p.is_symlink(), p.read_bytes()) for p in out.iterdir()) == before
     assert elsewhere.read_text() == "theirs"
+
+
+def test_help_text_aligns_the_settings_between_about_and_notes():
+    from bsc_sim.exits import EXIT_HELP
+
+    text = S.help_text(["usage: demo", "", "does a thing"], {"a": "first", "long_key": "second"}, ["a note"])
+    assert text.splitlines() == ["usage: demo", "", "does a thing", "", "Settings:", "  a         first",
+                                 "  long_key  second", "", "a note", *EXIT_HELP.splitlines()]

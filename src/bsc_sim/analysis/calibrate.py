@@ -33,7 +33,6 @@ import numpy as np
 import pandas as pd
 
 from ..experiments.specs import params_with, replicate_seeds
-from ..exits import EXIT_HELP
 from ..experiments.store import atomic_write
 from ..paramtools import ParamError
 from ..params import Params
@@ -342,8 +341,9 @@ SETTINGS = {
 
 
 def _usage() -> str:
-    width = max(map(len, SETTINGS))
-    return "\n".join([
+    from .optuna_study import help_text
+
+    return help_text([
         "usage: bsc-sim calibrate [KEY=VALUE ...] [MODEL_OVERRIDE ...]", "",
         "Fit the free parameters of a targets file to its target indicators with Optuna (TPE), every",
         "trial running the same replicate seeds; resumable. Writes fitted.json, fit.csv, trials.csv,",
@@ -352,10 +352,9 @@ def _usage() -> str:
         "                    out_dir=outputs/calibration executor=processes",
         "", "method=abc | method=screen | check=reidentify: the Bayesian calibration instead (ABC-SMC posterior,",
         "Morris screen, re-identification check): bsc-sim calibrate method=abc --help",
-        "", "Settings:", *[f"  {k:<{width}}  {v}" for k, v in SETTINGS.items()], "",
+    ], SETTINGS, [
         "Any other KEY=VALUE is a model override (Hydra syntax) added to the file's base overrides.",
         "out_dir must be new, empty or an earlier calibration's; any path works (spaces, '?', '%').",
-        EXIT_HELP,
     ])
 
 

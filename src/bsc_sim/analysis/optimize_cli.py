@@ -32,20 +32,18 @@ SETTINGS = {
 
 
 def _usage() -> str:
-    from ..exits import EXIT_HELP
+    from .optuna_study import help_text
 
-    width = max(map(len, SETTINGS))
-    return "\n".join([
+    return help_text([
         "usage: bsc-sim optimize budget=USD [KEY=VALUE ...] [MODEL_OVERRIDE ...]", "",
         "Search the design levers for the designs that give the most of an outcome for their cost within",
         "a budget (Optuna multi-objective TPE, budget as a constraint, common seeds, resumable); re-run the",
         "Pareto front on new seeds and report it with intervals. Writes pareto.csv, pareto.png, trials.csv,",
         "optimize.json and designs/opt_tNNNN.yaml (design files for bsc-sim compare) to out_dir.", "",
-        "  bsc-sim optimize budget=120000 objective=sustained trials=40 replications=8 out_dir=outputs/optimize", "",
-        "Settings:", *[f"  {k:<{width}}  {v}" for k, v in SETTINGS.items()], "",
+        "  bsc-sim optimize budget=120000 objective=sustained trials=40 replications=8 out_dir=outputs/optimize",
+    ], SETTINGS, [
         "Any other KEY=VALUE is a model override applied to every design (e.g. followup_weeks=52).",
         "out_dir must be new, empty or an earlier search's with the same budget, objectives, seeds and levers.",
-        EXIT_HELP,
     ])
 
 

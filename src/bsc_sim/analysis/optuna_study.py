@@ -23,7 +23,7 @@ here:
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = ["STUDY_FILE", "INTERRUPTED", "storage", "foreign_in_study_dir", "refuse_foreign", "load_study",
            "open_study", "seeded_tpe", "counted", "fail_interrupted", "TrialTally", "error_text", "RUN_SETTINGS",
-           "run_search", "search_command"]
+           "run_search", "search_command", "help_text"]
 
 STUDY_FILE = "study.db"
 INTERRUPTED = "interrupted"  # user attribute of a trial a killed session left running
@@ -263,3 +263,13 @@ def search_command(command: str, argv: Sequence[str], usage: Callable[[], str], 
         return report_interrupt(command, exc, kept=kept)
     show(found)
     return DONE
+
+
+def help_text(about: Sequence[str], settings: Mapping[str, str], notes: Sequence[str]) -> str:
+    """A search command's ``--help``: ``about`` (usage line, what it does, examples), its settings
+    in aligned columns, ``notes`` and the exit codes."""
+    from ..exits import EXIT_HELP
+
+    width = max(map(len, settings))
+    return "\n".join([*about, "", "Settings:", *[f"  {k:<{width}}  {v}" for k, v in settings.items()], "", *notes,
+                      EXIT_HELP])

@@ -35,10 +35,9 @@ RAW = {"draws", "levers", "over"}
 
 
 def _usage() -> str:
-    from ..exits import EXIT_HELP
+    from .optuna_study import help_text
 
-    width = max(map(len, SETTINGS))
-    return "\n".join([
+    return help_text([
         "usage: bsc-sim plan target=SHARE [by_year=5] [budget_per_year=USD] [KEY=VALUE ...] [MODEL_OVERRIDE ...]", "",
         "Search a statewide design's schedule (waves, cohorts, faculty, hiring, enrolment, follow-up support,",
         "modality) for the cheapest plans that reach a share of the state's classrooms by a year, each judged",
@@ -47,10 +46,9 @@ def _usage() -> str:
         "category, faculty and coaches needed, programmes enrolled), plan.png and plan.json to out_dir;",
         "bsc-sim report out_dir=... then writes report.html.", "",
         "  bsc-sim plan target=0.10 trials=6 replications=2 system.n_programs=600",
-        "  bsc-sim plan target=0.15 by_year=5 budget_per_year=4000000 executor=processes", "",
-        "Settings:", *[f"  {k:<{width}}  {v}" for k, v in SETTINGS.items()], "",
+        "  bsc-sim plan target=0.15 by_year=5 budget_per_year=4000000 executor=processes",
+    ], SETTINGS, [
         "Any other KEY=VALUE is a model override (design=statewide is the default design).",
-        EXIT_HELP,
     ])
 
 
