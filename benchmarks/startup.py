@@ -85,9 +85,10 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+MESA_IMPORT_FILE = str(ROOT / "src" / "bsc_sim" / "mesa_import.py")
 MESA_AS_RUN_IMPORTS_IT = (
     "import importlib.util\n"
-    f"spec = importlib.util.spec_from_file_location('_mesa_import', {str(ROOT / 'src' / 'bsc_sim' / 'mesa_import.py')!r})\n"
+    f"spec = importlib.util.spec_from_file_location('_mesa_import', {MESA_IMPORT_FILE!r})\n"
     "helper = importlib.util.module_from_spec(spec); spec.loader.exec_module(helper); helper.import_mesa()\n")
 RUN_IMPORTS_NO_FIGURE = MESA_AS_RUN_IMPORTS_IT + "import numpy, pandas, scipy.sparse, networkx, pyarrow.parquet"
 RUN_IMPORTS = RUN_IMPORTS_NO_FIGURE + ", matplotlib.figure, matplotlib.backends.backend_agg"

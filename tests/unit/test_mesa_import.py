@@ -43,7 +43,8 @@ def test_the_deferred_parts_work_however_they_are_reached_later():
         "from mesa.experimental.continuous_space import ContinuousSpace\n"
         "print(json.dumps([type(held).__name__, type(real).__name__, mesa.discrete_space is real,\n"
         "                  grid.OrthogonalMooreGrid is OrthogonalMooreGrid, held.Network is Network,\n"
-        "                  'Network' in dir(held), mesa.experimental.continuous_space.ContinuousSpace is ContinuousSpace,\n"
+        "                  'Network' in dir(held),\n"
+        "                  mesa.experimental.continuous_space.ContinuousSpace is ContinuousSpace,\n"
         "                  'scipy.spatial' in sys.modules]))")
     assert got == ["Deferred", "module", True, True, True, True, True, True]
 
@@ -73,7 +74,8 @@ def test_results_are_the_same_with_mesa_imported_whole():
             "from bsc_sim.run import run_sim\n"
             "r = run_sim(load_params(['cohort.n_programs=3']), seed=5)\n"
             "h = hashlib.sha256(r.timeseries.to_csv().encode() + r.programs.to_csv().encode()).hexdigest()\n"
-            "print(json.dumps([h, {{k: repr(v) for k, v in r.summary.items()}}, type(sys.modules['mesa'].discrete_space).__name__]))")
+            "kind = type(sys.modules['mesa'].discrete_space).__name__\n"
+            "print(json.dumps([h, {{k: repr(v) for k, v in r.summary.items()}}, kind]))")
     whole = _python(code.format(first="import mesa"))
     deferred = _python(code.format(first=""))
     assert (whole[2], deferred[2]) == ("module", "Deferred")
