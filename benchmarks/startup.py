@@ -9,9 +9,12 @@ up to its first dispatch), which a busy machine disturbs much less than the wall
 
 * ``numpy+pandas``: ``python -c "import numpy, pandas"``, the yardstick;
 * ``import cli``: ``python -c "import bsc_sim.cli"``;
-* ``run's imports``: ``python -c "import numpy, pandas, mesa, matplotlib.figure, pyarrow.parquet"``,
-  the third-party imports ``run`` cannot do without (Mesa brings networkx, scipy.sparse and
-  scipy.spatial; Hydra is not among them since a kept composition needs none): the floor under ``run``;
+* ``run's imports``: the third-party imports ``run`` cannot do without, the floor under it: numpy,
+  pandas, scipy.sparse and networkx (the model's), Mesa as ``bsc_sim.mesa_import`` imports it (without
+  its cell and continuous spaces, so without scipy.spatial; this tree's module, loaded by file, for
+  every tree), matplotlib's Figure and Agg canvas (adoption.png) and pyarrow.parquet (the tables);
+  Hydra is not among them since a kept composition needs none;
+* ``run's imports, no figure``: the same without matplotlib, what the floor would be without adoption.png;
 * ``run``: ``bsc-sim run cohort.n_programs=2`` into a new directory (the whole command: compose,
   simulate, write the tables and adoption.png), with the composed config kept on disk by an
   earlier command (``BSC_SIM_CACHE_DIR`` at a directory of this benchmark, filled in the warm-up
@@ -21,12 +24,12 @@ up to its first dispatch), which a busy machine disturbs much less than the wall
   the reference): *first dispatch* is the time from the process's start to the first run handed to
   a worker (the command's start-up), *whole* the whole command.
 
-Each case runs under two bytecode conditions: *compiled*, the environment as installed (with
-``make setup`` (``uv sync --compile-bytecode``) its packages are compiled once), and *source*, no
-bytecode at all (``PYTHONPYCACHEPREFIX`` pointed at an empty directory that nothing is written
-to), which is what every process paid before. ``PYTHONDONTWRITEBYTECODE=1`` is set in both, so a
-run never leaves bytecode behind for the next one and bsc_sim's own source is compiled by every
-process in both conditions.
+Each case runs under two bytecode conditions: *compiled*, the environment as installed (``make
+setup`` compiles its packages once with ``uv sync --compile-bytecode``, and bsc_sim's own source with
+``compileall``, which this script repeats for every tree it times, so an edit since is not timed as
+compilation), and *source*, no bytecode at all (``PYTHONPYCACHEPREFIX`` pointed at an empty
+directory that nothing is written to), which is what every process paid before issue 19.
+``PYTHONDONTWRITEBYTECODE=1`` is set in both, so a run never leaves bytecode behind for the next one.
 
 With ``--rev`` the same cases also run on an earlier revision's ``src/`` (checked out into a
 temporary git worktree, put first on ``PYTHONPATH``), in the same environment. Cases, trees and
@@ -82,7 +85,13 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-RUN_IMPORTS = "import numpy, pandas, mesa, matplotlib.figure, pyarrow.parquet"
+MESA_IMPORT_FILE = str(ROOT / "src" / "bsc_sim" / "mesa_import.py")
+MESA_AS_RUN_IMPORTS_IT = (
+    "import importlib.util\n"
+    f"spec = importlib.util.spec_from_file_location('_mesa_import', {MESA_IMPORT_FILE!r})\n"
+    "helper = importlib.util.module_from_spec(spec); spec.loader.exec_module(helper); helper.import_mesa()\n")
+RUN_IMPORTS_NO_FIGURE = MESA_AS_RUN_IMPORTS_IT + "import numpy, pandas, scipy.sparse, networkx, pyarrow.parquet"
+RUN_IMPORTS = RUN_IMPORTS_NO_FIGURE + ", matplotlib.figure, matplotlib.backends.backend_agg"
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
@@ -125,6 +134,7 @@ def one_round(tree: str, src: Path | None, condition: str, scratch: Path, cases:
         out = Path(tempfile.mkdtemp(dir=scratch)) / "out"
         commands = {"numpy+pandas": [py, "-c", "import numpy, pandas"], "import cli": [py, "-c", "import bsc_sim.cli"],
                     "run's imports": [py, "-c", RUN_IMPORTS],
+                    "run's imports, no figure": [py, "-c", RUN_IMPORTS_NO_FIGURE],
                     "run": [str(BSC_SIM), "run", "cohort.n_programs=2", f"out_dir={out}"]}
         commands["run, composing"] = commands["run"]
         if case in commands:
@@ -165,7 +175,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--rev", default=BEFORE_ISSUE_19,
                     help=f"an earlier revision to time as well (default {BEFORE_ISSUE_19}; none: this tree only)")
     ap.add_argument("--reps", type=int, default=3, help="repetitions of every case (default 3)")
-    cases = ["numpy+pandas", "import cli", "run's imports", "run", "run, composing", "compare"]
+    cases = ["numpy+pandas", "import cli", "run's imports, no figure", "run's imports", "run", "run, composing",
+             "compare"]
     ap.add_argument("--cases", nargs="+", default=cases, choices=cases)
     ap.add_argument("--conditions", nargs="+", default=["compiled", "source"], choices=["compiled", "source"])
     args = ap.parse_args(argv)
@@ -187,6 +198,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         for _, src in trees:
             check_tree(src)
+            if "compiled" in args.conditions:  # what make setup does for bsc_sim's own source
+                subprocess.run([sys.executable, "-m", "compileall", "-q", str((src or ROOT / "src") / "bsc_sim")],
+                               env={k: v for k, v in os.environ.items() if k != "PYTHONPYCACHEPREFIX"},
+                               capture_output=True, check=True)
         for tree, src in trees:  # a warm-up round (file cache), not counted
             for condition in args.conditions:
                 one_round(tree, src, condition, scratch, [c for c in args.cases if c != "compare"], {}, {})
@@ -203,12 +218,13 @@ def main(argv: list[str] | None = None) -> None:
     print(f"bsc_sim start-up | {platform.node()} | {os.cpu_count()} CPUs | Python {platform.python_version()} | "
           f"{time.strftime('%Y-%m-%d %H:%M')} | load {load0:.1f} -> {os.getloadavg()[0]:.1f} | {minutes:.1f} min")
     print(f"{compiled_share()}; {args.reps} repetitions, median (min-max) wall seconds per fresh process\n")
-    rows = [case for base in ("numpy+pandas", "import cli", "run's imports", "run", "run, composing",
+    rows = [case for base in ("numpy+pandas", "import cli", "run's imports, no figure", "run's imports", "run",
+                              "run, composing",
                               "compare: first dispatch", "compare: whole")
             for case in (base, f"{base} (CPU)") if any(case in got for got in samples.values())]
     columns = list(samples)
     labels = [f"{tree}, {cond}" for tree, cond in columns]
-    width = max(len(r) for r in [*rows, "run, composing / numpy+pandas (CPU)"])
+    width = max(len(r) for r in [*rows, "run's imports, no figure / numpy+pandas (CPU)"])
     print(f"| {'case':<{width}} | " + " | ".join(labels) + " |")
     print(f"|{'-' * (width + 2)}|" + "|".join("-" * (len(lab) + 1) + ":" for lab in labels) + "|")
     for case in rows:
@@ -218,7 +234,7 @@ def main(argv: list[str] | None = None) -> None:
             cell = f"{statistics.median(xs):.2f} ({min(xs):.2f}-{max(xs):.2f})" if xs else "-"
             cells.append(f"{cell:>{len(lab)}}")
         print(f"| {case:<{width}} | " + " | ".join(cells) + " |")
-    for case in ("run's imports", "run", "run, composing"):
+    for case in ("run's imports, no figure", "run's imports", "run", "run, composing"):
         for suffix in ("", " (CPU)"):
             if f"numpy+pandas{suffix}" not in rows or f"{case}{suffix}" not in rows:
                 continue

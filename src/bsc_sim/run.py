@@ -12,11 +12,15 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .model import BSCModel
-from .model.outcomes import events_table, programs_table, regions_table, summarize
-from .paramtools import to_dict
-from .params import Params
-from .results import RunResult
+from .mesa_import import import_mesa
+
+import_mesa()  # before the model imports Mesa: without the parts of Mesa the model never uses
+
+from .model import BSCModel  # noqa: E402
+from .model.outcomes import events_table, programs_table, regions_table, summarize  # noqa: E402
+from .paramtools import to_dict  # noqa: E402
+from .params import Params  # noqa: E402
+from .results import RunResult  # noqa: E402
 
 
 def _git(here: Path, *args: str) -> str | None:
