@@ -87,6 +87,7 @@ class PDSAProcess:
         self.events: list[tuple] = []
         # Static lookups.
         n_cls = pop.programs.n_classrooms
+        self.n_classrooms_of = n_cls
         self.first_classroom = np.r_[0, np.cumsum(n_cls)[:-1]]
         self.is_program_level = pop.practice_level == LEVELS.index("program")
         self.n_units = np.where(self.is_program_level[None, :], 1, n_cls[:, None])
@@ -111,6 +112,25 @@ class PDSAProcess:
         c = model.params.collaborative
         # Prework is for forming the team and baseline data; tests of change start at LS1 [ihind].
         self.first_week = c.prework_weeks if c.enabled and c.n_sessions > 0 else 0
+        # Per-run constants of the weekly work (the schedule and the parameters never change in a run).
+        q = model.params.pdsa
+        never = np.iinfo(np.int64).max // 4
+        # Weeks after week_start at which a team in each stage moves on (IDLE: never, by itself).
+        self._stage_offset = np.array([never, q.plan_weeks, q.plan_weeks + q.do_weeks,
+                                       q.plan_weeks + q.do_weeks + q.study_weeks], dtype=np.int64)
+        self._due = never          # the earliest week any team moves on to its next stage
+        start = pop.programs.start_week + self.first_week
+        self._begin_week = int(start.min()) if M else never   # the first week any team may start a cycle
+        self._all_begun_week = int(start.max()) if M else never
+        self._start_draws = np.empty(M * (1 + P))      # the week's start draws: (M,) then (M, P), one call
+        self._level_ok = ~(self.is_program_level[None, :] & self.no_leader_posts[:, None])
+        self._testing = None                           # (rows, flat indices) of staff testing, kept between weeks
+        self._testing_key = -1
+        self._logit_effect = np.array(self.logit_effect)   # the same values, indexable by an array
+        self._no_testers = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool))
+        self._none = np.zeros(0, dtype=np.int64)
+        self._data_key = self._data_val = None
+        self._slack_list, self._seats_list = self.slack_factor.tolist(), self.seats.tolist()
 
     # -- helpers -------------------------------------------------------------------------
     def _team_presence(self, model) -> tuple[np.ndarray, np.ndarray]:
@@ -132,72 +152,220 @@ class PDSAProcess:
     def _data(self, model) -> np.ndarray:
         """This week's effective data capacity (M,), computed once."""
         if self._data_now is None:
-            self._data_now = self.data_capacity(model)
+            # Own capacity never changes, so the result changes only with who is supported.
+            key = supported(model).tobytes()
+            if key != self._data_key:
+                self._data_key, self._data_val = key, self.data_capacity(model)
+            self._data_now = self._data_val
         return self._data_now
 
     def _start_cycles(self, model, n_team: np.ndarray, members: np.ndarray) -> None:
         p, pr, st = model.params, model.pop.programs, model.pop.staff
         q = p.pdsa
         w = model.week
-        u = self.start_rng.random(len(self.stage))
-        begun = w >= pr.start_week + self.first_week   # tests of change start at the cohort's first session
-        if not begun.any():
-            return
-        # The start rate is computed only for idle teams with someone present (the same numbers,
-        # element by element, as over every programme; the others cannot start).
-        c = ((self.stage == IDLE) & (n_team > 0) & begun).nonzero()[0]
-        if len(c):
-            # After its supports end, a team keeps cycling only as its culture carries it, and less and less.
-            since_end = np.maximum(0, w - pr.support_end[c] - 1)
-            after = q.post_collaborative_factor * pr.culture[c] / 0.5 * 0.5 ** (since_end / q.taper_half_life_weeks)
-            support = np.where(supported(model)[c], 1.0, after)
-            readiness = (pr.commitment[c] + pr.efficacy[c]) / 2  # [weiner2009]: commitment and efficacy
-            momentum = 1.0 - q.momentum_weight + 2.0 * q.momentum_weight * pr.momentum[c]
-            peers = 1.0 + model.params.learning.peer_start_boost * pr.peer_encouragement[c]
-            leaders = np.where(self._leader_here[c], 1.0, q.no_leader_start_factor)
-            # The (0.5 + x) factors (assumption) make each readiness term scale the rate from x0.5 to x1.5.
-            rate = (q.p_start_weekly * (0.5 + readiness) * self.slack_factor[c] * (0.5 + self._data(model)[c])
-                    * np.minimum(1.0, n_team[c] / self.seats[c]) * support * momentum * peers * leaders * ~pr.derailed[c])
-            start = c[u[c] < rate]
-        else:
-            start = c
         M, P = len(self.stage), st.belief.shape[1]
-        uniform = self.start_rng.random((M, P))  # drawn every week: the stream does not depend on starts
+        if w < self._begin_week:   # tests of change start at the cohort's first session
+            self.start_rng.random(M)
+            return
+        # The week's draws, (M,) then (M, P): one call gives the same numbers as the two.
+        draws = self.start_rng.random(out=self._start_draws)
+        u, uniform = draws[:M], draws[M:].reshape(M, P)  # the (M, P) draws are made every week: the stream does not depend on starts
+        if M <= self.SMALL:
+            start = self._starting_few(model, n_team, u)
+        else:
+            start = self._starting(model, n_team, u)
         if not len(start):
             return
         # Team's mean belief per practice (present members) -> softmax choice with Gumbel noise.
-        sums = group_sum(st.program[members], st.belief[members], M)
-        mean_belief = sums / np.maximum(n_team, 1)[:, None]
-        allowed = (pr.abandoned_until <= w) & ~pr.endorsed & ~self.adopted  # adopted practices are not re-tested
-        allowed &= ~(self.is_program_level[None, :] & self.no_leader_posts[:, None])
+        if M <= self.SMALL or 4 * len(start) >= M:
+            rows = slice(None)
+            sums = group_sum(st.program[members], st.belief[members], M)
+            team = n_team
+        else:  # a few of many programmes: sum only their members (the same sums, in the same order)
+            rows = start
+            local = np.full(M, -1)
+            local[start] = np.arange(len(start))
+            who = local[st.program]
+            who = np.flatnonzero(members & (who >= 0))
+            sums = group_sum(local[st.program[who]], st.belief[who], len(start))
+            team = n_team[start]
+        mean_belief = sums / np.maximum(team, 1)[:, None]
+        allowed = pr.abandoned_until[rows] <= w
+        allowed &= ~pr.endorsed[rows]
+        allowed &= ~self.adopted[rows]  # adopted practices are not re-tested
+        allowed &= self._level_ok[rows]
         logits = np.where(allowed, q.choice_sharpness * mean_belief, -np.inf)
-        gumbel = -np.log(-np.log(uniform))
+        gumbel = -np.log(-np.log(uniform[rows]))
         choice = np.argmax(logits + gumbel, axis=1)
-        cont = self.next_practice >= 0
-        for m in start:
-            if not np.isfinite(logits[m]).any() and not cont[m]:
-                continue
-            self.stage[m] = PLAN
-            self.week_start[m] = w + 1  # decided at the end of this week; Plan begins next week
-            self.practice[m] = self.next_practice[m] if cont[m] else choice[m]
-            self.scale[m] = self.next_scale[m] if cont[m] else 1
+        if rows is not start:
+            logits, choice = logits[start], choice[start]
+        cont = self.next_practice[start] >= 0
+        ok = cont | np.isfinite(logits).any(axis=1)
+        start, cont, choice = start[ok], cont[ok], choice[ok]
+        self.stage[start] = PLAN
+        self.week_start[start] = w + 1  # decided at the end of this week; Plan begins next week
+        self.practice[start] = np.where(cont, self.next_practice[start], choice)
+        self.scale[start] = np.where(cont, self.next_scale[start], 1)
+        if len(start):
+            self._due = min(self._due, w + 1 + int(self._stage_offset[PLAN]))
 
-    def _begin_do(self, model, m: int) -> None:
+    ONE_BY_ONE = 2   # up to this many teams begin their tests one at a time (the same numbers as all at once)
+    SMALL = 64   # up to this many programmes, the start rates are worked out one by one in Python floats
+
+    def _starting(self, model, n_team: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """The programmes that start a cycle this week (their rate, element by element)."""
+        p, pr = model.params, model.pop.programs
+        q, w, M = p.pdsa, model.week, len(self.stage)
+        idle = (self.stage == IDLE) & (n_team > 0)
+        if w < self._all_begun_week:
+            idle &= w >= pr.start_week + self.first_week
+        # The start rate is computed only for idle teams with someone present (the same numbers,
+        # element by element, as over every programme; the others cannot start). Factors that are
+        # 1.0 for every one of them are left out (x * 1.0 is x).
+        c = idle.nonzero()[0]
+        if not len(c):
+            return c
+        full = 2 * len(c) >= M       # few programmes: whole arrays are cheaper than picking rows
+
+        def pick(a):
+            return a if full else a[c]
+
+        is_supported = pick(supported(model))
+        readiness = (pick(pr.commitment) + pick(pr.efficacy)) / 2  # [weiner2009]: commitment and efficacy
+        rate = q.p_start_weekly * (0.5 + readiness)
+        rate *= pick(self.slack_factor)
+        # The (0.5 + x) factors (assumption) make each readiness term scale the rate from x0.5 to x1.5.
+        rate *= 0.5 + pick(self._data(model))
+        rate *= np.minimum(1.0, pick(n_team) / pick(self.seats))
+        if not is_supported.all():
+            # After its supports end, a team keeps cycling only as its culture carries it, and less and less.
+            since_end = np.maximum(0, w - pick(pr.support_end) - 1)
+            after = q.post_collaborative_factor * pick(pr.culture) / 0.5 * 0.5 ** (since_end / q.taper_half_life_weeks)
+            rate *= np.where(is_supported, 1.0, after)
+        rate *= 1.0 - q.momentum_weight + 2.0 * q.momentum_weight * pick(pr.momentum)
+        rate *= 1.0 + p.learning.peer_start_boost * pick(pr.peer_encouragement)
+        leader_here = pick(self._leader_here)
+        if not leader_here.all():
+            rate *= np.where(leader_here, 1.0, q.no_leader_start_factor)
+        go = u[c] < (rate if not full else rate[c])
+        derailed = pr.derailed[c]
+        if derailed.any():
+            go &= ~derailed        # a derailed programme starts nothing (its rate is x 0)
+        start = c[go]
+        return start
+
+    def _starting_few(self, model, n_team: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """:meth:`_starting` for a few programmes: the same operations on the same float64 values, in
+        the same order, one programme at a time (IEEE arithmetic gives the same numbers)."""
+        p, pr = model.params, model.pop.programs
+        q, w, M = p.pdsa, model.week, len(self.stage)
+        nt, stage = n_team.tolist(), self.stage.tolist()
+        c = [i for i in range(M) if stage[i] == IDLE and nt[i] > 0]
+        if w < self._all_begun_week:
+            begun = (w >= pr.start_week + self.first_week).tolist()
+            c = [i for i in c if begun[i]]
+        if not c:
+            return self._none
+        sup = supported(model).tolist()
+        after = None
+        if not all(sup[i] for i in c):
+            # After its supports end, a team keeps cycling only as its culture carries it, and less and less.
+            since_end = np.maximum(0, w - pr.support_end - 1)
+            after = (q.post_collaborative_factor * pr.culture / 0.5 * 0.5 ** (since_end / q.taper_half_life_weeks)).tolist()
+        com, eff, data = pr.commitment.tolist(), pr.efficacy.tolist(), self._data(model).tolist()
+        mom, peer = pr.momentum.tolist(), pr.peer_encouragement.tolist()
+        lead, derailed, ul = self._leader_here.tolist(), pr.derailed.tolist(), u.tolist()
+        slack, seats = self._slack_list, self._seats_list
+        p0, m0, m1 = q.p_start_weekly, 1.0 - q.momentum_weight, 2.0 * q.momentum_weight
+        boost, no_leader = p.learning.peer_start_boost, q.no_leader_start_factor
+        start = []
+        for i in c:
+            if derailed[i]:   # a derailed programme starts nothing (its rate is x 0)
+                continue
+            r = p0 * (0.5 + (com[i] + eff[i]) / 2)
+            r *= slack[i]
+            r *= 0.5 + data[i]
+            r *= min(1.0, nt[i] / seats[i])
+            if after is not None and not sup[i]:
+                r *= after[i]
+            r *= m0 + m1 * mom[i]
+            r *= 1.0 + boost * peer[i]
+            if not lead[i]:
+                r *= no_leader
+            if ul[i] < r:
+                start.append(i)
+        return np.array(start, dtype=np.int64) if start else self._none
+
+    def _begin_do(self, model, begin: np.ndarray) -> None:
+        """Teams of ``begin`` (ascending) start their tests: testers per programme, in each one's order."""
+        st = model.pop.staff
+        self._testing_key = -1
+        if len(begin) <= self.ONE_BY_ONE:   # one or two teams: one at a time is quicker
+            for m in begin:
+                self._begin_one(model, m)
+            return
+        k_of = self.practice[begin]
+        level = self.is_program_level[k_of]
+        parts, seg = [], []
+        # Classroom-level tests: each programme's own draw orders its rooms (its own stream).
+        for m in begin[~level]:
+            parts.append(self.first_classroom[m] + self.program_rng[m].permutation(self.n_classrooms_of[m]))
+        if parts:
+            room_prog = begin[~level]
+            n = self.n_classrooms_of[room_prog]
+            seg_r = np.repeat(np.arange(len(room_prog)), n)
+            rooms = np.concatenate(parts)
+            # Tests start in the classrooms of the team's own teachers, then spread to others.
+            order = np.lexsort((~self.team_room[rooms], seg_r))
+            rooms, seg_r = rooms[order], seg_r[order]
+            rank = np.arange(len(rooms)) - np.repeat(np.cumsum(n) - n, n)
+            take = rank < np.repeat(np.minimum(self.scale[room_prog], n), n)
+            rooms, seg_r = rooms[take], seg_r[take]
+            lead, asst = self.lead_of[rooms], self.asst_of[rooms]
+            # The team member in the room tests; otherwise the lead teacher, or the assistant when
+            # the lead post is vacant.
+            lead_here = st.present[lead]
+            asst_first = st.present[asst] & st.on_team[asst] & ~(lead_here & st.on_team[lead])
+            testers = np.where(lead_here & ~asst_first, lead, asst)
+            ok = (testers >= 0) & st.present[np.maximum(testers, 0)]
+            parts, seg = [testers[ok]], [room_prog[seg_r[ok]]]
+        # Programme-level tests are run by the leaders present.
+        for m in begin[level]:
+            lead = self.leaders[m][st.present[self.leaders[m]]]
+            parts.append(lead)
+            seg.append(np.full(len(lead), m))
+        testers = np.concatenate(parts)
+        prog = np.concatenate(seg)
+        order = np.argsort(prog, kind="stable")        # programme by programme, each in its own order
+        testers, prog = testers[order], prog[order]
+        k = self.practice[prog]
+        new = ~st.use[testers, k]
+        st.use[testers, k] = True
+        st.fidelity[testers[new], k[new]] = np.maximum(st.fidelity[testers[new], k[new]],
+                                                       model.params.sustain.start_fidelity)
+        st.testing[testers, k] = True
+        self._testing_key = -1
+        bounds = np.searchsorted(prog, begin, side="right")
+        lo = 0
+        for m, hi in zip(begin.tolist(), bounds.tolist()):
+            self.testers[m] = (testers[lo:hi], new[lo:hi])
+            lo = hi
+
+    def _begin_one(self, model, m) -> None:
+        """:meth:`_begin_do` for the one programme ``m``."""
         st, k = model.pop.staff, self.practice[m]
         if self.is_program_level[k]:
             testers = self.leaders[m][st.present[self.leaders[m]]]
         else:
-            n = model.pop.programs.n_classrooms[m]
-            # Tests start in the classrooms of the team's own teachers, then spread to others.
+            n = self.n_classrooms_of[m]
             first = self.first_classroom[m]
             order = self.program_rng[m].permutation(n)
             mine = self.team_room[first + order]
             rooms = first + np.concatenate((order[mine], order[~mine]))[: min(self.scale[m], n)]
             lead, asst = self.lead_of[rooms], self.asst_of[rooms]
-            # The team member in the room tests; otherwise the lead teacher, or the assistant when
-            # the lead post is vacant.
-            asst_first = st.present[asst] & st.on_team[asst] & ~(st.present[lead] & st.on_team[lead])
-            testers = np.where(st.present[lead] & ~asst_first, lead, asst)
+            lead_here = st.present[lead]
+            asst_first = st.present[asst] & st.on_team[asst] & ~(lead_here & st.on_team[lead])
+            testers = np.where(lead_here & ~asst_first, lead, asst)
             testers = testers[(testers >= 0) & st.present[np.maximum(testers, 0)]]
         new = ~st.use[testers, k]
         st.use[testers, k] = True
@@ -205,26 +373,54 @@ class PDSAProcess:
         st.testing[testers, k] = True
         self.testers[m] = (testers, new)
 
-    def _decide(self, model, m: int, members: np.ndarray) -> None:
+    def _decide_all(self, model, deciding: np.ndarray, members: np.ndarray) -> None:
+        """The teams of ``deciding`` (ascending) study their tests and act, programme by programme.
+
+        What does not depend on another programme's decision (testers, their chances of success) is
+        worked out for all of them at once, element by element as for each one alone; each programme's
+        draws come from its own stream and its costs are booked in programme order, as before."""
+        st, pr, q = model.pop.staff, model.pop.programs, model.params.pdsa
+        self._fit = local_fit(model.params, model.pop)
+        lead = deciding[self._leader_here[deciding]]
+        if len(lead):  # a leader on the team makes the team's adopted practices the programme's
+            pr.endorsed[lead] |= self.adopted[lead]
+        got = [self.testers.pop(m, self._no_testers) for m in deciding.tolist()]
+        if len(got) == 1:
+            (testers, new), which = got[0], np.zeros(len(got[0][0]), dtype=np.int64)
+        else:
+            testers = np.concatenate([t for t, _ in got])
+            new = np.concatenate([n for _, n in got])
+            which = np.repeat(np.arange(len(deciding)), [len(t) for t, _ in got])
+        prog = deciding[which]
+        k = self.practice[prog]
+        st.testing[testers, k] = False
+        self._testing_key = -1
+        # A tester is the person who began the test: a newcomer in the same post is not one.
+        keep = st.present[testers] & (st.hired_week[testers] <= self.week_start[prog] + q.plan_weeks)
+        testers, new, which, prog, k = testers[keep], new[keep], which[keep], prog[keep], k[keep]
+        logit = (self._logit_effect[k] + q.beta_skill * 2 * (st.skill[testers] - 0.5)
+                 + q.beta_leadership * 2 * (pr.leadership[prog] - 0.5)
+                 + q.beta_attractiveness * model.practice_attractiveness[k]
+                 + self._fit[prog, k] + q.beta_momentum * 2 * (pr.momentum[prog] - 0.5))
+        chance = _sigmoid(logit)
+        lo = 0
+        for m, n in zip(deciding, np.bincount(which, minlength=len(deciding)).tolist()):
+            hi = lo + n
+            self._decide(model, m, members, testers[lo:hi], new[lo:hi], chance[lo:hi])
+            lo = hi
+
+    def _decide(self, model, m, members: np.ndarray, testers: np.ndarray, new: np.ndarray,
+                chance: np.ndarray) -> None:
         p, st, pr = model.params, model.pop.staff, model.pop.programs
         q, k, w = p.pdsa, self.practice[m], model.week
         mine = self.staff_of[m]
         team_here = mine[members[mine]]  # present team members of programme m
-        if self._leader_here[m]:  # a leader on the team makes the team's adopted practices the programme's
-            pr.endorsed[m] |= self.adopted[m]
-        testers, new = self.testers.pop(m, (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)))
-        st.testing[testers, k] = False
-        # A tester is the person who began the test: a newcomer in the same post is not one.
-        keep = st.present[testers] & (st.hired_week[testers] <= self.week_start[m] + q.plan_weeks)
-        testers, new = testers[keep], new[keep]
-        logit = (self.logit_effect[k] + q.beta_skill * 2 * (st.skill[testers] - 0.5)
-                 + q.beta_leadership * 2 * (pr.leadership[m] - 0.5) + q.beta_attractiveness * model.practice_attractiveness[k]
-                 + self._fit[m, k] + q.beta_momentum * 2 * (pr.momentum[m] - 0.5))
         rng = self.program_rng[m]
-        success = rng.random(len(testers)) < _sigmoid(logit)
-        n_units = self.n_units[m, k]
+        draws = rng.random(len(testers) + 1)   # the same numbers as a draw per tester, then one
+        success = draws[:-1] < chance
         data = self._data(model)[m]
-        data_used = bool(rng.random() < data)
+        data_used = bool(draws[-1] < data)
+        n_units = self.n_units[m, k]
         noise = rng.normal(0.0, q.obs_noise_sd * ((1.0 - data) if data_used else 1.0))
         iterative = bool(self.cycles_on[m, k] >= 1)
         if len(testers) == 0:  # every tester left: nothing to study, nothing learnt
@@ -232,18 +428,21 @@ class PDSAProcess:
             decision, misread, data_used = "fizzled", False, False
             self.next_practice[m] = -1
         else:
-            true = float(success.mean())
-            observed = float(np.clip(true + noise, 0.0, 1.0))
+            true = np.count_nonzero(success) / len(success)    # the share of successes, as success.mean()
+            observed = min(1.0, max(0.0, true + noise))         # as np.clip (no arithmetic)
             seen, real = self._category(observed, q), self._category(true, q)
             misread = seen != real
             decision = self._act(model, m, k, seen, testers, new, n_units)
             # Team members and testers update their belief toward what they saw; the team tells the
             # programme's other staff, whose beliefs move less.
-            rows = np.unique(np.concatenate((team_here, testers)))
-            mine = self.staff_of[m]
-            self._mark[rows] = True
-            colleagues = mine[st.present[mine] & ~self._mark[mine]]
-            self._mark[rows] = False
+            # (Both are posts of programme m, and ``mine`` is ascending: the sorted union.)
+            mark = self._mark
+            mark[team_here] = True
+            mark[testers] = True
+            seen_here = mark[mine]
+            rows = mine[seen_here]
+            colleagues = mine[st.present[mine] & ~seen_here]
+            mark[rows] = False
             st.belief[rows, k] += q.belief_rate * (observed - st.belief[rows, k])
             st.belief[colleagues, k] += q.programme_belief_rate * (observed - st.belief[colleagues, k])
             pr.shared_result[m, k] = observed
@@ -290,7 +489,7 @@ class PDSAProcess:
         # user with chance abandon_ends_use; leaders withdraw any endorsement.
         users = self.staff_of[m][st.use[self.staff_of[m], k]]
         users = users[self.program_rng[m].random(len(users)) < q.abandon_ends_use]
-        stop = np.union1d(testers, users)
+        stop = np.concatenate((testers, users))   # (setting the same value twice is harmless)
         st.use[stop, k] = False
         st.fidelity[stop, k] = 0.0
         pr.endorsed[m, k] = False
@@ -311,26 +510,29 @@ class PDSAProcess:
         # does before then changes them).
         self._data_now = self._fit = None
         n_team, members = self._team_presence(model)   # and the leaders on the team (_leader_here)
-        rel = w - self.week_start
-        begin = ((self.stage == PLAN) & (rel >= q.plan_weeks)).nonzero()[0]
-        if len(begin):
-            st = model.pop.staff
-            self.team_room[:] = False  # classrooms with a present teacher on the team, once a week
-            self.team_room[st.classroom[members & (st.classroom >= 0)]] = True
-        for m in begin:
-            self.stage[m] = DO
-            self._begin_do(model, m)
-        self.stage[(self.stage == DO) & (rel >= q.plan_weeks + q.do_weeks)] = STUDY
-        deciding = ((self.stage == STUDY) & (rel >= q.plan_weeks + q.do_weeks + q.study_weeks)).nonzero()[0]
-        if len(deciding):
-            self._fit = local_fit(model.params, model.pop)
-        for m in deciding:
-            self._decide(model, m, members)
-        # Testers keep practising while their test runs (the "do" of PDSA, [langley2009]).
         st = model.pop.staff
-        r, k = st.testing.nonzero()
-        if len(r):
-            flat = r * st.testing.shape[1] + k
+        if w >= self._due:   # some team moves on this week (stages change only here)
+            rel = w - self.week_start
+            begin = ((self.stage == PLAN) & (rel >= q.plan_weeks)).nonzero()[0]
+            if len(begin):
+                self.team_room[:] = False  # classrooms with a present teacher on the team, once a week
+                self.team_room[st.classroom[members & (st.classroom >= 0)]] = True
+                self.stage[begin] = DO
+                self._begin_do(model, begin)
+            self.stage[(self.stage == DO) & (rel >= q.plan_weeks + q.do_weeks)] = STUDY
+            deciding = ((self.stage == STUDY) & (rel >= q.plan_weeks + q.do_weeks + q.study_weeks)).nonzero()[0]
+            if len(deciding):
+                self._decide_all(model, deciding, members)
+            self._due = int((self.week_start + self._stage_offset[self.stage]).min())
+        # Testers keep practising while their test runs (the "do" of PDSA, [langley2009]).
+        # Who tests changes only here and when a tester leaves (turnover counts departures).
+        departures = model.components["turnover"].departures
+        if self._testing_key != departures:
+            r, k = st.testing.nonzero()
+            self._testing = (r, r * st.testing.shape[1] + k) if len(r) else None
+            self._testing_key = departures
+        if self._testing is not None:
+            r, flat = self._testing
             flat = flat[st.use.take(flat)]
             fidelity = flat_view(st.fidelity)
             f = fidelity[flat]

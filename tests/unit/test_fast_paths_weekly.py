@@ -1,0 +1,70 @@
+"""The weekly shortcuts of the calendar, turnover, disruption and PDSA phases (issue 19) give the
+same numbers as the plain computations they skip or replace."""
+
+import numpy as np
+import pytest
+
+from bsc_sim import load_params
+from bsc_sim.model import BSCModel
+from bsc_sim.model.pdsa import DO, PLAN, STUDY, PDSAProcess
+from bsc_sim.model.turnover import weekly_hazard
+
+
+def _final(overrides, seed):
+    model = BSCModel(load_params(overrides), seed=seed, create_agents=False).run()
+    st, pr = model.pop.staff, model.pop.programs
+    return model.components["pdsa"].events, [st.use, st.fidelity, st.belief, st.skill, pr.culture, pr.fit,
+                                             model.ledger.table, model.ledger.by_cohort]
+
+
+def _same(a, b):
+    (ea, xa), (eb, xb) = a, b
+    assert len(ea) > 10   # teams ran cycles, so the comparison can fail
+    assert [str(e) for e in ea] == [str(e) for e in eb]
+    assert all(np.array_equal(u, v, equal_nan=True) for u, v in zip(xa, xb))
+
+
+@pytest.mark.parametrize("overrides", [[], ["cohort.n_programs=30"]])
+def test_start_rates_one_by_one_equal_the_arrays(monkeypatch, overrides):
+    monkeypatch.setattr(PDSAProcess, "SMALL", 10**9)
+    floats = _final(overrides, 3)
+    monkeypatch.setattr(PDSAProcess, "SMALL", 0)
+    _same(floats, _final(overrides, 3))
+
+
+def test_tests_begun_one_by_one_equal_all_at_once(monkeypatch):
+    monkeypatch.setattr(PDSAProcess, "ONE_BY_ONE", 10**9)
+    one = _final(["cohort.n_programs=30"], 5)
+    monkeypatch.setattr(PDSAProcess, "ONE_BY_ONE", 0)
+    _same(one, _final(["cohort.n_programs=30"], 5))
+
+
+@pytest.mark.parametrize("overrides", [["cohort.n_programs=20"],
+                                       ["design=statewide", "system.n_programs=200", "system.horizon_weeks=80"]])
+def test_what_is_kept_between_weeks_is_what_a_fresh_computation_gives(overrides):
+    model = BSCModel(load_params(overrides), seed=2, create_agents=False)
+    pdsa, turnover, disruption = (model.components[n] for n in ("pdsa", "turnover", "disruption"))
+    st, pr, d, q = model.pop.staff, model.pop.programs, model.params.disruption, model.params.pdsa
+    moved = hired = 0
+    while not model.finished:
+        w = model.week
+        rel = w - pdsa.week_start
+        due = (((pdsa.stage == PLAN) & (rel >= q.plan_weeks)) | ((pdsa.stage == DO) & (rel >= q.plan_weeks + q.do_weeks))
+               | ((pdsa.stage == STUDY) & (rel >= q.plan_weeks + q.do_weeks + q.study_weeks)))
+        assert due.any() == (w >= pdsa._due), w     # no team moves on in a week that is skipped
+        moved += due.any()
+        vacancies = ~st.present & (st.vacant_until <= w)
+        assert vacancies.any() == (w >= turnover._next_hire), w
+        hired += vacancies.any()
+        model.step()
+        r, k = st.testing.nonzero()
+        if pdsa._testing_key == turnover.departures:   # the kept list of testers is the current one
+            kept = pdsa._testing
+            assert (len(r) == 0) if kept is None else np.array_equal(kept[1], r * st.testing.shape[1] + k)
+        vacant = 1.0 - model.pop.count_staff(st.present) / disruption.n_posts
+        hazard = np.minimum(1.0, d.base_weekly * np.exp(d.w_vacancy * vacant + disruption.slack_term
+                                                        - d.w_leadership * 2 * (pr.leadership - 0.5)))
+        if disruption._hazard_key == (turnover.departures, turnover.hires):
+            assert np.array_equal(disruption._hazard, hazard)
+    assert moved > 10 and hired > 3
+    assert weekly_hazard(0.0) == 0.0
