@@ -68,3 +68,22 @@ def test_what_is_kept_between_weeks_is_what_a_fresh_computation_gives(overrides)
             assert np.array_equal(disruption._hazard, hazard)
     assert moved > 10 and hired > 3
     assert weekly_hazard(0.0) == 0.0
+
+
+@pytest.mark.parametrize("overrides", [[], ["design=bsc_followup_support"],
+                                       ["design=statewide", "system.n_programs=300", "system.horizon_weeks=120"]])
+def test_supported_programmes_worked_out_once_equal_the_schedule(overrides):
+    from bsc_sim.model.population import supported
+
+    model = BSCModel(load_params(overrides), seed=1, create_agents=False)
+    changed = 0
+    while not model.finished:
+        model.components["calendar"].step(model)
+        w, pr = model.week, model.pop.programs
+        fresh = model.schedule.program_supported(w) & pr.in_collaborative
+        assert np.array_equal(supported(model), fresh), w
+        changed += w > 0 and not np.array_equal(fresh, model.schedule.program_supported(w - 1) & pr.in_collaborative)
+        for name in model.PHASES[1:]:
+            model.components[name].step(model)
+        model.week += 1
+    assert changed   # supports began or ended during the run, so the comparison can fail

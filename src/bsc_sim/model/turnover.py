@@ -64,10 +64,12 @@ class Turnover:
             st.vacant_until[out] = model.week + self.rng.geometric(1.0 / tp.vacancy_weeks_mean, len(out))
             model.pop.ties.drop(out)
             st.testing[out] = False
-            lost_leader = np.unique(st.program[out[st.role[out] == DIRECTOR]])
-            pr.culture[lost_leader] *= 1.0 - tp.leader_departure_culture_shock
-            pr.endorsed[lost_leader] = False
-            pr.director_left[lost_leader] = True
+            directors = out[st.role[out] == DIRECTOR]
+            if len(directors):
+                lost_leader = np.unique(st.program[directors])
+                pr.culture[lost_leader] *= 1.0 - tp.leader_departure_culture_shock
+                pr.endorsed[lost_leader] = False
+                pr.director_left[lost_leader] = True
             self.departures += len(out)
             np.add.at(self.departures_by_program, st.program[out], 1)
             self._next_hire = min(self._next_hire, int(st.vacant_until[out].min()))
