@@ -32,7 +32,7 @@ def test_start_rates_one_by_one_equal_the_arrays(monkeypatch, overrides):
     _same(floats, _final(overrides, 3))
 
 
-def test_tests_begun_one_by_one_equal_all_at_once(monkeypatch):
+def test_tests_begun_and_decided_one_by_one_equal_all_at_once(monkeypatch):
     monkeypatch.setattr(PDSAProcess, "ONE_BY_ONE", 10**9)
     one = _final(["cohort.n_programs=30"], 5)
     monkeypatch.setattr(PDSAProcess, "ONE_BY_ONE", 0)

@@ -209,7 +209,7 @@ class PDSAProcess:
         if len(start):
             self._due = min(self._due, w + 1 + int(self._stage_offset[PLAN]))
 
-    ONE_BY_ONE = 2   # up to this many teams begin their tests one at a time (the same numbers as all at once)
+    ONE_BY_ONE = 2   # up to this many teams begin or decide one at a time (the same numbers as all at once)
     SMALL = 64   # up to this many programmes, the start rates are worked out one by one in Python floats
 
     def _starting(self, model, n_team: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -403,11 +403,124 @@ class PDSAProcess:
                  + q.beta_attractiveness * model.practice_attractiveness[k]
                  + self._fit[prog, k] + q.beta_momentum * 2 * (pr.momentum[prog] - 0.5))
         chance = _sigmoid(logit)
+        if len(deciding) > self.ONE_BY_ONE:
+            self._decide_many(model, deciding, members, testers, which, chance)
+            return
         lo = 0
         for m, n in zip(deciding, np.bincount(which, minlength=len(deciding)).tolist()):
             hi = lo + n
             self._decide(model, m, members, testers[lo:hi], new[lo:hi], chance[lo:hi])
             lo = hi
+
+    def _decide_many(self, model, deciding: np.ndarray, members: np.ndarray, testers: np.ndarray,
+                     which: np.ndarray, chance: np.ndarray) -> None:
+        """:meth:`_decide` for many programmes at once: the same draws from each programme's stream in
+        the same order, the same arithmetic element by element, the costs booked programme by
+        programme in the same order (the ledger's sums depend on it)."""
+        p, st, pr = model.params, model.pop.staff, model.pop.programs
+        q, w, nd = p.pdsa, model.week, len(deciding)
+        progs = deciding.tolist()
+        k = self.practice[deciding]
+        n_t = np.bincount(which, minlength=nd)
+        data = self._data(model)[deciding]
+        sd_measured = (q.obs_noise_sd * (1.0 - data)).tolist()
+        n_l, data_l = n_t.tolist(), data.tolist()
+        # Each programme's draws, from its own stream: a uniform per tester, one for measuring, the noise.
+        draws, used, noise = [], [], []
+        for j, m in enumerate(progs):
+            rng = self.program_rng[m]
+            d = rng.random(n_l[j] + 1)
+            draws.append(d[:-1])
+            u = bool(d[-1] < data_l[j])
+            used.append(u)
+            noise.append(rng.normal(0.0, sd_measured[j] if u else q.obs_noise_sd * 1.0))
+        success = (np.concatenate(draws) < chance) if len(chance) else np.zeros(0, dtype=bool)
+        studied = n_t > 0
+        true = np.bincount(which, weights=success, minlength=nd) / np.maximum(n_t, 1)   # exact counts / n
+        observed = np.minimum(np.maximum(true + np.array(noise), 0.0), 1.0)             # as np.clip
+        seen = np.where(observed >= q.adopt_threshold, GO, np.where(observed >= q.abandon_threshold, ADAPT, STOP))
+        real = np.where(true >= q.adopt_threshold, GO, np.where(true >= q.abandon_threshold, ADAPT, STOP))
+        misread = (seen != real) & studied
+        data_used = np.array(used) & studied
+        iterative = self.cycles_on[deciding, k] >= 1
+        n_units = self.n_units[deciding, k]
+        scale = self.scale[deciding]
+        # Act (:meth:`_act`, element by element).
+        go = studied & (seen == GO)
+        up = go & (scale < n_units)
+        adopt = go & ~up
+        adapt = studied & (seen == ADAPT)
+        stop = studied & (seen == STOP)
+        decision = np.where(up, 0, np.where(adopt, 1, np.where(adapt, 2, np.where(stop, 3, 4))))
+        self.next_practice[deciding] = np.where(up | adapt, k, -1)
+        self.next_scale[deciding[up]] = np.minimum(n_units[up], np.ceil(scale[up] * q.scale_factor).astype(np.int64))
+        self.next_scale[deciding[adapt]] = scale[adapt]
+        a, ka = deciding[adopt], k[adopt]
+        pr.endorsed[a, ka] = self._leader_here[a]   # only a leader can make a practice the programme's own
+        self.adopted[a, ka] = True
+        a, ka = deciding[adapt], k[adapt]
+        pr.fit[a, ka] = np.minimum(q.max_fit, pr.fit[a, ka] + q.adapt_gain)
+        ends = np.cumsum(n_t).tolist()
+        for j in np.flatnonzero(stop).tolist():
+            # The team ends the practice in the programme: its testers stop, and so does every other
+            # user with chance abandon_ends_use (each programme's draw from its own stream).
+            m, kj = progs[j], k[j]
+            mine = self.staff_of[m]
+            users = mine[st.use[mine, kj]]
+            users = users[self.program_rng[m].random(len(users)) < q.abandon_ends_use]
+            out = np.concatenate((testers[ends[j] - n_l[j]:ends[j]], users))
+            st.use[out, kj] = False
+            st.fidelity[out, kj] = 0.0
+        a, ka = deciding[stop], k[stop]
+        pr.endorsed[a, ka] = False
+        pr.abandoned_until[a, ka] = w + q.abandon_cooldown_weeks
+        # Present staff of the programmes that studied a result move their belief toward what the team
+        # saw: team members and testers at belief_rate, their colleagues at programme_belief_rate.
+        here = np.zeros(len(self.stage), dtype=bool)
+        here[deciding] = True
+        local = np.full(len(self.stage), -1)
+        local[deciding] = np.arange(nd)
+        on = here[st.program]
+        team = np.flatnonzero(members & on)                  # present team members of the deciding programmes
+        mark = self._mark
+        mark[testers] = True
+        j_staff = local[st.program]
+        rows = np.flatnonzero(st.present & on & studied[np.maximum(j_staff, 0)])
+        jr = j_staff[rows]
+        rate = np.where(members[rows] | mark[rows], q.belief_rate, q.programme_belief_rate)
+        mark[testers] = False
+        kr = k[jr]
+        b = st.belief[rows, kr]
+        st.belief[rows, kr] = b + rate * (observed[jr] - b)
+        s, ks = deciding[studied], k[studied]
+        pr.shared_result[s, ks] = observed[studied]
+        pr.shared_week[s, ks] = w
+        self.cycles_on[s, ks] += 1
+        pr.new_cycles_studied[s] += 1
+        pr.new_cycles_data_used[s] += data_used[studied]
+        pr.new_cycles_logged[deciding] += 1
+        self.stage[deciding] = IDLE
+        st.reinforced_week[team] = w  # studying a test together keeps QI skill in use
+        # Costs, programme by programme as before.
+        team = team[np.argsort(st.program[team], kind="stable")]
+        bounds = np.cumsum(np.bincount(local[st.program[team]], minlength=nd)).tolist()
+        sup = supported(model)
+        strength = p.collaborative.data_use_support
+        used_l, lo = data_used.tolist(), 0
+        true_l = np.where(studied, true, np.nan).tolist()
+        obs_l = np.where(studied, observed, np.nan).tolist()
+        iter_l, misread_l, dec_l = iterative.tolist(), misread.tolist(), decision.tolist()
+        ws, sc, nu = self.week_start[deciding].tolist(), scale.tolist(), n_units.tolist()
+        for j, m in enumerate(deciding):
+            team_here = team[lo:bounds[j]]
+            lo = bounds[j]
+            model.ledger.staff_hours(model, team_here, p.costs.pdsa_hours_per_member, cover=False)
+            if used_l[j] and len(team_here):  # collecting and charting the data, shared by the team
+                hours = p.costs.data_hours_per_cycle * (1.0 - q.data_support_time_saving * (strength * sup[m]))
+                model.ledger.staff_hours(model, team_here, hours / len(team_here), cover=False)
+                self.data_hours += hours
+            self.events.append((len(self.events), m, k[j], ws[j], w, sc[j], nu[j], n_l[j], true_l[j], obs_l[j],
+                                used_l[j], iter_l[j], used_l[j] and iter_l[j], DECISIONS[dec_l[j]], misread_l[j]))
 
     def _decide(self, model, m, members: np.ndarray, testers: np.ndarray, new: np.ndarray,
                 chance: np.ndarray) -> None:
@@ -428,7 +541,7 @@ class PDSAProcess:
             decision, misread, data_used = "fizzled", False, False
             self.next_practice[m] = -1
         else:
-            true = np.count_nonzero(success) / len(success)    # the share of successes, as success.mean()
+            true = int(np.count_nonzero(success)) / len(success)   # the share of successes, as float(success.mean())
             observed = min(1.0, max(0.0, true + noise))         # as np.clip (no arithmetic)
             seen, real = self._category(observed, q), self._category(true, q)
             misread = seen != real
