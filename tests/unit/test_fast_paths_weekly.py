@@ -45,7 +45,7 @@ def test_what_is_kept_between_weeks_is_what_a_fresh_computation_gives(overrides)
     model = BSCModel(load_params(overrides), seed=2, create_agents=False)
     pdsa, turnover, disruption = (model.components[n] for n in ("pdsa", "turnover", "disruption"))
     st, pr, d, q = model.pop.staff, model.pop.programs, model.params.disruption, model.params.pdsa
-    moved = hired = 0
+    moved = hired = testing = 0
     while not model.finished:
         w = model.week
         rel = w - pdsa.week_start
@@ -57,16 +57,16 @@ def test_what_is_kept_between_weeks_is_what_a_fresh_computation_gives(overrides)
         assert vacancies.any() == (w >= turnover._next_hire), w
         hired += vacancies.any()
         model.step()
-        r, k = st.testing.nonzero()
-        if pdsa._testing_key == turnover.departures:   # the kept list of testers is the current one
-            kept = pdsa._testing
-            assert (len(r) == 0) if kept is None else np.array_equal(kept[1], r * st.testing.shape[1] + k)
+        r, k = st.testing.nonzero()   # the kept tests, less those that ended, are the current ones
+        kept = pdsa._testing[st.testing.take(pdsa._testing)]
+        assert np.array_equal(np.sort(kept), r * st.testing.shape[1] + k)
+        testing += len(r)
         vacant = 1.0 - model.pop.count_staff(st.present) / disruption.n_posts
         hazard = np.minimum(1.0, d.base_weekly * np.exp(d.w_vacancy * vacant + disruption.slack_term
                                                         - d.w_leadership * 2 * (pr.leadership - 0.5)))
         if disruption._hazard_key == (turnover.departures, turnover.hires):
             assert np.array_equal(disruption._hazard, hazard)
-    assert moved > 10 and hired > 3
+    assert moved > 10 and hired > 3 and testing > 10
     assert weekly_hazard(0.0) == 0.0
 
 

@@ -124,8 +124,9 @@ class PDSAProcess:
         self._all_begun_week = int(start.max()) if M else never
         self._start_draws = np.empty(M * (1 + P))      # the week's start draws: (M,) then (M, P), one call
         self._level_ok = ~(self.is_program_level[None, :] & self.no_leader_posts[:, None])
-        self._testing = None                           # (rows, flat indices) of staff testing, kept between weeks
-        self._testing_key = -1
+        # (Staff x practice) flat indices of the tests begun, kept between weeks; entries whose test ended
+        # (decided, or the tester left) are dropped when read (``staff.testing`` is False for them).
+        self._testing = np.zeros(0, dtype=np.int64)
         self._logit_effect = np.array(self.logit_effect)   # the same values, indexable by an array
         self._no_testers = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool))
         self._none = np.zeros(0, dtype=np.int64)
@@ -299,7 +300,6 @@ class PDSAProcess:
     def _begin_do(self, model, begin: np.ndarray) -> None:
         """Teams of ``begin`` (ascending) start their tests: testers per programme, in each one's order."""
         st = model.pop.staff
-        self._testing_key = -1
         if len(begin) <= self.ONE_BY_ONE:   # one or two teams: one at a time is quicker
             for m in begin:
                 self._begin_one(model, m)
@@ -344,7 +344,7 @@ class PDSAProcess:
         st.fidelity[testers[new], k[new]] = np.maximum(st.fidelity[testers[new], k[new]],
                                                        model.params.sustain.start_fidelity)
         st.testing[testers, k] = True
-        self._testing_key = -1
+        self._testing = np.concatenate((self._testing, testers * st.testing.shape[1] + k))
         bounds = np.searchsorted(prog, begin, side="right")
         lo = 0
         for m, hi in zip(begin.tolist(), bounds.tolist()):
@@ -371,6 +371,7 @@ class PDSAProcess:
         st.use[testers, k] = True
         st.fidelity[testers[new], k] = np.maximum(st.fidelity[testers[new], k], model.params.sustain.start_fidelity)
         st.testing[testers, k] = True
+        self._testing = np.concatenate((self._testing, testers * st.testing.shape[1] + k))
         self.testers[m] = (testers, new)
 
     def _decide_all(self, model, deciding: np.ndarray, members: np.ndarray) -> None:
@@ -394,7 +395,6 @@ class PDSAProcess:
         prog = deciding[which]
         k = self.practice[prog]
         st.testing[testers, k] = False
-        self._testing_key = -1
         # A tester is the person who began the test: a newcomer in the same post is not one.
         keep = st.present[testers] & (st.hired_week[testers] <= self.week_start[prog] + q.plan_weeks)
         testers, new, which, prog, k = testers[keep], new[keep], which[keep], prog[keep], k[keep]
@@ -638,14 +638,15 @@ class PDSAProcess:
                 self._decide_all(model, deciding, members)
             self._due = int((self.week_start + self._stage_offset[self.stage]).min())
         # Testers keep practising while their test runs (the "do" of PDSA, [langley2009]).
-        # Who tests changes only here and when a tester leaves (turnover counts departures).
-        departures = model.components["turnover"].departures
-        if self._testing_key != departures:
-            r, k = st.testing.nonzero()
-            self._testing = (r, r * st.testing.shape[1] + k) if len(r) else None
-            self._testing_key = departures
-        if self._testing is not None:
-            r, flat = self._testing
+        # The tests begun, less those that ended: the pairs st.testing.nonzero() gives (in another
+        # order; each pair once, so the order of the writes does not matter).
+        flat = self._testing
+        if len(flat):
+            live = st.testing.take(flat)
+            if not live.all():
+                flat = self._testing = flat[live]
+        if len(flat):
+            r = flat // st.testing.shape[1]
             flat = flat[st.use.take(flat)]
             fidelity = flat_view(st.fidelity)
             f = fidelity[flat]
