@@ -49,6 +49,13 @@ EXACT_TIE_DRAW = 512
 TIE_POOL = 64
 
 
+def _programs(of: np.ndarray, n_programs: int) -> np.ndarray:
+    """The programmes in ``of``, ascending, once each (``np.unique``; a bincount when that is quicker)."""
+    if 8 * len(of) < n_programs:
+        return np.unique(of)
+    return np.flatnonzero(np.bincount(of, minlength=n_programs))
+
+
 @dataclass(frozen=True)
 class Calendar:
     """Per-week event flags, each an array of length ``horizon`` (weeks 0 .. horizon-1)."""
@@ -292,7 +299,7 @@ class CalendarPhase:
         n_adapted = adapted.sum(axis=0)
         target = np.divide((fit * adapted).sum(axis=0), n_adapted, out=np.zeros(pr.fit.shape[1]),
                            where=n_adapted > 0)
-        progs = np.flatnonzero(np.bincount(model.pop.ties.program[att], minlength=model.pop.n_programs))
+        progs = _programs(model.pop.ties.program[att], model.pop.n_programs)
         pr.fit[progs] += rate * np.maximum(0.0, target[None, :] - pr.fit[progs])
 
     def _form_ties(self, model, att: np.ndarray, factor: float) -> None:
@@ -328,7 +335,7 @@ class CalendarPhase:
         ks = self._every_cohort(model) if ks is None else ks
         att = self._attendees(model, model.params.learning.attendance_in_person, ks)
         ties = model.pop.ties
-        progs = np.flatnonzero(np.bincount(ties.program[att], minlength=model.pop.n_programs))  # as np.unique
+        progs = _programs(ties.program[att], model.pop.n_programs)
         pr = model.pop.programs
         pr.commitment[progs] += model.params.learning.meeting_commitment_gain * (1 - pr.commitment[progs])
         for k, att_k in self._by_cohort(model, att, ks):
@@ -362,7 +369,7 @@ class CalendarPhase:
         groups = self._by_cohort(model, att, ks)
         for (k, att_k), fk in zip(groups, f_k):
             self._share_all(model, att_k, fk * lp.share_rate, k)
-        progs = np.flatnonzero(np.bincount(ties.program[att], minlength=model.pop.n_programs))  # as np.unique
+        progs = _programs(ties.program[att], model.pop.n_programs)
         pr.efficacy[progs] += lasting[progs] * lp.efficacy_gain * (1 - pr.efficacy[progs])
         pr.new_session_dose[progs] += f[progs]
         self._momentum(model, att, f * lp.momentum_gain)

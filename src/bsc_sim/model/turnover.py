@@ -82,8 +82,10 @@ class Turnover:
             if len(hire):
                 self._hire(model, hire, u_team[hire])
                 self.hires += len(hire)
-            vacant = ~st.present
-            self._next_hire = int(st.vacant_until[vacant].min()) if vacant.any() else self.NEVER
+                self._next_hire = model.week + 1   # other vacancies may be due next week: look again then
+            else:   # none due: the next week one is
+                vacant = ~st.present
+                self._next_hire = int(st.vacant_until[vacant].min()) if vacant.any() else self.NEVER
         self._families(model)
 
     def _hire(self, model, slots: np.ndarray, u_team: np.ndarray) -> None:
