@@ -382,6 +382,10 @@ class PDSAProcess:
         draws come from its own stream and its costs are booked in programme order, as before."""
         st, pr, q = model.pop.staff, model.pop.programs, model.params.pdsa
         self._fit = local_fit(model.params, model.pop)
+        if len(deciding) <= self.ONE_BY_ONE:   # one or two teams: numpy scalars are quicker than arrays
+            for m in deciding:
+                self._decide_one(model, m, members)
+            return
         lead = deciding[self._leader_here[deciding]]
         if len(lead):  # a leader on the team makes the team's adopted practices the programme's
             pr.endorsed[lead] |= self.adopted[lead]
@@ -402,15 +406,23 @@ class PDSAProcess:
                  + q.beta_leadership * 2 * (pr.leadership[prog] - 0.5)
                  + q.beta_attractiveness * model.practice_attractiveness[k]
                  + self._fit[prog, k] + q.beta_momentum * 2 * (pr.momentum[prog] - 0.5))
-        chance = _sigmoid(logit)
-        if len(deciding) > self.ONE_BY_ONE:
-            self._decide_many(model, deciding, members, testers, which, chance)
-            return
-        lo = 0
-        for m, n in zip(deciding, np.bincount(which, minlength=len(deciding)).tolist()):
-            hi = lo + n
-            self._decide(model, m, members, testers[lo:hi], new[lo:hi], chance[lo:hi])
-            lo = hi
+        self._decide_many(model, deciding, members, testers, which, _sigmoid(logit))
+
+    def _decide_one(self, model, m, members: np.ndarray) -> None:
+        """The testers of programme ``m`` and their chances of success, then :meth:`_decide`."""
+        st, pr, q = model.pop.staff, model.pop.programs, model.params.pdsa
+        k = self.practice[m]
+        if self._leader_here[m]:  # a leader on the team makes the team's adopted practices the programme's
+            pr.endorsed[m] |= self.adopted[m]
+        testers, new = self.testers.pop(m, self._no_testers)
+        st.testing[testers, k] = False
+        # A tester is the person who began the test: a newcomer in the same post is not one.
+        keep = st.present[testers] & (st.hired_week[testers] <= self.week_start[m] + q.plan_weeks)
+        testers, new = testers[keep], new[keep]
+        logit = (self.logit_effect[k] + q.beta_skill * 2 * (st.skill[testers] - 0.5)
+                 + q.beta_leadership * 2 * (pr.leadership[m] - 0.5) + q.beta_attractiveness * model.practice_attractiveness[k]
+                 + self._fit[m, k] + q.beta_momentum * 2 * (pr.momentum[m] - 0.5))
+        self._decide(model, m, members, testers, new, _sigmoid(logit))
 
     def _decide_many(self, model, deciding: np.ndarray, members: np.ndarray, testers: np.ndarray,
                      which: np.ndarray, chance: np.ndarray) -> None:
