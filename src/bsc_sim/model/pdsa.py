@@ -357,16 +357,24 @@ class PDSAProcess:
         if self.is_program_level[k]:
             testers = self.leaders[m][st.present[self.leaders[m]]]
         else:
-            n = self.n_classrooms_of[m]
-            first = self.first_classroom[m]
-            order = self.program_rng[m].permutation(n)
-            mine = self.team_room[first + order]
-            rooms = first + np.concatenate((order[mine], order[~mine]))[: min(self.scale[m], n)]
-            lead, asst = self.lead_of[rooms], self.asst_of[rooms]
-            lead_here = st.present[lead]
-            asst_first = st.present[asst] & st.on_team[asst] & ~(lead_here & st.on_team[lead])
-            testers = np.where(lead_here & ~asst_first, lead, asst)
-            testers = testers[(testers >= 0) & st.present[np.maximum(testers, 0)]]
+            n = int(self.n_classrooms_of[m])
+            first = int(self.first_classroom[m])
+            order = self.program_rng[m].permutation(n).tolist()
+            # Tests start in the classrooms of the team's own teachers, then spread to others.
+            mine = self.team_room[first:first + n].tolist()
+            rooms = [first + o for o in order if mine[o]] + [first + o for o in order if not mine[o]]
+            present, on_team = st.present, st.on_team
+            testers = []
+            for room in rooms[: min(int(self.scale[m]), n)]:
+                # The team member in the room tests; otherwise the lead teacher, or the assistant when
+                # the lead post is vacant (a missing post, -1, reads the last row, as the arrays did).
+                lead, asst = int(self.lead_of[room]), int(self.asst_of[room])
+                lead_here = present[lead]
+                asst_first = present[asst] and on_team[asst] and not (lead_here and on_team[lead])
+                tester = lead if lead_here and not asst_first else asst
+                if tester >= 0 and present[max(tester, 0)]:
+                    testers.append(tester)
+            testers = np.array(testers, dtype=np.int64)
         new = ~st.use[testers, k]
         st.use[testers, k] = True
         st.fidelity[testers[new], k] = np.maximum(st.fidelity[testers[new], k], model.params.sustain.start_fidelity)
