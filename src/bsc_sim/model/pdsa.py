@@ -177,6 +177,9 @@ class PDSAProcess:
             start = self._starting(model, n_team, u)
         if not len(start):
             return
+        if M <= self.SMALL and len(start) <= self.ONE_BY_ONE:
+            self._choose_few(model, start, n_team, members, uniform)
+            return
         # Team's mean belief per practice (present members) -> softmax choice with Gumbel noise.
         if M <= self.SMALL or 4 * len(start) >= M:
             rows = slice(None)
@@ -208,6 +211,39 @@ class PDSAProcess:
         self.practice[start] = np.where(cont, self.next_practice[start], choice)
         self.scale[start] = np.where(cont, self.next_scale[start], 1)
         if len(start):
+            self._due = min(self._due, w + 1 + int(self._stage_offset[PLAN]))
+
+    def _choose_few(self, model, start: np.ndarray, n_team: np.ndarray, members: np.ndarray,
+                    uniform: np.ndarray) -> None:
+        """The rest of :meth:`_start_cycles` for one or two starting teams, in Python floats: the same
+        sums in the same order (the bincount adds a team's members in staff order), the same Gumbel
+        noise (numpy's log of the same draws) and the first best practice, as argmax."""
+        st, pr, q, w = model.pop.staff, model.pop.programs, model.params.pdsa, model.week
+        sharp = q.choice_sharpness
+        for m in start.tolist():
+            if self.next_practice[m] >= 0:   # iterate on the practice of the last cycle
+                practice, scale = self.next_practice[m], self.next_scale[m]
+            else:
+                allowed = ((pr.abandoned_until[m] <= w) & ~pr.endorsed[m] & ~self.adopted[m] & self._level_ok[m]).tolist()
+                if not any(allowed):
+                    continue
+                mine = self.staff_of[m]
+                sums = [0.0] * len(allowed)
+                for row in st.belief[mine[members[mine]]].tolist():
+                    for p, b in enumerate(row):
+                        sums[p] += b
+                team = max(int(n_team[m]), 1)
+                gumbel = (-np.log(-np.log(uniform[m]))).tolist()
+                practice, best = 0, None
+                for p, ok in enumerate(allowed):
+                    v = (sharp * (sums[p] / team) if ok else -np.inf) + gumbel[p]
+                    if best is None or v > best:
+                        practice, best = p, v
+                scale = 1
+            self.stage[m] = PLAN
+            self.week_start[m] = w + 1  # decided at the end of this week; Plan begins next week
+            self.practice[m] = practice
+            self.scale[m] = scale
             self._due = min(self._due, w + 1 + int(self._stage_offset[PLAN]))
 
     ONE_BY_ONE = 2   # up to this many teams begin or decide one at a time (the same numbers as all at once)
