@@ -419,11 +419,11 @@ class PDSAProcess:
         self.testers[m] = (testers, new)
 
     def _decide_all(self, model, deciding: np.ndarray, members: np.ndarray) -> None:
-        """The teams of ``deciding`` (ascending) study their tests and act, programme by programme.
+        """The teams of ``deciding`` (ascending) study their tests and act.
 
-        What does not depend on another programme's decision (testers, their chances of success) is
-        worked out for all of them at once, element by element as for each one alone; each programme's
-        draws come from its own stream and its costs are booked in programme order, as before."""
+        One or two teams: one at a time (:meth:`_decide_one`). More: what does not depend on another
+        programme's decision (testers, their chances of success) is worked out for all of them at
+        once, element by element as for each one alone, then :meth:`_decide_many`."""
         st, pr, q = model.pop.staff, model.pop.programs, model.params.pdsa
         self._fit = local_fit(model.params, model.pop)
         if len(deciding) <= self.ONE_BY_ONE:   # one or two teams: numpy scalars are quicker than arrays
@@ -433,19 +433,15 @@ class PDSAProcess:
         lead = deciding[self._leader_here[deciding]]
         if len(lead):  # a leader on the team makes the team's adopted practices the programme's
             pr.endorsed[lead] |= self.adopted[lead]
-        got = [self.testers.pop(m, self._no_testers) for m in deciding.tolist()]
-        if len(got) == 1:
-            (testers, new), which = got[0], np.zeros(len(got[0][0]), dtype=np.int64)
-        else:
-            testers = np.concatenate([t for t, _ in got])
-            new = np.concatenate([n for _, n in got])
-            which = np.repeat(np.arange(len(deciding)), [len(t) for t, _ in got])
+        got = [self.testers.pop(m, self._no_testers)[0] for m in deciding.tolist()]
+        testers = np.concatenate(got)
+        which = np.repeat(np.arange(len(deciding)), [len(t) for t in got])
         prog = deciding[which]
         k = self.practice[prog]
         st.testing[testers, k] = False
         # A tester is the person who began the test: a newcomer in the same post is not one.
         keep = st.present[testers] & (st.hired_week[testers] <= self.week_start[prog] + q.plan_weeks)
-        testers, new, which, prog, k = testers[keep], new[keep], which[keep], prog[keep], k[keep]
+        testers, which, prog, k = testers[keep], which[keep], prog[keep], k[keep]
         logit = (self._logit_effect[k] + q.beta_skill * 2 * (st.skill[testers] - 0.5)
                  + q.beta_leadership * 2 * (pr.leadership[prog] - 0.5)
                  + q.beta_attractiveness * model.practice_attractiveness[k]
