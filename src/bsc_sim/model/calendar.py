@@ -49,6 +49,13 @@ EXACT_TIE_DRAW = 512
 TIE_POOL = 64
 
 
+def _programs(of: np.ndarray, n_programs: int) -> np.ndarray:
+    """The programmes in ``of``, ascending, once each (``np.unique``; a bincount when that is quicker)."""
+    if 8 * len(of) < n_programs:
+        return np.unique(of)
+    return np.flatnonzero(np.bincount(of, minlength=n_programs))
+
+
 @dataclass(frozen=True)
 class Calendar:
     """Per-week event flags, each an array of length ``horizon`` (weeks 0 .. horizon-1)."""
@@ -146,6 +153,7 @@ class CalendarPhase:
         # Practices a coach or workshop addresses: classroom- and family-level (teachers promote the latter).
         self.classroom_practice = np.isin(model.pop.practice_level, (LEVELS.index("classroom"), LEVELS.index("family")))
         self.agenda = self._agenda(sch, model.calendar.horizon)
+        self.supported_by_week = self._supported_by_week(sch, model.calendar.horizon)
 
     EVENTS = ("community_meeting", "session_number", "congress", "call")
     SUPPORTS = ("coach_visit", "training")
@@ -172,9 +180,29 @@ class CalendarPhase:
                               [(n, k) for n, k in supports if len(k)])
         return agenda
 
+    @staticmethod
+    def _supported_by_week(sch, horizon: int) -> list[np.ndarray]:
+        """Week by week, the (M,) array ``sch.program_supported(week)`` gives (programmes whose cohort has
+        its supports), worked out once; weeks with the same cohorts supported share one read-only array."""
+        t = sch.template
+        rel = np.arange(horizon)[:, None] - sch.cohort_start[None, :]          # (H, K)
+        valid = (rel >= 0) & (rel < t.horizon)
+        rel = np.clip(rel, 0, max(t.horizon - 1, 0))
+        flags = (t.supports_active[rel] != 0) & valid
+        out, last = [], None
+        for w in range(horizon):
+            if last is None or not np.array_equal(flags[w], flags[w - 1]):
+                last = np.r_[flags[w], False][sch.program_cohort]
+                last.flags.writeable = False
+            out.append(last)
+        return out
+
     def step(self, model) -> None:
         sch, w = model.schedule, model.week
         model.pop.programs.new_session_dose[:] = 0
+        # This week's supported programmes, for :func:`.population.supported` (the calendar runs first).
+        if w < len(self.supported_by_week):
+            model._program_supported = w, sch, self.supported_by_week[w]
         starting, events, supports = self.agenda.get(w, (None, (), ()))
         if starting is not None and len(starting):
             self._start_cohorts(model, starting)
@@ -271,7 +299,7 @@ class CalendarPhase:
         n_adapted = adapted.sum(axis=0)
         target = np.divide((fit * adapted).sum(axis=0), n_adapted, out=np.zeros(pr.fit.shape[1]),
                            where=n_adapted > 0)
-        progs = np.unique(model.pop.ties.program[att])
+        progs = _programs(model.pop.ties.program[att], model.pop.n_programs)
         pr.fit[progs] += rate * np.maximum(0.0, target[None, :] - pr.fit[progs])
 
     def _form_ties(self, model, att: np.ndarray, factor: float) -> None:
@@ -307,7 +335,7 @@ class CalendarPhase:
         ks = self._every_cohort(model) if ks is None else ks
         att = self._attendees(model, model.params.learning.attendance_in_person, ks)
         ties = model.pop.ties
-        progs = np.unique(ties.program[att])
+        progs = _programs(ties.program[att], model.pop.n_programs)
         pr = model.pop.programs
         pr.commitment[progs] += model.params.learning.meeting_commitment_gain * (1 - pr.commitment[progs])
         for k, att_k in self._by_cohort(model, att, ks):
@@ -341,7 +369,7 @@ class CalendarPhase:
         groups = self._by_cohort(model, att, ks)
         for (k, att_k), fk in zip(groups, f_k):
             self._share_all(model, att_k, fk * lp.share_rate, k)
-        progs = np.unique(ties.program[att])
+        progs = _programs(ties.program[att], model.pop.n_programs)
         pr.efficacy[progs] += lasting[progs] * lp.efficacy_gain * (1 - pr.efficacy[progs])
         pr.new_session_dose[progs] += f[progs]
         self._momentum(model, att, f * lp.momentum_gain)

@@ -36,30 +36,47 @@ class Disruption:
         self.n_dropped = 0
         d = model.params.disruption
         self.slack_term = d.w_slack * 2 * (0.5 - model.pop.programs.time_slack)   # time slack never changes
+        self._u = np.empty((5, M))      # the week's draws, a buffer reused (the same numbers as a fresh array)
+        # The onset hazard changes only with vacancies and leadership, that is when turnover
+        # changes the staff (its departures and hires): it is kept between such weeks.
+        self._hazard, self._hazard_key = None, None
 
     def step(self, model) -> None:
         d, pr, st = model.params.disruption, model.pop.programs, model.pop.staff
         M = model.pop.n_programs
-        u_onset, u_exit, u_dissolve, u_recover, u_drop = self.rng.random((5, M))  # every week (common random numbers)
-        director_left = pr.director_left.copy()
-        pr.director_left[:] = False
+        u_onset, u_exit, u_dissolve, u_recover, u_drop = self.rng.random(out=self._u)  # every week (common random numbers)
+        director_left = None
+        if pr.director_left.any():
+            director_left = pr.director_left.copy()
+            pr.director_left[:] = False
         if not d.enabled:
             return
-        vacant = 1.0 - model.pop.count_staff(st.present) / self.n_posts
-        log_h = (d.w_vacancy * vacant + self.slack_term
-                 - d.w_leadership * 2 * (pr.leadership - 0.5))
-        hazard = np.minimum(1.0, d.base_weekly * np.exp(log_h))
-        recover = pr.derailed & (u_recover < 1.0 / d.mean_weeks)
-        onset = ~pr.derailed & ((u_onset < hazard) | (director_left & (u_exit < d.p_on_director_exit)))
-        pr.derailed[recover] = False
-        pr.derailed[onset] = True
-        pr.n_derailments[onset] += 1
+        turnover = model.components["turnover"]
+        key = (turnover.departures, turnover.hires)
+        if key != self._hazard_key:
+            vacant = 1.0 - model.pop.count_staff(st.present) / self.n_posts
+            log_h = (d.w_vacancy * vacant + self.slack_term
+                     - d.w_leadership * 2 * (pr.leadership - 0.5))
+            self._hazard, self._hazard_key = np.minimum(1.0, d.base_weekly * np.exp(log_h)), key
+        derailed = pr.derailed
+        onset = u_onset < self._hazard
+        if director_left is not None:
+            onset |= director_left & (u_exit < d.p_on_director_exit)
+        onset &= ~derailed
+        if derailed.any():
+            recover = derailed & (u_recover < 1.0 / d.mean_weeks)
+            derailed[recover] = False
+        derailed |= onset
+        if onset.any():
+            pr.n_derailments[onset] += 1
         # Leaving the collaborative: a director's exit that dissolves the team, or attrition while derailed.
-        active = supported(model)
-        dissolve = director_left & (u_dissolve < d.p_dissolve_on_director_exit)
-        leave = active & (dissolve | (pr.derailed & (u_drop < d.dropout_weekly)))
+        leave = derailed & (u_drop < d.dropout_weekly)
+        if director_left is not None:
+            leave |= director_left & (u_dissolve < d.p_dissolve_on_director_exit)
         if leave.any():
-            self.drop_out(model, np.flatnonzero(leave))
+            leave &= supported(model)
+            if leave.any():
+                self.drop_out(model, np.flatnonzero(leave))
 
     def drop_out(self, model, programs: np.ndarray) -> None:
         """The programmes leave the collaborative: their teams dissolve and their supports end now."""

@@ -87,6 +87,7 @@ class PDSAProcess:
         self.events: list[tuple] = []
         # Static lookups.
         n_cls = pop.programs.n_classrooms
+        self.n_classrooms_of = n_cls
         self.first_classroom = np.r_[0, np.cumsum(n_cls)[:-1]]
         self.is_program_level = pop.practice_level == LEVELS.index("program")
         self.n_units = np.where(self.is_program_level[None, :], 1, n_cls[:, None])
@@ -111,6 +112,26 @@ class PDSAProcess:
         c = model.params.collaborative
         # Prework is for forming the team and baseline data; tests of change start at LS1 [ihind].
         self.first_week = c.prework_weeks if c.enabled and c.n_sessions > 0 else 0
+        # Per-run constants of the weekly work (the schedule and the parameters never change in a run).
+        q = model.params.pdsa
+        never = np.iinfo(np.int64).max // 4
+        # Weeks after week_start at which a team in each stage moves on (IDLE: never, by itself).
+        self._stage_offset = np.array([never, q.plan_weeks, q.plan_weeks + q.do_weeks,
+                                       q.plan_weeks + q.do_weeks + q.study_weeks], dtype=np.int64)
+        self._due = never          # the earliest week any team moves on to its next stage
+        start = pop.programs.start_week + self.first_week
+        self._begin_week = int(start.min()) if M else never   # the first week any team may start a cycle
+        self._all_begun_week = int(start.max()) if M else never
+        self._start_draws = np.empty(M * (1 + P))      # the week's start draws: (M,) then (M, P), one call
+        self._level_ok = ~(self.is_program_level[None, :] & self.no_leader_posts[:, None])
+        # (Staff x practice) flat indices of the tests begun, kept between weeks; entries whose test ended
+        # (decided, or the tester left) are dropped when read (``staff.testing`` is False for them).
+        self._testing = np.zeros(0, dtype=np.int64)
+        self._logit_effect = np.array(self.logit_effect)   # the same values, indexable by an array
+        self._no_testers = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool))
+        self._none = np.zeros(0, dtype=np.int64)
+        self._data_key = self._data_val = None
+        self._slack_list, self._seats_list = self.slack_factor.tolist(), self.seats.tolist()
 
     # -- helpers -------------------------------------------------------------------------
     def _team_presence(self, model) -> tuple[np.ndarray, np.ndarray]:
@@ -132,87 +153,308 @@ class PDSAProcess:
     def _data(self, model) -> np.ndarray:
         """This week's effective data capacity (M,), computed once."""
         if self._data_now is None:
-            self._data_now = self.data_capacity(model)
+            # Own capacity never changes, so the result changes only with who is supported.
+            key = supported(model).tobytes()
+            if key != self._data_key:
+                self._data_key, self._data_val = key, self.data_capacity(model)
+            self._data_now = self._data_val
         return self._data_now
 
     def _start_cycles(self, model, n_team: np.ndarray, members: np.ndarray) -> None:
         p, pr, st = model.params, model.pop.programs, model.pop.staff
         q = p.pdsa
         w = model.week
-        u = self.start_rng.random(len(self.stage))
-        begun = w >= pr.start_week + self.first_week   # tests of change start at the cohort's first session
-        if not begun.any():
-            return
-        # The start rate is computed only for idle teams with someone present (the same numbers,
-        # element by element, as over every programme; the others cannot start).
-        c = ((self.stage == IDLE) & (n_team > 0) & begun).nonzero()[0]
-        if len(c):
-            # After its supports end, a team keeps cycling only as its culture carries it, and less and less.
-            since_end = np.maximum(0, w - pr.support_end[c] - 1)
-            after = q.post_collaborative_factor * pr.culture[c] / 0.5 * 0.5 ** (since_end / q.taper_half_life_weeks)
-            support = np.where(supported(model)[c], 1.0, after)
-            readiness = (pr.commitment[c] + pr.efficacy[c]) / 2  # [weiner2009]: commitment and efficacy
-            momentum = 1.0 - q.momentum_weight + 2.0 * q.momentum_weight * pr.momentum[c]
-            peers = 1.0 + model.params.learning.peer_start_boost * pr.peer_encouragement[c]
-            leaders = np.where(self._leader_here[c], 1.0, q.no_leader_start_factor)
-            # The (0.5 + x) factors (assumption) make each readiness term scale the rate from x0.5 to x1.5.
-            rate = (q.p_start_weekly * (0.5 + readiness) * self.slack_factor[c] * (0.5 + self._data(model)[c])
-                    * np.minimum(1.0, n_team[c] / self.seats[c]) * support * momentum * peers * leaders * ~pr.derailed[c])
-            start = c[u[c] < rate]
-        else:
-            start = c
         M, P = len(self.stage), st.belief.shape[1]
-        uniform = self.start_rng.random((M, P))  # drawn every week: the stream does not depend on starts
+        if w < self._begin_week:   # tests of change start at the cohort's first session
+            self.start_rng.random(M)
+            return
+        # The week's draws, (M,) then (M, P): one call gives the same numbers as the two.
+        draws = self.start_rng.random(out=self._start_draws)
+        u, uniform = draws[:M], draws[M:].reshape(M, P)  # the (M, P) draws are made every week: the stream does not depend on starts
+        if M <= self.SMALL:
+            start = self._starting_few(model, n_team, u)
+        else:
+            start = self._starting(model, n_team, u)
         if not len(start):
             return
+        if M <= self.SMALL and len(start) <= self.ONE_BY_ONE:
+            self._choose_few(model, start, n_team, members, uniform)
+            return
         # Team's mean belief per practice (present members) -> softmax choice with Gumbel noise.
-        sums = group_sum(st.program[members], st.belief[members], M)
-        mean_belief = sums / np.maximum(n_team, 1)[:, None]
-        allowed = (pr.abandoned_until <= w) & ~pr.endorsed & ~self.adopted  # adopted practices are not re-tested
-        allowed &= ~(self.is_program_level[None, :] & self.no_leader_posts[:, None])
+        if M <= self.SMALL or 4 * len(start) >= M:
+            rows = slice(None)
+            sums = group_sum(st.program[members], st.belief[members], M)
+            team = n_team
+        else:  # a few of many programmes: sum only their members (the same sums, in the same order)
+            rows = start
+            local = np.full(M, -1)
+            local[start] = np.arange(len(start))
+            who = local[st.program]
+            who = np.flatnonzero(members & (who >= 0))
+            sums = group_sum(local[st.program[who]], st.belief[who], len(start))
+            team = n_team[start]
+        mean_belief = sums / np.maximum(team, 1)[:, None]
+        allowed = pr.abandoned_until[rows] <= w
+        allowed &= ~pr.endorsed[rows]
+        allowed &= ~self.adopted[rows]  # adopted practices are not re-tested
+        allowed &= self._level_ok[rows]
         logits = np.where(allowed, q.choice_sharpness * mean_belief, -np.inf)
-        gumbel = -np.log(-np.log(uniform))
+        gumbel = -np.log(-np.log(uniform[rows]))
         choice = np.argmax(logits + gumbel, axis=1)
-        cont = self.next_practice >= 0
-        for m in start:
-            if not np.isfinite(logits[m]).any() and not cont[m]:
-                continue
+        if rows is not start:
+            logits, choice = logits[start], choice[start]
+        cont = self.next_practice[start] >= 0
+        ok = cont | np.isfinite(logits).any(axis=1)
+        start, cont, choice = start[ok], cont[ok], choice[ok]
+        self.stage[start] = PLAN
+        self.week_start[start] = w + 1  # decided at the end of this week; Plan begins next week
+        self.practice[start] = np.where(cont, self.next_practice[start], choice)
+        self.scale[start] = np.where(cont, self.next_scale[start], 1)
+        if len(start):
+            self._due = min(self._due, w + 1 + int(self._stage_offset[PLAN]))
+
+    def _choose_few(self, model, start: np.ndarray, n_team: np.ndarray, members: np.ndarray,
+                    uniform: np.ndarray) -> None:
+        """The rest of :meth:`_start_cycles` for one or two starting teams, in Python floats: the same
+        sums in the same order (the bincount adds a team's members in staff order), the same Gumbel
+        noise (numpy's log of the same draws) and the first best practice, as argmax."""
+        st, pr, q, w = model.pop.staff, model.pop.programs, model.params.pdsa, model.week
+        sharp = q.choice_sharpness
+        for m in start.tolist():
+            if self.next_practice[m] >= 0:   # iterate on the practice of the last cycle
+                practice, scale = self.next_practice[m], self.next_scale[m]
+            else:
+                allowed = ((pr.abandoned_until[m] <= w) & ~pr.endorsed[m] & ~self.adopted[m] & self._level_ok[m]).tolist()
+                if not any(allowed):
+                    continue
+                mine = self.staff_of[m]
+                sums = [0.0] * len(allowed)
+                for row in st.belief[mine[members[mine]]].tolist():
+                    for p, b in enumerate(row):
+                        sums[p] += b
+                team = max(int(n_team[m]), 1)
+                gumbel = (-np.log(-np.log(uniform[m]))).tolist()
+                practice, best = 0, None
+                for p, ok in enumerate(allowed):
+                    v = (sharp * (sums[p] / team) if ok else -np.inf) + gumbel[p]
+                    if best is None or v > best:
+                        practice, best = p, v
+                scale = 1
             self.stage[m] = PLAN
             self.week_start[m] = w + 1  # decided at the end of this week; Plan begins next week
-            self.practice[m] = self.next_practice[m] if cont[m] else choice[m]
-            self.scale[m] = self.next_scale[m] if cont[m] else 1
+            self.practice[m] = practice
+            self.scale[m] = scale
+            self._due = min(self._due, w + 1 + int(self._stage_offset[PLAN]))
 
-    def _begin_do(self, model, m: int) -> None:
+    ONE_BY_ONE = 2   # up to this many teams begin or decide one at a time (the same numbers as all at once)
+    SMALL = 64   # up to this many programmes, the start rates are worked out one by one in Python floats
+
+    def _starting(self, model, n_team: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """The programmes that start a cycle this week (their rate, element by element)."""
+        p, pr = model.params, model.pop.programs
+        q, w, M = p.pdsa, model.week, len(self.stage)
+        idle = (self.stage == IDLE) & (n_team > 0)
+        if w < self._all_begun_week:
+            idle &= w >= pr.start_week + self.first_week
+        # The start rate is computed only for idle teams with someone present (the same numbers,
+        # element by element, as over every programme; the others cannot start). Factors that are
+        # 1.0 for every one of them are left out (x * 1.0 is x).
+        c = idle.nonzero()[0]
+        if not len(c):
+            return c
+        full = 2 * len(c) >= M       # few programmes: whole arrays are cheaper than picking rows
+
+        def pick(a):
+            return a if full else a[c]
+
+        is_supported = pick(supported(model))
+        readiness = (pick(pr.commitment) + pick(pr.efficacy)) / 2  # [weiner2009]: commitment and efficacy
+        rate = q.p_start_weekly * (0.5 + readiness)
+        rate *= pick(self.slack_factor)
+        # The (0.5 + x) factors (assumption) make each readiness term scale the rate from x0.5 to x1.5.
+        rate *= 0.5 + pick(self._data(model))
+        rate *= np.minimum(1.0, pick(n_team) / pick(self.seats))
+        if not is_supported.all():
+            # After its supports end, a team keeps cycling only as its culture carries it, and less and less.
+            since_end = np.maximum(0, w - pick(pr.support_end) - 1)
+            after = q.post_collaborative_factor * pick(pr.culture) / 0.5 * 0.5 ** (since_end / q.taper_half_life_weeks)
+            rate *= np.where(is_supported, 1.0, after)
+        rate *= 1.0 - q.momentum_weight + 2.0 * q.momentum_weight * pick(pr.momentum)
+        rate *= 1.0 + p.learning.peer_start_boost * pick(pr.peer_encouragement)
+        leader_here = pick(self._leader_here)
+        if not leader_here.all():
+            rate *= np.where(leader_here, 1.0, q.no_leader_start_factor)
+        go = u[c] < (rate if not full else rate[c])
+        derailed = pr.derailed[c]
+        if derailed.any():
+            go &= ~derailed        # a derailed programme starts nothing (its rate is x 0)
+        start = c[go]
+        return start
+
+    def _starting_few(self, model, n_team: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """:meth:`_starting` for a few programmes: the same operations on the same float64 values, in
+        the same order, one programme at a time (IEEE arithmetic gives the same numbers)."""
+        p, pr = model.params, model.pop.programs
+        q, w, M = p.pdsa, model.week, len(self.stage)
+        nt, stage = n_team.tolist(), self.stage.tolist()
+        c = [i for i in range(M) if stage[i] == IDLE and nt[i] > 0]
+        if w < self._all_begun_week:
+            begun = (w >= pr.start_week + self.first_week).tolist()
+            c = [i for i in c if begun[i]]
+        if not c:
+            return self._none
+        sup = supported(model).tolist()
+        after = None
+        if not all(sup[i] for i in c):
+            # After its supports end, a team keeps cycling only as its culture carries it, and less and less.
+            since_end = np.maximum(0, w - pr.support_end - 1)
+            after = (q.post_collaborative_factor * pr.culture / 0.5 * 0.5 ** (since_end / q.taper_half_life_weeks)).tolist()
+        com, eff, data = pr.commitment.tolist(), pr.efficacy.tolist(), self._data(model).tolist()
+        mom, peer = pr.momentum.tolist(), pr.peer_encouragement.tolist()
+        lead, derailed, ul = self._leader_here.tolist(), pr.derailed.tolist(), u.tolist()
+        slack, seats = self._slack_list, self._seats_list
+        p0, m0, m1 = q.p_start_weekly, 1.0 - q.momentum_weight, 2.0 * q.momentum_weight
+        boost, no_leader = p.learning.peer_start_boost, q.no_leader_start_factor
+        start = []
+        for i in c:
+            if derailed[i]:   # a derailed programme starts nothing (its rate is x 0)
+                continue
+            r = p0 * (0.5 + (com[i] + eff[i]) / 2)
+            r *= slack[i]
+            r *= 0.5 + data[i]
+            r *= min(1.0, nt[i] / seats[i])
+            if after is not None and not sup[i]:
+                r *= after[i]
+            r *= m0 + m1 * mom[i]
+            r *= 1.0 + boost * peer[i]
+            if not lead[i]:
+                r *= no_leader
+            if ul[i] < r:
+                start.append(i)
+        return np.array(start, dtype=np.int64) if start else self._none
+
+    def _begin_do(self, model, begin: np.ndarray) -> None:
+        """Teams of ``begin`` (ascending) start their tests: testers per programme, in each one's order."""
+        st = model.pop.staff
+        if len(begin) <= self.ONE_BY_ONE:   # one or two teams: one at a time is quicker
+            for m in begin:
+                self._begin_one(model, m)
+            return
+        k_of = self.practice[begin]
+        level = self.is_program_level[k_of]
+        parts, seg = [], []
+        # Classroom-level tests: each programme's own draw orders its rooms (its own stream).
+        for m in begin[~level]:
+            parts.append(self.first_classroom[m] + self.program_rng[m].permutation(self.n_classrooms_of[m]))
+        if parts:
+            room_prog = begin[~level]
+            n = self.n_classrooms_of[room_prog]
+            seg_r = np.repeat(np.arange(len(room_prog)), n)
+            rooms = np.concatenate(parts)
+            # Tests start in the classrooms of the team's own teachers, then spread to others.
+            order = np.lexsort((~self.team_room[rooms], seg_r))
+            rooms, seg_r = rooms[order], seg_r[order]
+            rank = np.arange(len(rooms)) - np.repeat(np.cumsum(n) - n, n)
+            take = rank < np.repeat(np.minimum(self.scale[room_prog], n), n)
+            rooms, seg_r = rooms[take], seg_r[take]
+            lead, asst = self.lead_of[rooms], self.asst_of[rooms]
+            # The team member in the room tests; otherwise the lead teacher, or the assistant when
+            # the lead post is vacant.
+            lead_here = st.present[lead]
+            asst_first = st.present[asst] & st.on_team[asst] & ~(lead_here & st.on_team[lead])
+            testers = np.where(lead_here & ~asst_first, lead, asst)
+            ok = (testers >= 0) & st.present[np.maximum(testers, 0)]
+            parts, seg = [testers[ok]], [room_prog[seg_r[ok]]]
+        # Programme-level tests are run by the leaders present.
+        for m in begin[level]:
+            lead = self.leaders[m][st.present[self.leaders[m]]]
+            parts.append(lead)
+            seg.append(np.full(len(lead), m))
+        testers = np.concatenate(parts)
+        prog = np.concatenate(seg)
+        order = np.argsort(prog, kind="stable")        # programme by programme, each in its own order
+        testers, prog = testers[order], prog[order]
+        k = self.practice[prog]
+        new = ~st.use[testers, k]
+        st.use[testers, k] = True
+        st.fidelity[testers[new], k[new]] = np.maximum(st.fidelity[testers[new], k[new]],
+                                                       model.params.sustain.start_fidelity)
+        st.testing[testers, k] = True
+        self._testing = np.concatenate((self._testing, testers * st.testing.shape[1] + k))
+        bounds = np.searchsorted(prog, begin, side="right")
+        lo = 0
+        for m, hi in zip(begin.tolist(), bounds.tolist()):
+            self.testers[m] = (testers[lo:hi], new[lo:hi])
+            lo = hi
+
+    def _begin_one(self, model, m) -> None:
+        """:meth:`_begin_do` for the one programme ``m``."""
         st, k = model.pop.staff, self.practice[m]
         if self.is_program_level[k]:
             testers = self.leaders[m][st.present[self.leaders[m]]]
         else:
-            n = model.pop.programs.n_classrooms[m]
+            n = int(self.n_classrooms_of[m])
+            first = int(self.first_classroom[m])
+            order = self.program_rng[m].permutation(n).tolist()
             # Tests start in the classrooms of the team's own teachers, then spread to others.
-            first = self.first_classroom[m]
-            order = self.program_rng[m].permutation(n)
-            mine = self.team_room[first + order]
-            rooms = first + np.concatenate((order[mine], order[~mine]))[: min(self.scale[m], n)]
-            lead, asst = self.lead_of[rooms], self.asst_of[rooms]
-            # The team member in the room tests; otherwise the lead teacher, or the assistant when
-            # the lead post is vacant.
-            asst_first = st.present[asst] & st.on_team[asst] & ~(st.present[lead] & st.on_team[lead])
-            testers = np.where(st.present[lead] & ~asst_first, lead, asst)
-            testers = testers[(testers >= 0) & st.present[np.maximum(testers, 0)]]
+            mine = self.team_room[first:first + n].tolist()
+            rooms = [first + o for o in order if mine[o]] + [first + o for o in order if not mine[o]]
+            present, on_team = st.present, st.on_team
+            testers = []
+            for room in rooms[: min(int(self.scale[m]), n)]:
+                # The team member in the room tests; otherwise the lead teacher, or the assistant when
+                # the lead post is vacant (a missing post, -1, reads the last row, as the arrays did).
+                lead, asst = int(self.lead_of[room]), int(self.asst_of[room])
+                lead_here = present[lead]
+                asst_first = present[asst] and on_team[asst] and not (lead_here and on_team[lead])
+                tester = lead if lead_here and not asst_first else asst
+                if tester >= 0 and present[max(tester, 0)]:
+                    testers.append(tester)
+            testers = np.array(testers, dtype=np.int64)
         new = ~st.use[testers, k]
         st.use[testers, k] = True
         st.fidelity[testers[new], k] = np.maximum(st.fidelity[testers[new], k], model.params.sustain.start_fidelity)
         st.testing[testers, k] = True
+        self._testing = np.concatenate((self._testing, testers * st.testing.shape[1] + k))
         self.testers[m] = (testers, new)
 
-    def _decide(self, model, m: int, members: np.ndarray) -> None:
-        p, st, pr = model.params, model.pop.staff, model.pop.programs
-        q, k, w = p.pdsa, self.practice[m], model.week
-        mine = self.staff_of[m]
-        team_here = mine[members[mine]]  # present team members of programme m
+    def _decide_all(self, model, deciding: np.ndarray, members: np.ndarray) -> None:
+        """The teams of ``deciding`` (ascending) study their tests and act.
+
+        One or two teams: one at a time (:meth:`_decide_one`). More: what does not depend on another
+        programme's decision (testers, their chances of success) is worked out for all of them at
+        once, element by element as for each one alone, then :meth:`_decide_many`."""
+        st, pr, q = model.pop.staff, model.pop.programs, model.params.pdsa
+        self._fit = local_fit(model.params, model.pop)
+        if len(deciding) <= self.ONE_BY_ONE:   # one or two teams: numpy scalars are quicker than arrays
+            for m in deciding:
+                self._decide_one(model, m, members)
+            return
+        lead = deciding[self._leader_here[deciding]]
+        if len(lead):  # a leader on the team makes the team's adopted practices the programme's
+            pr.endorsed[lead] |= self.adopted[lead]
+        got = [self.testers.pop(m, self._no_testers)[0] for m in deciding.tolist()]
+        testers = np.concatenate(got)
+        which = np.repeat(np.arange(len(deciding)), [len(t) for t in got])
+        prog = deciding[which]
+        k = self.practice[prog]
+        st.testing[testers, k] = False
+        # A tester is the person who began the test: a newcomer in the same post is not one.
+        keep = st.present[testers] & (st.hired_week[testers] <= self.week_start[prog] + q.plan_weeks)
+        testers, which, prog, k = testers[keep], which[keep], prog[keep], k[keep]
+        logit = (self._logit_effect[k] + q.beta_skill * 2 * (st.skill[testers] - 0.5)
+                 + q.beta_leadership * 2 * (pr.leadership[prog] - 0.5)
+                 + q.beta_attractiveness * model.practice_attractiveness[k]
+                 + self._fit[prog, k] + q.beta_momentum * 2 * (pr.momentum[prog] - 0.5))
+        self._decide_many(model, deciding, members, testers, which, _sigmoid(logit))
+
+    def _decide_one(self, model, m, members: np.ndarray) -> None:
+        """The testers of programme ``m`` and their chances of success, then :meth:`_decide`."""
+        st, pr, q = model.pop.staff, model.pop.programs, model.params.pdsa
+        k = self.practice[m]
         if self._leader_here[m]:  # a leader on the team makes the team's adopted practices the programme's
             pr.endorsed[m] |= self.adopted[m]
-        testers, new = self.testers.pop(m, (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)))
+        testers, new = self.testers.pop(m, self._no_testers)
         st.testing[testers, k] = False
         # A tester is the person who began the test: a newcomer in the same post is not one.
         keep = st.present[testers] & (st.hired_week[testers] <= self.week_start[m] + q.plan_weeks)
@@ -220,11 +462,130 @@ class PDSAProcess:
         logit = (self.logit_effect[k] + q.beta_skill * 2 * (st.skill[testers] - 0.5)
                  + q.beta_leadership * 2 * (pr.leadership[m] - 0.5) + q.beta_attractiveness * model.practice_attractiveness[k]
                  + self._fit[m, k] + q.beta_momentum * 2 * (pr.momentum[m] - 0.5))
+        self._decide(model, m, members, testers, new, _sigmoid(logit))
+
+    def _decide_many(self, model, deciding: np.ndarray, members: np.ndarray, testers: np.ndarray,
+                     which: np.ndarray, chance: np.ndarray) -> None:
+        """:meth:`_decide` for many programmes at once: the same draws from each programme's stream in
+        the same order, the same arithmetic element by element, the costs booked programme by
+        programme in the same order (the ledger's sums depend on it)."""
+        p, st, pr = model.params, model.pop.staff, model.pop.programs
+        q, w, nd = p.pdsa, model.week, len(deciding)
+        progs = deciding.tolist()
+        k = self.practice[deciding]
+        n_t = np.bincount(which, minlength=nd)
+        data = self._data(model)[deciding]
+        sd_measured = (q.obs_noise_sd * (1.0 - data)).tolist()
+        n_l, data_l = n_t.tolist(), data.tolist()
+        # Each programme's draws, from its own stream: a uniform per tester, one for measuring, the noise.
+        draws, used, noise = [], [], []
+        for j, m in enumerate(progs):
+            rng = self.program_rng[m]
+            d = rng.random(n_l[j] + 1)
+            draws.append(d[:-1])
+            u = bool(d[-1] < data_l[j])
+            used.append(u)
+            noise.append(rng.normal(0.0, sd_measured[j] if u else q.obs_noise_sd * 1.0))
+        success = (np.concatenate(draws) < chance) if len(chance) else np.zeros(0, dtype=bool)
+        studied = n_t > 0
+        true = np.bincount(which, weights=success, minlength=nd) / np.maximum(n_t, 1)   # exact counts / n
+        observed = np.minimum(np.maximum(true + np.array(noise), 0.0), 1.0)             # as np.clip
+        seen = np.where(observed >= q.adopt_threshold, GO, np.where(observed >= q.abandon_threshold, ADAPT, STOP))
+        real = np.where(true >= q.adopt_threshold, GO, np.where(true >= q.abandon_threshold, ADAPT, STOP))
+        misread = (seen != real) & studied
+        data_used = np.array(used) & studied
+        iterative = self.cycles_on[deciding, k] >= 1
+        n_units = self.n_units[deciding, k]
+        scale = self.scale[deciding]
+        # Act (:meth:`_act`, element by element).
+        go = studied & (seen == GO)
+        up = go & (scale < n_units)
+        adopt = go & ~up
+        adapt = studied & (seen == ADAPT)
+        stop = studied & (seen == STOP)
+        decision = np.where(up, 0, np.where(adopt, 1, np.where(adapt, 2, np.where(stop, 3, 4))))
+        self.next_practice[deciding] = np.where(up | adapt, k, -1)
+        self.next_scale[deciding[up]] = np.minimum(n_units[up], np.ceil(scale[up] * q.scale_factor).astype(np.int64))
+        self.next_scale[deciding[adapt]] = scale[adapt]
+        a, ka = deciding[adopt], k[adopt]
+        pr.endorsed[a, ka] = self._leader_here[a]   # only a leader can make a practice the programme's own
+        self.adopted[a, ka] = True
+        a, ka = deciding[adapt], k[adapt]
+        pr.fit[a, ka] = np.minimum(q.max_fit, pr.fit[a, ka] + q.adapt_gain)
+        ends = np.cumsum(n_t).tolist()
+        for j in np.flatnonzero(stop).tolist():
+            # The team ends the practice in the programme: its testers stop, and so does every other
+            # user with chance abandon_ends_use (each programme's draw from its own stream).
+            m, kj = progs[j], k[j]
+            mine = self.staff_of[m]
+            users = mine[st.use[mine, kj]]
+            users = users[self.program_rng[m].random(len(users)) < q.abandon_ends_use]
+            out = np.concatenate((testers[ends[j] - n_l[j]:ends[j]], users))
+            st.use[out, kj] = False
+            st.fidelity[out, kj] = 0.0
+        a, ka = deciding[stop], k[stop]
+        pr.endorsed[a, ka] = False
+        pr.abandoned_until[a, ka] = w + q.abandon_cooldown_weeks
+        # Present staff of the programmes that studied a result move their belief toward what the team
+        # saw: team members and testers at belief_rate, their colleagues at programme_belief_rate.
+        here = np.zeros(len(self.stage), dtype=bool)
+        here[deciding] = True
+        local = np.full(len(self.stage), -1)
+        local[deciding] = np.arange(nd)
+        on = here[st.program]
+        team = np.flatnonzero(members & on)                  # present team members of the deciding programmes
+        mark = self._mark
+        mark[testers] = True
+        j_staff = local[st.program]
+        rows = np.flatnonzero(st.present & on & studied[np.maximum(j_staff, 0)])
+        jr = j_staff[rows]
+        rate = np.where(members[rows] | mark[rows], q.belief_rate, q.programme_belief_rate)
+        mark[testers] = False
+        kr = k[jr]
+        b = st.belief[rows, kr]
+        st.belief[rows, kr] = b + rate * (observed[jr] - b)
+        s, ks = deciding[studied], k[studied]
+        pr.shared_result[s, ks] = observed[studied]
+        pr.shared_week[s, ks] = w
+        self.cycles_on[s, ks] += 1
+        pr.new_cycles_studied[s] += 1
+        pr.new_cycles_data_used[s] += data_used[studied]
+        pr.new_cycles_logged[deciding] += 1
+        self.stage[deciding] = IDLE
+        st.reinforced_week[team] = w  # studying a test together keeps QI skill in use
+        # Costs, programme by programme as before.
+        team = team[np.argsort(st.program[team], kind="stable")]
+        bounds = np.cumsum(np.bincount(local[st.program[team]], minlength=nd)).tolist()
+        sup = supported(model)
+        strength = p.collaborative.data_use_support
+        used_l, lo = data_used.tolist(), 0
+        true_l = np.where(studied, true, np.nan).tolist()
+        obs_l = np.where(studied, observed, np.nan).tolist()
+        iter_l, misread_l, dec_l = iterative.tolist(), misread.tolist(), decision.tolist()
+        ws, sc, nu = self.week_start[deciding].tolist(), scale.tolist(), n_units.tolist()
+        for j, m in enumerate(deciding):
+            team_here = team[lo:bounds[j]]
+            lo = bounds[j]
+            model.ledger.staff_hours(model, team_here, p.costs.pdsa_hours_per_member, cover=False)
+            if used_l[j] and len(team_here):  # collecting and charting the data, shared by the team
+                hours = p.costs.data_hours_per_cycle * (1.0 - q.data_support_time_saving * (strength * sup[m]))
+                model.ledger.staff_hours(model, team_here, hours / len(team_here), cover=False)
+                self.data_hours += hours
+            self.events.append((len(self.events), m, k[j], ws[j], w, sc[j], nu[j], n_l[j], true_l[j], obs_l[j],
+                                used_l[j], iter_l[j], used_l[j] and iter_l[j], DECISIONS[dec_l[j]], misread_l[j]))
+
+    def _decide(self, model, m, members: np.ndarray, testers: np.ndarray, new: np.ndarray,
+                chance: np.ndarray) -> None:
+        p, st, pr = model.params, model.pop.staff, model.pop.programs
+        q, k, w = p.pdsa, self.practice[m], model.week
+        mine = self.staff_of[m]
+        team_here = mine[members[mine]]  # present team members of programme m
         rng = self.program_rng[m]
-        success = rng.random(len(testers)) < _sigmoid(logit)
-        n_units = self.n_units[m, k]
+        draws = rng.random(len(testers) + 1)   # the same numbers as a draw per tester, then one
+        success = draws[:-1] < chance
         data = self._data(model)[m]
-        data_used = bool(rng.random() < data)
+        data_used = bool(draws[-1] < data)
+        n_units = self.n_units[m, k]
         noise = rng.normal(0.0, q.obs_noise_sd * ((1.0 - data) if data_used else 1.0))
         iterative = bool(self.cycles_on[m, k] >= 1)
         if len(testers) == 0:  # every tester left: nothing to study, nothing learnt
@@ -232,18 +593,21 @@ class PDSAProcess:
             decision, misread, data_used = "fizzled", False, False
             self.next_practice[m] = -1
         else:
-            true = float(success.mean())
-            observed = float(np.clip(true + noise, 0.0, 1.0))
+            true = int(np.count_nonzero(success)) / len(success)   # the share of successes, as float(success.mean())
+            observed = min(1.0, max(0.0, true + noise))         # as np.clip (no arithmetic)
             seen, real = self._category(observed, q), self._category(true, q)
             misread = seen != real
             decision = self._act(model, m, k, seen, testers, new, n_units)
             # Team members and testers update their belief toward what they saw; the team tells the
             # programme's other staff, whose beliefs move less.
-            rows = np.unique(np.concatenate((team_here, testers)))
-            mine = self.staff_of[m]
-            self._mark[rows] = True
-            colleagues = mine[st.present[mine] & ~self._mark[mine]]
-            self._mark[rows] = False
+            # (Both are posts of programme m, and ``mine`` is ascending: the sorted union.)
+            mark = self._mark
+            mark[team_here] = True
+            mark[testers] = True
+            seen_here = mark[mine]
+            rows = mine[seen_here]
+            colleagues = mine[st.present[mine] & ~seen_here]
+            mark[rows] = False
             st.belief[rows, k] += q.belief_rate * (observed - st.belief[rows, k])
             st.belief[colleagues, k] += q.programme_belief_rate * (observed - st.belief[colleagues, k])
             pr.shared_result[m, k] = observed
@@ -290,7 +654,7 @@ class PDSAProcess:
         # user with chance abandon_ends_use; leaders withdraw any endorsement.
         users = self.staff_of[m][st.use[self.staff_of[m], k]]
         users = users[self.program_rng[m].random(len(users)) < q.abandon_ends_use]
-        stop = np.union1d(testers, users)
+        stop = np.concatenate((testers, users))   # (setting the same value twice is harmless)
         st.use[stop, k] = False
         st.fidelity[stop, k] = 0.0
         pr.endorsed[m, k] = False
@@ -311,26 +675,30 @@ class PDSAProcess:
         # does before then changes them).
         self._data_now = self._fit = None
         n_team, members = self._team_presence(model)   # and the leaders on the team (_leader_here)
-        rel = w - self.week_start
-        begin = ((self.stage == PLAN) & (rel >= q.plan_weeks)).nonzero()[0]
-        if len(begin):
-            st = model.pop.staff
-            self.team_room[:] = False  # classrooms with a present teacher on the team, once a week
-            self.team_room[st.classroom[members & (st.classroom >= 0)]] = True
-        for m in begin:
-            self.stage[m] = DO
-            self._begin_do(model, m)
-        self.stage[(self.stage == DO) & (rel >= q.plan_weeks + q.do_weeks)] = STUDY
-        deciding = ((self.stage == STUDY) & (rel >= q.plan_weeks + q.do_weeks + q.study_weeks)).nonzero()[0]
-        if len(deciding):
-            self._fit = local_fit(model.params, model.pop)
-        for m in deciding:
-            self._decide(model, m, members)
-        # Testers keep practising while their test runs (the "do" of PDSA, [langley2009]).
         st = model.pop.staff
-        r, k = st.testing.nonzero()
-        if len(r):
-            flat = r * st.testing.shape[1] + k
+        if w >= self._due:   # some team moves on this week (stages change only here)
+            rel = w - self.week_start
+            begin = ((self.stage == PLAN) & (rel >= q.plan_weeks)).nonzero()[0]
+            if len(begin):
+                self.team_room[:] = False  # classrooms with a present teacher on the team, once a week
+                self.team_room[st.classroom[members & (st.classroom >= 0)]] = True
+                self.stage[begin] = DO
+                self._begin_do(model, begin)
+            self.stage[(self.stage == DO) & (rel >= q.plan_weeks + q.do_weeks)] = STUDY
+            deciding = ((self.stage == STUDY) & (rel >= q.plan_weeks + q.do_weeks + q.study_weeks)).nonzero()[0]
+            if len(deciding):
+                self._decide_all(model, deciding, members)
+            self._due = int((self.week_start + self._stage_offset[self.stage]).min())
+        # Testers keep practising while their test runs (the "do" of PDSA, [langley2009]).
+        # The tests begun, less those that ended: the pairs st.testing.nonzero() gives (in another
+        # order; each pair once, so the order of the writes does not matter).
+        flat = self._testing
+        if len(flat):
+            live = st.testing.take(flat)
+            if not live.all():
+                flat = self._testing = flat[live]
+        if len(flat):
+            r = flat // st.testing.shape[1]
             flat = flat[st.use.take(flat)]
             fidelity = flat_view(st.fidelity)
             f = fidelity[flat]

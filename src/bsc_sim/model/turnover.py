@@ -28,6 +28,8 @@ def weekly_hazard(annual_rate: np.ndarray | float) -> np.ndarray:
 class Turnover:
     """Turnover and hiring of staff slots, and turnover of families."""
 
+    NEVER = np.iinfo(np.int64).max
+
     def setup(self, model) -> None:
         self.rng = model.streams["turnover"]
         self.level_rng = model.streams["levels"]   # newcomers' unsupported levels (a stream of their own)
@@ -39,6 +41,11 @@ class Turnover:
         self._draws = np.empty((2, len(pop.staff.role)))           # the week's uniform draws, buffers reused
         self._family_draws = np.empty(len(pop.families.program))
         self.departures_by_program = np.zeros(pop.n_programs, dtype=np.int64)
+        self.hires = 0                                              # with departures: the staff changed
+        st = pop.staff
+        vacant = ~st.present
+        # The earliest week a vacancy may be filled (nothing to hire before it; never with none vacant).
+        self._next_hire = int(st.vacant_until[vacant].min()) if vacant.any() else self.NEVER
 
     def step(self, model) -> None:
         p, st, pr = model.params, model.pop.staff, model.pop.programs
@@ -57,19 +64,28 @@ class Turnover:
             st.vacant_until[out] = model.week + self.rng.geometric(1.0 / tp.vacancy_weeks_mean, len(out))
             model.pop.ties.drop(out)
             st.testing[out] = False
-            lost_leader = np.unique(st.program[out[st.role[out] == DIRECTOR]])
-            pr.culture[lost_leader] *= 1.0 - tp.leader_departure_culture_shock
-            pr.endorsed[lost_leader] = False
-            pr.director_left[lost_leader] = True
+            directors = out[st.role[out] == DIRECTOR]
+            if len(directors):
+                lost_leader = np.unique(st.program[directors])
+                pr.culture[lost_leader] *= 1.0 - tp.leader_departure_culture_shock
+                pr.endorsed[lost_leader] = False
+                pr.director_left[lost_leader] = True
             self.departures += len(out)
             np.add.at(self.departures_by_program, st.program[out], 1)
+            self._next_hire = min(self._next_hire, int(st.vacant_until[out].min()))
         # Hires into vacancies whose wait is over (this week's leavers wait at least a week).
-        hire = (st.vacant_until <= model.week)
-        hire &= ~st.present
-        hire &= ~leave
-        hire = hire.nonzero()[0]
-        if len(hire):
-            self._hire(model, hire, u_team[hire])
+        if model.week >= self._next_hire:
+            hire = (st.vacant_until <= model.week)
+            hire &= ~st.present
+            hire &= ~leave
+            hire = hire.nonzero()[0]
+            if len(hire):
+                self._hire(model, hire, u_team[hire])
+                self.hires += len(hire)
+                self._next_hire = model.week + 1   # other vacancies may be due next week: look again then
+            else:   # none due: the next week one is
+                vacant = ~st.present
+                self._next_hire = int(st.vacant_until[vacant].min()) if vacant.any() else self.NEVER
         self._families(model)
 
     def _hire(self, model, slots: np.ndarray, u_team: np.ndarray) -> None:
@@ -79,22 +95,25 @@ class Turnover:
         st.present[slots] = True
         st.hired_week[slots] = model.week
         st.coached_until[slots] = -1
-        st.skill[slots] = beta_draw(self.rng, sp.skill_mean, sp.skill_concentration, n)
-        st.skill_base[slots] = st.skill[slots]
+        skill = beta_draw(self.rng, sp.skill_mean, sp.skill_concentration, n)
+        st.skill[slots] = skill
+        st.skill_base[slots] = skill
         st.reinforced_week[slots] = -1
         st.threshold[slots] = np.clip(self.rng.normal(sp.threshold_mean, sp.threshold_sd, n), 0, 1)
         st.belief[slots] = beta_draw(self.rng, sp.belief_prior_mean, sp.belief_prior_concentration, (n, P))
         # A new director brings their own leadership support (a leader's exit is the biggest shock, [bartanen2019]).
         new_leader = prog[st.role[slots] == DIRECTOR]
-        pr.leadership[new_leader] = beta_draw(self.rng, p.readiness.leadership_support_mean, p.readiness.concentration,
-                                              len(new_leader))
+        if len(new_leader):   # (a draw of none uses no numbers)
+            pr.leadership[new_leader] = beta_draw(self.rng, p.readiness.leadership_support_mean,
+                                                  p.readiness.concentration, len(new_leader))
         # Newcomers learn only what the programme has embedded ([pascoe2021]: turnover loses organisational knowledge).
         p_onboard = p.turnover.onboarding_prob * pr.culture[prog]
         onboard = pr.embedded[prog] & st.eligible[slots] & (self.rng.random((n, P)) < p_onboard[:, None])
         st.use[slots] = onboard
         st.fidelity[slots] = np.where(onboard, p.turnover.onboarding_fidelity, 0.0)
-        st.unsupported[slots] = unsupported_levels(p, self.level_rng, (n, P))
-        st.lasting[slots] = st.unsupported[slots]
+        levels = unsupported_levels(p, self.level_rng, (n, P))
+        st.unsupported[slots] = levels
+        st.lasting[slots] = levels
         if p.team.enabled:
             join = st.team_seat[slots] & (pr.start_week[prog] <= model.week)  # teams meet from the cohort's start
             if p.turnover.team_backfill_uses_leadership:
