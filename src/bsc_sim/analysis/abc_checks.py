@@ -96,6 +96,7 @@ def screen_markdown(selection: pd.DataFrame) -> str:
 
 
 MEMO_FILE = "reid-memo.pkl"
+REID_TARGET = (0.80, 0.97)  # issue 18: the share of 90 % intervals containing the truth
 
 
 def reidentify(spec: AbcSpec, simulate: Callable[[Mapping[str, float]], Mapping[str, float]], *, sets: int,
@@ -256,7 +257,8 @@ def default_posterior_dir() -> Path:
 
 def docs_tables(posterior_dir: str | Path | None = None) -> dict[str, str]:
     """The generated tables of docs/calibration.md, from the shipped files of ``posterior_dir``
-    (default ``configs/posterior``): screen.csv, draws.csv + provenance.yaml, reidentification.csv."""
+    (default ``configs/posterior``): screen.csv, draws.csv + provenance.yaml, reidentification.csv,
+    reidentification_smc.csv + .yaml."""
     import yaml
 
     d = Path(posterior_dir) if posterior_dir is not None else default_posterior_dir()
@@ -283,6 +285,23 @@ def docs_tables(posterior_dir: str | Path | None = None) -> dict[str, str]:
         first = cov.iloc[0]
         out["reidentification"] = (coverage_markdown(cov) + f"\n\nHow: {first['method']}; "
                                    f"{int(first['seeds_per_particle'])} runs per simulated study.")
+    if (d / "reidentification_smc.csv").exists() and (d / "reidentification_smc.yaml").exists():
+        cov = pd.read_csv(d / "reidentification_smc.csv")
+        prov = yaml.safe_load((d / "reidentification_smc.yaml").read_text())
+        done, asked = int(prov["sets_done"]), int(prov["sets_asked"])
+        status = (f"all {asked} sets" if done >= asked else
+                  f"**partial: {done} of {asked} sets finished** (the run was stopped; the rest were not run)")
+        overall = float(cov.loc[cov["parameter"] == "all", "covered"].iloc[0])
+        verdict = ("inside" if REID_TARGET[0] <= overall <= REID_TARGET[1] else "**outside**")
+        out["reidentification_smc"] = (
+            coverage_markdown(cov) + f"\n\nOverall, {overall:.0%} of the 90 % intervals contain the truth: {verdict} "
+            f"the {REID_TARGET[0]:.0%}–{REID_TARGET[1]:.0%} target." + f"\n\nHow: {prov['method']}; {int(cov.iloc[0]['seeds_per_particle'])} runs per "
+            f"simulated study; {status}; per set a median {prov['simulations_per_set_median']} simulated studies "
+            f"(the {prov['settings']['population'][0]} of the shared prior sample included) and "
+            f"{prov['seconds_per_set']['median']:.0f} s ({prov['seconds_per_set']['total'] / 60:.0f} minutes "
+            f"in all, one process); effective sample size of the final weights: median {prov['ess_median']:.0f}, "
+            f"smallest {prov['ess_min']:.0f}. Command: `{prov['made_by']}` (commit {str(prov['commit'])[:12]}, "
+            f"{prov['date']}).")
     return out
 
 

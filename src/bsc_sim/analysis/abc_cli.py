@@ -299,6 +299,7 @@ def cmd_abc(argv: list[str]) -> int:
         print(_usage())
         return 0
     log = lambda line: print(line, flush=True)  # noqa: E731
+    settings: dict[str, Any] = {}
     try:
         from ..experiments.cli import parse_settings
         from ..experiments.lock import store_lock
@@ -342,5 +343,7 @@ def cmd_abc(argv: list[str]) -> int:
         print(f"bsc-sim calibrate: error: {exc}", file=sys.stderr)
         return BAD_INPUT
     except KeyboardInterrupt as exc:
-        return report_interrupt("calibrate", exc, kept=f"finished generations are kept in {DB_FILE}")
+        kept = ("finished sets are kept in reidentify.csv" if settings.get("check") and not settings.get("bank")
+                else f"finished generations are kept in {DB_FILE}")
+        return report_interrupt("calibrate", exc, kept=kept)
     return 0
