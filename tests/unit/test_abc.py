@@ -153,6 +153,10 @@ def test_spec_refuses_validation_facts_and_unknown_parameters(tmp_path):
     cfg.write_text("facts: [team_dropout]\ncalibrated: [sustain.no_such]\n")
     with pytest.raises(A.ParamError, match="sustain.no_such"):
         A.load_abc_spec(cfg)
+    cfg.write_text("facts: [team_dropout]\ncalibrated: [sustain.lapse_weekly]\nreidentify: {sets: 3, bogus: 1}\n")
+    with pytest.raises(A.ParamError, match="reidentify"):
+        A.reidentify_settings(cfg)
+    assert A.reidentify_settings()["sets"] >= 20                 # issue 18: at least 20 known worlds
 
 
 # The sampler forks (pyabc's simulate_one is a closure, not picklable, as in pyabc's own multicore

@@ -118,7 +118,7 @@ def load_abc_spec(path: str | Path | None = None, *, facts_file: str | Path | No
         raise ParamError(f"{shown}: file not found")
     data = read_yaml_file(path, shown) or {}
     known = {"facts", "calibrated", "design", "seeds_per_particle", "population", "alpha", "minimum_epsilon", "seed",
-             "processes", "screen"}
+             "processes", "screen", "reidentify"}
     for k in data:
         if k not in known:
             raise ParamError(f"{shown}: {k}: unknown key; known: {', '.join(sorted(known))}")
@@ -161,6 +161,21 @@ def load_abc_spec(path: str | Path | None = None, *, facts_file: str | Path | No
                    population=population, alpha=float(alpha), minimum_epsilon=float(min_eps),
                    seed=_int(data.get("seed", 0), "seed", 0), processes=_int(data.get("processes", 1), "processes"),
                    path=str(path))
+
+
+def reidentify_settings(path: str | Path | None = None) -> dict[str, Any]:
+    """The ``reidentify:`` section of the ABC settings (sets, population, processes of the full
+    re-identification check); empty if absent."""
+    from ..datafiles import read_yaml_file
+
+    path = Path(path) if path is not None else default_abc_file()
+    if not path.is_file():
+        raise ParamError(f"abc = {str(path)!r}: file not found")
+    data = read_yaml_file(path, f"abc = {str(path)!r}") or {}
+    section = data.get("reidentify") or {}
+    if not isinstance(section, dict) or set(section) - {"sets", "population", "processes"}:
+        raise ParamError(f"abc = {str(path)!r}: reidentify: expected a mapping of sets, population, processes")
+    return dict(section)
 
 
 def screen_settings(path: str | Path | None = None) -> dict[str, Any]:

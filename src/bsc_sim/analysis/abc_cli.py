@@ -19,7 +19,7 @@ from ..exits import BAD_INPUT, EXIT_HELP, report_interrupt
 from ..experiments.uncertainty import UncertainRange, Uncertainty, load_uncertainty
 from ..paramtools import ParamError
 from .facts import Fact, load_facts
-from .abc import (AbcSpec, DB_FILE, FactSimulator, SPEC_FILE, WEIGHT, _db_url, _int, distance, load_abc_spec, narrowing, narrowing_markdown, observed, pooled, posterior_table, predictive_markdown, predictive_table, run_abc, screen_settings)  # noqa: F401
+from .abc import (AbcSpec, DB_FILE, FactSimulator, SPEC_FILE, WEIGHT, _db_url, _int, distance, load_abc_spec, narrowing, narrowing_markdown, observed, pooled, posterior_table, predictive_markdown, predictive_table, reidentify_settings, run_abc, screen_settings)  # noqa: F401
 from .abc_checks import (coverage_markdown, coverage_table, reidentify, reidentify_from_bank, screen, screen_markdown, select_parameters, write_docs)  # noqa: F401
 
 # ----------------------------------------------------------------------------------------------
@@ -40,7 +40,8 @@ SETTINGS = {
     "seed": "root seed (default: the config's)",
     "processes": "worker processes; each samples a fixed share of every generation, so the result depends on this "
                  "number but not on timing (default: the config's)",
-    "sets": "known worlds checked by check=reidentify (default: 20; with bank=, all of the bank's)",
+    "sets": "known worlds checked by check=reidentify (default: the config's reidentify.sets, else 20; with bank=, "
+            "all of the bank's)",
     "bank": "with check=reidentify: the out_dir of a finished method=abc run; its prior generation's simulated "
             "worlds are the known worlds and the prior sample (leave one out), instead of new simulations",
 }
@@ -54,13 +55,13 @@ def _usage() -> str:
     width = max(map(len, SETTINGS))
     return "\n".join([
         "usage: bsc-sim calibrate method=abc|screen [KEY=VALUE ...]",
-        "       bsc-sim calibrate check=reidentify [sets=20] [population=40,40] [KEY=VALUE ...]", "",
+        "       bsc-sim calibrate check=reidentify [sets=20] [population=300,100] [KEY=VALUE ...]", "",
         "A posterior of the uncertain parameters (configs/uncertainty/default.yaml) given the registered",
         "calibration facts, by ABC-SMC (pyabc); see docs/calibration.md. Seeded and resumable: the pyabc",
         "database stays in out_dir and a re-run continues from the last finished generation.", "",
         "  bsc-sim calibrate method=screen out_dir=outputs/screen",
         "  bsc-sim calibrate method=abc out_dir=outputs/abc posterior_dir=configs/posterior",
-        "  bsc-sim calibrate check=reidentify sets=20 population=40,40 out_dir=outputs/reidentify",
+        "  bsc-sim calibrate check=reidentify out_dir=outputs/reidentify posterior_dir=configs/posterior",
         "", "Settings:", *[f"  {k:<{width}}  {v}" for k, v in SETTINGS.items()], "",
         "(without method= or check=, bsc-sim calibrate is the Optuna point fit: bsc-sim calibrate --help)",
         EXIT_HELP,
@@ -325,11 +326,18 @@ def cmd_abc(argv: list[str]) -> int:
             seed = _int(seed, "seed", 0)
         procs = settings.get("processes")
         spp = settings.get("seeds_per_particle")
-        spec = load_abc_spec(settings.get("config"), population=_population(settings.get("population")),
-                             seeds_per_particle=None if spp is None else _int(spp, "seeds_per_particle"), seed=seed,
-                             processes=None if procs is None else _int(procs, "processes"))
+        population = _population(settings.get("population"))
         sets = _int(settings["sets"], "sets") if settings.get("sets") is not None else None
         bank = Path(settings["bank"]) if settings.get("bank") else None
+        if check is not None and bank is None:
+            # the full check's own defaults (the config's reidentify: section); the command line wins
+            reid = reidentify_settings(settings.get("config"))
+            population = population or (_population(reid["population"]) if "population" in reid else None)
+            procs = procs if procs is not None else reid.get("processes")
+            sets = sets if sets is not None else (_int(reid["sets"], "sets") if "sets" in reid else None)
+        spec = load_abc_spec(settings.get("config"), population=population,
+                             seeds_per_particle=None if spp is None else _int(spp, "seeds_per_particle"), seed=seed,
+                             processes=None if procs is None else _int(procs, "processes"))
         if bank is not None and check is None:
             raise ParamError("bank: only with check=reidentify")
         with store_lock(out_dir):
