@@ -263,3 +263,22 @@ def test_reidentification_table_says_partial_and_outside_target(tmp_path):
     prov["sets_done"] = 20
     (tmp_path / "reidentification_smc.yaml").write_text(yaml.safe_dump(prov))
     assert "all 20 sets" in C.docs_tables(tmp_path)["reidentification_smc"]
+
+
+def test_shipped_reidentification_is_complete_and_its_claim_holds():
+    import yaml
+
+    if not (POSTERIOR / "reidentification_smc.yaml").exists():
+        pytest.skip("no re-identification shipped yet")
+    prov = yaml.safe_load((POSTERIOR / "reidentification_smc.yaml").read_text())
+    assert prov["sets_done"] == prov["sets_asked"] >= 20
+    cov = pd.read_csv(POSTERIOR / "reidentification_smc.csv").set_index("parameter")
+    rows = pd.read_csv(POSTERIOR / "reidentification_smc_sets.csv")
+    assert rows["set"].nunique() == cov.loc["all", "sets"] == prov["sets_done"]
+    assert cov.loc["all", "covered"] == pytest.approx(rows["covered"].mean())
+    ess = rows.groupby("set")["ess"].first().to_numpy(float)
+    text = " ".join(DOC.read_text().split())
+    assert "the check finds no miscalibration beyond the Monte Carlo bias" in text
+    assert abs(cov.loc["all", "covered"] - np.mean(0.9 * ess / (ess + 1))) <= 0.05
+    w = pd.read_csv(POSTERIOR / "draws.csv")["weight"]
+    assert w.sum() ** 2 / (w ** 2).sum() > prov["ess_median"]      # "the shipped posterior's ESS is larger"
