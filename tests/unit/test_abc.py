@@ -86,6 +86,39 @@ def test_reidentification_covers_the_truth_and_detects_a_wrong_simulator(tmp_pat
     assert np.mean(rows) <= 0.5
 
 
+def test_reidentification_sets_share_the_prior_sample_and_only_it(tmp_path):
+    # generation 0 does not depend on the observed study: the same prior_seed draws the same prior
+    # sample against any observed study (what lets the check simulate it once); later generations do
+    spec = toy_spec(population=(40, 40))
+    obs_a = A.observed(spec.facts)
+    obs_b = {"stat:f1": 0.2, "stat:f2": 0.45}
+    a = A.run_abc(spec, Toy(spec), obs_a, tmp_path / "a.db", prior_seed=7)
+    b = A.run_abc(A.AbcSpec(**{**spec.__dict__, "seed": 5}), Toy(spec), obs_b, tmp_path / "b.db", prior_seed=7)
+    c = A.run_abc(spec, Toy(spec), obs_a, tmp_path / "c.db", prior_seed=8)
+    prior = lambda h: A.posterior_table(h, spec, t=0)[["a.x", "a.y", "a.z"]]  # noqa: E731
+    pd.testing.assert_frame_equal(prior(a), prior(b))
+    assert not prior(a).equals(prior(c))
+    assert not A.posterior_table(a, spec)[["a.x", "a.y"]].equals(A.posterior_table(b, spec)[["a.x", "a.y"]])
+
+
+def test_memoised_study_is_the_simulated_one(tmp_path):
+    # the memo returns exactly what a fresh simulation of the same world and seeds gives
+    spec = A.AbcSpec(**{**A.load_abc_spec().__dict__, "seeds_per_particle": 1})
+    world = {p.key: p.from_unit(0.5) for p in spec.uncertainty.parameters}
+    memo, plain = A.FactSimulator(spec, memo=True), A.FactSimulator(spec)
+    first = memo.study(world, [11])
+    assert memo.study(world, [11]) == first == plain.study(world, [11])
+    assert (memo.simulated, memo.reused) == (1, 1)
+    other = memo.study({**world, "sustain.lapse_weekly": world["sustain.lapse_weekly"] * 1.5}, [11])
+    assert memo.simulated == 2 and other != first
+
+
+def test_wilson_interval():
+    lo, hi = C.wilson(18, 20)
+    assert lo < 0.9 < hi and 0.7 < lo < 0.75 and 0.96 < hi < 0.99
+    assert C.wilson(0, 10)[0] == 0.0 and C.wilson(10, 10)[1] == 1.0
+
+
 def test_reidentification_on_a_bank_of_prior_simulations(tmp_path):
     spec = toy_spec(population=(300,))
     bank = A.posterior_table(A.run_abc(spec, Toy(spec), A.observed(spec.facts), tmp_path / "a.db"), spec, t=0)
@@ -120,6 +153,10 @@ def test_spec_refuses_validation_facts_and_unknown_parameters(tmp_path):
     cfg.write_text("facts: [team_dropout]\ncalibrated: [sustain.no_such]\n")
     with pytest.raises(A.ParamError, match="sustain.no_such"):
         A.load_abc_spec(cfg)
+    cfg.write_text("facts: [team_dropout]\ncalibrated: [sustain.lapse_weekly]\nreidentify: {sets: 3, bogus: 1}\n")
+    with pytest.raises(A.ParamError, match="reidentify"):
+        A.reidentify_settings(cfg)
+    assert A.reidentify_settings()["sets"] >= 20                 # issue 18: at least 20 known worlds
 
 
 # The sampler forks (pyabc's simulate_one is a closure, not picklable, as in pyabc's own multicore
@@ -207,3 +244,41 @@ def test_docs_claims_about_the_fit_hold_for_the_shipped_posterior():
     median = draws.sort_values("sustain.lapse_weekly")
     median = float(median["sustain.lapse_weekly"][median["weight"].cumsum() >= 0.5 * median["weight"].sum()].iloc[0])
     assert median > (lapse[0] + lapse[1]) / 2                          # "in the upper part of its range"
+
+
+def test_reidentification_table_says_partial_and_outside_target(tmp_path):
+    import yaml
+
+    rows = pd.DataFrame([{"set": i, "parameter": k, "covered": (i + j) % 2 == 0, "width_ratio": 0.9}
+                         for i in range(4) for j, k in enumerate(["a.x", "a.y"])])
+    cov = C.coverage_table(rows).assign(method="toy", seeds_per_particle=4)
+    cov.to_csv(tmp_path / "reidentification_smc.csv", index=False)
+    prov = {"sets_done": 4, "sets_asked": 20, "method": "toy", "settings": {"population": [300, 100]},
+            "simulations_per_set_median": 500, "seconds_per_set": {"median": 200.0, "total": 800.0},
+            "ess_median": 30.0, "ess_min": 20.0, "made_by": "bsc-sim calibrate check=reidentify", "commit": "abc",
+            "date": "2026-12-08"}
+    (tmp_path / "reidentification_smc.yaml").write_text(yaml.safe_dump(prov))
+    text = C.docs_tables(tmp_path)["reidentification_smc"]
+    assert "partial: 4 of 20 sets" in text and "50% of the 90 % intervals" in text and "**outside** the 80%–97%" in text
+    prov["sets_done"] = 20
+    (tmp_path / "reidentification_smc.yaml").write_text(yaml.safe_dump(prov))
+    assert "all 20 sets" in C.docs_tables(tmp_path)["reidentification_smc"]
+
+
+def test_shipped_reidentification_is_complete_and_its_claim_holds():
+    import yaml
+
+    if not (POSTERIOR / "reidentification_smc.yaml").exists():
+        pytest.skip("no re-identification shipped yet")
+    prov = yaml.safe_load((POSTERIOR / "reidentification_smc.yaml").read_text())
+    assert prov["sets_done"] == prov["sets_asked"] >= 20
+    cov = pd.read_csv(POSTERIOR / "reidentification_smc.csv").set_index("parameter")
+    rows = pd.read_csv(POSTERIOR / "reidentification_smc_sets.csv")
+    assert rows["set"].nunique() == cov.loc["all", "sets"] == prov["sets_done"]
+    assert cov.loc["all", "covered"] == pytest.approx(rows["covered"].mean())
+    ess = rows.groupby("set")["ess"].first().to_numpy(float)
+    text = " ".join(DOC.read_text().split())
+    assert "the check finds no miscalibration beyond the Monte Carlo bias" in text
+    assert abs(cov.loc["all", "covered"] - np.mean(0.9 * ess / (ess + 1))) <= 0.05
+    w = pd.read_csv(POSTERIOR / "draws.csv")["weight"]
+    assert w.sum() ** 2 / (w ** 2).sum() > prov["ess_median"]      # "the shipped posterior's ESS is larger"

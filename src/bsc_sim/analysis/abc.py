@@ -118,7 +118,7 @@ def load_abc_spec(path: str | Path | None = None, *, facts_file: str | Path | No
         raise ParamError(f"{shown}: file not found")
     data = read_yaml_file(path, shown) or {}
     known = {"facts", "calibrated", "design", "seeds_per_particle", "population", "alpha", "minimum_epsilon", "seed",
-             "processes", "screen"}
+             "processes", "screen", "reidentify"}
     for k in data:
         if k not in known:
             raise ParamError(f"{shown}: {k}: unknown key; known: {', '.join(sorted(known))}")
@@ -163,6 +163,21 @@ def load_abc_spec(path: str | Path | None = None, *, facts_file: str | Path | No
                    path=str(path))
 
 
+def reidentify_settings(path: str | Path | None = None) -> dict[str, Any]:
+    """The ``reidentify:`` section of the ABC settings (sets, population, processes of the full
+    re-identification check); empty if absent."""
+    from ..datafiles import read_yaml_file
+
+    path = Path(path) if path is not None else default_abc_file()
+    if not path.is_file():
+        raise ParamError(f"abc = {str(path)!r}: file not found")
+    data = read_yaml_file(path, f"abc = {str(path)!r}") or {}
+    section = data.get("reidentify") or {}
+    if not isinstance(section, dict) or set(section) - {"sets", "population", "processes"}:
+        raise ParamError(f"abc = {str(path)!r}: reidentify: expected a mapping of sets, population, processes")
+    return dict(section)
+
+
 def screen_settings(path: str | Path | None = None) -> dict[str, Any]:
     from ..datafiles import read_yaml_file
 
@@ -194,15 +209,23 @@ def pooled(fact: Fact, runs: pd.DataFrame) -> float:
 class FactSimulator:
     """``simulate(theta)``: draws the nuisance parameters and the study's seeds from numpy's global
     generator, runs the study through the batch API and returns its record: ``stat:<fact>`` for
-    every fact, and the value of every uncertain parameter (the whole world)."""
+    every fact, and the value of every uncertain parameter (the whole world).
 
-    def __init__(self, spec: AbcSpec):
+    With ``memo=True`` every study is remembered by its world and seeds (a study is a
+    deterministic function of both), so a study asked for again is not simulated again: the
+    re-identification check shares one prior sample (generation 0) among its sets.
+    """
+
+    def __init__(self, spec: AbcSpec, *, memo: bool = False):
         from ..batch import Batch
 
         self.spec = spec
         self.batch = Batch(list(spec.design))
         self.columns = sorted(set().union(*(f.model.columns() for f in spec.facts)))
         self.invalid = 0  # worlds the parameters refused (recorded as undefined statistics)
+        self.memo: dict[tuple, dict[str, float]] | None = {} if memo else None
+        self.simulated = 0  # studies simulated (not read from the memo)
+        self.reused = 0     # studies read from the memo
 
     def world(self, theta: Mapping[str, float]) -> dict[str, float]:
         ranges = self.spec.ranges
@@ -212,6 +235,18 @@ class FactSimulator:
         return {k: world[k] for k in self.spec.uncertainty.keys}
 
     def study(self, world: Mapping[str, float], seeds: Sequence[int]) -> dict[str, float]:
+        if self.memo is not None:
+            key = (tuple(float(world[k]) for k in self.spec.uncertainty.keys), tuple(int(s) for s in seeds))
+            if key in self.memo:
+                self.reused += 1
+                return dict(self.memo[key])
+            stats = self._study(world, seeds)
+            self.memo[key] = dict(stats)
+            return stats
+        return self._study(world, seeds)
+
+    def _study(self, world: Mapping[str, float], seeds: Sequence[int]) -> dict[str, float]:
+        self.simulated += 1
         try:
             runs = self.batch.run([world], seeds, columns=self.columns)
         except ParamError:
@@ -313,12 +348,16 @@ def _split_sampler(processes: int, root: int):
 
 def run_abc(spec: AbcSpec, simulate: Callable[[Mapping[str, float]], Mapping[str, float]], obs: Mapping[str, float],
             db: Path, log: Callable[[str], None] | None = None,
-            dist: Callable[[Mapping[str, float], Mapping[str, float]], float] | None = None):
+            dist: Callable[[Mapping[str, float], Mapping[str, float]], float] | None = None,
+            prior_seed: int | None = None):
     """Run (or resume) ABC-SMC of ``spec`` with ``simulate`` against ``obs``; the pyabc database is ``db``.
 
     Generation ``t`` reseeds numpy's global generator from ``SeedSequence([spec.seed, t])``:
     generation 0 samples the prior (epsilon infinite); generation ``t >= 1`` accepts distances
     below the ``alpha`` quantile of generation ``t - 1``'s. Returns the pyabc History.
+    ``prior_seed`` (if given) seeds generation 0 instead of ``spec.seed``: runs against different
+    observed studies with the same ``prior_seed`` then draw the same prior sample (which does not
+    depend on the observed study), and a memoising simulator simulates it once.
     """
     import logging
 
@@ -338,7 +377,8 @@ def run_abc(spec: AbcSpec, simulate: Callable[[Mapping[str, float]], Mapping[str
         # uninterrupted one (in memory the order of a population differs from the stored one).
         # Epsilon: infinite at t = 0 (a prior sample), else the alpha quantile of the distances of
         # generation t - 1 as stored.
-        sampler = _split_sampler(spec.processes, int(np.random.SeedSequence([spec.seed, 0x73706C]).generate_state(1)[0]))
+        root = prior_seed if (t == 0 and prior_seed is not None) else spec.seed
+        sampler = _split_sampler(spec.processes, int(np.random.SeedSequence([root, 0x73706C]).generate_state(1)[0]))
         abc = pyabc.ABCSMC(simulate, prior, dist or distance(spec.facts),
                            population_size=pyabc.populationstrategy.ListPopulationSize(list(spec.population)),
                            eps=pyabc.epsilon.QuantileEpsilon(initial_epsilon=float("inf") if t == 0 else "from_sample",
@@ -357,7 +397,8 @@ def run_abc(spec: AbcSpec, simulate: Callable[[Mapping[str, float]], Mapping[str
                 break
         if t > 0:
             abc, history = open_abc(t)
-        np.random.seed(int(np.random.SeedSequence([spec.seed, t]).generate_state(1)[0]))
+        root = prior_seed if (t == 0 and prior_seed is not None) else spec.seed
+        np.random.seed(int(np.random.SeedSequence([root, t]).generate_state(1)[0]))
         t0 = time.perf_counter()
         history = abc.run(max_nr_populations=1)
         if log:

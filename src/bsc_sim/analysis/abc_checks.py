@@ -95,17 +95,38 @@ def screen_markdown(selection: pd.DataFrame) -> str:
 # Re-identification
 
 
+MEMO_FILE = "reid-memo.pkl"
+REID_TARGET = (0.80, 0.97)  # issue 18: the share of 90 % intervals containing the truth
+
+
 def reidentify(spec: AbcSpec, simulate: Callable[[Mapping[str, float]], Mapping[str, float]], *, sets: int,
                work_dir: Path, seed: int = 0, log: Callable[[str], None] | None = None,
-               dist: Callable | None = None, done: pd.DataFrame | None = None) -> pd.DataFrame:
+               dist: Callable | None = None, done: pd.DataFrame | None = None,
+               on_set: Callable[[pd.DataFrame], None] | None = None) -> pd.DataFrame:
     """For ``sets`` known worlds drawn from the prior (from ``SeedSequence([seed, 'truth'])``):
     simulate a pseudo-observed study of each, re-run ABC-SMC of ``spec`` against it (database
     ``work_dir/reid-<i>.db``, seeded per set), and record, per calibrated parameter, the truth and
-    the posterior's 90 % credible interval. Sets already in ``done`` are not re-run (resumable)."""
+    the posterior's 90 % credible interval, with the set's last epsilon, its simulated studies,
+    the effective sample size of its final weights and its seconds. Sets already in ``done`` are
+    not re-run (resumable). ``on_set`` is called with the rows so far after every set.
+
+    Generation 0 (a sample of the prior, which does not depend on the observed study) is seeded
+    from ``seed`` alone, so every set draws the same prior sample; later generations are seeded
+    per set. A simulator with a ``memo`` (:class:`FactSimulator` with ``memo=True``) therefore
+    simulates that sample once; its memo is kept in ``work_dir/reid-memo.pkl`` across sessions."""
+    import pickle
+
+    from ..experiments.store import atomic_write
+
     keys = spec.uncertainty.keys
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x7472]))
     truths = [{p.key: p.from_unit(float(u)) for p, u in zip(spec.uncertainty.parameters, rng.random(len(keys)))}
               for _ in range(sets)]
+    prior_seed = int(np.random.SeedSequence([seed, 0x7072696F72]).generate_state(1)[0])
+    memo = getattr(simulate, "memo", None)
+    memo_file = work_dir / MEMO_FILE
+    if memo is not None and memo_file.is_file():
+        memo.update(pickle.loads(memo_file.read_bytes()))
     rows = [] if done is None else done.to_dict("records")
     have = {int(r["set"]) for r in rows}
     for i, truth in enumerate(truths):
@@ -119,20 +140,34 @@ def reidentify(spec: AbcSpec, simulate: Callable[[Mapping[str, float]], Mapping[
         db = work_dir / f"reid-{i}.db"
         if db.exists():
             db.unlink()  # an unfinished set starts again
-        history = run_abc(set_spec, simulate, obs, db, dist=dist)
+        glog = (lambda line, i=i: log(f"  set {i}, {line}")) if log else None
+        history = run_abc(set_spec, simulate, obs, db, dist=dist, prior_seed=prior_seed, log=glog)
         post = posterior_table(history, set_spec)
+        pops = history.get_all_populations()
+        pops = pops[pops["t"] >= 0]
         w = post[WEIGHT].to_numpy(float)
+        ess = float(w.sum() ** 2 / (w ** 2).sum())
+        seconds = time.perf_counter() - t0
         for k in spec.calibrated:
             lo, hi = credible_interval(post[k].to_numpy(float), w)
             rows.append({"set": i, "parameter": k, "truth": truth[k], "ci90_low": lo, "ci90_high": hi,
                          "covered": bool(lo <= truth[k] <= hi),
                          "width_ratio": (hi - lo) / (CI_LEVEL * (spec.ranges[k].high - spec.ranges[k].low)),
+                         "epsilon": float(pops["epsilon"].iloc[-1]), "simulations": int(pops["samples"].sum()),
+                         "ess": round(ess, 1), "seconds": round(seconds, 1),
                          **{f"observed_{k2[len(STAT):]}": v for k2, v in obs.items()}})
         if log:
             n_cov = sum(r["covered"] for r in rows if r["set"] == i)
-            log(f"set {i}: {n_cov}/{len(spec.calibrated)} intervals contain the truth, {time.perf_counter() - t0:.0f} s")
+            log(f"set {i}: {n_cov}/{len(spec.calibrated)} intervals contain the truth; epsilon "
+                f"{float(pops['epsilon'].iloc[-1]):.3g}, {int(pops['samples'].sum())} simulated studies "
+                f"({getattr(simulate, 'reused', 0)} read from the memo so far), ESS {ess:.0f}, {seconds:.0f} s")
         db.unlink()
+        if memo is not None:
+            data = pickle.dumps(dict(memo))
+            atomic_write(memo_file, lambda p: p.write_bytes(data))
         _save_progress(work_dir, pd.DataFrame(rows))
+        if on_set is not None:
+            on_set(pd.DataFrame(rows))
     return pd.DataFrame(rows)
 
 
@@ -176,6 +211,16 @@ def _save_progress(work_dir: Path, table: pd.DataFrame) -> None:
     atomic_write(work_dir / "reidentify.csv", lambda p: table.to_csv(p, index=False))
 
 
+def wilson(k: float, n: float, z: float = 1.6449) -> tuple[float, float]:
+    """Wilson score interval (default 90 %) of a proportion ``k / n``."""
+    if n <= 0:
+        return float("nan"), float("nan")
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
 def coverage_table(rows: pd.DataFrame) -> pd.DataFrame:
     """Share of sets whose 90 % interval contains the truth, per parameter and overall."""
     per = rows.groupby("parameter", sort=False).agg(sets=("set", "nunique"), covered=("covered", "mean"),
@@ -186,10 +231,17 @@ def coverage_table(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def coverage_markdown(table: pd.DataFrame) -> str:
-    lines = ["| parameter | sets | 90 % interval contains the truth | mean width / prior's |", "|---|---|---|---|"]
+    """The coverage table with a 90 % Wilson interval of each share: over the sets for a
+    parameter, over every set's intervals for all (those of one set are not independent, so that
+    interval is too narrow)."""
+    n_params = int((table["parameter"] != "all").sum())
+    lines = ["| parameter | sets | 90 % interval contains the truth | 90 % Wilson interval | mean width / prior's |",
+             "|---|---|---|---|---|"]
     for r in table.itertuples():
         name = "**all**" if r.parameter == "all" else f"`{r.parameter}`"
-        lines.append(f"| {name} | {r.sets} | {r.covered:.0%} | {r.width_ratio:.2f} |")
+        n = r.sets * (n_params if r.parameter == "all" else 1)
+        lo, hi = wilson(round(r.covered * n), n)
+        lines.append(f"| {name} | {r.sets} | {r.covered:.0%} | {lo:.0%} – {hi:.0%} | {r.width_ratio:.2f} |")
     return "\n".join(lines)
 
 
@@ -205,7 +257,8 @@ def default_posterior_dir() -> Path:
 
 def docs_tables(posterior_dir: str | Path | None = None) -> dict[str, str]:
     """The generated tables of docs/calibration.md, from the shipped files of ``posterior_dir``
-    (default ``configs/posterior``): screen.csv, draws.csv + provenance.yaml, reidentification.csv."""
+    (default ``configs/posterior``): screen.csv, draws.csv + provenance.yaml, reidentification.csv,
+    reidentification_smc.csv + .yaml."""
     import yaml
 
     d = Path(posterior_dir) if posterior_dir is not None else default_posterior_dir()
@@ -232,7 +285,35 @@ def docs_tables(posterior_dir: str | Path | None = None) -> dict[str, str]:
         first = cov.iloc[0]
         out["reidentification"] = (coverage_markdown(cov) + f"\n\nHow: {first['method']}; "
                                    f"{int(first['seeds_per_particle'])} runs per simulated study.")
+    if (d / "reidentification_smc.csv").exists() and (d / "reidentification_smc.yaml").exists():
+        cov = pd.read_csv(d / "reidentification_smc.csv")
+        prov = yaml.safe_load((d / "reidentification_smc.yaml").read_text())
+        done, asked = int(prov["sets_done"]), int(prov["sets_asked"])
+        status = (f"all {asked} sets" if done >= asked else
+                  f"**partial: {done} of {asked} sets finished** (the run was stopped; the rest were not run)")
+        overall = float(cov.loc[cov["parameter"] == "all", "covered"].iloc[0])
+        verdict = ("inside" if REID_TARGET[0] <= overall <= REID_TARGET[1] else "**outside**")
+        out["reidentification_smc"] = (
+            coverage_markdown(cov) + f"\n\nOverall, {overall:.0%} of the 90 % intervals contain the truth: {verdict} "
+            f"the {REID_TARGET[0]:.0%}–{REID_TARGET[1]:.0%} target.{_exact_share(d / 'reidentification_smc_sets.csv')}"
+            + f"\n\nHow: {prov['method']}; {int(cov.iloc[0]['seeds_per_particle'])} runs per "
+            f"simulated study; {status}; per set a median {prov['simulations_per_set_median']} studies "
+            f"({prov['settings']['population'][0]} of them the shared prior sample, simulated once for all sets) and "
+            f"{prov['seconds_per_set']['median']:.0f} s ({prov['seconds_per_set']['total'] / 60:.0f} minutes "
+            f"in all, one process); effective sample size of the final weights: median {prov['ess_median']:.0f}, "
+            f"smallest {prov['ess_min']:.0f}. Command: `{prov['made_by']}` (commit {str(prov['commit'])[:12]}, "
+            f"{prov['date']}).")
     return out
+
+
+def _exact_share(sets_file: Path) -> str:
+    """What an exact method would cover when its 90 % intervals are read from particles with the
+    sets' effective sample sizes n: on average 0.9 n / (n + 1) (sample quantiles cut the tails short)."""
+    if not sets_file.exists():
+        return ""
+    ess = pd.read_csv(sets_file).groupby("set")["ess"].first().to_numpy(float)
+    return (f" An exact method read from particles with these sets' effective sample sizes would cover about "
+            f"{float(np.mean(CI_LEVEL * ess / (ess + 1))):.0%} (the mean of 0.9 n / (n + 1)).")
 
 
 def write_docs(doc: str | Path, posterior_dir: str | Path | None = None) -> list[str]:

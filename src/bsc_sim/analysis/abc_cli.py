@@ -19,7 +19,7 @@ from ..exits import BAD_INPUT, EXIT_HELP, report_interrupt
 from ..experiments.uncertainty import UncertainRange, Uncertainty, load_uncertainty
 from ..paramtools import ParamError
 from .facts import Fact, load_facts
-from .abc import (AbcSpec, DB_FILE, FactSimulator, SPEC_FILE, WEIGHT, _db_url, _int, distance, load_abc_spec, narrowing, narrowing_markdown, observed, pooled, posterior_table, predictive_markdown, predictive_table, run_abc, screen_settings)  # noqa: F401
+from .abc import (AbcSpec, DB_FILE, FactSimulator, SPEC_FILE, WEIGHT, _db_url, _int, distance, load_abc_spec, narrowing, narrowing_markdown, observed, pooled, posterior_table, predictive_markdown, predictive_table, reidentify_settings, run_abc, screen_settings)  # noqa: F401
 from .abc_checks import (coverage_markdown, coverage_table, reidentify, reidentify_from_bank, screen, screen_markdown, select_parameters, write_docs)  # noqa: F401
 
 # ----------------------------------------------------------------------------------------------
@@ -33,32 +33,35 @@ SETTINGS = {
     "config": "ABC settings (default: configs/calibration/abc.yaml)",
     "out_dir": "where the pyabc database and the results go (default: outputs/abc, outputs/screen, outputs/reidentify)",
     "posterior_dir": "also publish draws.csv and provenance.yaml (method=abc), screen.csv (method=screen) or "
-                     "reidentification.csv (check=reidentify) here, e.g. configs/posterior (default: nowhere)",
+                     "reidentification.csv (check=reidentify bank=...) or reidentification_smc.csv, .yaml and "
+                     "_sets.csv (check=reidentify, rewritten after every set) here, e.g. configs/posterior (default: nowhere)",
     "population": "particles per generation, comma-separated (default: the config's)",
     "seeds_per_particle": "model runs pooled into one simulated study (default: the config's)",
     "seed": "root seed (default: the config's)",
     "processes": "worker processes; each samples a fixed share of every generation, so the result depends on this "
                  "number but not on timing (default: the config's)",
-    "sets": "known worlds checked by check=reidentify (default: 20; with bank=, all of the bank's)",
+    "sets": "known worlds checked by check=reidentify (default: the config's reidentify.sets, else 20; with bank=, "
+            "all of the bank's)",
     "bank": "with check=reidentify: the out_dir of a finished method=abc run; its prior generation's simulated "
             "worlds are the known worlds and the prior sample (leave one out), instead of new simulations",
 }
 ABC_FILES = frozenset({DB_FILE, f"{DB_FILE}-journal", SPEC_FILE, "draws.csv", "particles.csv", "narrowing.csv",
                        "predictive.csv", "generations.csv", "provenance.yaml", "morris.csv", "selection.csv",
-                       "reidentify.csv", "reidentification.csv", ".lock"})
+                       "reidentify.csv", "reidentification.csv", "reidentification_smc.csv",
+                       "reidentification_smc.yaml", "reid-memo.pkl", ".lock"})
 
 
 def _usage() -> str:
     width = max(map(len, SETTINGS))
     return "\n".join([
         "usage: bsc-sim calibrate method=abc|screen [KEY=VALUE ...]",
-        "       bsc-sim calibrate check=reidentify [sets=20] [population=40,40] [KEY=VALUE ...]", "",
+        "       bsc-sim calibrate check=reidentify [sets=20] [population=300,100] [KEY=VALUE ...]", "",
         "A posterior of the uncertain parameters (configs/uncertainty/default.yaml) given the registered",
         "calibration facts, by ABC-SMC (pyabc); see docs/calibration.md. Seeded and resumable: the pyabc",
         "database stays in out_dir and a re-run continues from the last finished generation.", "",
         "  bsc-sim calibrate method=screen out_dir=outputs/screen",
         "  bsc-sim calibrate method=abc out_dir=outputs/abc posterior_dir=configs/posterior",
-        "  bsc-sim calibrate check=reidentify sets=20 population=40,40 out_dir=outputs/reidentify",
+        "  bsc-sim calibrate check=reidentify out_dir=outputs/reidentify posterior_dir=configs/posterior",
         "", "Settings:", *[f"  {k:<{width}}  {v}" for k, v in SETTINGS.items()], "",
         "(without method= or check=, bsc-sim calibrate is the Optuna point fit: bsc-sim calibrate --help)",
         EXIT_HELP,
@@ -221,7 +224,7 @@ def _cmd_screen(spec: AbcSpec, settings: Mapping[str, Any], out_dir: Path, poste
 
 
 def _cmd_reidentify(spec: AbcSpec, sets: int | None, out_dir: Path, posterior_dir: Path | None, log,
-                    bank: Path | None = None) -> None:
+                    bank: Path | None = None, argv: Sequence[str] = ()) -> None:
     from ..experiments.store import atomic_write
 
     t0 = time.perf_counter()
@@ -236,22 +239,59 @@ def _cmd_reidentify(spec: AbcSpec, sets: int | None, out_dir: Path, posterior_di
         atomic_write(out_dir / "reidentify.csv", lambda p: rows.to_csv(p, index=False))
         how = (f"leave-one-out on the {len(prior)} prior simulations of {bank}, accepting the {spec.alpha:g} quantile "
                f"of distances (about {int(rows['n_accepted'].median())} worlds)")
+        result = "reidentification.csv"
     else:
+        from ..run import git_revision
+
         sets = 20 if sets is None else sets
         _identity_check(spec, out_dir, {"check": "reidentify", "sets": sets})
+        commit = git_revision()
         done_file = out_dir / "reidentify.csv"
         done = pd.read_csv(done_file) if done_file.exists() else None
-        rows = reidentify(spec, FactSimulator(spec), sets=sets, work_dir=out_dir, seed=spec.seed, log=log, done=done)
-        how = f"ABC-SMC re-run per set, populations {','.join(map(str, spec.population))}"
-    cov = coverage_table(rows)
-    cov["method"] = how
-    cov["seeds_per_particle"] = spec.seeds_per_particle
-    atomic_write(out_dir / "reidentification.csv", lambda p: cov.to_csv(p, index=False))
+        how = (f"ABC-SMC re-run per set, populations {','.join(map(str, spec.population))} "
+               f"(generation 0, the prior sample, shared by the sets)")
+        result = "reidentification_smc.csv"
+
+        def write(rows: pd.DataFrame) -> None:
+            per_set = rows.groupby("set").first()
+            prov = {"made_by": "bsc-sim calibrate " + " ".join(argv), "commit": commit,
+                    "date": pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "method": how, "settings": {**spec.identity(), "sets": sets, "config": spec.path},
+                    "sets_done": int(rows["set"].nunique()), "sets_asked": sets,
+                    "seconds_per_set": {"median": round(float(per_set["seconds"].median()), 1),
+                                        "total": round(float(per_set["seconds"].sum()), 1)},
+                    "simulations_per_set_median": int(per_set["simulations"].median()),
+                    "ess_median": round(float(per_set["ess"].median()), 1),
+                    "ess_min": round(float(per_set["ess"].min()), 1),
+                    "sets_table": "reidentify.csv in out_dir (one row per set and parameter), published as "
+                                  "reidentification_smc_sets.csv"}
+            _write_yaml(out_dir / "reidentification_smc.yaml", prov)
+            _write_coverage(rows, out_dir / result, how, spec)
+            if posterior_dir is not None:
+                _publish(posterior_dir, {result: out_dir / result,
+                                         "reidentification_smc.yaml": out_dir / "reidentification_smc.yaml",
+                                         "reidentification_smc_sets.csv": out_dir / "reidentify.csv"})
+
+        rows = reidentify(spec, FactSimulator(spec, memo=True), sets=sets, work_dir=out_dir, seed=spec.seed, log=log,
+                          done=done, on_set=write)
+        if done is not None and len(rows) == len(done):
+            write(rows)
+    cov = _write_coverage(rows, out_dir / result, how, spec)
     log(coverage_markdown(cov))
     log(f"{time.perf_counter() - t0:.0f} s in this session")
     if posterior_dir is not None:
-        _publish(posterior_dir, {"reidentification.csv": out_dir / "reidentification.csv"})
-        log(f"published reidentification.csv to {posterior_dir}/")
+        _publish(posterior_dir, {result: out_dir / result})
+        log(f"published {result} to {posterior_dir}/")
+
+
+def _write_coverage(rows: pd.DataFrame, path: Path, how: str, spec: AbcSpec) -> pd.DataFrame:
+    from ..experiments.store import atomic_write
+
+    cov = coverage_table(rows)
+    cov["method"] = how
+    cov["seeds_per_particle"] = spec.seeds_per_particle
+    atomic_write(path, lambda p: cov.to_csv(p, index=False))
+    return cov
 
 
 def cmd_abc(argv: list[str]) -> int:
@@ -260,6 +300,7 @@ def cmd_abc(argv: list[str]) -> int:
         print(_usage())
         return 0
     log = lambda line: print(line, flush=True)  # noqa: E731
+    settings: dict[str, Any] = {}
     try:
         from ..experiments.cli import parse_settings
         from ..experiments.lock import store_lock
@@ -285,11 +326,18 @@ def cmd_abc(argv: list[str]) -> int:
             seed = _int(seed, "seed", 0)
         procs = settings.get("processes")
         spp = settings.get("seeds_per_particle")
-        spec = load_abc_spec(settings.get("config"), population=_population(settings.get("population")),
-                             seeds_per_particle=None if spp is None else _int(spp, "seeds_per_particle"), seed=seed,
-                             processes=None if procs is None else _int(procs, "processes"))
+        population = _population(settings.get("population"))
         sets = _int(settings["sets"], "sets") if settings.get("sets") is not None else None
         bank = Path(settings["bank"]) if settings.get("bank") else None
+        if check is not None and bank is None:
+            # the full check's own defaults (the config's reidentify: section); the command line wins
+            reid = reidentify_settings(settings.get("config"))
+            population = population or (_population(reid["population"]) if "population" in reid else None)
+            procs = procs if procs is not None else reid.get("processes")
+            sets = sets if sets is not None else (_int(reid["sets"], "sets") if "sets" in reid else None)
+        spec = load_abc_spec(settings.get("config"), population=population,
+                             seeds_per_particle=None if spp is None else _int(spp, "seeds_per_particle"), seed=seed,
+                             processes=None if procs is None else _int(procs, "processes"))
         if bank is not None and check is None:
             raise ParamError("bank: only with check=reidentify")
         with store_lock(out_dir):
@@ -298,10 +346,12 @@ def cmd_abc(argv: list[str]) -> int:
             elif name == "screen":
                 _cmd_screen(spec, settings, out_dir, posterior_dir, log)
             else:
-                _cmd_reidentify(spec, sets, out_dir, posterior_dir, log, bank=bank)
+                _cmd_reidentify(spec, sets, out_dir, posterior_dir, log, bank=bank, argv=argv)
     except ParamError as exc:
         print(f"bsc-sim calibrate: error: {exc}", file=sys.stderr)
         return BAD_INPUT
     except KeyboardInterrupt as exc:
-        return report_interrupt("calibrate", exc, kept=f"finished generations are kept in {DB_FILE}")
+        kept = ("finished sets are kept in reidentify.csv" if settings.get("check") and not settings.get("bank")
+                else f"finished generations are kept in {DB_FILE}")
+        return report_interrupt("calibrate", exc, kept=kept)
     return 0
