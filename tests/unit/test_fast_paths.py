@@ -102,10 +102,69 @@ def test_families_of_a_large_state_only_where_anything_can_change(monkeypatch):
     assert plain[1].any()  # some families took the practice up, so the comparison can fail
 
 
-def test_feedback_at_entries_equals_the_whole_array(mid_run):
+@pytest.mark.parametrize("sparse", [False, True])
+def test_feedback_at_entries_equals_the_whole_array(mid_run, monkeypatch, sparse):
     sust, st = mid_run.components["sustainment"], mid_run.pop.staff
+    monkeypatch.setattr(sust, "_sparse", sparse)   # coaching found by a product, or by flagging contacts
+    assert sust.feedback(mid_run).max() > 0 and (st.on_team[:, None] & st.use).any()
     full = sust.feedback(mid_run)
     r, k = np.nonzero(np.ones_like(st.use))
     assert np.array_equal(sust.feedback_at(mid_run, r, k, r * st.use.shape[1] + k), full.ravel())
     r, k = st.use.nonzero()
     assert len(r) and np.array_equal(sust.feedback_at(mid_run, r, k, r * st.use.shape[1] + k), full[r, k])
+
+
+def _recorder_arrays(rec):
+    names = ("staff_counts", "state_counts", "room_counts", "n_families_home", "engagement", "cycles",
+             "reached_at_start", "reached_at_end", "reached_now", "reached_at_cohort_end", "reached_at_followup",
+             "reached_at_lag", "using_at_lag", "sustained_at_lag", "enrolled_hire")
+    return {n: getattr(rec, n).copy() for n in names} | {
+        "n_enrolled": rec.n_enrolled, "n_enrolled_fidelity_end": rec.n_enrolled_fidelity_end,
+        "n_families_home_any_end": rec.n_families_home_any_end}
+
+
+SPARSE_MODULES = ("measure", "sustainment")
+
+
+@pytest.mark.parametrize("overrides", [["cohort.n_programs=12"],
+                                       ["design=statewide", "system.n_programs=150", "system.horizon_weeks=80"]])
+def test_sparse_phases_equal_the_whole_arrays(monkeypatch, overrides):
+    """Phases that work only where anything can change (large populations) give the run the same
+    numbers as over whole arrays: every state array and every recorded count."""
+    import importlib
+
+    def run(entries):
+        for name in SPARSE_MODULES:
+            monkeypatch.setattr(importlib.import_module(f"bsc_sim.model.{name}"), "SPARSE_ENTRIES", entries)
+        model = BSCModel(load_params(overrides), seed=3, create_agents=False)
+        assert model.components["measure"]._sparse == model.components["sustainment"]._sparse == (entries == 0)
+        model.run()
+        got = _recorder_arrays(model.components["measure"])
+        for group in ("staff", "programs", "families"):
+            got |= {f"{group}.{k}": v for k, v in vars(getattr(model.pop, group)).items()}
+        return got
+
+    dense, sparse = run(10**12), run(0)
+    assert dense.keys() == sparse.keys()
+    for name in dense:
+        assert np.array_equal(dense[name], sparse[name]), name
+    assert dense["room_counts"].any() and dense["staff_counts"][:, :, 10:15].any()  # some reached, some at fidelity
+    assert dense["programs.embedded"].any() or dense["staff_counts"][:, :, 10:15].any()
+
+
+def test_coached_by_flags_equals_the_product(mid_run, monkeypatch):
+    """Peer coaching found by flagging each coach's contacts equals the sparse product's count > 0."""
+    sust, st = mid_run.components["sustainment"], mid_run.pop.staff
+    P = st.use.shape[1]
+    rng = np.random.default_rng(0)
+    everything = np.arange(st.use.size)
+    one = np.array([int(np.argmax(np.diff(mid_run.pop.staff_network.links.indptr))) * P + 2])  # a hub, alone
+    for share in (0.0, 0.05, 0.3, one):
+        cflat = one if isinstance(share, np.ndarray) else np.flatnonzero(rng.random(st.use.size) < share)
+        want = csr_product(mid_run.pop.staff_network.links, np.isin(everything, cflat).reshape(-1, P).astype(float)) > 0
+        for sparse in (False, True):
+            monkeypatch.setattr(sust, "_sparse", sparse)
+            got = sust._coached(mid_run, everything, cflat, cflat // P, cflat % P)
+            assert np.array_equal(got, want.ravel()), (share, sparse)
+            assert not sust._mark.any()
+        assert want.any() == (len(cflat) > 0)

@@ -29,6 +29,9 @@ LEADER_ROLES = (DIRECTOR, EDUCATION_MANAGER)
 HEAD_START, CHILD_CARE, FAMILY_CHILD_CARE = 0, 1, 2
 KIND_NAMES = ("head_start", "child_care", "family_child_care")
 LEVELS = ("classroom", "program", "family")
+# From this many (staff post, practice) entries on, phases work only on the entries that can change
+# (a large cohort or a state); below it whole arrays take fewer calls. Both give the same numbers.
+SPARSE_ENTRIES = 1000
 # Which roles can use a practice of each level (families use family practices at home).
 ELIGIBLE_ROLES = {
     "classroom": (LEAD_TEACHER, ASSISTANT_TEACHER),
