@@ -168,3 +168,31 @@ def test_coached_by_flags_equals_the_product(mid_run, monkeypatch):
             assert np.array_equal(got, want.ravel()), (share, sparse)
             assert not sust._mark.any()
         assert want.any() == (len(cflat) > 0)
+
+
+@pytest.mark.parametrize("weights", ["unit", "zero-degree", "negative"])
+def test_kernel_shares_where_exposed_equal_the_whole_array(weights):
+    """The kernel with a threshold function forms shares only at exposed entries: the same new
+    adopters as with the whole array, also with isolated nodes (weighted degree 0) and negative weights."""
+    g = nx.watts_strogatz_graph(400, 6, 0.1, seed=3)
+    if weights == "zero-degree":
+        g.remove_edges_from(list(g.edges(range(40))))
+    if weights == "negative":
+        nx.set_edge_attributes(g, {e: (-1.0 if i % 7 == 0 else 1.0) for i, e in enumerate(g.edges)}, "weight")
+    net = SpreadNetwork(g)
+    rng = np.random.default_rng(1)
+    adopted, eligible, active = rng.random((400, 3)) < 0.15, rng.random((400, 3)) < 0.9, rng.random(400) < 0.95
+    thr = rng.random((400, 3)) * 0.6
+    rates = dict(p_spontaneous=0.02, q_imitation=0.3, p_threshold=0.6, min_sources=2)
+    a = contagion_step(net, adopted, np.random.default_rng(9), threshold=thr, eligible=eligible, active=active, **rates)
+    b = contagion_step(net, adopted, np.random.default_rng(9), threshold=lambda f: thr.ravel()[f], eligible=eligible,
+                       active=active, **rates)
+    assert np.array_equal(a, b) and a.any()
+    share, count = net.exposure(adopted, active)
+    W = nx.to_scipy_sparse_array(g, nodelist=range(400), format="csr")
+    x = (adopted & active[:, None]).astype(float)
+    assert np.array_equal(count, (W != 0).astype(float) @ x)
+    strength = W @ active.astype(float)
+    want = np.divide(W @ x, strength[:, None], out=np.zeros(x.shape), where=strength[:, None] > 0) \
+        if (strength <= 0).any() else (W @ x) / strength[:, None]
+    assert np.array_equal(share, want)

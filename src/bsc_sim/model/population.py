@@ -243,26 +243,28 @@ class CrossTies:
     def decay(self, rate: float) -> None:
         self.w *= 1 - rate
 
-    def matrix(self) -> sp.csr_array:
-        """The symmetric (T, T) weight matrix in canonical CSR form (sorted indices)."""
-        T = self.n_seats
+    def _structure(self) -> tuple:
+        """(topology, indptr, indices, edge of each entry) of the canonical CSR form, rebuilt when ties change."""
         if self._csr is None or self._csr[0] != self.topology:
-            E = len(self.a)
+            T, E = self.n_seats, len(self.a)
             rows, cols = np.concatenate([self.a, self.b]), np.concatenate([self.b, self.a])
             edge = np.concatenate([np.arange(E), np.arange(E)])
             order = np.lexsort((cols, rows))           # row by row, columns ascending: canonical CSR
             indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=T))])
             self._csr = (self.topology, indptr, cols[order], edge[order])
-        _, indptr, indices, edge = self._csr
+        return self._csr
+
+    def matrix(self) -> sp.csr_array:
+        """The symmetric (T, T) weight matrix in canonical CSR form (sorted indices)."""
+        T = self.n_seats
+        _, indptr, indices, edge = self._structure()
         return sp.csr_array((self.w[edge], indices, indptr), shape=(T, T))
 
     def product(self, x: np.ndarray) -> np.ndarray:
         """``self.matrix() @ x`` for float64 ``x`` (T, K), by the same CSR kernel, without building the matrix."""
         T = self.n_seats
-        if self._csr is None or self._csr[0] != self.topology:
-            self.matrix()
-        _, indptr, indices, edge = self._csr
-        return csr_product_parts(indptr, indices, self.w[edge], (T, T), x)
+        _, indptr, indices, edge = self._structure()
+        return csr_product_parts(indptr, indices, self.w.take(edge), (T, T), x)
 
     def n_ties(self) -> int:
         return int((self.w > 0).sum())

@@ -192,27 +192,29 @@ class WithinProgramSpread:
         """
         fp, fam = model.params.families, model.pop.families
         room, c = self.fam_room, self.family_cols[0]
+        P = fam.home_use.shape[1]
+        home_flat = fam.home_use.reshape(-1)
         home = fam.home_use[:, c]
-        live = ~(promoted | team_room)[room]
-        np.logical_not(live, out=live)
+        live = (promoted | team_room).take(room)
         live |= home
         live |= fam.engagement != fam.engagement_base
         idx = live.nonzero()[0]
-        r = room[idx]
-        target = fam.engagement_base[idx] + fp.boost_promoted * promoted[r]
-        target += fp.boost_team_family * team_room[r]
+        r = room.take(idx)
+        target = fam.engagement_base.take(idx) + fp.boost_promoted * promoted.take(r)
+        target += fp.boost_team_family * team_room.take(r)
         np.maximum(target, 0.0, out=target)
         np.minimum(target, 1.0, out=target)
-        engagement = fam.engagement[idx]
+        engagement = fam.engagement.take(idx)
         target -= engagement
         target *= fp.engagement_rate
         engagement += target
         fam.engagement[idx] = engagement
-        u = self.family_rng.random(out=self._family_draws)[idx, 0]
-        had = home[idx]
+        u = self.family_rng.random(out=self._family_draws).reshape(-1).take(idx)
+        at = idx * P + c
+        had = home_flat.take(at)
         chance = fp.p_uptake * engagement
-        chance *= promote[r]
+        chance *= promote.take(r)
         take = u < chance
         take &= ~had
         drop = had & (u < fp.home_lapse)
-        fam.home_use[idx, c] = (had & ~drop) | take
+        home_flat[at] = (had & ~drop) | take
