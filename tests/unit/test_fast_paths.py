@@ -196,3 +196,14 @@ def test_kernel_shares_where_exposed_equal_the_whole_array(weights):
     want = np.divide(W @ x, strength[:, None], out=np.zeros(x.shape), where=strength[:, None] > 0) \
         if (strength <= 0).any() else (W @ x) / strength[:, None]
     assert np.array_equal(share, want)
+
+
+def test_cross_ties_product_is_the_canonical_matrix_product(mid_run):
+    ties = mid_run.pop.ties
+    m = ties.matrix()
+    assert len(ties.a) and m.has_sorted_indices and (m != m.T).nnz == 0
+    dense = np.zeros((ties.n_seats, ties.n_seats))
+    dense[ties.a, ties.b] = dense[ties.b, ties.a] = ties.w
+    assert np.array_equal(m.toarray(), dense)
+    x = np.random.default_rng(0).random((ties.n_seats, 4))
+    assert np.array_equal(ties.product(x), m @ x)

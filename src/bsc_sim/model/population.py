@@ -249,7 +249,9 @@ class CrossTies:
             T, E = self.n_seats, len(self.a)
             rows, cols = np.concatenate([self.a, self.b]), np.concatenate([self.b, self.a])
             edge = np.concatenate([np.arange(E), np.arange(E)])
-            order = np.lexsort((cols, rows))           # row by row, columns ascending: canonical CSR
+            # Row by row, columns ascending (canonical CSR): the keys are distinct, so one sort of
+            # row * T + column gives the order a two-key lexsort gives.
+            order = np.argsort(rows * T + cols, kind="stable")
             indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=T))])
             self._csr = (self.topology, indptr, cols[order], edge[order])
         return self._csr
@@ -513,7 +515,9 @@ def form_teams(p: Params, pop: Population, rng: np.random.Generator) -> None:
 def family_on_team(pop: Population) -> np.ndarray:
     """(M,) a family member sits on the programme's team this week (families' seats are never vacant)."""
     fam = pop.families
-    return np.bincount(fam.program[fam.on_team], minlength=pop.n_programs) > 0
+    out = np.zeros(pop.n_programs, dtype=bool)
+    out[fam.program.take(fam.on_team.nonzero()[0])] = True
+    return out
 
 
 def local_fit(p: Params, pop: Population) -> np.ndarray:
