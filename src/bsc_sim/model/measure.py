@@ -223,13 +223,13 @@ class Recorder:
         np.logical_and(nonteam, _any(using), out=B[:, 3 * P + 5])
         counts = self._count_staff(B)
         self.staff_counts[w] = counts[:, :3 * P + 2]
-        self.state_counts[w] = counts[:, 3 * P + 2:].sum(axis=0)
+        self.state_counts[w] = np.add.reduce(counts[:, 3 * P + 2:], axis=0)
         # Classrooms: reached per practice when any teaching staff member in the room is at
         # fidelity; then reached, using, sustained and children reached, one reduction by programme.
         R = self._room_buf
         R.fill(0)
         rows = self.teach_rows
-        r, k = np.nonzero(at_fid[rows])
+        r, k = at_fid[rows].nonzero()
         R[self._teach_room[r], k] = 1
         reached = _any(R[:, self._classroom_cols])
         room_using = np.zeros(self.C, dtype=bool)
