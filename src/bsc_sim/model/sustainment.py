@@ -53,7 +53,12 @@ def _sigmoid(x):
 
 
 class Sustainment:
-    """Fidelity growth, lapse and embedding of practices."""
+    """Fidelity growth, lapse and embedding of practices.
+
+    Updates are computed at the entries in use. From ``SPARSE_ENTRIES`` staff entries on (a state),
+    peer coaching, embedding and lasting skill are also computed only where they can change; the
+    numbers are the same as over whole arrays (tests/unit/test_fast_paths.py).
+    """
 
     def setup(self, model) -> None:
         self.rng = model.streams["sustain"]
