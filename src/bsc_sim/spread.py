@@ -56,6 +56,9 @@ __all__ = ["SpreadNetwork", "adoption_hazard", "contagion_step", "simulate_conta
 class SpreadNetwork:
     """An undirected weighted network as CSR matrices: ``weights`` and its 0/1 pattern ``links``.
 
+    A network is fixed once built: its weighted degree and the stacked matrix of weights over
+    links (one product gives the weighted sums and the counts) are formed here.
+
     Args:
         adjacency: a scipy sparse matrix/array, a dense array, or a networkx graph (edge
             attribute ``weight`` is used when present, else 1).
