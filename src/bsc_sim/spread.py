@@ -28,6 +28,10 @@ except ImportError:  # pragma: no cover - a scipy without the private module: us
     _sparsetools = None
 
 
+_F64 = np.dtype(np.float64)
+_SCALAR = (int, float, np.number)
+
+
 def _kernel_works() -> bool:
     """The private kernels answer as scipy's own product does (checked once; else the public operator)."""
     if _sparsetools is None:
@@ -52,6 +56,9 @@ __all__ = ["SpreadNetwork", "adoption_hazard", "contagion_step", "simulate_conta
 class SpreadNetwork:
     """An undirected weighted network as CSR matrices: ``weights`` and its 0/1 pattern ``links``.
 
+    A network is fixed once built: its weighted degree and the stacked matrix of weights over
+    links (one product gives the weighted sums and the counts) are formed here.
+
     Args:
         adjacency: a scipy sparse matrix/array, a dense array, or a networkx graph (edge
             attribute ``weight`` is used when present, else 1).
@@ -69,6 +76,12 @@ class SpreadNetwork:
         # Weighted degree as a product, so it is summed in the same (CSR) order as the numerator:
         # a node whose contacts all adopt then has a share of exactly 1.
         self.strength = W @ np.ones(W.shape[0])
+        # The weights stacked over the links (2N, N): one product gives the weighted sums and the
+        # counts, each row summed exactly as in its own product.
+        n, nnz = W.shape[0], W.nnz
+        self._both = (np.concatenate([W.indptr, W.indptr[1:] + nnz]), np.concatenate([W.indices, W.indices]),
+                      np.concatenate([W.data, np.ones(nnz)]), (2 * n, W.shape[1]))
+        self._active_strength: tuple[bytes, np.ndarray] | None = None   # the last active mask and its strength
 
     @property
     def n_nodes(self) -> int:
@@ -82,21 +95,36 @@ class SpreadNetwork:
             active: optional bool (N,) of nodes that exist now; inactive contacts are ignored
                 in both the numerator and the denominator of the share.
         """
-        if active is not None:
-            mask = active[:, None] if adopted.ndim == 2 else active
-            # For 0/1 adoption the masked product is the same 0/1 floats, formed without mixed types.
-            x = (adopted & mask if adopted.dtype == bool else adopted.astype(np.float64) * mask).astype(np.float64)
-            strength = csr_product(self.weights, active.astype(np.float64))
-        else:
-            x = adopted.astype(np.float64)
-            strength = self.strength
-        weighted = csr_product(self.weights, x)
-        count = csr_product(self.links, x)
-        denom = strength[:, None] if x.ndim == 2 else strength
+        # For 0/1 adoption the masked product is the same 0/1 floats, formed without mixed types.
+        x, strength = self._adopting(adopted, active)
+        weighted, count = self._sums(x)
+        return self._share(weighted, strength), count
+
+    def _adopting(self, adopted: np.ndarray, active: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """The 0/1 floats of adopting (active) nodes and the weighted degree over active contacts."""
+        if active is None:
+            return adopted.astype(np.float64), self.strength
+        mask = active[:, None] if adopted.ndim == 2 else active
+        x = (adopted & mask if adopted.dtype == bool else adopted.astype(np.float64) * mask).astype(np.float64)
+        # Who is active changes seldom: the weighted degree is kept with the mask it was computed for.
+        key = active.dtype.str.encode() + active.tobytes()
+        if self._active_strength is None or self._active_strength[0] != key:
+            self._active_strength = key, csr_product(self.weights, active.astype(np.float64))
+        return x, self._active_strength[1]
+
+    def _sums(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``weights @ x`` and ``links @ x`` from one product of the stacked matrix (rows summed as in their own)."""
+        indptr, indices, data, shape = self._both
+        both = csr_product_parts(indptr, indices, data, shape, x)
+        n = shape[0] // 2
+        return both[:n], both[n:]
+
+    @staticmethod
+    def _share(weighted: np.ndarray, strength: np.ndarray) -> np.ndarray:
+        denom = strength[:, None] if weighted.ndim == 2 else strength
         if (strength > 0).all():  # the common case: a plain division gives the same floats
-            return weighted / denom, count
-        share = np.divide(weighted, denom, out=np.zeros(weighted.shape), where=denom > 0)
-        return share, count
+            return weighted / denom
+        return np.divide(weighted, denom, out=np.zeros(weighted.shape), where=denom > 0)
 
 
 def csr_product(matrix: sp.csr_array, x: np.ndarray) -> np.ndarray:
@@ -114,16 +142,18 @@ def csr_product_parts(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
                       x: np.ndarray) -> np.ndarray:
     """:func:`csr_product` of the CSR matrix given by its arrays (``indices`` sorted or not, no duplicates needed)."""
     n_row, n_col = shape
-    if (_sparsetools is None or data.dtype != np.float64 or x.dtype != np.float64 or x.ndim not in (1, 2)
-            or x.shape[0] != n_col or indptr.dtype != indices.dtype or len(indptr) != n_row + 1):
+    xs = x.shape
+    # Builtin dtypes are singletons, so identity is the cheap exact test (anything else: scipy's operator).
+    if (_sparsetools is None or data.dtype is not _F64 or x.dtype is not _F64 or not 0 < len(xs) < 3
+            or xs[0] != n_col or indptr.dtype is not indices.dtype or len(indptr) != n_row + 1):
         return sp.csr_array((data, indices, indptr), shape=shape) @ x
     x = np.ascontiguousarray(x)
-    if x.ndim == 1:
+    if len(xs) == 1:
         y = np.zeros(n_row)
         _sparsetools.csr_matvec(n_row, n_col, indptr, indices, data, x, y)
         return y
-    y = np.zeros((n_row, x.shape[1]))
-    _sparsetools.csr_matvecs(n_row, n_col, x.shape[1], indptr, indices, data, x.ravel(), y.ravel())
+    y = np.zeros((n_row, xs[1]))
+    _sparsetools.csr_matvecs(n_row, n_col, xs[1], indptr, indices, data, x.reshape(-1), y.reshape(-1))
     return y
 
 
@@ -164,29 +194,36 @@ def contagion_step(
     ``draws``, a float64 array of ``adopted``'s shape, receives the uniform draws (the same
     numbers), so a caller that steps every week can reuse one buffer instead of a new array.
     """
-    share, count = network.exposure(adopted, active)
+    rates = dict(p_spontaneous=p_spontaneous, q_imitation=q_imitation, p_threshold=p_threshold, min_sources=min_sources)
+    # A threshold function with scalar rates is asked only where exposure makes it matter (below).
+    fast = (callable(threshold) and isinstance(p_spontaneous, _SCALAR) and isinstance(q_imitation, _SCALAR)
+            and isinstance(p_threshold, _SCALAR) and isinstance(min_sources, _SCALAR) and min_sources >= 1)
+    x, strength = network._adopting(adopted, active)
+    weighted, count = network._sums(x)
     can = ~adopted
     if eligible is not None:
         can &= eligible
     if active is not None:
         can &= active[:, None] if adopted.ndim == 2 else active
-    rates = dict(p_spontaneous=p_spontaneous, q_imitation=q_imitation, p_threshold=p_threshold, min_sources=min_sources)
     if draws is None or draws.shape != adopted.shape or draws.dtype != np.float64:
         draws = np.empty(adopted.shape)
     u = rng.random(out=draws)
-    if not callable(threshold):
-        hazard = adoption_hazard(share, count, threshold, **rates)
-        return can & (u < hazard)
-    if not all(isinstance(v, (int, float, np.number)) for v in rates.values()) or min_sources < 1:
-        everything = np.arange(adopted.size).reshape(adopted.shape)
-        return can & (u < adoption_hazard(share, count, threshold(everything), **rates))
+    if not fast:
+        share = network._share(weighted, strength)
+        if callable(threshold):
+            threshold = threshold(np.arange(adopted.size).reshape(adopted.shape))
+        return can & (u < adoption_hazard(share, count, threshold, **rates))
     # Unexposed entries: share 0 and no source, so only the spontaneous and imitation terms act.
     unexposed = adoption_hazard(0.0, 0.0, 1.0, **rates)
     new = np.empty(adopted.shape, dtype=bool)   # C order, so its flat view below is a view
     np.logical_and(can, u < unexposed, out=new)
     exposed = (can & (count > 0)).ravel().nonzero()[0]
     if len(exposed):
-        hazard = adoption_hazard(share.take(exposed), count.take(exposed), threshold(exposed), **rates)
+        # The share is formed at these entries only: the same division as over the whole array.
+        K = adopted.shape[1] if adopted.ndim == 2 else 1
+        denom = strength.take(exposed // K)
+        share = np.divide(weighted.take(exposed), denom, out=np.zeros(len(exposed)), where=denom > 0)
+        hazard = adoption_hazard(share, count.take(exposed), threshold(exposed), **rates)
         new.reshape(-1)[exposed] = u.take(exposed) < hazard
     return new
 

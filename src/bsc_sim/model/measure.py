@@ -25,7 +25,10 @@ children), so a state of 8,700 programmes over 260 weeks keeps them in about 0.1
 tables are :class:`~bsc_sim.results.LazyTable` objects: built only when a caller asks for them,
 or written to Parquet a few weeks at a time (narrow dtypes) without ever holding the whole table.
 Each week's counts come from a few fused reductions over preallocated buffers (one for staff rows,
-one for classrooms), not one call per count.
+one for classrooms), not one call per count. From ``SPARSE_ENTRIES`` staff entries on (a large cohort
+or a state) they are counted where they can be non-zero instead: over the (person, practice) entries
+in use, and over present staff by (programme, eligibility class), so a state's week costs in
+proportion to its use, not to its staff. Both give the same integers (tests/unit/test_fast_paths.py).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ..results import PROGRAM_TIMESERIES_DTYPES, TIMESERIES_DTYPES, LazyTable
-from .population import LEVELS, TEACHING_ROLES
+from .population import LEVELS, SPARSE_ENTRIES, TEACHING_ROLES
 from .system import NEVER
 
 
@@ -52,6 +55,12 @@ def _columns(mask: np.ndarray) -> slice | np.ndarray:
     if len(cols) and (np.diff(cols) == 1).all():
         return slice(int(cols[0]), int(cols[-1]) + 1)
     return cols
+
+
+def _n_distinct(sorted_values: np.ndarray) -> int:
+    """How many distinct values a sorted array holds."""
+    n = len(sorted_values)
+    return int(np.count_nonzero(sorted_values[1:] != sorted_values[:-1])) + 1 if n else 0
 
 
 def _any(a: np.ndarray) -> np.ndarray:
@@ -158,12 +167,42 @@ class Recorder:
         # Counters by programme of staff, classroom and family rows, keyed by their (fixed) group array.
         self.counters = {id(c.group): c for c in (pop.count_staff, pop.count_rooms, pop.count_families)}
         self._count_staff, self._count_rooms, self._count_families = pop.count_staff, pop.count_rooms, pop.count_families
+        # Static lookups of the sparse counts (roles, classrooms and eligibility never change).
+        # Staff fall into classes by their eligibility row and teaching role; a week's counts of present
+        # staff by (programme, class) times each class's row give the eligible and present columns.
+        K = 3 * P + 2
+        rows, klass = np.unique(np.c_[st.eligible, self.teach], axis=0, return_inverse=True)
+        klass = klass.reshape(-1)
+        self._n_class = len(rows)
+        self._staff_class = st.program * self._n_class + klass
+        self._class_columns = np.zeros((len(rows), K))
+        self._class_columns[:, :P] = rows[:, :P]
+        self._class_columns[:, 3 * P] = 1
+        self._teach_class = rows[:, P].astype(bool)
+        self._elig_class = rows[:, :P].any(axis=1)
+        self._eligible_flat = st.eligible.reshape(-1)
+        self._eligible_any = self.eligible_any
+        self._staff_program, self._staff_room, self._teach = st.program, st.classroom, self.teach
+        self._classroom_col = np.asarray(self.classroom_practice, dtype=bool)
+        self._room_program = pop.classroom_program
+        self._room_children_f = room_children.astype(np.float64)
+        self._staff_week = np.empty((M, K))
+        # Small populations count over whole buffers (fewer calls); large ones only where use is.
+        self._sparse = S * P >= SPARSE_ENTRIES
+        self._room_mark = np.zeros(C * P, dtype=bool)
 
     def _by_program(self, program: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Count ``mask`` (N, P) per (programme, practice)."""
         return self.counters[id(program)](mask)
 
     def step(self, model) -> None:
+        if self._sparse:
+            self._step_sparse(model)
+        else:
+            self._step_dense(model)
+
+    def _step_dense(self, model) -> None:
+        """The week's counts by reductions over whole buffers (fewest calls: small populations)."""
         w, pop, s = model.week, model.pop, model.params.sustain
         st, fam, programs = pop.staff, pop.families, pop.programs
         P = self.P
@@ -184,13 +223,13 @@ class Recorder:
         np.logical_and(nonteam, _any(using), out=B[:, 3 * P + 5])
         counts = self._count_staff(B)
         self.staff_counts[w] = counts[:, :3 * P + 2]
-        self.state_counts[w] = counts[:, 3 * P + 2:].sum(axis=0)
+        self.state_counts[w] = np.add.reduce(counts[:, 3 * P + 2:], axis=0)
         # Classrooms: reached per practice when any teaching staff member in the room is at
         # fidelity; then reached, using, sustained and children reached, one reduction by programme.
         R = self._room_buf
         R.fill(0)
         rows = self.teach_rows
-        r, k = np.nonzero(at_fid[rows])
+        r, k = at_fid[rows].nonzero()
         R[self._teach_room[r], k] = 1
         reached = _any(R[:, self._classroom_cols])
         room_using = np.zeros(self.C, dtype=bool)
@@ -234,6 +273,109 @@ class Recorder:
             self.cycles[w] = programs.new_cycles_logged  # every logged cycle
         if w <= self.end_week:
             self._enrol(st, teaching & B[:, 3 * P + 1], frontline_fid, w == self.end_week)
+
+    def _step_sparse(self, model) -> None:
+        """The week's counts where they can be non-zero (a state: work in proportion to use, not to staff)."""
+        w, pop, s = model.week, model.pop, model.params.sustain
+        st, fam, programs = pop.staff, pop.families, pop.programs
+        P, M = self.P, self.M
+        present = st.present
+        # Staff rows. Every count is an integer, so it is counted where it can be non-zero: over the
+        # (person, practice) entries in use, and by (programme, eligibility class) over present staff.
+        flat = st.use.reshape(-1).nonzero()[0]
+        r = flat // P
+        keep = present.take(r)
+        keep &= self._eligible_flat.take(flat)                 # in use, eligible and present
+        flat, r = flat[keep], r[keep]
+        k = flat - r * P
+        fid = st.fidelity.reshape(-1).take(flat) >= s.fidelity_threshold
+        pg = self._staff_program.take(r)
+        by_class = np.bincount(self._staff_class[present], minlength=M * self._n_class).reshape(M, self._n_class)
+        # Eligible (P columns) and present; whole numbers far below 2**53, so a float product is exact.
+        counts = self._staff_week
+        np.matmul(by_class.astype(np.float64), self._class_columns, out=counts)
+        team = (st.on_team & present).nonzero()[0]
+        K = 3 * P + 2
+        pk = pg * K + k
+        idx = np.concatenate((pk + P, pk[fid] + 2 * P, self._staff_program.take(team) * K + (3 * P + 1)))
+        counts += np.bincount(idx, minlength=M * K).reshape(M, K)
+        self.staff_counts[w] = counts       # whole numbers: the cast is exact
+        # State totals: present teaching staff, of whom at fidelity on a classroom practice; present
+        # eligible staff off the team, of whom using at least one practice.
+        teach_r = self._teach.take(r)
+        fid_rows = r[fid & teach_r & self._classroom_col.take(k)]
+        team_elig = self._eligible_any.take(team)
+        off_team = ~st.on_team.take(r)
+        use_rows = r[off_team]
+        tot = self.state_counts[w]
+        class_total = by_class.sum(axis=0)
+        tot[0] = class_total[self._teach_class].sum()
+        tot[1] = _n_distinct(fid_rows)
+        tot[2] = class_total[self._elig_class].sum() - int(team_elig.sum())
+        tot[3] = _n_distinct(use_rows)
+        # Classrooms: reached on a practice when a present teaching staff member in the room is at
+        # fidelity on it; reached when reached on a classroom practice; using when one uses a classroom
+        # practice at any fidelity.
+        t_room = self._staff_room.take(r[teach_r])
+        t_k = k[teach_r]
+        t_fid = fid[teach_r]
+        C = self.C
+        mark = self._room_mark                                  # (classroom, practice) pairs, distinct and sorted
+        mark[t_room[t_fid] * P + t_k[t_fid]] = True
+        room_k = mark.nonzero()[0]
+        mark[room_k] = False
+        reached = np.zeros(C, dtype=bool)
+        reached[room_k[self._classroom_col.take(room_k % P)] // P] = True
+        room_using = np.zeros(C, dtype=bool)
+        room_using[t_room[self._classroom_col.take(t_k)]] = True
+        self.reached_now = reached
+        if w == 0:
+            self.reached_at_start = reached.copy()
+        if w == self.end_week:
+            self.reached_at_end = reached.copy()
+        if w in self._ending_weeks:
+            ending = self.room_end_week == w
+            self.reached_at_cohort_end[ending] = reached[ending]
+        if w in self._lag_weeks:
+            lagging = self.room_lag_week == w
+            self.reached_at_lag[lagging] = reached[lagging]
+            self.using_at_lag[lagging] = room_using[lagging]
+            self.sustained_at_lag[lagging] = reached[lagging] & self.reached_at_cohort_end[lagging]
+        if w == self.followup_week:
+            self.reached_at_followup = reached.copy()
+            self.followup_state = {"mean_skill": float(st.skill[st.present].mean()),
+                                   "mean_efficacy": float(programs.efficacy.mean())}
+        KR = P + 4
+        rooms = reached.nonzero()[0]
+        rprog = self._room_program.take(rooms)
+        ridx = np.concatenate((self._room_program.take(room_k // P) * KR + room_k % P, rprog * KR + P,
+                               self._room_program.take(room_using.nonzero()[0]) * KR + (P + 1),
+                               rprog[self.reached_at_cohort_end.take(rooms)] * KR + (P + 2)))
+        room_counts = np.bincount(ridx, minlength=M * KR).reshape(M, KR)
+        # Children of reached classrooms (whole numbers, so their float sum is exact).
+        room_counts[:, P + 3] = np.bincount(rprog, weights=self._room_children_f.take(rooms), minlength=M)
+        self.room_counts[w] = room_counts
+        # Families: home use of family-level practices (only those columns of home_use are ever set).
+        if self.has_family_practice:
+            self._fam_buf[:] = fam.home_use[:, self._family_cols]
+            self.n_families_home[w][:, self._family_cols] = self._count_families(self._fam_buf)
+        if w == self.end_week:
+            self.n_families_home_any_end = int(fam.home_use.any(axis=1).sum())
+        np.divide(np.bincount(fam.program, weights=fam.engagement, minlength=self.M), self._family_den, out=self.engagement[w])
+        self.culture[w] = programs.culture
+        self.momentum[w] = programs.momentum
+        self.derailed[w] = programs.derailed
+        self.in_collaborative[w] = programs.in_collaborative
+        if w:
+            np.add(self.cycles[w - 1], programs.new_cycles_logged, out=self.cycles[w], casting="unsafe")
+        else:
+            self.cycles[w] = programs.new_cycles_logged  # every logged cycle
+        if w <= self.end_week:
+            teaching_on_team = np.zeros(len(present), dtype=bool)
+            teaching_on_team[team[self._teach.take(team)]] = True
+            frontline_fid = np.zeros(len(present), dtype=bool)
+            frontline_fid[fid_rows] = True
+            self._enrol(st, teaching_on_team, frontline_fid, w == self.end_week)
 
     def _enrol(self, st, teaching_on_team: np.ndarray, frontline_fid: np.ndarray, is_end: bool) -> None:
         """Track the people (not posts) who were on the team as teaching staff during the collaborative.

@@ -29,6 +29,9 @@ LEADER_ROLES = (DIRECTOR, EDUCATION_MANAGER)
 HEAD_START, CHILD_CARE, FAMILY_CHILD_CARE = 0, 1, 2
 KIND_NAMES = ("head_start", "child_care", "family_child_care")
 LEVELS = ("classroom", "program", "family")
+# From this many (staff post, practice) entries on, phases work only on the entries that can change
+# (a large cohort or a state); below it whole arrays take fewer calls. Both give the same numbers.
+SPARSE_ENTRIES = 1000
 # Which roles can use a practice of each level (families use family practices at home).
 ELIGIBLE_ROLES = {
     "classroom": (LEAD_TEACHER, ASSISTANT_TEACHER),
@@ -240,26 +243,30 @@ class CrossTies:
     def decay(self, rate: float) -> None:
         self.w *= 1 - rate
 
+    def _structure(self) -> tuple:
+        """(topology, indptr, indices, edge of each entry) of the canonical CSR form, rebuilt when ties change."""
+        if self._csr is None or self._csr[0] != self.topology:
+            T, E = self.n_seats, len(self.a)
+            rows, cols = np.concatenate([self.a, self.b]), np.concatenate([self.b, self.a])
+            edge = np.concatenate([np.arange(E), np.arange(E)])
+            # Row by row, columns ascending (canonical CSR): the keys are distinct, so one sort of
+            # row * T + column gives the order a two-key lexsort gives.
+            order = np.argsort(rows * T + cols, kind="stable")
+            indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=T))])
+            self._csr = (self.topology, indptr, cols[order], edge[order])
+        return self._csr
+
     def matrix(self) -> sp.csr_array:
         """The symmetric (T, T) weight matrix in canonical CSR form (sorted indices)."""
         T = self.n_seats
-        if self._csr is None or self._csr[0] != self.topology:
-            E = len(self.a)
-            rows, cols = np.concatenate([self.a, self.b]), np.concatenate([self.b, self.a])
-            edge = np.concatenate([np.arange(E), np.arange(E)])
-            order = np.lexsort((cols, rows))           # row by row, columns ascending: canonical CSR
-            indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=T))])
-            self._csr = (self.topology, indptr, cols[order], edge[order])
-        _, indptr, indices, edge = self._csr
+        _, indptr, indices, edge = self._structure()
         return sp.csr_array((self.w[edge], indices, indptr), shape=(T, T))
 
     def product(self, x: np.ndarray) -> np.ndarray:
         """``self.matrix() @ x`` for float64 ``x`` (T, K), by the same CSR kernel, without building the matrix."""
         T = self.n_seats
-        if self._csr is None or self._csr[0] != self.topology:
-            self.matrix()
-        _, indptr, indices, edge = self._csr
-        return csr_product_parts(indptr, indices, self.w[edge], (T, T), x)
+        _, indptr, indices, edge = self._structure()
+        return csr_product_parts(indptr, indices, self.w.take(edge), (T, T), x)
 
     def n_ties(self) -> int:
         return int((self.w > 0).sum())
@@ -508,7 +515,9 @@ def form_teams(p: Params, pop: Population, rng: np.random.Generator) -> None:
 def family_on_team(pop: Population) -> np.ndarray:
     """(M,) a family member sits on the programme's team this week (families' seats are never vacant)."""
     fam = pop.families
-    return np.bincount(fam.program[fam.on_team], minlength=pop.n_programs) > 0
+    out = np.zeros(pop.n_programs, dtype=bool)
+    out[fam.program.take(fam.on_team.nonzero()[0])] = True
+    return out
 
 
 def local_fit(p: Params, pop: Population) -> np.ndarray:

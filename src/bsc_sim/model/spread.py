@@ -94,15 +94,15 @@ class WithinProgramSpread:
             fit = s.w_fit * local_fit(model.params, model.pop)
             culture = s.w_culture * (pr.culture - 0.5)
             shape, flat = flat.shape, flat.reshape(-1)
-            i = flat // P
-            prog = st.program[i]
-            pk = prog * P + (flat - i * P)
+            i, k = np.divmod(flat, P)
+            prog = st.program.take(i)
+            pk = prog * P + k
             shift = s.w_belief * (st.belief.take(flat) - 0.5)
             shift += endorse.take(pk)
-            shift += culture[prog]
+            shift += culture.take(prog)
             shift += fit.take(pk)
             shift += self.static_shift.take(flat)
-            out = st.threshold[i] - shift
+            out = st.threshold.take(i) - shift
             np.maximum(out, 0.0, out=out)
             return np.minimum(out, 1.0, out=out).reshape(shape)
         return at
@@ -137,7 +137,10 @@ class WithinProgramSpread:
         # Teaching staff present in each classroom, and of them those who promote each family practice.
         counts = np.empty((len(rows), len(cols) + 1), dtype=bool)
         counts[:, 0] = present
-        np.logical_and(st.use[rows[:, None], cols[None, :]], present[:, None], out=counts[:, 1:])
+        if len(cols) == 1:
+            np.logical_and(st.use[:, cols[0]].take(rows), present, out=counts[:, 1])
+        else:
+            np.logical_and(st.use[rows[:, None], cols[None, :]], present[:, None], out=counts[:, 1:])
         if self.room_starts is not None:
             by_room = np.add.reduceat(counts.view(np.uint8), self.room_starts, axis=0, dtype=np.int64)
         else:
@@ -192,27 +195,29 @@ class WithinProgramSpread:
         """
         fp, fam = model.params.families, model.pop.families
         room, c = self.fam_room, self.family_cols[0]
+        P = fam.home_use.shape[1]
+        home_flat = fam.home_use.reshape(-1)
         home = fam.home_use[:, c]
-        live = ~(promoted | team_room)[room]
-        np.logical_not(live, out=live)
+        live = (promoted | team_room).take(room)
         live |= home
         live |= fam.engagement != fam.engagement_base
         idx = live.nonzero()[0]
-        r = room[idx]
-        target = fam.engagement_base[idx] + fp.boost_promoted * promoted[r]
-        target += fp.boost_team_family * team_room[r]
+        r = room.take(idx)
+        target = fam.engagement_base.take(idx) + fp.boost_promoted * promoted.take(r)
+        target += fp.boost_team_family * team_room.take(r)
         np.maximum(target, 0.0, out=target)
         np.minimum(target, 1.0, out=target)
-        engagement = fam.engagement[idx]
+        engagement = fam.engagement.take(idx)
         target -= engagement
         target *= fp.engagement_rate
         engagement += target
         fam.engagement[idx] = engagement
-        u = self.family_rng.random(out=self._family_draws)[idx, 0]
-        had = home[idx]
+        u = self.family_rng.random(out=self._family_draws).reshape(-1).take(idx)
+        at = idx * P + c
+        had = home_flat.take(at)
         chance = fp.p_uptake * engagement
-        chance *= promote[r]
+        chance *= promote.take(r)
         take = u < chance
         take &= ~had
         drop = had & (u < fp.home_lapse)
-        fam.home_use[idx, c] = (had & ~drop) | take
+        home_flat[at] = (had & ~drop) | take

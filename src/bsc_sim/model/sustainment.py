@@ -44,8 +44,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..spread import csr_product
-from .population import (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES, LEVELS, TEACHING_ROLES, flat_view,
-                         local_fit, supported)
+from .population import (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES, LEVELS, SPARSE_ENTRIES, TEACHING_ROLES,
+                         flat_view, local_fit, supported)
 
 
 def _sigmoid(x):
@@ -53,7 +53,12 @@ def _sigmoid(x):
 
 
 class Sustainment:
-    """Fidelity growth, lapse and embedding of practices."""
+    """Fidelity growth, lapse and embedding of practices.
+
+    Updates are computed at the entries in use. From ``SPARSE_ENTRIES`` staff entries on (a state),
+    peer coaching, embedding and lasting skill are also computed only where they can change; the
+    numbers are the same as over whole arrays (tests/unit/test_fast_paths.py).
+    """
 
     def setup(self, model) -> None:
         self.rng = model.streams["sustain"]
@@ -78,52 +83,102 @@ class Sustainment:
         self.room = np.maximum(st.classroom, 0)
         self.room_children = np.maximum(pop.classroom_children, 1)
         self._draws = np.empty(st.use.shape)   # the week's uniform draws, one buffer reused
+        self.P = st.use.shape[1]
+        self._sparse = st.use.size >= SPARSE_ENTRIES
+        # Who hears whom: the rows i with a link from j are row j of the transposed pattern, so the
+        # colleagues a coach reaches are read off directly (the staff network never changes).
+        links_t = pop.staff_network.links.T.tocsr()
+        self._reach_ptr, self._reach_idx = links_t.indptr.astype(np.int64), links_t.indices.astype(np.int64)
+        self._mark = np.zeros(st.use.size, dtype=bool)     # scratch (person, practice) flags, kept all False
+        self._eligible_flat = st.eligible.reshape(-1)
+        self._program_col = np.asarray(self.program_practice, dtype=bool)
+        # Present eligible staff by programme from counts by (programme, eligibility class) (roles never change).
+        rows, klass = np.unique(st.eligible, axis=0, return_inverse=True)
+        self._n_class = len(rows)
+        self._staff_class = st.program * self._n_class + klass.reshape(-1)
+        self._class_eligible = rows.astype(np.float64)
+        self._family_col = int(self.family_cols[0]) if len(self.family_cols) == 1 else -1
 
     def step(self, model) -> None:
         p, st, pr = model.params, model.pop.staff, model.pop.programs
         s, prog, w = p.sustain, st.program, model.week
-        P = st.use.shape[1]
+        P = self.P
         # Only users' fidelity and beliefs move and only users lapse, so the updates are computed at
         # the (person, practice) entries in use (the same numbers as over the whole array), by flat index.
-        r, k = st.use.nonzero()
-        flat = r * P + k
-        pg = prog[r]
-        pk = pg * P + k
-        lasting = st.lasting.take(flat)
-        ceiling = lasting + (1.0 - lasting) * self.feedback_at(model, r, k, flat)
-        # Multiplier is ~1 for a practice of middling complexity (0.5) and a typical skill (0.4-0.5).
-        growth = self.growth_rate[k] * (0.5 + st.skill)[r]
         fidelity = flat_view(st.fidelity)
-        f = fidelity[flat]
+        flat = flat_view(st.use).nonzero()[0]
+        r = flat // P
+        k = flat - r * P
+        pg = prog.take(r)
+        pk = pg * P + k
+        lasting = st.lasting.reshape(-1).take(flat)
+        f = fidelity.take(flat)
+        ceiling = lasting + (1.0 - lasting) * self._feedback(model, r, k, flat, pg, pk, flat, r, k, pg, f)
+        # Multiplier is ~1 for a practice of middling complexity (0.5) and a typical skill (0.4-0.5).
+        growth = self.growth_rate[k] * (0.5 + st.skill.take(r))
         gap = ceiling - f
         # A weekly step closes at most the whole gap (the growth factor can exceed 1 for fast rates).
-        fidelity[flat] = f + np.where(gap > 0, np.minimum(growth, 1.0), s.drift_rate) * gap
+        f = f + np.where(gap > 0, np.minimum(growth, 1.0), s.drift_rate) * gap
+        fidelity[flat] = f
         self.update_lasting(model)
         # Users learn from use whether the practice works in their programme.
-        works = _sigmoid(self.base_logit[None, :] + local_fit(p, model.pop))
-        b = st.belief.take(flat)
-        belief = b + s.experience_rate * (works.take(pk) - b)
+        works = _sigmoid(self.base_logit[k] + local_fit(p, model.pop).take(pk))
+        b = st.belief.reshape(-1).take(flat)
+        belief = b + s.experience_rate * (works - b)
         flat_view(st.belief)[flat] = belief
         # Lapse (one draw for every entry each week, used or not, so the stream never depends on use).
         u = self.rng.random(out=self._draws)
         per_program = (-s.w_culture * pr.culture - s.w_leadership * pr.leadership)[:, None] - s.w_routine * pr.embedded
         log_h = (per_program.take(pk) + s.w_belief * np.maximum(0.0, 0.5 - belief)
-                 - (s.w_home_continuity * self.home_share(model) * self.teaching)[r])
+                 - s.w_home_continuity * self._home_share_at(model, r) * self.teaching.take(r))
         since_end = np.maximum(0, w - pr.support_end)
         withdrawal = 1.0 + (s.support_withdrawal - 1.0) * (1.0 - np.exp(-since_end / s.withdrawal_weeks))
-        hazard = s.lapse_weekly * np.exp(log_h) * withdrawal[pg]
+        hazard = s.lapse_weekly * np.exp(log_h) * withdrawal.take(pg)
         # People testing a change in a running PDSA cycle keep using it until the team decides.
-        hit = flat[(u.take(flat) < hazard) & ~st.testing.take(flat)]
-        if len(hit):
+        stay = u.reshape(-1).take(flat) >= hazard
+        stay |= st.testing.reshape(-1).take(flat)
+        if not stay.all():
+            hit = flat[~stay]
             flat_view(st.use)[hit] = False
             fidelity[hit] = 0.0
-        self.update_embedded(model)
+            f[~stay] = 0.0
+        if self._sparse:
+            self._update_embedded_users(model, r, pk, flat, f)
+        else:
+            self.update_embedded(model)
+
+    def _update_embedded_users(self, model, r, pk, flat, f) -> None:
+        """:meth:`update_embedded` from the entries that were in use this week (``f``: their fidelity now,
+        0 if they lapsed): only they can be at fidelity, and present eligible staff are counted by class."""
+        st, pr, s = model.pop.staff, model.pop.programs, model.params.sustain
+        M, P = pr.embedded.shape
+        at_fid = f >= s.fidelity_threshold
+        at_fid &= st.present.take(r)
+        at_fid &= self._eligible_flat.take(flat)
+        at_fid &= flat_view(st.use).take(flat)
+        n_fid = np.bincount(pk[at_fid], minlength=M * P).reshape(M, P)
+        by_class = np.bincount(self._staff_class[st.present], minlength=M * self._n_class).reshape(M, self._n_class)
+        n_elig = by_class.astype(np.float64) @ self._class_eligible    # whole numbers: exact
+        embedded = n_elig > 0
+        embedded &= n_fid >= s.embed_threshold * n_elig
+        pr.embedded[:] = embedded
 
     def update_lasting(self, model) -> None:
         """Lasting skill rises toward fidelity above it and decays toward the unsupported level."""
         st, s = model.pop.staff, model.params.sustain
-        above = np.maximum(st.fidelity - st.lasting, 0.0)      # 0 for non-users (fidelity 0)
-        st.lasting += s.internalise_rate * above - self.decay * (st.lasting - st.unsupported)
+        if not self._sparse:
+            above = np.maximum(st.fidelity - st.lasting, 0.0)      # 0 for non-users (fidelity 0)
+            st.lasting += s.internalise_rate * above - self.decay * (st.lasting - st.unsupported)
+            return
+        # An entry at its unsupported level with fidelity not above it adds exact zeros (it keeps its
+        # value), so only the others are computed: the same floats, element by element.
+        lasting = flat_view(st.lasting)
+        live = flat_view(st.fidelity) > lasting
+        live |= lasting != st.unsupported.reshape(-1)
+        idx = live.nonzero()[0]
+        L = lasting.take(idx)
+        above = np.maximum(st.fidelity.reshape(-1).take(idx) - L, 0.0)
+        lasting[idx] = L + (s.internalise_rate * above - self.decay * (L - st.unsupported.reshape(-1).take(idx)))
 
     def home_share(self, model) -> np.ndarray:
         """(S,) share of the families of each staff member's classroom who use a home practice."""
@@ -135,6 +190,17 @@ class Sustainment:
         using = np.bincount(fam.classroom, weights=home, minlength=C)
         share = using / self.room_children
         return np.where(self.has_room, share[self.room], 0.0)
+
+    def _home_share_at(self, model, r: np.ndarray) -> np.ndarray:
+        """:meth:`home_share` at staff rows ``r`` (the same floats)."""
+        c = self._family_col
+        if c < 0:
+            return self.home_share(model)[r]
+        fam = model.pop.families
+        # Whole-number counts of home users by classroom: the same floats as a sum of 0/1 weights.
+        using = np.bincount(fam.classroom.take(fam.home_use[:, c].nonzero()[0]), minlength=len(self.room_children))
+        share = using / self.room_children
+        return np.where(self.has_room.take(r), share.take(self.room.take(r)), 0.0)
 
     def feedback(self, model) -> np.ndarray:
         """Feedback each person gets on each practice this week, 0-1, shape (S, P)."""
@@ -173,26 +239,62 @@ class Sustainment:
 
     def feedback_at(self, model, r: np.ndarray, k: np.ndarray, flat: np.ndarray) -> np.ndarray:
         """:meth:`feedback` at the entries (``r``, ``k``), flat index ``flat`` (the same floats, element by element)."""
+        st, P = model.pop.staff, self.P
+        uflat = flat_view(st.use).nonzero()[0]
+        ur = uflat // P
+        pg = st.program[r]
+        return self._feedback(model, r, k, flat, pg, pg * P + k, uflat, ur, uflat - ur * P, st.program.take(ur),
+                              st.fidelity.reshape(-1).take(uflat))
+
+    def _feedback(self, model, r, k, flat, pg, pk, uflat, ur, uk, upg, uf) -> np.ndarray:
+        """Feedback at the entries (``r``, ``k``; ``flat``, programme ``pg``, ``pk = pg * P + k``), from
+        the entries in use (``uflat``, ``ur``, ``uk``, ``upg``; their fidelity ``uf``): only users can be
+        at fidelity, so coaching colleagues and supervising leaders are found among them."""
         p, st, pr = model.params, model.pop.staff, model.pop.programs
-        s, prog, w = p.sustain, st.program, model.week
+        s, w = p.sustain, model.week
         M, P = pr.endorsed.shape
         carry = np.where(supported(model), 1.0, pr.culture) * np.where(pr.derailed, p.disruption.support_factor, 1.0)
-        at_fid = st.use & (st.fidelity >= s.fidelity_threshold)
-        at_fid &= st.present[:, None]
-        coaches = (at_fid & (st.on_team | (st.coached_until >= 0))[:, None]).astype(np.float64)
-        coached = csr_product(model.pop.staff_network.links, coaches).take(flat) > 0
-        cols = self.program_cols
-        leads = at_fid[:, cols[0]] if len(cols) == 1 else at_fid[:, cols].any(axis=1)
-        supervising = np.bincount(prog[leads & self.leader], minlength=M) > 0
-        pg = prog[r]
-        c = carry[pg]
-        fb = (pr.endorsed * (pr.leadership * carry)[:, None]).take(pg * P + k)
-        np.maximum(fb, c * st.on_team[r], out=fb)
-        np.maximum(fb, (s.culture_feedback * pr.culture)[pg], out=fb)
-        np.maximum(fb, s.supervision_feedback * (supervising * carry)[pg] * self.not_leader[r], out=fb)
+        at_fid = uf >= s.fidelity_threshold
+        at_fid &= st.present.take(ur)
+        # Colleagues on the team, or coached, who practise at fidelity coach their contacts: flag
+        # (contact, practice) for every such user's contacts (a flag is exact: a count > 0 in any order).
+        coach = at_fid & (st.on_team | (st.coached_until >= 0)).take(ur)
+        coached = self._coached(model, flat, uflat[coach], ur[coach], uk[coach])
+        # Reflective supervision operating: a leader uses a programme-level practice at fidelity.
+        leads = at_fid & self._program_col.take(uk)
+        leads &= self.leader.take(ur)
+        supervising = np.bincount(upg[leads], minlength=M) > 0
+        c = carry.take(pg)
+        fb = (pr.endorsed * (pr.leadership * carry)[:, None]).take(pk)
+        np.maximum(fb, c * st.on_team.take(r), out=fb)
+        np.maximum(fb, (s.culture_feedback * pr.culture).take(pg), out=fb)
+        np.maximum(fb, s.supervision_feedback * (supervising * carry).take(pg) * self.not_leader.take(r), out=fb)
         np.maximum(fb, s.peer_coaching_feedback * coached * c, out=fb)
-        direct = st.testing.take(flat) | (st.coached_until[r] >= w)
+        direct = st.testing.reshape(-1).take(flat) | (st.coached_until.take(r) >= w)
         return np.maximum(fb, direct, out=fb)
+
+    def _coached(self, model, flat: np.ndarray, cflat: np.ndarray, cj: np.ndarray, ck: np.ndarray) -> np.ndarray:
+        """At the entries ``flat``: does a contact coach the person on the practice? The coaches are the
+        entries ``cflat`` (staff ``cj``, practice ``ck``). A flag, so exact however it is found."""
+        P = self.P
+        if not self._sparse:   # a small population: one product over the whole (S, P) array
+            coaches = np.zeros(self._mark.shape)
+            coaches[cflat] = 1.0
+            return csr_product(model.pop.staff_network.links, coaches.reshape(-1, P)).take(flat) > 0
+        # Flag each coach's contacts on the practice, read the flags, clear them.
+        start = self._reach_ptr.take(cj)
+        n = self._reach_ptr.take(cj + 1) - start
+        total = int(n.sum())
+        if not total:
+            return np.zeros(len(flat), dtype=bool)
+        ends = np.cumsum(n)
+        pos = np.arange(total) + np.repeat(start - ends + n, n)
+        hit = self._reach_idx.take(pos) * P + np.repeat(ck, n)
+        mark = self._mark
+        mark[hit] = True
+        coached = mark.take(flat)
+        mark[hit] = False
+        return coached
 
     @staticmethod
     def update_embedded(model) -> None:
