@@ -244,6 +244,11 @@ def test_docs_claims_about_the_fit_hold_for_the_shipped_posterior():
     median = draws.sort_values("sustain.lapse_weekly")
     median = float(median["sustain.lapse_weekly"][median["weight"].cumsum() >= 0.5 * median["weight"].sum()].iloc[0])
     assert median > (lapse[0] + lapse[1]) / 2                          # "in the upper part of its range"
+    withdrawal = yaml.safe_load((POSTERIOR / "provenance.yaml").read_text())["settings"]["prior"]["sustain.support_withdrawal"]
+    assert "by more than the 1.5–3× that `sustain.support_withdrawal` assumes" in text
+    assert [float(x) for x in withdrawal] == [1.5, 3.0]               # "the 1.5–3× ... assumes"
+    screen = pd.read_csv(POSTERIOR / "screen.csv").set_index("parameter")
+    assert not screen.loc["sustain.support_withdrawal", "calibrate"]  # "not among the screen's eight"
 
 
 def test_reidentification_table_says_partial_and_outside_target(tmp_path):
