@@ -195,6 +195,45 @@ class Recorder:
         """Count ``mask`` (N, P) per (programme, practice)."""
         return self.counters[id(program)](mask)
 
+    def _keep_reached(self, w: int, reached: np.ndarray, room_using: np.ndarray, st, programs) -> None:
+        """Keep this week's classrooms reached (and using) at the weeks the outcomes read: start, end,
+        each classroom's cohort end and lag, and follow-up (both recording paths share this)."""
+        self.reached_now = reached
+        if w == 0:
+            self.reached_at_start = reached.copy()
+        if w == self.end_week:
+            self.reached_at_end = reached.copy()
+        if w in self._ending_weeks:
+            ending = self.room_end_week == w
+            self.reached_at_cohort_end[ending] = reached[ending]
+        if w in self._lag_weeks:
+            lagging = self.room_lag_week == w
+            self.reached_at_lag[lagging] = reached[lagging]
+            self.using_at_lag[lagging] = room_using[lagging]
+            self.sustained_at_lag[lagging] = reached[lagging] & self.reached_at_cohort_end[lagging]
+        if w == self.followup_week:
+            self.reached_at_followup = reached.copy()
+            self.followup_state = {"mean_skill": float(st.skill[st.present].mean()),
+                                   "mean_efficacy": float(programs.efficacy.mean())}
+
+    def _record_families_and_programs(self, w: int, fam, programs) -> None:
+        """Families' home use and engagement, and the programmes' weekly state (both paths)."""
+        # Families: home use of family-level practices (only those columns of home_use are ever set).
+        if self.has_family_practice:
+            self._fam_buf[:] = fam.home_use[:, self._family_cols]
+            self.n_families_home[w][:, self._family_cols] = self._count_families(self._fam_buf)
+        if w == self.end_week:
+            self.n_families_home_any_end = int(fam.home_use.any(axis=1).sum())
+        np.divide(np.bincount(fam.program, weights=fam.engagement, minlength=self.M), self._family_den, out=self.engagement[w])
+        self.culture[w] = programs.culture
+        self.momentum[w] = programs.momentum
+        self.derailed[w] = programs.derailed
+        self.in_collaborative[w] = programs.in_collaborative
+        if w:
+            np.add(self.cycles[w - 1], programs.new_cycles_logged, out=self.cycles[w], casting="unsafe")
+        else:
+            self.cycles[w] = programs.new_cycles_logged  # every logged cycle
+
     def step(self, model) -> None:
         if self._sparse:
             self._step_sparse(model)
@@ -234,43 +273,13 @@ class Recorder:
         reached = _any(R[:, self._classroom_cols])
         room_using = np.zeros(self.C, dtype=bool)
         room_using[self._teach_room[_any(using[rows][:, self._classroom_cols])]] = True
-        self.reached_now = reached
-        if w == 0:
-            self.reached_at_start = reached.copy()
-        if w == self.end_week:
-            self.reached_at_end = reached.copy()
-        if w in self._ending_weeks:
-            ending = self.room_end_week == w
-            self.reached_at_cohort_end[ending] = reached[ending]
-        if w in self._lag_weeks:
-            lagging = self.room_lag_week == w
-            self.reached_at_lag[lagging] = reached[lagging]
-            self.using_at_lag[lagging] = room_using[lagging]
-            self.sustained_at_lag[lagging] = reached[lagging] & self.reached_at_cohort_end[lagging]
-        if w == self.followup_week:
-            self.reached_at_followup = reached.copy()
-            self.followup_state = {"mean_skill": float(st.skill[st.present].mean()),
-                                   "mean_efficacy": float(programs.efficacy.mean())}
+        self._keep_reached(w, reached, room_using, st, programs)
         R[:, P] = reached
         R[:, P + 1] = room_using
         np.logical_and(self.reached_at_cohort_end, reached, out=R[:, P + 2], casting="unsafe")
         np.multiply(self._room_children, reached, out=R[:, P + 3])
         self.room_counts[w] = self._count_rooms(R)
-        # Families: home use of family-level practices (only those columns of home_use are ever set).
-        if self.has_family_practice:
-            self._fam_buf[:] = fam.home_use[:, self._family_cols]
-            self.n_families_home[w][:, self._family_cols] = self._count_families(self._fam_buf)
-        if w == self.end_week:
-            self.n_families_home_any_end = int(fam.home_use.any(axis=1).sum())
-        np.divide(np.bincount(fam.program, weights=fam.engagement, minlength=self.M), self._family_den, out=self.engagement[w])
-        self.culture[w] = programs.culture
-        self.momentum[w] = programs.momentum
-        self.derailed[w] = programs.derailed
-        self.in_collaborative[w] = programs.in_collaborative
-        if w:
-            np.add(self.cycles[w - 1], programs.new_cycles_logged, out=self.cycles[w], casting="unsafe")
-        else:
-            self.cycles[w] = programs.new_cycles_logged  # every logged cycle
+        self._record_families_and_programs(w, fam, programs)
         if w <= self.end_week:
             self._enrol(st, teaching & B[:, 3 * P + 1], frontline_fid, w == self.end_week)
 
@@ -328,23 +337,7 @@ class Recorder:
         reached[room_k[self._classroom_col.take(room_k % P)] // P] = True
         room_using = np.zeros(C, dtype=bool)
         room_using[t_room[self._classroom_col.take(t_k)]] = True
-        self.reached_now = reached
-        if w == 0:
-            self.reached_at_start = reached.copy()
-        if w == self.end_week:
-            self.reached_at_end = reached.copy()
-        if w in self._ending_weeks:
-            ending = self.room_end_week == w
-            self.reached_at_cohort_end[ending] = reached[ending]
-        if w in self._lag_weeks:
-            lagging = self.room_lag_week == w
-            self.reached_at_lag[lagging] = reached[lagging]
-            self.using_at_lag[lagging] = room_using[lagging]
-            self.sustained_at_lag[lagging] = reached[lagging] & self.reached_at_cohort_end[lagging]
-        if w == self.followup_week:
-            self.reached_at_followup = reached.copy()
-            self.followup_state = {"mean_skill": float(st.skill[st.present].mean()),
-                                   "mean_efficacy": float(programs.efficacy.mean())}
+        self._keep_reached(w, reached, room_using, st, programs)
         KR = P + 4
         rooms = reached.nonzero()[0]
         rprog = self._room_program.take(rooms)
@@ -355,21 +348,7 @@ class Recorder:
         # Children of reached classrooms (whole numbers, so their float sum is exact).
         room_counts[:, P + 3] = np.bincount(rprog, weights=self._room_children_f.take(rooms), minlength=M)
         self.room_counts[w] = room_counts
-        # Families: home use of family-level practices (only those columns of home_use are ever set).
-        if self.has_family_practice:
-            self._fam_buf[:] = fam.home_use[:, self._family_cols]
-            self.n_families_home[w][:, self._family_cols] = self._count_families(self._fam_buf)
-        if w == self.end_week:
-            self.n_families_home_any_end = int(fam.home_use.any(axis=1).sum())
-        np.divide(np.bincount(fam.program, weights=fam.engagement, minlength=self.M), self._family_den, out=self.engagement[w])
-        self.culture[w] = programs.culture
-        self.momentum[w] = programs.momentum
-        self.derailed[w] = programs.derailed
-        self.in_collaborative[w] = programs.in_collaborative
-        if w:
-            np.add(self.cycles[w - 1], programs.new_cycles_logged, out=self.cycles[w], casting="unsafe")
-        else:
-            self.cycles[w] = programs.new_cycles_logged  # every logged cycle
+        self._record_families_and_programs(w, fam, programs)
         if w <= self.end_week:
             teaching_on_team = np.zeros(len(present), dtype=bool)
             teaching_on_team[team[self._teach.take(team)]] = True
