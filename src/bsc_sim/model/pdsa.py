@@ -563,16 +563,21 @@ class PDSAProcess:
         obs_l = np.where(studied, observed, np.nan).tolist()
         iter_l, misread_l, dec_l = iterative.tolist(), misread.tolist(), decision.tolist()
         ws, sc, nu = self.week_start[deciding].tolist(), scale.tolist(), n_units.tolist()
+        # The bookings in the order the ledger took them (one call for all: CostLedger.staff_hours_groups).
+        book_g, book_h, pdsa_h = [], [], p.costs.pdsa_hours_per_member
         for j, m in enumerate(deciding):
-            team_here = team[lo:bounds[j]]
+            size = bounds[j] - lo
             lo = bounds[j]
-            model.ledger.staff_hours(model, team_here, p.costs.pdsa_hours_per_member, cover=False)
-            if used_l[j] and len(team_here):  # collecting and charting the data, shared by the team
+            book_g.append(j)
+            book_h.append(pdsa_h)
+            if used_l[j] and size:  # collecting and charting the data, shared by the team
                 hours = p.costs.data_hours_per_cycle * (1.0 - q.data_support_time_saving * (strength * sup[m]))
-                model.ledger.staff_hours(model, team_here, hours / len(team_here), cover=False)
+                book_g.append(j)
+                book_h.append(hours / size)
                 self.data_hours += hours
             self.events.append((len(self.events), m, k[j], ws[j], w, sc[j], nu[j], n_l[j], true_l[j], obs_l[j],
                                 used_l[j], iter_l[j], used_l[j] and iter_l[j], DECISIONS[dec_l[j]], misread_l[j]))
+        model.ledger.staff_hours_groups(model, team, [0] + bounds, np.array(book_g), book_h)
 
     def _decide(self, model, m, members: np.ndarray, testers: np.ndarray, new: np.ndarray,
                 chance: np.ndarray) -> None:
