@@ -64,3 +64,45 @@ def test_a_state_books_the_same_costs_with_one_call_per_booking(monkeypatch):
     assert len(plain.components["pdsa"].events) > 10
     assert np.array_equal(plain.ledger.table, fast.ledger.table)
     assert np.array_equal(plain.ledger.by_cohort, fast.ledger.by_cohort)
+
+
+def _cross_learning_state(overrides, seed):
+    model = BSCModel(load_params(overrides), seed=seed, create_agents=False).run()
+    st, pr = model.pop.staff, model.pop.programs
+    return [st.belief, st.use, pr.fit, pr.peer_encouragement, pr.culture, model.ledger.table], model
+
+
+@pytest.mark.parametrize("overrides", [["design=statewide", "system.n_programs=300", "system.horizon_weeks=120"],
+                                       ["cohort.n_programs=20"]])
+def test_cross_learning_over_seated_programmes_equals_all(monkeypatch, overrides):
+    from bsc_sim.model.cross_learning import CrossProgramLearning
+    monkeypatch.setattr(CrossProgramLearning, "SEATED_SHARE", 1.0)    # always the seated programmes
+    seated, model = _cross_learning_state(overrides, 3)
+    assert model.pop.ties.n_formed > 0 and np.any(model.pop.programs.fit > 0)
+    monkeypatch.setattr(CrossProgramLearning, "SEATED_SHARE", -1.0)   # always every programme
+    plain, _ = _cross_learning_state(overrides, 3)
+    assert all(np.array_equal(a, b) for a, b in zip(seated, plain))
+
+
+@pytest.mark.parametrize("overrides", [["design=statewide", "system.n_programs=300", "system.horizon_weeks=60"],
+                                       ["cohort.n_programs=20"]])
+def test_fit_and_thresholds_at_entries_equal_the_whole_arrays(overrides):
+    from bsc_sim.model.population import local_fit, local_fit_at
+    model = BSCModel(load_params(overrides), seed=5, create_agents=False)
+    rng = np.random.default_rng(5)
+    M, P = model.pop.programs.fit.shape
+    S = len(model.pop.staff.program)
+    spread = model.components["spread"]
+    while not model.finished:
+        model.step()
+        # Uneven fits and some teams with a family, so every term can differ.
+        model.pop.programs.fit += rng.random((M, P)) * 0.01
+        prog, k = rng.integers(0, M, 50), rng.integers(0, P, 50)
+        assert np.array_equal(local_fit_at(model.params, model.pop, prog, k), local_fit(model.params, model.pop)[prog, k])
+        at, whole = spread.threshold_at(model), spread.effective_threshold(model)
+        few = rng.integers(0, S * P, 7)                         # fewer entries than programme-practice pairs
+        many = rng.integers(0, S * P, M * P + 1)                # more
+        assert np.array_equal(at(few), whole.reshape(-1)[few])
+        assert np.array_equal(at(many), whole.reshape(-1)[many])
+    from bsc_sim.model.population import family_on_team
+    assert family_on_team(model.pop).any() and not family_on_team(model.pop).all()
