@@ -27,20 +27,20 @@ class CrossProgramLearning:
     #: 1-2 %; a cohort, where every programme has seats, keeps the whole arrays).
     SEATED_SHARE = 0.5
 
+    _seats = None   # (the seats' programmes, _seated's answer for them)
+
     def setup(self, model) -> None:
         self._seats = None
 
-    def _seated(self, ties, M: int) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """(programmes with a team seat, each seat's row among them), or (None, None) for the whole arrays.
-
-        Seats are fixed when the population is built, so this is computed once."""
-        cached = getattr(self, "_seats", None)
-        if cached is None or cached[0] is not ties.program:
-            seated, seat_of = np.unique(ties.program, return_inverse=True)
-            if len(seated) > self.SEATED_SHARE * M:
-                seated = seat_of = None
-            cached = self._seats = ties.program, seated, seat_of
-        return cached[1], cached[2]
+    def _seated(self, ties, M: int) -> tuple:
+        """(ties.program, programmes with a team seat, each seat's row among them), or without the
+        last two (None) for the whole arrays. Seats are fixed when the population is built, so this
+        is computed once."""
+        seated, seat_of = np.unique(ties.program, return_inverse=True)
+        if len(seated) > self.SEATED_SHARE * M:
+            seated = seat_of = None
+        self._seats = ties.program, seated, seat_of
+        return self._seats
 
     def step(self, model) -> None:
         p, ties = model.params, model.pop.ties
@@ -49,9 +49,11 @@ class CrossProgramLearning:
         ties.decay(p.network.tie_decay_weekly)
         st, pr = model.pop.staff, model.pop.programs
         M = model.pop.n_programs
-        seated, seat_of = self._seated(ties, M)
-        if seated is not None:
-            return self._step_seated(model, seated, seat_of)
+        seats = self._seats
+        if seats is None or seats[0] is not ties.program:
+            seats = self._seated(ties, M)
+        if seats[1] is not None:
+            return self._step_seated(model, seats[1], seats[2])
         result = pr.shared_result
         P = result.shape[1]
         fresh = (model.week - pr.shared_week) <= p.learning.result_memory_weeks

@@ -41,7 +41,7 @@ from __future__ import annotations
 import numpy as np
 
 from .disruption import leader_posts
-from .population import (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES, LEVELS, TEACHING_ROLES, flat_view, group_sum, local_fit, local_fit_at,
+from .population import (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES, LEVELS, SPARSE_ENTRIES, TEACHING_ROLES, flat_view, group_sum, local_fit, local_fit_at,
                          supported)
 
 IDLE, PLAN, DO, STUDY = 0, 1, 2, 3
@@ -425,8 +425,10 @@ class PDSAProcess:
         programme's decision (testers, their chances of success) is worked out for all of them at
         once, element by element as for each one alone, then :meth:`_decide_many`."""
         st, pr, q = model.pop.staff, model.pop.programs, model.params.pdsa
-        if len(deciding) <= self.ONE_BY_ONE:   # one or two teams: numpy scalars are quicker than arrays
+        small = pr.fit.size < SPARSE_ENTRIES   # a small cohort: the whole (M, P) fit takes fewer calls
+        if small or len(deciding) <= self.ONE_BY_ONE:
             self._fit = local_fit(model.params, model.pop)   # as it stands before any of them decides
+        if len(deciding) <= self.ONE_BY_ONE:   # one or two teams: numpy scalars are quicker than arrays
             for m in deciding:
                 self._decide_one(model, m, members)
             return
@@ -445,7 +447,8 @@ class PDSAProcess:
         logit = (self._logit_effect[k] + q.beta_skill * 2 * (st.skill[testers] - 0.5)
                  + q.beta_leadership * 2 * (pr.leadership[prog] - 0.5)
                  + q.beta_attractiveness * model.practice_attractiveness[k]
-                 + local_fit_at(model.params, model.pop, prog, k) + q.beta_momentum * 2 * (pr.momentum[prog] - 0.5))
+                 + (self._fit[prog, k] if small else local_fit_at(model.params, model.pop, prog, k))
+                 + q.beta_momentum * 2 * (pr.momentum[prog] - 0.5))
         self._decide_many(model, deciding, members, testers, which, _sigmoid(logit))
 
     def _decide_one(self, model, m, members: np.ndarray) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .population import LEVELS, TEACHING_ROLES, group_sum, local_fit, local_fit_at
+from .population import LEVELS, SPARSE_ENTRIES, TEACHING_ROLES, group_sum, local_fit, local_fit_at
 from ..spread import contagion_step
 
 
@@ -93,8 +93,9 @@ class WithinProgramSpread:
             prog = st.program.take(i)
             pk = prog * P + k
             # The programme-level terms, formed when (and only if) the kernel asks: at these entries
-            # when they are fewer than the programme-practice pairs (a state), else for every pair.
-            if len(flat) < pr.fit.size:
+            # when they are fewer than the programme-practice pairs of a large population (a state),
+            # else for every pair (fewer calls for a small cohort).
+            if len(flat) < pr.fit.size and pr.fit.size >= SPARSE_ENTRIES:
                 endorse = pr.endorsed.ravel().take(pk) * pr.leadership.take(prog)
                 endorse *= s.w_endorsement
                 fit = s.w_fit * local_fit_at(model.params, model.pop, prog, k)
