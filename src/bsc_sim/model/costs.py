@@ -69,6 +69,42 @@ class CostLedger:
             self.table[self.week, 1] += hours * self.c.substitute_hourly * self.needs_cover[role].sum()
             self._attribute(program, hours * self.c.substitute_hourly * self.needs_cover[role])
 
+    def staff_hours_groups(self, model, slots: np.ndarray, bounds, group: np.ndarray, hours) -> None:
+        """Many bookings without substitute cover, as ``staff_hours(model, slots[bounds[g]:bounds[g + 1]],
+        hours[b], cover=False)`` for each booking ``b`` of group ``g = group[b]``, in that order.
+
+        Each group's staff belong to one programme. The sums are the same floats in the same order:
+        a group's wage total as ``np.sum`` adds it (sequentially below eight staff, by ``np.sum``
+        itself from eight), each booking's cohort amount as ``np.bincount`` adds it (sequentially),
+        and the bookings into the week's totals one after another.
+        """
+        bounds = np.asarray(bounds)
+        sizes = np.diff(bounds)
+        if len(group) == 0 or len(slots) == 0:
+            return   # every booking of an empty group adds zero
+        st = model.pop.staff
+        ng, width = len(sizes), int(sizes.max())
+        wr = self.wage[st.role[slots]]
+        rows = np.repeat(np.arange(ng), sizes)
+        padded = np.zeros((ng, width))
+        padded[rows, np.arange(len(slots)) - bounds[rows]] = wr
+        total = padded[:, 0].copy()              # each group's np.sum(wage[role]), sequentially ...
+        for c in range(1, width):
+            total += padded[:, c]
+        for g in np.flatnonzero(sizes >= 8).tolist():   # ... as np.sum adds below eight; itself from eight
+            total[g] = wr[bounds[g]:bounds[g + 1]].sum()
+        hours = np.asarray(hours, dtype=np.float64)
+        scaled = hours[:, None] * padded[group]  # each booking's amount per member (0 in the padding)
+        amount = scaled[:, 0].copy()             # summed as bincount adds them (x + 0.0 == x)
+        for c in range(1, width):
+            amount += scaled[:, c]
+        booked = sizes[group] > 0                # a booking of an empty group adds zero
+        group, amount = group[booked], amount[booked]
+        inc = hours[booked] * total[group]
+        self.table[self.week, 0] = np.cumsum(np.concatenate(([self.table[self.week, 0]], inc)))[-1]
+        col = self.program_col[st.program[slots[bounds[:-1][group]]]]
+        np.add.at(self.by_cohort[self.week], col, amount)   # in order, one after another
+
     def gathering(self, model, slots, families, *, hours: float, in_person: bool, faculty_days: int,
                   cohort: int = 0) -> None:
         """A learning session or congress of one cohort."""

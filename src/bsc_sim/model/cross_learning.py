@@ -23,8 +23,24 @@ import numpy as np
 class CrossProgramLearning:
     """The weekly updates that travel along cross-programme ties."""
 
+    #: Work on the programmes with team seats only when they are at most this share of all (a state:
+    #: 1-2 %; a cohort, where every programme has seats, keeps the whole arrays).
+    SEATED_SHARE = 0.5
+
+    _seats = None   # (the seats' programmes, _seated's answer for them)
+
     def setup(self, model) -> None:
-        pass
+        self._seats = None
+
+    def _seated(self, ties, M: int) -> tuple:
+        """(ties.program, programmes with a team seat, each seat's row among them), or without the
+        last two (None) for the whole arrays. Seats are fixed when the population is built, so this
+        is computed once."""
+        seated, seat_of = np.unique(ties.program, return_inverse=True)
+        if len(seated) > self.SEATED_SHARE * M:
+            seated = seat_of = None
+        self._seats = ties.program, seated, seat_of
+        return self._seats
 
     def step(self, model) -> None:
         p, ties = model.params, model.pop.ties
@@ -33,6 +49,11 @@ class CrossProgramLearning:
         ties.decay(p.network.tie_decay_weekly)
         st, pr = model.pop.staff, model.pop.programs
         M = model.pop.n_programs
+        seats = self._seats
+        if seats is None or seats[0] is not ties.program:
+            seats = self._seated(ties, M)
+        if seats[1] is not None:
+            return self._step_seated(model, seats[1], seats[2])
         result = pr.shared_result
         P = result.shape[1]
         fresh = (model.week - pr.shared_week) <= p.learning.result_memory_weeks
@@ -68,3 +89,42 @@ class CrossProgramLearning:
         pr.fit += p.learning.cross_fit_rate * np.minimum(total, 1.0)[:, None] * np.maximum(0.0, peer_fit - pr.fit)
         # Encouragement from programmes that recently shared a successful test.
         pr.peer_encouragement[:] = 1.0 - np.exp(-exposure)
+
+    def _step_seated(self, model, seated: np.ndarray, seat_of: np.ndarray) -> None:
+        """:meth:`step` computed only for the programmes with team seats (``seated``; ``seat_of``: each
+        seat's row among them), element by element as over all programmes.
+
+        A programme without a seat gets no product, so its sums are 0: its fit moves by
+        ``rate x 0 x max(0, 0 - fit) = 0`` (fit is never negative, so it keeps its bits) and its
+        encouragement is ``1 - exp(-0) = 0``.
+        """
+        p, ties = model.params, model.pop.ties
+        st, pr = model.pop.staff, model.pop.programs
+        n = len(seated)
+        result = pr.shared_result.take(seated, axis=0)
+        P = result.shape[1]
+        fresh = (model.week - pr.shared_week.take(seated, axis=0)) <= p.learning.result_memory_weeks
+        fit = pr.fit.take(seated, axis=0)
+        per_program = np.empty((n, 3 * P + 2))
+        per_program[:, :P] = fresh
+        np.multiply(fresh, result, out=per_program[:, P:2 * P])
+        per_program[:, 2 * P:3 * P] = fit
+        per_program[:, 3 * P] = 1.0
+        success = result >= p.pdsa.adopt_threshold
+        success &= fresh
+        per_program[:, 3 * P + 1] = success.any(axis=1)
+        out = ties.product(per_program[seat_of])     # the same rows as per_program[ties.program] of all
+        weight, signal = out[:, :P], out[:, P:2 * P]
+        mean = signal / np.where(weight > 0, weight, 1.0)
+        rows = ties.slots
+        here = st.present[rows] & st.on_team[rows]
+        st.belief[rows] += here[:, None] * p.learning.cross_rate * np.minimum(weight, 1.0) * (mean - st.belief[rows])
+        by_seat = out[:, 2 * P:] * here[:, None]
+        flat = (seat_of[:, None] * (P + 2) + np.arange(P + 2)).ravel()
+        sums = np.bincount(flat, weights=by_seat.ravel(), minlength=n * (P + 2)).reshape(n, P + 2)
+        total, exposure = sums[:, P], sums[:, P + 1]
+        peer_fit = sums[:, :P] / np.where(total > 0, total, 1.0)[:, None]
+        fit += p.learning.cross_fit_rate * np.minimum(total, 1.0)[:, None] * np.maximum(0.0, peer_fit - fit)
+        pr.fit[seated] = fit
+        pr.peer_encouragement[:] = 0.0
+        pr.peer_encouragement[seated] = 1.0 - np.exp(-exposure)

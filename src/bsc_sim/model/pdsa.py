@@ -41,7 +41,7 @@ from __future__ import annotations
 import numpy as np
 
 from .disruption import leader_posts
-from .population import (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES, LEVELS, TEACHING_ROLES, flat_view, group_sum, local_fit,
+from .population import (DIRECTOR, EDUCATION_MANAGER, FAMILY_SERVICES, LEVELS, SPARSE_ENTRIES, TEACHING_ROLES, flat_view, group_sum, local_fit, local_fit_at,
                          supported)
 
 IDLE, PLAN, DO, STUDY = 0, 1, 2, 3
@@ -425,7 +425,9 @@ class PDSAProcess:
         programme's decision (testers, their chances of success) is worked out for all of them at
         once, element by element as for each one alone, then :meth:`_decide_many`."""
         st, pr, q = model.pop.staff, model.pop.programs, model.params.pdsa
-        self._fit = local_fit(model.params, model.pop)
+        small = pr.fit.size < SPARSE_ENTRIES   # a small cohort: the whole (M, P) fit takes fewer calls
+        if small or len(deciding) <= self.ONE_BY_ONE:
+            self._fit = local_fit(model.params, model.pop)   # as it stands before any of them decides
         if len(deciding) <= self.ONE_BY_ONE:   # one or two teams: numpy scalars are quicker than arrays
             for m in deciding:
                 self._decide_one(model, m, members)
@@ -445,7 +447,8 @@ class PDSAProcess:
         logit = (self._logit_effect[k] + q.beta_skill * 2 * (st.skill[testers] - 0.5)
                  + q.beta_leadership * 2 * (pr.leadership[prog] - 0.5)
                  + q.beta_attractiveness * model.practice_attractiveness[k]
-                 + self._fit[prog, k] + q.beta_momentum * 2 * (pr.momentum[prog] - 0.5))
+                 + (self._fit[prog, k] if small else local_fit_at(model.params, model.pop, prog, k))
+                 + q.beta_momentum * 2 * (pr.momentum[prog] - 0.5))
         self._decide_many(model, deciding, members, testers, which, _sigmoid(logit))
 
     def _decide_one(self, model, m, members: np.ndarray) -> None:
@@ -563,16 +566,21 @@ class PDSAProcess:
         obs_l = np.where(studied, observed, np.nan).tolist()
         iter_l, misread_l, dec_l = iterative.tolist(), misread.tolist(), decision.tolist()
         ws, sc, nu = self.week_start[deciding].tolist(), scale.tolist(), n_units.tolist()
+        # The bookings in the order the ledger took them (one call for all: CostLedger.staff_hours_groups).
+        book_g, book_h, pdsa_h = [], [], p.costs.pdsa_hours_per_member
         for j, m in enumerate(deciding):
-            team_here = team[lo:bounds[j]]
+            size = bounds[j] - lo
             lo = bounds[j]
-            model.ledger.staff_hours(model, team_here, p.costs.pdsa_hours_per_member, cover=False)
-            if used_l[j] and len(team_here):  # collecting and charting the data, shared by the team
+            book_g.append(j)
+            book_h.append(pdsa_h)
+            if used_l[j] and size:  # collecting and charting the data, shared by the team
                 hours = p.costs.data_hours_per_cycle * (1.0 - q.data_support_time_saving * (strength * sup[m]))
-                model.ledger.staff_hours(model, team_here, hours / len(team_here), cover=False)
+                book_g.append(j)
+                book_h.append(hours / size)
                 self.data_hours += hours
             self.events.append((len(self.events), m, k[j], ws[j], w, sc[j], nu[j], n_l[j], true_l[j], obs_l[j],
                                 used_l[j], iter_l[j], used_l[j] and iter_l[j], DECISIONS[dec_l[j]], misread_l[j]))
+        model.ledger.staff_hours_groups(model, team, [0] + bounds, np.array(book_g), book_h)
 
     def _decide(self, model, m, members: np.ndarray, testers: np.ndarray, new: np.ndarray,
                 chance: np.ndarray) -> None:

@@ -528,16 +528,33 @@ def local_fit(p: Params, pop: Population) -> np.ndarray:
     family member on the team brings to family-facing and, less, classroom practices.
     """
     fp = p.families
+    cached = getattr(pop, "_family_gain", None)
+    if cached is None or cached[0] != (fp.team_fit_family, fp.team_fit_classroom):
+        cached = _family_gain(p, pop)
+    return np.minimum(pop.programs.fit, p.pdsa.max_fit) + cached[1][family_on_team(pop).view(np.int8)]
+
+
+def _family_gain(p: Params, pop: Population) -> tuple:
+    """(key, (2, P) the fit a family on the team adds: row 0 without one (False x gain), row 1 with
+    one), kept on ``pop`` for the key's parameters."""
+    fp = p.families
     key = (fp.team_fit_family, fp.team_fit_classroom)
     cached = getattr(pop, "_family_gain", None)
     if cached is None or cached[0] != key:
         level = pop.practice_level
         gain = np.where(level == LEVELS.index("family"), fp.team_fit_family,
                         np.where(level == LEVELS.index("classroom"), fp.team_fit_classroom, 0.0))
-        # Row 0: no family on the team (False x gain), row 1: a family (True x gain), picked per programme.
         cached = key, np.stack([False * gain, True * gain])
         pop._family_gain = cached
-    return np.minimum(pop.programs.fit, p.pdsa.max_fit) + cached[1][family_on_team(pop).view(np.int8)]
+    return cached
+
+
+def local_fit_at(p: Params, pop: Population, prog: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """``local_fit(p, pop)[prog, k]``, computed at those entries only (the same floats)."""
+    P = pop.programs.fit.shape[1]
+    fit = np.minimum(pop.programs.fit.reshape(-1).take(prog * P + k), p.pdsa.max_fit)
+    gain = _family_gain(p, pop)[1].reshape(-1)
+    return fit + gain.take(family_on_team(pop).take(prog).astype(np.intp) * P + k)
 
 
 def supported(model) -> np.ndarray:

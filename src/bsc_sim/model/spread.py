@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .population import LEVELS, TEACHING_ROLES, group_sum, local_fit
+from .population import LEVELS, SPARSE_ENTRIES, TEACHING_ROLES, group_sum, local_fit, local_fit_at
 from ..spread import contagion_step
 
 
@@ -88,19 +88,28 @@ class WithinProgramSpread:
         P = st.belief.shape[1]
 
         def at(flat: np.ndarray) -> np.ndarray:
-            # The programme-level terms, formed when (and only if) the kernel asks.
-            endorse = pr.endorsed * pr.leadership[:, None]
-            endorse *= s.w_endorsement
-            fit = s.w_fit * local_fit(model.params, model.pop)
-            culture = s.w_culture * (pr.culture - 0.5)
             shape, flat = flat.shape, flat.reshape(-1)
             i, k = np.divmod(flat, P)
             prog = st.program.take(i)
             pk = prog * P + k
+            # The programme-level terms, formed when (and only if) the kernel asks: at these entries
+            # when they are fewer than the programme-practice pairs of a large population (a state),
+            # else for every pair (fewer calls for a small cohort).
+            if len(flat) < pr.fit.size and pr.fit.size >= SPARSE_ENTRIES:
+                endorse = pr.endorsed.ravel().take(pk) * pr.leadership.take(prog)
+                endorse *= s.w_endorsement
+                fit = s.w_fit * local_fit_at(model.params, model.pop, prog, k)
+                culture = s.w_culture * (pr.culture.take(prog) - 0.5)
+            else:
+                endorse = pr.endorsed * pr.leadership[:, None]
+                endorse *= s.w_endorsement
+                endorse = endorse.take(pk)
+                fit = (s.w_fit * local_fit(model.params, model.pop)).take(pk)
+                culture = (s.w_culture * (pr.culture - 0.5)).take(prog)
             shift = s.w_belief * (st.belief.take(flat) - 0.5)
-            shift += endorse.take(pk)
-            shift += culture.take(prog)
-            shift += fit.take(pk)
+            shift += endorse
+            shift += culture
+            shift += fit
             shift += self.static_shift.take(flat)
             out = st.threshold.take(i) - shift
             np.maximum(out, 0.0, out=out)
