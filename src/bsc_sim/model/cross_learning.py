@@ -20,6 +20,44 @@ import numpy as np
 
 
 
+def _travelling(fresh: np.ndarray, result: np.ndarray, fit: np.ndarray, adopt_threshold: float) -> np.ndarray:
+    """Per programme, what travels along its ties: known (P columns), known x result (P), fit (P),
+    a column of ones, and whether it recently shared a successful test."""
+    n, P = result.shape
+    per_program = np.empty((n, 3 * P + 2))
+    per_program[:, :P] = fresh
+    np.multiply(fresh, result, out=per_program[:, P:2 * P])
+    per_program[:, 2 * P:3 * P] = fit
+    per_program[:, 3 * P] = 1.0
+    success = result >= adopt_threshold
+    success &= fresh
+    per_program[:, 3 * P + 1] = success.any(axis=1)
+    return per_program
+
+
+def _learn_along_ties(model, per_program: np.ndarray, program_of_seat: np.ndarray) -> np.ndarray:
+    """Team members' beliefs move toward what their ties report; returns, per row of ``per_program``
+    (over its present team seats), the tie-weighted fit of contacts' programmes (P columns), the tie
+    strength and the encouragement. ``program_of_seat``: each seat's row in ``per_program``."""
+    p, ties, st = model.params, model.pop.ties, model.pop.staff
+    n, P = len(per_program), (per_program.shape[1] - 2) // 3
+    # One product for everything that travels along ties (a sparse product sums in a fixed
+    # order; a dense BLAS product may round differently on another CPU, and the same seed must
+    # give the same results on every machine of a cluster).
+    out = ties.product(per_program[program_of_seat])
+    weight, signal = out[:, :P], out[:, P:2 * P]
+    # Where no tie reports on a practice (weight 0) the signal is 0 too: the mean is 0 there.
+    mean = signal / np.where(weight > 0, weight, 1.0)
+    rows = ties.slots
+    here = st.present[rows] & st.on_team[rows]
+    # Influence saturates once a unit of tie weight reports on a practice (assumption).
+    st.belief[rows] += here[:, None] * p.learning.cross_rate * np.minimum(weight, 1.0) * (mean - st.belief[rows])
+    # Absent seats add exact zeros (all terms >= 0).
+    by_seat = out[:, 2 * P:] * here[:, None]
+    flat = (program_of_seat[:, None] * (P + 2) + np.arange(P + 2)).ravel()
+    return np.bincount(flat, weights=by_seat.ravel(), minlength=n * (P + 2)).reshape(n, P + 2)
+
+
 class CrossProgramLearning:
     """The weekly updates that travel along cross-programme ties."""
 
@@ -59,30 +97,8 @@ class CrossProgramLearning:
         fresh = (model.week - pr.shared_week) <= p.learning.result_memory_weeks
         # Everything that travels along ties, per programme, gathered to the seats in one take:
         # known (T, P), known x result, fit, a column of ones, the programme's recent success.
-        per_program = np.empty((M, 3 * P + 2))
-        per_program[:, :P] = fresh
-        np.multiply(fresh, result, out=per_program[:, P:2 * P])
-        per_program[:, 2 * P:3 * P] = pr.fit
-        per_program[:, 3 * P] = 1.0
-        success = result >= p.pdsa.adopt_threshold
-        success &= fresh
-        per_program[:, 3 * P + 1] = success.any(axis=1)
-        # One product for everything that travels along ties (a sparse product sums in a fixed
-        # order; a dense BLAS product may round differently on another CPU, and the same seed must
-        # give the same results on every machine of a cluster).
-        out = ties.product(per_program[ties.program])
-        weight, signal = out[:, :P], out[:, P:2 * P]
-        # Where no tie reports on a practice (weight 0) the signal is 0 too: the mean is 0 there.
-        mean = signal / np.where(weight > 0, weight, 1.0)
-        rows = ties.slots
-        here = st.present[rows] & st.on_team[rows]
-        # Influence saturates once a unit of tie weight reports on a practice (assumption).
-        st.belief[rows] += here[:, None] * p.learning.cross_rate * np.minimum(weight, 1.0) * (mean - st.belief[rows])
-        # Per programme, over its present team seats: the tie-weighted fit of contacts' programmes (P
-        # columns), the tie strength and the encouragement. Absent seats add exact zeros (all terms >= 0).
-        by_seat = out[:, 2 * P:] * here[:, None]
-        flat = (ties.program[:, None] * (P + 2) + np.arange(P + 2)).ravel()
-        sums = np.bincount(flat, weights=by_seat.ravel(), minlength=M * (P + 2)).reshape(M, P + 2)
+        per_program = _travelling(fresh, result, pr.fit, p.pdsa.adopt_threshold)
+        sums = _learn_along_ties(model, per_program, ties.program)
         total, exposure = sums[:, P], sums[:, P + 1]
         # Adaptations: each programme's fit moves toward the tie-weighted fit of its contacts' programmes.
         peer_fit = sums[:, :P] / np.where(total > 0, total, 1.0)[:, None]
@@ -105,23 +121,8 @@ class CrossProgramLearning:
         P = result.shape[1]
         fresh = (model.week - pr.shared_week.take(seated, axis=0)) <= p.learning.result_memory_weeks
         fit = pr.fit.take(seated, axis=0)
-        per_program = np.empty((n, 3 * P + 2))
-        per_program[:, :P] = fresh
-        np.multiply(fresh, result, out=per_program[:, P:2 * P])
-        per_program[:, 2 * P:3 * P] = fit
-        per_program[:, 3 * P] = 1.0
-        success = result >= p.pdsa.adopt_threshold
-        success &= fresh
-        per_program[:, 3 * P + 1] = success.any(axis=1)
-        out = ties.product(per_program[seat_of])     # the same rows as per_program[ties.program] of all
-        weight, signal = out[:, :P], out[:, P:2 * P]
-        mean = signal / np.where(weight > 0, weight, 1.0)
-        rows = ties.slots
-        here = st.present[rows] & st.on_team[rows]
-        st.belief[rows] += here[:, None] * p.learning.cross_rate * np.minimum(weight, 1.0) * (mean - st.belief[rows])
-        by_seat = out[:, 2 * P:] * here[:, None]
-        flat = (seat_of[:, None] * (P + 2) + np.arange(P + 2)).ravel()
-        sums = np.bincount(flat, weights=by_seat.ravel(), minlength=n * (P + 2)).reshape(n, P + 2)
+        per_program = _travelling(fresh, result, fit, p.pdsa.adopt_threshold)
+        sums = _learn_along_ties(model, per_program, seat_of)  # seat_of: the rows ties.program gives over all
         total, exposure = sums[:, P], sums[:, P + 1]
         peer_fit = sums[:, :P] / np.where(total > 0, total, 1.0)[:, None]
         fit += p.learning.cross_fit_rate * np.minimum(total, 1.0)[:, None] * np.maximum(0.0, peer_fit - fit)
