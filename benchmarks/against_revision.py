@@ -10,8 +10,10 @@ that drifts during the session hits both alike. Each round times ``run_sim`` of 
 and of a 100-programme cohort; the report gives the median seconds per run of each tree and their
 ratio, for the whole ``run_sim`` and for its weeks alone (``meta['seconds_run']``: the model's
 phases, without building it or its tables). With ``--statewide R`` it then times R alternating
-rounds of one statewide run each (``design=statewide``, seed 1, 8,700 programmes, 260 weeks;
-about 20 s per run). Nothing here asserts a time: the figures go in benchmarks/README.md.
+rounds of one statewide run each (``design=statewide``, seed 1, 8,700 programmes; 260 weeks before
+issue 22 (merge 36c9878), 338 since, as every cohort is followed to its own follow-up; about 20 s per
+run). ``--state-now KEY=VALUE ...`` adds overrides to this checkout's statewide run only, e.g.
+``system.follow_every_cohort=false`` to time the same 260 weeks as a revision before issue 22. Nothing here asserts a time: the figures go in benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -58,10 +60,12 @@ sys.path.insert(0, sys.argv[1])
 import bsc_sim
 assert bsc_sim.__file__.startswith(sys.argv[1]), bsc_sim.__file__
 from bsc_sim import load_params, run_sim
-params = load_params(["design=statewide"])
+params = load_params(["design=statewide", *json.loads(sys.argv[2])])
 t0 = time.perf_counter()
 result = run_sim(params, 1)
-print(json.dumps({"statewide": [time.perf_counter() - t0], "statewide:weeks": [result.meta["seconds_run"]]}))
+weeks = int(result.meta.get("horizon_weeks", 0))
+print(json.dumps({"statewide": [time.perf_counter() - t0], "statewide:weeks": [result.meta["seconds_run"]],
+                  "statewide:simulated": [weeks]}))
 """
 
 
@@ -78,6 +82,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--default-runs", type=int, default=10, help="default-design runs per round (default 10)")
     ap.add_argument("--cohort-runs", type=int, default=2, help="100-programme runs per round (default 2)")
     ap.add_argument("--statewide", type=int, default=0, help="alternating rounds of one statewide run each (default 0)")
+    ap.add_argument("--state-now", nargs="*", default=[], metavar="KEY=VALUE",
+                    help="overrides for this checkout's statewide run only, e.g. system.follow_every_cohort=false "
+                         "to simulate the 260 weeks a revision before issue 22 (36c9878) simulated")
     args = ap.parse_args(argv)
     rev = subprocess.run(["git", "rev-parse", "--short", args.rev], cwd=ROOT, capture_output=True, text=True,
                          check=True).stdout.strip()
@@ -96,8 +103,9 @@ def main(argv: list[str] | None = None) -> None:
             print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
         for r in range(args.statewide):
             for name, src in (("before", tree / "src"), ("now", ROOT / "src")):
-                done = subprocess.run([sys.executable, "-c", STATE_WORKER, str(src)], capture_output=True, text=True,
-                                      check=True)
+                extra = json.dumps(args.state_now if name == "now" else [])
+                done = subprocess.run([sys.executable, "-c", STATE_WORKER, str(src), extra], capture_output=True,
+                                      text=True, check=True)
                 for label, times in json.loads(done.stdout.strip().splitlines()[-1]).items():
                     samples[name].setdefault(label, []).extend(times)
             print(f"statewide round {r + 1}/{args.statewide} done", file=sys.stderr)
@@ -113,6 +121,10 @@ def main(argv: list[str] | None = None) -> None:
             continue  # an earlier revision without meta['seconds_run'] has no ':weeks' rows
         before, now = statistics.median(samples["before"][label]), statistics.median(samples["now"][label])
         print(f"{label:<18} {before:>9.3f} {now:>9.3f} {now / before:>10.2f}x  {len(samples['now'][label])}")
+    if "statewide:simulated" in samples["now"]:
+        weeks = {k: int(samples[k]["statewide:simulated"][0]) for k in ("before", "now")}
+        print(f"statewide weeks simulated: before {weeks['before']}, now {weeks['now']}"
+              + (f" (this checkout with {' '.join(args.state_now)})" if args.state_now else ""))
 
 
 if __name__ == "__main__":
