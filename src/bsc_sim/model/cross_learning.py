@@ -61,8 +61,9 @@ def _learn_along_ties(model, per_program: np.ndarray, program_of_seat: np.ndarra
 class CrossProgramLearning:
     """The weekly updates that travel along cross-programme ties."""
 
-    #: Work on the programmes with team seats only when they are at most this share of all (a state:
-    #: 1-2 %; a cohort, where every programme has seats, keeps the whole arrays).
+    #: Work on the programmes with team seats only when they are at most this share of all (a state,
+    #: where most programmes never enrol; a cohort, where every programme has seats, keeps the whole
+    #: arrays). A switch of speed only: both ways give the same numbers (tests/unit/test_fast_paths_ledger.py).
     SEATED_SHARE = 0.5
 
     _seats = None   # (the seats' programmes, _seated's answer for them)
