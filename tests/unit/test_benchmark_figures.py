@@ -20,3 +20,21 @@ def test_state_memory_rows_in_the_benchmarks_readme_are_the_generated_ones():
     words = [word.strip("*(),;") for word in section.split()]
     figures = [w for w in words if w.replace(".", "").replace(",", "").isdigit() and ("." in w or "," in w)]
     assert figures and all(f in cells for f in figures), (figures, cells)
+
+
+def test_compiled_kernel_probe_rows_in_the_benchmarks_readme_are_the_generated_ones():
+    generated = [line for line in (ROOT / "benchmarks" / "compiled_kernel_probe.md").read_text().splitlines()
+                 if line.startswith("| ") and not line.startswith("| what")]
+    readme = (ROOT / "benchmarks" / "README.md").read_text()
+    section = readme[readme.index("<!-- compiled_kernel_probe.md -->"):readme.index("<!-- /compiled_kernel_probe.md -->")]
+    quoted = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| what")]
+    assert generated and quoted == generated, "re-run benchmarks/compiled_kernel_probe.py --out and paste its rows"
+    # The probe's kernels were checked bit for bit before any time was quoted.
+    assert all(line.endswith("| identical |") for line in generated if line.startswith("| identity"))
+    # Every figure the top-level README quotes from the probe is in the generated rows.
+    top = (ROOT / "README.md").read_text()
+    quote = top[top.index("<!-- compiled kernel probe -->"):top.index("<!-- /compiled kernel probe -->")]
+    cells = " ".join(generated)
+    figures = [w.strip("*(),;×") for w in quote.split() if any(c.isdigit() for c in w)]
+    figures = [f for f in figures if f.replace(".", "").isdigit() and "." in f]
+    assert figures and all(f in cells for f in figures), (figures, cells)
