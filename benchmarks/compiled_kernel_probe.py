@@ -86,17 +86,22 @@ def sustain_week(w, P, use, fidelity, lasting, unsupported, belief, testing, eli
     n_use = 0
     for e in range(S * P):
         n_use += use[e]
+    # The entries in use, in flat order: index, person, practice, programme, programme x practice.
     flat = np.empty(n_use, dtype=np.int64)
+    rows, cols, progs, pks = np.empty_like(flat), np.empty_like(flat), np.empty_like(flat), np.empty_like(flat)
     j = 0
     for e in range(S * P):
         if use[e]:
             flat[j] = e
+            rows[j] = e // P
+            cols[j] = e - rows[j] * P
+            progs[j] = program[rows[j]]
+            pks[j] = progs[j] * P + cols[j]
             j += 1
     # Coaches (users at fidelity on the team or coached) and supervising leaders, before the update.
     supervising = np.zeros(M, dtype=np.bool_)
-    for e in flat:
-        r = e // P
-        k = e - r * P
+    for t in range(n_use):
+        e, r, k = flat[t], rows[t], cols[t]
         if fidelity[e] >= thr and present[r]:
             if on_team[r] or coached_until[r] >= 0:
                 mark[e] = True
@@ -104,11 +109,7 @@ def sustain_week(w, P, use, fidelity, lasting, unsupported, belief, testing, eli
                 supervising[program[r]] = True
     new_f = np.empty(n_use)
     for t in range(n_use):
-        e = flat[t]
-        r = e // P
-        k = e - r * P
-        pg = program[r]
-        pk = pg * P + k
+        e, r, k, pg, pk = flat[t], rows[t], cols[t], progs[t], pks[t]
         c = carry[pg]
         # A contact coaches the person: the row of the link product is > 0 (a flag: exact).
         s = 0.0
@@ -132,11 +133,7 @@ def sustain_week(w, P, use, fidelity, lasting, unsupported, belief, testing, eli
         L = lasting[e]
         lasting[e] = L + (internalise * max(fidelity[e] - L, 0.0) - decay * (L - unsupported[e]))
     for t in range(n_use):
-        e = flat[t]
-        r = e // P
-        k = e - r * P
-        pg = program[r]
-        pk = pg * P + k
+        e, r, pg, pk = flat[t], rows[t], progs[t], pks[t]
         b = belief[e]
         b = b + experience_rate * (works[pk] - b)
         belief[e] = b
