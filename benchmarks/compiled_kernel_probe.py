@@ -371,7 +371,7 @@ def timing(rounds: int, seeds: int) -> list[str]:
     params = load_params([])
     for compiled in VERSIONS.values():
         build(params, 10_000, compiled).run()        # warm-up (and the compilation), not counted
-    phase = {v: {name: [] for name in KERNELS} for v in VERSIONS}
+    phase = {v: {name: [] for name in BSCModel.PHASES} for v in VERSIONS}
     weeks = {v: [] for v in VERSIONS}
     for _ in range(rounds):
         for version, compiled in VERSIONS.items():
@@ -380,7 +380,8 @@ def timing(rounds: int, seeds: int) -> list[str]:
                 t0 = time.perf_counter()
                 model.run()
                 weeks[version].append(time.perf_counter() - t0)
-                for name in KERNELS:
+                n_weeks = model.week
+                for name in BSCModel.PHASES:
                     phase[version][name].append(model.phase_seconds[name] / model.week)
     med = statistics.median
     rows = []
@@ -389,12 +390,23 @@ def timing(rounds: int, seeds: int) -> list[str]:
         print(f"{name} per week: numpy {before * 1e6:.0f} us, kernel {after * 1e6:.0f} us ({after / before:.2f}x)")
         rows.append(f"| time | {name} phase, µs per week (numpy → kernel) | {before * 1e6:.0f} → {after * 1e6:.0f} "
                     f"({after / before:.2f}×) |")
+    others = {name: med(phase["numpy"][name]) for name in BSCModel.PHASES if name not in KERNELS}
+    listing = ", ".join(f"{name} {t * 1e6:.0f}" for name, t in others.items())
+    print(f"the other phases, numpy, us per week: {listing}")
+    rows.append(f"| time | the other phases, numpy, µs per week | {listing} |")
     base = med(weeks["numpy"])
     for version in ("sustainment", "sustainment+spread"):
         t = med(weeks[version])
         print(f"a run's weeks: numpy {base * 1e3:.1f} ms, {version} compiled {t * 1e3:.1f} ms ({t / base:.2f}x)", flush=True)
         rows.append(f"| time | default design, a run's weeks, ms (numpy → {version} compiled) | {base * 1e3:.1f} → "
                     f"{t * 1e3:.1f} ({t / base:.2f}×) |")
+    # Not a measurement: the weeks if each other phase fell to the two kernels' mean ratio.
+    ratio = statistics.mean(med(phase["sustainment+spread"][n]) / med(phase["numpy"][n]) for n in KERNELS)
+    projected = med(weeks["sustainment+spread"]) - (1 - ratio) * sum(others.values()) * n_weeks
+    print(f"projection (not measured): every phase at {ratio:.2f}x -> weeks {projected * 1e3:.1f} ms "
+          f"({projected / base:.2f}x)", flush=True)
+    rows.append(f"| projection, not measured | a run's weeks if the other seven phases fell to the kernels' mean "
+                f"ratio ({ratio:.2f}×) | {base * 1e3:.1f} → {projected * 1e3:.1f} ({projected / base:.2f}×) |")
     return rows
 
 
