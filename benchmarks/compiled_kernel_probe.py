@@ -6,26 +6,37 @@
 numba is *not* a dependency of bsc_sim: ``--with`` adds it for this script only (the lock is
 untouched). The default design's week is about 300 numpy calls of about a microsecond each on
 arrays of a few hundred entries (80 staff x 5 practices, 8 programmes), so its time is call
-overhead, not arithmetic. This probe asks what one compiled kernel per phase would buy, on the
-heaviest phase, sustainment (ODD 7.12):
+overhead, not arithmetic. This probe asks what compiled loops would buy, on the two heaviest
+phases, for the default design's path only (each ``setup`` refuses other paths):
 
-* ``SustainmentKernel`` is a copy of ``bsc_sim.model.sustainment.Sustainment`` whose weekly step
-  (the dense path a cohort takes) is one ``numba.njit`` loop over the entries in use. The numbers
-  it computes follow the model's operations one by one in the same order. The two ``exp`` tables
-  (how well each practice works in each programme, and each programme's withdrawal multiplier) are
-  still formed by numpy, since numpy's vectorised ``exp`` and the C library's may differ in the last
-  bit; the per-entry ``exp`` of the lapse hazard is compiled (it only meets a uniform draw).
+* ``SustainmentKernel`` (ODD 7.12): a copy of ``bsc_sim.model.sustainment.Sustainment`` whose
+  weekly step (the dense path a cohort takes, one home practice) is two ``numba.njit`` loops over
+  the entries in use, with numpy between them for the lapse hazard's ``exp``;
+* ``SpreadKernel`` (ODD 7.9): ``bsc_sim.model.spread.WithinProgramSpread`` whose weekly step
+  (contagion over the staff network, then families' home practice) is one loop.
+
+The kernels follow the model's operations one by one in the same order. The random draws stay in
+numpy, into the phases' own buffers. Every ``exp`` stays in numpy too (the table of how well each
+practice works in each programme, each programme's withdrawal multiplier, the lapse hazards): on
+a CPU with AVX-512, numpy's vectorised ``exp`` and the C library's, which compiled code calls,
+differ in the last bit for about 5% of inputs.
+
 * **identity**: the default design (and ``design=coach``) run week by week with the model's
-  component and with the kernel swapped in; every array of the final state (staff, programmes,
-  families) must be equal bit for bit.
-* **time**: the phase's seconds (``BSCModel(time_phases=True)``) and the whole weeks of each, in
-  alternating rounds in this one process, after a warm-up.
-* **start-up** (fresh processes): ``import numba``; the first week with the kernel compiled then
-  (an empty ``NUMBA_CACHE_DIR``), and again loaded from that cache.
+  components and with both kernels swapped in; every array of the final state (staff, programmes,
+  families) must be equal bit for bit, with the same dtype.
+* **time**: every phase's seconds (``BSCModel(time_phases=True)``) and a run's weeks, for the model
+  as it is, with sustainment compiled, and with both, in alternating rounds in this one process,
+  after a warm-up; and a *projection* (labelled as such): the weeks if the seven other phases fell
+  to the two kernels' mean ratio.
+* **start-up** (fresh processes, after ``import numpy, pandas``, which every run pays anyway): CPU
+  seconds of ``import numba``; of the first week with both kernels compiled then (an empty
+  ``NUMBA_CACHE_DIR``), and again loaded from that cache; and the size of numba and llvmlite as
+  installed.
 
 Nothing here asserts a time; ``--out FILE`` writes the rows as Markdown (benchmarks/compiled_kernel_probe.md,
-which benchmarks/README.md quotes; tests/unit/test_benchmark_figures.py checks that they agree). This
-kernel is a probe, not a second implementation of the model: nothing in ``src/`` uses it.
+which benchmarks/README.md quotes; tests/unit/test_benchmark_figures.py checks that they agree), with
+the commit and load average in its header. The kernels are a probe, not a second implementation of
+the model: nothing in ``src/`` uses them.
 """
 
 from __future__ import annotations
@@ -55,7 +66,13 @@ import numpy as np
 
 from bsc_sim import load_params
 from bsc_sim.model import BSCModel
-from bsc_sim.model.population import SPARSE_ENTRIES, _family_gain, family_on_team, supported
+from bsc_sim.model.population import (
+    SPARSE_ENTRIES,
+    _family_gain,
+    family_on_team,
+    flat_view,
+    supported,
+)
 from bsc_sim.model.spread import LARGE, WithinProgramSpread
 from bsc_sim.model.sustainment import Sustainment
 
@@ -63,13 +80,15 @@ CACHE = os.environ.get("PROBE_CACHE") == "1"
 
 
 @numba.njit(cache=CACHE)
-def sustain_week(w, P, use, fidelity, lasting, unsupported, belief, testing, eligible,        # (S*P,) flat
+def sustain_week(w, P, use, fidelity, lasting, unsupported, belief, testing,                  # (S*P,) flat
                  coached_until, on_team, present, skill, program, leader, teaching, has_room, room,  # (S,)
                  endorsed, embedded, works, leadership, culture, supported, derailed,     # (M*P,) flat and (M,)
-                 withdrawal, links_ptr, links_idx, links_data, family_room, family_home, room_children,
-                 growth_rate, program_col, u, mark,
+                 links_ptr, links_idx, links_data, family_room, family_home, room_children,
+                 growth_rate, program_col, mark,
                  support_factor, thr, culture_fb, supervision_fb, peer_fb, drift, internalise, decay, experience_rate,
-                 w_culture, w_leadership, w_routine, w_belief, w_home, lapse_weekly, embed_threshold):
+                 w_culture, w_leadership, w_routine, w_belief, w_home):
+    """Feedback, fidelity, lasting skill and beliefs; returns the entries in use, their programmes and
+    their log lapse hazards (the hazard's ``exp`` is numpy's, between this kernel and the next)."""
     S = len(program)
     M = len(leadership)
     # Supports carry on after they end only as far as the culture carries them; a crisis blunts them.
@@ -132,15 +151,25 @@ def sustain_week(w, P, use, fidelity, lasting, unsupported, belief, testing, eli
     for e in range(S * P):
         L = lasting[e]
         lasting[e] = L + (internalise * max(fidelity[e] - L, 0.0) - decay * (L - unsupported[e]))
+    log_h = np.empty(n_use)
     for t in range(n_use):
         e, r, pg, pk = flat[t], rows[t], progs[t], pks[t]
         b = belief[e]
         b = b + experience_rate * (works[pk] - b)
         belief[e] = b
-        log_h = (((-w_culture) * culture[pg] - w_leadership * leadership[pg]) - w_routine * embedded[pk]
-                 + w_belief * max(0.0, 0.5 - b))
-        log_h -= (w_home * (room_share[room[r]] if has_room[r] else 0.0)) * teaching[r]
-        if not (u[e] >= lapse_weekly * np.exp(log_h) * withdrawal[pg] or testing[e]):
+        x = (((-w_culture) * culture[pg] - w_leadership * leadership[pg]) - w_routine * embedded[pk]
+             + w_belief * max(0.0, 0.5 - b))
+        log_h[t] = x - (w_home * (room_share[room[r]] if has_room[r] else 0.0)) * teaching[r]
+    return flat, progs, log_h
+
+
+@numba.njit(cache=CACHE)
+def lapse_week(P, flat, hazard, u, use, fidelity, testing, eligible, present, program, embedded, thr, embed_threshold):
+    """Users lapse (testers keep the practice), then each programme's practices are embedded or not."""
+    S, M = len(program), len(embedded) // P
+    for t in range(len(flat)):
+        e = flat[t]
+        if not (u[e] >= hazard[t] or testing[e]):
             use[e] = False
             fidelity[e] = 0.0
     n_elig = np.zeros(M * P)
@@ -300,8 +329,8 @@ class SustainmentKernel(Sustainment):
 
     def setup(self, model) -> None:
         super().setup(model)
-        if self._sparse:
-            raise ValueError("the probe covers the dense path (a cohort), not a state")
+        if self._sparse or self._family_col < 0:
+            raise ValueError("the probe covers a cohort's dense path with one home practice only")
         links = model.pop.staff_network.links
         self._links = links.indptr.astype(np.int64), links.indices.astype(np.int64), links.data.astype(np.float64)
         self._mark = np.zeros(model.pop.staff.use.size, dtype=np.bool_)
@@ -315,17 +344,20 @@ class SustainmentKernel(Sustainment):
         withdrawal = 1.0 + (s.support_withdrawal - 1.0) * (1.0 - np.exp(-since_end / s.withdrawal_weeks))
         fit = np.minimum(pr.fit, p.pdsa.max_fit) + _family_gain(p, pop)[1][family_on_team(pop).view(np.int8)]
         works = 1.0 / (1.0 + np.exp(-(self.base_logit + fit)))
-        flat = np.ravel
-        sustain_week(model.week, self.P, flat(st.use), flat(st.fidelity), flat(st.lasting), flat(st.unsupported),
-                     flat(st.belief), flat(st.testing), flat(st.eligible),
-                     st.coached_until, st.on_team, st.present, st.skill, st.program, self.leader, self.teaching,
-                     self.has_room, self.room,
-                     flat(pr.endorsed), flat(pr.embedded), flat(works), pr.leadership, pr.culture, supported(model),
-                     pr.derailed, withdrawal, *self._links, fam.classroom, fam.home_use[:, self._family_col],
-                     self.room_children, self.growth_rate, self._program_col, flat(u), self._mark,
-                     p.disruption.support_factor, s.fidelity_threshold, s.culture_feedback, s.supervision_feedback, s.peer_coaching_feedback,
-                     s.drift_rate, s.internalise_rate, self.decay, s.experience_rate, s.w_culture, s.w_leadership,
-                     s.w_routine, s.w_belief, s.w_home_continuity, s.lapse_weekly, s.embed_threshold)
+        flat = flat_view     # a flat view, never a copy (it refuses an array that is not contiguous)
+        use, fidelity, testing, embedded = flat(st.use), flat(st.fidelity), flat(st.testing), flat(pr.embedded)
+        entries, programs, log_h = sustain_week(
+            model.week, self.P, use, fidelity, flat(st.lasting), flat(st.unsupported), flat(st.belief), testing,
+            st.coached_until, st.on_team, st.present, st.skill, st.program, self.leader, self.teaching,
+            self.has_room, self.room, flat(pr.endorsed), embedded, flat(works), pr.leadership, pr.culture,
+            supported(model), pr.derailed, *self._links, fam.classroom, fam.home_use[:, self._family_col],
+            self.room_children, self.growth_rate, self._program_col, self._mark,
+            p.disruption.support_factor, s.fidelity_threshold, s.culture_feedback, s.supervision_feedback,
+            s.peer_coaching_feedback, s.drift_rate, s.internalise_rate, self.decay, s.experience_rate, s.w_culture,
+            s.w_leadership, s.w_routine, s.w_belief, s.w_home_continuity)
+        hazard = s.lapse_weekly * np.exp(log_h) * withdrawal.take(programs)     # numpy's exp, as the model's
+        lapse_week(self.P, entries, hazard, flat(u), use, fidelity, testing, flat(st.eligible), st.present,
+                   st.program, embedded, s.fidelity_threshold, s.embed_threshold)
 
 
 # The versions timed: the model as it is, with sustainment compiled, and with spread compiled too.
@@ -412,17 +444,29 @@ def timing(rounds: int, seeds: int) -> list[str]:
 
 FIRST_WEEK = r"""
 import sys, time
-t0 = time.perf_counter()
+import numpy, pandas          # what every run imports anyway: not counted
+c0 = time.process_time()
 import numba
-t1 = time.perf_counter()
+c1 = time.process_time()
 sys.path.insert(0, sys.argv[1])
 import compiled_kernel_probe as probe
 from bsc_sim import load_params
 model = probe.build(load_params([]), 1)
-t2 = time.perf_counter()
+c2 = time.process_time()
 model.step()
-print(t1 - t0, time.perf_counter() - t2)
+print(c1 - c0, time.process_time() - c2)
 """
+
+
+def installed_mb() -> float:
+    """Megabytes of numba and llvmlite as installed (their package folders)."""
+    import llvmlite
+    total = 0
+    for package in (numba, llvmlite):
+        for path in Path(package.__file__).parent.rglob("*"):
+            if path.is_file():
+                total += path.stat().st_size
+    return total / 1e6
 
 
 def start_up(reps: int) -> list[str]:
@@ -448,11 +492,13 @@ def start_up(reps: int) -> list[str]:
                 out.append(first)
     shutil.rmtree(prefix, ignore_errors=True)
     med = statistics.median
-    print(f"import numba {med(imports):.2f} s; first week compiling {med(compiles):.2f} s, "
-          f"from the cache {med(loads):.2f} s", flush=True)
-    return [f"| start-up | `import numba`, s (fresh process) | {med(imports):.2f} |",
-            f"| start-up | the first week, compiling both kernels, s | {med(compiles):.2f} |",
-            f"| start-up | the first week, both kernels loaded from numba's cache, s | {med(loads):.2f} |"]
+    size = installed_mb()
+    print(f"import numba {med(imports):.2f} CPU-s; first week compiling {med(compiles):.2f} CPU-s, "
+          f"from the cache {med(loads):.2f} CPU-s; numba + llvmlite installed {size:.0f} MB", flush=True)
+    return [f"| start-up | `import numba` after numpy and pandas, CPU-s (fresh process) | {med(imports):.2f} |",
+            f"| start-up | the first week, compiling both kernels, CPU-s | {med(compiles):.2f} |",
+            f"| start-up | the first week, both kernels loaded from numba's cache, CPU-s | {med(loads):.2f} |",
+            f"| size | numba + llvmlite as installed, MB | {size:.0f} |"]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -462,13 +508,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--reps", type=int, default=3, help="fresh-process repetitions for start-up")
     ap.add_argument("--out", help="also write the rows as Markdown to this file")
     args = ap.parse_args(argv)
-    print(f"numba {numba.__version__}, numpy {np.__version__}; load average {os.getloadavg()[0]:.1f}", flush=True)
+    load = os.getloadavg()[0]
+    print(f"numba {numba.__version__}, numpy {np.__version__}; load average {load:.1f}", flush=True)
     rows = identity([([], list(range(5))), (["design=coach"], [0, 1])])
     rows += timing(args.rounds, args.seeds)
     rows += start_up(args.reps)
     if args.out:
-        head = (f"<!-- generated by benchmarks/compiled_kernel_probe.py (numba {numba.__version__}, numpy "
-                f"{np.__version__}) -->\n| what | case | result |\n|---|---|---|\n")
+        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, check=False).stdout.strip() or "unknown"
+        head = (f"<!-- generated by benchmarks/compiled_kernel_probe.py at {commit} (numba {numba.__version__}, "
+                f"numpy {np.__version__}, load average {load:.1f}) -->\n| what | case | result |\n|---|---|---|\n")
         Path(args.out).write_text(head + "\n".join(rows) + "\n")
 
 
