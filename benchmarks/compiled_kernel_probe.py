@@ -27,7 +27,10 @@ differ in the last bit for about 5% of inputs.
 * **time**: every phase's seconds (``BSCModel(time_phases=True)``) and a run's weeks, for the model
   as it is, with sustainment compiled, and with both, in alternating rounds in this one process,
   after a warm-up; and a *projection* (labelled as such): the weeks if the seven other phases fell
-  to the two kernels' mean ratio.
+  to the two kernels' mean ratio. With ``run_sim``'s time outside its weeks, and this checkout's
+  ratio to 96ae942 from ``against_revision.py`` (``--now-vs-96ae942``, an input), two rows of
+  arithmetic: ``run_sim`` with the projection against 96ae942, and the ratio the other phases would
+  need for issue 19's 0.35x.
 * **start-up** (fresh processes, after ``import numpy, pandas``, which every run pays anyway): CPU
   seconds of ``import numba``; of the first week with both kernels compiled then (an empty
   ``NUMBA_CACHE_DIR``), and again loaded from that cache; and the size of numba and llvmlite as
@@ -35,7 +38,7 @@ differ in the last bit for about 5% of inputs.
 
 Nothing here asserts a time; ``--out FILE`` writes the rows as Markdown (benchmarks/compiled_kernel_probe.md,
 which benchmarks/README.md quotes; tests/unit/test_benchmark_figures.py checks that they agree), with
-the commit and load average in its header. The kernels are a probe, not a second implementation of
+the last commit of src/ and the load average in its header. The kernels are a probe, not a second implementation of
 the model: nothing in ``src/`` uses them.
 """
 
@@ -64,7 +67,7 @@ except ImportError:
 
 import numpy as np
 
-from bsc_sim import load_params
+from bsc_sim import load_params, run_sim
 from bsc_sim.model import BSCModel
 from bsc_sim.model.population import (
     SPARSE_ENTRIES,
@@ -77,6 +80,7 @@ from bsc_sim.model.spread import LARGE, WithinProgramSpread
 from bsc_sim.model.sustainment import Sustainment
 
 CACHE = os.environ.get("PROBE_CACHE") == "1"
+TARGET = 0.35   # issue 19: the default run at <= 0.35x of 96ae942 (before its speed work)
 
 
 @numba.njit(cache=CACHE)
@@ -398,7 +402,7 @@ def identity(cases) -> list[str]:
     return rows
 
 
-def timing(rounds: int, seeds: int) -> list[str]:
+def timing(rounds: int, seeds: int, now_vs_before: float) -> list[str]:
     """Each phase's time per week and a run's weeks, the three versions in turn, after a warm-up."""
     params = load_params([])
     for compiled in VERSIONS.values():
@@ -439,6 +443,27 @@ def timing(rounds: int, seeds: int) -> list[str]:
           f"({projected / base:.2f}x)", flush=True)
     rows.append(f"| projection, not measured | a run's weeks if the other seven phases fell to the kernels' mean "
                 f"ratio ({ratio:.2f}×) | {base * 1e3:.1f} → {projected * 1e3:.1f} ({projected / base:.2f}×) |")
+    # What run_sim spends outside its weeks (building the model, the result tables), numpy version.
+    outside = []
+    for seed in range(seeds):
+        t0 = time.perf_counter()
+        result = run_sim(params, seed)
+        outside.append(time.perf_counter() - t0 - result.meta["seconds_run"])
+    outside_s = med(outside)
+    rows.append(f"| time | `run_sim` outside its weeks (building the model, the tables), ms | {outside_s * 1e3:.1f} |")
+    # Arithmetic against issue 19's target, from this checkout's ratio to 96ae942 measured by
+    # against_revision.py (an input, not measured here).
+    before = (base + outside_s) / now_vs_before
+    target_weeks = TARGET * before - outside_s
+    others_total = sum(others.values()) * n_weeks
+    fixed = med(weeks["sustainment+spread"]) - others_total
+    needed = (target_weeks - fixed) / others_total
+    with_projection = (projected + outside_s) / before
+    print(f"arithmetic (given {now_vs_before:.2f}x now): run_sim with the projection {with_projection:.2f}x of "
+          f"96ae942; the other phases would need {needed:.2f}x for {TARGET}x", flush=True)
+    given = f"| arithmetic, given `run_sim` at {now_vs_before:.2f}× of 96ae942 now |"
+    rows.append(f"{given} `run_sim` with the projection, × 96ae942 | {with_projection:.2f}× |")
+    rows.append(f"{given} the other seven phases' ratio that would just reach ≤ {TARGET}× of 96ae942 | {needed:.2f}× |")
     return rows
 
 
@@ -506,17 +531,24 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seeds", type=int, default=6, help="runs per version per round")
     ap.add_argument("--reps", type=int, default=3, help="fresh-process repetitions for start-up")
+    ap.add_argument("--now-vs-96ae942", type=float, default=0.72,
+                    help="this checkout's run_sim time over 96ae942's, from against_revision.py "
+                         "(0.72-0.73 at e044068, the model's last speed change; benchmarks/README.md)")
     ap.add_argument("--out", help="also write the rows as Markdown to this file")
     args = ap.parse_args(argv)
     load = os.getloadavg()[0]
     print(f"numba {numba.__version__}, numpy {np.__version__}; load average {load:.1f}", flush=True)
     rows = identity([([], list(range(5))), (["design=coach"], [0, 1])])
-    rows += timing(args.rounds, args.seeds)
+    rows += timing(args.rounds, args.seeds, args.now_vs_96ae942)
     rows += start_up(args.reps)
     if args.out:
-        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True, check=False).stdout.strip() or "unknown"
-        head = (f"<!-- generated by benchmarks/compiled_kernel_probe.py at {commit} (numba {numba.__version__}, "
+        # The model's source as committed last (the probe compares against it), and whether it was edited since.
+        git = ["git", "-C", str(ROOT)]
+        commit = subprocess.run([*git, "log", "-1", "--format=%h", "--", "src"], capture_output=True, text=True,
+                                check=False).stdout.strip() or "unknown"
+        if subprocess.run([*git, "diff", "--quiet", "HEAD", "--", "src"], check=False).returncode:
+            commit += " with uncommitted edits"
+        head = (f"<!-- generated by benchmarks/compiled_kernel_probe.py; src/ at {commit} (numba {numba.__version__}, "
                 f"numpy {np.__version__}, load average {load:.1f}) -->\n| what | case | result |\n|---|---|---|\n")
         Path(args.out).write_text(head + "\n".join(rows) + "\n")
 
