@@ -348,7 +348,8 @@ def _swap_in(out: Path, writers: Mapping[str, Callable[[Path], object]], *, repl
     tmp = make_temp_dir(out.parent, f".{out.name}.")
     try:
         for name, write in writers.items():
-            write(tmp / name)
+            with naming_the_file(out / name):
+                write(tmp / name)
         if not replace:
             os.replace(tmp, out)  # onto nothing, or an empty directory; a non-empty one raises
             return
@@ -463,11 +464,24 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
         except FileExistsError:
             continue
     try:
-        write(tmp)
+        with naming_the_file(path):
+            write(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+@contextmanager
+def naming_the_file(path: Path) -> Iterator[None]:
+    """Give ``path`` to an OSError that names no file, so a full disk is reported with the file that
+    was being written (Pillow, writing a PNG, raises ``[Errno 28] No space left on device`` alone)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is not None:
+            raise
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
 
 
 def _clean(value: Any) -> Any:

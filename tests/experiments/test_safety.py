@@ -396,6 +396,27 @@ def test_a_full_disk_during_run_is_one_line_and_keeps_the_earlier_run(tmp_path, 
     assert _tree(out) == before and sorted(p.name for p in tmp_path.iterdir()) == ["R"]
 
 
+def test_a_full_disk_reported_without_a_file_name_is_named_by_the_file_being_written(tmp_path, capsys,
+                                                                                    monkeypatch):
+    """Pillow raises ``[Errno 28] No space left on device`` with no file name when a PNG does not fit
+    (seen on a 120 KiB tmpfs); the one line still names the file, and nothing is left behind."""
+    import errno
+
+    import matplotlib.figure
+
+    from bsc_sim.cli import main
+
+    def full(self, path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))    # no file name, as Pillow's
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", full)
+    out = tmp_path / "R"
+    assert main([*RUN, "seed=1", f"out_dir={out}"]) == 2
+    err = _one_line(capsys)
+    assert "No space left on device" in err and str(out / "adoption.png") in err, err
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("where", ["checkpoint", "analysis"])
 def test_a_full_disk_during_compare_is_one_line_and_resumes(store_template, tmp_path, capsys, monkeypatch, where):
     import matplotlib.figure
